@@ -1,0 +1,74 @@
+"""The plain-text message sent when a run ends (one per run)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from datasync_scheduler.domain.run_report import RunReport
+from datasync_scheduler.domain.watchdog import format_duration
+
+SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters
+_NOT_SUBJECT_SAFE = re.compile(r"[^\x20-\x7e]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Notification:
+    subject: str
+    message: str
+
+
+def subject_text(text: str) -> str:
+    """SNS rejects subjects with non-ASCII or control characters: replace them, cut to the limit."""
+    text = " ".join(_NOT_SUBJECT_SAFE.sub("?", text).split())
+    return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
+
+
+def plain_text(text: str) -> str:
+    """Task names and DataSync's error texts are not ours: keep them from steering a terminal or mail client."""
+    return _CONTROL.sub("?", text)
+
+
+def render_plain(report: RunReport) -> Notification:
+    verdict = report.verdict
+    outcome = "succeeded" if verdict.status == "SUCCEEDED" else f"FAILED ({verdict.error})"
+    subject = subject_text(f"DataSync {report.task_label}: sync {outcome}")
+
+    lines = [f"The sync of DataSync task {plain_text(report.task_label)} {outcome}.", "", plain_text(verdict.reason)]
+    snapshot = report.snapshot
+    if snapshot is not None:
+        lines += ["", f"DataSync status: {snapshot.status}"]
+        if snapshot.files_transferred is not None:
+            expected = f" of {snapshot.estimated_files:,}" if snapshot.estimated_files is not None else ""
+            lines.append(f"Files transferred: {snapshot.files_transferred:,}{expected}")
+        if snapshot.bytes_transferred is not None:
+            lines.append(f"Data transferred: {format_bytes(snapshot.bytes_transferred)}")
+        if snapshot.files_verified:
+            lines.append(f"Files verified: {snapshot.files_verified:,}")
+    if report.phases:
+        lines += ["", "Phases (UTC):"]
+        marks = report.phases
+        for index, mark in enumerate(marks):
+            following = marks[index + 1].at if index + 1 < len(marks) else None
+            took = f"  ({format_duration((following - mark.at).total_seconds())})" if following else ""
+            lines.append(f"  {mark.phase:<13}{mark.at:%Y-%m-%d %H:%M:%S}{took}")
+    lines.append("")
+    if report.execution_arn:
+        lines.append(f"DataSync execution: {report.execution_arn}")
+    elif report.task_arn:
+        lines.append(f"DataSync task: {report.task_arn}")
+    if report.workflow_execution:
+        lines.append(f"Workflow execution: {report.workflow_execution}")
+    return Notification(subject=subject, message="\n".join(lines) + "\n")
+
+
+def format_bytes(count: int) -> str:
+    if count < 1024:
+        return f"{count:,} bytes"
+    size, unit = count / 1024, "KiB"
+    for larger in ("MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, larger
+    return f"{size:,.1f} {unit}"

@@ -1,0 +1,113 @@
+"""The verdict on one sync run and the report that travels in the workflow state."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from datasync_scheduler.domain import phases
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+
+VerdictStatus = Literal["SUCCEEDED", "FAILED"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: VerdictStatus
+    # A short, stable name for alarms and the Fail state (`States.Fail` Error).
+    error: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PhaseMark:
+    phase: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RunReport:
+    verdict: Verdict
+    task_arn: str | None = None
+    task_name: str | None = None
+    execution_arn: str | None = None
+    workflow_execution: str | None = None
+    snapshot: ExecutionSnapshot | None = None
+    phases: tuple[PhaseMark, ...] = ()
+
+    @property
+    def task_label(self) -> str:
+        if self.task_name:
+            return self.task_name
+        if self.task_arn:
+            return self.task_arn.rsplit("/", 1)[-1]
+        return "unknown task"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run result as it travels in the workflow state (JSON, camelCase, bounded size)."""
+        snapshot = self.snapshot
+        return {
+            "taskArn": self.task_arn,
+            "taskName": self.task_name,
+            "executionArn": self.execution_arn,
+            "workflowExecution": self.workflow_execution,
+            "status": snapshot.status if snapshot else None,
+            "verdict": {"status": self.verdict.status, "error": self.verdict.error, "reason": self.verdict.reason},
+            "phases": [{"phase": mark.phase, "at": iso(mark.at)} for mark in self.phases],
+            "counters": _counters(snapshot) if snapshot else {},
+            "errorCode": snapshot.result.error_code if snapshot else None,
+            "errorDetail": snapshot.result.error_detail if snapshot else None,
+        }
+
+
+def _counters(snapshot: ExecutionSnapshot) -> dict[str, int | None]:
+    return {
+        "estimatedFiles": snapshot.estimated_files,
+        "estimatedBytes": snapshot.estimated_bytes,
+        "filesTransferred": snapshot.files_transferred,
+        "bytesTransferred": snapshot.bytes_transferred,
+        "bytesWritten": snapshot.bytes_written,
+        "filesVerified": snapshot.files_verified,
+        "filesSkipped": snapshot.files_skipped,
+        "filesDeleted": snapshot.files_deleted,
+    }
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def timeline(phase_times: Mapping[str, datetime]) -> tuple[PhaseMark, ...]:
+    """Phases in the order they happened; equal times fall back to DataSync's phase order."""
+    ordered = sorted(phase_times.items(), key=lambda item: (item[1], phases.rank(item[0])))
+    return tuple(PhaseMark(phase, at) for phase, at in ordered)
+
+
+def judge_execution(snapshot: ExecutionSnapshot, *, watchdog_note: str | None, abandoned: bool) -> Verdict:
+    """The verdict on an execution that was started: SUCCESS is the only success."""
+    if abandoned:
+        return Verdict("FAILED", "Watchdog.CancelDidNotComplete", f"The watchdog gave up waiting: {watchdog_note}")
+    if snapshot.status == phases.SUCCESS:
+        return Verdict("SUCCEEDED", "", "DataSync completed the execution successfully.")
+    if watchdog_note:
+        return Verdict(
+            "FAILED", "Watchdog.PhaseTimeLimit", f"Cancelled by the watchdog: the execution {watchdog_note}."
+        )
+    code = snapshot.result.error_code
+    detail = snapshot.result.error_detail
+    described = ": ".join(part for part in (code, detail) if part) or "no error code was reported"
+    return Verdict(
+        "FAILED",
+        f"DataSync.{code}" if code else "DataSync.ExecutionError",
+        f"DataSync ended the execution in {snapshot.status}: {described}",
+    )
+
+
+def rejected_input(message: str) -> Verdict:
+    return Verdict("FAILED", "InvalidSyncRequest", f"The run was not started. {message}")
+
+
+def start_refused(message: str) -> Verdict:
+    return Verdict("FAILED", "DataSync.StartRefused", f"DataSync refused to start the task: {message}")

@@ -1,0 +1,110 @@
+"""The verdict, the run result and the plain notification a person reads."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds
+from datasync_scheduler.domain.notification import SUBJECT_LIMIT, format_bytes, render_plain, subject_text
+from datasync_scheduler.domain.run_report import RunReport, judge_execution, rejected_input, timeline
+
+EXECUTION = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+
+
+def snapshot(status: str, **fields: object) -> ExecutionSnapshot:
+    return ExecutionSnapshot.from_api({"TaskExecutionArn": EXECUTION, "Status": status, **fields})
+
+
+def test_a_sparse_api_response_is_read_without_complaint() -> None:
+    read = ExecutionSnapshot.from_api({"TaskExecutionArn": EXECUTION, "Status": "LAUNCHING"})
+    assert read.status == "LAUNCHING"
+    assert read.task_arn == "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+    assert read.files_transferred is None and read.result.error_code is None
+
+
+def test_success_is_the_only_success() -> None:
+    assert judge_execution(snapshot("SUCCESS"), watchdog_note=None, abandoned=False).status == "SUCCEEDED"
+    verdict = judge_execution(
+        snapshot("ERROR", Result={"ErrorCode": "FsS3HeadBucketFailed", "ErrorDetail": "Access Denied"}),
+        watchdog_note=None,
+        abandoned=False,
+    )
+    assert (verdict.status, verdict.error) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
+    assert verdict.reason == "DataSync ended the execution in ERROR: FsS3HeadBucketFailed: Access Denied"
+
+
+def test_an_error_without_a_code_still_says_what_happened() -> None:
+    verdict = judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False)
+    assert verdict.error == "DataSync.ExecutionError"
+    assert "no error code was reported" in verdict.reason
+
+
+def test_a_watchdog_cancel_is_the_reason_not_the_resulting_error() -> None:
+    verdict = judge_execution(snapshot("ERROR"), watchdog_note="stayed in LAUNCHING for 31 min", abandoned=False)
+    assert verdict.error == "Watchdog.PhaseTimeLimit"
+    assert verdict.reason == "Cancelled by the watchdog: the execution stayed in LAUNCHING for 31 min."
+
+
+def test_phases_are_listed_in_the_order_they_happened() -> None:
+    marks = timeline({"SUCCESS": T0 + timedelta(hours=2), "LAUNCHING": T0, "QUEUED": T0, "PREPARING": T0})
+    assert [mark.phase for mark in marks] == ["QUEUED", "LAUNCHING", "PREPARING", "SUCCESS"]
+
+
+def test_known_entry_times_come_from_the_api() -> None:
+    assert entry_time(snapshot("QUEUED", StartTime=T0)) == T0
+    assert entry_time(snapshot("LAUNCHING", LaunchTime=T0)) == T0
+    assert entry_time(snapshot("SUCCESS", EndTime=T0)) == T0
+    assert entry_time(snapshot("TRANSFERRING")) is None
+
+
+def test_the_rest_of_a_transfer_is_extrapolated_from_its_progress() -> None:
+    quarter_done = snapshot("TRANSFERRING", BytesTransferred=25, EstimatedBytesToTransfer=100)
+    assert remaining_seconds(quarter_done, T0, T0 + timedelta(hours=1)) == 3 * 3600
+    assert remaining_seconds(snapshot("TRANSFERRING"), T0, T0 + timedelta(hours=1)) is None
+    assert remaining_seconds(snapshot("PREPARING"), T0, T0 + timedelta(hours=1)) is None
+
+
+def test_the_notification_says_what_happened_with_figures_and_phase_times() -> None:
+    report = RunReport(
+        judge_execution(snapshot("SUCCESS"), watchdog_note=None, abandoned=False),
+        task_arn="arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0",
+        task_name="nightly-archive",
+        execution_arn=EXECUTION,
+        snapshot=snapshot("SUCCESS", FilesTransferred=12000, EstimatedFilesToTransfer=12000, BytesTransferred=5 << 30),
+        phases=timeline({"QUEUED": T0, "TRANSFERRING": T0 + timedelta(minutes=3), "SUCCESS": T0 + timedelta(hours=8)}),
+    )
+    message = render_plain(report)
+    assert message.subject == "DataSync nightly-archive: sync succeeded"
+    assert "Files transferred: 12,000 of 12,000" in message.message
+    assert "Data transferred: 5.0 GiB" in message.message
+    assert "  TRANSFERRING 2026-11-21 23:03:00  (7 h 57 min)" in message.message
+    assert f"DataSync execution: {EXECUTION}" in message.message
+
+
+def test_a_rejected_input_is_reported_with_its_reason() -> None:
+    message = render_plain(RunReport(rejected_input("Invalid sync request: taskArn: required field is missing")))
+    assert message.subject == "DataSync unknown task: sync FAILED (InvalidSyncRequest)"
+    assert "The run was not started. Invalid sync request: taskArn: required field is missing" in message.message
+
+
+@given(st.text())
+def test_any_task_name_gives_a_subject_sns_accepts(name: str) -> None:
+    subject = subject_text(f"DataSync {name}: sync succeeded")
+    assert len(subject) <= SUBJECT_LIMIT
+    assert all(" " <= char <= "~" for char in subject)
+
+
+def test_control_characters_in_untrusted_text_cannot_reach_the_reader() -> None:
+    report = RunReport(rejected_input("bad\x1b[31m name\x07"), task_name="evil\r\nBcc: someone")
+    message = render_plain(report)
+    assert "\x1b" not in message.message and "\x07" not in message.message and "\r" not in message.message
+    assert "\n" not in message.subject
+
+
+def test_sizes_read_in_binary_units() -> None:
+    assert format_bytes(512) == "512 bytes"
+    assert format_bytes(1536) == "1.5 KiB"
+    assert format_bytes(53687091200) == "50.0 GiB"
+    assert format_bytes(3 << 40) == "3.0 TiB"

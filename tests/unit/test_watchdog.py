@@ -1,0 +1,122 @@
+"""The fallback check: when it looks again, and when it cancels a stalled execution."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datasync_scheduler.domain.watchdog import (
+    DEFAULT_LIMITS,
+    MAX_TRUSTING_WAIT_SECONDS,
+    MIN_WAIT_SECONDS,
+    PhaseLimits,
+    decide_check,
+    format_duration,
+    wait_seconds,
+)
+
+LIMITS = PhaseLimits.parse(DEFAULT_LIMITS)
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+
+
+def check(status: str, minutes_in_phase: float, *, cancel_requested: bool = False, **kwargs: object):  # type: ignore[no-untyped-def]
+    return decide_check(
+        status=status,
+        entered_at=T0,
+        now=T0 + timedelta(minutes=minutes_in_phase),
+        limits=LIMITS,
+        fallback_seconds=900,
+        cancel_requested=cancel_requested,
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def test_the_default_limits_read_as_documented() -> None:
+    assert dict(LIMITS.seconds) == {"QUEUED": 21600, "LAUNCHING": 1800, "PREPARING": 43200, "CANCELLING": 3600}
+    assert LIMITS.limit_for("TRANSFERRING") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [("LAUNCH=60", "expected PHASE=SECONDS"), ("LAUNCHING=soon", "whole number"), ("LAUNCHING", "PHASE=SECONDS")],
+)
+def test_bad_phase_limits_are_refused_with_the_offending_item(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        PhaseLimits.parse(text)
+
+
+def test_an_ended_execution_finishes_the_wait() -> None:
+    assert check("SUCCESS", 5).action == "finished"
+    assert check("ERROR", 5).action == "finished"
+
+
+def test_an_agent_offline_for_longer_than_the_launching_limit_is_cancelled_with_a_reason() -> None:
+    decision = check("LAUNCHING", 31)
+    assert decision.action == "cancel"
+    assert decision.overrun is not None
+    assert decision.overrun.reason == (
+        "stayed in LAUNCHING for 31 min (limit 30 min): the agent is probably offline or cannot reach AWS"
+    )
+
+
+def test_a_cancel_is_requested_only_once() -> None:
+    assert check("LAUNCHING", 45, cancel_requested=True).action == "wait"
+
+
+def test_a_cancel_that_never_completes_is_given_up_on() -> None:
+    decision = check("CANCELLING", 61, cancel_requested=True)
+    assert decision.action == "abandon"
+    assert decision.overrun is not None and decision.overrun.phase == "CANCELLING"
+
+
+def test_cancelling_and_unknown_statuses_keep_the_workflow_waiting() -> None:
+    assert check("CANCELLING", 5).action == "wait"
+    assert check("LAUNCHED", 500).action == "wait"  # a console-only status the API does not list
+
+
+def test_without_events_the_check_looks_every_fallback_interval() -> None:
+    assert check("TRANSFERRING", 60).wait_seconds == 900
+
+
+def test_the_check_wakes_right_after_a_phase_limit_instead_of_a_whole_interval_later() -> None:
+    assert check("LAUNCHING", 20).wait_seconds == 10 * 60 + 1
+
+
+def test_while_events_flow_the_check_waits_for_the_expected_end_of_the_phase() -> None:
+    decision = check("TRANSFERRING", 60, events_flowing=True, remaining_seconds=7 * 3600)
+    assert decision.wait_seconds == 7 * 3600 + 900
+
+
+def test_while_events_flow_the_safety_net_still_looks_at_least_daily() -> None:
+    assert check("TRANSFERRING", 60, events_flowing=True).wait_seconds == MAX_TRUSTING_WAIT_SECONDS
+    assert check("TRANSFERRING", 60, events_flowing=True, remaining_seconds=9e9).wait_seconds == (
+        MAX_TRUSTING_WAIT_SECONDS
+    )
+
+
+@given(
+    status=st.sampled_from(["QUEUED", "LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING", "CANCELLING", "NEW"]),
+    elapsed=st.integers(min_value=0, max_value=200_000),
+    fallback=st.integers(min_value=60, max_value=86_400),
+    events_flowing=st.booleans(),
+    remaining=st.one_of(st.none(), st.floats(min_value=0, max_value=1e7)),
+)
+def test_a_wait_is_bounded_by_the_phase_limit_and_never_trivially_short(
+    status: str, elapsed: int, fallback: int, events_flowing: bool, remaining: float | None
+) -> None:
+    wait = wait_seconds(LIMITS, status, elapsed, fallback, events_flowing=events_flowing, remaining_seconds=remaining)
+    assert wait >= MIN_WAIT_SECONDS
+    assert wait <= max(MIN_WAIT_SECONDS, MAX_TRUSTING_WAIT_SECONDS, fallback)
+    limit = LIMITS.limit_for(status)
+    if limit is not None and limit > elapsed:
+        assert wait <= max(MIN_WAIT_SECONDS, limit - elapsed + 1)
+    if not events_flowing:
+        assert wait <= max(MIN_WAIT_SECONDS, fallback)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"), [(5, "5 s"), (60, "1 min"), (1830, "30 min 30 s"), (3600, "1 h"), (30600, "8 h 30 min")]
+)
+def test_durations_read_naturally(seconds: int, text: str) -> None:
+    assert format_duration(seconds) == text
