@@ -1,0 +1,17 @@
+"""Await Sync End: parks the task token, then checks once whether the execution already ended."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from datasync_scheduler import steps, wiring
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    outcome = steps.await_end(str(event["token"]), str(event["executionArn"]), wiring.ports())
+    logger.info("Waiting for the execution to end", extra=outcome)
+    return outcome

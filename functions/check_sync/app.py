@@ -1,0 +1,17 @@
+"""Check Sync: the fallback when no terminal event came in time; applies the phase watchdog."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from datasync_scheduler import steps, wiring
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    run = steps.check_sync(event["run"], wiring.ports(), wiring.settings())
+    logger.info("Checked the execution", extra=run)
+    return run

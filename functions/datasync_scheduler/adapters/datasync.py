@@ -1,0 +1,59 @@
+"""DataSync through boto3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.sync_request import SyncRequest
+
+
+class StartRefused(Exception):
+    """DataSync rejected the start (bad task, bad options, busy task without queueing): permanent."""
+
+
+class DataSyncThrottled(Exception):
+    """DataSync throttled the start; nothing was started, so the workflow retries it."""
+
+
+class DataSync:
+    def __init__(self, datasync_client: Any | None = None) -> None:
+        self._client = datasync_client or client("datasync")
+
+    def start(self, request: SyncRequest, tags: dict[str, str]) -> str:
+        params: dict[str, Any] = {
+            "TaskArn": request.taskArn,
+            "Tags": [{"Key": key, "Value": value} for key, value in tags.items()],
+        }
+        if overrides := request.overrides.as_api():
+            params["OverrideOptions"] = overrides
+        if request.includes:
+            params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": request.includes}]
+        if request.excludes:
+            params["Excludes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": request.excludes}]
+        try:
+            return str(self._client.start_task_execution(**params)["TaskExecutionArn"])
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            message = error.response.get("Error", {}).get("Message", str(error))
+            if code == "InvalidRequestException":
+                raise StartRefused(message) from error
+            if code == "ThrottlingException":
+                raise DataSyncThrottled(message) from error
+            raise
+
+    def describe(self, execution_arn: str) -> ExecutionSnapshot:
+        return ExecutionSnapshot.from_api(self._client.describe_task_execution(TaskExecutionArn=execution_arn))
+
+    def cancel(self, execution_arn: str) -> None:
+        self._client.cancel_task_execution(TaskExecutionArn=execution_arn)
+
+    def task_name(self, task_arn: str) -> str | None:
+        try:
+            name = self._client.describe_task(TaskArn=task_arn).get("Name")
+        except ClientError:
+            return None  # a name is only decoration for the message
+        return str(name) if name else None

@@ -1,0 +1,17 @@
+"""Validate Sync Request: rejects a bad input, naming each field, before any DataSync call."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from datasync_scheduler.domain.sync_request import parse_sync_request
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # InvalidSyncRequest propagates: its class name is the error the state machine catches.
+    request = parse_sync_request(event)
+    return request.model_dump(exclude_none=True)
