@@ -1,0 +1,127 @@
+"""Runs the template's Lambda functions in-process, the way the Python runtime would.
+
+Invocations arrive through boto3's `lambda.Invoke` (from the state machine interpreter) or
+directly (event deliveries). A handler that raises is reported as the runtime does
+(`FunctionError: Unhandled` with errorType/errorMessage/stackTrace), so Retry and Catch match
+error names exactly as on AWS. Each invocation holds the virtual clock still while it runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import sys
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from botocore.response import StreamingBody
+
+from emulator.clock import VirtualClock
+from emulator.service_errors import EmulatedServiceError
+
+
+@dataclass(frozen=True)
+class LambdaFunction:
+    logical_id: str
+    name: str
+    arn: str
+    handler: str  # "package.module.function", as in the template
+    code_dir: Path
+    timeout_seconds: int
+    memory_mb: int
+
+
+@dataclass
+class Invocation:
+    function: str  # logical id
+    at: datetime
+    error_type: str | None
+
+
+@dataclass
+class LambdaContext:
+    """What the Python runtime passes as `context` (the fields Powertools reads)."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int
+    timeout_seconds: int
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.timeout_seconds * 1000
+
+
+class LambdaRouter:
+    def __init__(self, clock: VirtualClock) -> None:
+        self._clock = clock
+        self._by_key: dict[str, LambdaFunction] = {}
+        self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self.invocations: list[Invocation] = []
+
+    def register(self, function: LambdaFunction) -> None:
+        for key in (function.logical_id, function.name, function.arn):
+            self._by_key[key] = function
+
+    def function(self, name_or_arn: str) -> LambdaFunction:
+        key = name_or_arn
+        if key.startswith("arn:") and key.count(":") > 6:
+            key = key.rsplit(":", 1)[0]  # drop a version or alias qualifier
+        if key not in self._by_key:
+            raise EmulatedServiceError("ResourceNotFoundException", f"Function not found: {name_or_arn}", status=404)
+        return self._by_key[key]
+
+    def _handler(self, function: LambdaFunction) -> Callable[[Any, Any], Any]:
+        if function.logical_id not in self._handlers:
+            module_name, _, attribute = function.handler.rpartition(".")
+            if str(function.code_dir) not in sys.path:
+                sys.path.insert(0, str(function.code_dir))
+            self._handlers[function.logical_id] = getattr(importlib.import_module(module_name), attribute)
+        return self._handlers[function.logical_id]
+
+    def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, dict[str, Any] | None]:
+        """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
+        function = self.function(name_or_arn)
+        handler = self._handler(function)
+        context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
+        with self._clock.busy():
+            at = self._clock.now()
+            try:
+                result = handler(event, context)
+            except Exception as error:  # noqa: BLE001 - reported to the caller like the runtime does
+                self.invocations.append(Invocation(function.logical_id, at, type(error).__name__))
+                return None, {
+                    "errorType": type(error).__name__,
+                    "errorMessage": str(error),
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                }
+            self.invocations.append(Invocation(function.logical_id, at, None))
+            return result, None
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The `lambda` service as seen by boto3 (only Invoke is emulated)."""
+        if operation != "Invoke":
+            raise EmulatedServiceError("InvalidRequestContentException", f"{operation} is not emulated locally")
+        payload = params.get("Payload") or b"{}"
+        # boto3 hands over bytes, or a file-like object when the caller passed one.
+        raw = payload if isinstance(payload, str | bytes | bytearray) else payload.read()
+        event = json.loads(raw or b"{}")
+        result, error = self.invoke(str(params["FunctionName"]), event)
+        body = json.dumps(error if error is not None else result).encode()
+        response: dict[str, Any] = {
+            "StatusCode": 202 if params.get("InvocationType") == "Event" else 200,
+            "ExecutedVersion": "$LATEST",
+            "Payload": StreamingBody(io.BytesIO(body), len(body)),
+        }
+        if error is not None:
+            response["FunctionError"] = "Unhandled"
+        return response

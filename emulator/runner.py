@@ -1,0 +1,406 @@
+"""Runs one scenario through the real workflow on the local AWS, in virtual time.
+
+The real `statemachine/*.asl.json` runs in moto's Step Functions interpreter; its Lambda tasks
+run the real handlers in-process; DataSync is the project's emulator; EventBridge deliveries
+come from the event bus with the scenario's faults. Everything is wired from template.yaml.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import moto.logs.models
+from moto import mock_aws
+from moto.sns.models import sns_backends
+
+from datasync_scheduler import wiring
+from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.clock import use_time_source
+from datasync_scheduler.domain.run_record import RunRecord
+from datasync_scheduler.domain.run_report import timeline
+from datasync_scheduler.steps import WORKFLOW_TAG
+from emulator import aws_hooks
+from emulator.clock import VirtualClock
+from emulator.datasync import DataSyncEmulator, ExecutionRecord
+from emulator.event_bus import EventBus, EventFaults
+from emulator.lambda_router import LambdaRouter
+from emulator.scenario import Location, Scenario
+from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, apply_environment, deploy, restore_environment
+from emulator.stepfunctions_time import on_virtual_time
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = PROJECT_ROOT / "template.yaml"
+WORKFLOW = "SyncWorkflow"
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+}
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class RunSummary:
+    scenario: str
+    description: str
+    status: str
+    output: Any
+    error: str | None
+    cause: str | None
+    state_transitions: int
+    history_events: int
+    states_entered: list[str]
+    executions: list[dict[str, Any]]
+    notifications: list[dict[str, Any]]
+    events: dict[str, int]
+    invocations: list[dict[str, Any]]
+    started_at: datetime
+    ended_at: datetime
+    reaction_seconds: float | None
+    real_seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "description": self.description,
+            "status": self.status,
+            "output": self.output,
+            "error": self.error,
+            "cause": self.cause,
+            "state_transitions": self.state_transitions,
+            "history_events": self.history_events,
+            "states_entered": self.states_entered,
+            "executions": self.executions,
+            "notifications": self.notifications,
+            "events": self.events,
+            "invocations": self.invocations,
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at),
+            "virtual_seconds": (self.ended_at - self.started_at).total_seconds(),
+            "reaction_seconds": self.reaction_seconds,
+            "real_seconds": round(self.real_seconds, 3),
+        }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in previous.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+@contextmanager
+def _logs_on_virtual_time(clock: VirtualClock) -> Iterator[None]:
+    # moto's CloudWatch Logs silently drops events more than 14 days before or 2 hours after its own
+    # clock; DataSync's log lines carry virtual timestamps, so moto must read the same clock.
+    original = vars(moto.logs.models)["utcnow"]
+    setattr(moto.logs.models, "utcnow", lambda: clock.now().replace(tzinfo=None))  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(moto.logs.models, "utcnow", original)  # noqa: B010
+
+
+@contextmanager
+def _quiet_interpreter() -> Iterator[None]:
+    # moto's interpreter logs an ERROR for every failed state, caught ones included.
+    logger = logging.getLogger("moto.stepfunctions")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _create_location(client: Any, location: Location) -> str:
+    props = location.properties
+    subdirectory = str(props.get("subdirectory", "/"))
+    if location.type == "S3":
+        bucket = props["bucket"]
+        return str(
+            client.create_location_s3(
+                S3BucketArn=f"arn:aws:s3:::{bucket}",
+                Subdirectory=subdirectory,
+                S3Config={"BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/datasync-s3-access"},
+            )["LocationArn"]
+        )
+    if location.type == "EFS":
+        file_system = props["fileSystemId"]
+        return str(
+            client.create_location_efs(
+                EfsFilesystemArn=f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT_ID}:file-system/{file_system}",
+                Subdirectory=subdirectory,
+                Ec2Config={
+                    "SubnetArn": f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:subnet/subnet-0123456789abcdef0",
+                    "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/sg-0123456789abcdef0"],
+                },
+            )["LocationArn"]
+        )
+    return str(
+        client.create_location_nfs(
+            ServerHostname=str(props.get("server", "nfs.example.internal")),
+            Subdirectory=subdirectory,
+            OnPremConfig={"AgentArns": [f"arn:aws:datasync:{REGION}:{ACCOUNT_ID}:agent/agent-0123456789abcdef0"]},
+        )["LocationArn"]
+    )
+
+
+def _create_task(scenario: Scenario) -> str:
+    client = boto3.client("datasync", region_name=REGION)
+    spec = scenario.task
+    params: dict[str, Any] = {
+        "SourceLocationArn": _create_location(client, spec.source),
+        "DestinationLocationArn": _create_location(client, spec.destination),
+        "Name": spec.name,
+        "Options": spec.options,
+        "TaskMode": spec.task_mode,
+    }
+    if spec.log_group:
+        boto3.client("logs", region_name=REGION).create_log_group(logGroupName=spec.log_group)
+        params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{spec.log_group}"
+    if spec.includes:
+        params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": spec.includes}]
+    if spec.excludes:
+        params["Excludes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": spec.excludes}]
+    return str(client.create_task(**params)["TaskArn"])
+
+
+def _workflow_input(scenario: Scenario, stack: DeployedStack, task_arn: str) -> str:
+    if scenario.trigger == "schedule":
+        schedule = stack.schedules[0]
+        if schedule.state != "ENABLED":
+            raise RuntimeError(f"schedule {schedule.logical_id} is {schedule.state}: set DataSyncTaskArn")
+        return schedule.input
+    if scenario.has_raw_input:
+        return json.dumps(scenario.raw_input)
+    return json.dumps({"taskArn": task_arn, **scenario.extra_input})
+
+
+class LocalAws:
+    """The emulated AWS account: moto, the DataSync emulator, the Lambda router and the event bus,
+    all on one virtual clock. Use it through `local_aws()`."""
+
+    def __init__(self, faults: EventFaults) -> None:
+        self.clock = VirtualClock()
+        self.router = LambdaRouter(self.clock)
+        self.bus = EventBus(self.clock, [], self._deliver, faults)
+        self.datasync = DataSyncEmulator(
+            self.clock,
+            region=REGION,
+            account_id=ACCOUNT_ID,
+            event_sink=self.bus.publish,
+            logs_client_factory=lambda: boto3.client("logs", region_name=REGION),
+        )
+        self.clock.attach(self.datasync)
+        self.clock.attach(self.bus)
+        self._stack: DeployedStack | None = None
+        self._previous_env: dict[str, str | None] = {}
+
+    def _deliver(self, target: str, event: dict[str, Any]) -> bool:
+        return self.router.invoke(target, event)[1] is None
+
+    @property
+    def stack(self) -> DeployedStack:
+        if self._stack is None:
+            raise RuntimeError("deploy() the template first")
+        return self._stack
+
+    def deploy(self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE) -> DeployedStack:
+        """Creates the template's resources and routes its functions and event rules."""
+        overrides = dict(parameters or {})
+        # Handler logs are structured JSON for CloudWatch; locally they would bury the summary.
+        overrides.setdefault("LogLevel", "WARNING")
+        stack = deploy(template, overrides)
+        self._previous_env = apply_environment(stack)
+        for function in stack.functions.values():
+            self.router.register(function)
+        self.bus.use_rules(stack.rules)
+        self._stack = stack
+        return stack
+
+    def close(self) -> None:
+        restore_environment(self._previous_env)
+
+
+@contextmanager
+def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
+    """An emulated AWS account for the duration of the block (no network, no credentials)."""
+    aws = LocalAws(faults or EventFaults())
+    aws_hooks.serve("datasync", aws.datasync.handle)
+    aws_hooks.serve("lambda", aws.router.handle)
+    use_time_source(aws.clock.now)
+    wiring.reset()
+    try:
+        with (
+            _environment(_FAKE_CREDENTIALS),
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+            on_virtual_time(aws.clock),
+            _logs_on_virtual_time(aws.clock),
+            _quiet_interpreter(),
+        ):
+            yield aws
+    finally:
+        aws.close()
+        aws_hooks.stop("datasync")
+        aws_hooks.stop("lambda")
+        use_time_source(None)
+        wiring.reset()
+
+
+def create_task(scenario: Scenario) -> str:
+    """Creates the scenario's locations and task through the DataSync API, as a user would."""
+    return _create_task(scenario)
+
+
+def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout: float = 120.0) -> RunSummary:
+    """Runs the scenario to the workflow's end and summarises what happened."""
+    real_start = time.monotonic()
+    with local_aws(scenario.events) as aws:
+        task_arn = _create_task(scenario)
+        scripts = ([scenario.already_running] if scenario.already_running else []) + scenario.executions
+        if scripts:
+            aws.datasync.script_task(task_arn, scripts)
+        parameters = dict(scenario.parameters)
+        if scenario.trigger == "schedule":
+            parameters.setdefault("DataSyncTaskArn", task_arn)
+        stack = aws.deploy(parameters, template)
+
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        if scenario.already_running:
+            boto3.client("datasync", region_name=REGION).start_task_execution(TaskArn=task_arn)
+        aws.clock.advance(scenario.start_delay_seconds)
+        started_at = aws.clock.now()
+        execution_arn = sfn.start_execution(
+            stateMachineArn=stack.state_machines[WORKFLOW],
+            name=f"{scenario.name}-run-1",
+            input=_workflow_input(scenario, stack, task_arn),
+        )["executionArn"]
+
+        def finished() -> bool:
+            return str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING"
+
+        try:
+            aws.clock.run_until(finished, real_timeout=real_timeout)
+        except BaseException:
+            # A RUNNING execution's threads would outlive the mock; stop it, then report the real problem.
+            with suppress(Exception):
+                sfn.stop_execution(executionArn=execution_arn, error="Emulator.Aborted")
+            raise
+        return _summarise(scenario, sfn, execution_arn, aws, started_at, time.monotonic() - real_start)
+
+
+def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    for page in sfn.get_paginator("get_execution_history").paginate(executionArn=execution_arn):
+        events.extend(page["events"])
+    return events
+
+
+def _summarise(
+    scenario: Scenario, sfn: Any, execution_arn: str, aws: LocalAws, started_at: datetime, real_seconds: float
+) -> RunSummary:
+    stack, datasync, bus, router = aws.stack, aws.datasync, aws.bus, aws.router
+    description = sfn.describe_execution(executionArn=execution_arn)
+    history = _history(sfn, execution_arn)
+    entered = [event["stateEnteredEventDetails"]["name"] for event in history if event["type"].endswith("StateEntered")]
+    notifications = []
+    for topic_arn in stack.topics.values():
+        for _, message, subject, attributes, _ in sns_backends[ACCOUNT_ID][REGION].topics[topic_arn].sent_notifications:
+            notifications.append(
+                {"topic": topic_arn, "subject": subject, "message": message, "attributes": attributes or {}}
+            )
+    ledger = DynamoDbLedger(next(iter(stack.tables.values())), boto3.client("dynamodb", region_name=REGION))
+    executions = [_execution_summary(record, ledger.get(record.arn)) for record in datasync.executions()]
+    ends = [
+        record.status_history[-1][1]
+        for record in datasync.executions()
+        if record.status in ("SUCCESS", "ERROR") and _started_by_workflow(record.start_params)
+    ]
+    last_end = max(ends, default=None)
+    report_times = [call.at for call in router.invocations if call.function == "ReportRunFunction"]
+    reaction = (report_times[-1] - last_end).total_seconds() if report_times and last_end else None
+    output = json.loads(description["output"]) if description.get("output") else None
+    return RunSummary(
+        scenario=scenario.name,
+        description=scenario.description,
+        status=str(description["status"]),
+        output=output,
+        error=description.get("error"),
+        cause=description.get("cause"),
+        state_transitions=len(entered),
+        history_events=len(history),
+        states_entered=entered,
+        executions=executions,
+        notifications=notifications,
+        events={
+            "emitted": bus.stats.emitted,
+            "delivered": bus.stats.delivered,
+            "dropped": bus.stats.dropped,
+            "duplicated": bus.stats.duplicated,
+            "failed_deliveries": bus.stats.failed_deliveries,
+        },
+        invocations=[
+            {"function": call.function, "at": iso(call.at), "error": call.error_type} for call in router.invocations
+        ],
+        started_at=started_at,
+        ended_at=aws.clock.now(),
+        reaction_seconds=reaction,
+        real_seconds=real_seconds,
+    )
+
+
+def _started_by_workflow(start_params: Any) -> bool:
+    return any(tag.get("Key") == WORKFLOW_TAG for tag in start_params.get("Tags", []))
+
+
+def _execution_summary(record: ExecutionRecord, recorded: RunRecord | None) -> dict[str, Any]:
+    described = boto3.client("datasync", region_name=REGION).describe_task_execution(TaskExecutionArn=record.arn)
+    result = described.get("Result", {})
+    counters = {
+        key: described[key]
+        for key in ("EstimatedFilesToTransfer", "FilesTransferred", "BytesTransferred", "FilesVerified")
+        if key in described
+    }
+    return {
+        "executionArn": record.arn,
+        "status": record.status,
+        "phases": [{"phase": status, "at": iso(at)} for status, at in record.status_history],
+        "counters": counters,
+        "errorCode": result.get("ErrorCode"),
+        "errorDetail": result.get("ErrorDetail"),
+        "startedByWorkflow": _started_by_workflow(record.start_params),
+        "overrides": record.start_params.get("OverrideOptions", {}),
+        "includes": record.start_params.get("Includes", []),
+        "excludes": record.start_params.get("Excludes", []),
+        # What the run ledger recorded: the workflow's view, to compare with DataSync's truth above.
+        "recorded": {
+            "phases": [{"phase": mark.phase, "at": iso(mark.at)} for mark in timeline(recorded.phase_times)],
+            "eventStatuses": sorted(recorded.event_statuses),
+            "watchdogNote": recorded.watchdog_note,
+        }
+        if recorded
+        else None,
+    }

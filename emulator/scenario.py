@@ -1,0 +1,144 @@
+"""Scenarios: documented JSON files that say how DataSync and EventBridge behave in one run.
+
+See events/scenarios/README.md for the format. Anyone can add a scenario without code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from emulator.datasync import ExecutionScript
+from emulator.event_bus import EventFaults
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "events" / "scenarios"
+DEFAULT_SCENARIO = "nightly-success"
+
+_FIELDS = {
+    "description",
+    "task",
+    "alreadyRunning",
+    "executions",
+    "trigger",
+    "input",
+    "rawInput",
+    "parameters",
+    "events",
+    "expect",
+    "startDelaySeconds",
+}
+_TASK_FIELDS = {"name", "source", "destination", "options", "taskMode", "logGroup", "includes", "excludes"}
+
+
+class ScenarioError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Location:
+    type: str  # S3 | EFS | NFS
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    name: str
+    source: Location
+    destination: Location
+    options: dict[str, Any] = field(default_factory=dict)
+    task_mode: str = "BASIC"
+    log_group: str | None = None
+    includes: str | None = None
+    excludes: str | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    task: TaskSpec
+    executions: list[ExecutionScript]
+    already_running: ExecutionScript | None = None
+    start_delay_seconds: float = 0.0
+    trigger: str = "manual"
+    extra_input: dict[str, Any] = field(default_factory=dict)
+    raw_input: Any = None
+    has_raw_input: bool = False
+    parameters: dict[str, str] = field(default_factory=dict)
+    events: EventFaults = field(default_factory=EventFaults)
+    expect: dict[str, Any] = field(default_factory=dict)
+
+
+def _location(raw: Any, where: str) -> Location:
+    if not isinstance(raw, dict) or raw.get("type") not in ("S3", "EFS", "NFS"):
+        raise ScenarioError(f"{where}: expected an object with type S3, EFS or NFS")
+    return Location(raw["type"], {key: value for key, value in raw.items() if key != "type"})
+
+
+def parse_scenario(name: str, raw: Any) -> Scenario:
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"scenario {name}: expected a JSON object")
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
+    task_raw = raw.get("task")
+    if not isinstance(task_raw, dict):
+        raise ScenarioError(f"scenario {name}: 'task' is required")
+    unknown = set(task_raw) - _TASK_FIELDS
+    if unknown:
+        raise ScenarioError(f"scenario {name}: task has unknown field(s) {', '.join(sorted(unknown))}")
+    if raw.get("trigger", "manual") not in ("manual", "schedule"):
+        raise ScenarioError(f"scenario {name}: trigger must be 'manual' or 'schedule'")
+    try:
+        executions = [ExecutionScript.from_dict(item) for item in raw.get("executions", [])]
+        already_running = ExecutionScript.from_dict(raw["alreadyRunning"]) if raw.get("alreadyRunning") else None
+        events = EventFaults.from_dict(raw.get("events", {}))
+    except (ValueError, TypeError, KeyError) as error:
+        raise ScenarioError(f"scenario {name}: {error}") from None
+    if not executions and "rawInput" not in raw:
+        raise ScenarioError(f"scenario {name}: 'executions' needs at least one execution script")
+    return Scenario(
+        name=name,
+        description=str(raw.get("description", "")),
+        task=TaskSpec(
+            name=str(task_raw.get("name", name)),
+            source=_location(task_raw.get("source"), "task.source"),
+            destination=_location(task_raw.get("destination"), "task.destination"),
+            options=dict(task_raw.get("options", {})),
+            task_mode=str(task_raw.get("taskMode", "BASIC")),
+            log_group=task_raw.get("logGroup"),
+            includes=task_raw.get("includes"),
+            excludes=task_raw.get("excludes"),
+        ),
+        executions=executions,
+        already_running=already_running,
+        start_delay_seconds=float(raw.get("startDelaySeconds", 0)),
+        trigger=str(raw.get("trigger", "manual")),
+        extra_input=dict(raw.get("input", {})),
+        raw_input=raw.get("rawInput"),
+        has_raw_input="rawInput" in raw,
+        parameters={key: str(value) for key, value in raw.get("parameters", {}).items()},
+        events=events,
+        expect=dict(raw.get("expect", {})),
+    )
+
+
+def load_scenario(name_or_path: str) -> Scenario:
+    """A scenario by name (events/scenarios/NAME.json) or by path."""
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = SCENARIO_DIR / f"{name_or_path}.json"
+    if not path.is_file():
+        available = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.json")))
+        raise ScenarioError(f"no scenario {name_or_path!r}; available: {available}")
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ScenarioError(f"{path}: not valid JSON: {error}") from None
+    return parse_scenario(path.stem, raw)
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.json"))

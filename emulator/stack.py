@@ -1,0 +1,202 @@
+"""Deploys template.yaml into the local AWS: moto for DynamoDB, SNS and Step Functions, the
+Lambda router for functions. Only resource types the scheduler uses are supported; anything else
+in the template is skipped with its logical id listed in `skipped`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from emulator.event_bus import EventRule
+from emulator.lambda_router import LambdaFunction
+from emulator.template import Intrinsics, load_template, parameter_values, substitute_definition
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"  # moto's default account
+STACK_NAME = "datasync-scheduler-local"
+
+
+@dataclass(frozen=True)
+class Schedule:
+    logical_id: str
+    state_machine_arn: str
+    expression: str
+    timezone: str
+    state: str
+    input: str
+
+
+@dataclass
+class DeployedStack:
+    parameters: dict[str, str]
+    functions: dict[str, LambdaFunction] = field(default_factory=dict)
+    state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
+    tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
+    topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic ARN
+    rules: list[EventRule] = field(default_factory=list)
+    schedules: list[Schedule] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+def _physical_name(logical_id: str) -> str:
+    return f"{STACK_NAME}-{logical_id}"
+
+
+def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = None) -> DeployedStack:
+    """Creates the template's resources in the active moto mock and returns how to reach them."""
+    template = load_template(template_path)
+    base_dir = template_path.parent
+    parameters = parameter_values(template, parameter_overrides or {})
+    pseudo = {
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::StackName": STACK_NAME,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+    resources: dict[str, dict[str, Any]] = template.get("Resources", {})
+    refs: dict[str, str] = {}
+    attributes: dict[tuple[str, str], str] = {}
+    intrinsics = Intrinsics(parameters, refs, attributes, template.get("Conditions", {}), pseudo)
+    active = {
+        lid: spec
+        for lid, spec in resources.items()
+        if "Condition" not in spec or intrinsics.condition(spec["Condition"])
+    }
+
+    # Physical names first: they depend only on parameters and pseudo parameters.
+    for logical_id, spec in active.items():
+        kind, props = spec["Type"], spec.get("Properties", {})
+        name = intrinsics.resolve(props.get("Name")) if kind == "AWS::Serverless::StateMachine" else None
+        name = name or _physical_name(logical_id)
+        if kind == "AWS::Serverless::Function":
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
+            refs[logical_id] = name
+            attributes[(logical_id, "Arn")] = arn
+        elif kind == "AWS::Serverless::StateMachine":
+            arn = f"arn:aws:states:{REGION}:{ACCOUNT_ID}:stateMachine:{name}"
+            refs[logical_id] = arn
+            attributes[(logical_id, "Arn")] = arn
+            attributes[(logical_id, "Name")] = name
+        elif kind == "AWS::DynamoDB::Table":
+            refs[logical_id] = name
+            attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
+        elif kind == "AWS::SNS::Topic":
+            refs[logical_id] = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{name}"
+            attributes[(logical_id, "TopicName")] = name
+        elif kind == "AWS::KMS::Key":
+            refs[logical_id] = f"{logical_id.lower()}-local"
+            attributes[(logical_id, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{logical_id.lower()}-local"
+
+    stack = DeployedStack(parameters=parameters)
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
+    for logical_id, spec in active.items():
+        kind, props = spec["Type"], spec.get("Properties", {})
+        if kind == "AWS::DynamoDB::Table":
+            dynamodb.create_table(
+                TableName=refs[logical_id],
+                BillingMode="PAY_PER_REQUEST",
+                KeySchema=intrinsics.resolve(props["KeySchema"]),
+                AttributeDefinitions=intrinsics.resolve(props["AttributeDefinitions"]),
+            )
+            stack.tables[logical_id] = refs[logical_id]
+        elif kind == "AWS::SNS::Topic":
+            stack.topics[logical_id] = sns.create_topic(Name=attributes[(logical_id, "TopicName")])["TopicArn"]
+        elif kind not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
+            stack.skipped.append(logical_id)
+
+    globals_function = template.get("Globals", {}).get("Function", {})
+    for logical_id, spec in active.items():
+        if spec["Type"] == "AWS::Serverless::Function":
+            _add_function(stack, logical_id, spec.get("Properties", {}), globals_function, intrinsics, base_dir)
+
+    sfn = boto3.client("stepfunctions", region_name=REGION)
+    for logical_id, spec in active.items():
+        if spec["Type"] != "AWS::Serverless::StateMachine":
+            continue
+        props = spec["Properties"]
+        definition_text = (base_dir / props["DefinitionUri"]).read_text(encoding="utf-8")
+        substitutions = {
+            key: str(intrinsics.resolve(value)) for key, value in props.get("DefinitionSubstitutions", {}).items()
+        }
+        sfn.create_state_machine(
+            name=attributes[(logical_id, "Name")],
+            definition=substitute_definition(definition_text, substitutions),
+            roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{_physical_name(logical_id)}-role",
+            type=props.get("Type", "STANDARD"),
+        )
+        stack.state_machines[logical_id] = refs[logical_id]
+        for event_id, event in props.get("Events", {}).items():
+            if event["Type"] == "ScheduleV2":
+                event_props = event["Properties"]
+                stack.schedules.append(
+                    Schedule(
+                        logical_id=f"{logical_id}.{event_id}",
+                        state_machine_arn=refs[logical_id],
+                        expression=str(intrinsics.resolve(event_props["ScheduleExpression"])),
+                        timezone=str(intrinsics.resolve(event_props.get("ScheduleExpressionTimezone", "UTC"))),
+                        state=str(intrinsics.resolve(event_props.get("State", "ENABLED"))),
+                        input=str(intrinsics.resolve(event_props.get("Input", "{}"))),
+                    )
+                )
+    return stack
+
+
+def _add_function(
+    stack: DeployedStack,
+    logical_id: str,
+    props: dict[str, Any],
+    defaults: dict[str, Any],
+    intrinsics: Intrinsics,
+    base_dir: Path,
+) -> None:
+    merged = {**defaults, **props}
+    variables = {
+        **defaults.get("Environment", {}).get("Variables", {}),
+        **props.get("Environment", {}).get("Variables", {}),
+    }
+    for key, value in variables.items():
+        resolved = str(intrinsics.resolve(value))
+        # Functions share one process here, so they share one environment: it must agree.
+        if stack.environment.get(key, resolved) != resolved:
+            raise ValueError(
+                f"{logical_id}: environment variable {key} differs between functions; "
+                "the in-process emulator needs one value per variable"
+            )
+        stack.environment[key] = resolved
+    stack.functions[logical_id] = LambdaFunction(
+        logical_id=logical_id,
+        name=intrinsics.resolve({"Ref": logical_id}),
+        arn=intrinsics.resolve({"Fn::GetAtt": [logical_id, "Arn"]}),
+        handler=str(merged["Handler"]),
+        code_dir=(base_dir / str(merged["CodeUri"])).resolve(),
+        timeout_seconds=int(merged.get("Timeout", 3)),
+        memory_mb=int(merged.get("MemorySize", 128)),
+    )
+    for event_id, event in props.get("Events", {}).items():
+        if event["Type"] == "EventBridgeRule":
+            stack.rules.append(
+                EventRule(f"{logical_id}.{event_id}", intrinsics.resolve(event["Properties"]["Pattern"]), logical_id)
+            )
+
+
+def apply_environment(stack: DeployedStack) -> dict[str, str | None]:
+    """Sets the functions' environment in this process; returns what to restore afterwards."""
+    previous = {key: os.environ.get(key) for key in stack.environment}
+    os.environ.update(stack.environment)
+    return previous
+
+
+def restore_environment(previous: dict[str, str | None]) -> None:
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
