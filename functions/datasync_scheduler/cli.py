@@ -1,0 +1,105 @@
+"""`datasync-scheduler`: the project's command line.
+
+`demo` runs a scenario through the real workflow on the local emulator (no AWS account needed).
+The emulator is imported only when a command needs it: it is development tooling, not Lambda code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+
+def _print_human(summary: dict[str, Any]) -> None:
+    out = print
+    out(f"Scenario {summary['scenario']}: {summary['description']}")
+    out(
+        f"Workflow ended {summary['status']} after {summary['state_transitions']} state transitions "
+        f"({summary['history_events']} history events); virtual time {summary['started_at']} -> {summary['ended_at']} "
+        f"({_duration(summary['virtual_seconds'])}), real time {summary['real_seconds']:.2f} s"
+    )
+    if summary.get("error"):
+        out(f"  {summary['error']}: {summary['cause']}")
+    for execution in summary["executions"]:
+        out("")
+        out(
+            f"DataSync execution {execution['executionArn'].rsplit('/', 1)[-1]} "
+            f"({'started by the workflow' if execution.get('startedByWorkflow') else 'started outside the workflow'})"
+        )
+        for mark in execution["phases"]:
+            out(f"  {mark['at']}  {mark['phase']}")
+        counters = execution.get("counters") or {}
+        if counters:
+            out("  " + ", ".join(f"{key} {value:,}" for key, value in counters.items() if isinstance(value, int)))
+        if execution.get("errorCode") or execution.get("errorDetail"):
+            out(f"  error: {execution.get('errorCode')}: {execution.get('errorDetail')}")
+    out("")
+    out("Workflow steps that ran (virtual time):")
+    for call in summary["invocations"]:
+        suffix = f"  raised {call['error']}" if call["error"] else ""
+        out(f"  {call['at']}  {call['function']}{suffix}")
+    events = summary["events"]
+    out("")
+    out(
+        f"DataSync events: {events['emitted']} emitted, {events['delivered']} delivered, {events['dropped']} lost, "
+        f"{events['duplicated']} duplicated"
+    )
+    if summary.get("reaction_seconds") is not None:
+        out(f"Reaction to the end of the transfer: {summary['reaction_seconds']:.1f} s (virtual)")
+    for notification in summary["notifications"]:
+        out("")
+        out(f"Notification sent: {notification['subject']}")
+        for line in notification["message"].splitlines():
+            out(f"  | {line}")
+
+
+def _duration(seconds: float) -> str:
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours} h {minutes} min {secs} s" if hours else f"{minutes} min {secs} s"
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from emulator.runner import run_scenario
+    from emulator.scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario, scenario_names
+
+    if args.list:
+        for name in scenario_names():
+            print(name)
+        return 0
+    try:
+        scenario = load_scenario(args.scenario or DEFAULT_SCENARIO)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    summary = run_scenario(scenario).to_dict()
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        _print_human(summary)
+    expected = scenario.expect.get("status")
+    if expected and expected != summary["status"]:
+        print(f"error: scenario expects the workflow to end {expected}, it ended {summary['status']}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="datasync-scheduler", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="run a scenario through the real workflow on the local emulator")
+    demo.add_argument("--scenario", help="a scenario name from events/scenarios, or a path to a scenario file")
+    demo.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    demo.add_argument("--list", action="store_true", help="list the available scenarios")
+    demo.set_defaults(run=_demo)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

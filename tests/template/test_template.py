@@ -1,0 +1,144 @@
+"""The template is the single source of truth for wiring: it validates, builds, and agrees with the code."""
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator.template import load_template, placeholders
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+BIN = Path(sys.executable).parent
+ASL_FILES = sorted((ROOT / "statemachine").glob("*.asl.json"))
+ENV = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "SAM_CLI_TELEMETRY": "0"}
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    return {name: spec for name, spec in load_template(TEMPLATE)["Resources"].items() if spec["Type"] == kind}
+
+
+def run_tool(*command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=ROOT, env=env or ENV, capture_output=True, text=True, timeout=300, check=False)
+
+
+@pytest.mark.slow
+def test_cfn_lint_finds_nothing() -> None:
+    result = run_tool(str(BIN / "cfn-lint"), "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_sam_validate_with_lint_passes() -> None:
+    result = run_tool(str(BIN / "sam"), "validate", "--lint", "--template", "template.yaml")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _python_312_path() -> str | None:
+    """sam build (without a container) needs the Lambda runtime's Python on PATH."""
+    if shutil.which("python3.12"):
+        return os.environ["PATH"]
+    pyenv = shutil.which("pyenv")
+    if pyenv:
+        versions = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
+        for candidate in sorted(Path(versions, "versions").glob("3.12.*/bin"), reverse=True):
+            return f"{candidate}{os.pathsep}{os.environ['PATH']}"
+    return None
+
+
+@pytest.mark.slow
+def test_sam_build_packages_every_function(tmp_path: Path) -> None:
+    path = _python_312_path()
+    if path is None:
+        pytest.skip("no python3.12 on this machine: sam build needs the Lambda runtime's Python")
+    result = run_tool(
+        str(BIN / "sam"),
+        "build",
+        "--build-dir",
+        str(tmp_path / "build"),
+        "--cache-dir",
+        str(tmp_path / "cache"),
+        env={**ENV, "PATH": path},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in resources("AWS::Serverless::Function"):
+        assert (tmp_path / "build" / name / "datasync_scheduler" / "steps.py").is_file(), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("definition", ASL_FILES, ids=lambda path: path.name)
+def test_asl_validator_accepts_the_state_machine(definition: Path) -> None:
+    validator = ROOT / "node_modules" / ".bin" / "asl-validator"
+    assert validator.exists(), "run `make install` (npm ci) first"
+    result = run_tool(str(validator), "--json-path", str(definition.relative_to(ROOT)))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_placeholder_has_a_substitution_and_every_substitution_is_used() -> None:
+    machines = resources("AWS::Serverless::StateMachine")
+    assert machines
+    for name, spec in machines.items():
+        definition = (ROOT / spec["Properties"]["DefinitionUri"]).read_text()
+        substitutions = set(spec["Properties"].get("DefinitionSubstitutions", {}))
+        assert placeholders(definition) == substitutions, name
+
+
+def test_every_state_machine_file_is_deployed_by_the_template() -> None:
+    used = {ROOT / spec["Properties"]["DefinitionUri"] for spec in resources("AWS::Serverless::StateMachine").values()}
+    assert set(ASL_FILES) == used
+
+
+def test_every_handler_in_the_template_is_importable_and_callable() -> None:
+    functions_dir = str(ROOT / "functions")
+    sys.path.insert(0, functions_dir)
+    try:
+        for name, spec in resources("AWS::Serverless::Function").items():
+            module_name, _, attribute = spec["Properties"]["Handler"].rpartition(".")
+            assert callable(getattr(importlib.import_module(module_name), attribute)), name
+    finally:
+        sys.path.remove(functions_dir)
+
+
+def test_every_environment_variable_the_code_reads_is_set_by_the_template() -> None:
+    source = "\n".join(path.read_text() for path in (ROOT / "functions").rglob("*.py"))
+    read = set(re.findall(r'env\.get\("([A-Z_]+)"', source))
+    variables = load_template(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"]
+    assert read and read <= set(variables)
+
+
+def test_the_nightly_schedule_runs_in_the_users_time_zone_with_the_configured_task() -> None:
+    (workflow,) = resources("AWS::Serverless::StateMachine").values()
+    schedule = workflow["Properties"]["Events"]["Scheduled"]
+    assert schedule["Type"] == "ScheduleV2"
+    assert schedule["Properties"]["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
+    assert "${DataSyncTaskArn}" in schedule["Properties"]["Input"]["Fn::Sub"]
+
+
+def test_the_event_rule_listens_to_datasync_execution_state_changes_only() -> None:
+    rules = [
+        event["Properties"]["Pattern"]
+        for spec in resources("AWS::Serverless::Function").values()
+        for event in spec["Properties"].get("Events", {}).values()
+        if event["Type"] == "EventBridgeRule"
+    ]
+    assert rules == [{"source": ["aws.datasync"], "detail-type": ["DataSync Task Execution State Change"]}]
+
+
+def test_the_notification_topic_is_encrypted_with_a_customer_managed_key() -> None:
+    (topic,) = resources("AWS::SNS::Topic").values()
+    assert topic["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
+
+
+def test_the_await_step_waits_on_a_task_token_with_a_timeout_from_the_state() -> None:
+    definition = json.loads((ROOT / "statemachine" / "sync_workflow.asl.json").read_text())
+    await_state = definition["States"]["Await Sync End"]
+    assert await_state["Resource"].endswith(".waitForTaskToken")
+    assert await_state["TimeoutSecondsPath"] == "$.run.timeoutSeconds"
+    assert await_state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"
