@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make demo` and `make test`. Both install what they need
+# into .venv (Python) and node_modules (asl-validator) on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+NODE_INSTALLED := node_modules/.installed
+export AWS_DEFAULT_REGION ?= us-east-1
+export SAM_CLI_TELEMETRY := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test unit lint typecheck templates bench build clean
+
+help: ## Show the available targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(INSTALLED) $(NODE_INSTALLED) ## Install Python and Node dev tools (pinned)
+
+demo: $(INSTALLED) ## Run the nightly workflow on the local emulator (SCENARIO=name, JSON=1)
+	$(BIN)/datasync-scheduler demo $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(JSON),--json)
+
+test: install lint typecheck ## Lint, type-check and run every test (what CI runs)
+	$(BIN)/pytest -n 2 -q
+
+unit: $(INSTALLED) ## Run the fast tests only (no template tools)
+	$(BIN)/pytest -q -m "not slow"
+
+lint: $(INSTALLED) ## ruff
+	$(BIN)/ruff check functions emulator tests benchmarks
+	$(BIN)/ruff format --check functions emulator tests benchmarks
+
+typecheck: $(INSTALLED) ## mypy (strict)
+	$(BIN)/mypy
+
+bench: $(INSTALLED) ## Print state transitions, history events and reaction time per transfer length
+	$(BIN)/python benchmarks/state_transitions.py
+
+build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
+	$(BIN)/sam build
+
+clean: ## Remove the virtualenv, node_modules and build output
+	rm -rf $(VENV) node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
