@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from datasync_scheduler import steps, wiring
 
@@ -20,6 +20,7 @@ class ExecutionState(BaseModel):
 class ExecutionStateChange(EventBridgeModel):  # type: ignore[misc]
     """`DataSync Task Execution State Change`: the execution ARN is the only resource."""
 
+    resources: list[str] = Field(min_length=1)
     detail: ExecutionState
 
 

@@ -155,3 +155,12 @@ def test_a_start_datasync_refuses_is_reported_not_retried() -> None:
     assert summary["error"] == "DataSync.StartRefused"
     assert len(calls(summary, "StartSyncFunction")) == 1
     assert summary["executions"] == []
+
+
+def test_a_verification_mismatch_fails_the_run_with_datasyncs_own_words() -> None:
+    summary = run("verification-mismatch")
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "DataSync.ExecutionError"
+    assert "Verification detected mismatches" in summary["cause"]
+    (execution,) = summary["executions"]
+    assert phases(execution)[-2:] == ["VERIFYING", "ERROR"]

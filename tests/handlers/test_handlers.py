@@ -1,0 +1,104 @@
+"""Each handler, invoked the way Lambda invokes it, with the template's environment."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.steps import WORKFLOW_TAG
+from emulator.runner import LocalAws
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-local-SyncWorkflow:manual-1"
+
+
+def invoke(aws: LocalAws, function: str, event: Any) -> Any:
+    result, error = aws.router.invoke(function, event)
+    if error is not None:
+        raise AssertionError(f"{function} raised {error['errorType']}: {error['errorMessage']}")
+    return result
+
+
+def ledger(aws: LocalAws) -> DynamoDbLedger:
+    return DynamoDbLedger(aws.stack.tables["RunLedger"], boto3.client("dynamodb", region_name="us-east-1"))
+
+
+def state_change(execution_arn: str, state: str, time: str = "2026-11-21T23:05:00Z") -> dict[str, Any]:
+    event = json.loads((EVENTS / "execution-state-change-success.json").read_text())
+    event.update(time=time, resources=[execution_arn], detail={"State": state})
+    return event
+
+
+def test_validation_rejects_a_bad_request_with_an_error_the_workflow_can_catch(aws: LocalAws) -> None:
+    _, error = aws.router.invoke("ValidateSyncRequestFunction", {"taskArn": "nope", "extra": 1})
+    assert error is not None
+    assert error["errorType"] == "InvalidSyncRequest"
+    assert "taskArn:" in error["errorMessage"] and "extra: unknown field" in error["errorMessage"]
+
+
+def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
+    request = invoke(aws, "ValidateSyncRequestFunction", json.loads((EVENTS / "start-sync.json").read_text()))
+    assert request["overrides"] == {"LogLevel": "BASIC", "VerifyMode": "ONLY_FILES_TRANSFERRED"}
+
+
+def test_starting_tags_the_execution_with_the_workflow_and_opens_its_record(aws: LocalAws, task_arn: str) -> None:
+    run = invoke(
+        aws,
+        "StartSyncFunction",
+        {
+            "request": {"taskArn": task_arn, "overrides": {"LogLevel": "BASIC"}, "excludes": "*.tmp"},
+            "workflowExecution": WORKFLOW,
+        },
+    )
+    assert run["status"] == "QUEUED" and run["finished"] is False
+    assert run["timeoutSeconds"] == 900
+    (execution,) = aws.datasync.executions()
+    assert execution.arn == run["executionArn"]
+    assert {"Key": WORKFLOW_TAG, "Value": WORKFLOW} in execution.start_params["Tags"]
+    assert execution.start_params["OverrideOptions"] == {"LogLevel": "BASIC"}
+    assert execution.start_params["Excludes"] == [{"FilterType": "SIMPLE_PATTERN", "Value": "*.tmp"}]
+    record = ledger(aws).get(run["executionArn"])
+    assert record is not None and record.workflow_execution == WORKFLOW and "QUEUED" in record.phase_times
+
+
+def test_a_start_datasync_refuses_raises_start_refused(aws: LocalAws) -> None:
+    missing = "arn:aws:datasync:us-east-1:123456789012:task/task-00000000000000000"
+    _, error = aws.router.invoke("StartSyncFunction", {"request": {"taskArn": missing}, "workflowExecution": WORKFLOW})
+    assert error is not None and error["errorType"] == "StartRefused"
+
+
+def test_a_state_change_event_is_recorded_at_datasyncs_time(aws: LocalAws) -> None:
+    execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
+    outcome = invoke(aws, "ExecutionEventsFunction", state_change(execution, "TRANSFERRING", "2026-11-21T23:03:20Z"))
+    assert outcome == {"executionArn": execution, "status": "TRANSFERRING", "recorded": True, "resumed": False}
+    record = ledger(aws).get(execution)
+    assert record is not None
+    assert record.phase_times["TRANSFERRING"].isoformat() == "2026-11-21T23:03:20+00:00"
+
+
+def test_an_end_event_whose_workflow_moved_on_is_recorded_without_error(aws: LocalAws) -> None:
+    execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
+    ledger(aws).store_token(execution, "a-token-whose-wait-already-timed-out", aws.clock.now())
+    outcome = invoke(aws, "ExecutionEventsFunction", state_change(execution, "SUCCESS"))
+    assert outcome["recorded"] is True and outcome["resumed"] is False
+
+
+def test_a_status_that_is_not_a_datasync_word_is_ignored(aws: LocalAws) -> None:
+    execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
+    outcome = invoke(aws, "ExecutionEventsFunction", state_change(execution, "success; rm -rf /"))
+    assert outcome["recorded"] is False
+    assert ledger(aws).get(execution) is None
+
+
+@pytest.mark.parametrize("broken", [{"detail": {}}, {"resources": []}, {"source": None}])
+def test_a_malformed_event_is_refused_loudly(aws: LocalAws, broken: dict[str, Any]) -> None:
+    event = state_change(
+        "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d",
+        "SUCCESS",
+    )
+    event.update(broken)
+    _, error = aws.router.invoke("ExecutionEventsFunction", event)
+    assert error is not None and error["errorType"] == "ValidationError"

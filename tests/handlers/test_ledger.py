@@ -1,0 +1,70 @@
+"""The run ledger on DynamoDB: what events and checks record, and who gets the task token."""
+
+from datetime import UTC, datetime, timedelta
+
+import boto3
+
+from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from emulator.runner import LocalAws
+
+EXECUTION = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+
+
+def ledger(aws: LocalAws) -> DynamoDbLedger:
+    return DynamoDbLedger(aws.stack.tables["RunLedger"], boto3.client("dynamodb", region_name="us-east-1"))
+
+
+def test_a_phase_keeps_the_earliest_time_it_was_seen(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.record_status(EXECUTION, "TRANSFERRING", T0 + timedelta(minutes=15))  # a check saw it first
+    runs.record_status(EXECUTION, "TRANSFERRING", T0 + timedelta(minutes=3), from_event=True)  # the late event
+    runs.record_status(EXECUTION, "TRANSFERRING", T0 + timedelta(minutes=3), from_event=True)  # and its duplicate
+    runs.record_status(EXECUTION, "TRANSFERRING", T0 + timedelta(hours=1))
+    record = runs.get(EXECUTION)
+    assert record is not None
+    assert record.phase_times == {"TRANSFERRING": T0 + timedelta(minutes=3)}
+    assert record.event_statuses == frozenset({"TRANSFERRING"})
+    assert record.task_arn == EXECUTION.split("/execution/")[0]
+
+
+def test_the_current_status_never_goes_back_whatever_order_events_arrive_in(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    for status, minute in (("SUCCESS", 90), ("QUEUED", 0), ("TRANSFERRING", 3), ("LAUNCHING", 1)):
+        runs.record_status(EXECUTION, status, T0 + timedelta(minutes=minute), from_event=True)
+    record = runs.get(EXECUTION)
+    assert record is not None and record.current_status == "SUCCESS"
+
+
+def test_exactly_one_caller_gets_the_task_token(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.store_token(EXECUTION, "token-1", T0)
+    assert runs.claim_token(EXECUTION) == "token-1"
+    assert runs.claim_token(EXECUTION) is None
+
+
+def test_a_token_that_could_not_be_used_is_put_back_unless_a_newer_one_arrived(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.store_token(EXECUTION, "token-1", T0)
+    claimed = runs.claim_token(EXECUTION)
+    assert claimed is not None
+    runs.restore_token(EXECUTION, claimed)
+    assert runs.claim_token(EXECUTION) == "token-1"
+
+    runs.store_token(EXECUTION, "token-2", T0)
+    runs.restore_token(EXECUTION, "token-1")
+    assert runs.claim_token(EXECUTION) == "token-2"
+
+
+def test_the_watchdog_note_keeps_the_first_reason(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.note_cancel(EXECUTION, "stayed in LAUNCHING for 30 min", T0)
+    runs.note_cancel(EXECUTION, "stayed in CANCELLING for 1 h", T0 + timedelta(hours=1))
+    record = runs.get(EXECUTION)
+    assert record is not None
+    assert record.watchdog_note == "stayed in LAUNCHING for 30 min"
+    assert record.cancel_requested_at == T0
+
+
+def test_an_unknown_execution_has_no_record(aws: LocalAws) -> None:
+    assert ledger(aws).get(EXECUTION) is None
