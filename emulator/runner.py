@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -35,7 +34,7 @@ from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario
-from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, apply_environment, deploy, restore_environment
+from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, deploy, restore_environment, set_environment
 from emulator.stepfunctions_time import on_virtual_time
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,16 +98,11 @@ class RunSummary:
 
 @contextmanager
 def _environment(values: dict[str, str]) -> Iterator[None]:
-    previous = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
+    previous = set_environment(values)
     try:
         yield
     finally:
-        for key, value in previous.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+        restore_environment(previous)
 
 
 @contextmanager
@@ -168,7 +162,8 @@ def _create_location(client: Any, location: Location) -> str:
     )
 
 
-def _create_task(scenario: Scenario) -> str:
+def create_task(scenario: Scenario) -> str:
+    """Creates the scenario's locations and task through the DataSync API, as a user would."""
     client = boto3.client("datasync", region_name=REGION)
     spec = scenario.task
     params: dict[str, Any] = {
@@ -234,7 +229,7 @@ class LocalAws:
         # Handler logs are structured JSON for CloudWatch; locally they would bury the summary.
         overrides.setdefault("LogLevel", "WARNING")
         stack = deploy(template, overrides)
-        self._previous_env = apply_environment(stack)
+        self._previous_env = set_environment(stack.environment)
         for function in stack.functions.values():
             self.router.register(function)
         self.bus.use_rules(stack.rules)
@@ -270,16 +265,11 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
         wiring.reset()
 
 
-def create_task(scenario: Scenario) -> str:
-    """Creates the scenario's locations and task through the DataSync API, as a user would."""
-    return _create_task(scenario)
-
-
 def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout: float = 120.0) -> RunSummary:
     """Runs the scenario to the workflow's end and summarises what happened."""
     real_start = time.monotonic()
     with local_aws(scenario.events) as aws:
-        task_arn = _create_task(scenario)
+        task_arn = create_task(scenario)
         scripts = ([scenario.already_running] if scenario.already_running else []) + scenario.executions
         if scripts:
             aws.datasync.script_task(task_arn, scripts)

@@ -187,10 +187,10 @@ def _add_function(
             )
 
 
-def apply_environment(stack: DeployedStack) -> dict[str, str | None]:
-    """Sets the functions' environment in this process; returns what to restore afterwards."""
-    previous = {key: os.environ.get(key) for key in stack.environment}
-    os.environ.update(stack.environment)
+def set_environment(values: dict[str, str]) -> dict[str, str | None]:
+    """Sets variables in this process (the functions' environment); returns what to restore."""
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
     return previous
 
 
