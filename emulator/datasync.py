@@ -2,7 +2,8 @@
 
 `DataSyncEmulator.handle` serves DataSync calls through `emulator.aws_hooks`; executions walk their
 scripted phases only when the virtual clock advances them (`advance_to`), emitting EventBridge-shaped
-state-change events and writing CloudWatch Logs lines in DataSync's formats on the way. Behaviour
+state-change events and writing CloudWatch Logs lines in DataSync's formats on the way, and task
+reports to S3 when an execution ends (`emulator.datasync_reports`). Behaviour
 follows `shared/reference/datasync.md`; where DataSync's behaviour is undocumented, the choice made
 here says "invented" or "undocumented" next to it. Every response is checked against botocore's
 output shape, so the emulator cannot drift from the real API.
@@ -29,6 +30,14 @@ from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape
 
 from emulator.clock import VirtualClock
 from emulator.datasync_logs import FailedFile, LogStream, basic_lines, enhanced_line, write_events
+from emulator.datasync_reports import (
+    MAX_REPORT_OBJECT_BYTES,
+    ExecutionFacts,
+    ReportDestination,
+    ReportObject,
+    report_objects,
+    write_report,
+)
 from emulator.service_errors import EmulatedServiceError
 
 PHASES = ("LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING")
@@ -242,10 +251,11 @@ class ExecutionRecord:
 
 @dataclass
 class _Effects:
-    """What a processed change does outside the emulator: events to emit and log lines to write."""
+    """What a processed change does outside the emulator: events to emit, log lines and reports to write."""
 
     events: list[dict[str, Any]] = field(default_factory=list)
     log_writes: list[tuple[LogStream, list[tuple[int, str]]]] = field(default_factory=list)
+    reports: list[tuple[_Execution, ReportDestination, list[ReportObject]]] = field(default_factory=list)
 
 
 @dataclass(order=True)
@@ -281,6 +291,10 @@ class _Execution:
     start_params: dict[str, Any]
     history: list[tuple[str, datetime]]
     log_stream: LogStream | None
+    # Where the execution's task report goes (None: no report), and its ReportResult: PENDING until the
+    # report was written at the end, then SUCCESS or ERROR.
+    report: ReportDestination | None = None
+    report_result: dict[str, str] | None = None
     launch_time: datetime | None = None
     end_time: datetime | None = None
     failed_phase: str | None = None  # the phase whose Result status is ERROR
@@ -313,6 +327,8 @@ class DataSyncEmulator:
         account_id: str = "123456789012",
         event_sink: Callable[[dict[str, Any]], None] = lambda event: None,
         logs_client_factory: Callable[[], Any] | None = None,
+        s3_client_factory: Callable[[], Any] | None = None,
+        report_max_object_bytes: int = MAX_REPORT_OBJECT_BYTES,
     ) -> None:
         self._clock = clock
         self._region = region
@@ -321,6 +337,13 @@ class DataSyncEmulator:
         # None: no logs are written at all. Called once per advance that writes, so each client is
         # created in whatever AWS context (e.g. moto's mock) is active at that moment.
         self._logs_client_factory = logs_client_factory
+        # Likewise for task reports: None means no reports, and no ReportResult, at all. The size limit
+        # of one report object is DataSync's 5 MB unless a test wants small reports split; a limit too
+        # small for a single item raises ValueError when the execution ends.
+        if report_max_object_bytes <= 0:
+            raise ValueError("report_max_object_bytes must be positive")
+        self._s3_client_factory = s3_client_factory
+        self._report_max_object_bytes = report_max_object_bytes
         self._lock = threading.RLock()
         self._changes: list[_Change] = []
         self._seq = itertools.count()
@@ -394,15 +417,25 @@ class DataSyncEmulator:
             return self._changes[0].at if self._changes else None
 
     def advance_to(self, now: datetime) -> None:
-        """Applies every change due at or before `now` in time order, emitting events and writing logs."""
+        """Applies every change due at or before `now` in time order, emitting events and writing logs
+        and reports."""
         logs_client: Any = None
+        s3_client: Any = None
         while True:
             with self._lock:
                 change = self._pop_due(now)
                 if change is None:
                     return
                 effects = change.apply(change.at)
-            # Outside the lock: an event consumer or the logs backend may call back into DataSync.
+            # Outside the lock: an event consumer or the logs and S3 backends may call back into DataSync.
+            # Reports go first, so a consumer of the terminal event finds the report written (whether
+            # DataSync writes it before announcing the end is undocumented).
+            for execution, destination, objects in effects.reports:
+                if s3_client is None:
+                    s3_client = self._new_s3_client()
+                result = write_report(s3_client, destination, objects)
+                with self._lock:
+                    execution.report_result = result
             for event in effects.events:
                 self._event_sink(event)
             for stream, lines in effects.log_writes:
@@ -425,6 +458,10 @@ class DataSyncEmulator:
     def _new_logs_client(self) -> Any:
         assert self._logs_client_factory is not None  # no log stream is planned without a factory
         return self._logs_client_factory()
+
+    def _new_s3_client(self) -> Any:
+        assert self._s3_client_factory is not None  # no report is planned without a factory
+        return self._s3_client_factory()
 
     # -- locations and tasks -------------------------------------------------------------------------------
 
@@ -508,6 +545,10 @@ class DataSyncEmulator:
             history=[("QUEUED", now)],
             log_stream=self._log_stream(task, options, execution_id),
         )
+        if self._s3_client_factory is not None:
+            execution.report = ReportDestination.from_config(overrides.get("TaskReportConfig"))
+            if execution.report is not None:
+                execution.report_result = {"Status": "PENDING"}
         self._executions[execution.arn] = execution
         self._tags[execution.arn] = list(params.get("Tags", []))
         task.queue.append(execution)
@@ -546,6 +587,8 @@ class DataSyncEmulator:
             response["LaunchTime"] = execution.launch_time
         if execution.end_time is not None:
             response["EndTime"] = execution.end_time
+        if execution.report_result is not None:
+            response["ReportResult"] = dict(execution.report_result)
         if execution.task.mode == "ENHANCED":
             happened = [failed for at, failed in execution.failures if at <= now]
             response["FilesPrepared"] = script.file_count if prepared else 0
@@ -658,7 +701,38 @@ class DataSyncEmulator:
         if task.running is execution:
             task.running = None
             self._schedule(at, lambda then: self._dispatch(task, then))
-        return _Effects(events=[self._event(execution, status, at)])
+        effects = _Effects(events=[self._event(execution, status, at)])
+        if execution.report is not None:
+            objects = report_objects(execution.report, self._report_facts(execution), self._report_max_object_bytes)
+            effects.reports.append((execution, execution.report, objects))
+        return effects
+
+    def _report_facts(self, execution: _Execution) -> ExecutionFacts:
+        """The finished execution as its report describes it: the same figures DescribeTaskExecution shows."""
+        end = execution.end_time
+        assert end is not None
+        script = execution.script
+        return ExecutionFacts(
+            task_arn=execution.task.arn,
+            execution_arn=execution.arn,
+            mode=execution.task.mode,
+            status=execution.status,
+            cancelled=execution.cancelled,
+            options=dict(execution.options),
+            result=_result(execution),
+            start_time=execution.history[0][1],
+            launch_time=execution.launch_time,
+            end_time=end,
+            files_transferred=_progress(execution, "TRANSFERRING", script.file_count, end),
+            bytes_transferred=_progress(execution, "TRANSFERRING", script.byte_count, end),
+            files_verified=_progress(execution, "VERIFYING", script.file_count, end),
+            sections=tuple(
+                section
+                for section, phase in (("Transferred", "TRANSFERRING"), ("Verified", "VERIFYING"))
+                if _span(execution, phase) is not None
+            ),
+            failures=tuple(failed for moment, failed in execution.failures if moment <= end),
+        )
 
     def _plan_failures(self, execution: _Execution, phase: str, start: datetime, end: datetime) -> None:
         """Spreads the phase's failed files evenly over it and schedules the writes of their log lines."""

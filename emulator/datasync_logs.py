@@ -2,7 +2,8 @@
 
 Line formats follow the DataSync User Guide examples quoted in `shared/reference/datasync.md` §2.
 Where the guide shows no example, the choice made here is marked "invented" so nobody mistakes it
-for observed behaviour.
+for observed behaviour. The task reports (`emulator.datasync_reports`) take their reasons, error codes
+and hashes from here, so a report and the log lines of the same execution agree.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from botocore.exceptions import ClientError
 
 # Found only by verification (written while VERIFYING) or while copying (written while TRANSFERRING).
 VERIFICATION_KINDS = frozenset({"checksum", "metadata", "only_at_destination", "destination_vanished"})
-TRANSFER_KINDS = frozenset({"source_vanished", "access_denied", "transfer_failed"})
+TRANSFER_KINDS = frozenset({"source_vanished", "access_denied", "transfer_failed", "read_error", "write_error"})
 FAILURE_KINDS = VERIFICATION_KINDS | TRANSFER_KINDS
 
 # "Connection reset by peer" is one of the transient causes the guide names for failed transfers.
@@ -39,6 +40,14 @@ _ENHANCED_ERRORS: dict[str, tuple[str, str]] = {
         "Verification failed due to file being present at the source but not at the destination",
     ),
     "source_vanished": ("SourceFileNotFound", "Failed to open source file: No such file or directory"),  # invented
+    "read_error": (  # invented, code and detail; the Basic line it mirrors is documented
+        "SourceReadError",
+        "Failed to read metadata for directory at the source: No data available",
+    ),
+    "write_error": (  # invented, code and detail
+        "DestinationWriteError",
+        "Failed to write extended attributes at the destination: Operation not supported",
+    ),
 }
 
 # CloudWatch Logs PutLogEvents limits [LOGS]: events and bytes per call (26 bytes of overhead per
@@ -83,32 +92,44 @@ class LogStream:
 def basic_lines(failed: FailedFile) -> list[str]:
     """The Basic-mode (plain text) events for one failed file, in the order DataSync writes them."""
     path = failed.path
-    source = _Metadata.of_source(path)
-    source_hash = _sha256("content", path)
+    source = FileMetadata.of_source(path)
+    source_hash, destination_hash = checksums(failed)
     match failed.kind:
         case "checksum":  # the file changed during the run: other content, size and mtime
+            assert source_hash is not None and destination_hash is not None
             changed = replace(source, size=source.size + 1 + int(source_hash[:3], 16), mtime=_later(source.mtime))
-            return _verification_group("<>", path, source, source_hash, changed, _sha256("changed", path))
+            return _verification_group("<>", path, source, source_hash, changed, destination_hash)
         case "metadata":  # same content, other mtime
+            assert source_hash is not None and destination_hash is not None
             touched = replace(source, mtime=_later(source.mtime))
-            return _verification_group("<>", path, source, source_hash, touched, source_hash)
+            return _verification_group("<>", path, source, source_hash, touched, destination_hash)
         case "only_at_destination":
             return [
                 f"[NOTICE] Verification failed > {path}",
                 f"[NOTICE] {path}   dstMeta: {source.render()}",
-                f"[NOTICE]   dstHash: {source_hash}",
+                f"[NOTICE]   dstHash: {destination_hash}",
             ]
         case "destination_vanished":
             # The guide documents size/atime/mtime/extAttrsHash of a vanished destination; keeping the
             # source's type, mode, uid and gid on that line is a choice.
+            assert source_hash is not None and destination_hash is not None
             vanished = replace(source, size=0, atime="0/0", mtime="0/0")
-            return _verification_group("<>", path, source, source_hash, vanished, "0" * 64)
+            return _verification_group("<>", path, source, source_hash, vanished, destination_hash)
         case "source_vanished":
-            return [f"[ERROR] Failed to open source file {path}: No such file or directory"]
+            return [f"[ERROR] Failed to open source file {path}: {transfer_failure_reason(failed)}"]
         case "access_denied":
-            return [f"[WARN] Failed to read metadata for file {path}: S3 Head Object Failed"]
+            return [f"[WARN] Failed to read metadata for file {path}: {transfer_failure_reason(failed)}"]
+        case "read_error":  # the form the troubleshooting guide shows; PATH names a directory there
+            return [f"[ERROR] Failed to read metadata for directory {path}: {transfer_failure_reason(failed)}"]
+        case "write_error":
+            # The guide shows `Deferred error: WriteFileExtAttr2 failed to setextattrlist(filename="…")…`;
+            # the tail after the closing parenthesis (": Operation not supported") is invented.
+            return [
+                f'[ERROR] Deferred error: WriteFileExtAttr2 failed to setextattrlist(filename="{path}"): '
+                f"{transfer_failure_reason(failed)}"
+            ]
         case _:  # transfer_failed
-            return [f"[ERROR] Failed to transfer file {path}: {failed.reason or DEFAULT_TRANSFER_FAILURE_REASON}"]
+            return [f"[ERROR] Failed to transfer file {path}: {transfer_failure_reason(failed)}"]
 
 
 def enhanced_line(failed: FailedFile, source_location_id: str, destination_location_id: str) -> str:
@@ -118,10 +139,7 @@ def enhanced_line(failed: FailedFile, source_location_id: str, destination_locat
     type; the emulator leaves it out, so readers must not need it.
     """
     relative_path = failed.path[1:]  # Enhanced mode writes paths without the leading "/"
-    if failed.kind == "transfer_failed":
-        code, detail = "TransferFailed", failed.reason or DEFAULT_TRANSFER_FAILURE_REASON  # code invented
-    else:
-        code, detail = _ENHANCED_ERRORS[failed.kind]
+    code, detail = enhanced_error(failed)
     event = {
         "Action": "VERIFY" if failed.kind in VERIFICATION_KINDS else "TRANSFER",
         "Source": {"LocationId": source_location_id, "RelativePath": relative_path},
@@ -131,6 +149,54 @@ def enhanced_line(failed: FailedFile, source_location_id: str, destination_locat
     }
     # Compact and non-ASCII verbatim, like the guide's example.
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- what the log lines and the task reports share -------------------------------------------------------
+
+
+def enhanced_error(failed: FailedFile) -> tuple[str, str]:
+    """The Enhanced-mode (ErrorCode, ErrorDetail) of a failed file."""
+    if failed.kind == "transfer_failed":
+        return "TransferFailed", transfer_failure_reason(failed)  # code invented
+    return _ENHANCED_ERRORS[failed.kind]
+
+
+def transfer_failure_reason(failed: FailedFile) -> str:
+    """For a failure found while transferring: the text its Basic line gives after the path."""
+    if failed.kind == "transfer_failed":
+        return failed.reason or DEFAULT_TRANSFER_FAILURE_REASON
+    return _TRANSFER_FAILURE_REASONS[failed.kind]
+
+
+_TRANSFER_FAILURE_REASONS = {
+    "source_vanished": "No such file or directory",
+    "access_denied": "S3 Head Object Failed",
+    "read_error": "No data available",
+    "write_error": "Operation not supported",  # invented (see basic_lines)
+}
+
+
+def checksums(failed: FailedFile) -> tuple[str | None, str | None]:
+    """The (source, destination) SHA-256 hex digests verification finds for a failed file, as its Basic
+    lines show them. None for a side without a hash line (the source of an item only at the
+    destination), and both None for failures found while transferring, which verification never sees."""
+    content = content_checksum(failed.path)
+    match failed.kind:
+        case "checksum":
+            return content, _sha256("changed", failed.path)
+        case "metadata":
+            return content, content
+        case "only_at_destination":
+            return None, content
+        case "destination_vanished":
+            return content, "0" * 64  # the documented hash of a vanished destination
+        case _:
+            return None, None
+
+
+def content_checksum(path: str) -> str:
+    """The deterministic SHA-256 of a source file's (emulated) content."""
+    return _sha256("content", path)
 
 
 def write_events(client: Any, stream: LogStream, events: Sequence[tuple[int, str]]) -> None:
@@ -194,7 +260,7 @@ def _batches(events: Sequence[tuple[int, str]]) -> Iterator[list[dict[str, Any]]
 
 
 def _verification_group(
-    marker: str, path: str, source: _Metadata, source_hash: str, destination: _Metadata, destination_hash: str
+    marker: str, path: str, source: FileMetadata, source_hash: str, destination: FileMetadata, destination_hash: str
 ) -> list[str]:
     # The hash lines carry no path: readers attach them to the preceding "Verification failed" line.
     return [
@@ -207,7 +273,9 @@ def _verification_group(
 
 
 @dataclass(frozen=True)
-class _Metadata:
+class FileMetadata:
+    """A regular file's POSIX metadata as Basic-mode verification lines render it (the task reports reuse it)."""
+
     mode: str
     uid: int
     gid: int
@@ -216,7 +284,7 @@ class _Metadata:
     mtime: str
 
     @classmethod
-    def of_source(cls, path: str) -> _Metadata:
+    def of_source(cls, path: str) -> FileMetadata:
         """Plausible, deterministic metadata derived from the path, so reruns write identical lines."""
         digest = _sha256("metadata", path)
         mtime = 1_600_000_000 + int(digest[0:7], 16) % 60_000_000

@@ -72,6 +72,7 @@ class RunSummary:
     ended_at: datetime
     reaction_seconds: float | None
     real_seconds: float
+    failure_reports: dict[str, list[dict[str, Any]]]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +94,7 @@ class RunSummary:
             "virtual_seconds": (self.ended_at - self.started_at).total_seconds(),
             "reaction_seconds": self.reaction_seconds,
             "real_seconds": round(self.real_seconds, 3),
+            "failure_reports": self.failure_reports,
         }
 
 
@@ -176,6 +178,20 @@ def create_task(scenario: Scenario) -> str:
     if spec.log_group:
         boto3.client("logs", region_name=REGION).create_log_group(logGroupName=spec.log_group)
         params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{spec.log_group}"
+    if spec.task_report:
+        report = spec.task_report
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=report["bucket"])
+        params["TaskReportConfig"] = {
+            "Destination": {
+                "S3": {
+                    "S3BucketArn": f"arn:aws:s3:::{report['bucket']}",
+                    "Subdirectory": report.get("subdirectory", "datasync-reports"),
+                    "BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/datasync-task-reports",
+                }
+            },
+            "OutputType": report.get("outputType", "STANDARD"),
+            "ReportLevel": report.get("reportLevel", "ERRORS_ONLY"),
+        }
     if spec.includes:
         params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": spec.includes}]
     if spec.excludes:
@@ -208,6 +224,7 @@ class LocalAws:
             account_id=ACCOUNT_ID,
             event_sink=self.bus.publish,
             logs_client_factory=lambda: boto3.client("logs", region_name=REGION),
+            s3_client_factory=lambda: boto3.client("s3", region_name=REGION),
         )
         self.clock.attach(self.datasync)
         self.clock.attach(self.bus)
@@ -359,7 +376,19 @@ def _summarise(
         ended_at=aws.clock.now(),
         reaction_seconds=reaction,
         real_seconds=real_seconds,
+        failure_reports=_failure_reports(stack),
     )
+
+
+def _failure_reports(stack: DeployedStack) -> dict[str, list[dict[str, Any]]]:
+    """Every failure report the run wrote, read back (scenarios are small)."""
+    s3 = boto3.client("s3", region_name=REGION)
+    reports: dict[str, list[dict[str, Any]]] = {}
+    for bucket in stack.buckets.values():
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
+            reports[f"s3://{bucket}/{item['Key']}"] = [json.loads(line) for line in body.splitlines()]
+    return reports
 
 
 def _started_by_workflow(start_params: Any) -> bool:

@@ -29,7 +29,17 @@ _FIELDS = {
     "expect",
     "startDelaySeconds",
 }
-_TASK_FIELDS = {"name", "source", "destination", "options", "taskMode", "logGroup", "includes", "excludes"}
+_TASK_FIELDS = {
+    "name",
+    "source",
+    "destination",
+    "options",
+    "taskMode",
+    "logGroup",
+    "includes",
+    "excludes",
+    "taskReport",
+}
 
 
 class ScenarioError(ValueError):
@@ -52,6 +62,8 @@ class TaskSpec:
     log_group: str | None = None
     includes: str | None = None
     excludes: str | None = None
+    # {"bucket", "subdirectory", "outputType", "reportLevel"}: the task writes task reports there.
+    task_report: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +123,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
             log_group=task_raw.get("logGroup"),
             includes=task_raw.get("includes"),
             excludes=task_raw.get("excludes"),
+            task_report=task_raw.get("taskReport"),
         ),
         executions=executions,
         already_running=already_running,

@@ -38,6 +38,7 @@ class DeployedStack:
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic ARN
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
     rules: list[EventRule] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
@@ -87,6 +88,10 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
         elif kind == "AWS::DynamoDB::Table":
             refs[logical_id] = name
             attributes[(logical_id, "Arn")] = f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/{name}"
+        elif kind == "AWS::S3::Bucket":
+            bucket = name.lower()  # bucket names are lower case
+            refs[logical_id] = bucket
+            attributes[(logical_id, "Arn")] = f"arn:aws:s3:::{bucket}"
         elif kind == "AWS::SNS::Topic":
             refs[logical_id] = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{name}"
             attributes[(logical_id, "TopicName")] = name
@@ -97,6 +102,7 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
     stack = DeployedStack(parameters=parameters)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
+    s3 = boto3.client("s3", region_name=REGION)
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
@@ -109,6 +115,9 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
             stack.tables[logical_id] = refs[logical_id]
         elif kind == "AWS::SNS::Topic":
             stack.topics[logical_id] = sns.create_topic(Name=attributes[(logical_id, "TopicName")])["TopicArn"]
+        elif kind == "AWS::S3::Bucket":
+            s3.create_bucket(Bucket=refs[logical_id])
+            stack.buckets[logical_id] = refs[logical_id]
         elif kind not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
             stack.skipped.append(logical_id)
 

@@ -764,6 +764,40 @@ def test_enhanced_mode_logs_one_json_event_per_failed_file(world: World) -> None
     }
 
 
+def test_read_and_write_errors_are_logged_while_transferring_in_both_modes(world: World) -> None:
+    world.logs.create_log_group(logGroupName="/aws/datasync")
+    script = {
+        **ALL_KINDS,
+        "failedFiles": [
+            {"path": "/mnt/broken dir", "kind": "read_error"},
+            {"path": "/xattrs/file.bin", "kind": "write_error"},
+        ],
+    }
+    basic = world.start(basic_task(world, script))
+    enhanced = world.start(world.task(script, TaskMode="ENHANCED", Options={"LogLevel": "BASIC"}))
+    world.settle()
+
+    transfer_window = (epoch_ms(140), epoch_ms(3140))
+    basic_events = world.log_events()
+    assert [event["message"] for event in basic_events] == [
+        "[ERROR] Failed to read metadata for directory /mnt/broken dir: No data available",
+        '[ERROR] Deferred error: WriteFileExtAttr2 failed to setextattrlist(filename="/xattrs/file.bin"): '
+        "Operation not supported",
+    ]
+    enhanced_events = world.log_events("/aws/datasync")
+    assert all(transfer_window[0] < event["timestamp"] < transfer_window[1] for event in basic_events)
+    assert all(transfer_window[0] < event["timestamp"] < transfer_window[1] for event in enhanced_events)
+    records = [json.loads(event["message"]) for event in enhanced_events]
+    assert [(record["Action"], record["Source"]["RelativePath"]) for record in records] == [
+        ("TRANSFER", "mnt/broken dir"),
+        ("TRANSFER", "xattrs/file.bin"),
+    ]
+    assert [record["ErrorCode"] for record in records] == ["SourceReadError", "DestinationWriteError"]
+    assert "read" in records[0]["ErrorDetail"] and "write" in records[1]["ErrorDetail"]
+    assert world.describe(enhanced)["FilesFailed"] == {"Prepare": 0, "Transfer": 2, "Verify": 0, "Delete": 0}
+    assert world.describe(basic)["Status"] == "SUCCESS"
+
+
 def test_nothing_is_logged_when_logging_is_off_or_the_group_does_not_exist(world: World) -> None:
     silent = world.task(ALL_KINDS, CloudWatchLogGroupArn=LOG_GROUP_ARN)  # the API's default LogLevel is OFF
     missing_group = world.task(
