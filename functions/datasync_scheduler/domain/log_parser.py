@@ -1,0 +1,525 @@
+"""The failed files in one DataSync execution's CloudWatch log events, found while the events stream in.
+
+Two formats (reference §2), recognised per event:
+
+- Basic mode: plain text behind a level tag (`[NOTICE]`, `[ERROR]`, `[WARN]`, `[INFO]`). Most failures
+  are one line. A verification failure is a group of events in one stream: the "Verification failed"
+  line names the file, the meta lines repeat the name, the hash lines carry none.
+- Enhanced mode: one JSON object per failed item, with `ErrorCode` and `ErrorDetail`.
+
+The parser is a small state machine per log stream. Only a verification group spans several events,
+and a stream has at most one open group, so memory depends on the number of streams, never on the
+length of the log. Lines it does not know are skipped, never fatal: one odd line must not hide the
+failures around it.
+
+File names are arbitrary (spaces, `: `, `<>`, "srcMeta:", even line breaks), so names are never found
+by searching a line for a keyword: a line is split at the fixed text around the name, and a
+verification group's meta lines are matched by their exact prefix, built from the name its opening
+line gave.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from datasync_scheduler.domain.failures import Category, FileFailure
+
+# Enhanced events have no level of their own; they are all failures.
+ENHANCED_LEVEL = "ERROR"
+
+# The hash DataSync prints for a destination that vanished before verification (reference §2).
+_ZERO_HASH = "0" * 64
+# A level tag is short: "] " further into a line means the line has no tag.
+_TAG_END_WITHIN = 16
+_VERIFICATION = "Verification failed "
+_INTERESTING = (_VERIFICATION, "Failed to ", "Deferred error: ")
+
+# Enhanced-mode error codes the sources document (reference §2).
+_ERROR_CODES: Mapping[str, Category] = {
+    "FileNotAtSource": "not_at_source",
+    "MetadataDiffers": "metadata_mismatch",
+    "AccessDenied": "access_denied",
+}
+
+# What a free-text reason (a Basic line's text after the name, an ErrorDetail, a report's
+# FailureReason) says about the cause, first match wins. The order puts the specific phrases before
+# the generic verbs: "Access denied while reading" is a permission problem, "Read-only file system"
+# a write problem. The S3 "… Object … Failed" reasons are permission problems per the guide
+# ("S3 Head Object Failed": missing s3:GetObject or KMS access; "S3 Get Object Tagging Failed":
+# missing s3:GetObjectVersionTagging).
+_TEXT_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
+    (
+        re.compile(
+            r"not (?:at|found at|present at|in) (?:the )?destination|missing (?:at|from) (?:the )?destination",
+            re.IGNORECASE,
+        ),
+        "missing_at_destination",
+    ),
+    (re.compile(r"but not at (?:the )?source", re.IGNORECASE), "not_at_source"),
+    (
+        re.compile(
+            r"\baccess|permission|\b403\b|not permitted|not authori[sz]ed|forbidden|\bkms\b"
+            r"|\bS3 (?:Head|Get) Object\b[\w ]*? Failed",
+            re.IGNORECASE,
+        ),
+        "access_denied",
+    ),
+    (re.compile(r"checksum|\bcontent\b(?!-)", re.IGNORECASE), "checksum_mismatch"),
+    (re.compile(r"no such file|nosuchkey|not found at (?:the )?source", re.IGNORECASE), "source_vanished"),
+    (re.compile(r"metadata (?:differ|failure|mismatch)|differen\w* in metadata", re.IGNORECASE), "metadata_mismatch"),
+    (re.compile(r"no space|read-only|quota|\bwrit", re.IGNORECASE), "write_error"),
+    # ENODATA: the guide's SMB symlink example reads "No data available".
+    (re.compile(r"\bread|no data available", re.IGNORECASE), "read_error"),
+)
+
+# Basic single-line forms: (prefix before the name, category when the reason names no known cause,
+# category when the reason says the item does not exist). "for file" and "for directory" read the
+# source (the guide's S3 HeadObject example); the destination form says so.
+_FORMS: tuple[tuple[str, Category, Category], ...] = (
+    ("Failed to open source file ", "read_error", "source_vanished"),
+    ("Failed to read metadata for destination file ", "read_error", "missing_at_destination"),
+    ("Failed to read metadata for file ", "read_error", "source_vanished"),
+    ("Failed to read metadata for directory ", "read_error", "source_vanished"),
+    # A failed copy says nothing about its cause unless the reason does: "Connection reset by peer"
+    # is not attributable to the file.
+    ("Failed to transfer file ", "other", "source_vanished"),
+)
+
+# Reasons seen in the guide or common system errors, to find where the name ends when the name
+# itself contains ": ". A reason may carry more after ": " ("S3 Get Object Tagging Failed:
+# proceeding without tagging") or in parentheses ("Access Denied (Service: Amazon S3; …)").
+_KNOWN_REASON = re.compile(
+    r"(?:No such file or directory|S3 [A-Za-z ]+? Failed|Permission denied|Access Denied|Operation not permitted"
+    r"|Operation not supported|No data available|Input/output error|Connection reset by peer|Host is down"
+    r"|Connection timed out|No space left on device|Read-only file system|Disk quota exceeded|Stale file handle)"
+    r"(?::| \(|\Z)"
+)
+_COMMON_REASONS = frozenset(
+    {
+        "No such file or directory",
+        "S3 Head Object Failed",
+        "S3 Get Object Failed",
+        "Permission denied",
+        "No data available",
+        "Input/output error",
+        "Connection reset by peer",
+    }
+)
+# S3 sources with object versions name the version after the path (transferring-with-manifest guide).
+_VERSION_SUFFIX = re.compile(r" \(versionId: ([^()]*)\)\Z")
+_CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+# Longer reasons are classified afresh each time, so the memory of known reasons stays bounded.
+_REMEMBERED_TEXT_LIMIT = 256
+
+
+class LogParser:
+    """Feed CloudWatch events (message, stream name) in order; get FileFailures as soon as they are complete."""
+
+    __slots__ = ("_open",)
+
+    def __init__(self) -> None:
+        self._open: dict[str, _Group] = {}  # the open verification group of each stream
+
+    def feed(self, message: str, stream: str = "") -> list[FileFailure]:
+        """The failures this event completes (usually none). Never raises, whatever the message."""
+        # The hot path: most events of a large log are group continuations or lines that are not
+        # failures, so those are decided with a dictionary lookup and a few prefix tests.
+        group = self._open.get(stream)
+        if group is not None:
+            # The group's own lines, matched by their exact starts. Inline, not a method: this runs for
+            # about half the events of a large log.
+            if group.src_meta is None and message.startswith(group.src_prefix):
+                group.src_meta = message[len(group.src_prefix) :]
+                return []
+            if group.dst_meta is None and message.startswith(group.dst_prefix):
+                group.dst_meta = message[len(group.dst_prefix) :]
+                return []
+            if message.startswith(group.hash_prefix):
+                at = len(group.hash_prefix)
+                if group.src_hash is None and message.startswith("srcHash: ", at):
+                    group.src_hash = message[at + 9 :].strip()
+                    return []
+                if message.startswith("dstHash: ", at):  # the last line DataSync writes for a group
+                    group.dst_hash = message[at + 9 :].strip()
+                    del self._open[stream]
+                    return [group.failure()]
+            if group.widen(message):
+                return self.feed(message, stream)
+            # Any other line of the stream ends the group with what it has, then counts on its own.
+            del self._open[stream]
+            found = [group.failure()]
+        else:
+            found = []
+        end = message.find("] ", 1, _TAG_END_WITHIN)
+        if end > 0 and message[0] == "[":
+            text_at = end + 2
+            if message.startswith(_INTERESTING, text_at):
+                line, tail = _without_line_break(message)
+                if line.startswith(_VERIFICATION, text_at):
+                    opened = _Group.open(line[: end + 1], line[text_at:], tail)
+                    if opened is not None:
+                        self._open[stream] = opened
+                else:
+                    failure = _single_line(line[1:end], line[text_at:])
+                    if failure is not None:
+                        found.append(failure)
+        elif message[:1] == "{" or message.lstrip()[:1] == "{":
+            failure = _enhanced(message)
+            if failure is not None:
+                found.append(failure)
+        return found
+
+    def finish(self) -> list[FileFailure]:
+        """The groups still open (their last lines never came), oldest first; the parser is then empty."""
+        found = [group.failure() for group in self._open.values()]
+        self._open.clear()
+        return found
+
+
+def parse_events(events: Iterable[tuple[str, str]]) -> Iterator[FileFailure]:
+    """The failures in (message, stream) events, in the order they complete."""
+    parser = LogParser()
+    for message, stream in events:
+        yield from parser.feed(message, stream)
+    yield from parser.finish()
+
+
+def category_from_text(text: str) -> Category | None:
+    """The cause a free-text reason names, or None when it names none (see `_TEXT_RULES`)."""
+    # Reasons repeat across millions of lines: the short ones are remembered, the rules run once each.
+    return _remembered_category(text) if len(text) <= _REMEMBERED_TEXT_LIMIT else _category(text)
+
+
+def _category(text: str) -> Category | None:
+    for pattern, category in _TEXT_RULES:
+        if pattern.search(text):
+            return category
+    return None
+
+
+_remembered_category = functools.lru_cache(maxsize=4096)(_category)
+
+
+def category_of_error(code: str, detail: str) -> Category | None:
+    """The category of an Enhanced-mode (or task report) ErrorCode and ErrorDetail, or None if unknown.
+
+    Documented codes first; then the detail's words; then the code's own words ("FileNotAtDestination"
+    reads "File Not At Destination"), for codes whose detail says nothing known.
+    """
+    known = _ERROR_CODES.get(code)
+    if known is not None:
+        return known
+    return category_from_text(detail) or category_from_text(_CAMEL_WORD.sub(" ", code))
+
+
+class _Group:
+    """One "Verification failed" group of a stream: what its lines have said so far."""
+
+    __slots__ = (
+        "dst_hash",
+        "dst_meta",
+        "dst_prefix",
+        "hash_prefix",
+        "marker",
+        "message",
+        "name",
+        "src_hash",
+        "src_meta",
+        "src_prefix",
+        "tag",
+        "tail",
+    )
+
+    def __init__(self, tag: str, name: str, marker: str, message: str, tail: str) -> None:
+        self.tag = tag  # "[NOTICE]": the continuation lines repeat the opening line's tag
+        self.marker = marker
+        self.message = message  # the opening line without its tag
+        self.tail = tail  # a line break stripped from the opening line: it may have ended the name
+        self.src_meta: str | None = None
+        self.src_hash: str | None = None
+        self.dst_meta: str | None = None
+        self.dst_hash: str | None = None
+        self._name(name)
+
+    @classmethod
+    def open(cls, tag: str, text: str, tail: str) -> _Group | None:
+        """The group a "Verification failed <marker> NAME" line opens, or None for another form.
+
+        `<>`: on both sides and different; `>`: only at the destination. A `<` form is in no source;
+        it is accepted (and classified by what its lines show) rather than losing the failure.
+        """
+        rest = text[len(_VERIFICATION) :]
+        marker, _, name = rest.partition(" ")
+        if marker not in ("<>", ">", "<") or not name:
+            return None
+        return cls(tag, name, marker, text, tail)
+
+    def _name(self, name: str) -> None:
+        self.name = name
+        # The exact starts of this group's own lines: a name containing "srcMeta:" or "   " cannot
+        # make another line look like one of them.
+        self.src_prefix = f"{self.tag} {name}   srcMeta: "
+        self.dst_prefix = f"{self.tag} {name}   dstMeta: "
+        self.hash_prefix = f"{self.tag}   "
+
+    def widen(self, message: str) -> bool:
+        """Whether the opening line's stripped line break was the end of the name, as `message`, the
+        group's first meta line, shows. If so the name gets it back."""
+        if not self.tail or self.src_meta is not None or self.dst_meta is not None:
+            return False
+        wider = f"{self.tag} {self.name}{self.tail}   "
+        if message.startswith(wider) and message.startswith(("srcMeta: ", "dstMeta: "), len(wider)):
+            self._name(self.name + self.tail)
+            self.tail = ""
+            return True
+        return False
+
+    def failure(self) -> FileFailure:
+        # Meta lines are "type=R mode=0755 uid=… gid=… size=… atime=… mtime=… extAttrsHash=0": compared
+        # as tokens, and only the fields the evidence needs are looked up (a full parse of both sides
+        # was a third of the cost of a group).
+        source = self.src_meta.split() if self.src_meta else []
+        destination = source if self.dst_meta == self.src_meta else self.dst_meta.split() if self.dst_meta else []
+        src_size, src_mtime = _size_and_mtime(source)
+        dst_size, dst_mtime = _size_and_mtime(destination)
+        evidence: dict[str, str | int] = {}
+        if src_size is not None:
+            evidence["src_size"] = _number(src_size)
+        if dst_size is not None:
+            evidence["dst_size"] = _number(dst_size)
+        if src_mtime is not None:
+            evidence["src_mtime"] = src_mtime
+        if dst_mtime is not None:
+            evidence["dst_mtime"] = dst_mtime
+        if self.src_hash is not None:
+            evidence["src_hash"] = self.src_hash
+        if self.dst_hash is not None:
+            evidence["dst_hash"] = self.dst_hash
+        differs = _differing(source, destination) if source and destination and source is not destination else []
+        if differs:
+            evidence["differs"] = ",".join(differs)
+        evidence["message"] = self.message
+        category = _group_category(
+            self.marker,
+            bool(source and destination),
+            src_size,
+            dst_size,
+            dst_mtime,
+            self.src_hash,
+            self.dst_hash,
+            differs,
+        )
+        return FileFailure(_rooted(self.name), category, self.tag[1:-1], evidence)
+
+
+def _group_category(
+    marker: str,
+    both_metas: bool,
+    src_size: str | None,
+    dst_size: str | None,
+    dst_mtime: str | None,
+    src_hash: str | None,
+    dst_hash: str | None,
+    differs: list[str],
+) -> Category:
+    if marker == ">":
+        return "not_at_source"
+    # The guide's vanished destination: size 0, mtime 0/0 and the all-zero hash. Without the hash line
+    # (a group cut short) the meta alone decides; with it, a meta that says otherwise wins.
+    vanished_meta = dst_size == "0" and dst_mtime == "0/0"
+    if (dst_hash == _ZERO_HASH and (vanished_meta or dst_size is None)) or (dst_hash is None and vanished_meta):
+        return "missing_at_destination"
+    if src_hash is not None and dst_hash is not None:
+        # Equal content failed verification: what differs is metadata, shown in `differs` or not
+        # (some attributes only show as a hash).
+        return "checksum_mismatch" if src_hash.lower() != dst_hash.lower() else "metadata_mismatch"
+    if both_metas:
+        if src_size != dst_size:
+            return "checksum_mismatch"
+        if differs:
+            return "metadata_mismatch"
+    return "other"
+
+
+def _size_and_mtime(tokens: list[str]) -> tuple[str | None, str | None]:
+    """The size and mtime fields of a meta line, where DataSync puts them (5th and 7th) or anywhere."""
+    if len(tokens) > 6 and tokens[4][:5] == "size=" and tokens[6][:6] == "mtime=":
+        return tokens[4][5:], tokens[6][6:]
+    size = mtime = None
+    for token in tokens:
+        name, _, value = token.partition("=")
+        if name == "size" and size is None:
+            size = value
+        elif name == "mtime" and mtime is None:
+            mtime = value
+    return size, mtime
+
+
+def _differing(source: list[str], destination: list[str]) -> list[str]:
+    """The sorted names of the meta fields that differ; a field on one side only differs too."""
+    if len(source) == len(destination):
+        names: list[str] = []
+        for mine, theirs in zip(source, destination, strict=True):
+            if mine != theirs:
+                name = mine.partition("=")[0]
+                if theirs.partition("=")[0] != name:
+                    break
+                names.append(name)
+        else:
+            names.sort()
+            return names
+    # Fields in another order or number: compare by name.
+    return sorted({token.partition("=")[0] for token in set(source).symmetric_difference(destination)})
+
+
+def _number(value: str) -> str | int:
+    try:
+        return int(value)
+    except ValueError:  # not a number, or (a hostile line) more digits than int() accepts
+        return value
+
+
+def _rooted(path: str) -> str:
+    return path if path[:1] == "/" else "/" + path
+
+
+def _without_line_break(message: str) -> tuple[str, str]:
+    """The message without the line break a reader may have left, and that break. Only a line break
+    goes: names can end with spaces."""
+    if message[-1:] != "\n":
+        return message, ""
+    tail = "\r\n" if message[-2:] == "\r\n" else "\n"
+    return message[: -len(tail)], tail
+
+
+def _single_line(level: str, text: str) -> FileFailure | None:
+    """A one-line Basic failure ("Failed to … NAME: reason", "Deferred error: …"), or None."""
+    if text.startswith("Deferred error: "):
+        return _deferred_error(level, text)
+    form = _form_of(text)
+    if form is not None:
+        prefix, default, absent = form
+        name, reason = _split_reason(text[len(prefix) :])
+    else:
+        # Another "Failed to <verb> … /NAME: reason" form: the name is the first word starting with "/".
+        at = text.find(" /", len("Failed to ") - 1)
+        if at < 0:
+            return None
+        verb = text[len("Failed to ") : at]
+        default = category_from_text(verb) or "other"
+        absent = "missing_at_destination" if "destination" in verb else "source_vanished"
+        name, reason = _split_reason(text[at + 1 :])
+    found = category_from_text(reason)
+    category = default if found is None else absent if found == "source_vanished" else found
+    return _line_failure(level, text, name, reason, category)
+
+
+def _form_of(text: str) -> tuple[str, Category, Category] | None:
+    for form in _FORMS:
+        if text.startswith(form[0]):
+            return form
+    return None
+
+
+def _deferred_error(level: str, text: str) -> FileFailure | None:
+    """`Deferred error: WriteFileExtAttr2 failed to setextattrlist(filename="NAME"): Input/output error`.
+
+    Write operations that fail after the copy (attributes, ACLs) are write errors unless the reason
+    names a cause. Without a `filename="…"` the name is the first word starting with "/".
+    """
+    operation = text[len("Deferred error: ") :].partition(" ")[0]
+    start = text.find('(filename="')
+    if start >= 0:
+        start += len('(filename="')
+        # The last `"): ` closes the name: a name may contain quotes, the reason does not.
+        end = text.rfind('"): ')
+        if end >= start:
+            name, reason = text[start:end], text[end + 4 :]
+        else:
+            end = text.rfind('")')
+            if end < start:
+                return None
+            name, reason = text[start:end], text[end + 2 :]
+    else:
+        at = text.find(" /")
+        if at < 0:
+            return None
+        name, reason = _split_reason(text[at + 1 :])
+    default: Category = "write_error" if operation.startswith("Write") else "other"
+    return _line_failure(level, text, name, reason, category_from_text(reason) or default)
+
+
+def _split_reason(rest: str) -> tuple[str, str]:
+    """(name, reason) of "NAME: REASON".
+
+    Names may contain ": ", so the split is ambiguous. Rule: the last ": " followed by a known reason
+    (`_KNOWN_REASON`, which may itself go on after ": "); else the last ": ", since reasons are short
+    error texts that rarely contain ": ". A name containing ": <known reason>" followed by an
+    unknown reason is split wrongly; nothing in the line can tell.
+    """
+    last = rest.rfind(": ")
+    if last >= 0 and rest[last + 2 :] in _COMMON_REASONS:  # the usual case, without a regular expression
+        return rest[:last], rest[last + 2 :]
+    at = last
+    while at >= 0:
+        if _KNOWN_REASON.match(rest, at + 2):
+            return rest[:at], rest[at + 2 :]
+        at = rest.rfind(": ", 0, at)
+    if last < 0:
+        return rest, ""
+    return rest[:last], rest[last + 2 :]
+
+
+def _line_failure(level: str, text: str, name: str, reason: str, category: Category) -> FileFailure | None:
+    evidence: dict[str, str | int] = {}
+    if name[-1:] == ")":
+        version = _VERSION_SUFFIX.search(name)
+        if version is not None:
+            name = name[: version.start()]
+            evidence["version_id"] = version.group(1)
+    if not name:
+        return None
+    if reason:
+        evidence["detail"] = reason
+    evidence["message"] = text
+    return FileFailure(name if name[:1] == "/" else "/" + name, category, level, evidence)
+
+
+def _enhanced(message: str) -> FileFailure | None:
+    """An Enhanced-mode JSON event with an ErrorCode; events without one (successes) are not failures."""
+    try:
+        event = json.loads(message)
+    except (ValueError, RecursionError):  # malformed, or nested deeper than the decoder goes
+        return None
+    if not isinstance(event, dict):
+        return None
+    code = event.get("ErrorCode")
+    if not code:  # absent, null or empty: a success
+        return None
+    path = _relative_path(event.get("Source")) or _relative_path(event.get("Destination"))
+    if path is None:
+        return None  # a failure that names no file is the execution's, not a file's
+    code_text = code if isinstance(code, str) else json.dumps(code)
+    detail = event.get("ErrorDetail")
+    detail_text = "" if detail is None else detail if isinstance(detail, str) else json.dumps(detail)
+    evidence: dict[str, str | int] = {"error_code": code_text}
+    if detail_text:
+        evidence["error_detail"] = detail_text
+    action = event.get("Action")
+    if isinstance(action, str):
+        evidence["action"] = action
+    category = category_of_error(code_text, detail_text) or "other"
+    return FileFailure(_rooted(path), category, ENHANCED_LEVEL, evidence)
+
+
+def _relative_path(side: Any) -> str | None:
+    if isinstance(side, dict):
+        path = side.get("RelativePath")
+        if isinstance(path, str) and path:
+            return path
+    return None

@@ -1,0 +1,671 @@
+"""Reading DataSync's CloudWatch log events into failed files: real examples, hostile names, any order."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from datasync_scheduler.domain.failures import CATEGORIES, FileFailure
+from datasync_scheduler.domain.log_parser import LogParser, category_of_error, parse_events
+from emulator.datasync_logs import FAILURE_KINDS, FailedFile, basic_lines, enhanced_line
+
+# What each kind of failure the emulator writes must be read as.
+EXPECTED_CATEGORY = {
+    "checksum": "checksum_mismatch",
+    "metadata": "metadata_mismatch",
+    "only_at_destination": "not_at_source",
+    "destination_vanished": "missing_at_destination",
+    "source_vanished": "source_vanished",
+    "access_denied": "access_denied",
+    "transfer_failed": "other",
+    "read_error": "read_error",
+    "write_error": "write_error",
+}
+# The level of each kind's Basic lines (Enhanced events are all ERROR).
+BASIC_LEVEL = {
+    **dict.fromkeys(("checksum", "metadata", "only_at_destination", "destination_vanished"), "NOTICE"),
+    **dict.fromkeys(("source_vanished", "transfer_failed", "read_error", "write_error"), "ERROR"),
+    "access_denied": "WARN",
+}
+
+# The guide's examples, verbatim (reference §2 and the troubleshooting pages it cites).
+GUIDE_CHECKSUM_GROUP = [
+    "[NOTICE] Verification failed <> /directory1/directory2/file1.txt",
+    "[NOTICE] /directory1/directory2/file1.txt   srcMeta: type=R mode=0755 uid=65534 gid=65534 size=534528 "
+    "atime=1633100003/684349800 mtime=1602647222/222919600 extAttrsHash=0",
+    "[NOTICE]   srcHash: 0c506c26bd1e43bd3ac346734f1a9c16c4ad100d1b43c2903772ca894fd24e44",
+    "[NOTICE] /directory1/directory2/file1.txt   dstMeta: type=R mode=0755 uid=65534 gid=65534 size=511001 "
+    "atime=1633100003/684349800 mtime=1633106855/859227500 extAttrsHash=0",
+    "[NOTICE]   dstHash: dbd798929f11a7c0201e97f7a61191a83b4e010a449dfc79fbb8233801067c46",
+]
+GUIDE_EXTENDED_ATTRIBUTES_GROUP = [
+    "[NOTICE] Verification failed <> /directory1/directory2/file1.txt",
+    "[NOTICE] /directory1/directory2/file1.txt   srcMeta: type=R mode=0755 uid=65534 gid=65534 size=1469752 "
+    "atime=1631354985/174924200 mtime=1536995541/986211400 extAttrsHash=2272191894",
+    "[NOTICE]   srcHash: 38571d42b646ac8f4034b7518636b37dd0899c6fc03cdaa8369be6e81a1a2bb5",
+    "[NOTICE] /directory1/directory2/file1.txt   dstMeta: type=R mode=0755 uid=65534 gid=65534 size=1469752 "
+    "atime=1631354985/174924200 mtime=1536995541/986211400 extAttrsHash=3051150340",
+    "[NOTICE]   dstHash: 38571d42b646ac8f4034b7518636b37dd0899c6fc03cdaa8369be6e81a1a2bb5",
+]
+GUIDE_VANISHED_DESTINATION_GROUP = [
+    "[NOTICE] Verification failed <> /directory1/directory2/file1.txt",
+    "[NOTICE] /directory1/directory2/file1.txt   srcMeta: type=R mode=0755 uid=65534 gid=65534 size=61533 "
+    "atime=1633099987/747713800 mtime=1536995631/894267700 extAttrsHash=232104771",
+    "[NOTICE]   srcHash: 1426fe40f669a7d36cca1b5329983df31a9aeff8eb9fe3ac885f26de2f8fff6b",
+    "[NOTICE] /directory1/directory2/file1.txt   dstMeta: type=R mode=0755 uid=65534 gid=65534 size=0 "
+    "atime=0/0 mtime=0/0 extAttrsHash=0",
+    "[NOTICE]   dstHash: 0000000000000000000000000000000000000000000000000000000000000000",
+]
+GUIDE_FILE_NOT_AT_SOURCE = (
+    '{"Action":"VERIFY","Source":{"LocationId":"loc-abcdef01234567890","RelativePath":"directory1/directory2/file1.txt"},'
+    '"Destination":{"LocationId":"loc-05ab2fdc272204a5f","RelativePath":"directory1/directory2/file1.txt","Metadata":'
+    '{"Type":"Object","ContentSize":66060288,"LastModified":"2024-10-03T20:46:58Z","S3":{"SystemMetadata":'
+    '{"ContentType":"binary/octet-stream","ETag":"\\"1234abcd5678efgh9012ijkl3456mnop\\"","ServerSideEncryption":'
+    '"AES256"},"UserMetadata":{"file-mtime":"1602647222/222919600"},"Tags":{}}}},"ErrorCode":"FileNotAtSource",'
+    '"ErrorDetail":"Verification failed due to file being present at the destination but not at the source"}'
+)
+# Shown pretty-printed in the guide; an event carries it as one message, line breaks and all.
+GUIDE_METADATA_DIFFERS = """{
+    "Action": "VERIFY",
+    "Source": {
+        "LocationId": "loc-0b3017fc4ba4a2d8d",
+        "RelativePath": "encoding/content-null",
+        "Metadata": {"Type": "Object", "ContentSize": 24, "LastModified": "2024-12-23T15:48:15Z",
+            "S3": {"SystemMetadata": {"ETag": "\\"68b9c323bb846841ee491481f576ed4a\\""},
+                "UserMetadata": {}, "Tags": {}}}
+    },
+    "Destination": {
+        "LocationId": "loc-abcdef01234567890",
+        "RelativePath": "encoding/content-null",
+        "Metadata": {"Type": "Object", "ContentSize": 24, "LastModified": "2024-12-23T16:00:03Z",
+            "S3": {"SystemMetadata": {"ContentType": "application/octet-stream",
+                "ETag": "\\"68b9c323bb846841ee491481f576ed4a\\""},
+                "UserMetadata": {"file-mtime": "1734968895000"}, "Tags": {}}}
+    },
+    "TransferType": "CONTENT_AND_METADATA",
+    "ErrorCode": "MetadataDiffers",
+    "ErrorDetail": "Verification failed due to a difference in metadata"
+}"""
+
+
+def parse(lines: Iterable[str], stream: str = "stream-1") -> list[FileFailure]:
+    return list(parse_events((line, stream) for line in lines))
+
+
+def summary(failures: Iterable[FileFailure]) -> list[tuple[str, str, str]]:
+    return [(failure.path, failure.category, failure.level) for failure in failures]
+
+
+# -- the guide's examples ---------------------------------------------------------------------------------
+
+
+def test_the_guides_modified_file_is_a_checksum_mismatch_with_its_sizes_times_and_hashes() -> None:
+    [failure] = parse(GUIDE_CHECKSUM_GROUP)
+    assert (failure.path, failure.category, failure.level) == (
+        "/directory1/directory2/file1.txt",
+        "checksum_mismatch",
+        "NOTICE",
+    )
+    assert failure.evidence == {
+        "src_size": 534528,
+        "dst_size": 511001,
+        "src_mtime": "1602647222/222919600",
+        "dst_mtime": "1633106855/859227500",
+        "src_hash": "0c506c26bd1e43bd3ac346734f1a9c16c4ad100d1b43c2903772ca894fd24e44",
+        "dst_hash": "dbd798929f11a7c0201e97f7a61191a83b4e010a449dfc79fbb8233801067c46",
+        "differs": "mtime,size",
+        "message": "Verification failed <> /directory1/directory2/file1.txt",
+    }
+    assert failure.retry_class == "transient"
+
+
+def test_equal_content_with_other_extended_attributes_is_a_metadata_mismatch() -> None:
+    [failure] = parse(GUIDE_EXTENDED_ATTRIBUTES_GROUP)
+    assert failure.category == "metadata_mismatch"
+    assert failure.evidence["differs"] == "extAttrsHash"
+
+
+def test_a_destination_deleted_before_verification_is_missing_at_destination() -> None:
+    [failure] = parse(GUIDE_VANISHED_DESTINATION_GROUP)
+    assert failure.category == "missing_at_destination"
+    assert (failure.evidence["src_size"], failure.evidence["dst_size"]) == (61533, 0)
+
+
+def test_the_guides_enhanced_file_not_at_source_event() -> None:
+    [failure] = parse([GUIDE_FILE_NOT_AT_SOURCE])
+    assert summary([failure]) == [("/directory1/directory2/file1.txt", "not_at_source", "ERROR")]
+    assert failure.evidence == {
+        "error_code": "FileNotAtSource",
+        "error_detail": "Verification failed due to file being present at the destination but not at the source",
+        "action": "VERIFY",
+    }
+
+
+def test_a_pretty_printed_enhanced_event_is_read_like_a_compact_one() -> None:
+    assert summary(parse([GUIDE_METADATA_DIFFERS])) == [("/encoding/content-null", "metadata_mismatch", "ERROR")]
+
+
+@pytest.mark.parametrize(
+    ("line", "path", "category", "level"),
+    [
+        (
+            "[ERROR] Failed to open source file /file1.dll: No such file or directory",
+            "/file1.dll",
+            "source_vanished",
+            "ERROR",
+        ),
+        (
+            "[WARN] Failed to read metadata for file /file1.png: S3 Head Object Failed",
+            "/file1.png",
+            "access_denied",
+            "WARN",
+        ),
+        (
+            "[ERROR] Failed to read metadata for destination file /directory1/directory2/file1.txt: "
+            "No such file or directory",
+            "/directory1/directory2/file1.txt",
+            "missing_at_destination",
+            "ERROR",
+        ),
+        (
+            "[ERROR] Deferred error: WriteFileExtAttr2 failed to setextattrlist("
+            'filename="/directory1/directory2/file1.txt"): Input/output error',
+            "/directory1/directory2/file1.txt",
+            "write_error",
+            "ERROR",
+        ),
+        (
+            "[WARN] Failed to read metadata for file /appraiser/symlink: No data available",
+            "/appraiser/symlink",
+            "read_error",
+            "WARN",
+        ),
+        (
+            "[ERROR] Failed to read metadata for directory /appraiser/symlink: No data available",
+            "/appraiser/symlink",
+            "read_error",
+            "ERROR",
+        ),
+        (
+            "[ERROR] Failed to transfer file /user-metadata/file1: "
+            "Azure Blob user metadata key must be a CSharp identifier",
+            "/user-metadata/file1",
+            "other",
+            "ERROR",
+        ),
+        (
+            "[WARN] Failed to read metadata for file /your-bucket/your-object: S3 Get Object Tagging Failed: "
+            "proceeding without tagging",
+            "/your-bucket/your-object",
+            "access_denied",
+            "WARN",
+        ),
+    ],
+)
+def test_the_guides_one_line_errors_and_warnings(line: str, path: str, category: str, level: str) -> None:
+    assert summary(parse([line])) == [(path, category, level)]
+
+
+def test_the_reason_is_kept_as_detail_and_the_line_as_message() -> None:
+    [failure] = parse(["[WARN] Failed to read metadata for file /file1.png: S3 Head Object Failed"])
+    assert failure.evidence == {
+        "detail": "S3 Head Object Failed",
+        "message": "Failed to read metadata for file /file1.png: S3 Head Object Failed",
+    }
+
+
+def test_an_object_version_is_evidence_not_part_of_the_name() -> None:
+    [failure] = parse(
+        ["[WARN] Failed to read metadata for file /picture1.png (versionId: 111111): S3 Get Object Tagging Failed"]
+    )
+    assert (failure.path, failure.category) == ("/picture1.png", "access_denied")
+    assert failure.evidence["version_id"] == "111111"
+
+
+def test_an_s3_exception_line_is_detail_of_the_warning_before_it_not_another_failure() -> None:
+    # It names the bucket key (with the location's prefix), not the path the WARN line gives.
+    lines = [
+        "[WARN] Failed to read metadata for file /picture1.png (versionId: 111111): S3 Get Object Tagging Failed",
+        "[ERROR] S3 Exception: op=GetObjectTagging photos/picture1.png, code=403, type=15, exception=AccessDenied, ",
+        "msg=Access Denied req-hdrs: content-type=application/xml, x-amz-api-version=2006-03-01 rsp-hdrs: "
+        "content-type=application/xml, ",
+    ]
+    assert summary(parse(lines)) == [("/picture1.png", "access_denied", "WARN")]
+
+
+# -- verification groups ------------------------------------------------------------------------------------
+
+
+def group(path: str, source: str, source_hash: str, destination: str, destination_hash: str) -> list[str]:
+    return [
+        f"[NOTICE] Verification failed <> {path}",
+        f"[NOTICE] {path}   srcMeta: {source}",
+        f"[NOTICE]   srcHash: {source_hash}",
+        f"[NOTICE] {path}   dstMeta: {destination}",
+        f"[NOTICE]   dstHash: {destination_hash}",
+    ]
+
+
+META = "type=R mode=0644 uid=1000 gid=1000 size=100 atime=1700000000/1 mtime=1700000000/5 extAttrsHash=0"
+HASH_A, HASH_B = "a" * 64, "b" * 64
+
+
+def test_same_content_with_another_owner_and_mode_is_a_metadata_mismatch() -> None:
+    changed = META.replace("uid=1000", "uid=0").replace("mode=0644", "mode=0600")
+    [failure] = parse(group("/owned.txt", META, HASH_A, changed, HASH_A))
+    assert failure.category == "metadata_mismatch"
+    assert failure.evidence["differs"] == "mode,uid"
+    assert failure.retry_class == "permanent"
+
+
+def test_a_file_only_at_the_destination_is_not_at_source() -> None:
+    lines = [
+        "[NOTICE] Verification failed > /old/extra.txt",
+        f"[NOTICE] /old/extra.txt   dstMeta: {META}",
+        f"[NOTICE]   dstHash: {HASH_A}",
+    ]
+    [failure] = parse(lines)
+    assert (failure.path, failure.category) == ("/old/extra.txt", "not_at_source")
+    assert failure.evidence == {
+        "dst_size": 100,
+        "dst_mtime": "1700000000/5",
+        "dst_hash": HASH_A,
+        "message": "Verification failed > /old/extra.txt",
+    }
+
+
+def test_without_hash_lines_different_sizes_mean_different_content() -> None:
+    lines = group("/f", META, HASH_A, META.replace("size=100", "size=99"), HASH_B)
+    assert parse([lines[0], lines[1], lines[3]])[0].category == "checksum_mismatch"
+    touched = META.replace("mtime=1700000000/5", "mtime=1700000001/5")
+    assert parse([lines[0], lines[1], f"[NOTICE] /f   dstMeta: {touched}"])[0].category == "metadata_mismatch"
+
+
+def test_a_group_with_nothing_to_compare_is_other() -> None:
+    assert summary(parse(["[NOTICE] Verification failed <> /lonely"])) == [("/lonely", "other", "NOTICE")]
+
+
+def test_a_failure_is_returned_as_soon_as_its_last_line_arrives() -> None:
+    parser = LogParser()
+    lines = group("/f", META, HASH_A, META, HASH_B)
+    assert [parser.feed(line, "s") for line in lines[:-1]] == [[], [], [], []]
+    [failure] = parser.feed(lines[-1], "s")
+    assert failure.category == "checksum_mismatch"
+    assert parser.finish() == []
+
+
+def test_groups_interleaved_across_two_streams_keep_their_own_lines() -> None:
+    first = group("/a/one.bin", META, HASH_A, META.replace("size=100", "size=7"), HASH_B)
+    second = group("/b/two.bin", META, HASH_A, META.replace("gid=1000", "gid=5"), HASH_A)
+    events = [event for pair in zip(first, second, strict=True) for event in ((pair[0], "s1"), (pair[1], "s2"))]
+    found = list(parse_events(events))
+    assert summary(found) == [
+        ("/a/one.bin", "checksum_mismatch", "NOTICE"),
+        ("/b/two.bin", "metadata_mismatch", "NOTICE"),
+    ]
+    assert found[0].evidence["dst_size"] == 7 and found[1].evidence["differs"] == "gid"
+
+
+def test_the_same_name_in_two_streams_is_two_groups() -> None:
+    lines = group("/same", META, HASH_A, META, HASH_B)
+    events = [(line, stream) for line in lines for stream in ("s1", "s2")]
+    assert summary(parse_events(events)) == [("/same", "checksum_mismatch", "NOTICE")] * 2
+
+
+def test_another_line_in_the_stream_cuts_a_group_short_and_still_counts() -> None:
+    lines = [
+        *group("/cut.txt", META, HASH_A, META, HASH_B)[:3],
+        "[ERROR] Failed to open source file /next.txt: No such file or directory",
+    ]
+    parser = LogParser()
+    assert [parser.feed(line, "s") for line in lines[:3]] == [[], [], []]
+    cut, following = parser.feed(lines[3], "s")
+    assert (cut.path, cut.category, cut.evidence["src_hash"]) == ("/cut.txt", "other", HASH_A)
+    assert (following.path, following.category) == ("/next.txt", "source_vanished")
+
+
+def test_a_new_group_in_the_stream_closes_the_previous_one() -> None:
+    first = group("/first", META, HASH_A, META, HASH_B)[:2]
+    second = group("/second", META, HASH_A, META, HASH_A.upper())
+    assert summary(parse(first + second)) == [("/first", "other", "NOTICE"), ("/second", "metadata_mismatch", "NOTICE")]
+
+
+def test_finish_flushes_the_groups_still_open_and_empties_the_parser() -> None:
+    parser = LogParser()
+    for line in group("/a", META, HASH_A, META.replace("size=100", "size=5"), HASH_B)[:4]:
+        assert parser.feed(line, "s1") == []
+    assert parser.feed("[NOTICE] Verification failed > /b", "s2") == []
+    assert summary(parser.finish()) == [("/a", "checksum_mismatch", "NOTICE"), ("/b", "not_at_source", "NOTICE")]
+    assert parser.finish() == []
+
+
+def test_open_groups_never_pile_up_in_one_stream() -> None:
+    # Each cut group is returned when the next one opens: one open group per stream, whatever the length.
+    parser = LogParser()
+    returned = sum(len(parser.feed(f"[NOTICE] Verification failed <> /f{n}", "s")) for n in range(10_000))
+    assert (returned, len(parser.finish())) == (9_999, 1)
+
+
+def test_lines_that_are_not_failures_are_skipped() -> None:
+    lines = [
+        "[INFO] Transferred file /a.txt, 120 bytes",
+        "[NOTICE] Verified file /a.txt",
+        "[ERROR] Deferred error: something without a file name",
+        "[ERROR] Failed to allocate memory",
+        "Transfer and verification completed.",
+        '{"Action":"TRANSFER","Source":{"RelativePath":"ok.txt"}}',
+        '{"Action":"VERIFY","ErrorCode":"AccessDenied"}',
+        "[NOTICE]   srcHash: " + HASH_A,
+        "",
+    ]
+    assert parse(lines) == []
+
+
+def test_a_single_trailing_line_break_is_dropped_and_nothing_else() -> None:
+    lines = [line + "\r\n" for line in group("/ends with spaces  ", META, HASH_A, META, HASH_B)]
+    lines.append("[ERROR] Failed to open source file /also spaced : No such file or directory\n")
+    assert [failure.path for failure in parse(lines)] == ["/ends with spaces  ", "/also spaced "]
+
+
+# -- one-line reasons ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("reason", "category"),
+    [
+        ("Permission denied", "access_denied"),
+        ("Access Denied (Service: Amazon S3; Status Code: 403)", "access_denied"),
+        ("No such file or directory", "source_vanished"),
+        ("No space left on device", "write_error"),
+        ("Read-only file system", "write_error"),
+        ("Disk quota exceeded", "write_error"),
+        ("Connection reset by peer", "other"),
+        ("Host is down", "other"),
+    ],
+)
+def test_a_failed_transfer_is_classified_by_its_reason(reason: str, category: str) -> None:
+    [failure] = parse([f"[ERROR] Failed to transfer file /data/big.iso: {reason}"])
+    assert (failure.path, failure.category, failure.evidence["detail"]) == ("/data/big.iso", category, reason)
+
+
+def test_reading_source_and_destination_metadata_differ_on_a_missing_file() -> None:
+    lines = [
+        "[ERROR] Failed to read metadata for file /gone: No such file or directory",
+        "[ERROR] Failed to read metadata for destination file /gone: Permission denied",
+        "[ERROR] Failed to read metadata for destination file /gone: Stale file handle",
+        "[ERROR] Failed to read extended attributes of file /x: Input/output error",
+        "[ERROR] Failed to write destination file /y: No such file or directory",
+    ]
+    assert [failure.category for failure in parse(lines)] == [
+        "source_vanished",
+        "access_denied",
+        "read_error",
+        "read_error",
+        "missing_at_destination",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("code", "detail", "category"),
+    [
+        ("FileNotAtSource", "", "not_at_source"),
+        ("MetadataDiffers", "", "metadata_mismatch"),
+        ("AccessDenied", "", "access_denied"),
+        ("ChecksumDiffers", "Verification failed due to a difference in file content", "checksum_mismatch"),
+        (
+            "X",
+            "Verification failed due to file being present at the source but not at the destination",
+            "missing_at_destination",
+        ),
+        ("X", "Failed to open source file: No such file or directory", "source_vanished"),
+        ("X", "User: arn:aws:sts::1:assumed-role/r is not authorized to perform: kms:GenerateDataKey", "access_denied"),
+        ("X", "Failed to read metadata for directory at the source: No data available", "read_error"),
+        ("X", "Failed to write extended attributes at the destination: Operation not supported", "write_error"),
+        ("FileNotAtDestination", "", "missing_at_destination"),
+        ("SourceReadError", "", "read_error"),
+        ("TransferFailed", "Connection reset by peer", None),
+    ],
+)
+def test_enhanced_error_codes_then_details_then_the_codes_words(code: str, detail: str, category: str | None) -> None:
+    assert category_of_error(code, detail) == category
+    event = {"Action": "TRANSFER", "Source": {"RelativePath": "a/b"}, "ErrorCode": code, "ErrorDetail": detail}
+    assert summary(parse([json.dumps(event)])) == [("/a/b", category or "other", "ERROR")]
+
+
+def test_an_enhanced_event_without_a_source_path_takes_the_destinations() -> None:
+    event = {"Action": "VERIFY", "Destination": {"RelativePath": "only/here"}, "ErrorCode": "FileNotAtSource"}
+    assert summary(parse([json.dumps(event)])) == [("/only/here", "not_at_source", "ERROR")]
+
+
+# -- hostile names -------------------------------------------------------------------------------------------
+
+HOSTILE_NAMES = [
+    "/ spaces everywhere / and at the end ",
+    "/ünïcödé/日本語のファイル.txt",
+    "/<>/a <> b > c",
+    "/pipes|and*stars*",
+    "/`backticks`/$(not a command)",
+    "/" + "x" * 4095,
+    "/Verification failed <> /elsewhere",
+    "/[NOTICE]   srcHash: " + "c" * 64,
+    "/a   srcMeta: type=R size=1 mtime=0/0",
+    "/b   dstMeta: ",
+    "/c: No such file or directory",
+    "/d: S3 Head Object Failed: proceeding",
+    '/e"): Input/output error',
+    "/tab\there",
+    "/line\nbreak",
+    "/ends with a line break\n",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+@pytest.mark.parametrize("kind", sorted(FAILURE_KINDS))
+def test_hostile_names_come_back_whole(name: str, kind: str) -> None:
+    failed = FailedFile(name, kind)
+    expected = (name, EXPECTED_CATEGORY[kind])
+    assert [(failure.path, failure.category) for failure in parse(basic_lines(failed))] == [expected]
+    assert [(failure.path, failure.category) for failure in parse([enhanced_line(failed, "loc-1", "loc-2")])] == [
+        expected
+    ]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_in_one_line_forms_the_emulator_does_not_write(name: str) -> None:
+    lines = [
+        f"[ERROR] Failed to read metadata for destination file {name}: No such file or directory",
+        f"[ERROR] Failed to transfer file {name}: Permission denied",
+        f"[ERROR] Failed to transfer file {name}: Disk quota exceeded",
+    ]
+    assert [(failure.path, failure.category) for failure in parse(lines)] == [
+        (name, "missing_at_destination"),
+        (name, "access_denied"),
+        (name, "write_error"),
+    ]
+
+
+def test_a_name_that_looks_like_a_reason_followed_by_an_unknown_reason_is_split_at_the_known_one() -> None:
+    # The documented ambiguity: nothing in the line tells where such a name ends.
+    [failure] = parse(["[ERROR] Failed to transfer file /x: Permission denied: weird new reason"])
+    assert (failure.path, failure.evidence["detail"]) == ("/x", "Permission denied: weird new reason")
+
+
+# -- properties -----------------------------------------------------------------------------------------------
+
+
+# Our own writer, for forms the emulator does not write: (lines of a name, category, level).
+OWN_FORMS: list[tuple[Callable[[str], list[str]], str, str]] = [
+    (
+        lambda name: group(name, META, HASH_A, META.replace("size=100", "size=101"), HASH_B),
+        "checksum_mismatch",
+        "NOTICE",
+    ),
+    (
+        lambda name: group(name, META, HASH_A, META.replace("mode=0644", "mode=0755"), HASH_A),
+        "metadata_mismatch",
+        "NOTICE",
+    ),
+    (
+        lambda name: group(name, META, HASH_A, "type=R size=0 atime=0/0 mtime=0/0 extAttrsHash=0", "0" * 64),
+        "missing_at_destination",
+        "NOTICE",
+    ),
+    (
+        lambda name: [f"[ERROR] Failed to read metadata for destination file {name}: No such file or directory"],
+        "missing_at_destination",
+        "ERROR",
+    ),
+    (lambda name: [f"[ERROR] Failed to transfer file {name}: Read-only file system"], "write_error", "ERROR"),
+    (lambda name: [f"[WARN] Failed to read metadata for file {name}: S3 Get Object Failed"], "access_denied", "WARN"),
+    (
+        lambda name: [json.dumps({"Source": {"RelativePath": name[1:]}, "ErrorCode": "MetadataDiffers"})],
+        "metadata_mismatch",
+        "ERROR",
+    ),
+]
+FRAGMENTS = st.sampled_from(
+    [
+        " ",
+        "   ",
+        ": ",
+        ": No such file or directory",
+        ": S3 Head Object Failed",
+        "Verification failed <> /x",
+        "Verification failed > ",
+        "srcHash: ",
+        "   srcMeta: ",
+        "   dstMeta: type=R",
+        "[NOTICE] ",
+        "[ERROR] Failed to open source file /",
+        "<>",
+        ">",
+        "|",
+        "*",
+        "`",
+        '"): ',
+        '(filename="',
+        "\n",
+        "\r\n",
+        "{",
+        "日本",
+        "é",
+        "\udc80",
+        "/",
+    ]
+)
+NAMES = (
+    st.lists(st.one_of(FRAGMENTS, st.text(max_size=4)), min_size=1, max_size=6)
+    .map(lambda parts: "/" + "".join(parts))
+    # "/" alone is no file; "//…" would have an empty first segment, which Enhanced's relative paths
+    # cannot express; a trailing " (versionId: …)" is read as S3's version suffix (documented).
+    .filter(lambda name: name != "/" and not name.startswith("//") and not re.search(r" \(versionId: [^()]*\)\Z", name))
+)
+
+
+@st.composite
+def failure_streams(draw: st.DrawFn) -> tuple[list[tuple[str, str]], Counter[tuple[str, str, str]]]:
+    """Several streams of failures of every kind, interleaved at random, each stream keeping its order."""
+    expected: Counter[tuple[str, str, str]] = Counter()
+    streams: dict[str, list[str]] = {}
+    for stream in [f"stream-{n}" for n in range(draw(st.integers(1, 4)))]:
+        lines: list[str] = []
+        for _ in range(draw(st.integers(0, 8))):
+            name = draw(NAMES)
+            writer = draw(st.sampled_from(["basic", "enhanced", "own"]))
+            if writer == "own":
+                build, category, level = draw(st.sampled_from(OWN_FORMS))
+                lines.extend(build(name))
+            else:
+                kind = draw(st.sampled_from(sorted(FAILURE_KINDS)))
+                failed = FailedFile(name, kind)
+                lines.extend(basic_lines(failed) if writer == "basic" else [enhanced_line(failed, "loc-s", "loc-d")])
+                category, level = EXPECTED_CATEGORY[kind], BASIC_LEVEL[kind] if writer == "basic" else "ERROR"
+            expected[(name, category, level)] += 1
+            if draw(st.booleans()):
+                lines.append(f"[INFO] Transferred file {name}")  # not a failure, between two
+        streams[stream] = lines
+    rng = random.Random(draw(st.integers(0, 2**32)))
+    cursors = {stream: 0 for stream, lines in streams.items() if lines}
+    events: list[tuple[str, str]] = []
+    while cursors:
+        stream = rng.choice(sorted(cursors))
+        events.append((streams[stream][cursors[stream]], stream))
+        cursors[stream] += 1
+        if cursors[stream] == len(streams[stream]):
+            del cursors[stream]
+    return events, expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(failure_streams())
+def test_every_failure_of_interleaved_streams_is_found_exactly_once(
+    case: tuple[list[tuple[str, str]], Counter[tuple[str, str, str]]],
+) -> None:
+    events, expected = case
+    assert Counter(summary(parse_events(events))) == expected
+
+
+# Any character, lone surrogates included: file names are bytes and may reach us undecodable.
+ANY_TEXT = st.text(st.characters() | st.characters(categories=["Cs"]))
+MESSAGES = st.one_of(
+    ANY_TEXT,
+    st.tuples(
+        st.sampled_from(
+            [
+                "[NOTICE] Verification failed <> ",
+                "[NOTICE] Verification failed > ",
+                "[NOTICE] /x   srcMeta: ",
+                "[NOTICE] /x   dstMeta: ",
+                "[NOTICE]   srcHash: ",
+                "[NOTICE]   dstHash: ",
+                "[ERROR] Failed to ",
+                "[ERROR] Failed to transfer file ",
+                "[ERROR] Deferred error: ",
+                '[ERROR] Deferred error: Write(filename="',
+                "{",
+                '{"ErrorCode":',
+                "[",
+            ]
+        ),
+        ANY_TEXT,
+    ).map("".join),
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(MESSAGES, st.sampled_from(["", "a", "b"])), max_size=30))
+def test_arbitrary_text_never_raises_and_yields_only_well_formed_failures(events: list[tuple[str, str]]) -> None:
+    for failure in parse_events(events):
+        assert failure.path.startswith("/") and failure.category in CATEGORIES
+
+
+@settings(max_examples=200, deadline=None)
+@given(JSON_VALUES, st.sampled_from(["", "ErrorCode", "Source", "Destination", "ErrorDetail", "Action"]))
+def test_arbitrary_json_never_raises(value: object, key: str) -> None:
+    event = {key: value, "ErrorCode": "X", "Source": {"RelativePath": "p"}} if key else value
+    for failure in parse([json.dumps(event)]):
+        assert failure.path.startswith("/") and failure.category in CATEGORIES
+
+
+def test_deeply_nested_or_oversized_input_is_skipped_not_fatal() -> None:
+    lines = [
+        "[" * 100_000,
+        "{" + '"a":[' * 100_000,
+        '{"ErrorCode":' + "9" * 5000 + ',"Source":{"RelativePath":"p"}}',
+        "[NOTICE] Verification failed <> /big",
+        "[NOTICE] /big   srcMeta: size=" + "9" * 5000,
+    ]
+    [failure] = parse(lines)
+    assert failure.evidence["src_size"] == "9" * 5000
