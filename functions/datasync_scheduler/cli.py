@@ -10,7 +10,9 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
 
 
 def _print_human(summary: dict[str, Any]) -> None:
@@ -87,6 +89,44 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze_logs(args: argparse.Namespace) -> int:
+    from datasync_scheduler.domain.log_parser import parse_events
+    from datasync_scheduler.failure_output import PrintedFailures, read_log_input
+
+    printed = PrintedFailures(sys.stdout, args.format)
+    with ExitStack() as stack:
+        source: TextIO = sys.stdin
+        if args.path not in (None, "-"):
+            source = stack.enter_context(Path(args.path).open(encoding="utf-8", errors="replace"))
+        for failure in parse_events(read_log_input(source)):
+            printed.write(failure)
+    printed.finish()
+    return 0
+
+
+def _analyze_execution(args: argparse.Namespace) -> int:
+    from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+    from datasync_scheduler.adapters.task_reports import TaskReports
+    from datasync_scheduler.analysis import analyze
+    from datasync_scheduler.clock import utc_now
+    from datasync_scheduler.failure_output import PrintedFailures
+
+    datasync = DataSync()
+    snapshot = datasync.describe(args.execution_arn)
+    printed = PrintedFailures(sys.stdout, args.format)
+    summary = analyze(
+        snapshot,
+        datasync.task(snapshot.task_arn),
+        logs=ExecutionLogs(),
+        reports=TaskReports(),
+        sink=printed,
+        now=utc_now(),
+    )
+    printed.finish({"available": summary["available"], "source": summary["source"], "note": summary["note"]})
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="datasync-scheduler", description=__doc__.splitlines()[0] if __doc__ else None
@@ -97,6 +137,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--json", action="store_true", help="print the run summary as JSON")
     demo.add_argument("--list", action="store_true", help="list the available scenarios")
     demo.set_defaults(run=_demo)
+    logs = commands.add_parser(
+        "analyze-logs",
+        help="list the failed files in DataSync log output",
+        description="Reads DataSync log messages (one per line), the JSON of `aws logs filter-log-events` or "
+        "`get-log-events`, or JSON Lines of Enhanced-mode events, and lists every failed file with its category.",
+    )
+    logs.add_argument("path", nargs="?", help="a file, or - (the default) for standard input")
+    logs.add_argument("--format", choices=("text", "json"), default="text")
+    logs.set_defaults(run=_analyze_logs)
+    execution = commands.add_parser(
+        "analyze-execution",
+        help="list the failed files of one DataSync execution in your account",
+        description="Reads the execution's task report or CloudWatch logs with your AWS credentials "
+        "(AWS_ENDPOINT_URL points it at another endpoint).",
+    )
+    execution.add_argument("execution_arn")
+    execution.add_argument("--format", choices=("text", "json"), default="text")
+    execution.set_defaults(run=_analyze_execution)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

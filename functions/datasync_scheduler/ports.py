@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
@@ -15,6 +16,7 @@ class DataSyncPort(Protocol):
     def describe(self, execution_arn: str) -> ExecutionSnapshot: ...
     def cancel(self, execution_arn: str) -> None: ...
     def task_name(self, task_arn: str) -> str | None: ...
+    def task(self, task_arn: str) -> TaskFacts: ...
 
 
 class LedgerPort(Protocol):

@@ -18,6 +18,7 @@ class Settings:
     ledger_table: str
     fallback_seconds: int
     phase_limits: PhaseLimits
+    failure_report_bucket: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -32,4 +33,9 @@ class Settings:
             limits = PhaseLimits.parse(env.get("PHASE_TIME_LIMITS", DEFAULT_LIMITS))
         except ValueError as error:
             raise ConfigurationError(f"PHASE_TIME_LIMITS: {error}") from None
-        return cls(ledger_table=table, fallback_seconds=int(fallback_text), phase_limits=limits)
+        return cls(
+            ledger_table=table,
+            fallback_seconds=int(fallback_text),
+            phase_limits=limits,
+            failure_report_bucket=env.get("FAILURE_REPORT_BUCKET", ""),
+        )

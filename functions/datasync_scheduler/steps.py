@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
@@ -37,6 +39,13 @@ class Ports:
     datasync: DataSyncPort
     ledger: LedgerPort
     callbacks: CallbackPort
+
+
+@dataclass(frozen=True)
+class AnalysisPorts:
+    logs: LogSource
+    reports: ReportSource
+    sink_for: Callable[[str], FailureSink]  # S3 key -> where the complete failure list goes
 
 
 def run_state(
@@ -133,6 +142,16 @@ def record_event(execution_arn: str, status: str, at: datetime, ports: Ports) ->
     return {"executionArn": execution_arn, "status": status, "recorded": True, "resumed": resumed}
 
 
+def analyze_run(run: dict[str, Any], ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+    """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
+    execution_arn = str(run["executionArn"])
+    snapshot = ports.datasync.describe(execution_arn)
+    task = ports.datasync.task(snapshot.task_arn)
+    task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
+    sink = analysis_ports.sink_for(f"failure-reports/{task_id}/{execution_id}.jsonl")
+    return analyze(snapshot, task, logs=analysis_ports.logs, reports=analysis_ports.reports, sink=sink, now=utc_now())
+
+
 def caught_error_message(caught: dict[str, Any]) -> str:
     """The message inside a Catch result (`{"Error", "Cause"}`; a Lambda's Cause is its error JSON)."""
     cause = caught.get("Cause") or ""
@@ -145,9 +164,8 @@ def caught_error_message(caught: dict[str, Any]) -> str:
     return str(cause)
 
 
-def report_run(state: dict[str, Any], ports: Ports) -> dict[str, Any]:
+def report_run(state: dict[str, Any], workflow_execution: str | None, ports: Ports) -> dict[str, Any]:
     """The run's result and its notification, whichever way the run ended."""
-    workflow_execution = state.get("workflowExecution")
     task_arn = _task_arn_from_input(state)
     if "inputError" in state:
         report = RunReport(
@@ -178,6 +196,7 @@ def report_run(state: dict[str, Any], ports: Ports) -> dict[str, Any]:
             workflow_execution=workflow_execution,
             snapshot=snapshot,
             phases=timeline(phase_times),
+            failures=_failures_summary(state),
         )
     notification = render_plain(report)
     return {
@@ -186,8 +205,17 @@ def report_run(state: dict[str, Any], ports: Ports) -> dict[str, Any]:
     }
 
 
+def _failures_summary(state: dict[str, Any]) -> dict[str, Any] | None:
+    if "analysis" in state:
+        return dict(state["analysis"])
+    if "analysisError" in state:
+        return unavailable(f"the analysis failed: {caught_error_message(state['analysisError'])}")
+    return None
+
+
 def _task_arn_from_input(state: dict[str, Any]) -> str | None:
-    raw = state.get("request") or state.get("input") or {}
+    # Validated runs carry `request`; a rejected input is the state itself.
+    raw = state.get("request") or state.get("input") or state
     task_arn = raw.get("taskArn") if isinstance(raw, dict) else None
     # Only a well-formed ARN is worth naming; a malformed one is untrusted text already quoted in the reason.
     return task_arn if isinstance(task_arn, str) and re.match(TASK_ARN_PATTERN, task_arn) else None

@@ -7,9 +7,12 @@ from functools import cache
 from datasync_scheduler.adapters.aws_clients import forget_clients
 from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
 from datasync_scheduler.adapters.datasync import DataSync
+from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+from datasync_scheduler.adapters.failure_report import S3FailureReport
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.settings import Settings
-from datasync_scheduler.steps import Ports
+from datasync_scheduler.adapters.task_reports import TaskReports
+from datasync_scheduler.settings import ConfigurationError, Settings
+from datasync_scheduler.steps import AnalysisPorts, Ports
 
 
 @cache
@@ -26,8 +29,21 @@ def ports() -> Ports:
     )
 
 
+@cache
+def analysis_ports() -> AnalysisPorts:
+    bucket = settings().failure_report_bucket
+    if not bucket:
+        raise ConfigurationError("FAILURE_REPORT_BUCKET is not set: the analysis has nowhere to write its report")
+    return AnalysisPorts(
+        logs=ExecutionLogs(),
+        reports=TaskReports(),
+        sink_for=lambda key: S3FailureReport(bucket, key),
+    )
+
+
 def reset() -> None:
     """Forgets settings, adapters and clients (tests and the emulator change the environment)."""
     settings.cache_clear()
     ports.cache_clear()
+    analysis_ports.cache_clear()
     forget_clients()

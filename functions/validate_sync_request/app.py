@@ -1,4 +1,8 @@
-"""Validate Sync Request: rejects a bad input, naming each field, before any DataSync call."""
+"""Validate Sync Request: rejects a bad input, naming each field, before any DataSync call.
+
+Gets `{"input": <the run's input>, "workflowExecution": <its ARN>}`; returns them with the
+validated `request`.
+"""
 
 from typing import Any
 
@@ -13,5 +17,5 @@ logger = Logger()
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
-    request = parse_sync_request(event)
-    return request.model_dump(exclude_none=True)
+    request = parse_sync_request(event["input"])
+    return {**event, "request": request.model_dump(exclude_none=True)}

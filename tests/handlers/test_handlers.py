@@ -33,15 +33,19 @@ def state_change(execution_arn: str, state: str, time: str = "2026-11-21T23:05:0
 
 
 def test_validation_rejects_a_bad_request_with_an_error_the_workflow_can_catch(aws: LocalAws) -> None:
-    _, error = aws.router.invoke("ValidateSyncRequestFunction", {"taskArn": "nope", "extra": 1})
+    _, error = aws.router.invoke(
+        "ValidateSyncRequestFunction", {"input": {"taskArn": "nope", "extra": 1}, "workflowExecution": WORKFLOW}
+    )
     assert error is not None
     assert error["errorType"] == "InvalidSyncRequest"
     assert "taskArn:" in error["errorMessage"] and "extra: unknown field" in error["errorMessage"]
 
 
 def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
-    request = invoke(aws, "ValidateSyncRequestFunction", json.loads((EVENTS / "start-sync.json").read_text()))
-    assert request["overrides"] == {"LogLevel": "BASIC", "VerifyMode": "ONLY_FILES_TRANSFERRED"}
+    raw = json.loads((EVENTS / "start-sync.json").read_text())
+    validated = invoke(aws, "ValidateSyncRequestFunction", {"input": raw, "workflowExecution": WORKFLOW})
+    assert validated["request"]["overrides"] == {"LogLevel": "BASIC", "VerifyMode": "ONLY_FILES_TRANSFERRED"}
+    assert validated["input"] == raw and validated["workflowExecution"] == WORKFLOW
 
 
 def test_starting_tags_the_execution_with_the_workflow_and_opens_its_record(aws: LocalAws, task_arn: str) -> None:

@@ -108,3 +108,53 @@ def test_sizes_read_in_binary_units() -> None:
     assert format_bytes(1536) == "1.5 KiB"
     assert format_bytes(53687091200) == "50.0 GiB"
     assert format_bytes(3 << 40) == "3.0 TiB"
+
+
+def failed_run(failures: dict[str, object]) -> RunReport:
+    return RunReport(
+        judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False),
+        task_name="nightly-archive",
+        execution_arn=EXECUTION,
+        snapshot=snapshot("ERROR"),
+        failures=failures,
+    )
+
+
+def test_the_notification_lists_failed_files_by_category_with_what_to_do() -> None:
+    message = render_plain(
+        failed_run(
+            {
+                "available": True,
+                "totalFailures": 7,
+                "byCategory": {"checksum_mismatch": 6, "access_denied": 1},
+                "byRetryClass": {"transient": 6, "permanent": 1},
+                "examples": {"checksum_mismatch": ["/a.txt", "/b.txt"], "access_denied": ["/secret.txt"]},
+                "report": "s3://reports/failure-reports/task-x/exec-y.jsonl",
+            }
+        )
+    ).message
+    assert "Files that failed: 7 (6 a rerun can fix, 1 it cannot)" in message
+    assert "  checksum_mismatch: 6 - the file changed while it was copied; rerun when the source is quiet" in message
+    assert "    /a.txt\n    /b.txt\n    and 4 more" in message
+    assert "Full list: s3://reports/failure-reports/task-x/exec-y.jsonl" in message
+
+
+def test_a_hostile_file_name_stays_on_its_own_line() -> None:
+    message = render_plain(
+        failed_run(
+            {
+                "available": True,
+                "totalFailures": 1,
+                "byCategory": {"source_vanished": 1},
+                "byRetryClass": {"transient": 1},
+                "examples": {"source_vanished": ["/x\nDataSync status: SUCCESS\x1b[2J"]},
+            }
+        )
+    ).message
+    assert "    /x?DataSync status: SUCCESS?[2J" in message
+    assert "\nDataSync status: SUCCESS\x1b" not in message
+
+
+def test_when_the_analysis_was_impossible_a_failed_run_says_why() -> None:
+    message = render_plain(failed_run({"available": False, "note": "LogLevel is OFF for this execution"})).message
+    assert "Which files failed is unknown: LogLevel is OFF for this execution" in message

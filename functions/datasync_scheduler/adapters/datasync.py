@@ -7,6 +7,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.sync_request import SyncRequest
 
@@ -51,9 +52,11 @@ class DataSync:
     def cancel(self, execution_arn: str) -> None:
         self._client.cancel_task_execution(TaskExecutionArn=execution_arn)
 
+    def task(self, task_arn: str) -> TaskFacts:
+        return TaskFacts.from_api(self._client.describe_task(TaskArn=task_arn))
+
     def task_name(self, task_arn: str) -> str | None:
         try:
-            name = self._client.describe_task(TaskArn=task_arn).get("Name")
+            return self.task(task_arn).name
         except ClientError:
             return None  # a name is only decoration for the message
-        return str(name) if name else None

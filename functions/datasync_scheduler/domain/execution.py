@@ -46,6 +46,8 @@ class ExecutionSnapshot:
     verify_mode: str | None = None
     log_level: str | None = None
     result: PhaseResults = PhaseResults()
+    task_report_config: Mapping[str, Any] | None = None
+    report_status: str | None = None
 
     @property
     def finished(self) -> bool:
@@ -76,6 +78,8 @@ class ExecutionSnapshot:
             files_deleted=response.get("FilesDeleted"),
             verify_mode=options.get("VerifyMode"),
             log_level=options.get("LogLevel"),
+            task_report_config=response.get("TaskReportConfig"),
+            report_status=(response.get("ReportResult") or {}).get("Status"),
             result=PhaseResults(
                 prepare_status=result.get("PrepareStatus"),
                 transfer_status=result.get("TransferStatus"),

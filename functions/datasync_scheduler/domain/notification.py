@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from datasync_scheduler.domain.failures import ADVICE
 from datasync_scheduler.domain.run_report import RunReport
 from datasync_scheduler.domain.watchdog import format_duration
 
 SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters
 _NOT_SUBJECT_SAFE = re.compile(r"[^\x20-\x7e]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ def render_plain(report: RunReport) -> Notification:
             lines.append(f"Data transferred: {format_bytes(snapshot.bytes_transferred)}")
         if snapshot.files_verified:
             lines.append(f"Files verified: {snapshot.files_verified:,}")
+    lines += _failure_lines(report)
     if report.phases:
         lines += ["", "Phases (UTC):"]
         marks = report.phases
@@ -61,6 +64,41 @@ def render_plain(report: RunReport) -> Notification:
     if report.workflow_execution:
         lines.append(f"Workflow execution: {report.workflow_execution}")
     return Notification(subject=subject, message="\n".join(lines) + "\n")
+
+
+def path_text(path: str) -> str:
+    """A file name on one line: every control character (newlines too) becomes '?'."""
+    return _ANY_CONTROL.sub("?", path)
+
+
+def _failure_lines(report: RunReport) -> list[str]:
+    failures = report.failures
+    if not failures:
+        return []
+    if not failures.get("available"):
+        if report.verdict.status == "SUCCEEDED":
+            return []
+        return ["", f"Which files failed is unknown: {plain_text(str(failures.get('note', '')))}"]
+    total = int(failures.get("totalFailures", 0))
+    if not total:
+        return []  # nothing to act on; the counters above already say what was transferred
+    retry = failures.get("byRetryClass", {})
+    lines = [
+        "",
+        f"Files that failed: {total:,} ({retry.get('transient', 0):,} a rerun can fix, "
+        f"{retry.get('permanent', 0):,} it cannot)",
+    ]
+    examples = failures.get("examples", {})
+    for category, count in failures.get("byCategory", {}).items():
+        advice = ADVICE.get(category, "")
+        lines.append(f"  {category}: {count:,}" + (f" - {advice}" if advice else ""))
+        shown = examples.get(category, [])
+        lines += [f"    {path_text(path)}" for path in shown]
+        if count > len(shown):
+            lines.append(f"    and {count - len(shown):,} more")
+    if failures.get("report"):
+        lines.append(f"Full list: {failures['report']}")
+    return lines
 
 
 def format_bytes(count: int) -> str:

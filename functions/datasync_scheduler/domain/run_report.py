@@ -36,6 +36,8 @@ class RunReport:
     workflow_execution: str | None = None
     snapshot: ExecutionSnapshot | None = None
     phases: tuple[PhaseMark, ...] = ()
+    # The analysis summary (bounded: counts, examples, report location) or why there is none.
+    failures: Mapping[str, Any] | None = None
 
     @property
     def task_label(self) -> str:
@@ -59,6 +61,7 @@ class RunReport:
             "counters": _counters(snapshot) if snapshot else {},
             "errorCode": snapshot.result.error_code if snapshot else None,
             "errorDetail": snapshot.result.error_detail if snapshot else None,
+            "failures": dict(self.failures) if self.failures is not None else None,
         }
 
 

@@ -1,0 +1,20 @@
+"""Analyze Run: which files failed and why, from the task report or the execution's logs."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from datasync_scheduler import steps, wiring
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    summary = steps.analyze_run(event["run"], wiring.ports(), wiring.analysis_ports())
+    logger.info(
+        "Execution analysed",
+        extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},
+    )
+    return summary

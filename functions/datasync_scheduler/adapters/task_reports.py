@@ -1,0 +1,23 @@
+"""DataSync task reports in S3: the detailed report files of one execution, one JSON file at a time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from datasync_scheduler.adapters.aws_clients import client
+
+
+class TaskReports:
+    def __init__(self, s3_client: Any | None = None) -> None:
+        self._client = s3_client or client("s3")
+
+    def detailed_documents(self, bucket: str, prefix: str, execution_id: str) -> Iterator[Any]:
+        """Each detailed report file (large reports are split) under `prefix` that names the execution."""
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for item in page.get("Contents", []):
+                key = str(item["Key"])
+                if execution_id in key and key.endswith(".json"):
+                    body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+                    yield json.load(body)  # each file is at most 5 MB

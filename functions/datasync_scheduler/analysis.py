@@ -1,0 +1,87 @@
+"""Finds every failed file of one execution and streams the list to a sink; returns a bounded summary.
+
+Shared by the Analyze Run step (sink: a JSON Lines object in S3) and the CLI (sink: the terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any, Protocol
+
+from datasync_scheduler.adapters.execution_logs import BASIC_FILTER, ENHANCED_FILTER, LogGroupMissing
+from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.failures import FailureTally, FileFailure
+from datasync_scheduler.domain.log_parser import LogParser
+from datasync_scheduler.domain.task_report import failures_from_report
+
+
+class LogSource(Protocol):
+    def events(
+        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
+    ) -> Iterator[tuple[str, str]]: ...
+
+
+class ReportSource(Protocol):
+    def detailed_documents(self, bucket: str, prefix: str, execution_id: str) -> Iterator[Any]: ...
+
+
+class FailureSink(Protocol):
+    def write(self, failure: FileFailure) -> None: ...
+    def close(self) -> str | None: ...
+    def abort(self) -> None: ...
+
+
+def failures_of(
+    plan: AnalysisPlan, execution_arn: str, logs: LogSource, reports: ReportSource
+) -> Iterator[FileFailure]:
+    if plan.source == "task-report":
+        assert plan.report_bucket is not None and plan.report_prefix is not None
+        execution_id = execution_arn.rsplit("/", 1)[-1]
+        for document in reports.detailed_documents(plan.report_bucket, plan.report_prefix, execution_id):
+            yield from failures_from_report(document)
+    elif plan.source == "logs":
+        assert plan.log_group is not None and plan.start is not None and plan.end is not None
+        parser = LogParser()
+        pattern = ENHANCED_FILTER if plan.location_ids else BASIC_FILTER
+        for message, stream in logs.events(plan.log_group, plan.start, plan.end, pattern):
+            # Enhanced tasks share /aws/datasync: keep the events that name this task's locations.
+            if plan.location_ids and not any(location in message for location in plan.location_ids):
+                continue
+            yield from parser.feed(message, stream)
+        yield from parser.finish()
+
+
+def unavailable(note: str) -> dict[str, Any]:
+    return {"available": False, "source": "none", "note": note, "report": None, **FailureTally().to_dict()}
+
+
+def analyze(
+    snapshot: ExecutionSnapshot,
+    task: TaskFacts,
+    *,
+    logs: LogSource,
+    reports: ReportSource,
+    sink: FailureSink,
+    now: datetime,
+) -> dict[str, Any]:
+    """The bounded summary of the execution's failures; the complete list goes to `sink`."""
+    plan = plan_analysis(snapshot, task, now)
+    if plan.source == "none":
+        return unavailable(plan.note)
+    tally = FailureTally()
+    try:
+        for failure in failures_of(plan, snapshot.execution_arn, logs, reports):
+            tally.add(failure)
+            sink.write(failure)
+    except LogGroupMissing as missing:
+        sink.abort()
+        return unavailable(f"the log group {missing} does not exist, so there is nothing to read")
+    except BaseException:
+        sink.abort()
+        raise
+    location = sink.close() if tally.total else None
+    if not tally.total:
+        sink.abort()
+    return {"available": True, "source": plan.source, "note": plan.note, "report": location, **tally.to_dict()}

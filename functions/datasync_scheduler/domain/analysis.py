@@ -1,0 +1,117 @@
+"""Where to find which files failed in one execution, and what the analysis concluded.
+
+A task report, when DataSync wrote one completely, is the structured per-file record; otherwise
+the execution's CloudWatch log events are read. When neither exists the analysis is unavailable,
+and the reason says what to change so the next run can be analysed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+
+ENHANCED_LOG_GROUP = "/aws/datasync"
+# Log events carry the time they were written; keep a margin around the execution's own times.
+WINDOW_BEFORE = timedelta(minutes=1)
+WINDOW_AFTER = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What DescribeTask says that the analysis needs."""
+
+    task_arn: str
+    name: str | None = None
+    log_group_arn: str | None = None
+    task_mode: str = "BASIC"
+    source_location_id: str | None = None
+    destination_location_id: str | None = None
+    log_level: str | None = None
+    task_report_config: Mapping[str, Any] | None = None
+
+    @classmethod
+    def from_api(cls, response: Mapping[str, Any]) -> TaskFacts:
+        return cls(
+            task_arn=str(response["TaskArn"]),
+            name=response.get("Name"),
+            log_group_arn=response.get("CloudWatchLogGroupArn"),
+            task_mode=str(response.get("TaskMode") or "BASIC"),
+            source_location_id=_location_id(response.get("SourceLocationArn")),
+            destination_location_id=_location_id(response.get("DestinationLocationArn")),
+            log_level=(response.get("Options") or {}).get("LogLevel"),
+            task_report_config=response.get("TaskReportConfig"),
+        )
+
+
+def _location_id(arn: str | None) -> str | None:
+    return arn.rsplit("/", 1)[-1] if arn else None
+
+
+def log_group_name(arn: str) -> str:
+    """`arn:aws:logs:<region>:<account>:log-group:<name>[:*]` → `<name>`."""
+    name = arn.split(":log-group:", 1)[-1]
+    return name.removesuffix(":*")
+
+
+@dataclass(frozen=True)
+class AnalysisPlan:
+    source: Literal["task-report", "logs", "none"]
+    note: str
+    start: datetime | None = None
+    end: datetime | None = None
+    log_group: str | None = None
+    # For Enhanced mode's shared log group: only events that name one of the task's locations.
+    location_ids: tuple[str, ...] = ()
+    report_bucket: str | None = None
+    report_prefix: str | None = None
+
+
+def plan_analysis(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime) -> AnalysisPlan:
+    report = snapshot.task_report_config or task.task_report_config
+    report_note = ""
+    if report and report.get("OutputType", "STANDARD") == "STANDARD":
+        destination = (report.get("Destination") or {}).get("S3") or {}
+        bucket_arn = str(destination.get("S3BucketArn") or "")
+        if snapshot.report_status == "SUCCESS" and bucket_arn:
+            subdirectory = str(destination.get("Subdirectory") or "").strip("/")
+            prefix = f"{subdirectory}/Detailed-Reports/" if subdirectory else "Detailed-Reports/"
+            return AnalysisPlan(
+                "task-report",
+                "read from the execution's task report",
+                report_bucket=bucket_arn.rsplit(":", 1)[-1],
+                report_prefix=prefix,
+            )
+        report_note = f"the task report is not complete (status {snapshot.report_status or 'unknown'}); "
+
+    log_level = snapshot.log_level or task.log_level or "OFF"
+    if log_level == "OFF":
+        return AnalysisPlan(
+            "none",
+            report_note + "LogLevel is OFF for this execution, so DataSync wrote no per-file records. "
+            "Set LogLevel to BASIC on the task or in the run's overrides to see which files fail.",
+        )
+    if task.task_mode == "ENHANCED":
+        group = ENHANCED_LOG_GROUP
+    elif task.log_group_arn:
+        group = log_group_name(task.log_group_arn)
+    else:
+        return AnalysisPlan(
+            "none",
+            report_note + "the task has no CloudWatch log group, so DataSync's per-file records went nowhere. "
+            "Set the task's CloudWatchLogGroupArn.",
+        )
+    began = snapshot.launch_time or snapshot.start_time or now
+    ended = snapshot.end_time or now
+    locations = tuple(i for i in (task.source_location_id, task.destination_location_id) if i)
+    return AnalysisPlan(
+        "logs",
+        report_note + f"read from CloudWatch Logs group {group}",
+        start=began - WINDOW_BEFORE,
+        end=ended + WINDOW_AFTER,
+        log_group=group,
+        location_ids=locations if task.task_mode == "ENHANCED" else (),
+    )

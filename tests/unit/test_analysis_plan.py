@@ -1,0 +1,86 @@
+"""Where the analysis looks for failed files, and why it sometimes cannot."""
+
+from datetime import UTC, datetime, timedelta
+
+from datasync_scheduler.domain.analysis import TaskFacts, log_group_name, plan_analysis
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+
+TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+GROUP_ARN = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/datasync/nightly:*"
+REPORT = {
+    "Destination": {"S3": {"S3BucketArn": "arn:aws:s3:::reports", "Subdirectory": "/datasync/"}},
+    "OutputType": "STANDARD",
+}
+
+
+def execution(log_level: str = "BASIC", **fields: object) -> ExecutionSnapshot:
+    return ExecutionSnapshot.from_api(
+        {
+            "TaskExecutionArn": EXECUTION,
+            "Status": "ERROR",
+            "Options": {"LogLevel": log_level},
+            "StartTime": T0,
+            "LaunchTime": T0 + timedelta(seconds=5),
+            "EndTime": T0 + timedelta(hours=2),
+            **fields,
+        }
+    )
+
+
+def task(**fields: object) -> TaskFacts:
+    return TaskFacts.from_api(
+        {
+            "TaskArn": TASK,
+            "CloudWatchLogGroupArn": GROUP_ARN,
+            "SourceLocationArn": "arn:aws:datasync:eu-west-1:123456789012:location/loc-aaa",
+            "DestinationLocationArn": "arn:aws:datasync:eu-west-1:123456789012:location/loc-bbb",
+            **fields,
+        }
+    )
+
+
+def test_a_complete_task_report_is_preferred_over_the_logs() -> None:
+    plan = plan_analysis(execution(TaskReportConfig=REPORT, ReportResult={"Status": "SUCCESS"}), task(), T0)
+    assert (plan.source, plan.report_bucket, plan.report_prefix) == (
+        "task-report",
+        "reports",
+        "datasync/Detailed-Reports/",
+    )
+
+
+def test_an_incomplete_task_report_falls_back_to_the_logs_and_says_so() -> None:
+    plan = plan_analysis(execution(TaskReportConfig=REPORT, ReportResult={"Status": "ERROR"}), task(), T0)
+    assert plan.source == "logs"
+    assert plan.note.startswith("the task report is not complete (status ERROR)")
+
+
+def test_basic_mode_reads_the_tasks_log_group_within_the_executions_window() -> None:
+    plan = plan_analysis(execution(), task(), T0)
+    assert plan.log_group == "/aws/datasync/nightly"
+    assert plan.start == T0 + timedelta(seconds=5) - timedelta(minutes=1)
+    assert plan.end == T0 + timedelta(hours=2, minutes=5)
+    assert plan.location_ids == ()
+
+
+def test_enhanced_mode_reads_the_shared_group_keeping_only_this_tasks_locations() -> None:
+    plan = plan_analysis(execution(), task(TaskMode="ENHANCED"), T0)
+    assert plan.log_group == "/aws/datasync"
+    assert plan.location_ids == ("loc-aaa", "loc-bbb")
+
+
+def test_logging_off_makes_the_analysis_unavailable_with_what_to_change() -> None:
+    plan = plan_analysis(execution(log_level="OFF"), task(), T0)
+    assert plan.source == "none"
+    assert "LogLevel is OFF" in plan.note and "Set LogLevel to BASIC" in plan.note
+
+
+def test_a_task_without_a_log_group_makes_the_analysis_unavailable() -> None:
+    plan = plan_analysis(execution(), TaskFacts(task_arn=TASK), T0)
+    assert plan.source == "none" and "CloudWatchLogGroupArn" in plan.note
+
+
+def test_log_group_names_are_read_from_arns_with_or_without_the_wildcard() -> None:
+    assert log_group_name(GROUP_ARN) == "/aws/datasync/nightly"
+    assert log_group_name("arn:aws:logs:eu-west-1:123456789012:log-group:plain") == "plain"
