@@ -43,8 +43,9 @@ lint: $(INSTALLED) ## ruff
 typecheck: $(INSTALLED) ## mypy (strict)
 	$(BIN)/mypy
 
-bench: $(INSTALLED) ## Print state transitions, history events and reaction time per transfer length
+bench: $(INSTALLED) ## Print workflow cost per transfer length, and log parser speed and memory
 	$(BIN)/python benchmarks/state_transitions.py
+	$(BIN)/python benchmarks/log_parser.py
 
 build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
 	$(BIN)/sam build

@@ -81,7 +81,9 @@ def analyze(
     except BaseException:
         sink.abort()
         raise
-    location = sink.close() if tally.total else None
-    if not tally.total:
-        sink.abort()
+    if tally.total:
+        location = sink.close()
+    else:
+        location = None
+        sink.abort()  # no failures, no report object
     return {"available": True, "source": plan.source, "note": plan.note, "report": location, **tally.to_dict()}
