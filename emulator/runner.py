@@ -40,6 +40,7 @@ from emulator.stepfunctions_time import on_virtual_time
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT_ROOT / "template.yaml"
 WORKFLOW = "SyncWorkflow"
+LATE_EVENT_HORIZON_SECONDS = 24 * 3600
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -316,7 +317,11 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
             with suppress(Exception):
                 sfn.stop_execution(executionArn=execution_arn, error="Emulator.Aborted")
             raise
-        return _summarise(scenario, sfn, execution_arn, aws, started_at, time.monotonic() - real_start)
+        ended_at = aws.clock.now()
+        # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
+        # the ledger the summary shows is the one an operator would find a day later.
+        aws.clock.advance(LATE_EVENT_HORIZON_SECONDS)
+        return _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
 
 
 def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
@@ -327,7 +332,13 @@ def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
 
 
 def _summarise(
-    scenario: Scenario, sfn: Any, execution_arn: str, aws: LocalAws, started_at: datetime, real_seconds: float
+    scenario: Scenario,
+    sfn: Any,
+    execution_arn: str,
+    aws: LocalAws,
+    started_at: datetime,
+    ended_at: datetime,
+    real_seconds: float,
 ) -> RunSummary:
     stack, datasync, bus, router = aws.stack, aws.datasync, aws.bus, aws.router
     description = sfn.describe_execution(executionArn=execution_arn)
@@ -373,7 +384,7 @@ def _summarise(
             {"function": call.function, "at": iso(call.at), "error": call.error_type} for call in router.invocations
         ],
         started_at=started_at,
-        ended_at=aws.clock.now(),
+        ended_at=ended_at,
         reaction_seconds=reaction,
         real_seconds=real_seconds,
         failure_reports=_failure_reports(stack),

@@ -85,8 +85,10 @@ def test_duplicated_and_late_events_change_nothing_they_should_not() -> None:
     assert summary["status"] == "SUCCEEDED"
     assert summary["events"]["duplicated"] == summary["events"]["emitted"]
     (execution,) = summary["executions"]
-    # Each phase is recorded once, at DataSync's own time, although QUEUED and LAUNCHING came last.
+    # Each phase is recorded once, at DataSync's own time, although QUEUED and LAUNCHING came last
+    # (two hours late, after the workflow had ended).
     assert execution["recorded"]["phases"] == execution["phases"]
+    assert "LAUNCHING" in execution["recorded"]["eventStatuses"]
     # The workflow was resumed once and reported once, exactly as without the faults.
     assert len(calls(summary, "ReportRunFunction")) == 1
     assert summary["states_entered"] == clean["states_entered"]
