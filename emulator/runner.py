@@ -7,6 +7,8 @@ come from the event bus with the scenario's faults. Everything is wired from tem
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import logging
 import time
@@ -391,12 +393,23 @@ def _summarise(
     )
 
 
+def _manifest_of(start_params: Any) -> dict[str, Any] | None:
+    """The manifest an execution was started with, and the paths it lists."""
+    source = (start_params.get("ManifestConfig") or {}).get("Source", {}).get("S3")
+    if not source:
+        return None
+    bucket = str(source["S3BucketArn"]).rsplit(":", 1)[-1]
+    key = str(source["ManifestObjectPath"])
+    body = boto3.client("s3", region_name=REGION).get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    return {"location": f"s3://{bucket}/{key}", "paths": [row[0] for row in csv.reader(io.StringIO(body)) if row]}
+
+
 def _failure_reports(stack: DeployedStack) -> dict[str, list[dict[str, Any]]]:
     """Every failure report the run wrote, read back (scenarios are small)."""
     s3 = boto3.client("s3", region_name=REGION)
     reports: dict[str, list[dict[str, Any]]] = {}
     for bucket in stack.buckets.values():
-        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        for item in s3.list_objects_v2(Bucket=bucket, Prefix="failure-reports/").get("Contents", []):
             body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
             reports[f"s3://{bucket}/{item['Key']}"] = [json.loads(line) for line in body.splitlines()]
     return reports
@@ -425,6 +438,13 @@ def _execution_summary(record: ExecutionRecord, recorded: RunRecord | None) -> d
         "overrides": record.start_params.get("OverrideOptions", {}),
         "includes": record.start_params.get("Includes", []),
         "excludes": record.start_params.get("Excludes", []),
+        # What DataSync ran: the task's options and filters, with this run's overrides applied.
+        "effective": {
+            "options": described.get("Options", {}),
+            "includes": described.get("Includes", []),
+            "excludes": described.get("Excludes", []),
+        },
+        "manifest": _manifest_of(record.start_params),
         # What the run ledger recorded: the workflow's view, to compare with DataSync's truth above.
         "recorded": {
             "phases": [{"phase": mark.phase, "at": iso(mark.at)} for mark in timeline(recorded.phase_times)],

@@ -95,6 +95,9 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
         elif kind == "AWS::SNS::Topic":
             refs[logical_id] = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{name}"
             attributes[(logical_id, "TopicName")] = name
+        elif kind == "AWS::IAM::Role":
+            refs[logical_id] = name
+            attributes[(logical_id, "Arn")] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
         elif kind == "AWS::KMS::Key":
             refs[logical_id] = f"{logical_id.lower()}-local"
             attributes[(logical_id, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{logical_id.lower()}-local"

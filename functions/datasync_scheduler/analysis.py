@@ -86,4 +86,11 @@ def analyze(
     else:
         location = None
         sink.abort()  # no failures, no report object
-    return {"available": True, "source": plan.source, "note": plan.note, "report": location, **tally.to_dict()}
+    return {
+        "available": True,
+        "source": plan.source,
+        "note": plan.note,
+        "report": location,
+        "executionArn": snapshot.execution_arn,
+        **tally.to_dict(),
+    }

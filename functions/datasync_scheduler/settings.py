@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.watchdog import DEFAULT_LIMITS, PhaseLimits
 
 
@@ -19,6 +20,8 @@ class Settings:
     fallback_seconds: int
     phase_limits: PhaseLimits
     failure_report_bucket: str = ""
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    manifest_role_arn: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -38,4 +41,18 @@ class Settings:
             fallback_seconds=int(fallback_text),
             phase_limits=limits,
             failure_report_bucket=env.get("FAILURE_REPORT_BUCKET", ""),
+            retry=_retry_settings(env),
+            manifest_role_arn=env.get("MANIFEST_ACCESS_ROLE_ARN", ""),
         )
+
+
+def _retry_settings(env: Mapping[str, str]) -> RetrySettings:
+    attempts, backoff = env.get("MAX_ATTEMPTS", "3"), env.get("RETRY_BACKOFF_SECONDS", "900")
+    if not attempts.isdigit() or not 1 <= int(attempts) <= 10:
+        raise ConfigurationError(f"MAX_ATTEMPTS={attempts!r}: expected 1 to 10")
+    if not backoff.isdigit():
+        raise ConfigurationError(f"RETRY_BACKOFF_SECONDS={backoff!r}: expected a whole number of seconds")
+    quiet = env.get("SOURCE_IS_QUIET", "true").lower()
+    if quiet not in ("true", "false"):
+        raise ConfigurationError(f"SOURCE_IS_QUIET={quiet!r}: expected true or false")
+    return RetrySettings(max_attempts=int(attempts), backoff_seconds=int(backoff), source_quiet=quiet == "true")

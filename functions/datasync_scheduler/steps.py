@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,8 +18,12 @@ from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.notification import render_plain
+from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
+from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import (
     RunReport,
+    across_attempts,
     judge_execution,
     rejected_input,
     start_refused,
@@ -27,10 +31,11 @@ from datasync_scheduler.domain.run_report import (
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
 from datasync_scheduler.domain.watchdog import decide_check, wait_seconds
-from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort
+from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload
 from datasync_scheduler.settings import Settings
 
 WORKFLOW_TAG = "datasync-scheduler:workflow-execution"
+ATTEMPT_TAG = "datasync-scheduler:attempt"
 _TAG_VALUE_UNSAFE = re.compile(r"[^a-zA-Z0-9\s+=._:@/-]")
 
 
@@ -61,10 +66,18 @@ def run_state(
     }
 
 
-def start_sync(request: SyncRequest, workflow_execution: str, ports: Ports, settings: Settings) -> dict[str, Any]:
-    """Starts the DataSync execution and opens its ledger record."""
+def start_sync(
+    request: SyncRequest,
+    workflow_execution: str,
+    ports: Ports,
+    settings: Settings,
+    attempt: int = 1,
+    scope: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Starts the DataSync execution (an attempt, narrowed to `scope` on a retry); opens its record."""
     tag_value = _TAG_VALUE_UNSAFE.sub("_", workflow_execution)[:256]
-    execution_arn = ports.datasync.start(request, tags={WORKFLOW_TAG: tag_value})
+    tags = {WORKFLOW_TAG: tag_value, ATTEMPT_TAG: str(attempt)}
+    execution_arn = ports.datasync.start(request, tags=tags, scope=scope)
     now = utc_now()
     ports.ledger.register_start(execution_arn, workflow_execution, now)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
@@ -79,7 +92,7 @@ def _observe(ports: Ports, execution_arn: str, now: datetime) -> ExecutionSnapsh
     return snapshot
 
 
-def _resume_if_finished(ports: Ports, execution_arn: str, status: str, seen_by: str) -> bool:
+def _resume_if_finished(ports: Ports, execution_arn: str, status: str) -> bool:
     """Resumes the waiting workflow when the execution has ended; exactly one caller wins the token."""
     if not phases.is_terminal(status):
         return False
@@ -87,7 +100,8 @@ def _resume_if_finished(ports: Ports, execution_arn: str, status: str, seen_by: 
     if token is None:
         return False
     try:
-        return ports.callbacks.resume(token, {"status": status, "seenBy": seen_by})
+        # The task's output is the status itself: the state machine stores it as `$.run.status`.
+        return ports.callbacks.resume(token, status)
     except Exception:
         ports.ledger.restore_token(execution_arn, token)  # let the next event or check try again
         raise
@@ -98,7 +112,7 @@ def await_end(token: str, execution_arn: str, ports: Ports) -> dict[str, Any]:
     now = utc_now()
     ports.ledger.store_token(execution_arn, token, now)
     snapshot = _observe(ports, execution_arn, now)
-    resumed = _resume_if_finished(ports, execution_arn, snapshot.status, "await")
+    resumed = _resume_if_finished(ports, execution_arn, snapshot.status)
     return {"executionArn": execution_arn, "status": snapshot.status, "resumed": resumed}
 
 
@@ -138,7 +152,7 @@ def record_event(execution_arn: str, status: str, at: datetime, ports: Ports) ->
     if not phases.is_well_formed(status):
         return {"executionArn": execution_arn, "status": status, "recorded": False, "resumed": False}
     ports.ledger.record_status(execution_arn, status, at, from_event=True)
-    resumed = _resume_if_finished(ports, execution_arn, status, "event")
+    resumed = _resume_if_finished(ports, execution_arn, status)
     return {"executionArn": execution_arn, "status": status, "recorded": True, "resumed": resumed}
 
 
@@ -150,6 +164,105 @@ def analyze_run(run: dict[str, Any], ports: Ports, analysis_ports: AnalysisPorts
     task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
     sink = analysis_ports.sink_for(f"failure-reports/{task_id}/{execution_id}.jsonl")
     return analyze(snapshot, task, logs=analysis_ports.logs, reports=analysis_ports.reports, sink=sink, now=utc_now())
+
+
+@dataclass(frozen=True)
+class RetryPorts:
+    failures: Callable[[str], Iterator[dict[str, Any]]]  # failure report location -> its items
+    manifest_upload: Callable[[str], LineUpload]  # S3 key -> where the manifest goes
+    manifest_bucket: str
+    manifest_role_arn: str
+
+
+def first_attempt() -> dict[str, Any]:
+    """`$.next` before the first start: attempt 1, the whole task, no attempts behind it."""
+    return {"attempt": 1, "scope": {"kind": "all"}, "attempts": [], "retry": False, "waitSeconds": 0}
+
+
+def _analysis_of(state: dict[str, Any], execution_arn: str) -> dict[str, Any] | None:
+    """The analysis in the state, if it is this execution's (a failed analysis leaves an older one)."""
+    analysis = state.get("analysis")
+    if isinstance(analysis, dict) and analysis.get("executionArn", execution_arn) == execution_arn:
+        return analysis
+    return None
+
+
+def _watchdog_phase(record: RunRecord | None) -> str | None:
+    if record is None or record.cancel_requested_at is None:
+        return None
+    before_cancel = [status for status in record.phase_times if status in phases.PHASES]
+    return phases.latest(before_cancel)
+
+
+def plan_next_attempt(
+    state: dict[str, Any], ports: Ports, retry_ports: RetryPorts, settings: Settings
+) -> dict[str, Any]:
+    """After an attempt: record it, and decide whether another one runs and on which files."""
+    run, previous = state["run"], state.get("next") or first_attempt()
+    attempt = int(previous["attempt"])
+    execution_arn = str(run["executionArn"])
+    snapshot = ports.datasync.describe(execution_arn)
+    record = ports.ledger.get(execution_arn)
+    failures = _analysis_of(state, execution_arn)
+    outcome = AttemptOutcome(
+        status=snapshot.status,
+        error_code=snapshot.result.error_code,
+        error_detail=snapshot.result.error_detail,
+        watchdog_phase=_watchdog_phase(record),
+        abandoned=bool(run.get("abandoned")),
+    )
+    decision = decide_retry(outcome, failures, attempt, settings.retry)
+    attempts = [
+        *previous.get("attempts", []),
+        attempt_summary(attempt, previous.get("scope"), snapshot, failures, decision),
+    ]
+    scope: dict[str, Any] = {"kind": "all"}
+    if decision.action == "retry_files" and failures and failures.get("report"):
+        request = SyncRequest.model_validate(state["request"])
+        paths = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
+        chosen = choose_scope(paths, request)
+        scope = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
+        if chosen.kind == "includes":
+            scope["includes"] = chosen.includes
+        elif chosen.kind == "manifest":
+            task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
+            key = f"manifests/{task_id}/{execution_id}-retry-{attempt + 1}.csv"
+            upload = retry_ports.manifest_upload(key)
+            for line in manifest_lines(paths):
+                upload.write_line(line.encode())
+            upload.close()
+            scope["manifest"] = {
+                "bucket": retry_ports.manifest_bucket,
+                "key": key,
+                "roleArn": retry_ports.manifest_role_arn,
+            }
+    retry = decision.action in ("retry_all", "retry_files")
+    return {
+        "attempt": attempt + 1 if retry else attempt,
+        "scope": scope if retry else previous.get("scope", {"kind": "all"}),
+        "attempts": attempts,
+        "retry": retry,
+        "waitSeconds": decision.wait_seconds,
+        "decision": decision.to_dict(),
+    }
+
+
+def attempt_summary(
+    attempt: int,
+    scope: dict[str, Any] | None,
+    snapshot: ExecutionSnapshot,
+    failures: dict[str, Any] | None,
+    decision: RetryDecision | None,
+) -> dict[str, Any]:
+    """One attempt as the run result lists it (bounded: counts, not paths)."""
+    return {
+        "attempt": attempt,
+        "executionArn": snapshot.execution_arn,
+        "status": snapshot.status,
+        "scope": {key: value for key, value in (scope or {"kind": "all"}).items() if key != "includes"},
+        "failures": (failures or {}).get("byCategory", {}),
+        "decision": decision.to_dict() if decision else None,
+    }
 
 
 def caught_error_message(caught: dict[str, Any]) -> str:
@@ -186,10 +299,12 @@ def report_run(state: dict[str, Any], workflow_execution: str | None, ports: Por
         snapshot = _observe(ports, execution_arn, utc_now())
         record = ports.ledger.get(execution_arn)
         phase_times = dict(record.phase_times) if record else {}
+        attempts = _all_attempts(state, snapshot)
+        verdict = judge_execution(
+            snapshot, watchdog_note=record.watchdog_note if record else None, abandoned=bool(run.get("abandoned"))
+        )
         report = RunReport(
-            judge_execution(
-                snapshot, watchdog_note=record.watchdog_note if record else None, abandoned=bool(run.get("abandoned"))
-            ),
+            across_attempts(verdict, attempts),
             task_arn=task_arn_of(execution_arn),
             task_name=ports.datasync.task_name(task_arn_of(execution_arn)),
             execution_arn=execution_arn,
@@ -197,12 +312,30 @@ def report_run(state: dict[str, Any], workflow_execution: str | None, ports: Por
             snapshot=snapshot,
             phases=timeline(phase_times),
             failures=_failures_summary(state),
+            attempts=attempts,
         )
     notification = render_plain(report)
     return {
         "result": report.to_dict(),
         "notification": {"subject": notification.subject, "message": notification.message},
     }
+
+
+def _all_attempts(state: dict[str, Any], snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:
+    """Attempts the plan step recorded, plus the last one when it went straight to the report."""
+    planned = state.get("next") or first_attempt()
+    attempts = list(planned.get("attempts", []))
+    if not attempts or attempts[-1].get("executionArn") != snapshot.execution_arn:
+        attempts.append(
+            attempt_summary(
+                int(planned["attempt"]),
+                planned.get("scope"),
+                snapshot,
+                _analysis_of(state, snapshot.execution_arn),
+                None,
+            )
+        )
+    return tuple(attempts)
 
 
 def _failures_summary(state: dict[str, Any]) -> dict[str, Any] | None:

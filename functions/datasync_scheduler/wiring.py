@@ -8,11 +8,12 @@ from datasync_scheduler.adapters.aws_clients import forget_clients
 from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
-from datasync_scheduler.adapters.failure_report import S3FailureReport
+from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.settings import ConfigurationError, Settings
-from datasync_scheduler.steps import AnalysisPorts, Ports
+from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
 
 
 @cache
@@ -41,9 +42,23 @@ def analysis_ports() -> AnalysisPorts:
     )
 
 
+@cache
+def retry_ports() -> RetryPorts:
+    bucket = settings().failure_report_bucket
+    if not bucket:
+        raise ConfigurationError("FAILURE_REPORT_BUCKET is not set: retries have nowhere to write manifests")
+    return RetryPorts(
+        failures=read_failure_report,
+        manifest_upload=lambda key: S3LineUpload(bucket, key, "text/csv"),
+        manifest_bucket=bucket,
+        manifest_role_arn=settings().manifest_role_arn,
+    )
+
+
 def reset() -> None:
     """Forgets settings, adapters and clients (tests and the emulator change the environment)."""
     settings.cache_clear()
     ports.cache_clear()
     analysis_ports.cache_clear()
+    retry_ports.cache_clear()
     forget_clients()

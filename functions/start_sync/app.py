@@ -14,6 +14,14 @@ logger = Logger()
 @logger.inject_lambda_context(correlation_id_path="workflowExecution")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = SyncRequest.model_validate(event["request"])
-    run = steps.start_sync(request, str(event["workflowExecution"]), wiring.ports(), wiring.settings())
+    attempt = event.get("next") or steps.first_attempt()
+    run = steps.start_sync(
+        request,
+        str(event["workflowExecution"]),
+        wiring.ports(),
+        wiring.settings(),
+        attempt=int(attempt["attempt"]),
+        scope=attempt.get("scope"),
+    )
     logger.info("DataSync execution started", extra={"execution_arn": run["executionArn"]})
     return run

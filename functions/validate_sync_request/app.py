@@ -1,7 +1,7 @@
 """Validate Sync Request: rejects a bad input, naming each field, before any DataSync call.
 
 Gets `{"input": <the run's input>, "workflowExecution": <its ARN>}`; returns them with the
-validated `request`.
+validated `request` and the plan for the first attempt (`next`).
 """
 
 from typing import Any
@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler import steps
 from datasync_scheduler.domain.sync_request import parse_sync_request
 
 logger = Logger()
@@ -18,4 +19,4 @@ logger = Logger()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
     request = parse_sync_request(event["input"])
-    return {**event, "request": request.model_dump(exclude_none=True)}
+    return {**event, "request": request.model_dump(exclude_none=True), "next": steps.first_attempt()}

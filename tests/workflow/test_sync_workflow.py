@@ -52,10 +52,12 @@ def test_an_execution_error_fails_the_workflow_with_datasyncs_error_code() -> No
 
     assert summary["status"] == "FAILED"
     assert summary["error"] == "DataSync.FsS3HeadBucketFailed"
-    assert summary["cause"] == (
+    assert summary["cause"].startswith(
         "DataSync ended the execution in ERROR: FsS3HeadBucketFailed: "
         "DataSync could not access the S3 bucket archive-source: Access Denied"
     )
+    # Permissions do not fix themselves: one attempt, and the message says why there was no other.
+    assert "After 1 attempt(s), not retried: a permanent cause" in summary["cause"]
     (execution,) = summary["executions"]
     assert phases(execution) == ["QUEUED", "LAUNCHING", "PREPARING", "ERROR"]
     (notification,) = summary["notifications"]
@@ -96,7 +98,7 @@ def test_duplicated_and_late_events_change_nothing_they_should_not() -> None:
 
 
 def test_an_agent_stuck_in_launching_is_cancelled_after_its_limit_and_the_verdict_says_why() -> None:
-    summary = run("agent-offline")
+    summary = run("agent-offline", parameters={"MaxAttempts": "1"})
 
     assert summary["status"] == "FAILED"
     assert summary["error"] == "Watchdog.PhaseTimeLimit"
@@ -113,6 +115,7 @@ def test_a_cancelling_execution_is_not_mistaken_for_a_finished_one() -> None:
     # CANCELLING lasts ten minutes here; the workflow must wait for ERROR, not stop at CANCELLING.
     summary = run(
         "agent-offline",
+        parameters={"MaxAttempts": "1"},
         executions=[{"phases": [{"status": "LAUNCHING", "seconds": None}], "outcome": "SUCCESS", "cancelSeconds": 600}],
     )
     (execution,) = summary["executions"]
@@ -160,7 +163,7 @@ def test_a_start_datasync_refuses_is_reported_not_retried() -> None:
 
 
 def test_a_verification_mismatch_fails_the_run_with_datasyncs_own_words() -> None:
-    summary = run("verification-mismatch")
+    summary = run("verification-mismatch", parameters={"MaxAttempts": "1"})
     assert summary["status"] == "FAILED"
     assert summary["error"] == "DataSync.ExecutionError"
     assert "Verification detected mismatches" in summary["cause"]

@@ -17,7 +17,7 @@ class StepFunctionsCallbacks:
     def __init__(self, sfn_client: Any | None = None) -> None:
         self._client = sfn_client or client("stepfunctions")
 
-    def resume(self, token: str, output: dict[str, Any]) -> bool:
+    def resume(self, token: str, output: Any) -> bool:
         try:
             self._client.send_task_success(taskToken=token, output=json.dumps(output))
         except ClientError as error:

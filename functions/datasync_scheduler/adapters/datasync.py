@@ -24,7 +24,8 @@ class DataSync:
     def __init__(self, datasync_client: Any | None = None) -> None:
         self._client = datasync_client or client("datasync")
 
-    def start(self, request: SyncRequest, tags: dict[str, str]) -> str:
+    def start(self, request: SyncRequest, tags: dict[str, str], scope: dict[str, Any] | None = None) -> str:
+        """Starts the task; `scope` narrows a retry to a manifest (`manifest`) or an Includes filter."""
         params: dict[str, Any] = {
             "TaskArn": request.taskArn,
             "Tags": [{"Key": key, "Value": value} for key, value in tags.items()],
@@ -35,6 +36,21 @@ class DataSync:
             params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": request.includes}]
         if request.excludes:
             params["Excludes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": request.excludes}]
+        if scope and scope.get("kind") == "includes":
+            params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": scope["includes"]}]
+        if scope and scope.get("kind") == "manifest":
+            manifest = scope["manifest"]
+            params["ManifestConfig"] = {
+                "Action": "TRANSFER",
+                "Format": "CSV",
+                "Source": {
+                    "S3": {
+                        "ManifestObjectPath": manifest["key"],
+                        "BucketAccessRoleArn": manifest["roleArn"],
+                        "S3BucketArn": f"arn:aws:s3:::{manifest['bucket']}",
+                    }
+                },
+            }
         try:
             return str(self._client.start_task_execution(**params)["TaskExecutionArn"])
         except ClientError as error:

@@ -1,69 +1,34 @@
-"""Streams the complete list of failed files to S3 as JSON Lines, never holding it whole.
-
-Parts of a multipart upload are sent as they fill (S3's minimum part is 5 MiB), so memory stays at
-one part however many files failed. A report smaller than one part is a single PutObject.
-"""
+"""The complete list of an execution's failed files: JSON Lines in S3, streamed both ways."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.s3_lines import PART_SIZE, S3LineUpload, read_lines
 from datasync_scheduler.domain.failures import FileFailure
-
-PART_SIZE = 8 * 1024 * 1024
 
 
 class S3FailureReport:
     def __init__(self, bucket: str, key: str, s3_client: Any | None = None, part_size: int = PART_SIZE) -> None:
-        self.bucket = bucket
-        self.key = key
-        self._client = s3_client or client("s3")
-        self._part_size = part_size
-        self._buffer = bytearray()
-        self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
-        self.lines = 0
+        self._upload = S3LineUpload(bucket, key, "application/x-ndjson", s3_client, part_size)
 
     @property
     def location(self) -> str:
-        return f"s3://{self.bucket}/{self.key}"
+        return self._upload.location
 
     def write(self, failure: FileFailure) -> None:
-        self._buffer += json.dumps(failure.to_dict(), ensure_ascii=False).encode() + b"\n"
-        self.lines += 1
-        if len(self._buffer) >= self._part_size:
-            self._send_part()
-
-    def _send_part(self) -> None:
-        if self._upload_id is None:
-            self._upload_id = self._client.create_multipart_upload(
-                Bucket=self.bucket, Key=self.key, ContentType="application/x-ndjson"
-            )["UploadId"]
-        number = len(self._parts) + 1
-        response = self._client.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=bytes(self._buffer)
-        )
-        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
-        self._buffer.clear()
+        self._upload.write_line(json.dumps(failure.to_dict(), ensure_ascii=False).encode() + b"\n")
 
     def close(self) -> str:
-        """Completes the object; returns its s3:// location."""
-        if self._upload_id is None:
-            self._client.put_object(
-                Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType="application/x-ndjson"
-            )
-        else:
-            if self._buffer:
-                self._send_part()
-            self._client.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
-            )
-        return self.location
+        return self._upload.close()
 
     def abort(self) -> None:
-        """Leaves no half-written upload behind (they would be billed until a lifecycle rule removes them)."""
-        if self._upload_id is not None:
-            self._client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
-            self._upload_id = None
+        self._upload.abort()
+
+
+def read_failure_report(location: str, s3_client: Any | None = None) -> Iterator[dict[str, Any]]:
+    for line in read_lines(location, s3_client):
+        if line.strip():
+            yield json.loads(line)

@@ -48,6 +48,7 @@ def render_plain(report: RunReport) -> Notification:
             lines.append(f"Data transferred: {format_bytes(snapshot.bytes_transferred)}")
         if snapshot.files_verified:
             lines.append(f"Files verified: {snapshot.files_verified:,}")
+    lines += _attempt_lines(report)
     lines += _failure_lines(report)
     if report.phases:
         lines += ["", "Phases (UTC):"]
@@ -71,6 +72,27 @@ def path_text(path: str) -> str:
     return _ANY_CONTROL.sub("?", path)
 
 
+def _attempt_lines(report: RunReport) -> list[str]:
+    if len(report.attempts) <= 1:
+        return []
+    lines = ["", f"Attempts: {len(report.attempts)}"]
+    for attempt in report.attempts:
+        scope = attempt.get("scope") or {}
+        what = (
+            "the whole task"
+            if scope.get("kind", "all") == "all"
+            else f"{scope.get('paths', 0):,} file(s) by {scope['kind']}"
+        )
+        failed = ", ".join(f"{category} {count:,}" for category, count in (attempt.get("failures") or {}).items())
+        decision = (attempt.get("decision") or {}).get("reason")
+        lines.append(
+            f"  {attempt.get('attempt')}. {what}: {attempt.get('status')}"
+            + (f" ({failed})" if failed else "")
+            + (f" -> {plain_text(str(decision))}" if decision else "")
+        )
+    return lines
+
+
 def _failure_lines(report: RunReport) -> list[str]:
     failures = report.failures
     if not failures:
@@ -83,9 +105,12 @@ def _failure_lines(report: RunReport) -> list[str]:
     if not total:
         return []  # nothing to act on; the counters above already say what was transferred
     retry = failures.get("byRetryClass", {})
+    which = ""
+    if report.execution_arn and failures.get("executionArn") not in (None, report.execution_arn):
+        which = f" in attempt {_attempt_of(report, str(failures['executionArn']))}"
     lines = [
         "",
-        f"Files that failed: {total:,} ({retry.get('transient', 0):,} a rerun can fix, "
+        f"Files that failed{which}: {total:,} ({retry.get('transient', 0):,} a rerun can fix, "
         f"{retry.get('permanent', 0):,} it cannot)",
     ]
     examples = failures.get("examples", {})
@@ -99,6 +124,13 @@ def _failure_lines(report: RunReport) -> list[str]:
     if failures.get("report"):
         lines.append(f"Full list: {failures['report']}")
     return lines
+
+
+def _attempt_of(report: RunReport, execution_arn: str) -> str:
+    for attempt in report.attempts:
+        if attempt.get("executionArn") == execution_arn:
+            return str(attempt.get("attempt"))
+    return "?"
 
 
 def format_bytes(count: int) -> str:

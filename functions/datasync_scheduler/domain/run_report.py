@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.failures import RETRY_CLASS
 
 VerdictStatus = Literal["SUCCEEDED", "FAILED"]
 
@@ -38,6 +39,8 @@ class RunReport:
     phases: tuple[PhaseMark, ...] = ()
     # The analysis summary (bounded: counts, examples, report location) or why there is none.
     failures: Mapping[str, Any] | None = None
+    # Every attempt of the run, oldest first (bounded by the maximum number of attempts).
+    attempts: tuple[Mapping[str, Any], ...] = ()
 
     @property
     def task_label(self) -> str:
@@ -62,6 +65,7 @@ class RunReport:
             "errorCode": snapshot.result.error_code if snapshot else None,
             "errorDetail": snapshot.result.error_detail if snapshot else None,
             "failures": dict(self.failures) if self.failures is not None else None,
+            "attempts": [dict(attempt) for attempt in self.attempts],
         }
 
 
@@ -106,6 +110,39 @@ def judge_execution(snapshot: ExecutionSnapshot, *, watchdog_note: str | None, a
         f"DataSync.{code}" if code else "DataSync.ExecutionError",
         f"DataSync ended the execution in {snapshot.status}: {described}",
     )
+
+
+def across_attempts(verdict: Verdict, attempts: tuple[Mapping[str, Any], ...]) -> Verdict:
+    """The verdict of the last attempt, told as the story of the whole run.
+
+    A run whose last attempt succeeded is still FAILED when an earlier attempt had failures a
+    rerun cannot fix: those files were never retried, so they still differ.
+    """
+    if verdict.status == "SUCCEEDED":
+        if len(attempts) <= 1:
+            return verdict
+        left = sorted({c for a in attempts[:-1] for c in a.get("failures", {}) if RETRY_CLASS.get(c) == "permanent"})
+        if left:
+            return Verdict(
+                "FAILED",
+                "DataSync.PermanentFailures",
+                f"Partly recovered: attempt {len(attempts)} succeeded for the files a rerun could fix, "
+                f"but files with {', '.join(left)} were not retried (a rerun cannot fix them).",
+            )
+        return Verdict("SUCCEEDED", "", f"Recovered: attempt {len(attempts)} of the run succeeded. {verdict.reason}")
+    decision = _last_decision(attempts)
+    if not decision:
+        return verdict
+    return Verdict(
+        "FAILED", verdict.error, f"{verdict.reason} After {len(attempts)} attempt(s), not retried: {decision}."
+    )
+
+
+def _last_decision(attempts: tuple[Mapping[str, Any], ...]) -> str | None:
+    decision = attempts[-1].get("decision") if attempts else None
+    if isinstance(decision, Mapping) and decision.get("action") == "give_up":
+        return str(decision.get("reason", ""))
+    return None
 
 
 def rejected_input(message: str) -> Verdict:

@@ -1,0 +1,17 @@
+"""Plan Next Attempt: records the attempt and decides whether to retry, and which files."""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from datasync_scheduler import steps, wiring
+
+logger = Logger()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    plan = steps.plan_next_attempt(event, wiring.ports(), wiring.retry_ports(), wiring.settings())
+    logger.info("Next attempt planned", extra={"decision": plan["decision"], "scope": plan["scope"]})
+    return plan

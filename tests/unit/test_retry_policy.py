@@ -1,0 +1,118 @@
+"""The retry policy: what a retry can fix is retried, what it cannot is never retried."""
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from datasync_scheduler.domain.failures import CATEGORIES, RETRY_CLASS
+from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, backoff, decide_retry
+from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+from datasync_scheduler.domain.sync_request import SyncRequest
+
+SETTINGS = RetrySettings(max_attempts=3, backoff_seconds=900)
+ERROR = AttemptOutcome("ERROR")
+TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+
+
+def found(**counts: int) -> dict[str, Any]:
+    return {"available": True, "byCategory": counts}
+
+
+def test_success_is_done() -> None:
+    assert decide_retry(AttemptOutcome("SUCCESS"), None, 1, SETTINGS).action == "done"
+
+
+def test_content_that_changed_during_the_run_is_retried_file_by_file_after_the_back_off() -> None:
+    decision = decide_retry(ERROR, found(checksum_mismatch=3), 1, SETTINGS)
+    assert (decision.action, decision.categories, decision.wait_seconds) == ("retry_files", ("checksum_mismatch",), 900)
+
+
+def test_the_back_off_doubles_per_attempt() -> None:
+    assert [backoff(SETTINGS, attempt) for attempt in (1, 2, 3)] == [900, 1800, 3600]
+
+
+def test_permissions_are_never_retried() -> None:
+    decision = decide_retry(ERROR, found(access_denied=2), 1, SETTINGS)
+    assert decision.action == "give_up" and "permanent" in decision.reason
+    code = AttemptOutcome("ERROR", error_code="FsS3HeadBucketFailed")
+    assert decide_retry(code, None, 1, SETTINGS).action == "give_up"
+
+
+def test_a_watchdog_cancel_is_retried_as_a_whole_later() -> None:
+    decision = decide_retry(AttemptOutcome("ERROR", watchdog_phase="LAUNCHING"), None, 1, SETTINGS)
+    assert decision.action == "retry_all" and decision.wait_seconds == 900
+
+
+def test_a_cancel_that_never_completed_is_not_retried() -> None:
+    assert decide_retry(AttemptOutcome("CANCELLING", abandoned=True), None, 1, SETTINGS).action == "give_up"
+
+
+def test_files_that_vanished_at_the_source_are_settled_by_a_full_run() -> None:
+    assert decide_retry(ERROR, found(source_vanished=1), 1, SETTINGS).action == "retry_all"
+
+
+def test_a_busy_source_does_not_get_its_changed_files_retried() -> None:
+    busy = RetrySettings(source_quiet=False)
+    assert decide_retry(ERROR, found(checksum_mismatch=4), 1, busy).action == "give_up"
+
+
+outcomes = st.builds(
+    AttemptOutcome,
+    status=st.sampled_from(["SUCCESS", "ERROR", "CANCELLING"]),
+    error_code=st.one_of(st.none(), st.sampled_from(["FsS3HeadBucketFailed", "InternalException", "Weird"])),
+    watchdog_phase=st.one_of(st.none(), st.sampled_from(["LAUNCHING", "QUEUED"])),
+    abandoned=st.booleans(),
+)
+failure_counts = st.one_of(
+    st.none(), st.dictionaries(st.sampled_from(CATEGORIES), st.integers(1, 10**6), max_size=len(CATEGORIES))
+)
+
+
+@given(outcomes, failure_counts, st.integers(1, 12), st.integers(1, 10), st.booleans())
+def test_no_permanent_cause_is_ever_retried_and_attempts_never_exceed_the_maximum(
+    outcome: AttemptOutcome, counts: dict[str, int] | None, attempt: int, maximum: int, quiet: bool
+) -> None:
+    settings = RetrySettings(max_attempts=maximum, source_quiet=quiet)
+    decision = decide_retry(outcome, {"byCategory": counts} if counts is not None else None, attempt, settings)
+    if decision.action in ("retry_all", "retry_files"):
+        assert attempt < maximum
+        assert outcome.status != "SUCCESS" and not outcome.abandoned
+    if decision.action == "retry_files":
+        assert decision.categories
+        assert all(RETRY_CLASS[c] == "transient" for c in decision.categories)  # type: ignore[index]
+        assert set(decision.categories) <= set(counts or {})
+    if counts and all(RETRY_CLASS[c] == "permanent" for c in counts) and not outcome.watchdog_phase:  # type: ignore[index]
+        assert decision.action in ("give_up", "done")
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"path": st.text(min_size=1).map(lambda text: "/" + text), "category": st.sampled_from(CATEGORIES)}
+        ),
+        max_size=30,
+    ),
+    st.sets(st.sampled_from(CATEGORIES)),
+)
+def test_a_retrys_scope_is_a_subset_of_the_failures_it_retries(
+    failures: list[dict[str, str]], categories: set[str]
+) -> None:
+    paths = failed_paths(failures, categories)
+    assert len(paths) == len(set(paths))
+    assert set(paths) <= {f["path"] for f in failures if f["category"] in categories}
+
+
+def test_manifest_lines_quote_what_csv_needs_and_drop_the_leading_slash() -> None:
+    lines = list(manifest_lines(["/a.txt", "/b, c.txt", '/"q".txt', "/new\nline"]))
+    assert lines == ["a.txt\n", '"b, c.txt"\n', '"""q"".txt"\n', '"new\nline"\n']
+
+
+def test_filters_in_the_request_turn_a_manifest_into_an_includes_filter_or_a_full_run() -> None:
+    plain = SyncRequest(taskArn=TASK)
+    filtered = SyncRequest(taskArn=TASK, excludes="*.tmp")
+    assert choose_scope(["/a", "/b"], plain).kind == "manifest"
+    includes = choose_scope(["/a", "/b"], filtered)
+    assert (includes.kind, includes.includes) == ("includes", "/a|/b")
+    assert choose_scope(["/a|b"], filtered).kind == "all"  # '|' cannot be expressed in a filter
+    assert choose_scope([], plain).kind == "all"

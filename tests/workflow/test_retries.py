@@ -1,0 +1,90 @@
+"""Retry what a retry can fix — only the failed files — and never what it cannot."""
+
+from datetime import datetime
+from typing import Any
+
+from tests.workflow.conftest import run
+
+
+def calls(summary: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    return [call for call in summary["invocations"] if call["function"] == function]
+
+
+def test_files_changed_during_the_transfer_are_retried_alone_and_the_run_recovers() -> None:
+    summary = run("checksum-failure-recovers")
+
+    assert summary["status"] == "SUCCEEDED"
+    first, second = summary["executions"]
+    assert first["manifest"] is None
+    # The second execution transfers exactly the three files that failed, by manifest.
+    assert sorted(second["manifest"]["paths"]) == [
+        'projects/atrium/"final" render.png',
+        "projects/atrium/plan, rev 7.dwg",
+        "projects/lobby/notes.txt",
+    ]
+    assert summary["output"]["verdict"]["reason"].startswith("Recovered: attempt 2 of the run succeeded.")
+    attempts = summary["output"]["attempts"]
+    assert [(a["attempt"], a["status"], a["scope"]["kind"]) for a in attempts] == [
+        (1, "ERROR", "all"),
+        (2, "SUCCESS", "manifest"),
+    ]
+    assert attempts[1]["scope"]["paths"] == 3
+    # One message for the whole run, not one per attempt.
+    (notification,) = summary["notifications"]
+    assert "Attempts: 2" in notification["message"]
+
+
+def test_the_retry_waits_the_back_off_in_the_state_machine() -> None:
+    summary = run("checksum-failure-recovers")
+    first, second = summary["executions"]
+    first_end = first["phases"][-1]["at"]
+    second_start = second["phases"][0]["at"]
+    gap = datetime.fromisoformat(second_start.replace("Z", "+00:00")) - datetime.fromisoformat(
+        first_end.replace("Z", "+00:00")
+    )
+    assert gap.total_seconds() == 900  # RetryBackoffSeconds, waited by a Wait state
+    assert "Wait Before Retry" in summary["states_entered"]
+
+
+def test_a_permanent_cause_is_never_retried() -> None:
+    summary = run("permission-denied")
+
+    assert summary["status"] == "FAILED"
+    assert len(summary["executions"]) == 1
+    assert "Wait Before Retry" not in summary["states_entered"]
+    assert "not retried: only permanent failures (access_denied)" in summary["cause"]
+    message = summary["notifications"][0]["message"]
+    assert "access_denied: 2 - fix the permissions" in message
+
+
+def test_permanent_failures_are_left_out_of_the_retry_and_keep_the_run_failed() -> None:
+    summary = run("verification-mismatch")
+
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "DataSync.PermanentFailures"
+    _, retry = summary["executions"]
+    assert retry["manifest"]["paths"] == ["finance/q3 report.xlsx"]  # not the metadata mismatch
+    assert "files with metadata_mismatch were not retried" in summary["cause"]
+
+
+def test_an_agent_that_stays_offline_is_retried_until_the_attempts_run_out() -> None:
+    summary = run("agent-offline")
+
+    assert summary["status"] == "FAILED"
+    assert len(summary["executions"]) == 3
+    assert all(execution["phases"][-2]["phase"] == "CANCELLING" for execution in summary["executions"])
+    assert "no attempts left" in summary["cause"]
+    assert len(summary["notifications"]) == 1
+
+
+def test_an_agent_that_comes_back_makes_the_second_attempt_succeed() -> None:
+    summary = run("agent-offline-recovers")
+    assert summary["status"] == "SUCCEEDED"
+    assert [execution["status"] for execution in summary["executions"]] == ["ERROR", "SUCCESS"]
+    assert summary["output"]["attempts"][1]["scope"] == {"kind": "all"}
+
+
+def test_attempts_never_exceed_the_configured_maximum() -> None:
+    summary = run("agent-offline", parameters={"MaxAttempts": "2"})
+    assert len(summary["executions"]) == 2
+    assert len(calls(summary, "StartSyncFunction")) == 2
