@@ -12,8 +12,10 @@ from typing import Any
 
 from emulator.datasync import ExecutionScript
 from emulator.event_bus import EventFaults
+from emulator.task_template import task_from_template
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "events" / "scenarios"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = PROJECT_ROOT / "events" / "scenarios"
 DEFAULT_SCENARIO = "nightly-success"
 
 _FIELDS = {
@@ -28,6 +30,7 @@ _FIELDS = {
     "events",
     "expect",
     "startDelaySeconds",
+    "lostStartResponses",
 }
 _TASK_FIELDS = {
     "name",
@@ -40,6 +43,8 @@ _TASK_FIELDS = {
     "excludes",
     "taskReport",
 }
+# A task taken from a CloudFormation template instead (see emulator/task_template.py).
+_TEMPLATE_TASK_FIELDS = {"fromTemplate", "logicalId", "parameters"}
 
 
 class ScenarioError(ValueError):
@@ -74,6 +79,8 @@ class Scenario:
     executions: list[ExecutionScript]
     already_running: ExecutionScript | None = None
     start_delay_seconds: float = 0.0
+    # StartTaskExecution calls that create the execution but whose response is lost (a fault).
+    lost_start_responses: int = 0
     trigger: str = "manual"
     extra_input: dict[str, Any] = field(default_factory=dict)
     raw_input: Any = None
@@ -89,6 +96,22 @@ def _location(raw: Any, where: str) -> Location:
     return Location(raw["type"], {key: value for key, value in raw.items() if key != "type"})
 
 
+def _task_from_template(name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's `task` object read from the template it names (paths relative to the project)."""
+    unknown = set(raw) - _TEMPLATE_TASK_FIELDS
+    if unknown:
+        raise ScenarioError(
+            f"scenario {name}: a task fromTemplate takes only {', '.join(sorted(_TEMPLATE_TASK_FIELDS))}; "
+            f"{', '.join(sorted(unknown))} come(s) from the template"
+        )
+    path = PROJECT_ROOT / str(raw["fromTemplate"])
+    parameters = {key: str(value) for key, value in raw.get("parameters", {}).items()}
+    try:
+        return task_from_template(path, str(raw.get("logicalId", "Task")), parameters)
+    except (OSError, ValueError, KeyError) as error:
+        raise ScenarioError(f"scenario {name}: task fromTemplate {raw['fromTemplate']}: {error}") from None
+
+
 def parse_scenario(name: str, raw: Any) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError(f"scenario {name}: expected a JSON object")
@@ -98,6 +121,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     task_raw = raw.get("task")
     if not isinstance(task_raw, dict):
         raise ScenarioError(f"scenario {name}: 'task' is required")
+    if "fromTemplate" in task_raw:
+        task_raw = _task_from_template(name, task_raw)
     unknown = set(task_raw) - _TASK_FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: task has unknown field(s) {', '.join(sorted(unknown))}")
@@ -128,6 +153,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         executions=executions,
         already_running=already_running,
         start_delay_seconds=float(raw.get("startDelaySeconds", 0)),
+        lost_start_responses=int(raw.get("lostStartResponses", 0)),
         trigger=str(raw.get("trigger", "manual")),
         extra_input=dict(raw.get("input", {})),
         raw_input=raw.get("rawInput"),

@@ -19,6 +19,16 @@ import yaml
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
 
 
+class _NoValue:
+    def __repr__(self) -> str:
+        return "AWS::NoValue"
+
+
+# What `!Ref AWS::NoValue` resolves to: the property (or list item) holding it is removed, as in
+# CloudFormation; only a whole value that is NO_VALUE reaches the caller.
+NO_VALUE: Any = _NoValue()
+
+
 class _CfnLoader(yaml.SafeLoader):  # type: ignore[misc]
     """YAML with CloudFormation's short-form tags (`!Ref X` → `{"Ref": "X"}`)."""
 
@@ -60,7 +70,7 @@ class Intrinsics:
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
-            return [self.resolve(item) for item in value]
+            return [resolved for item in value if (resolved := self.resolve(item)) is not NO_VALUE]
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
@@ -68,7 +78,7 @@ class Intrinsics:
             handler = self._functions().get(key)
             if handler is not None:
                 return handler(argument)
-        return {key: self.resolve(item) for key, item in value.items()}
+        return {key: resolved for key, item in value.items() if (resolved := self.resolve(item)) is not NO_VALUE}
 
     def _functions(self) -> dict[str, Callable[[Any], Any]]:
         return {
@@ -85,7 +95,9 @@ class Intrinsics:
             "Condition": self.condition,
         }
 
-    def _ref(self, name: str) -> str:
+    def _ref(self, name: str) -> Any:
+        if name == "AWS::NoValue":
+            return NO_VALUE
         for table in (self.pseudo, self.parameters, self.refs):
             if name in table:
                 return table[name]
@@ -108,7 +120,7 @@ class Intrinsics:
             if "." in name:
                 logical_id, attribute = name.split(".", 1)
                 return self._get_att([logical_id, attribute])
-            return self._ref(name)
+            return str(self._ref(name))
 
         return _SUB_VARIABLE.sub(replace, text)
 
