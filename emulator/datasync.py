@@ -345,6 +345,8 @@ class DataSyncEmulator:
         self._s3_client_factory = s3_client_factory
         self._report_max_object_bytes = report_max_object_bytes
         self._lock = threading.RLock()
+        # How many StartTaskExecution responses to lose after the execution was created (scenarios).
+        self.lost_start_responses = 0
         self._changes: list[_Change] = []
         self._seq = itertools.count()
         self._ids = itertools.count(1)
@@ -557,6 +559,11 @@ class DataSyncEmulator:
         # same instant, so QUEUED is observable even on an idle task.
         self._schedule(now, lambda at: _Effects(events=[self._event(execution, "QUEUED", now)]))
         self._schedule(now, lambda at: self._dispatch(task, at))
+        if self.lost_start_responses > 0:
+            # A fault switch: the execution exists, but the caller never hears so (a timeout, a
+            # dropped connection). What the caller then does decides whether it starts a second one.
+            self.lost_start_responses -= 1
+            raise EmulatedServiceError("InternalException", "the response to StartTaskExecution was lost", status=500)
         return {"TaskExecutionArn": execution.arn}
 
     def _describe_task_execution(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:

@@ -302,6 +302,7 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
         if scenario.already_running:
             boto3.client("datasync", region_name=REGION).start_task_execution(TaskArn=task_arn)
         aws.clock.advance(scenario.start_delay_seconds)
+        aws.datasync.lost_start_responses = scenario.lost_start_responses
         started_at = aws.clock.now()
         execution_arn = sfn.start_execution(
             stateMachineArn=stack.state_machines[WORKFLOW],
@@ -352,7 +353,7 @@ def _summarise(
             notifications.append(
                 {"topic": topic_arn, "subject": subject, "message": message, "attributes": attributes or {}}
             )
-    ledger = DynamoDbLedger(next(iter(stack.tables.values())), boto3.client("dynamodb", region_name=REGION))
+    ledger = DynamoDbLedger(stack.tables["RunLedger"], boto3.client("dynamodb", region_name=REGION))
     executions = [_execution_summary(record, ledger.get(record.arn)) for record in datasync.executions()]
     ends = [
         record.status_history[-1][1]

@@ -77,12 +77,15 @@ def start_sync(
     """Starts the DataSync execution (an attempt, narrowed to `scope` on a retry); opens its record."""
     tag_value = _TAG_VALUE_UNSAFE.sub("_", workflow_execution)[:256]
     tags = {WORKFLOW_TAG: tag_value, ATTEMPT_TAG: str(attempt)}
-    execution_arn = ports.datasync.start(request, tags=tags, scope=scope)
+    # A retried start (the first one's response was lost, or its Lambda died after the call) adopts
+    # the execution the first one started: DataSync's start is not idempotent, its tags are.
+    adopted = ports.datasync.find_started(request.taskArn, tags)
+    execution_arn = adopted or ports.datasync.start(request, tags=tags, scope=scope)
     now = utc_now()
     ports.ledger.register_start(execution_arn, workflow_execution, now)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
     first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
-    return run_state("QUEUED", execution_arn, wait=first_wait)
+    return {**run_state("QUEUED", execution_arn, wait=first_wait), "adopted": adopted is not None}
 
 
 def _observe(ports: Ports, execution_arn: str, now: datetime) -> ExecutionSnapshot:

@@ -1,27 +1,52 @@
-"""Start Sync: starts the DataSync execution, tagged with the workflow execution."""
+"""Start Sync: starts (or adopts) one attempt's DataSync execution, at most once per attempt.
 
+Two guards, for two different failures: Powertools Idempotency (keyed on the workflow execution
+and the attempt) makes a duplicate invocation return the first one's result instead of calling
+DataSync again; the execution's tags let a retry after a lost response or a crashed invocation
+find and adopt the execution that did start.
+"""
+
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
 from datasync_scheduler.domain.sync_request import SyncRequest
 
 logger = Logger()
+# A run lasts at most days; a record older than that protects nothing.
+idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
+persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
+
+
+@idempotent_function(  # type: ignore[untyped-decorator]
+    data_keyword_argument="attempt_key", config=idempotency, persistence_store=persistence
+)
+def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
+    request = SyncRequest.model_validate(event["request"])
+    return steps.start_sync(
+        request,
+        attempt_key["workflowExecution"],
+        wiring.ports(),
+        wiring.settings(),
+        attempt=attempt_key["attempt"],
+        scope=(event.get("next") or steps.first_attempt()).get("scope"),
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path="workflowExecution")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = SyncRequest.model_validate(event["request"])
-    attempt = event.get("next") or steps.first_attempt()
-    run = steps.start_sync(
-        request,
-        str(event["workflowExecution"]),
-        wiring.ports(),
-        wiring.settings(),
-        attempt=int(attempt["attempt"]),
-        scope=attempt.get("scope"),
+    idempotency.register_lambda_context(context)
+    attempt = int((event.get("next") or steps.first_attempt())["attempt"])
+    run: dict[str, Any] = start_attempt(
+        attempt_key={"workflowExecution": str(event["workflowExecution"]), "attempt": attempt}, event=event
     )
-    logger.info("DataSync execution started", extra={"execution_arn": run["executionArn"]})
+    logger.info("DataSync execution started", extra={"execution_arn": run["executionArn"], "adopted": run["adopted"]})
     return run

@@ -106,3 +106,27 @@ def test_a_malformed_event_is_refused_loudly(aws: LocalAws, broken: dict[str, An
     event.update(broken)
     _, error = aws.router.invoke("ExecutionEventsFunction", event)
     assert error is not None and error["errorType"] == "ValidationError"
+
+
+def test_a_duplicate_start_of_the_same_attempt_does_not_start_datasync_twice(aws: LocalAws, task_arn: str) -> None:
+    event = {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": {"attempt": 1}}
+    first = invoke(aws, "StartSyncFunction", event)
+    second = invoke(aws, "StartSyncFunction", event)
+    assert first == second
+    assert len(aws.datasync.executions()) == 1
+
+
+def test_the_next_attempt_starts_a_new_execution_tagged_with_its_number(aws: LocalAws, task_arn: str) -> None:
+    invoke(
+        aws,
+        "StartSyncFunction",
+        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": {"attempt": 1}},
+    )
+    invoke(
+        aws,
+        "StartSyncFunction",
+        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": {"attempt": 2}},
+    )
+    first, second = aws.datasync.executions()
+    assert {"Key": "datasync-scheduler:attempt", "Value": "2"} in second.start_params["Tags"]
+    assert first.arn != second.arn

@@ -88,3 +88,13 @@ def test_attempts_never_exceed_the_configured_maximum() -> None:
     summary = run("agent-offline", parameters={"MaxAttempts": "2"})
     assert len(summary["executions"]) == 2
     assert len(calls(summary, "StartSyncFunction")) == 2
+
+
+def test_a_start_whose_response_is_lost_is_retried_and_adopts_the_execution_it_started() -> None:
+    summary = run("crash-after-start")
+
+    assert summary["status"] == "SUCCEEDED"
+    assert len(summary["executions"]) == 1  # never started twice
+    starts = calls(summary, "StartSyncFunction")
+    assert [call["error"] for call in starts] == ["DataSyncUnavailable", None]
+    assert summary["output"]["executionArn"] == summary["executions"][0]["executionArn"]

@@ -20,6 +20,16 @@ class DataSyncThrottled(Exception):
     """DataSync throttled the start; nothing was started, so the workflow retries it."""
 
 
+class DataSyncUnavailable(Exception):
+    """The start failed in a way that may have started an execution (an internal error, a lost
+    response). The workflow retries it; the retry adopts an execution that did start."""
+
+
+# Executions whose tags are looked at when a start is retried; a retry comes seconds later, while
+# the execution it may have started is still among the task's unfinished ones.
+ADOPTION_LOOKUPS = 50
+
+
 class DataSync:
     def __init__(self, datasync_client: Any | None = None) -> None:
         self._client = datasync_client or client("datasync")
@@ -60,7 +70,33 @@ class DataSync:
                 raise StartRefused(message) from error
             if code == "ThrottlingException":
                 raise DataSyncThrottled(message) from error
+            if code == "InternalException":
+                raise DataSyncUnavailable(message) from error
             raise
+
+    def find_started(self, task_arn: str, tags: dict[str, str]) -> str | None:
+        """An unfinished execution of the task that carries all of `tags` (one this workflow started)."""
+        wanted = set(tags.items())
+        looked = 0
+        try:
+            pages = list(self._client.get_paginator("list_task_executions").paginate(TaskArn=task_arn))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRequestException":
+                # The task does not exist (or is not ours to list): the start would be refused too.
+                raise StartRefused(error.response["Error"].get("Message", str(error))) from error
+            raise
+        for page in pages:
+            for item in page.get("TaskExecutions", []):
+                if item.get("Status") in ("SUCCESS", "ERROR"):
+                    continue
+                looked += 1
+                if looked > ADOPTION_LOOKUPS:
+                    return None
+                arn = str(item["TaskExecutionArn"])
+                found = self._client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
+                if wanted <= {(tag["Key"], tag.get("Value", "")) for tag in found}:
+                    return arn
+        return None
 
     def describe(self, execution_arn: str) -> ExecutionSnapshot:
         return ExecutionSnapshot.from_api(self._client.describe_task_execution(TaskExecutionArn=execution_arn))
