@@ -35,13 +35,15 @@ from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.lambda_router import LambdaRouter
-from emulator.scenario import Location, Scenario
+from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, deploy, restore_environment, set_environment
+from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT_ROOT / "template.yaml"
 WORKFLOW = "SyncWorkflow"
+BATCH_WORKFLOW = "BatchWorkflow"
 LATE_EVENT_HORIZON_SECONDS = 24 * 3600
 _FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -76,6 +78,8 @@ class RunSummary:
     reaction_seconds: float | None
     real_seconds: float
     failure_reports: dict[str, list[dict[str, Any]]]
+    # When the run is a BatchWorkflow execution: each task's SyncWorkflow run (see _batch_summary).
+    batch: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +102,7 @@ class RunSummary:
             "reaction_seconds": self.reaction_seconds,
             "real_seconds": round(self.real_seconds, 3),
             "failure_reports": self.failure_reports,
+            "batch": self.batch,
         }
 
 
@@ -169,8 +174,12 @@ def _create_location(client: Any, location: Location) -> str:
 
 def create_task(scenario: Scenario) -> str:
     """Creates the scenario's locations and task through the DataSync API, as a user would."""
+    return create_task_for(scenario.task)
+
+
+def create_task_for(spec: TaskSpec) -> str:
+    """Creates one task (and its locations) through the DataSync API."""
     client = boto3.client("datasync", region_name=REGION)
-    spec = scenario.task
     params: dict[str, Any] = {
         "SourceLocationArn": _create_location(client, spec.source),
         "DestinationLocationArn": _create_location(client, spec.destination),
@@ -202,15 +211,33 @@ def create_task(scenario: Scenario) -> str:
     return str(client.create_task(**params)["TaskArn"])
 
 
-def _workflow_input(scenario: Scenario, stack: DeployedStack, task_arn: str) -> str:
+def _workflow_start(
+    scenario: Scenario, stack: DeployedStack, task_arn: str, batch: list[dict[str, Any]]
+) -> tuple[str, str]:
+    """The state machine the run starts, and its input."""
     if scenario.trigger == "schedule":
+        # The schedule names its own target: the BatchWorkflow in this template.
         schedule = stack.schedules[0]
         if schedule.state != "ENABLED":
-            raise RuntimeError(f"schedule {schedule.logical_id} is {schedule.state}: set DataSyncTaskArn")
-        return schedule.input
+            raise RuntimeError(
+                f"schedule {schedule.logical_id} is {schedule.state}: set DataSyncTaskArn or NightlyTasks"
+            )
+        return schedule.state_machine_arn, schedule.input
+    if scenario.batch:
+        # A manual batch, with the nightly concurrency unless the scenario sets its own.
+        concurrency = scenario.max_concurrency or int(stack.parameters["NightlyMaxConcurrency"])
+        return stack.state_machines[BATCH_WORKFLOW], json.dumps({"tasks": batch, "maxConcurrency": concurrency})
     if scenario.has_raw_input:
-        return json.dumps(scenario.raw_input)
-    return json.dumps({"taskArn": task_arn, **scenario.extra_input})
+        return stack.state_machines[WORKFLOW], json.dumps(scenario.raw_input)
+    return stack.state_machines[WORKFLOW], json.dumps({"taskArn": task_arn, **scenario.extra_input})
+
+
+def _batch_parameters(scenario: Scenario, batch: list[dict[str, Any]]) -> dict[str, str]:
+    """A scheduled batch runs the scenario's tasks as the template's NightlyTasks."""
+    parameters = {"NightlyTasks": json.dumps(batch)}
+    if scenario.max_concurrency is not None:
+        parameters["NightlyMaxConcurrency"] = str(scenario.max_concurrency)
+    return parameters
 
 
 class LocalAws:
@@ -273,6 +300,7 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
             _environment(_FAKE_CREDENTIALS),
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
             on_virtual_time(aws.clock),
+            aws_cased_stepfunctions_integration(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
         ):
@@ -289,13 +317,19 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
     """Runs the scenario to the workflow's end and summarises what happened."""
     real_start = time.monotonic()
     with local_aws(scenario.events) as aws:
-        task_arn = create_task(scenario)
+        batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
+        for item in scenario.batch:
+            item_arn = create_task_for(item.task)
+            aws.datasync.script_task(item_arn, item.executions)
+            batch.append({"taskArn": item_arn, **item.extra_input})
+        task_arn = batch[0]["taskArn"] if batch else create_task(scenario)
         scripts = ([scenario.already_running] if scenario.already_running else []) + scenario.executions
         if scripts:
             aws.datasync.script_task(task_arn, scripts)
         parameters = dict(scenario.parameters)
         if scenario.trigger == "schedule":
-            parameters.setdefault("DataSyncTaskArn", task_arn)
+            for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
+                parameters.setdefault(name, value)
         stack = aws.deploy(parameters, template)
 
         sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -304,10 +338,9 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
         aws.clock.advance(scenario.start_delay_seconds)
         aws.datasync.lost_start_responses = scenario.lost_start_responses
         started_at = aws.clock.now()
+        machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
         execution_arn = sfn.start_execution(
-            stateMachineArn=stack.state_machines[WORKFLOW],
-            name=f"{scenario.name}-run-1",
-            input=_workflow_input(scenario, stack, task_arn),
+            stateMachineArn=machine, name=f"{scenario.name}-run-1", input=workflow_input
         )["executionArn"]
 
         def finished() -> bool:
@@ -319,6 +352,7 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
             # A RUNNING execution's threads would outlive the mock; stop it, then report the real problem.
             with suppress(Exception):
                 sfn.stop_execution(executionArn=execution_arn, error="Emulator.Aborted")
+            _stop_running(sfn, stack)  # a batch's task runs too
             raise
         ended_at = aws.clock.now()
         # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
@@ -391,7 +425,57 @@ def _summarise(
         reaction_seconds=reaction,
         real_seconds=real_seconds,
         failure_reports=_failure_reports(stack),
+        batch=_batch_summary(sfn, stack, history)
+        if description["stateMachineArn"] == stack.state_machines.get(BATCH_WORKFLOW)
+        else None,
     )
+
+
+def _stop_running(sfn: Any, stack: DeployedStack) -> None:
+    for machine in stack.state_machines.values():
+        with suppress(Exception):
+            for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING"):
+                for execution in page["executions"]:
+                    sfn.stop_execution(executionArn=execution["executionArn"], error="Emulator.Aborted")
+
+
+def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each task's SyncWorkflow run the batch started (status, input, output or error, cost), and the
+    largest state the batch carried between its steps (Step Functions allows 256 KiB)."""
+    children = []
+    datasync = boto3.client("datasync", region_name=REGION)
+    for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.state_machines[WORKFLOW]):
+        for item in page["executions"]:
+            described = sfn.describe_execution(executionArn=item["executionArn"])
+            child_history = _history(sfn, item["executionArn"])
+            child_input = json.loads(described.get("input") or "null")
+            task_arn = child_input.get("taskArn") if isinstance(child_input, dict) else None
+            task_name = None
+            with suppress(Exception):  # a child may have been started with a task that does not exist
+                task_name = datasync.describe_task(TaskArn=task_arn)["Name"] if task_arn else None
+            children.append(
+                {
+                    "executionArn": described["executionArn"],
+                    "name": described["name"],
+                    "taskName": task_name,
+                    "status": described["status"],
+                    "input": child_input,
+                    "output": json.loads(described["output"]) if described.get("output") else None,
+                    "error": described.get("error"),
+                    "cause": described.get("cause"),
+                    "state_transitions": sum(1 for event in child_history if event["type"].endswith("StateEntered")),
+                    "history_events": len(child_history),
+                }
+            )
+    # Names end with the task's index in the batch (see child_execution_name): list them in that order.
+    children.sort(key=lambda child: int(child["name"].rsplit("-", 1)[-1]) if child["name"][-1].isdigit() else -1)
+    states = [
+        len(details.get("input") or details.get("output") or "")
+        for event in history
+        for key in ("stateEnteredEventDetails", "stateExitedEventDetails")
+        if (details := event.get(key))
+    ]
+    return {"children": children, "largest_state_bytes": max(states, default=0)}
 
 
 def _manifest_of(start_params: Any) -> dict[str, Any] | None:

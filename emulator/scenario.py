@@ -31,7 +31,11 @@ _FIELDS = {
     "expect",
     "startDelaySeconds",
     "lostStartResponses",
+    "tasks",
+    "maxConcurrency",
 }
+# With several tasks (`tasks`), these belong to each task instead of the scenario.
+_SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning"}
 _TASK_FIELDS = {
     "name",
     "source",
@@ -72,6 +76,15 @@ class TaskSpec:
 
 
 @dataclass(frozen=True)
+class BatchTask:
+    """One task of a several-task scenario: the task, how its executions behave, its request's extras."""
+
+    task: TaskSpec
+    executions: list[ExecutionScript]
+    extra_input: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -88,6 +101,9 @@ class Scenario:
     parameters: dict[str, str] = field(default_factory=dict)
     events: EventFaults = field(default_factory=EventFaults)
     expect: dict[str, Any] = field(default_factory=dict)
+    # Several tasks run as one BatchWorkflow (`task` is then the first of them).
+    batch: tuple[BatchTask, ...] = ()
+    max_concurrency: int | None = None
 
 
 def _location(raw: Any, where: str) -> Location:
@@ -118,6 +134,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
+    if "tasks" in raw:
+        return _parse_batch_scenario(name, raw)
     task_raw = raw.get("task")
     if not isinstance(task_raw, dict):
         raise ScenarioError(f"scenario {name}: 'task' is required")
@@ -161,6 +179,75 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         parameters={key: str(value) for key, value in raw.get("parameters", {}).items()},
         events=events,
         expect=dict(raw.get("expect", {})),
+    )
+
+
+def _batch_task(name: str, index: int, raw: Any) -> BatchTask:
+    """`tasks[index]`: a task as in `task` (or `fromTemplate`), plus its own `executions` and `input`."""
+    where = f"scenario {name}: tasks[{index}]"
+    if not isinstance(raw, dict):
+        raise ScenarioError(f"{where}: expected a JSON object")
+    task_raw = {key: value for key, value in raw.items() if key not in ("executions", "input")}
+    if "fromTemplate" in task_raw:
+        task_raw = _task_from_template(name, task_raw)
+    unknown = set(task_raw) - _TASK_FIELDS
+    if unknown:
+        raise ScenarioError(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
+    try:
+        executions = [ExecutionScript.from_dict(item) for item in raw.get("executions", [])]
+    except (ValueError, TypeError, KeyError) as error:
+        raise ScenarioError(f"{where}: {error}") from None
+    if not executions:
+        raise ScenarioError(f"{where}: 'executions' needs at least one execution script")
+    return BatchTask(
+        task=TaskSpec(
+            name=str(task_raw.get("name", f"{name}-{index}")),
+            source=_location(task_raw.get("source"), f"tasks[{index}].source"),
+            destination=_location(task_raw.get("destination"), f"tasks[{index}].destination"),
+            options=dict(task_raw.get("options", {})),
+            task_mode=str(task_raw.get("taskMode", "BASIC")),
+            log_group=task_raw.get("logGroup"),
+            includes=task_raw.get("includes"),
+            excludes=task_raw.get("excludes"),
+            task_report=task_raw.get("taskReport"),
+        ),
+        executions=executions,
+        extra_input=dict(raw.get("input", {})),
+    )
+
+
+def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
+    """Several tasks, run as one batch: `tasks` (each with its executions) and `maxConcurrency`."""
+    misplaced = set(raw) & _SINGLE_TASK_FIELDS
+    if misplaced:
+        raise ScenarioError(
+            f"scenario {name}: with 'tasks', {', '.join(sorted(misplaced))} belong(s) to each task, not the scenario"
+        )
+    items = raw["tasks"]
+    if not isinstance(items, list) or not items:
+        raise ScenarioError(f"scenario {name}: 'tasks' needs a list of at least one task")
+    if raw.get("trigger", "manual") not in ("manual", "schedule"):
+        raise ScenarioError(f"scenario {name}: trigger must be 'manual' or 'schedule'")
+    concurrency = raw.get("maxConcurrency")
+    if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool)):
+        raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
+    batch = tuple(_batch_task(name, index, item) for index, item in enumerate(items))
+    try:
+        events = EventFaults.from_dict(raw.get("events", {}))
+    except (ValueError, TypeError, KeyError) as error:
+        raise ScenarioError(f"scenario {name}: {error}") from None
+    return Scenario(
+        name=name,
+        description=str(raw.get("description", "")),
+        task=batch[0].task,
+        executions=[],
+        start_delay_seconds=float(raw.get("startDelaySeconds", 0)),
+        trigger=str(raw.get("trigger", "manual")),
+        parameters={key: str(value) for key, value in raw.get("parameters", {}).items()},
+        events=events,
+        expect=dict(raw.get("expect", {})),
+        batch=batch,
+        max_concurrency=concurrency,
     )
 
 

@@ -12,6 +12,6 @@ logger = Logger()
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    run = steps.check_sync(event["run"], wiring.ports(), wiring.settings())
+    run = steps.check_sync(event["run"], wiring.ports(), wiring.settings(), event.get("startedAt"))
     logger.info("Checked the execution", extra=run)
     return run

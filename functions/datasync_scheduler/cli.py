@@ -25,6 +25,18 @@ def _print_human(summary: dict[str, Any]) -> None:
     )
     if summary.get("error"):
         out(f"  {summary['error']}: {summary['cause']}")
+    if summary.get("batch") is not None:
+        # A batch: the run above is the BatchWorkflow; each task ran in its own SyncWorkflow execution.
+        children = summary["batch"]["children"]
+        out("")
+        out(f"Task runs (one SyncWorkflow execution each): {len(children)}")
+        for child in children:
+            task = child.get("taskName") or str((child.get("input") or {}).get("taskArn", "?")).rsplit("/", 1)[-1]
+            failure = f"  {child['error']}" if child.get("error") else ""
+            out(
+                f"  {child['name']}  {child['status']:<9} {task}  ({child['state_transitions']} transitions, "
+                f"{child['history_events']} history events){failure}"
+            )
     for execution in summary["executions"]:
         out("")
         out(

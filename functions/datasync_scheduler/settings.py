@@ -22,6 +22,10 @@ class Settings:
     failure_report_bucket: str = ""
     retry: RetrySettings = field(default_factory=RetrySettings)
     manifest_role_arn: str = ""
+    # The longest a whole run (every attempt) may take; 0 = no deadline.
+    run_deadline_seconds: int = 0
+    # What a start does when another execution holds the task: queue (DataSync's FIFO), wait, fail.
+    when_task_busy: str = "queue"
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,7 +47,23 @@ class Settings:
             failure_report_bucket=env.get("FAILURE_REPORT_BUCKET", ""),
             retry=_retry_settings(env),
             manifest_role_arn=env.get("MANIFEST_ACCESS_ROLE_ARN", ""),
+            run_deadline_seconds=_whole_seconds(env, "RUN_DEADLINE_SECONDS", "0"),
+            when_task_busy=_one_of(env, "WHEN_TASK_BUSY", "queue", ("queue", "wait", "fail")),
         )
+
+
+def _one_of(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, default)
+    if value not in allowed:
+        raise ConfigurationError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
+def _whole_seconds(env: Mapping[str, str], name: str, default: str) -> int:
+    text = env.get(name, default)
+    if not text.isdigit():
+        raise ConfigurationError(f"{name}={text!r}: expected a whole number of seconds")
+    return int(text)
 
 
 def _retry_settings(env: Mapping[str, str]) -> RetrySettings:

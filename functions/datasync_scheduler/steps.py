@@ -10,9 +10,10 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from datasync_scheduler.adapters.datasync import StartRefused
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
@@ -80,12 +81,31 @@ def start_sync(
     # A retried start (the first one's response was lost, or its Lambda died after the call) adopts
     # the execution the first one started: DataSync's start is not idempotent, its tags are.
     adopted = ports.datasync.find_started(request.taskArn, tags)
+    if adopted is None and settings.when_task_busy != "queue":
+        _refuse_if_busy(ports, request.taskArn, settings.when_task_busy)
     execution_arn = adopted or ports.datasync.start(request, tags=tags, scope=scope)
     now = utc_now()
-    ports.ledger.register_start(execution_arn, workflow_execution, now)
+    ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
     first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
     return {**run_state("QUEUED", execution_arn, wait=first_wait), "adopted": adopted is not None}
+
+
+class TaskBusy(Exception):
+    """Another execution holds the task and the configuration says to wait: the workflow retries."""
+
+
+_BUSY_STATUSES = frozenset({"RUNNING", "QUEUED"})
+
+
+def _refuse_if_busy(ports: Ports, task_arn: str, when_busy: str) -> None:
+    task = ports.datasync.task(task_arn)
+    if task.status not in _BUSY_STATUSES:
+        return
+    holder = task.current_execution_arn or "another execution"
+    if when_busy == "wait":
+        raise TaskBusy(f"the task is {task.status} with {holder}; waiting for it to finish")
+    raise StartRefused(f"the task is {task.status} with {holder}, and WhenTaskBusy is fail")
 
 
 def _observe(ports: Ports, execution_arn: str, now: datetime) -> ExecutionSnapshot:
@@ -119,7 +139,14 @@ def await_end(token: str, execution_arn: str, ports: Ports) -> dict[str, Any]:
     return {"executionArn": execution_arn, "status": snapshot.status, "resumed": resumed}
 
 
-def check_sync(run: dict[str, Any], ports: Ports, settings: Settings) -> dict[str, Any]:
+def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int] | None:
+    if not started_at or not settings.run_deadline_seconds:
+        return None
+    began = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
+    return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
+
+
+def check_sync(run: dict[str, Any], ports: Ports, settings: Settings, started_at: str | None = None) -> dict[str, Any]:
     """The fallback when no terminal event came in time: describe, apply the watchdog, wait again."""
     execution_arn = str(run["executionArn"])
     now = utc_now()
@@ -135,6 +162,7 @@ def check_sync(run: dict[str, Any], ports: Ports, settings: Settings) -> dict[st
         cancel_requested=bool(record and record.cancel_requested_at),
         events_flowing=bool(record and snapshot.status in record.event_statuses),
         remaining_seconds=remaining_seconds(snapshot, entered, now),
+        deadline=_deadline(started_at, settings),
     )
     if decision.action == "cancel" and decision.overrun is not None:
         ports.datasync.cancel(execution_arn)
@@ -214,7 +242,9 @@ def plan_next_attempt(
         watchdog_phase=_watchdog_phase(record),
         abandoned=bool(run.get("abandoned")),
     )
-    decision = decide_retry(outcome, failures, attempt, settings.retry)
+    deadline = _deadline(state.get("startedAt"), settings)
+    left = (deadline[0] - utc_now()).total_seconds() if deadline else None
+    decision = decide_retry(outcome, failures, attempt, settings.retry, left)
     attempts = [
         *previous.get("attempts", []),
         attempt_summary(attempt, previous.get("scope"), snapshot, failures, decision),

@@ -10,6 +10,8 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps
+from datasync_scheduler.clock import utc_now
+from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.sync_request import parse_sync_request
 
 logger = Logger()
@@ -19,4 +21,10 @@ logger = Logger()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
     request = parse_sync_request(event["input"])
-    return {**event, "request": request.model_dump(exclude_none=True), "next": steps.first_attempt()}
+    return {
+        **event,
+        "request": request.model_dump(exclude_none=True),
+        "next": steps.first_attempt(),
+        # When the run began: its overall deadline counts from here, across attempts.
+        "startedAt": iso(utc_now()),
+    }

@@ -68,3 +68,10 @@ def test_the_watchdog_note_keeps_the_first_reason(aws: LocalAws) -> None:
 
 def test_an_unknown_execution_has_no_record(aws: LocalAws) -> None:
     assert ledger(aws).get(EXECUTION) is None
+
+
+def test_each_execution_remembers_which_attempt_of_its_run_it_was(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.register_start(EXECUTION, "arn:aws:states:us-east-1:123456789012:execution:wf:run-1", T0, attempt=2)
+    record = runs.get(EXECUTION)
+    assert record is not None and record.attempt == 2 and record.started_at == T0

@@ -95,7 +95,9 @@ def test_every_state_machine_file_is_deployed_by_the_template() -> None:
     assert set(ASL_FILES) == used
 
 
-def test_every_handler_in_the_template_is_importable_and_callable() -> None:
+def test_every_handler_in_the_template_is_importable_and_callable(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Lambda always sets the Region; a module that builds a client at import needs it.
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     functions_dir = str(ROOT / "functions")
     sys.path.insert(0, functions_dir)
     try:
@@ -113,12 +115,19 @@ def test_every_environment_variable_the_code_reads_is_set_by_the_template() -> N
     assert read and read <= set(variables)
 
 
-def test_the_nightly_schedule_runs_in_the_users_time_zone_with_the_configured_task() -> None:
-    (workflow,) = resources("AWS::Serverless::StateMachine").values()
-    schedule = workflow["Properties"]["Events"]["Scheduled"]
+def test_the_nightly_schedule_runs_the_configured_tasks_as_a_batch_in_the_users_time_zone() -> None:
+    machines = resources("AWS::Serverless::StateMachine")
+    (scheduled,) = [name for name, spec in machines.items() if spec["Properties"].get("Events")]
+    assert scheduled == "BatchWorkflow"
+    schedule = machines[scheduled]["Properties"]["Events"]["Scheduled"]
     assert schedule["Type"] == "ScheduleV2"
     assert schedule["Properties"]["ScheduleExpressionTimezone"] == {"Ref": "ScheduleTimezone"}
-    assert "${DataSyncTaskArn}" in schedule["Properties"]["Input"]["Fn::Sub"]
+    # NightlyTasks when given, else the one DataSyncTaskArn with its ScheduledOverrides.
+    condition, task_list, single_task = schedule["Properties"]["Input"]["Fn::If"]
+    assert condition == "HasNightlyTasks"
+    assert "${NightlyTasks}" in task_list["Fn::Sub"] and "${NightlyMaxConcurrency}" in task_list["Fn::Sub"]
+    assert "${DataSyncTaskArn}" in single_task["Fn::Sub"] and "${ScheduledOverrides}" in single_task["Fn::Sub"]
+    assert schedule["Properties"]["State"] == {"Fn::If": ["HasScheduledWork", "ENABLED", "DISABLED"]}
 
 
 def test_the_event_rule_listens_to_datasync_execution_state_changes_only() -> None:

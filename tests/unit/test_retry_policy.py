@@ -116,3 +116,11 @@ def test_filters_in_the_request_turn_a_manifest_into_an_includes_filter_or_a_ful
     assert (includes.kind, includes.includes) == ("includes", "/a|/b")
     assert choose_scope(["/a|b"], filtered).kind == "all"  # '|' cannot be expressed in a filter
     assert choose_scope([], plain).kind == "all"
+
+
+def test_no_attempt_starts_that_the_deadline_would_not_leave_time_for() -> None:
+    decision = decide_retry(ERROR, found(checksum_mismatch=1), 1, SETTINGS, seconds_to_deadline=600)
+    assert decision.action == "give_up" and "deadline" in decision.reason
+    assert (
+        decide_retry(ERROR, found(checksum_mismatch=1), 1, SETTINGS, seconds_to_deadline=7200).action == "retry_files"
+    )

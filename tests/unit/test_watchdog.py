@@ -120,3 +120,17 @@ def test_a_wait_is_bounded_by_the_phase_limit_and_never_trivially_short(
 )
 def test_durations_read_naturally(seconds: int, text: str) -> None:
     assert format_duration(seconds) == text
+
+
+def test_a_run_past_its_deadline_is_cancelled_whatever_its_phase() -> None:
+    deadline = (T0 + timedelta(hours=6), 6 * 3600)
+    decision = check("TRANSFERRING", 6 * 60, deadline=deadline)
+    assert decision.action == "cancel"
+    assert decision.overrun is not None
+    assert decision.overrun.reason == "was still in TRANSFERRING when the run reached its deadline of 6 h"
+
+
+def test_the_check_wakes_at_the_deadline_rather_than_later() -> None:
+    deadline = (T0 + timedelta(hours=1), 3600)
+    decision = check("TRANSFERRING", 50, events_flowing=True, remaining_seconds=5 * 3600, deadline=deadline)
+    assert decision.wait_seconds == 10 * 60 + 1

@@ -98,3 +98,21 @@ def test_a_start_whose_response_is_lost_is_retried_and_adopts_the_execution_it_s
     starts = calls(summary, "StartSyncFunction")
     assert [call["error"] for call in starts] == ["DataSyncUnavailable", None]
     assert summary["output"]["executionArn"] == summary["executions"][0]["executionArn"]
+
+
+def test_a_run_that_outlives_its_deadline_is_cancelled_and_not_retried() -> None:
+    summary = run(
+        "nightly-success",
+        trigger="manual",
+        parameters={"RunDeadlineSeconds": "7200"},
+        expect={},
+    )
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "Watchdog.RunDeadline"
+    (execution,) = summary["executions"]
+    assert [mark["phase"] for mark in execution["phases"]][-2:] == ["CANCELLING", "ERROR"]
+    cancelled = datetime.fromisoformat(execution["phases"][-2]["at"].replace("Z", "+00:00"))
+    started = datetime.fromisoformat(summary["started_at"].replace("Z", "+00:00"))
+    assert 7200 <= (cancelled - started).total_seconds() <= 7200 + 60
+    assert "reached its deadline of 2 h" in summary["cause"]
+    assert "no time for another attempt" in summary["cause"]

@@ -27,5 +27,7 @@ def test_the_scheduled_run_of_the_example_task_uses_the_templates_options_and_ex
         {"FilterType": "SIMPLE_PATTERN", "Value": STACK["Parameters"]["ExcludePatterns"]["Default"]}
     ]
     assert execution["counters"]["FilesVerified"] == 3200
-    (notification,) = summary["notifications"]
-    assert notification["subject"] == "DataSync s3-to-efs: sync succeeded"
+    # The nightly schedule runs the task as a batch of one: the task's message, then the batch's.
+    task_message, batch_message = summary["notifications"]
+    assert task_message["subject"] == "DataSync s3-to-efs: sync succeeded"
+    assert batch_message["subject"] == "DataSync batch: 1 of 1 task succeeded"

@@ -20,30 +20,39 @@ def calls(summary: dict[str, Any], function: str) -> list[dict[str, Any]]:
     return [call for call in summary["invocations"] if call["function"] == function]
 
 
-def test_a_scheduled_nightly_run_succeeds_records_every_phase_and_sends_one_notification() -> None:
+def test_a_scheduled_nightly_run_succeeds_records_every_phase_and_notifies_for_the_task_and_the_batch() -> None:
     summary = run("nightly-success")
 
     assert summary["status"] == "SUCCEEDED"
+    # The nightly schedule runs its task list as a batch: this task's run is the batch's one child.
+    (task_run,) = summary["batch"]["children"]
+    assert task_run["status"] == "SUCCEEDED"
     (execution,) = summary["executions"]
     assert phases(execution) == ["QUEUED", "LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING", "SUCCESS"]
     # The ledger saw every phase at the virtual time DataSync entered it.
     assert execution["recorded"]["phases"] == execution["phases"]
     # The schedule's input came from the template: ScheduledOverrides reached DataSync.
     assert execution["overrides"] == {"LogLevel": "BASIC"}
-    assert summary["output"]["verdict"] == {
+    assert task_run["output"]["verdict"] == {
         "status": "SUCCEEDED",
         "error": "",
         "reason": "DataSync completed the execution successfully.",
     }
-    assert summary["output"]["counters"]["filesTransferred"] == 12000
-    (notification,) = summary["notifications"]
-    assert notification["subject"] == "DataSync nightly-archive: sync succeeded"
-    assert "Files transferred: 12,000 of 12,000" in notification["message"]
+    assert task_run["output"]["counters"]["filesTransferred"] == 12000
+    task_message, batch_message = summary["notifications"]
+    assert task_message["subject"] == "DataSync nightly-archive: sync succeeded"
+    assert "Files transferred: 12,000 of 12,000" in task_message["message"]
+    assert batch_message["subject"] == "DataSync batch: 1 of 1 task succeeded"
+    assert "SUCCEEDED nightly-archive: 12,000 file(s), 50.0 GiB" in batch_message["message"]
+    assert summary["output"]["counts"] == {"tasks": 1, "succeeded": 1, "failed": 0}
 
 
 def test_with_events_arriving_an_eight_hour_run_costs_few_transitions_and_reacts_at_once() -> None:
     summary = run("nightly-success")
-    assert summary["state_transitions"] <= 15
+    (task_run,) = summary["batch"]["children"]
+    assert task_run["state_transitions"] <= 15
+    # The batch around it costs a fixed handful more.
+    assert summary["state_transitions"] <= 8
     assert summary["reaction_seconds"] is not None and summary["reaction_seconds"] <= 1
 
 
@@ -169,3 +178,23 @@ def test_a_verification_mismatch_fails_the_run_with_datasyncs_own_words() -> Non
     assert "Verification detected mismatches" in summary["cause"]
     (execution,) = summary["executions"]
     assert phases(execution)[-2:] == ["VERIFYING", "ERROR"]
+
+
+def test_a_busy_task_can_be_waited_for_instead_of_queued_behind() -> None:
+    summary = run("task-busy", parameters={"WhenTaskBusy": "wait"})
+
+    assert summary["status"] == "SUCCEEDED"
+    other, ours = summary["executions"]
+    other_end = at(other["phases"][-1]["at"])
+    assert at(ours["phases"][0]["at"]) >= other_end  # started only once the task was free
+    errors = [call["error"] for call in calls(summary, "StartSyncFunction")]
+    assert errors[-1] is None and set(errors[:-1]) == {"TaskBusy"}
+
+
+def test_a_busy_task_can_fail_the_run_at_once_with_a_clear_reason() -> None:
+    summary = run("task-busy", parameters={"WhenTaskBusy": "fail"}, expect={})
+
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "DataSync.StartRefused"
+    assert "WhenTaskBusy is fail" in summary["cause"]
+    assert len(summary["executions"]) == 1  # only the other one

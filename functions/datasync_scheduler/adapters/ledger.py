@@ -45,13 +45,16 @@ class DynamoDbLedger:
     def _expires(self, at: datetime) -> dict[str, str]:
         return {"N": str(int((at + RETENTION).timestamp()))}
 
-    def register_start(self, execution_arn: str, workflow_execution: str | None, at: datetime) -> None:
+    def register_start(
+        self, execution_arn: str, workflow_execution: str | None, at: datetime, attempt: int = 1
+    ) -> None:
         values: dict[str, Any] = {
             ":task": {"S": task_arn_of(execution_arn)},
             ":started": {"N": _ms(at)},
             ":expires": self._expires(at),
+            ":attempt": {"N": str(attempt)},
         }
-        expression = "SET taskArn = :task, startedAt = :started, expiresAt = :expires"
+        expression = "SET taskArn = :task, startedAt = :started, expiresAt = :expires, attempt = :attempt"
         if workflow_execution:
             expression += ", workflowExecution = :workflow"
             values[":workflow"] = {"S": workflow_execution}
@@ -148,6 +151,7 @@ class DynamoDbLedger:
             execution_arn=execution_arn,
             task_arn=item.get("taskArn", {}).get("S") or task_arn_of(execution_arn),
             workflow_execution=item.get("workflowExecution", {}).get("S"),
+            attempt=int(item.get("attempt", {}).get("N", "1")),
             started_at=_from_ms(item["startedAt"]["N"]) if "startedAt" in item else None,
             phase_times={
                 name.removeprefix(_PHASE_PREFIX): _from_ms(value["N"])

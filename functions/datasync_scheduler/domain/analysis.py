@@ -26,6 +26,8 @@ class TaskFacts:
 
     task_arn: str
     name: str | None = None
+    status: str | None = None  # AVAILABLE | CREATING | QUEUED | RUNNING | UNAVAILABLE
+    current_execution_arn: str | None = None
     log_group_arn: str | None = None
     task_mode: str = "BASIC"
     source_location_id: str | None = None
@@ -38,6 +40,8 @@ class TaskFacts:
         return cls(
             task_arn=str(response["TaskArn"]),
             name=response.get("Name"),
+            status=response.get("Status"),
+            current_execution_arn=response.get("CurrentTaskExecutionArn"),
             log_group_arn=response.get("CloudWatchLogGroupArn"),
             task_mode=str(response.get("TaskMode") or "BASIC"),
             source_location_id=_location_id(response.get("SourceLocationArn")),

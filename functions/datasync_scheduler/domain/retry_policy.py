@@ -93,9 +93,14 @@ def _mentions(text: str, words: tuple[str, ...]) -> bool:
 
 
 def decide_retry(
-    outcome: AttemptOutcome, failures: Mapping[str, Any] | None, attempt: int, settings: RetrySettings
+    outcome: AttemptOutcome,
+    failures: Mapping[str, Any] | None,
+    attempt: int,
+    settings: RetrySettings,
+    seconds_to_deadline: float | None = None,
 ) -> RetryDecision:
-    """What to do after attempt number `attempt` (from 1)."""
+    """What to do after attempt number `attempt` (from 1); `seconds_to_deadline` is what is left of
+    the run's overall deadline, if it has one."""
     if outcome.status == "SUCCESS":
         return RetryDecision("done", "DataSync completed the execution successfully.")
     if outcome.abandoned:
@@ -114,6 +119,8 @@ def decide_retry(
     if attempt >= settings.max_attempts:
         return RetryDecision("give_up", f"attempt {attempt} of {settings.max_attempts}: no attempts left")
     wait = backoff(settings, attempt)
+    if seconds_to_deadline is not None and seconds_to_deadline <= wait:
+        return RetryDecision("give_up", "the run's deadline leaves no time for another attempt")
     if outcome.watchdog_phase:
         return RetryDecision(
             "retry_all", f"the watchdog cancelled it in {outcome.watchdog_phase}; trying again later", wait

@@ -14,6 +14,7 @@ class RunRecord:
     execution_arn: str
     task_arn: str
     workflow_execution: str | None = None
+    attempt: int = 1  # which attempt of its workflow run this execution was
     started_at: datetime | None = None
     # First time each status was seen (from an event's own time, or from a check that observed it).
     phase_times: Mapping[str, datetime] = field(default_factory=dict)

@@ -99,9 +99,9 @@ def judge_execution(snapshot: ExecutionSnapshot, *, watchdog_note: str | None, a
     if snapshot.status == phases.SUCCESS:
         return Verdict("SUCCEEDED", "", "DataSync completed the execution successfully.")
     if watchdog_note:
-        return Verdict(
-            "FAILED", "Watchdog.PhaseTimeLimit", f"Cancelled by the watchdog: the execution {watchdog_note}."
-        )
+        # The note is the watchdog's own sentence: a deadline overrun names the run's deadline.
+        error = "Watchdog.RunDeadline" if "deadline" in watchdog_note else "Watchdog.PhaseTimeLimit"
+        return Verdict("FAILED", error, f"Cancelled by the watchdog: the execution {watchdog_note}.")
     code = snapshot.result.error_code
     detail = snapshot.result.error_detail
     described = ": ".join(part for part in (code, detail) if part) or "no error code was reported"

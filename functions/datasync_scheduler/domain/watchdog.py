@@ -73,10 +73,24 @@ class PhaseOverrun:
 
 
 @dataclass(frozen=True)
+class DeadlineOverrun:
+    """The whole run (all its attempts) outlived its deadline while the execution was in `phase`."""
+
+    phase: str
+    deadline_seconds: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"was still in {self.phase} when the run reached its deadline of {format_duration(self.deadline_seconds)}"
+        )
+
+
+@dataclass(frozen=True)
 class CheckDecision:
     action: Literal["finished", "wait", "cancel", "abandon"]
     wait_seconds: int
-    overrun: PhaseOverrun | None = None
+    overrun: PhaseOverrun | DeadlineOverrun | None = None
 
 
 def decide_check(
@@ -89,14 +103,39 @@ def decide_check(
     cancel_requested: bool,
     events_flowing: bool = False,
     remaining_seconds: float | None = None,
+    deadline: tuple[datetime, int] | None = None,
 ) -> CheckDecision:
     """What the fallback check does next for an execution in `status` since `entered_at`.
 
     `events_flowing` says DataSync's event for the current status arrived; `remaining_seconds` is
-    the current phase's expected remaining time, from DataSync's progress counters, when known.
+    the current phase's expected remaining time, from DataSync's progress counters, when known;
+    `deadline` is when the whole run must be over (and its length, for the reason).
     """
     if phases.is_terminal(status):
         return CheckDecision("finished", 0)
+    if deadline is not None and now >= deadline[0] and status != phases.CANCELLING and not cancel_requested:
+        overdue = DeadlineOverrun(status, deadline[1])
+        return CheckDecision("cancel", wait_seconds(limits, phases.CANCELLING, 0, fallback_seconds), overdue)
+    decision = _phase_decision(
+        status, entered_at, now, limits, fallback_seconds, cancel_requested, events_flowing, remaining_seconds
+    )
+    if deadline is not None and decision.action == "wait" and deadline[0] > now:
+        # Wake just after the deadline rather than a whole interval later.
+        until_deadline = int((deadline[0] - now).total_seconds()) + 1
+        return CheckDecision("wait", max(MIN_WAIT_SECONDS, min(decision.wait_seconds, until_deadline)))
+    return decision
+
+
+def _phase_decision(
+    status: str,
+    entered_at: datetime,
+    now: datetime,
+    limits: PhaseLimits,
+    fallback_seconds: int,
+    cancel_requested: bool,
+    events_flowing: bool,
+    remaining_seconds: float | None,
+) -> CheckDecision:
     elapsed = max(0, int((now - entered_at).total_seconds()))
     limit = limits.limit_for(status)
     if limit is not None and elapsed >= limit:

@@ -1,0 +1,104 @@
+"""Prints what a nightly batch of many tasks costs in Step Functions, and how far it stays from the limits.
+
+Runs the real BatchWorkflow on the local emulator (virtual time): N tasks (default 100, DataSync's
+per-Region task quota), at most C at a time (default 10), each a short successful transfer. Prints
+the batch's state transitions and history events, the largest task run's history, the total of
+transitions (what Standard workflows bill), the largest state the batch carried (the limit is
+256 KiB) and the real seconds it took. Figures, not assertions.
+
+Usage: python benchmarks/batch.py [--tasks N ...] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from emulator.runner import run_scenario
+from emulator.scenario import parse_scenario
+
+PRICE_PER_TRANSITION = 25 / 1_000_000  # USD, Standard workflows (us-east-1 list price)
+HISTORY_LIMIT = 25_000  # events per execution
+STATE_LIMIT = 256 * 1024  # bytes of input or output per state
+PHASES = [
+    {"status": "LAUNCHING", "seconds": 20},
+    {"status": "PREPARING", "seconds": 60},
+    {"status": "TRANSFERRING", "seconds": 600},
+    {"status": "VERIFYING", "seconds": 60},
+]
+
+
+def scenario(tasks: int, concurrency: int) -> Any:
+    raw = {
+        "description": f"{tasks} tasks, {concurrency} at a time, each a 12-minute successful transfer",
+        "trigger": "manual",
+        "maxConcurrency": concurrency,
+        "tasks": [
+            {
+                "name": f"share-{index:03d}",
+                "source": {"type": "NFS", "server": "files.example.internal", "subdirectory": f"/share-{index:03d}"},
+                "destination": {"type": "S3", "bucket": "nightly-archive", "subdirectory": f"/share-{index:03d}"},
+                "options": {"LogLevel": "BASIC"},
+                "executions": [{"phases": PHASES, "outcome": "SUCCESS", "files": 1000, "bytes": 1024**3}],
+            }
+            for index in range(tasks)
+        ],
+    }
+    return parse_scenario(f"bench-batch-{tasks}", raw)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tasks", type=int, nargs="+", default=[100], help="batch sizes to run (default 100)")
+    parser.add_argument("--concurrency", type=int, default=10, help="maxConcurrency (default 10)")
+    args = parser.parse_args()
+
+    header = (
+        f"{'tasks':>5} | {'batch transitions':>17} | {'batch history':>13} | {'largest task history':>20} | "
+        f"{'total transitions':>17} | {'cost/night (USD)':>16} | {'at once':>7} | {'virtual':>8} | {'real (s)':>8}"
+    )
+    print(f"BatchWorkflow, every task a successful 12-minute transfer, {args.concurrency} at a time (virtual time)")
+    print(header)
+    print("-" * len(header))
+    for tasks in args.tasks:
+        started = time.monotonic()
+        summary = run_scenario(scenario(tasks, args.concurrency), real_timeout=1800).to_dict()
+        real = time.monotonic() - started
+        if summary["status"] != "SUCCEEDED":
+            raise SystemExit(f"{tasks} tasks: the batch ended {summary['status']}: {summary['cause']}")
+        children = summary["batch"]["children"]
+        largest = max(children, key=lambda child: child["history_events"])
+        total = summary["state_transitions"] + sum(child["state_transitions"] for child in children)
+        hours, rest = divmod(int(summary["virtual_seconds"]), 3600)
+        print(
+            f"{tasks:>5} | {summary['state_transitions']:>17} | {summary['history_events']:>13} | "
+            f"{largest['history_events']:>20} | {total:>17} | {total * PRICE_PER_TRANSITION:>16.4f} | "
+            f"{most_at_once(summary['executions']):>7} | {hours:>2} h {rest // 60:02d}m | {real:>8.1f}"
+        )
+        largest_state = summary["batch"]["largest_state_bytes"]
+        print(
+            f"      {len(children)} task runs; of the {HISTORY_LIMIT:,}-event history limit the batch uses "
+            f"{summary['history_events'] / HISTORY_LIMIT:.1%}, the largest task run "
+            f"{largest['history_events'] / HISTORY_LIMIT:.1%}; the batch's largest state is {largest_state:,} bytes "
+            f"({largest_state / STATE_LIMIT:.0%} of the {STATE_LIMIT // 1024} KiB limit), "
+            f"its output {len(json.dumps(summary['output'])):,} bytes"
+        )
+
+
+def most_at_once(executions: list[dict[str, Any]]) -> int:
+    moments = sorted(
+        (mark, change)
+        for execution in executions
+        for mark, change in ((execution["phases"][0]["at"], 1), (execution["phases"][-1]["at"], -1))
+    )
+    running = peak = 0
+    for _, change in moments:  # ISO times sort in time order; at one moment, ends come first
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,319 @@
+"""A batch: many sync requests run as one job (the nightly default), and its one summary.
+
+The batch input is checked the way a single run's input is (each task with `parse_sync_request`),
+so a bad item is rejected before anything starts. After the runs, the Map's per-task results
+become counts per outcome, one line per task and a verdict: the batch succeeds only when every
+task did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from datasync_scheduler.domain.run_report import Verdict
+from datasync_scheduler.domain.sync_request import (
+    TASK_ARN_PATTERN,
+    InvalidSyncRequest,
+    SyncRequest,
+    parse_sync_request,
+)
+
+# The project's bound on a batch's concurrency. Step Functions runs an inline Map's iterations at
+# most 40 at a time, so values above 40 behave as 40 (see the README).
+MAX_CONCURRENCY = 100
+# Step Functions execution names: 1 to 80 characters.
+EXECUTION_NAME_LIMIT = 80
+_FIELDS = ("tasks", "maxConcurrency")
+_SYNC_PREFIX = "Invalid sync request: "
+
+
+class InvalidBatchRequest(ValueError):
+    """The batch's input is unusable; the message names each bad task by index, and its field."""
+
+
+@dataclass(frozen=True)
+class BatchRequest:
+    tasks: tuple[SyncRequest, ...]
+    max_concurrency: int
+
+
+def parse_batch_request(raw: object) -> BatchRequest:
+    """Validates a batch's input; raises InvalidBatchRequest naming every problem, items by index."""
+    if not isinstance(raw, dict):
+        raise InvalidBatchRequest(f"Invalid batch request: the input must be a JSON object, got {type(raw).__name__}")
+    problems = [f"{name}: unknown field" for name in sorted(set(raw) - set(_FIELDS))]
+    tasks: list[SyncRequest] = []
+    items = raw.get("tasks")
+    if "tasks" not in raw:
+        problems.append("tasks: required field is missing")
+    elif not isinstance(items, list):
+        problems.append(f"tasks: must be a list of sync requests, got {type(items).__name__}")
+    elif not items:
+        problems.append("tasks: the batch needs at least one task")
+    else:
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                problems.append(
+                    f'tasks[{index}]: must be a sync request object ({{"taskArn": ...}}), got {_kind(item)}'
+                )
+                continue
+            try:
+                tasks.append(parse_sync_request(item))
+            except InvalidSyncRequest as error:
+                problems.append(f"tasks[{index}]{_label_of(item)}: {str(error).removeprefix(_SYNC_PREFIX)}")
+    concurrency = raw.get("maxConcurrency")
+    if "maxConcurrency" not in raw:
+        problems.append("maxConcurrency: required field is missing")
+    # bool is an int in Python, but `true` is no concurrency limit.
+    elif not isinstance(concurrency, int) or isinstance(concurrency, bool):
+        problems.append(f"maxConcurrency: must be a whole number from 1 to {MAX_CONCURRENCY}, got {_kind(concurrency)}")
+    elif not 1 <= concurrency <= MAX_CONCURRENCY:
+        problems.append(f"maxConcurrency: must be from 1 to {MAX_CONCURRENCY}, got {concurrency}")
+    if problems:
+        raise InvalidBatchRequest("Invalid batch request: " + "; ".join(problems))
+    assert isinstance(concurrency, int)  # narrowed by the checks above
+    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency)
+
+
+def _kind(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _label_of(item: Mapping[str, Any]) -> str:
+    """` (task-…)` when the item names a well-formed task: it tells the reader which line to fix."""
+    task_arn = item.get("taskArn")
+    if isinstance(task_arn, str) and re.match(TASK_ARN_PATTERN, task_arn):
+        return f" ({task_arn.rsplit('/', 1)[-1]})"
+    return ""
+
+
+def child_execution_name(batch_name: str, batch_execution: str, index: int) -> str:
+    """The name of task `index`'s SyncWorkflow execution: `<batch name>-<index>`, at most 80 characters.
+
+    Deterministic, so a retried start of the same task is recognised by Step Functions as the same
+    execution instead of starting a second one. A batch name too long to keep whole is cut and
+    made unique again with a hash of the batch's execution ARN.
+    """
+    suffix = f"-{index}"
+    name = f"{batch_name}{suffix}"
+    if len(name) <= EXECUTION_NAME_LIMIT:
+        return name
+    digest = hashlib.sha256(batch_execution.encode()).hexdigest()[:8]
+    keep = EXECUTION_NAME_LIMIT - len(suffix) - len(digest) - 1
+    return f"{batch_name[:keep]}-{digest}{suffix}"
+
+
+@dataclass(frozen=True)
+class TaskOutcome:
+    """How one task of the batch ended: its SyncWorkflow run's status and verdict."""
+
+    index: int
+    task_arn: str
+    status: str  # the run's Step Functions status: SUCCEEDED, FAILED, TIMED_OUT or ABORTED
+    execution_arn: str | None  # the task's SyncWorkflow execution, when one was started
+    task_name: str | None = None
+    error: str = ""
+    cause: str = ""
+    verdict: Mapping[str, Any] | None = None  # a finished run's own verdict (from its output)
+    files_transferred: int | None = None
+    bytes_transferred: int | None = None
+    attempts: int | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "SUCCEEDED"
+
+    @property
+    def label(self) -> str:
+        return self.task_name or self.task_arn.rsplit("/", 1)[-1] or f"task {self.index}"
+
+    def to_dict(self) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "index": self.index,
+            "taskArn": self.task_arn,
+            "taskName": self.task_name,
+            "status": self.status,
+            "executionArn": self.execution_arn,
+        }
+        if self.succeeded:
+            result |= {
+                "verdict": dict(self.verdict or {}),
+                "filesTransferred": self.files_transferred,
+                "bytesTransferred": self.bytes_transferred,
+                "attempts": self.attempts,
+            }
+        else:
+            result |= {"error": self.error, "cause": self.cause}
+        return result
+
+
+def task_outcome(item: Mapping[str, Any]) -> TaskOutcome:
+    """One Map iteration's result: `run` (the SyncWorkflow succeeded) or `error` (what the Catch got)."""
+    index = int(item.get("index", 0))
+    request = item.get("request") or {}
+    task_arn = str(item.get("taskArn") or request.get("taskArn") or "")
+    run = item.get("run")
+    if isinstance(run, Mapping):
+        return TaskOutcome(
+            index=index,
+            task_arn=str(run.get("taskArn") or task_arn),
+            status=str(run.get("status") or "SUCCEEDED"),
+            execution_arn=_text(run.get("executionArn")),
+            task_name=_text(run.get("taskName")),
+            verdict=run.get("verdict") if isinstance(run.get("verdict"), Mapping) else None,
+            files_transferred=_number(run.get("filesTransferred")),
+            bytes_transferred=_number(run.get("bytesTransferred")),
+            attempts=_number(run.get("attempts")),
+        )
+    error = item.get("error")
+    caught: Mapping[str, Any] = error if isinstance(error, Mapping) else {}
+    described = _described_execution(caught.get("Cause"))
+    if described is None:
+        # Not the child's description: the start itself failed (or the result could not be read).
+        return TaskOutcome(
+            index=index,
+            task_arn=task_arn,
+            status="FAILED",
+            execution_arn=None,
+            error=str(caught.get("Error") or "States.TaskFailed"),
+            cause=str(caught.get("Cause") or ""),
+        )
+    return TaskOutcome(
+        index=index,
+        task_arn=task_arn,
+        status=str(_field(described, "Status") or "FAILED"),
+        execution_arn=_text(_field(described, "ExecutionArn")),
+        # The child's own Fail error and cause (its verdict); Step Functions wraps them in States.TaskFailed.
+        error=str(_field(described, "Error") or caught.get("Error") or "States.TaskFailed"),
+        cause=str(_field(described, "Cause") or ""),
+    )
+
+
+def _described_execution(cause: object) -> Mapping[str, Any] | None:
+    """A `.sync` child that did not succeed: Step Functions puts its DescribeExecution output, as JSON, in Cause."""
+    if not isinstance(cause, str) or not cause.startswith("{"):
+        return None
+    try:
+        described = json.loads(cause)
+    except ValueError:
+        return None
+    if isinstance(described, dict) and _field(described, "ExecutionArn") and _field(described, "Status"):
+        return described
+    return None
+
+
+def _field(described: Mapping[str, Any], name: str) -> Any:
+    # The Step Functions integration spells the API's fields in PascalCase; the API itself in camelCase.
+    return described.get(name, described.get(name[0].lower() + name[1:]))
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def _number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    verdict: Verdict
+    outcomes: tuple[TaskOutcome, ...] = ()
+    max_concurrency: int | None = None
+    batch_execution: str | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.outcomes)
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for outcome in self.outcomes if outcome.succeeded)
+
+    @property
+    def failed(self) -> tuple[TaskOutcome, ...]:
+        return tuple(outcome for outcome in self.outcomes if not outcome.succeeded)
+
+    def by_status(self) -> dict[str, int]:
+        return dict(sorted(Counter(outcome.status for outcome in self.outcomes).items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The batch result as it travels in the state and ends as the execution's output."""
+        return {
+            "batchExecution": self.batch_execution,
+            "verdict": {"status": self.verdict.status, "error": self.verdict.error, "reason": self.verdict.reason},
+            "counts": {"tasks": self.total, "succeeded": self.succeeded, "failed": len(self.failed)},
+            "byStatus": self.by_status(),
+            "maxConcurrency": self.max_concurrency,
+            "tasks": [outcome.to_dict() for outcome in self.outcomes],
+        }
+
+
+# How many failed tasks the verdict's reason names; the message lists every task.
+_NAMED_IN_REASON = 5
+
+
+def summarize_batch(
+    items: Sequence[Mapping[str, Any]],
+    *,
+    max_concurrency: int | None,
+    batch_execution: str | None,
+    task_names: Mapping[str, str] | None = None,
+) -> BatchSummary:
+    """The batch's verdict from its tasks' outcomes: SUCCEEDED only when every task succeeded.
+
+    A failed run's output is lost with it, so its task's name comes from `task_names` (task ARN -> name).
+    """
+    names = task_names or {}
+    outcomes = tuple(
+        sorted(
+            (
+                replace(outcome, task_name=outcome.task_name or names.get(outcome.task_arn))
+                for outcome in map(task_outcome, items)
+            ),
+            key=lambda outcome: outcome.index,
+        )
+    )
+    failed = [outcome for outcome in outcomes if not outcome.succeeded]
+    if not failed:
+        verdict = Verdict("SUCCEEDED", "", f"All {len(outcomes)} task(s) of the batch succeeded.")
+    else:
+        named = ", ".join(
+            f"{outcome.label} ({outcome.error or outcome.status})" for outcome in failed[:_NAMED_IN_REASON]
+        )
+        more = f" and {len(failed) - _NAMED_IN_REASON} more" if len(failed) > _NAMED_IN_REASON else ""
+        verdict = Verdict(
+            "FAILED", "Batch.TasksFailed", f"{len(failed)} of {len(outcomes)} task(s) failed: {named}{more}."
+        )
+    return BatchSummary(verdict, outcomes, max_concurrency, batch_execution)
+
+
+def interrupted_batch(
+    items: Sequence[Mapping[str, Any]],
+    message: str,
+    *,
+    max_concurrency: int | None,
+    batch_execution: str | None,
+    task_names: Mapping[str, str] | None = None,
+) -> BatchSummary:
+    """The Map itself failed: whatever outcomes exist are kept, and the verdict says the batch broke down."""
+    summary = summarize_batch(
+        items, max_concurrency=max_concurrency, batch_execution=batch_execution, task_names=task_names
+    )
+    reason = f"The batch stopped before every task was reported: {message}. Each task's run reports itself."
+    return BatchSummary(
+        Verdict("FAILED", "Batch.Interrupted", reason), summary.outcomes, max_concurrency, batch_execution
+    )
+
+
+def rejected_batch(message: str, *, batch_execution: str | None) -> BatchSummary:
+    return BatchSummary(
+        Verdict("FAILED", "InvalidBatchRequest", f"The batch was not started. {message}"),
+        batch_execution=batch_execution,
+    )

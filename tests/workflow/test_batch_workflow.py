@@ -1,0 +1,160 @@
+"""Many tasks per night: the BatchWorkflow runs one SyncWorkflow per task and tells the outcome once."""
+
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import pytest
+
+from datasync_scheduler.cli import main
+from tests.workflow.conftest import run
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@cache
+def nightly_batch() -> dict[str, Any]:
+    """The `nightly-batch` scenario, run once per test process (it takes a few seconds)."""
+    return run("nightly-batch")
+
+
+def most_at_once(executions: list[dict[str, Any]]) -> int:
+    """The most DataSync executions running at the same virtual moment (an end and a start may touch)."""
+    moments = []
+    for execution in executions:
+        moments.append((at(execution["phases"][0]["at"]), 1))
+        moments.append((at(execution["phases"][-1]["at"]), -1))
+    running = peak = 0
+    for _, change in sorted(moments):  # at the same moment, ends (-1) sort before starts (+1)
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+def task_names(summary: dict[str, Any]) -> list[str]:
+    return [task["taskName"] for task in summary["output"]["tasks"]] if summary["output"] else []
+
+
+def test_each_task_of_the_nightly_batch_runs_in_its_own_sync_workflow_execution() -> None:
+    summary = nightly_batch()
+
+    children = summary["batch"]["children"]
+    assert [child["name"] for child in children] == [f"nightly-batch-run-1-{index}" for index in range(5)]
+    # Each child was started with exactly the task's sync request, as the schedule gave it.
+    assert [set(child["input"]) for child in children] == [{"taskArn"}] * 5
+    assert [child["status"] for child in children] == ["SUCCEEDED", "SUCCEEDED", "FAILED", "SUCCEEDED", "SUCCEEDED"]
+    # Every task run keeps its own history; the batch's stays small.
+    assert all(child["history_events"] < 100 for child in children)
+    assert summary["history_events"] < 100
+    # Six DataSync executions: one per task, and design-share's retry of only its three changed files.
+    assert len(summary["executions"]) == 6
+    (retry,) = [execution for execution in summary["executions"] if execution["manifest"]]
+    assert retry["manifest"]["paths"] == [
+        "projects/atrium/plan-rev7.dwg",
+        "projects/atrium/render.png",
+        "projects/lobby/notes.txt",
+    ]
+
+
+def test_no_more_than_the_concurrency_limit_runs_at_once_and_a_freed_slot_is_used_at_once() -> None:
+    summary = nightly_batch()
+
+    # NightlyMaxConcurrency, set from the scenario's maxConcurrency, reached the batch.
+    assert "at most 2 at a time" in summary["notifications"][-1]["message"]
+    assert most_at_once(summary["executions"]) == 2
+    # finance-share ends first; the third task (partner-drop) starts the same virtual second.
+    first, second, third = summary["executions"][:3]
+    assert third["phases"][0]["at"] == min(first["phases"][-1]["at"], second["phases"][-1]["at"])
+
+
+def test_the_batch_fails_because_one_task_failed_and_says_which() -> None:
+    summary = nightly_batch()
+
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "Batch.TasksFailed"
+    assert summary["cause"] == "1 of 5 task(s) failed: partner-drop (DataSync.ExecutionError)."
+
+
+def test_one_batch_message_counts_the_outcomes_next_to_each_tasks_own_message() -> None:
+    summary = nightly_batch()
+
+    batch_messages = [n for n in summary["notifications"] if n["attributes"].get("kind", {}).get("Value") == "batch"]
+    task_messages = [n for n in summary["notifications"] if n not in batch_messages]
+    assert len(task_messages) == 5
+    assert "DataSync partner-drop: sync FAILED (DataSync.ExecutionError)" in {n["subject"] for n in task_messages}
+    (batch_message,) = batch_messages
+    assert batch_message["subject"] == "DataSync batch: 4 of 5 tasks succeeded, 1 FAILED"
+    assert batch_message == summary["notifications"][-1]  # after every task's run
+    lines = batch_message["message"].splitlines()
+    assert lines[0] == "The DataSync batch ran 5 task(s), at most 2 at a time: 4 succeeded, 1 failed."
+    task_lines = [line.split(":")[0].split() for line in lines if line.startswith("  ")]
+    assert task_lines == [
+        ["SUCCEEDED", "finance-share"],
+        ["SUCCEEDED", "design-share"],
+        ["FAILED", "partner-drop"],
+        ["SUCCEEDED", "photo-archive"],
+        ["SUCCEEDED", "hr-records"],
+    ]
+    assert "design-share: recovered on attempt 2 (3 file(s), 70.0 MiB)" in batch_message["message"]
+
+
+def test_each_task_runs_result_says_what_happened_to_it() -> None:
+    summary = nightly_batch()
+    # A FAILED batch has no output (like any Fail state); each task's run has its own.
+    children = summary["batch"]["children"]
+    failed = children[2]
+    assert failed["error"] == "DataSync.ExecutionError"
+    assert "not retried: only permanent failures (access_denied)" in failed["cause"]
+    succeeded = children[1]
+    assert succeeded["output"]["verdict"]["status"] == "SUCCEEDED"
+    assert len(succeeded["output"]["attempts"]) == 2
+
+
+def test_a_bad_item_is_rejected_before_any_datasync_call_naming_its_index_and_field() -> None:
+    raw = nightly_batch_scenario()
+    raw["trigger"] = "manual"
+    raw["tasks"][3]["input"] = {"overrides": {"VerifyMode": "SOMETIMES"}}
+    summary = run("nightly-batch", **raw)
+
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "InvalidBatchRequest"
+    assert "tasks[3]" in summary["cause"] and "overrides.VerifyMode" in summary["cause"]
+    for index in (0, 1, 2, 4):
+        assert f"tasks[{index}]" not in summary["cause"]
+    assert summary["executions"] == []
+    assert summary["batch"]["children"] == []
+    assert {call["function"] for call in summary["invocations"]} == {"ValidateBatchFunction", "SummarizeBatchFunction"}
+    (notification,) = summary["notifications"]
+    assert notification["subject"] == "DataSync batch: FAILED (InvalidBatchRequest)"
+    assert "tasks[3]" in notification["message"]
+
+
+def test_a_manual_batch_runs_the_same_way_with_its_own_concurrency() -> None:
+    raw = nightly_batch_scenario()
+    raw.update(trigger="manual", maxConcurrency=1, tasks=[raw["tasks"][0], raw["tasks"][4]])
+    summary = run("nightly-batch", **raw)
+
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["output"]["counts"] == {"tasks": 2, "succeeded": 2, "failed": 0}
+    assert task_names(summary) == ["finance-share", "hr-records"]
+    assert most_at_once(summary["executions"]) == 1
+    first, second = summary["executions"]
+    assert second["phases"][0]["at"] == first["phases"][-1]["at"]
+
+
+def test_the_demo_prints_each_task_run_and_the_batch_message(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--scenario", "nightly-batch"]) == 0  # the scenario expects FAILED
+    printed = capsys.readouterr().out
+    assert "Task runs (one SyncWorkflow execution each): 5" in printed
+    assert "nightly-batch-run-1-2  FAILED    partner-drop" in printed
+    assert "Notification sent: DataSync batch: 4 of 5 tasks succeeded, 1 FAILED" in printed
+
+
+def nightly_batch_scenario() -> dict[str, Any]:
+    import json
+
+    from emulator.scenario import SCENARIO_DIR
+
+    return dict(json.loads((SCENARIO_DIR / "nightly-batch.json").read_text()))
