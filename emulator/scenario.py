@@ -157,17 +157,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     return Scenario(
         name=name,
         description=str(raw.get("description", "")),
-        task=TaskSpec(
-            name=str(task_raw.get("name", name)),
-            source=_location(task_raw.get("source"), "task.source"),
-            destination=_location(task_raw.get("destination"), "task.destination"),
-            options=dict(task_raw.get("options", {})),
-            task_mode=str(task_raw.get("taskMode", "BASIC")),
-            log_group=task_raw.get("logGroup"),
-            includes=task_raw.get("includes"),
-            excludes=task_raw.get("excludes"),
-            task_report=task_raw.get("taskReport"),
-        ),
+        task=_task_spec(task_raw, name, "task"),
         executions=executions,
         already_running=already_running,
         start_delay_seconds=float(raw.get("startDelaySeconds", 0)),
@@ -179,6 +169,21 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         parameters={key: str(value) for key, value in raw.get("parameters", {}).items()},
         events=events,
         expect=dict(raw.get("expect", {})),
+    )
+
+
+def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
+    """A task as a scenario describes it (`where` names it in errors: `task`, `tasks[2]`)."""
+    return TaskSpec(
+        name=str(raw.get("name", default_name)),
+        source=_location(raw.get("source"), f"{where}.source"),
+        destination=_location(raw.get("destination"), f"{where}.destination"),
+        options=dict(raw.get("options", {})),
+        task_mode=str(raw.get("taskMode", "BASIC")),
+        log_group=raw.get("logGroup"),
+        includes=raw.get("includes"),
+        excludes=raw.get("excludes"),
+        task_report=raw.get("taskReport"),
     )
 
 
@@ -200,17 +205,7 @@ def _batch_task(name: str, index: int, raw: Any) -> BatchTask:
     if not executions:
         raise ScenarioError(f"{where}: 'executions' needs at least one execution script")
     return BatchTask(
-        task=TaskSpec(
-            name=str(task_raw.get("name", f"{name}-{index}")),
-            source=_location(task_raw.get("source"), f"tasks[{index}].source"),
-            destination=_location(task_raw.get("destination"), f"tasks[{index}].destination"),
-            options=dict(task_raw.get("options", {})),
-            task_mode=str(task_raw.get("taskMode", "BASIC")),
-            log_group=task_raw.get("logGroup"),
-            includes=task_raw.get("includes"),
-            excludes=task_raw.get("excludes"),
-            task_report=task_raw.get("taskReport"),
-        ),
+        task=_task_spec(task_raw, f"{name}-{index}", f"tasks[{index}]"),
         executions=executions,
         extra_input=dict(raw.get("input", {})),
     )

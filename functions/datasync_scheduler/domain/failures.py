@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 Category = Literal[
     "checksum_mismatch",
@@ -22,17 +22,7 @@ Category = Literal[
     "write_error",
     "other",
 ]
-CATEGORIES: tuple[Category, ...] = (
-    "checksum_mismatch",
-    "metadata_mismatch",
-    "missing_at_destination",
-    "not_at_source",
-    "source_vanished",
-    "access_denied",
-    "read_error",
-    "write_error",
-    "other",
-)
+CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 RetryClass = Literal["transient", "permanent"]
 # Whether running the files again can succeed (DataSync's troubleshooting guide, reference §3).
