@@ -6,6 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NODE_INSTALLED := node_modules/.installed
+# checkov pins an older boto3 than this project, so it lives in a virtualenv of its own.
+CHECKOV := .tools/checkov/bin/checkov
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
@@ -25,7 +27,12 @@ $(NODE_INSTALLED): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(INSTALLED) $(NODE_INSTALLED) ## Install Python and Node dev tools (pinned)
+$(CHECKOV): constraints-checkov.txt
+	$(PYTHON) -m venv .tools/checkov
+	.tools/checkov/bin/pip install --quiet -c constraints-checkov.txt checkov
+	touch $@
+
+install: $(INSTALLED) $(NODE_INSTALLED) $(CHECKOV) ## Install Python and Node dev tools (pinned)
 
 demo: $(INSTALLED) ## Run the nightly workflow on the local emulator (SCENARIO=name, JSON=1)
 	$(BIN)/datasync-scheduler demo $(if $(SCENARIO),--scenario $(SCENARIO)) $(if $(JSON),--json)
@@ -52,4 +59,4 @@ build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
 	$(BIN)/sam build
 
 clean: ## Remove the virtualenv, node_modules and build output
-	rm -rf $(VENV) node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
