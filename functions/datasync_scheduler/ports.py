@@ -11,6 +11,12 @@ from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 
 
+class StartRefused(Exception):
+    """DataSync rejected the start (bad task, bad options, busy task without queueing): permanent.
+
+    Part of the port's contract: the workflow catches it by this name."""
+
+
 class DataSyncPort(Protocol):
     def start(self, request: SyncRequest, tags: dict[str, str], scope: dict[str, Any] | None = None) -> str: ...
     def find_started(self, task_arn: str, tags: dict[str, str]) -> str | None: ...

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.adapters.datasync import StartRefused
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
@@ -32,7 +31,7 @@ from datasync_scheduler.domain.run_report import (
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
 from datasync_scheduler.domain.watchdog import decide_check, wait_seconds
-from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload
+from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
 from datasync_scheduler.settings import Settings
 
 WORKFLOW_TAG = "datasync-scheduler:workflow-execution"

@@ -10,10 +10,7 @@ from datasync_scheduler.adapters.aws_clients import client
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.sync_request import SyncRequest
-
-
-class StartRefused(Exception):
-    """DataSync rejected the start (bad task, bad options, busy task without queueing): permanent."""
+from datasync_scheduler.ports import StartRefused
 
 
 class DataSyncThrottled(Exception):
