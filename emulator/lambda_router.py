@@ -12,6 +12,7 @@ import importlib
 import io
 import json
 import sys
+import threading
 import traceback
 import uuid
 from collections.abc import Callable
@@ -66,6 +67,9 @@ class LambdaRouter:
         self._clock = clock
         self._by_key: dict[str, LambdaFunction] = {}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
+        self._loading = threading.Lock()
+        # Handler modules some earlier router (or test) imported into this process.
+        self._imported_before = set(sys.modules)
         self.invocations: list[Invocation] = []
 
     def register(self, function: LambdaFunction) -> None:
@@ -81,12 +85,18 @@ class LambdaRouter:
         return self._by_key[key]
 
     def _handler(self, function: LambdaFunction) -> Callable[[Any, Any], Any]:
-        if function.logical_id not in self._handlers:
-            module_name, _, attribute = function.handler.rpartition(".")
-            if str(function.code_dir) not in sys.path:
-                sys.path.insert(0, str(function.code_dir))
-            self._handlers[function.logical_id] = getattr(importlib.import_module(module_name), attribute)
-        return self._handlers[function.logical_id]
+        with self._loading:
+            if function.logical_id not in self._handlers:
+                module_name, _, attribute = function.handler.rpartition(".")
+                if str(function.code_dir) not in sys.path:
+                    sys.path.insert(0, str(function.code_dir))
+                module = importlib.import_module(module_name)
+                if module_name in self._imported_before:
+                    # A new deployment is a cold start: the module runs again, so what it reads at
+                    # import (environment, clients, credentials) is this stack's, not an earlier one's.
+                    module = importlib.reload(module)
+                self._handlers[function.logical_id] = getattr(module, attribute)
+            return self._handlers[function.logical_id]
 
     def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, dict[str, Any] | None]:
         """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
