@@ -18,7 +18,7 @@ from datasync_scheduler.domain.batch import (
     summarize_batch,
     task_outcome,
 )
-from datasync_scheduler.domain.batch_notification import render_batch
+from datasync_scheduler.domain.notification import render_batch
 from datasync_scheduler.steps import caught_error_message
 
 

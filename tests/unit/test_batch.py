@@ -16,8 +16,7 @@ from datasync_scheduler.domain.batch import (
     summarize_batch,
     task_outcome,
 )
-from datasync_scheduler.domain.batch_notification import render_batch
-from datasync_scheduler.domain.notification import SUBJECT_LIMIT
+from datasync_scheduler.domain.notification import SUBJECT_LIMIT, render_batch
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
 TASKS = [f"{ACCOUNT}:task/task-{index:017x}" for index in range(6)]
@@ -225,7 +224,7 @@ def test_one_message_counts_the_outcomes_and_has_one_line_per_task() -> None:
     assert notification.subject == "DataSync batch: 4 of 5 tasks succeeded, 1 FAILED"
     lines = notification.message.splitlines()
     assert lines[0] == "The DataSync batch ran 5 task(s), at most 2 at a time: 4 succeeded, 1 failed."
-    tasks = [line for line in lines if line.startswith("  ")]
+    tasks = task_lines(notification.message)
     assert tasks == [
         "  SUCCEEDED finance-share: 1,200 file(s), 5.0 GiB",
         "  SUCCEEDED design-share: recovered on attempt 2 (1,200 file(s), 5.0 GiB)",
@@ -236,13 +235,19 @@ def test_one_message_counts_the_outcomes_and_has_one_line_per_task() -> None:
     assert lines[-1] == f"Batch execution: {BATCH}"
 
 
+def task_lines(message: str) -> list[str]:
+    """The lines of the message's "Tasks:" section."""
+    section = message.split("\nTasks:\n", 1)[1].split("\n\n", 1)[0]
+    return section.splitlines()
+
+
 def test_a_task_name_or_a_reason_cannot_break_a_line_of_the_message() -> None:
     summary = summarize_batch(
         [succeeded(0, "evil\nname\x1b[31m"), failed(1, "E", "first line\nsecond line " + "x" * 500)],
         max_concurrency=1,
         batch_execution=BATCH,
     )
-    tasks = [line for line in render_batch(summary).message.splitlines() if line.startswith("  ")]
+    tasks = task_lines(render_batch(summary).message)
     assert len(tasks) == 2
     assert "evil?name?[31m" in tasks[0]
     assert tasks[1].endswith("...") and len(tasks[1]) < 260

@@ -91,7 +91,8 @@ def test_one_batch_message_counts_the_outcomes_next_to_each_tasks_own_message() 
     assert batch_message == summary["notifications"][-1]  # after every task's run
     lines = batch_message["message"].splitlines()
     assert lines[0] == "The DataSync batch ran 5 task(s), at most 2 at a time: 4 succeeded, 1 failed."
-    task_lines = [line.split(":")[0].split() for line in lines if line.startswith("  ")]
+    tasks_section = batch_message["message"].split("\nTasks:\n", 1)[1].split("\n\n", 1)[0]
+    task_lines = [line.split(":")[0].split() for line in tasks_section.splitlines()]
     assert task_lines == [
         ["SUCCEEDED", "finance-share"],
         ["SUCCEEDED", "design-share"],

@@ -1,18 +1,39 @@
-"""The plain-text message sent when a run ends (one per run)."""
+"""The email: a `Message` as plain text a person can read on a phone, and its SNS subject.
+
+SNS sends email as plain text, so the only ways in for untrusted text (task names, DataSync's
+error texts, file names) are control characters: line breaks that forge lines, terminal escapes,
+and bidirectional overrides that make `gpj.exe` read as `exe.jpg`. All become "?". Subjects must
+be ASCII without line breaks, at most 100 characters.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from datasync_scheduler.domain.failures import ADVICE
+from datasync_scheduler.domain.batch import BatchSummary
+from datasync_scheduler.domain.message import Message, batch_message, format_bytes, run_message
 from datasync_scheduler.domain.run_report import RunReport
 from datasync_scheduler.domain.watchdog import format_duration
 
+__all__ = [
+    "SUBJECT_LIMIT",
+    "Notification",
+    "format_bytes",
+    "path_text",
+    "plain_text",
+    "render_batch",
+    "render_email",
+    "render_plain",
+    "subject_text",
+]
+
 SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters
 _NOT_SUBJECT_SAFE = re.compile(r"[^\x20-\x7e]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_ANY_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Bidirectional controls reorder what a reader sees; they have no business in a name.
+_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f{_BIDI}]")
+_ANY_CONTROL = re.compile(rf"[\x00-\x1f\x7f\u2028\u2029{_BIDI}]")
 
 
 @dataclass(frozen=True)
@@ -28,117 +49,95 @@ def subject_text(text: str) -> str:
 
 
 def plain_text(text: str) -> str:
-    """Task names and DataSync's error texts are not ours: keep them from steering a terminal or mail client."""
+    """A paragraph of untrusted text: it keeps its line breaks, nothing else may steer the reader."""
     return _CONTROL.sub("?", text)
 
 
-def render_plain(report: RunReport) -> Notification:
-    verdict = report.verdict
-    outcome = "succeeded" if verdict.status == "SUCCEEDED" else f"FAILED ({verdict.error})"
-    subject = subject_text(f"DataSync {report.task_label}: sync {outcome}")
-
-    lines = [f"The sync of DataSync task {plain_text(report.task_label)} {outcome}.", "", plain_text(verdict.reason)]
-    snapshot = report.snapshot
-    if snapshot is not None:
-        lines += ["", f"DataSync status: {snapshot.status}"]
-        if snapshot.files_transferred is not None:
-            expected = f" of {snapshot.estimated_files:,}" if snapshot.estimated_files is not None else ""
-            lines.append(f"Files transferred: {snapshot.files_transferred:,}{expected}")
-        if snapshot.bytes_transferred is not None:
-            lines.append(f"Data transferred: {format_bytes(snapshot.bytes_transferred)}")
-        if snapshot.files_verified:
-            lines.append(f"Files verified: {snapshot.files_verified:,}")
-    lines += _attempt_lines(report)
-    lines += _failure_lines(report)
-    if report.phases:
-        lines += ["", "Phases (UTC):"]
-        marks = report.phases
-        for index, mark in enumerate(marks):
-            following = marks[index + 1].at if index + 1 < len(marks) else None
-            took = f"  ({format_duration((following - mark.at).total_seconds())})" if following else ""
-            lines.append(f"  {mark.phase:<13}{mark.at:%Y-%m-%d %H:%M:%S}{took}")
-    lines.append("")
-    if report.execution_arn:
-        lines.append(f"DataSync execution: {report.execution_arn}")
-    elif report.task_arn:
-        lines.append(f"DataSync task: {report.task_arn}")
-    if report.workflow_execution:
-        lines.append(f"Workflow execution: {report.workflow_execution}")
-    return Notification(subject=subject, message="\n".join(lines) + "\n")
-
-
 def path_text(path: str) -> str:
-    """A file name on one line: every control character (newlines too) becomes '?'."""
+    """Untrusted text on one line: every control character (line breaks too) becomes '?'."""
     return _ANY_CONTROL.sub("?", path)
 
 
-def _attempt_lines(report: RunReport) -> list[str]:
-    if len(report.attempts) <= 1:
-        return []
-    lines = ["", f"Attempts: {len(report.attempts)}"]
-    for attempt in report.attempts:
-        scope = attempt.get("scope") or {}
-        what = (
-            "the whole task"
-            if scope.get("kind", "all") == "all"
-            else f"{scope.get('paths', 0):,} file(s) by {scope['kind']}"
-        )
-        failed = ", ".join(f"{category} {count:,}" for category, count in (attempt.get("failures") or {}).items())
-        decision = (attempt.get("decision") or {}).get("reason")
-        lines.append(
-            f"  {attempt.get('attempt')}. {what}: {attempt.get('status')}"
-            + (f" ({failed})" if failed else "")
-            + (f" -> {plain_text(str(decision))}" if decision else "")
-        )
-    return lines
+def render_plain(report: RunReport, *, log_group_arn: str | None = None) -> Notification:
+    return render_email(run_message(report, log_group_arn=log_group_arn))
 
 
-def _failure_lines(report: RunReport) -> list[str]:
-    failures = report.failures
-    if not failures:
+def render_batch(summary: BatchSummary) -> Notification:
+    return render_email(batch_message(summary))
+
+
+def render_email(message: Message) -> Notification:
+    lines = _opening(message)
+    if message.summary:
+        lines += ["", plain_text(message.summary)]
+    if message.facts:
+        lines.append("")
+        lines += [f"{fact.label}: {path_text(fact.value)}" for fact in message.facts if fact.label != "Attempts"]
+    if message.attempts:
+        lines += ["", f"Attempts: {len(message.attempts)}"]
+        lines += [f"  {path_text(line)}" for line in message.attempts]
+    lines += _failure_lines(message)
+    if message.tasks:
+        lines += ["", "Tasks:"]
+        lines += [
+            f"  {task.status:<10}{path_text(task.task)}" + (f": {path_text(task.detail)}" if task.detail else "")
+            for task in message.tasks
+        ]
+        if message.tasks_not_listed:
+            lines.append(f"  and {message.tasks_not_listed:,} more")
+    if message.phases:
+        lines += ["", "Phases (UTC):"]
+        for span in message.phases:
+            took = f"  ({format_duration(span.seconds)})" if span.seconds is not None else ""
+            lines.append(f"  {span.phase:<13}{span.at[:19].replace('T', ' ')}{took}")
+    if message.next_steps:
+        lines += ["", "What to do next:"]
+        lines += [f"  - {path_text(step)}" for step in message.next_steps]
+    if message.links:
+        lines += ["", "Open in the AWS console:"]
+        lines += [f"  {link.label}: {link.url}" for link in message.links]
+    if message.references:
+        lines.append("")
+        lines += [f"{reference.label}: {path_text(reference.value)}" for reference in message.references]
+    return Notification(subject=subject_text(f"DataSync {message.subject}"), message="\n".join(lines) + "\n")
+
+
+def _opening(message: Message) -> list[str]:
+    if message.kind == "batch":
+        counts = {fact.label: fact.value for fact in message.facts}
+        if not message.tasks:
+            return [f"The DataSync batch FAILED ({message.error})."]
+        at_most = f", at most {counts['At most at a time']} at a time" if "At most at a time" in counts else ""
+        return [
+            f"The DataSync batch ran {counts['Tasks']} task(s){at_most}: "
+            f"{counts['Succeeded']} succeeded, {counts['Failed']} failed."
+        ]
+    task = path_text(message.task or "unknown task")
+    said = {
+        "succeeded": "succeeded",
+        "recovered": f"recovered after {len(message.attempts)} attempts",
+        "failed": f"FAILED ({message.error})",
+    }[message.outcome]
+    return [f"The sync of DataSync task {task} {said}."]
+
+
+def _failure_lines(message: Message) -> list[str]:
+    failures = message.failures
+    if failures is None:
         return []
-    if not failures.get("available"):
-        if report.verdict.status == "SUCCEEDED":
-            return []
-        return ["", f"Which files failed is unknown: {plain_text(str(failures.get('note', '')))}"]
-    total = int(failures.get("totalFailures", 0))
-    if not total:
-        return []  # nothing to act on; the counters above already say what was transferred
-    retry = failures.get("byRetryClass", {})
-    which = ""
-    if report.execution_arn and failures.get("executionArn") not in (None, report.execution_arn):
-        which = f" in attempt {_attempt_of(report, str(failures['executionArn']))}"
+    if failures.unknown_because:
+        return ["", f"Which files failed is unknown: {plain_text(failures.unknown_because)}"]
+    which = f" in attempt {failures.attempt}" if failures.attempt else ""
     lines = [
         "",
-        f"Files that failed{which}: {total:,} ({retry.get('transient', 0):,} a rerun can fix, "
-        f"{retry.get('permanent', 0):,} it cannot)",
+        f"Files that failed{which}: {failures.total:,} ({failures.transient:,} a rerun can fix, "
+        f"{failures.permanent:,} it cannot)",
     ]
-    examples = failures.get("examples", {})
-    for category, count in failures.get("byCategory", {}).items():
-        advice = ADVICE.get(category, "")
-        lines.append(f"  {category}: {count:,}" + (f" - {advice}" if advice else ""))
-        shown = examples.get(category, [])
-        lines += [f"    {path_text(path)}" for path in shown]
-        if count > len(shown):
-            lines.append(f"    and {count - len(shown):,} more")
-    if failures.get("report"):
-        lines.append(f"Full list: {failures['report']}")
+    for group in failures.groups:
+        lines.append(f"  {group.category}: {group.count:,}" + (f" - {group.advice}" if group.advice else ""))
+        lines += [f"    {path_text(path)}" for path in group.examples]
+        if group.count > len(group.examples):
+            lines.append(f"    and {group.count - len(group.examples):,} more")
+    if failures.report:
+        lines.append(f"Full list: {failures.report}")
     return lines
-
-
-def _attempt_of(report: RunReport, execution_arn: str) -> str:
-    for attempt in report.attempts:
-        if attempt.get("executionArn") == execution_arn:
-            return str(attempt.get("attempt"))
-    return "?"
-
-
-def format_bytes(count: int) -> str:
-    if count < 1024:
-        return f"{count:,} bytes"
-    size, unit = count / 1024, "KiB"
-    for larger in ("MiB", "GiB", "TiB"):
-        if size < 1024:
-            break
-        size, unit = size / 1024, larger
-    return f"{size:,.1f} {unit}"

@@ -1,0 +1,385 @@
+"""What a run's (or a batch's) one message says, before it is dressed for a channel.
+
+Report Run and Summarize Batch build a `Message`; the email text, the Slack blocks and the
+Chatbot notification are renderings of it. The message carries text exactly as it came (task
+names, DataSync's error texts, file names): every renderer escapes for its own medium, so no
+channel's escaping leaks into another's. Every list in it is bounded, so its size is too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from datasync_scheduler.domain import console_links
+from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
+from datasync_scheduler.domain.failures import ADVICE, RETRY_CLASS
+from datasync_scheduler.domain.run_report import RunReport, iso
+from datasync_scheduler.domain.watchdog import format_duration
+
+Outcome = Literal["succeeded", "recovered", "failed"]
+Severity = Literal["info", "warning", "error"]
+Kind = Literal["run", "batch"]
+
+SEVERITY: Mapping[Outcome, Severity] = {"succeeded": "info", "recovered": "warning", "failed": "error"}
+# A batch message lists at most this many tasks one by one; the rest are counted.
+BATCH_TASK_LINES = 100
+# A task line quotes at most this much of a failed run's reason; the run's own message has all of it.
+REASON_LIMIT = 200
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Fact(_Frozen):
+    label: str
+    value: str
+
+
+class Link(_Frozen):
+    label: str
+    url: str
+
+
+class PhaseSpan(_Frozen):
+    phase: str
+    at: str  # ISO 8601, UTC
+    seconds: float | None = None  # until the next phase began; None for the last one
+
+
+class FailureGroup(_Frozen):
+    category: str
+    count: int
+    retry_class: str  # transient (a rerun can fix it) | permanent
+    advice: str
+    examples: tuple[str, ...] = ()  # a few paths, each already cut to a bounded length
+
+
+class Failures(_Frozen):
+    total: int = 0
+    transient: int = 0
+    permanent: int = 0
+    groups: tuple[FailureGroup, ...] = ()
+    report: str | None = None  # where the complete list is (s3://...)
+    unknown_because: str | None = None  # set when which files failed could not be told
+    attempt: int | None = None  # the attempt these failures are from, when not the last one
+
+
+class TaskLine(_Frozen):
+    """One task of a batch."""
+
+    task: str
+    status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
+    outcome: Outcome
+    detail: str = ""  # counters, or the error and (shortened) reason
+
+
+class Message(_Frozen):
+    kind: Kind
+    outcome: Outcome
+    severity: Severity
+    subject: str  # the headline in words: "nightly-archive: sync FAILED (DataSync.X)"
+    task: str | None = None  # the task's name (runs only)
+    summary: str = ""  # the verdict's reason: what happened, in a sentence or two
+    error: str = ""  # a short stable name for the failure ("" when it succeeded)
+    facts: tuple[Fact, ...] = ()
+    phases: tuple[PhaseSpan, ...] = ()
+    attempts: tuple[str, ...] = ()  # one line per attempt, when there was more than one
+    failures: Failures | None = None
+    tasks: tuple[TaskLine, ...] = ()  # batches only
+    tasks_not_listed: int = 0
+    next_steps: tuple[str, ...] = ()
+    links: tuple[Link, ...] = ()
+    # The ARNs behind the links, for the command line ("DataSync execution": arn:aws:datasync:...).
+    references: tuple[Fact, ...] = ()
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def format_bytes(count: int) -> str:
+    if count < 1024:
+        return f"{count:,} bytes"
+    size, unit = count / 1024, "KiB"
+    for larger in ("MiB", "GiB", "TiB", "PiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, larger
+    return f"{size:,.1f} {unit}"
+
+
+def run_outcome(report: RunReport) -> Outcome:
+    if report.verdict.status != "SUCCEEDED":
+        return "failed"
+    return "recovered" if len(report.attempts) > 1 else "succeeded"
+
+
+def run_message(report: RunReport, *, log_group_arn: str | None = None) -> Message:
+    """The message for one run, from its report (and the task's log group, for a link)."""
+    outcome = run_outcome(report)
+    verdict = report.verdict
+    task = report.task_label
+    if outcome == "succeeded":
+        subject = f"{task}: sync succeeded"
+    elif outcome == "recovered":
+        subject = f"{task}: sync recovered after {len(report.attempts)} attempts"
+    else:
+        subject = f"{task}: sync FAILED ({verdict.error})"
+    failures = _failures(report)
+    return Message(
+        kind="run",
+        outcome=outcome,
+        severity=SEVERITY[outcome],
+        subject=subject,
+        task=task,
+        summary=verdict.reason,
+        error=verdict.error,
+        facts=_run_facts(report),
+        phases=_phases(report),
+        attempts=_attempt_lines(report),
+        failures=failures,
+        next_steps=_run_next_steps(report, failures),
+        links=_run_links(report, failures, log_group_arn),
+        references=_run_references(report),
+    )
+
+
+def _run_facts(report: RunReport) -> tuple[Fact, ...]:
+    snapshot = report.snapshot
+    facts: list[Fact] = []
+    if snapshot is None:
+        return ()
+    facts.append(Fact(label="DataSync status", value=snapshot.status))
+    if snapshot.files_transferred is not None:
+        expected = f" of {snapshot.estimated_files:,}" if snapshot.estimated_files is not None else ""
+        facts.append(Fact(label="Files transferred", value=f"{snapshot.files_transferred:,}{expected}"))
+    if snapshot.bytes_transferred is not None:
+        expected = f" of {format_bytes(snapshot.estimated_bytes)}" if snapshot.estimated_bytes else ""
+        facts.append(Fact(label="Data transferred", value=f"{format_bytes(snapshot.bytes_transferred)}{expected}"))
+    if snapshot.files_verified:
+        facts.append(Fact(label="Files verified", value=f"{snapshot.files_verified:,}"))
+    if len(report.phases) > 1:
+        took = (report.phases[-1].at - report.phases[0].at).total_seconds()
+        facts.append(Fact(label="Duration", value=format_duration(took)))
+    if len(report.attempts) > 1:
+        facts.append(Fact(label="Attempts", value=str(len(report.attempts))))
+    return tuple(facts)
+
+
+def _phases(report: RunReport) -> tuple[PhaseSpan, ...]:
+    marks = report.phases
+    return tuple(
+        PhaseSpan(
+            phase=mark.phase,
+            at=iso(mark.at),
+            seconds=(marks[index + 1].at - mark.at).total_seconds() if index + 1 < len(marks) else None,
+        )
+        for index, mark in enumerate(marks)
+    )
+
+
+def _attempt_lines(report: RunReport) -> tuple[str, ...]:
+    if len(report.attempts) <= 1:
+        return ()
+    lines = []
+    for attempt in report.attempts:
+        scope = attempt.get("scope") or {}
+        what = (
+            "the whole task"
+            if scope.get("kind", "all") == "all"
+            else f"{scope.get('paths', 0):,} file(s) by {scope['kind']}"
+        )
+        failed = ", ".join(f"{category} {count:,}" for category, count in (attempt.get("failures") or {}).items())
+        decision = (attempt.get("decision") or {}).get("reason")
+        lines.append(
+            f"{attempt.get('attempt')}. {what}: {attempt.get('status')}"
+            + (f" ({failed})" if failed else "")
+            + (f" -> {decision}" if decision else "")
+        )
+    return tuple(lines)
+
+
+def _failures(report: RunReport) -> Failures | None:
+    summary = report.failures
+    if not summary:
+        return None
+    if not summary.get("available"):
+        if report.verdict.status == "SUCCEEDED":
+            return None
+        return Failures(unknown_because=str(summary.get("note") or "no reason was given"))
+    total = int(summary.get("totalFailures", 0))
+    if not total:
+        return None  # nothing to act on; the counters already say what was transferred
+    retry = summary.get("byRetryClass", {})
+    examples = summary.get("examples", {})
+    groups = tuple(
+        FailureGroup(
+            category=category,
+            count=int(count),
+            retry_class=RETRY_CLASS.get(category, "permanent"),  # type: ignore[call-overload]
+            advice=ADVICE.get(category, ""),  # type: ignore[call-overload]
+            examples=tuple(str(path) for path in examples.get(category, [])),
+        )
+        for category, count in summary.get("byCategory", {}).items()
+    )
+    attempt = None
+    analysed = summary.get("executionArn")
+    if report.execution_arn and analysed not in (None, report.execution_arn):
+        attempt = next((int(a["attempt"]) for a in report.attempts if a.get("executionArn") == analysed), None)
+    return Failures(
+        total=total,
+        transient=int(retry.get("transient", 0)),
+        permanent=int(retry.get("permanent", 0)),
+        groups=groups,
+        report=summary.get("report"),
+        attempt=attempt,
+    )
+
+
+def _run_next_steps(report: RunReport, failures: Failures | None) -> tuple[str, ...]:
+    """Short runbook lines: what a person does about this outcome."""
+    # What to do about each failed file's category is said next to the category itself.
+    steps = list(_steps_for_error(report))
+    if failures and failures.unknown_because:
+        steps.append("To see which files failed next time, set the task's LogLevel to TRANSFER or write task reports.")
+    return tuple(steps)
+
+
+def _steps_for_error(report: RunReport) -> tuple[str, ...]:
+    error = report.verdict.error
+    if report.verdict.status == "SUCCEEDED":
+        return ()
+    if error == "InvalidSyncRequest":
+        return ("Fix the workflow input (or the NightlyTasks/ScheduledOverrides parameter) as the message says.",)
+    if error == "DataSync.StartRefused":
+        return (
+            "Check that the task exists in this account and Region and is AVAILABLE "
+            "(aws datasync describe-task), and that no other execution holds it.",
+        )
+    if error == "Watchdog.PhaseTimeLimit":
+        stuck = report.phases[-1].phase if report.phases else ""
+        if stuck in ("LAUNCHING", "QUEUED"):
+            return (
+                "Check that the task's agent is ONLINE and can reach both locations "
+                "(DataSync console, Agents); then rerun.",
+            )
+        return ("If runs this long are expected, raise PhaseTimeLimits for that phase; otherwise look at the agent.",)
+    if error == "Watchdog.RunDeadline":
+        return ("Raise RunDeadlineSeconds, or split the task so each part fits in the night.",)
+    if error == "Watchdog.CancelDidNotComplete":
+        return ("Open the task in the DataSync console and check that the execution really stopped.",)
+    if error == "DataSync.PermanentFailures":
+        return ("The files listed under permanent categories need a fix at the source or in the task's options.",)
+    if error.startswith("DataSync."):
+        return ("Read DataSync's error above and the task's CloudWatch logs; fix the cause, then rerun.",)
+    return ()
+
+
+def _run_links(report: RunReport, failures: Failures | None, log_group_arn: str | None) -> tuple[Link, ...]:
+    links: list[Link] = []
+
+    def add(label: str, url: str | None) -> None:
+        if url:
+            links.append(Link(label=label, url=url))
+
+    if report.workflow_execution:
+        add("Workflow execution", console_links.state_machine_execution(report.workflow_execution))
+    task_arn = report.task_arn
+    if task_arn:
+        execution = report.execution_arn.rsplit("/", 1)[-1] if report.execution_arn else None
+        add(f"DataSync task ({execution})" if execution else "DataSync task", console_links.datasync_task(task_arn))
+    if log_group_arn:
+        add("Task logs", console_links.log_group(log_group_arn))
+    where = console_links.region_of(report.execution_arn or task_arn or report.workflow_execution or "")
+    if failures and failures.report and where:
+        add("Failure report", console_links.s3_object(failures.report, where[1], where[0]))
+    return tuple(links)
+
+
+def _run_references(report: RunReport) -> tuple[Fact, ...]:
+    references = []
+    if report.execution_arn:
+        references.append(Fact(label="DataSync execution", value=report.execution_arn))
+    elif report.task_arn:
+        references.append(Fact(label="DataSync task", value=report.task_arn))
+    if report.workflow_execution:
+        references.append(Fact(label="Workflow execution", value=report.workflow_execution))
+    return tuple(references)
+
+
+def batch_message(summary: BatchSummary) -> Message:
+    """The one overview message of a batch: counts, then one line per task."""
+    verdict = summary.verdict
+    recovered = sum(1 for o in summary.outcomes if o.succeeded and (o.attempts or 0) > 1)
+    if not summary.outcomes:
+        outcome: Outcome = "failed"
+        subject = f"batch: FAILED ({verdict.error})"
+    else:
+        failed = len(summary.failed)
+        outcome = "failed" if failed else ("recovered" if recovered else "succeeded")
+        total = summary.total
+        subject = f"batch: {summary.succeeded} of {total} task{'s' if total != 1 else ''} succeeded"
+        if failed:
+            subject += f", {failed} FAILED"
+    facts: list[Fact] = []
+    if summary.outcomes:
+        facts.append(Fact(label="Tasks", value=str(summary.total)))
+        facts.append(Fact(label="Succeeded", value=str(summary.succeeded)))
+        if recovered:
+            facts.append(Fact(label="Recovered by a retry", value=str(recovered)))
+        facts.append(Fact(label="Failed", value=str(len(summary.failed))))
+        if summary.max_concurrency:
+            facts.append(Fact(label="At most at a time", value=str(summary.max_concurrency)))
+    lines = tuple(_task_line(outcome) for outcome in summary.outcomes[:BATCH_TASK_LINES])
+    steps: tuple[str, ...] = ()
+    if summary.failed:
+        steps = ("Each task's run sent its own message with the details: start with the failed ones.",)
+    elif not summary.outcomes:
+        steps = ("Fix the batch input (or the NightlyTasks parameter) as the message says.",)
+    links: tuple[Link, ...] = ()
+    if summary.batch_execution and (url := console_links.state_machine_execution(summary.batch_execution)):
+        links = (Link(label="Batch execution", url=url),)
+    return Message(
+        kind="batch",
+        outcome=outcome,
+        severity=SEVERITY[outcome],
+        subject=subject,
+        summary=verdict.reason if (summary.failed or not summary.outcomes) else "",
+        error=verdict.error,
+        facts=tuple(facts),
+        tasks=lines,
+        tasks_not_listed=max(0, summary.total - BATCH_TASK_LINES),
+        next_steps=steps,
+        links=links,
+        references=(Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else (),
+    )
+
+
+def _task_line(outcome: TaskOutcome) -> TaskLine:
+    if outcome.succeeded:
+        done = []
+        if outcome.files_transferred is not None:
+            done.append(f"{outcome.files_transferred:,} file(s)")
+        if outcome.bytes_transferred is not None:
+            done.append(format_bytes(outcome.bytes_transferred))
+        # The counters are the last attempt's: a retry copies only what the first one missed.
+        recovered = bool(outcome.attempts and outcome.attempts > 1)
+        detail = ", ".join(done)
+        if recovered:
+            note = f"recovered on attempt {outcome.attempts}"
+            detail = f"{note} ({detail})" if detail else note
+        return TaskLine(
+            task=outcome.label, status=outcome.status, outcome="recovered" if recovered else "succeeded", detail=detail
+        )
+    reason = outcome.cause
+    if len(reason) > REASON_LIMIT:
+        reason = reason[: REASON_LIMIT - 3] + "..."
+    return TaskLine(
+        task=outcome.label,
+        status=outcome.status,
+        outcome="failed",
+        detail=outcome.error + (f" - {reason}" if reason else ""),
+    )
