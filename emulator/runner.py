@@ -384,9 +384,7 @@ def _summarise(
     notifications = []
     for topic_arn in stack.topics.values():
         for _, message, subject, attributes, _ in sns_backends[ACCOUNT_ID][REGION].topics[topic_arn].sent_notifications:
-            notifications.append(
-                {"topic": topic_arn, "subject": subject, "message": message, "attributes": attributes or {}}
-            )
+            notifications.append(_notification(topic_arn, message, subject, attributes))
     ledger = DynamoDbLedger(stack.tables["RunLedger"], boto3.client("dynamodb", region_name=REGION))
     executions = [_execution_summary(record, ledger.get(record.arn)) for record in datasync.executions()]
     ends = [
@@ -429,6 +427,23 @@ def _summarise(
         if description["stateMachineArn"] == stack.state_machines.get(BATCH_WORKFLOW)
         else None,
     )
+
+
+def _notification(topic_arn: str, message: str, subject: str | None, attributes: Any) -> dict[str, Any]:
+    """One published message as its subscribers see it: `message` is what email receives; a
+    message published with MessageStructure=json also shows each protocol's own part."""
+    structured = None
+    with suppress(ValueError):
+        decoded = json.loads(message)
+        if isinstance(decoded, dict) and isinstance(decoded.get("default"), str):
+            structured = decoded
+    return {
+        "topic": topic_arn,
+        "subject": subject,
+        "message": structured.get("email", structured["default"]) if structured else message,
+        "attributes": attributes or {},
+        "structured": structured,
+    }
 
 
 def _stop_running(sfn: Any, stack: DeployedStack) -> None:

@@ -92,5 +92,7 @@ def analyze(
         "note": plan.note,
         "report": location,
         "executionArn": snapshot.execution_arn,
+        # For the message's link to the logs (None when the failures came from a task report only).
+        "logGroupArn": task.log_group_arn if plan.log_group else None,
         **tally.to_dict(),
     }

@@ -18,8 +18,9 @@ from datasync_scheduler.domain.batch import (
     summarize_batch,
     task_outcome,
 )
-from datasync_scheduler.domain.notification import render_batch
-from datasync_scheduler.steps import caught_error_message
+from datasync_scheduler.domain.message import batch_message
+from datasync_scheduler.settings import NotificationSettings
+from datasync_scheduler.steps import caught_error_message, publication_of
 
 
 def validate_batch(raw: object, batch_execution: str, batch_name: str) -> dict[str, Any]:
@@ -40,7 +41,10 @@ def validate_batch(raw: object, batch_execution: str, batch_name: str) -> dict[s
 
 
 def summarize_batch_step(
-    state: dict[str, Any], batch_execution: str | None, task_name: Callable[[str], str | None]
+    state: dict[str, Any],
+    batch_execution: str | None,
+    task_name: Callable[[str], str | None],
+    notifications: NotificationSettings | None = None,
 ) -> dict[str, Any]:
     """The batch result and its one notification, whether the batch ran, broke down or was rejected."""
     if "inputError" in state:
@@ -59,8 +63,4 @@ def summarize_batch_step(
             summary = interrupted_batch(items, caught_error_message(state["mapError"]), **options)
         else:
             summary = summarize_batch(items, **options)
-    notification = render_batch(summary)
-    return {
-        "result": summary.to_dict(),
-        "notification": {"subject": notification.subject, "message": notification.message},
-    }
+    return {"result": summary.to_dict(), "notification": publication_of(batch_message(summary), notifications)}

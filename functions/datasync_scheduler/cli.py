@@ -64,8 +64,13 @@ def _print_human(summary: dict[str, Any]) -> None:
     if summary.get("reaction_seconds") is not None:
         out(f"Reaction to the end of the transfer: {summary['reaction_seconds']:.1f} s (virtual)")
     for notification in summary["notifications"]:
+        # The email as it arrives: SNS's display name as sender, the subject, the plain text.
+        tags = ", ".join(f"{name}={value['Value']}" for name, value in notification.get("attributes", {}).items())
         out("")
-        out(f"Notification sent: {notification['subject']}")
+        out(f"Email ({tags})" if tags else "Email")
+        out("  | From: DataSync scheduler <no-reply@sns.amazonaws.com>")
+        out(f"  | Subject: {notification['subject']}")
+        out("  |")
         for line in notification["message"].splitlines():
             out(f"  | {line}")
 

@@ -52,6 +52,22 @@ class Settings:
         )
 
 
+@dataclass(frozen=True)
+class NotificationSettings:
+    # A run that simply succeeded: "note" sends a short message, "silent" sends none.
+    on_success: str = "note"
+    # Also publish an AWS Chatbot custom notification (to HTTPS subscribers, which Chatbot is).
+    chatbot: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> NotificationSettings:
+        env = os.environ if environ is None else environ
+        return cls(
+            on_success=_one_of(env, "SUCCESS_NOTIFICATION", "note", ("note", "silent")),
+            chatbot=_one_of(env, "CHATBOT_NOTIFICATIONS", "disabled", ("enabled", "disabled")) == "enabled",
+        )
+
+
 def _one_of(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
     value = env.get(name, default)
     if value not in allowed:

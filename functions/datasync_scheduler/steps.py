@@ -17,7 +17,8 @@ from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, an
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
-from datasync_scheduler.domain.notification import render_plain
+from datasync_scheduler.domain.message import Message, run_message
+from datasync_scheduler.domain.publication import sns_publication
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
 from datasync_scheduler.domain.run_record import RunRecord
@@ -32,7 +33,7 @@ from datasync_scheduler.domain.run_report import (
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
 from datasync_scheduler.domain.watchdog import decide_check, wait_seconds
 from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
-from datasync_scheduler.settings import Settings
+from datasync_scheduler.settings import NotificationSettings, Settings
 
 WORKFLOW_TAG = "datasync-scheduler:workflow-execution"
 ATTEMPT_TAG = "datasync-scheduler:attempt"
@@ -309,8 +310,13 @@ def caught_error_message(caught: dict[str, Any]) -> str:
     return str(cause)
 
 
-def report_run(state: dict[str, Any], workflow_execution: str | None, ports: Ports) -> dict[str, Any]:
-    """The run's result and its notification, whichever way the run ended."""
+def report_run(
+    state: dict[str, Any],
+    workflow_execution: str | None,
+    ports: Ports,
+    notifications: NotificationSettings | None = None,
+) -> dict[str, Any]:
+    """The run's result and its one message, whichever way the run ended."""
     task_arn = _task_arn_from_input(state)
     if "inputError" in state:
         report = RunReport(
@@ -346,11 +352,13 @@ def report_run(state: dict[str, Any], workflow_execution: str | None, ports: Por
             failures=_failures_summary(state),
             attempts=attempts,
         )
-    notification = render_plain(report)
-    return {
-        "result": report.to_dict(),
-        "notification": {"subject": notification.subject, "message": notification.message},
-    }
+    return {"result": report.to_dict(), "notification": publication_of(run_message(report), notifications)}
+
+
+def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:
+    """The SNS publication of a run's or batch's message; `publish` is false for a silent success."""
+    settings = notifications or NotificationSettings()
+    return sns_publication(message, publish=not (message.outcome == "succeeded" and settings.on_success == "silent"))
 
 
 def _all_attempts(state: dict[str, Any], snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:

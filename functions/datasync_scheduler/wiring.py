@@ -12,13 +12,18 @@ from datasync_scheduler.adapters.failure_report import S3FailureReport, read_fai
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.settings import ConfigurationError, Settings
+from datasync_scheduler.settings import ConfigurationError, NotificationSettings, Settings
 from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
 
 
 @cache
 def settings() -> Settings:
     return Settings.from_environment()
+
+
+@cache
+def notification_settings() -> NotificationSettings:
+    return NotificationSettings.from_environment()
 
 
 @cache
@@ -58,6 +63,7 @@ def retry_ports() -> RetryPorts:
 def reset() -> None:
     """Forgets settings, adapters and clients (tests and the emulator change the environment)."""
     settings.cache_clear()
+    notification_settings.cache_clear()
     ports.cache_clear()
     analysis_ports.cache_clear()
     retry_ports.cache_clear()

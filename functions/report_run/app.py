@@ -12,6 +12,8 @@ logger = Logger()
 
 @logger.inject_lambda_context(correlation_id_path="workflowExecution")
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    report = steps.report_run(event["state"], event.get("workflowExecution"), wiring.ports())
+    report = steps.report_run(
+        event["state"], event.get("workflowExecution"), wiring.ports(), wiring.notification_settings()
+    )
     logger.info("Run reported", extra={"verdict": report["result"]["verdict"]})
     return report

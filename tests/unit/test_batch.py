@@ -17,6 +17,7 @@ from datasync_scheduler.domain.batch import (
     task_outcome,
 )
 from datasync_scheduler.domain.notification import SUBJECT_LIMIT, render_batch
+from datasync_scheduler.domain.publication import email_text
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
 TASKS = [f"{ACCOUNT}:task/task-{index:017x}" for index in range(6)]
@@ -286,7 +287,7 @@ def test_only_tasks_without_a_name_are_looked_up_and_a_failed_look_up_leaves_the
     state = {"maxConcurrency": 2, "results": [succeeded(0, "finance"), failed(1, "E", "x")]}
     report = summarize_batch_step(state, BATCH, task_name)
     assert asked == [TASKS[1]]
-    assert "FAILED    task-00000000000000001: E - x" in report["notification"]["message"]
+    assert "FAILED    task-00000000000000001: E - x" in email_text(report["notification"])
 
 
 def test_a_batch_that_broke_down_still_reports_what_it_knows() -> None:

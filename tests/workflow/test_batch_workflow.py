@@ -152,7 +152,7 @@ def test_the_demo_prints_each_task_run_and_the_batch_message(capsys: pytest.Capt
     printed = capsys.readouterr().out
     assert "Task runs (one SyncWorkflow execution each): 5" in printed
     assert "nightly-batch-run-1-2  FAILED    partner-drop" in printed
-    assert "Notification sent: DataSync batch: 4 of 5 tasks succeeded, 1 FAILED" in printed
+    assert "  | Subject: DataSync batch: 4 of 5 tasks succeeded, 1 FAILED" in printed
 
 
 def nightly_batch_scenario() -> dict[str, Any]:

@@ -117,8 +117,8 @@ def run_outcome(report: RunReport) -> Outcome:
     return "recovered" if len(report.attempts) > 1 else "succeeded"
 
 
-def run_message(report: RunReport, *, log_group_arn: str | None = None) -> Message:
-    """The message for one run, from its report (and the task's log group, for a link)."""
+def run_message(report: RunReport) -> Message:
+    """The message for one run, from its report."""
     outcome = run_outcome(report)
     verdict = report.verdict
     task = report.task_label
@@ -142,7 +142,7 @@ def run_message(report: RunReport, *, log_group_arn: str | None = None) -> Messa
         attempts=_attempt_lines(report),
         failures=failures,
         next_steps=_run_next_steps(report, failures),
-        links=_run_links(report, failures, log_group_arn),
+        links=_run_links(report, failures),
         references=_run_references(report),
     )
 
@@ -278,7 +278,7 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
     return ()
 
 
-def _run_links(report: RunReport, failures: Failures | None, log_group_arn: str | None) -> tuple[Link, ...]:
+def _run_links(report: RunReport, failures: Failures | None) -> tuple[Link, ...]:
     links: list[Link] = []
 
     def add(label: str, url: str | None) -> None:
@@ -291,8 +291,9 @@ def _run_links(report: RunReport, failures: Failures | None, log_group_arn: str 
     if task_arn:
         execution = report.execution_arn.rsplit("/", 1)[-1] if report.execution_arn else None
         add(f"DataSync task ({execution})" if execution else "DataSync task", console_links.datasync_task(task_arn))
+    log_group_arn = (report.failures or {}).get("logGroupArn")
     if log_group_arn:
-        add("Task logs", console_links.log_group(log_group_arn))
+        add("Task logs", console_links.log_group(str(log_group_arn)))
     where = console_links.region_of(report.execution_arn or task_arn or report.workflow_execution or "")
     if failures and failures.report and where:
         add("Failure report", console_links.s3_object(failures.report, where[1], where[0]))

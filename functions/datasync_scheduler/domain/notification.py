@@ -58,8 +58,8 @@ def path_text(path: str) -> str:
     return _ANY_CONTROL.sub("?", path)
 
 
-def render_plain(report: RunReport, *, log_group_arn: str | None = None) -> Notification:
-    return render_email(run_message(report, log_group_arn=log_group_arn))
+def render_plain(report: RunReport) -> Notification:
+    return render_email(run_message(report))
 
 
 def render_batch(summary: BatchSummary) -> Notification:

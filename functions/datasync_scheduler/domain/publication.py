@@ -1,0 +1,67 @@
+"""The one SNS publish of a run or a batch: each kind of subscriber gets its own rendering.
+
+With `MessageStructure=json`, SNS hands each protocol its own key: email (and anything without
+a key of its own) gets the plain text, Lambda and SQS subscribers the `Message` as JSON (the
+Slack notifier renders Block Kit from it), and HTTPS subscribers — AWS Chatbot subscribes that
+way — the Chatbot custom notification when it is enabled. Message attributes (kind, outcome,
+severity, task) let a subscription's filter policy choose, e.g. email only on failures.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from datasync_scheduler.domain.message import Message
+from datasync_scheduler.domain.notification import path_text, render_email
+
+# SNS: the message, its subject and its attributes together at most 256 KiB.
+SNS_PUBLISH_LIMIT = 262_144
+# Attribute values are compared by filter policies; a task name is cut to a sane length.
+ATTRIBUTE_VALUE_LIMIT = 256
+# Dropped in this order if a publication would not fit (it does not, with the message's bounds).
+_OPTIONAL_PROTOCOLS = ("sqs", "https")
+
+
+def sns_publication(
+    message: Message, *, chatbot: Mapping[str, Any] | None = None, publish: bool = True
+) -> dict[str, Any]:
+    """What the state machine's Notify state publishes: `{publish, subject, structured, attributes}`."""
+    email = render_email(message)
+    as_json = json.dumps(message.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
+    structured: dict[str, str] = {"default": email.message, "lambda": as_json, "sqs": as_json}
+    if chatbot is not None:
+        structured["https"] = json.dumps(chatbot, ensure_ascii=False, separators=(",", ":"))
+    attributes = {
+        "kind": _string(message.kind),
+        "outcome": _string(message.outcome),
+        "severity": _string(message.severity),
+    }
+    if message.task:
+        attributes["task"] = _string(message.task)
+    body = json.dumps(structured, ensure_ascii=False)
+    for protocol in _OPTIONAL_PROTOCOLS:
+        if _size(body, email.subject, attributes) <= SNS_PUBLISH_LIMIT:
+            break
+        structured.pop(protocol, None)
+        body = json.dumps(structured, ensure_ascii=False)
+    return {"publish": publish, "subject": email.subject, "structured": body, "attributes": attributes}
+
+
+def email_text(publication: Mapping[str, Any]) -> str:
+    """The plain text an email subscriber receives from a publication."""
+    return str(json.loads(publication["structured"])["default"])
+
+
+def _string(value: str) -> dict[str, str]:
+    # SNS refuses control characters in attribute values, and an empty value.
+    text = path_text(value)[:ATTRIBUTE_VALUE_LIMIT] or "-"
+    return {"DataType": "String", "StringValue": text}
+
+
+def _size(body: str, subject: str, attributes: Mapping[str, Mapping[str, str]]) -> int:
+    size = len(body.encode()) + len(subject.encode())
+    for name, attribute in attributes.items():
+        size += len(name.encode()) + len(attribute["DataType"].encode()) + len(attribute["StringValue"].encode())
+    return size

@@ -1,0 +1,270 @@
+"""What a run's one message says for each outcome, and how it is published for each subscriber."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto.sns.utils import FilterPolicyMatcher
+
+from datasync_scheduler.domain import console_links
+from datasync_scheduler.domain.batch import summarize_batch
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
+from datasync_scheduler.domain.message import Message, batch_message, run_message
+from datasync_scheduler.domain.notification import render_email
+from datasync_scheduler.domain.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
+from datasync_scheduler.domain.run_report import (
+    RunReport,
+    Verdict,
+    across_attempts,
+    judge_execution,
+    rejected_input,
+    timeline,
+)
+from datasync_scheduler.settings import NotificationSettings
+from datasync_scheduler.steps import publication_of
+from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
+from tests.unit.test_batch import BATCH, failed, succeeded
+
+TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
+WORKFLOW = "arn:aws:states:eu-west-1:123456789012:execution:stack-SyncWorkflow:nightly-2026-11-22"
+LOG_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/datasync/nightly:*"
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+
+
+def snapshot(status: str, **fields: object) -> ExecutionSnapshot:
+    return ExecutionSnapshot.from_api({"TaskExecutionArn": EXECUTION, "Status": status, **fields})
+
+
+def report(verdict: Verdict, *, attempts: int = 1, failures: dict[str, Any] | None = None, **fields: Any) -> RunReport:
+    attempt_list = tuple(
+        {"attempt": n, "executionArn": EXECUTION if n == attempts else f"{TASK}/execution/exec-{n:017x}"}
+        for n in range(1, attempts + 1)
+    )
+    return RunReport(
+        verdict,
+        task_arn=TASK,
+        task_name="nightly-archive",
+        execution_arn=EXECUTION,
+        workflow_execution=WORKFLOW,
+        phases=timeline({"QUEUED": T0, "TRANSFERRING": T0 + timedelta(minutes=3), "SUCCESS": T0 + timedelta(hours=2)}),
+        failures=failures,
+        attempts=attempt_list,
+        **fields,
+    )
+
+
+def success() -> RunReport:
+    done = snapshot("SUCCESS", FilesTransferred=1200, EstimatedFilesToTransfer=1200, BytesTransferred=5 << 30)
+    return report(judge_execution(done, watchdog_note=None, abandoned=False), snapshot=done)
+
+
+def test_a_run_that_succeeded_is_a_short_note_with_figures_and_links() -> None:
+    message = run_message(success())
+    assert (message.outcome, message.severity, message.subject) == (
+        "succeeded",
+        "info",
+        "nightly-archive: sync succeeded",
+    )
+    assert {fact.label: fact.value for fact in message.facts}["Duration"] == "2 h"
+    assert [link.label for link in message.links] == ["Workflow execution", "DataSync task (exec-0123456789abcdef0)"]
+    assert message.next_steps == ()
+    email = render_email(message).message
+    assert "What to do next" not in email and "Files that failed" not in email
+    assert "https://eu-west-1.console.aws.amazon.com/datasync/home?region=eu-west-1#/tasks/task-0123456789abcdef0" in (
+        email
+    )
+
+
+def test_a_run_that_needed_a_retry_is_recovered_and_worth_a_warning() -> None:
+    done = snapshot("SUCCESS", FilesTransferred=3)
+    verdict = across_attempts(judge_execution(done, watchdog_note=None, abandoned=False), ({}, {}))
+    message = run_message(report(verdict, attempts=2, snapshot=done))
+    assert (message.outcome, message.severity) == ("recovered", "warning")
+    assert message.subject == "nightly-archive: sync recovered after 2 attempts"
+    assert render_email(message).subject == "DataSync nightly-archive: sync recovered after 2 attempts"
+
+
+def test_an_agent_that_stayed_offline_tells_the_reader_to_check_the_agent() -> None:
+    verdict = judge_execution(snapshot("ERROR"), watchdog_note="stayed in LAUNCHING for 30 min", abandoned=False)
+    stuck = RunReport(
+        verdict,
+        task_arn=TASK,
+        task_name="nightly-archive",
+        execution_arn=EXECUTION,
+        phases=timeline({"QUEUED": T0, "LAUNCHING": T0 + timedelta(seconds=5)}),
+    )
+    message = run_message(stuck)
+    assert (message.outcome, message.severity, message.error) == ("failed", "error", "Watchdog.PhaseTimeLimit")
+    assert any("agent is ONLINE" in step for step in message.next_steps)
+    assert "What to do next:\n  - Check that the task's agent is ONLINE" in render_email(message).message
+
+
+def test_failed_files_come_with_their_category_advice_the_log_group_and_the_report() -> None:
+    failures = {
+        "available": True,
+        "totalFailures": 3,
+        "byCategory": {"checksum_mismatch": 2, "access_denied": 1},
+        "byRetryClass": {"transient": 2, "permanent": 1},
+        "examples": {"checksum_mismatch": ["/a", "/b"], "access_denied": ["/c"]},
+        "report": "s3://reports/failure-reports/task-x/exec-y.jsonl",
+        "executionArn": EXECUTION,
+        "logGroupArn": LOG_GROUP,
+    }
+    failed_run = report(judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False), failures=failures)
+    message = run_message(failed_run)
+    assert message.failures is not None
+    assert [(g.category, g.count, g.retry_class) for g in message.failures.groups] == [
+        ("checksum_mismatch", 2, "transient"),
+        ("access_denied", 1, "permanent"),
+    ]
+    links = {link.label: link.url for link in message.links}
+    assert links["Task logs"].endswith("#logsV2:log-groups/log-group/$252Faws$252Fdatasync$252Fnightly")
+    assert links["Failure report"] == (
+        "https://s3.console.aws.amazon.com/s3/object/reports?region=eu-west-1"
+        "&prefix=failure-reports%2Ftask-x%2Fexec-y.jsonl"
+    )
+
+
+def test_a_run_that_never_started_says_how_to_fix_the_input() -> None:
+    message = run_message(RunReport(rejected_input("Invalid sync request: taskArn: required field is missing")))
+    assert message.outcome == "failed" and message.task == "unknown task"
+    assert message.next_steps and "workflow input" in message.next_steps[0]
+    assert message.links == ()
+
+
+def test_a_batch_counts_its_outcomes_and_a_recovered_task_makes_it_a_warning() -> None:
+    all_good = batch_message(
+        summarize_batch([succeeded(0, "a"), succeeded(1, "b", attempts=2)], max_concurrency=2, batch_execution=BATCH)
+    )
+    assert (all_good.outcome, all_good.severity, all_good.subject) == (
+        "recovered",
+        "warning",
+        "batch: 2 of 2 tasks succeeded",
+    )
+    assert [line.outcome for line in all_good.tasks] == ["succeeded", "recovered"]
+    one_failed = batch_message(
+        summarize_batch([succeeded(0, "a"), failed(1, "E", "x")], max_concurrency=2, batch_execution=BATCH)
+    )
+    assert (one_failed.outcome, one_failed.severity) == ("failed", "error")
+    assert one_failed.links[0].label == "Batch execution"
+
+
+def test_a_silent_success_publishes_nothing_but_failures_and_recoveries_always_do() -> None:
+    silent = NotificationSettings(on_success="silent")
+    assert publication_of(run_message(success()), silent)["publish"] is False
+    assert publication_of(run_message(success()), NotificationSettings())["publish"] is True
+    rejected = run_message(RunReport(rejected_input("x")))
+    assert publication_of(rejected, silent)["publish"] is True
+
+
+def test_each_kind_of_subscriber_gets_its_own_rendering_and_the_attributes_say_what_happened() -> None:
+    message = run_message(success())
+    publication = sns_publication(message, chatbot={"version": "1.0", "source": "custom"})
+    structured = json.loads(publication["structured"])
+    assert set(structured) == {"default", "lambda", "sqs", "https"}
+    assert email_text(publication) == render_email(message).message
+    assert Message.model_validate_json(structured["lambda"]) == message
+    assert json.loads(structured["https"])["source"] == "custom"
+    assert publication["subject"] == "DataSync nightly-archive: sync succeeded"
+    assert publication["attributes"] == {
+        "kind": {"DataType": "String", "StringValue": "run"},
+        "outcome": {"DataType": "String", "StringValue": "succeeded"},
+        "severity": {"DataType": "String", "StringValue": "info"},
+        "task": {"DataType": "String", "StringValue": "nightly-archive"},
+    }
+
+
+def test_a_hostile_task_name_cannot_break_an_attribute_or_the_subject() -> None:
+    hostile = RunReport(rejected_input("x"), task_name="evil\r\nname\u202egpj.exe" + "x" * 400)
+    publication = sns_publication(run_message(hostile))
+    task = publication["attributes"]["task"]["StringValue"]
+    assert "\n" not in task and "\u202e" not in task and len(task) == 256
+    assert publication["subject"].isascii() and len(publication["subject"]) <= 100
+
+
+def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() -> None:
+    # Nine categories, five examples each at the longest kept length, in four-byte characters.
+    path = "/" + "\U0001f4c1" * (EXAMPLE_PATH_LIMIT - 1)
+    failures = {
+        "available": True,
+        "totalFailures": 9_000_000,
+        "byCategory": dict.fromkeys(CATEGORIES, 1_000_000),
+        "byRetryClass": {"transient": 5_000_000, "permanent": 4_000_000},
+        "examples": {category: [path] * EXAMPLES_PER_CATEGORY for category in CATEGORIES},
+        "report": "s3://reports/failure-reports/x.jsonl",
+        "executionArn": EXECUTION,
+        "logGroupArn": LOG_GROUP,
+    }
+    worst_run = report(
+        judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False), failures=failures, attempts=10
+    )
+    chatbot = {"content": {"description": render_email(run_message(worst_run)).message}}
+    publication = sns_publication(run_message(worst_run), chatbot=chatbot)
+    assert set(json.loads(publication["structured"])) == {"default", "lambda", "sqs", "https"}
+    assert len(publication["structured"].encode()) < SNS_PUBLISH_LIMIT
+
+    tasks = [failed(index % 6, "DataSync.ExecutionError", "\U0001f4a5" * 500) for index in range(1000)]
+    batch = batch_message(summarize_batch(tasks, max_concurrency=40, batch_execution=BATCH))
+    assert batch.tasks_not_listed == 900
+    assert "  and 900 more" in render_email(batch).message
+    assert len(sns_publication(batch).get("structured", "").encode()) < SNS_PUBLISH_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("partition", "host"),
+    [
+        ("aws", "https://eu-west-1.console.aws.amazon.com"),
+        ("aws-cn", "https://console.amazonaws.cn"),
+        ("aws-us-gov", "https://console.amazonaws-us-gov.com"),
+    ],
+)
+def test_console_links_follow_the_partition_and_region_of_the_arn(partition: str, host: str) -> None:
+    execution = WORKFLOW.replace("arn:aws:", f"arn:{partition}:")
+    assert console_links.state_machine_execution(execution) == (
+        f"{host}/states/home?region=eu-west-1#/v2/executions/details/{execution}"
+    )
+    assert console_links.state_machine_execution("not an arn") is None
+
+
+def email_filter_policy(email_on: str) -> dict[str, Any] | None:
+    """The email subscription's filter policy as CloudFormation would resolve it."""
+    template = load_template(Path(__file__).parents[2] / "template.yaml")
+    parameters = parameter_values(template, {"EmailOn": email_on, "NotificationEmail": "ops@example.com"})
+    intrinsics = Intrinsics(parameters, {}, {}, template["Conditions"], {})
+    policy = intrinsics.resolve(template["Resources"]["NotificationEmailSubscription"]["Properties"]["FilterPolicy"])
+    return None if policy is NO_VALUE else dict(policy)
+
+
+def delivered(policy: dict[str, Any] | None, attributes: dict[str, dict[str, str]]) -> bool:
+    if policy is None:
+        return True
+    as_sns = {name: {"Type": value["DataType"], "Value": value["StringValue"]} for name, value in attributes.items()}
+    return bool(FilterPolicyMatcher(policy, "MessageAttributes").matches(as_sns, "{}"))
+
+
+@pytest.mark.parametrize(
+    ("email_on", "expected"),
+    [
+        ("all", {"succeeded", "recovered", "failed", "alarm"}),
+        ("problems", {"recovered", "failed", "alarm"}),
+        ("failures", {"failed", "alarm"}),
+    ],
+)
+def test_email_on_chooses_which_messages_reach_the_email_subscriber(email_on: str, expected: set[str]) -> None:
+    done = snapshot("SUCCESS")
+    recovered = across_attempts(judge_execution(done, watchdog_note=None, abandoned=False), ({}, {}))
+    messages = {
+        "succeeded": run_message(success()),
+        "recovered": run_message(report(recovered, attempts=2, snapshot=done)),
+        "failed": run_message(RunReport(rejected_input("x"))),
+    }
+    policy = email_filter_policy(email_on)
+    reached = {name for name, message in messages.items() if delivered(policy, sns_publication(message)["attributes"])}
+    # A CloudWatch alarm published to the same topic carries no attributes.
+    if delivered(policy, {}):
+        reached.add("alarm")
+    assert reached == expected

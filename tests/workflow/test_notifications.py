@@ -1,0 +1,59 @@
+"""One message per run, published so every kind of subscriber gets what it can use."""
+
+import json
+
+from datasync_scheduler.domain.message import Message
+from tests.workflow.conftest import run
+
+
+def attributes(notification: dict) -> dict[str, str]:
+    return {name: value["Value"] for name, value in notification["attributes"].items()}
+
+
+def test_a_failed_run_publishes_one_message_with_attributes_for_filter_policies() -> None:
+    summary = run("checksum-failure-recovers", parameters={"MaxAttempts": "1"})
+    assert summary["status"] == "FAILED"
+    (notification,) = summary["notifications"]
+    assert attributes(notification) == {
+        "kind": "run",
+        "outcome": "failed",
+        "severity": "error",
+        "task": "design-share",
+    }
+    structured = notification["structured"]
+    assert notification["message"] == structured["default"]
+    message = Message.model_validate_json(structured["lambda"])
+    assert message.failures is not None and message.failures.total == 3
+    assert "https" not in structured  # Chatbot notifications are off unless enabled
+    assert "Files that failed: 3" in notification["message"]
+    assert "Open in the AWS console:" in notification["message"]
+
+
+def test_a_run_that_recovered_is_reported_once_as_a_warning() -> None:
+    summary = run("checksum-failure-recovers")
+    assert summary["status"] == "SUCCEEDED"
+    (notification,) = summary["notifications"]
+    assert attributes(notification)["outcome"] == "recovered"
+    assert attributes(notification)["severity"] == "warning"
+    assert notification["subject"] == "DataSync design-share: sync recovered after 2 attempts"
+
+
+def test_with_silent_successes_a_good_night_sends_nothing_and_still_succeeds() -> None:
+    summary = run("events-lost", parameters={"SuccessNotification": "silent"})
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["notifications"] == []
+    assert "Send A Message?" in summary["states_entered"] and "Notify" not in summary["states_entered"]
+    assert summary["output"]["verdict"]["status"] == "SUCCEEDED"
+
+
+def test_with_silent_successes_a_failure_is_still_told() -> None:
+    summary = run("execution-error", parameters={"SuccessNotification": "silent"})
+    assert summary["status"] == "FAILED"
+    assert [attributes(n)["outcome"] for n in summary["notifications"]] == ["failed"]
+
+
+def test_the_batch_message_is_marked_as_a_batch_and_counts_as_a_failure_when_a_task_failed() -> None:
+    summary = run("nightly-batch")
+    batch = [n for n in summary["notifications"] if attributes(n)["kind"] == "batch"]
+    assert [attributes(n) for n in batch] == [{"kind": "batch", "outcome": "failed", "severity": "error"}]
+    assert json.loads(batch[0]["structured"]["lambda"])["kind"] == "batch"
