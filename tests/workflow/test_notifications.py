@@ -2,6 +2,10 @@
 
 import json
 
+import pytest
+from moto.sns.exceptions import InvalidParameterValue
+from moto.sns.models import SNSBackend
+
 from datasync_scheduler.domain.message import Message
 from tests.workflow.conftest import run
 
@@ -57,3 +61,23 @@ def test_the_batch_message_is_marked_as_a_batch_and_counts_as_a_failure_when_a_t
     batch = [n for n in summary["notifications"] if attributes(n)["kind"] == "batch"]
     assert [attributes(n) for n in batch] == [{"kind": "batch", "outcome": "failed", "severity": "error"}]
     assert json.loads(batch[0]["structured"]["lambda"])["kind"] == "batch"
+
+
+def test_a_message_sns_refuses_is_retried_kept_in_the_result_and_does_not_change_the_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    attempts: list[str] = []
+
+    def refuse(self: object, message: str, *args: object, **kwargs: object) -> str:
+        attempts.append(message)
+        raise InvalidParameterValue("Invalid parameter: the topic is being deleted")
+
+    monkeypatch.setattr(SNSBackend, "publish", refuse)
+    succeeded = run("events-lost")
+    assert succeeded["status"] == "SUCCEEDED"
+    assert len(attempts) == 5  # the first try and the Notify state's four retries
+    error = succeeded["output"]["notificationError"]
+    assert error["Error"] == "SNS.InvalidParameterException"
+
+    failed = run("execution-error")
+    assert (failed["status"], failed["error"]) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
