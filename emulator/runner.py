@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,8 @@ class RunSummary:
     failure_reports: dict[str, list[dict[str, Any]]]
     # When the run is a BatchWorkflow execution: each task's SyncWorkflow run (see _batch_summary).
     batch: dict[str, Any] | None = None
+    # The run history lines Report Run wrote (the ledger's `history`), newest first.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +105,7 @@ class RunSummary:
             "real_seconds": round(self.real_seconds, 3),
             "failure_reports": self.failure_reports,
             "batch": self.batch,
+            "history": self.history,
         }
 
 
@@ -428,6 +431,7 @@ def _summarise(
         batch=_batch_summary(sfn, stack, history)
         if description["stateMachineArn"] == stack.state_machines.get(BATCH_WORKFLOW)
         else None,
+        history=[entry.to_dict() for entry in ledger.history(limit=1000)],
     )
 
 

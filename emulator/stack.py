@@ -109,12 +109,15 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
-            dynamodb.create_table(
-                TableName=refs[logical_id],
-                BillingMode="PAY_PER_REQUEST",
-                KeySchema=intrinsics.resolve(props["KeySchema"]),
-                AttributeDefinitions=intrinsics.resolve(props["AttributeDefinitions"]),
-            )
+            table: dict[str, Any] = {
+                "TableName": refs[logical_id],
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": intrinsics.resolve(props["KeySchema"]),
+                "AttributeDefinitions": intrinsics.resolve(props["AttributeDefinitions"]),
+            }
+            if "GlobalSecondaryIndexes" in props:
+                table["GlobalSecondaryIndexes"] = intrinsics.resolve(props["GlobalSecondaryIndexes"])
+            dynamodb.create_table(**table)
             stack.tables[logical_id] = refs[logical_id]
         elif kind == "AWS::SNS::Topic":
             stack.topics[logical_id] = sns.create_topic(Name=attributes[(logical_id, "TopicName")])["TopicArn"]
