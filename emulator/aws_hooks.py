@@ -5,6 +5,9 @@ code under test keeps using ordinary boto3 clients. Registration goes on
 `botocore.handlers.BUILTIN_HANDLERS`, the list every new botocore session copies: moto's
 Step Functions interpreter builds a fresh client per task in worker threads, and `mock_aws` resets
 boto3's default session, so hooks on one session would be missed.
+
+Only calls to AWS's own endpoints are served here: a client given another endpoint (the local
+server's, see `emulator.server`) goes over HTTP like any client of a real service.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import copy
 import threading
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import botocore.handlers
 from botocore.awsrequest import AWSResponse
@@ -44,15 +48,26 @@ def stop(service_id: str) -> None:
         _handlers.pop(service_id, None)
 
 
+def _is_aws_endpoint(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
 def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
     context[_PARAMS_KEY] = copy.deepcopy(params)
 
 
-def _dispatch(model: Any, context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+def _dispatch(
+    model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
+) -> tuple[AWSResponse, dict[str, Any]] | None:
     service_id = model.service_model.service_id.hyphenize()
     handler = _handlers.get(service_id)
     if handler is None or _PARAMS_KEY not in context:
         return None  # not emulated here: moto (or the network) answers
+    if not _is_aws_endpoint(str(params.get("url", ""))):
+        # A client given its own endpoint (the local server's) talks HTTP, as it would to AWS.
+        context.pop(_PARAMS_KEY)
+        return None
     params = context.pop(_PARAMS_KEY)
     try:
         parsed = handler(model.name, params)

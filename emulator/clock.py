@@ -100,9 +100,17 @@ class VirtualClock:
         """Blocks the calling thread until `seconds` of virtual time have passed."""
         self.wait_for(threading.Event(), seconds)
 
-    def wait_for(self, event: threading.Event, timeout: float | None) -> bool:
-        """Blocks until `event` is set or `timeout` virtual seconds pass; True when the event came."""
+    def wait_for(
+        self, event: threading.Event, timeout: float | None, *, once_waiting: Callable[[], None] | None = None
+    ) -> bool:
+        """Blocks until `event` is set or `timeout` virtual seconds pass; True when the event came.
+
+        `once_waiting` runs as soon as the wait is registered: work the caller held busy until then
+        (see `busy`) can end there without a moment in which the clock sees neither.
+        """
         if event.is_set():
+            if once_waiting:
+                once_waiting()
             return True
         with self._lock:
             deadline = (
@@ -112,6 +120,8 @@ class VirtualClock:
             heapq.heappush(self._waiters, waiter)
             self._activity += 1
             self._lock.notify_all()
+        if once_waiting:
+            once_waiting()
         # The event is set either by whoever the thread waits for, or by the driver at the deadline.
         event.wait()
         with self._lock:
@@ -174,6 +184,56 @@ class VirtualClock:
                         waiter.woken = True
                         waiter.event.set()
                 self._activity += 1
+
+    def run_in_real_time(self, speed: float, stop: threading.Event, tick_seconds: float = 0.02) -> None:
+        """Drives virtual time at `speed` virtual seconds per real second until `stop` is set.
+
+        For serving the emulated AWS to people and other processes: time moves on by itself, so
+        DataSync's counters grow while someone watches. It still stands still while work is in
+        flight, and due moments are handled one at a time, in order, as `run_until` does; after a
+        stretch of work it catches up.
+        """
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        real_start, virtual_start = time.monotonic(), self.now()
+        while not stop.is_set():
+            target = virtual_start + timedelta(seconds=(time.monotonic() - real_start) * speed)
+            component_times = self._component_times()
+            with self._lock:
+                due = min(component_times + [w.deadline for w in self._waiters if w.deadline.year < 9999], default=None)
+                step = min(due, target) if due is not None else target
+                if step <= self._now and (due is None or due > self._now):
+                    moving = False  # nothing due yet, and real time has not moved virtual time on
+                elif not self._all_blocked():
+                    self._lock.wait(0.01)  # something runs: time stands still
+                    continue
+                else:
+                    moving = True
+            if not moving or not self._settled():
+                stop.wait(tick_seconds)
+                continue
+            with self._lock:
+                if step > self._now:
+                    self._now = step
+                    self.advances += 1
+                now = self._now
+            self._run_components(now)
+            with self._lock:
+                for waiter in self._waiters:
+                    if waiter.deadline <= now and not waiter.event.is_set():
+                        waiter.woken = True
+                        waiter.event.set()
+                self._activity += 1
+            if due is None or due > target:
+                stop.wait(tick_seconds)  # caught up with real time: wait for it to move on
+
+    def _settled(self) -> bool:
+        """Nothing happened for a settle period and every waiter is blocked (see `_quiescent`)."""
+        with self._lock:
+            seen = self._activity
+        time.sleep(self._settle)
+        with self._lock:
+            return self._activity == seen and self._all_blocked()
 
     def _run_components(self, now: datetime) -> None:
         # Outside the lock: components deliver events to Lambdas that read the clock.

@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,15 @@ from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
-from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, deploy, restore_environment, set_environment
+from emulator.stack import (
+    ACCOUNT_ID,
+    REGION,
+    STACK_NAME,
+    DeployedStack,
+    deploy,
+    restore_environment,
+    set_environment,
+)
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
 
@@ -51,6 +59,9 @@ _FAKE_CREDENTIALS = {
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
     "AWS_REGION": REGION,
+    # In-process code reaches moto and the hooks: an AWS_ENDPOINT_URL the shell exported (say, for
+    # the local server) must not send it to the network. Explicit endpoint_url arguments still count.
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
 }
 
 
@@ -80,6 +91,8 @@ class RunSummary:
     failure_reports: dict[str, list[dict[str, Any]]]
     # When the run is a BatchWorkflow execution: each task's SyncWorkflow run (see _batch_summary).
     batch: dict[str, Any] | None = None
+    # The run history lines Report Run wrote (the ledger's `history`), newest first.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +116,7 @@ class RunSummary:
             "real_seconds": round(self.real_seconds, 3),
             "failure_reports": self.failure_reports,
             "batch": self.batch,
+            "history": self.history,
         }
 
 
@@ -244,8 +258,8 @@ class LocalAws:
     """The emulated AWS account: moto, the DataSync emulator, the Lambda router and the event bus,
     all on one virtual clock. Use it through `local_aws()`."""
 
-    def __init__(self, faults: EventFaults) -> None:
-        self.clock = VirtualClock()
+    def __init__(self, faults: EventFaults, clock_start: datetime | None = None) -> None:
+        self.clock = VirtualClock(clock_start) if clock_start else VirtualClock()
         self.router = LambdaRouter(self.clock)
         self.bus = EventBus(self.clock, [], self._deliver, faults)
         self.datasync = DataSyncEmulator(
@@ -270,12 +284,14 @@ class LocalAws:
             raise RuntimeError("deploy() the template first")
         return self._stack
 
-    def deploy(self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE) -> DeployedStack:
+    def deploy(
+        self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE, stack_name: str = STACK_NAME
+    ) -> DeployedStack:
         """Creates the template's resources and routes its functions and event rules."""
         overrides = dict(parameters or {})
         # Handler logs are structured JSON for CloudWatch; locally they would bury the summary.
         overrides.setdefault("LogLevel", "WARNING")
-        stack = deploy(template, overrides)
+        stack = deploy(template, overrides, stack_name)
         self._previous_env = set_environment(stack.environment)
         for function in stack.functions.values():
             self.router.register(function)
@@ -288,9 +304,11 @@ class LocalAws:
 
 
 @contextmanager
-def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
-    """An emulated AWS account for the duration of the block (no network, no credentials)."""
-    aws = LocalAws(faults or EventFaults())
+def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = None) -> Iterator[LocalAws]:
+    """An emulated AWS account for the duration of the block (no network, no credentials).
+
+    Virtual time starts at `clock_start` (default: the clock's fixed epoch, so runs repeat exactly)."""
+    aws = LocalAws(faults or EventFaults(), clock_start)
     aws_hooks.serve("datasync", aws.datasync.handle)
     aws_hooks.serve("lambda", aws.router.handle)
     use_time_source(aws.clock.now)
@@ -352,7 +370,7 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
             # A RUNNING execution's threads would outlive the mock; stop it, then report the real problem.
             with suppress(Exception):
                 sfn.stop_execution(executionArn=execution_arn, error="Emulator.Aborted")
-            _stop_running(sfn, stack)  # a batch's task runs too
+            stop_running(sfn, stack)  # a batch's task runs too
             raise
         ended_at = aws.clock.now()
         # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
@@ -426,6 +444,7 @@ def _summarise(
         batch=_batch_summary(sfn, stack, history)
         if description["stateMachineArn"] == stack.state_machines.get(BATCH_WORKFLOW)
         else None,
+        history=[entry.to_dict() for entry in ledger.history(limit=1000)],
     )
 
 
@@ -446,7 +465,8 @@ def _notification(topic_arn: str, message: str, subject: str | None, attributes:
     }
 
 
-def _stop_running(sfn: Any, stack: DeployedStack) -> None:
+def stop_running(sfn: Any, stack: DeployedStack) -> None:
+    """Stops every RUNNING execution of the stack's state machines (their threads must not outlive the mock)."""
     for machine in stack.state_machines.values():
         with suppress(Exception):
             for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING"):

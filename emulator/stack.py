@@ -43,21 +43,27 @@ class DeployedStack:
     schedules: list[Schedule] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    name: str = STACK_NAME
+    outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved
 
 
-def _physical_name(logical_id: str) -> str:
-    return f"{STACK_NAME}-{logical_id}"
+def deploy(
+    template_path: Path, parameter_overrides: dict[str, str] | None = None, stack_name: str = STACK_NAME
+) -> DeployedStack:
+    """Creates the template's resources in the active moto mock and returns how to reach them.
 
+    Names follow CloudFormation's: `<stack>-<logical id>`, unless the template names a resource."""
 
-def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = None) -> DeployedStack:
-    """Creates the template's resources in the active moto mock and returns how to reach them."""
+    def _physical_name(logical_id: str) -> str:
+        return f"{stack_name}-{logical_id}"
+
     template = load_template(template_path)
     base_dir = template_path.parent
     parameters = parameter_values(template, parameter_overrides or {})
     pseudo = {
         "AWS::Region": REGION,
         "AWS::AccountId": ACCOUNT_ID,
-        "AWS::StackName": STACK_NAME,
+        "AWS::StackName": stack_name,
         "AWS::Partition": "aws",
         "AWS::URLSuffix": "amazonaws.com",
     }
@@ -102,19 +108,22 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
             refs[logical_id] = f"{logical_id.lower()}-local"
             attributes[(logical_id, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{logical_id.lower()}-local"
 
-    stack = DeployedStack(parameters=parameters)
+    stack = DeployedStack(parameters=parameters, name=stack_name)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
     s3 = boto3.client("s3", region_name=REGION)
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
-            dynamodb.create_table(
-                TableName=refs[logical_id],
-                BillingMode="PAY_PER_REQUEST",
-                KeySchema=intrinsics.resolve(props["KeySchema"]),
-                AttributeDefinitions=intrinsics.resolve(props["AttributeDefinitions"]),
-            )
+            table: dict[str, Any] = {
+                "TableName": refs[logical_id],
+                "BillingMode": "PAY_PER_REQUEST",
+                "KeySchema": intrinsics.resolve(props["KeySchema"]),
+                "AttributeDefinitions": intrinsics.resolve(props["AttributeDefinitions"]),
+            }
+            if "GlobalSecondaryIndexes" in props:
+                table["GlobalSecondaryIndexes"] = intrinsics.resolve(props["GlobalSecondaryIndexes"])
+            dynamodb.create_table(**table)
             stack.tables[logical_id] = refs[logical_id]
         elif kind == "AWS::SNS::Topic":
             stack.topics[logical_id] = sns.create_topic(Name=attributes[(logical_id, "TopicName")])["TopicArn"]
@@ -158,6 +167,9 @@ def deploy(template_path: Path, parameter_overrides: dict[str, str] | None = Non
                         input=str(intrinsics.resolve(event_props.get("Input", "{}"))),
                     )
                 )
+    for output_id, output in template.get("Outputs", {}).items():
+        if "Condition" not in output or intrinsics.condition(output["Condition"]):
+            stack.outputs[output_id] = str(intrinsics.resolve(output["Value"]))
     return stack
 
 

@@ -27,6 +27,7 @@ from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sns
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import ResourceCondition
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
     StateTaskServiceCallback,
 )
@@ -51,6 +52,33 @@ from emulator.clock import VirtualClock
 REACTION_GRACE_SECONDS = 0.1
 
 
+class _Handoff:
+    """Busy work that one call starts and a later call in the same thread ends, exactly once.
+
+    A safety timer ends it anyway after a while, so a path that never reaches the later call
+    cannot stop the clock for good.
+    """
+
+    SAFETY_SECONDS = 5.0
+
+    def __init__(self, clock: VirtualClock) -> None:
+        self._work = clock.busy()
+        self._work.__enter__()
+        self._lock = threading.Lock()
+        self._open = True
+        self._timer = threading.Timer(self.SAFETY_SECONDS, self.release)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def release(self) -> None:
+        with self._lock:
+            if not self._open:
+                return
+            self._open = False
+        self._timer.cancel()
+        self._work.__exit__(None, None, None)
+
+
 @contextmanager
 def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
     original_wait_interval = WaitFunction._wait_interval
@@ -65,6 +93,7 @@ def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
     # Modules that create a boto3 client per task (the Lambda and SNS tasks this project uses).
     client_factories = {module: module.boto_client_for for module in (lambda_eval_utils, state_task_service_sns)}
     lock = threading.Lock()
+    handoff = threading.local()  # a `.sync` task's busy work, from its start call to its wait
     sync_waiters: set[threading.Event] = set()  # `.sync` tasks, each woken whenever an execution ends
     parsing: dict[int, Any] = {}  # id(worker) -> its clock.busy() context, held until its definition is parsed
 
@@ -113,8 +142,20 @@ def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
         return result
 
     def sfn_call(self: StateTaskServiceSfn, *args: Any, **kwargs: Any) -> Any:
-        with clock.busy():
-            return original_sfn_call(self, *args, **kwargs)
+        work = _Handoff(clock)
+        try:
+            result = original_sfn_call(self, *args, **kwargs)
+        except BaseException:
+            work.release()
+            raise
+        if self.resource.condition in (ResourceCondition.Sync, ResourceCondition.Sync2):
+            # The task goes on to wait for the child it started (eval_sync). Until that wait is
+            # registered the clock must not move: it would see only the child's timers and could
+            # jump past this task's own timeout. eval_sync releases the work once it waits.
+            handoff.work = work
+        else:
+            work.release()
+        return result
 
     def hold_still() -> None:
         """Holds time still for a moment while interpreter threads the clock cannot see react."""
@@ -149,6 +190,9 @@ def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
         limit = None if no_limit else timeout_seconds
         deadline = clock.now() + timedelta(seconds=limit) if limit else None
         assert sync_resolver is not None  # moto builds one for every `.sync` and `.sync:2` task
+        started: _Handoff | None = getattr(handoff, "work", None)
+        handoff.work = None
+        release = started.release if started else None
         while env.is_running():
             ended = threading.Event()
             with lock:
@@ -164,12 +208,16 @@ def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
                         callback_id=callback_endpoint.callback_id if callback_endpoint else ""
                     )
                 if remaining is None:
+                    if release:
+                        release()  # waiting for a child only: time may move
                     ended.wait()
                 else:
-                    clock.wait_for(ended, remaining)
+                    clock.wait_for(ended, remaining, once_waiting=release)
             finally:
                 with lock:
                     sync_waiters.discard(ended)
+                if release:
+                    release()  # idempotent; covers a result found at the first look
         return None
 
     # The retrier calls `time.sleep(interval)`; give it a `time` whose sleep is virtual.

@@ -1,18 +1,30 @@
 """`datasync-scheduler`: the project's command line.
 
-`demo` runs a scenario through the real workflow on the local emulator (no AWS account needed).
-The emulator is imported only when a command needs it: it is development tooling, not Lambda code.
+`run`, `watch`, `history` and `analyze-execution` operate a deployed stack with your AWS
+credentials (AWS_ENDPOINT_URL points them at another endpoint, e.g. `local serve`). `demo` runs a
+scenario through the real workflow on the local emulator, and `local serve` serves that emulator
+over HTTP (no AWS account needed). The emulator is imported only when a command needs it: it is
+development tooling, not Lambda code.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
+
+from botocore.exceptions import ClientError
+
+from datasync_scheduler.operate import ClientFactory, OperatorError
 
 
 def _print_human(summary: dict[str, Any]) -> None:
@@ -129,14 +141,15 @@ def _analyze_execution(args: argparse.Namespace) -> int:
     from datasync_scheduler.clock import utc_now
     from datasync_scheduler.failure_output import PrintedFailures
 
-    datasync = DataSync()
+    clients: ClientFactory = args.clients
+    datasync = DataSync(clients("datasync"))
     snapshot = datasync.describe(args.execution_arn)
     printed = PrintedFailures(sys.stdout, args.format)
     summary = analyze(
         snapshot,
         datasync.task(snapshot.task_arn),
-        logs=ExecutionLogs(),
-        reports=TaskReports(),
+        logs=ExecutionLogs(clients("logs")),
+        reports=TaskReports(clients("s3")),
         sink=printed,
         now=utc_now(),
     )
@@ -144,16 +157,230 @@ def _analyze_execution(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _aws_clients(service: str) -> Any:
+    """boto3's standard credential chain and endpoint settings (AWS_ENDPOINT_URL included)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))  # type: ignore[call-overload]
+
+
+def _resources(args: argparse.Namespace, *needed: str) -> Any:
+    from datasync_scheduler.operate import find_resources
+
+    resources = find_resources(
+        args.clients,
+        args.stack_name,
+        sync_workflow_arn=getattr(args, "state_machine_arn", None),
+        batch_workflow_arn=getattr(args, "state_machine_arn", None),
+        ledger_table=getattr(args, "ledger_table", None),
+        needed=needed,
+    )
+    for name in needed:
+        if not getattr(resources, name):
+            raise OperatorError(f"stack {args.stack_name!r} has no output for {name}")
+    return resources
+
+
+def _json_argument(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise OperatorError(f"{what} is not JSON: {error}") from error
+
+
+def _run(args: argparse.Namespace) -> int:
+    from datasync_scheduler.operate import run_name, start_run
+
+    if args.batch is not None:
+        if args.overrides or args.includes or args.excludes:
+            raise OperatorError("--overrides, --includes and --excludes go with --task; a batch names them per task")
+        text = sys.stdin.read() if args.batch == "-" else Path(args.batch).read_text(encoding="utf-8")
+        run_input = _json_argument(text, f"the batch {args.batch}")
+        machine = _resources(args, "batch_workflow_arn").batch_workflow_arn
+    else:
+        run_input = {"taskArn": args.task}
+        if args.overrides:
+            run_input["overrides"] = _json_argument(args.overrides, "--overrides")
+        for name in ("includes", "excludes"):
+            if getattr(args, name):
+                run_input[name] = getattr(args, name)
+        machine = _resources(args, "sync_workflow_arn").sync_workflow_arn
+    # The workflow validates the input and reports what is wrong with it, like any other run.
+    sfn = args.clients("stepfunctions")
+    execution_arn = start_run(sfn, machine, run_input, args.name or run_name(datetime.now(UTC)))
+    print(execution_arn, flush=True)
+    return _watch_execution(args, execution_arn) if args.watch else 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    return _watch_execution(args, args.execution_arn)
+
+
+def _watch_execution(args: argparse.Namespace, execution_arn: str) -> int:
+    from datasync_scheduler.operate import watch
+
+    return watch(
+        execution_arn,
+        sfn=args.clients("stepfunctions"),
+        datasync=args.clients("datasync"),
+        out=sys.stdout,
+        live=sys.stdout.isatty(),
+        clock=time.monotonic,
+        sleep=time.sleep,
+        interval=args.interval,
+    )
+
+
+def _history(args: argparse.Namespace) -> int:
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+    from datasync_scheduler.operate import history_lines
+
+    table = _resources(args, "ledger_table").ledger_table
+    entries = DynamoDbLedger(table, args.clients("dynamodb")).history(args.task, limit=args.limit)
+    if args.format == "json":
+        print(json.dumps([entry.to_dict() for entry in entries], indent=2))
+    else:
+        for line in history_lines(entries):
+            print(line)
+    return 0
+
+
+def _local_serve(args: argparse.Namespace) -> int:
+    from emulator.scenario import ScenarioError, load_scenario
+    from emulator.server import serve_local_stack
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    stop = threading.Event()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signal_number, lambda *_: stop.set())
+    try:
+        with serve_local_stack(args.port, args.speed, scenario, args.stack_name) as server:
+            _print_banner(server, args)
+            while not stop.wait(0.5):
+                pass
+            print("stopping: running executions are stopped, everything is forgotten", flush=True)
+    except OSError as error:
+        print(f"error: cannot serve on 127.0.0.1:{args.port}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_banner(server: Any, args: argparse.Namespace) -> None:
+    minutes = args.speed / 60
+    print(
+        f"Local stack {server.stack.name!r} on {server.endpoint}: the template deployed on the emulator, "
+        f"virtual time at {args.speed:g}x ({minutes:g} virtual minutes per second)."
+    )
+    print(f"Scenario {args.scenario}: its tasks are created, their executions scripted; nothing runs yet.")
+    datasync = server.aws.datasync
+    for task_arn in server.task_arns:
+        print(f"  task {datasync.handle('DescribeTask', {'TaskArn': task_arn}).get('Name')}: {task_arn}")
+    for key, value in server.stack.outputs.items():
+        print(f"  {key}: {value}")
+    print("In another terminal:")
+    print(
+        f"  export AWS_ENDPOINT_URL={server.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
+        "AWS_DEFAULT_REGION=us-east-1"
+    )
+    first = server.task_arns[0] if server.task_arns else "<task ARN>"
+    stack = "" if server.stack.name == "datasync-scheduler" else f" --stack-name {server.stack.name}"
+    print(f"  datasync-scheduler run{stack} --task {first} --watch")
+    print(f"  datasync-scheduler history{stack}")
+    print(f"  aws stepfunctions list-executions --state-machine-arn {server.stack.outputs.get('SyncWorkflowArn')}")
+    print("Ctrl-C stops it.", flush=True)
+
+
+def _add_stack_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stack-name",
+        default=os.environ.get("DATASYNC_SCHEDULER_STACK", "datasync-scheduler"),
+        help="the deployed stack whose outputs name the resources (default: $DATASYNC_SCHEDULER_STACK "
+        "or datasync-scheduler)",
+    )
+
+
+def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None) -> int:
+    """Runs the command line; `clients` builds the AWS clients (tests point them at an endpoint)."""
     parser = argparse.ArgumentParser(
         prog="datasync-scheduler", description=__doc__.splitlines()[0] if __doc__ else None
     )
     commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser(
+        "run",
+        help="start a run of one task (SyncWorkflow) or a batch (BatchWorkflow); prints its execution ARN",
+        description="Starts the workflow with your AWS credentials; the workflow checks the input and reports "
+        "what is wrong with it like any other run.",
+    )
+    what = run.add_mutually_exclusive_group(required=True)
+    what.add_argument("--task", help="the DataSync task ARN to run")
+    what.add_argument("--batch", metavar="FILE", help='a batch input {"tasks": [...], "maxConcurrency": N}, or -')
+    run.add_argument("--overrides", metavar="JSON", help="DataSync OverrideOptions for this run (with --task)")
+    run.add_argument("--includes", help="an include filter for this run, e.g. '/a|/b*' (with --task)")
+    run.add_argument("--excludes", help="an exclude filter for this run (with --task)")
+    run.add_argument("--name", help="the execution name (default: manual-<UTC time>-<random>)")
+    run.add_argument("--watch", action="store_true", help="follow the run to its end (see watch)")
+    run.add_argument("--interval", type=float, default=2.0, help="seconds between looks with --watch (default 2)")
+    run.add_argument(
+        "--state-machine-arn",
+        default=os.environ.get("DATASYNC_SCHEDULER_STATE_MACHINE_ARN"),
+        help="the workflow to start, instead of the stack's output",
+    )
+    _add_stack_options(run)
+    run.set_defaults(run=_run)
+
+    watch = commands.add_parser(
+        "watch",
+        help="follow a run: DataSync phase, progress against its estimate, ETA, attempt; then the verdict",
+        description="Exits 0 when the run SUCCEEDED, 1 otherwise. On a terminal one line is redrawn in place; "
+        "otherwise a line is printed each time it changes.",
+    )
+    watch.add_argument("execution_arn", help="the workflow execution ARN (as `run` prints it)")
+    watch.add_argument("--interval", type=float, default=2.0, help="seconds between looks (default 2)")
+    watch.set_defaults(run=_watch)
+
+    history = commands.add_parser("history", help="the last runs: outcome, data, failures, attempts, duration")
+    history.add_argument("--task", help="only this task's runs (a DataSync task ARN)")
+    history.add_argument("--limit", type=int, default=10, help="how many runs, newest first (default 10)")
+    history.add_argument("--format", choices=("text", "json"), default="text")
+    history.add_argument(
+        "--ledger-table",
+        default=os.environ.get("DATASYNC_SCHEDULER_LEDGER_TABLE"),
+        help="the run ledger table, instead of the stack's output",
+    )
+    _add_stack_options(history)
+    history.set_defaults(run=_history)
+
     demo = commands.add_parser("demo", help="run a scenario through the real workflow on the local emulator")
     demo.add_argument("--scenario", help="a scenario name from events/scenarios, or a path to a scenario file")
     demo.add_argument("--json", action="store_true", help="print the run summary as JSON")
     demo.add_argument("--list", action="store_true", help="list the available scenarios")
     demo.set_defaults(run=_demo)
+
+    local = commands.add_parser("local", help="the local emulator as a service")
+    local_commands = local.add_subparsers(dest="local_command", required=True)
+    serve = local_commands.add_parser(
+        "serve",
+        help="serve the emulated AWS on 127.0.0.1 for the AWS CLI and this CLI",
+        description="Deploys template.yaml on the local emulator, creates the scenario's DataSync tasks and serves "
+        "AWS's APIs on 127.0.0.1 until Ctrl-C. Point clients at it with AWS_ENDPOINT_URL.",
+    )
+    serve.add_argument("--port", type=int, default=4566, help="the port (default 4566; 0 picks a free one)")
+    serve.add_argument(
+        "--speed",
+        type=float,
+        default=600.0,
+        help="virtual seconds per real second (default 600: an 8-hour transfer takes 48 s)",
+    )
+    serve.add_argument("--scenario", default="nightly-success", help="whose tasks to create (default nightly-success)")
+    serve.add_argument("--stack-name", default="datasync-scheduler", help="the stack name to answer to")
+    serve.set_defaults(run=_local_serve)
+
     logs = commands.add_parser(
         "analyze-logs",
         help="list the failed files in DataSync log output",
@@ -173,7 +400,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     execution.add_argument("--format", choices=("text", "json"), default="text")
     execution.set_defaults(run=_analyze_execution)
     args = parser.parse_args(argv)
-    return int(args.run(args))
+    args.clients = clients or _aws_clients
+    try:
+        return int(args.run(args))
+    except OperatorError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ClientError as error:  # AWS refused: say what it said, without a traceback
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 
@@ -36,6 +37,7 @@ class LedgerPort(Protocol):
     def restore_token(self, execution_arn: str, token: str) -> None: ...
     def note_cancel(self, execution_arn: str, note: str, at: datetime) -> None: ...
     def get(self, execution_arn: str) -> RunRecord | None: ...
+    def record_run(self, entry: RunHistoryEntry) -> None: ...
 
 
 class CallbackPort(Protocol):

@@ -7,6 +7,7 @@ state machine continues with. Decisions are delegated to the pure domain.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from datasync_scheduler.domain.message import Message, run_message
 from datasync_scheduler.domain.publication import sns_publication
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+from datasync_scheduler.domain.run_history import history_entry
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import (
     RunReport,
@@ -38,6 +40,7 @@ from datasync_scheduler.settings import NotificationSettings, Settings
 WORKFLOW_TAG = "datasync-scheduler:workflow-execution"
 ATTEMPT_TAG = "datasync-scheduler:attempt"
 _TAG_VALUE_UNSAFE = re.compile(r"[^a-zA-Z0-9\s+=._:@/-]")
+_logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -352,6 +355,7 @@ def report_run(
             failures=_failures_summary(state),
             attempts=attempts,
         )
+    _record_history(report, state, workflow_execution, ports)
     return {"result": report.to_dict(), "notification": publication_of(run_message(report), notifications)}
 
 
@@ -359,6 +363,33 @@ def publication_of(message: Message, notifications: NotificationSettings | None)
     """The SNS publication of a run's or batch's message; `publish` is false for a silent success."""
     settings = notifications or NotificationSettings()
     return sns_publication(message, publish=not (message.outcome == "succeeded" and settings.on_success == "silent"))
+
+
+def _record_history(report: RunReport, state: dict[str, Any], workflow_execution: str | None, ports: Ports) -> None:
+    """Writes the run's line of history. Best effort: a run whose history cannot be written is still
+    reported and notified. Failing here would make the state machine retry the whole Report Run and,
+    if the table stayed unreachable, end the run without its notification: a worse loss than a line."""
+    if not workflow_execution:
+        return
+    try:
+        snapshots = [
+            report.snapshot
+            if report.snapshot and attempt.get("executionArn") == report.snapshot.execution_arn
+            else ports.datasync.describe(str(attempt["executionArn"]))
+            for attempt in report.attempts
+            if attempt.get("executionArn")
+        ]
+        started = state.get("startedAt")
+        entry = history_entry(
+            report,
+            workflow_execution=workflow_execution,
+            started_at=datetime.fromisoformat(started.replace("Z", "+00:00")) if started else None,
+            ended_at=utc_now(),
+            snapshots=snapshots,
+        )
+        ports.ledger.record_run(entry)
+    except Exception:
+        _logger.exception("The run's history could not be written; the run is reported all the same")
 
 
 def _all_attempts(state: dict[str, Any], snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:

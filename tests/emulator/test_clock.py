@@ -1,6 +1,7 @@
 """The virtual clock: time moves only when every waiting thread is blocked, straight to the next due moment."""
 
 import threading
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -85,3 +86,56 @@ def test_advance_runs_due_changes_in_order_before_a_workflow_starts() -> None:
     clock.advance(600)
     assert alarm.rang_at == start + timedelta(minutes=3)
     assert clock.now() == start + timedelta(minutes=10)
+
+
+class RealTimeDriver:
+    """`run_in_real_time` in a thread of its own, as the local server runs it."""
+
+    def __init__(self, clock: VirtualClock, speed: float) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=clock.run_in_real_time, args=(speed, self.stop), daemon=True)
+
+    def __enter__(self) -> "RealTimeDriver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+
+def test_in_real_time_due_moments_still_happen_exactly_when_due_and_in_order() -> None:
+    clock = VirtualClock()
+    start = clock.now()
+    alarm = Alarm(start + timedelta(minutes=10))
+    clock.attach(alarm)
+    woke: list[datetime] = []
+    sleeper = threading.Thread(target=lambda: (clock.sleep(3600), woke.append(clock.now())))
+    sleeper.start()
+    with RealTimeDriver(clock, speed=36_000):  # ten virtual hours per real second
+        sleeper.join(timeout=10)
+    assert alarm.rang_at == start + timedelta(minutes=10)
+    assert woke == [start + timedelta(hours=1)]
+
+
+def test_in_real_time_the_clock_moves_on_with_nothing_scheduled() -> None:
+    clock = VirtualClock()
+    start = clock.now()
+    with RealTimeDriver(clock, speed=3600):
+        give_up = time.monotonic() + 10
+        while clock.now() == start and time.monotonic() < give_up:
+            time.sleep(0.01)
+    assert clock.now() > start
+
+
+def test_in_real_time_the_clock_stands_still_while_work_is_in_flight() -> None:
+    clock = VirtualClock()
+    with RealTimeDriver(clock, speed=36_000), clock.busy():
+        before = clock.now()
+        threading.Event().wait(0.2)  # the driver gets many turns meanwhile
+        assert clock.now() == before
+
+
+def test_a_clock_cannot_run_backwards_or_stand_still_in_real_time() -> None:
+    with pytest.raises(ValueError, match="speed must be positive"):
+        VirtualClock().run_in_real_time(0, threading.Event())

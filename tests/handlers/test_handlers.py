@@ -130,3 +130,13 @@ def test_the_next_attempt_starts_a_new_execution_tagged_with_its_number(aws: Loc
     first, second = aws.datasync.executions()
     assert {"Key": "datasync-scheduler:attempt", "Value": "2"} in second.start_params["Tags"]
     assert first.arn != second.arn
+
+
+def test_a_run_whose_history_cannot_be_written_is_still_reported(
+    aws: LocalAws, caplog: pytest.LogCaptureFixture
+) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").delete_table(TableName=aws.stack.tables["RunLedger"])
+    state = {"input": {"taskArn": "nope"}, "inputError": {"Error": "InvalidSyncRequest", "Cause": "taskArn: bad"}}
+    report = invoke(aws, "ReportRunFunction", {"state": state, "workflowExecution": WORKFLOW})
+    assert report["result"]["verdict"]["error"] == "InvalidSyncRequest"
+    assert "history could not be written" in caplog.text

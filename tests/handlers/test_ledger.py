@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import boto3
 
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.domain.run_history import RunHistoryEntry
 from emulator.runner import LocalAws
 
 EXECUTION = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"
@@ -75,3 +76,53 @@ def test_each_execution_remembers_which_attempt_of_its_run_it_was(aws: LocalAws)
     runs.register_start(EXECUTION, "arn:aws:states:us-east-1:123456789012:execution:wf:run-1", T0, attempt=2)
     record = runs.get(EXECUTION)
     assert record is not None and record.attempt == 2 and record.started_at == T0
+
+
+def _run(workflow: str, task: str | None, ended_minutes: int, status: str = "SUCCEEDED") -> RunHistoryEntry:
+    return RunHistoryEntry(
+        workflow_execution=f"arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:{workflow}",
+        started_at=T0,
+        ended_at=T0 + timedelta(minutes=ended_minutes),
+        status=status,
+        error="" if status == "SUCCEEDED" else "DataSync.ExecutionError",
+        reason="…",
+        task_arn=task,
+        task_name="nightly-archive" if task else None,
+        bytes_transferred=1024,
+        files_transferred=2,
+        failures={"transient": 1} if status == "FAILED" else {},
+        attempts=1,
+    )
+
+
+TASK_A = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0"
+TASK_B = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef1"
+
+
+def test_a_tasks_history_lists_its_runs_newest_first_and_stops_at_the_limit(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.record_status(EXECUTION, "QUEUED", T0)  # an execution item of task A: not a run, never listed
+    for name, task, minute in (("first", TASK_A, 10), ("other-task", TASK_B, 20), ("second", TASK_A, 30)):
+        runs.record_run(_run(name, task, minute, "FAILED" if name == "first" else "SUCCEEDED"))
+    runs.record_run(_run("third", TASK_A, 40))
+    assert [entry.workflow_execution.rsplit(":", 1)[-1] for entry in runs.history(TASK_A, limit=2)] == [
+        "third",
+        "second",
+    ]
+    oldest = runs.history(TASK_A, limit=10)[-1]
+    assert oldest == _run("first", TASK_A, 10, "FAILED")  # everything written is read back
+
+
+def test_everyones_history_includes_runs_that_never_named_a_valid_task(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.record_run(_run("a", TASK_A, 10))
+    runs.record_run(_run("rejected", None, 20, "FAILED"))
+    runs.record_run(_run("b", TASK_B, 30))
+    assert [entry.workflow_execution.rsplit(":", 1)[-1] for entry in runs.history(limit=10)] == ["b", "rejected", "a"]
+
+
+def test_a_retried_report_writes_the_same_history_line_again_not_a_second_one(aws: LocalAws) -> None:
+    runs = ledger(aws)
+    runs.record_run(_run("once", TASK_A, 10))
+    runs.record_run(_run("once", TASK_A, 11))
+    assert [entry.ended_at for entry in runs.history(TASK_A)] == [T0 + timedelta(minutes=11)]

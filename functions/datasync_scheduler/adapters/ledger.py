@@ -1,8 +1,12 @@
-"""The run ledger: one DynamoDB item per DataSync execution.
+"""The run ledger: one DynamoDB item per DataSync execution, and one per finished workflow run.
 
 Phase times are stored one attribute per status (`phase_<STATUS>`, epoch milliseconds) and only
 ever move earlier, so duplicated, late and reordered events converge on the same record: the
 first time each status was seen. The current status is derived from them, never stored.
+
+A run's history item is keyed `run#<workflow execution ARN>` and carries `endedAt`, which puts it
+in two sparse indexes that execution items never enter: `ByTask` (taskArn, endedAt) for one task's
+runs and `RunsByEnd` (kind = "run", endedAt) for everyone's. Both read newest first with one Query.
 """
 
 from __future__ import annotations
@@ -15,11 +19,18 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.aws_clients import client
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import task_arn_of
+from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_record import RunRecord
 
 # DataSync keeps execution history for 30 days; keep the ledger a little longer.
 RETENTION = timedelta(days=45)
 _PHASE_PREFIX = "phase_"
+RUN_KEY_PREFIX = "run#"
+BY_TASK_INDEX = "ByTask"
+RUNS_BY_END_INDEX = "RunsByEnd"
+# The constant partition of RunsByEnd. One partition for all runs is fine at this rate (a few runs
+# per task per night); it makes "the last N runs of every task" a Query instead of a Scan.
+RUN_KIND = "run"
 
 
 def _ms(moment: datetime) -> str:
@@ -162,3 +173,77 @@ class DynamoDbLedger:
             cancel_requested_at=_from_ms(item["cancelRequestedAt"]["N"]) if "cancelRequestedAt" in item else None,
             watchdog_note=item.get("watchdogNote", {}).get("S"),
         )
+
+    def record_run(self, entry: RunHistoryEntry) -> None:
+        """Writes the run's history item; a retried Report Run writes the same item again."""
+        item: dict[str, Any] = {
+            "executionArn": {"S": RUN_KEY_PREFIX + entry.workflow_execution},
+            "kind": {"S": RUN_KIND},
+            "workflowExecution": {"S": entry.workflow_execution},
+            "startedAt": {"N": _ms(entry.started_at)},
+            "endedAt": {"N": _ms(entry.ended_at)},
+            "verdictStatus": {"S": entry.status},
+            "verdictError": {"S": entry.error},
+            "verdictReason": {"S": entry.reason},
+            "bytesTransferred": {"N": str(entry.bytes_transferred)},
+            "filesTransferred": {"N": str(entry.files_transferred)},
+            "failures": {"M": {name: {"N": str(count)} for name, count in entry.failures.items()}},
+            "attempts": {"N": str(entry.attempts)},
+            "expiresAt": self._expires(entry.ended_at),
+        }
+        for name, value in (
+            ("taskArn", entry.task_arn),
+            ("taskName", entry.task_name),
+            ("lastExecutionArn", entry.execution_arn),
+        ):
+            if value:
+                item[name] = {"S": value}
+        self._client.put_item(TableName=self._table, Item=item)
+
+    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+        """The last `limit` runs, newest first: of one task, or of every task."""
+        if task_arn:
+            index, key_name, key_value = BY_TASK_INDEX, "taskArn", task_arn
+        else:
+            index, key_name, key_value = RUNS_BY_END_INDEX, "kind", RUN_KIND
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": "#key = :key",
+            "ExpressionAttributeNames": {"#key": key_name},  # `kind` is a reserved word
+            "ExpressionAttributeValues": {":key": {"S": key_value}},
+            "ScanIndexForward": False,
+        }
+        entries: list[RunHistoryEntry] = []
+        while len(entries) < limit:
+            response = self._client.query(**params, Limit=limit - len(entries))
+            entries.extend(_history_entry(item) for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return entries
+
+
+def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
+    def text(name: str) -> str | None:
+        value = item.get(name, {}).get("S")
+        return str(value) if value is not None else None
+
+    def number(name: str) -> int:
+        return int(item.get(name, {}).get("N", "0"))
+
+    return RunHistoryEntry(
+        workflow_execution=str(item["workflowExecution"]["S"]),
+        started_at=_from_ms(item["startedAt"]["N"]),
+        ended_at=_from_ms(item["endedAt"]["N"]),
+        status=text("verdictStatus") or "UNKNOWN",
+        error=text("verdictError") or "",
+        reason=text("verdictReason") or "",
+        task_arn=text("taskArn"),
+        task_name=text("taskName"),
+        execution_arn=text("lastExecutionArn"),
+        bytes_transferred=number("bytesTransferred"),
+        files_transferred=number("filesTransferred"),
+        failures={name: int(value["N"]) for name, value in item.get("failures", {}).get("M", {}).items()},
+        attempts=number("attempts"),
+    )
