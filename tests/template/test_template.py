@@ -42,8 +42,11 @@ def test_sam_validate_with_lint_passes() -> None:
 
 
 def _python_312_path() -> str | None:
-    """sam build (without a container) needs the Lambda runtime's Python on PATH."""
-    if shutil.which("python3.12"):
+    """sam build (without a container) needs the Lambda runtime's Python on PATH (to install
+    functions/requirements.txt)."""
+    found = shutil.which("python3.12")
+    # A pyenv shim is on PATH even when its version is not selected; it then fails to run.
+    if found and subprocess.run([found, "--version"], capture_output=True, check=False).returncode == 0:
         return os.environ["PATH"]
     pyenv = shutil.which("pyenv")
     if pyenv:
