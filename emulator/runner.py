@@ -36,6 +36,7 @@ from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
+from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, deploy, restore_environment, set_environment
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
@@ -260,6 +261,8 @@ class LocalAws:
         self.clock.attach(self.bus)
         self._stack: DeployedStack | None = None
         self._previous_env: dict[str, str | None] = {}
+        # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
+        self.sns_deliveries = SnsLambdaDeliveries()
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
         return self.router.invoke(target, event)[1] is None
@@ -303,6 +306,7 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
             aws_cased_stepfunctions_integration(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
+            sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
         ):
             yield aws
     finally:
