@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import moto.logs.models
+from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from moto.sns.models import sns_backends
 
@@ -298,6 +299,7 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
     aws_hooks.serve("lambda", aws.router.handle)
     use_time_source(aws.clock.now)
     wiring.reset()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # a new account: no cached secret from another
     try:
         with (
             _environment(_FAKE_CREDENTIALS),
@@ -315,6 +317,7 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
         aws_hooks.stop("lambda")
         use_time_source(None)
         wiring.reset()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
 def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout: float = 120.0) -> RunSummary:
