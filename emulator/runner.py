@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, deploy, restore_environment, set_environment
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
+from emulator.webhook import SlackWebhookStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT_ROOT / "template.yaml"
@@ -82,6 +83,10 @@ class RunSummary:
     failure_reports: dict[str, list[dict[str, Any]]]
     # When the run is a BatchWorkflow execution: each task's SyncWorkflow run (see _batch_summary).
     batch: dict[str, Any] | None = None
+    # What reached the Slack webhook stand-in: {"status": its answer, "payload": the JSON posted}.
+    slack_messages: list[dict[str, Any]] = field(default_factory=list)
+    # What the stack's SQS queues hold at the end (failed Slack deliveries), by logical id.
+    queue_messages: dict[str, list[Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +110,8 @@ class RunSummary:
             "real_seconds": round(self.real_seconds, 3),
             "failure_reports": self.failure_reports,
             "batch": self.batch,
+            "slack_messages": self.slack_messages,
+            "queue_messages": self.queue_messages,
         }
 
 
@@ -320,10 +327,20 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
         parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
-def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout: float = 120.0) -> RunSummary:
-    """Runs the scenario to the workflow's end and summarises what happened."""
+def run_scenario(
+    scenario: Scenario,
+    *,
+    template: Path = TEMPLATE,
+    real_timeout: float = 120.0,
+    slack_webhook: SlackWebhookStandIn | None = None,
+) -> RunSummary:
+    """Runs the scenario to the workflow's end and summarises what happened.
+
+    Every message also goes to "Slack": a webhook stand-in on this machine (`slack_webhook`, to
+    script its answers; a new one answering 200 `ok` otherwise), whose URL is the stack's secret."""
     real_start = time.monotonic()
-    with local_aws(scenario.events) as aws:
+    webhook = slack_webhook or SlackWebhookStandIn()
+    with webhook, local_aws(scenario.events) as aws:
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         for item in scenario.batch:
             item_arn = create_task_for(item.task)
@@ -334,6 +351,7 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
         if scripts:
             aws.datasync.script_task(task_arn, scripts)
         parameters = dict(scenario.parameters)
+        parameters.setdefault("SlackWebhookSecretArn", _webhook_secret(webhook.url))
         if scenario.trigger == "schedule":
             for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
                 parameters.setdefault(name, value)
@@ -365,7 +383,29 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
         # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
         # the ledger the summary shows is the one an operator would find a day later.
         aws.clock.advance(LATE_EVENT_HORIZON_SECONDS)
-        return _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
+        summary = _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
+        summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
+        summary.queue_messages = _queue_messages(stack)
+        return summary
+
+
+def _webhook_secret(url: str) -> str:
+    """Stores the webhook's URL as the secret a user would create; returns its ARN."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    return str(secrets.create_secret(Name="datasync-scheduler-local/slack-webhook", SecretString=url)["ARN"])
+
+
+def _queue_messages(stack: DeployedStack) -> dict[str, list[Any]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    held: dict[str, list[Any]] = {}
+    for logical_id, url in stack.queues.items():
+        bodies: list[Any] = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                bodies.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        held[logical_id] = bodies
+    return held
 
 
 def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
