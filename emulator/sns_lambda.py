@@ -152,13 +152,21 @@ def invoke_async(
     attempts = 1 + function.max_retry_attempts
     error: dict[str, Any] | None = None
     for attempt in range(1, attempts + 1):
-        _, error = router.invoke(function.arn, event)
+        try:
+            _, error = router.invoke(function.arn, event)
+        except Exception as failure:  # noqa: BLE001 - a handler that cannot even load fails the invocation
+            error = {"errorType": "Runtime.ImportModuleError", "errorMessage": f"{type(failure).__name__}: {failure}"}
         if error is None:
             return AsyncInvocation(function.logical_id, message_id, attempt, None)
     assert error is not None
+    sent_to = None
     if function.on_failure:
-        _send_to_queue(function.on_failure, failure_record(function, event, error, attempts, now()))
-    return AsyncInvocation(function.logical_id, message_id, attempts, str(error["errorType"]), function.on_failure)
+        try:
+            _send_to_queue(function.on_failure, failure_record(function, event, error, attempts, now()))
+            sent_to = function.on_failure
+        except Exception:  # noqa: BLE001, S110 - Lambda drops what its destination refuses; the publish stands
+            pass
+    return AsyncInvocation(function.logical_id, message_id, attempts, str(error["errorType"]), sent_to)
 
 
 def failure_record(

@@ -35,6 +35,7 @@ class Post:
 
     @property
     def accepted(self) -> bool:
+        """Answered 2xx at once. (A delayed answer counts as lost: scripts delay past the client's timeout.)"""
         return 200 <= self.reply.status < 300 and not self.reply.delay_seconds
 
 

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.parser.models import SnsModel
 from moto.sns.models import Subscription
 
 from emulator.runner import LocalAws, local_aws
+from emulator.sns_lambda import AsyncInvocation
 from emulator.stack import DeployedStack
 
 TEMPLATE = Path(__file__).resolve().parent / "sns_subscribers.yaml"
@@ -92,6 +93,15 @@ def test_a_failing_subscriber_is_retried_then_its_event_waits_in_the_on_failure_
     assert record["requestPayload"]["Records"][0]["Sns"]["MessageId"] == message_id
     assert record["responsePayload"]["errorType"] == "FlakyDependency"
     assert record["responsePayload"]["errorMessage"] == "the dependency is down"
+
+
+def test_a_subscriber_whose_handler_cannot_load_fails_like_on_lambda_and_the_publish_still_succeeds(
+    aws: LocalAws,
+) -> None:
+    message_id = publish(aws.stack, "hello")
+
+    (delivery,) = [item for item in aws.sns_deliveries.invocations if item.function == "Unloadable"]
+    assert delivery == AsyncInvocation("Unloadable", message_id, 1, "Runtime.ImportModuleError", None)
 
 
 def test_outside_the_emulator_moto_delivers_as_it_always_did() -> None:
