@@ -87,5 +87,7 @@ def test_the_demo_shows_what_slack_received_as_the_channel_would_show_it(capsys:
     printed = capsys.readouterr().out
 
     assert "Posted to Slack (the local webhook answered 200):" in printed
-    slack = printed.split("Posted to Slack (the local webhook answered 200):", 1)[1]
-    assert "  | DataSync nightly-archive: sync FAILED (DataSync.FsS3HeadBucketFailed)" in slack.splitlines()[1]
+    slack = printed.split("Posted to Slack (the local webhook answered 200):", 1)[1].splitlines()
+    header, underline = slack[1], slack[2]
+    assert header.startswith("  | ") and header.endswith("nightly-archive: sync FAILED (DataSync.FsS3HeadBucketFailed)")
+    assert underline.startswith("  | ===")
