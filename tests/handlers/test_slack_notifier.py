@@ -4,6 +4,7 @@ gives up on the rest, and never shows the webhook's URL (the secret) anywhere.""
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -200,3 +201,16 @@ def test_when_slack_stays_down_the_notifier_fails_counts_it_and_the_message_wait
     assert [doc["SlackDeliveryFailures"] for doc in documents] == [[1.0]] * 3
     assert documents[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "DataSyncScheduler"
     assert_never_shown(stand_in, everything_logged.text, out, err, queued["Body"])
+
+
+def test_the_sample_event_is_what_sns_sends_the_notifier(slack_stack: tuple[LocalAws, SlackWebhookStandIn]) -> None:
+    """events/sns-run-message.json, for `sam local invoke NotifySlackFunction -e ...` where Docker runs."""
+    aws, stand_in = slack_stack
+    event = json.loads((Path(__file__).resolve().parents[2] / "events" / "sns-run-message.json").read_text())
+
+    result, error = aws.router.invoke("NotifySlackFunction", event)
+
+    assert error is None and result == {"delivered": 1}
+    (payload,) = stand_in.delivered
+    assert_valid_block_kit(payload)
+    assert payload["blocks"][0]["text"]["text"] == "❌ nightly-archive: sync FAILED (DataSync.PermanentFailures)"
