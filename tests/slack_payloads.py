@@ -33,6 +33,10 @@ def assert_valid_block_kit(payload: dict[str, Any]) -> None:
         parsed = Block.parse(block)
         assert parsed is not None
         assert parsed.to_dict() == block
+        # Slack refuses blank texts.
+        for text_object in [block.get("text"), *block.get("fields", []), *block.get("elements", [])]:
+            if isinstance(text_object, dict):
+                assert text_object["text"].strip(), block
         if block["type"] == "header":
             assert block["text"]["type"] == "plain_text" and size(block["text"]["text"]) <= 150
         if block["type"] == "section":

@@ -4,7 +4,7 @@ import json
 import re
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from datasync_scheduler.domain.chat_text import code
@@ -311,6 +311,7 @@ MESSAGES = st.builds(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(MESSAGES)
+@example(Message(kind="run", outcome="failed", severity="error", subject=" ", summary=" \n ", error=" "))
 def test_any_message_renders_as_valid_block_kit_that_cannot_ping_or_link(message: Message) -> None:
     payload = slack_payload(json.dumps(message.to_json_dict()))
 
@@ -320,6 +321,8 @@ def test_any_message_renders_as_valid_block_kit_that_cannot_ping_or_link(message
 
 @settings(max_examples=60, deadline=None)
 @given(ANY_TEXT, st.none() | NAMES)
+@example(" ", " ")
+@example("", None)
 def test_any_text_on_the_topic_renders_as_valid_block_kit_that_cannot_ping_or_link(
     text: str, subject: str | None
 ) -> None:

@@ -69,7 +69,7 @@ def render_slack(message: Message) -> dict[str, Any]:
     """The Block Kit payload (`text` and `blocks`) of a run's or batch's message."""
     emoji = EMOJI.get(message.outcome, "")
     blocks: list[Block] = [_header(f"{emoji} {message.subject}")]
-    if message.summary:
+    if message.summary.strip():
         blocks.append(_section(cut(paragraph(message.summary), TEXT_LIMIT)))
     blocks += _fact_sections(message)
     if message.attempts:
@@ -100,7 +100,7 @@ def render_alarm(alarm: Mapping[str, Any]) -> dict[str, Any]:
     name, state = str(alarm["AlarmName"]), str(alarm["NewStateValue"])
     emoji = ALARM_EMOJI.get(state, "❔")
     blocks: list[Block] = [_header(f"{emoji} {state}: {name}")]
-    if reason := str(alarm.get("NewStateReason") or ""):
+    if (reason := str(alarm.get("NewStateReason") or "")).strip():
         blocks.append(_section(cut(paragraph(reason), TEXT_LIMIT)))
     fields = [_field("Alarm", code(name))]
     if old := alarm.get("OldStateValue"):
@@ -117,7 +117,7 @@ def render_alarm(alarm: Mapping[str, Any]) -> dict[str, Any]:
 
 def render_text(text: str, subject: str | None = None) -> dict[str, Any]:
     """Any other text on the topic (a human's test message, the email text), shown as it is."""
-    title = subject or "Message on the DataSync scheduler's notification topic"
+    title = subject if subject and subject.strip() else "Message on the DataSync scheduler's notification topic"
     blocks: list[Block] = [_header(title)]
     lines = text.splitlines() or ["(empty message)"]
     blocks += _preformatted_sections(lines, sections=TEXT_SECTIONS)
@@ -270,7 +270,9 @@ def _fitting_lines(lines: Sequence[str], limit: int = TEXT_LIMIT) -> str:
 
 # --- Block Kit objects --------------------------------------------------------------------------
 def _header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=cut(chat_text.plain(text), HEADER_LIMIT)))
+    # Slack refuses a blank text object.
+    shown = cut(chat_text.plain(text), HEADER_LIMIT) if text.strip() else "(no subject)"
+    return HeaderBlock(text=PlainTextObject(text=shown))
 
 
 def _section(text: str) -> SectionBlock:
