@@ -123,8 +123,9 @@ def test_the_secret_holds_the_url_or_json_with_it(secret: str) -> None:
         "hooks.slack.com/services/secret-value",
         '{"url": 7}',
         "{oops",
+        "https://[secret-value/",
     ],
-    ids=["plain http", "no scheme", "JSON without a URL", "broken JSON"],
+    ids=["plain http", "no scheme", "JSON without a URL", "broken JSON", "not a URL"],
 )
 def test_an_unusable_secret_is_refused_without_repeating_it(secret: str) -> None:
     with pytest.raises(WebhookSecretError) as refused:

@@ -68,9 +68,12 @@ def webhook_url(secret_value: str) -> str:
             raise WebhookSecretError("the webhook secret looks like JSON but is not valid JSON") from None
         url = decoded.get("url") or decoded.get("webhookUrl") if isinstance(decoded, dict) else None
         if not isinstance(url, str):
-            raise WebhookSecretError('the webhook secret is JSON without a "url" or "webhookUrl" string') from None
+            raise WebhookSecretError('the webhook secret is JSON without a "url" or "webhookUrl" string')
         text = url.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. a broken IPv6 literal
+        raise WebhookSecretError("the webhook secret is not a URL") from None
     loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
     # https only; plain http is accepted on this machine's loopback (the local webhook stand-in).
     if not parts.hostname or not (parts.scheme == "https" or (parts.scheme == "http" and loopback)):
