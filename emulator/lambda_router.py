@@ -36,6 +36,9 @@ class LambdaFunction:
     code_dir: Path
     timeout_seconds: int
     memory_mb: int
+    # Asynchronous invocations (EventInvokeConfig): retries after an error, then where the event goes.
+    max_retry_attempts: int = 2
+    on_failure: str | None = None  # the OnFailure destination's ARN (an SQS queue)
 
 
 @dataclass

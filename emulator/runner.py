@@ -21,6 +21,7 @@ from typing import Any
 
 import boto3
 import moto.logs.models
+from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 from moto.sns.models import sns_backends
 
@@ -36,6 +37,7 @@ from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
+from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.stack import (
     ACCOUNT_ID,
     REGION,
@@ -47,6 +49,7 @@ from emulator.stack import (
 )
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
+from emulator.webhook import SlackWebhookStandIn
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = PROJECT_ROOT / "template.yaml"
@@ -93,6 +96,10 @@ class RunSummary:
     batch: dict[str, Any] | None = None
     # The run history lines Report Run wrote (the ledger's `history`), newest first.
     history: list[dict[str, Any]] = field(default_factory=list)
+    # What reached the Slack webhook stand-in: {"status": its answer, "payload": the JSON posted}.
+    slack_messages: list[dict[str, Any]] = field(default_factory=list)
+    # What the stack's SQS queues hold at the end (failed Slack deliveries), by logical id.
+    queue_messages: dict[str, list[Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +124,8 @@ class RunSummary:
             "failure_reports": self.failure_reports,
             "batch": self.batch,
             "history": self.history,
+            "slack_messages": self.slack_messages,
+            "queue_messages": self.queue_messages,
         }
 
 
@@ -274,6 +283,8 @@ class LocalAws:
         self.clock.attach(self.bus)
         self._stack: DeployedStack | None = None
         self._previous_env: dict[str, str | None] = {}
+        # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
+        self.sns_deliveries = SnsLambdaDeliveries()
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
         return self.router.invoke(target, event)[1] is None
@@ -313,6 +324,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
     aws_hooks.serve("lambda", aws.router.handle)
     use_time_source(aws.clock.now)
     wiring.reset()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # a new account: no cached secret from another
     try:
         with (
             _environment(_FAKE_CREDENTIALS),
@@ -321,6 +333,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             aws_cased_stepfunctions_integration(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
+            sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
         ):
             yield aws
     finally:
@@ -329,12 +342,23 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
         aws_hooks.stop("lambda")
         use_time_source(None)
         wiring.reset()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
 
 
-def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout: float = 120.0) -> RunSummary:
-    """Runs the scenario to the workflow's end and summarises what happened."""
+def run_scenario(
+    scenario: Scenario,
+    *,
+    template: Path = TEMPLATE,
+    real_timeout: float = 120.0,
+    slack_webhook: SlackWebhookStandIn | None = None,
+) -> RunSummary:
+    """Runs the scenario to the workflow's end and summarises what happened.
+
+    Every message also goes to "Slack": a webhook stand-in on this machine (`slack_webhook`, to
+    script its answers; a new one answering 200 `ok` otherwise), whose URL is the stack's secret."""
     real_start = time.monotonic()
-    with local_aws(scenario.events) as aws:
+    webhook = slack_webhook or SlackWebhookStandIn()
+    with webhook, local_aws(scenario.events) as aws:
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         for item in scenario.batch:
             item_arn = create_task_for(item.task)
@@ -345,6 +369,7 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
         if scripts:
             aws.datasync.script_task(task_arn, scripts)
         parameters = dict(scenario.parameters)
+        parameters.setdefault("SlackWebhookSecretArn", _webhook_secret(webhook.url))
         if scenario.trigger == "schedule":
             for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
                 parameters.setdefault(name, value)
@@ -376,7 +401,29 @@ def run_scenario(scenario: Scenario, *, template: Path = TEMPLATE, real_timeout:
         # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
         # the ledger the summary shows is the one an operator would find a day later.
         aws.clock.advance(LATE_EVENT_HORIZON_SECONDS)
-        return _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
+        summary = _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
+        summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
+        summary.queue_messages = _queue_messages(stack)
+        return summary
+
+
+def _webhook_secret(url: str) -> str:
+    """Stores the webhook's URL as the secret a user would create; returns its ARN."""
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    return str(secrets.create_secret(Name="datasync-scheduler-local/slack-webhook", SecretString=url)["ARN"])
+
+
+def _queue_messages(stack: DeployedStack) -> dict[str, list[Any]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    held: dict[str, list[Any]] = {}
+    for logical_id, url in stack.queues.items():
+        bodies: list[Any] = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+            for message in batch:
+                bodies.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        held[logical_id] = bodies
+    return held
 
 
 def _history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:

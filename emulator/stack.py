@@ -1,10 +1,11 @@
-"""Deploys template.yaml into the local AWS: moto for DynamoDB, SNS and Step Functions, the
-Lambda router for functions. Only resource types the scheduler uses are supported; anything else
-in the template is skipped with its logical id listed in `skipped`.
+"""Deploys template.yaml into the local AWS: moto for DynamoDB, SNS, SQS and Step Functions, the
+Lambda router for functions (and their SNS subscriptions). Only resource types the scheduler uses
+are supported; anything else in the template is skipped with its logical id listed in `skipped`.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,16 @@ class Schedule:
     input: str
 
 
+@dataclass(frozen=True)
+class TopicSubscription:
+    """A function's `SNS` event: the topic's messages (those its filter policy lets through) invoke it."""
+
+    logical_id: str  # "<function>.<event>"
+    topic_arn: str
+    function: str  # the function's logical id
+    subscription_arn: str
+
+
 @dataclass
 class DeployedStack:
     parameters: dict[str, str]
@@ -39,6 +50,8 @@ class DeployedStack:
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
     topics: dict[str, str] = field(default_factory=dict)  # logical id -> topic ARN
     buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
+    queues: dict[str, str] = field(default_factory=dict)  # logical id -> queue URL
+    subscriptions: list[TopicSubscription] = field(default_factory=list)
     rules: list[EventRule] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     environment: dict[str, str] = field(default_factory=dict)
@@ -101,6 +114,10 @@ def deploy(
         elif kind == "AWS::SNS::Topic":
             refs[logical_id] = f"arn:aws:sns:{REGION}:{ACCOUNT_ID}:{name}"
             attributes[(logical_id, "TopicName")] = name
+        elif kind == "AWS::SQS::Queue":
+            refs[logical_id] = f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"
+            attributes[(logical_id, "Arn")] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+            attributes[(logical_id, "QueueName")] = name
         elif kind == "AWS::IAM::Role":
             refs[logical_id] = name
             attributes[(logical_id, "Arn")] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
@@ -112,6 +129,7 @@ def deploy(
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
     s3 = boto3.client("s3", region_name=REGION)
+    sqs: Any = boto3.client("sqs", region_name=REGION)  # boto3-stubs would want Literal attribute names
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
@@ -130,6 +148,15 @@ def deploy(
         elif kind == "AWS::S3::Bucket":
             s3.create_bucket(Bucket=refs[logical_id])
             stack.buckets[logical_id] = refs[logical_id]
+        elif kind == "AWS::SQS::Queue":
+            queue_attributes = {
+                key: str(intrinsics.resolve(props[key]))
+                for key in ("MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds")
+                if key in props
+            }
+            stack.queues[logical_id] = sqs.create_queue(
+                QueueName=attributes[(logical_id, "QueueName")], Attributes=queue_attributes
+            )["QueueUrl"]
         elif kind not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
             stack.skipped.append(logical_id)
 
@@ -137,6 +164,7 @@ def deploy(
     for logical_id, spec in active.items():
         if spec["Type"] == "AWS::Serverless::Function":
             _add_function(stack, logical_id, spec.get("Properties", {}), globals_function, intrinsics, base_dir)
+            _subscribe_function(stack, logical_id, spec.get("Properties", {}), intrinsics, sns)
 
     sfn = boto3.client("stepfunctions", region_name=REGION)
     for logical_id, spec in active.items():
@@ -195,6 +223,10 @@ def _add_function(
                 "the in-process emulator needs one value per variable"
             )
         stack.environment[key] = resolved
+    invoke_config = intrinsics.resolve(merged.get("EventInvokeConfig", {}))
+    on_failure = invoke_config.get("DestinationConfig", {}).get("OnFailure", {})
+    if on_failure and on_failure.get("Type", "SQS") != "SQS":
+        raise ValueError(f"{logical_id}: only SQS on-failure destinations are emulated, not {on_failure['Type']}")
     stack.functions[logical_id] = LambdaFunction(
         logical_id=logical_id,
         name=intrinsics.resolve({"Ref": logical_id}),
@@ -203,12 +235,45 @@ def _add_function(
         code_dir=(base_dir / str(merged["CodeUri"])).resolve(),
         timeout_seconds=int(merged.get("Timeout", 3)),
         memory_mb=int(merged.get("MemorySize", 128)),
+        max_retry_attempts=int(invoke_config.get("MaximumRetryAttempts", 2)),
+        on_failure=on_failure.get("Destination"),
     )
     for event_id, event in props.get("Events", {}).items():
         if event["Type"] == "EventBridgeRule":
             stack.rules.append(
                 EventRule(f"{logical_id}.{event_id}", intrinsics.resolve(event["Properties"]["Pattern"]), logical_id)
             )
+
+
+def _subscribe_function(
+    stack: DeployedStack, logical_id: str, props: dict[str, Any], intrinsics: Intrinsics, sns: Any
+) -> None:
+    """Subscribes the function to the topics of its `SNS` events, with their filter policies."""
+    for event_id, event in props.get("Events", {}).items():
+        if event["Type"] != "SNS":
+            continue
+        event_props = intrinsics.resolve(event["Properties"])
+        if event_props.get("SqsSubscription"):
+            raise ValueError(f"{logical_id}.{event_id}: SNS events through an SQS queue are not emulated")
+        subscription_attributes = {}
+        if "FilterPolicy" in event_props:
+            policy = event_props["FilterPolicy"]
+            subscription_attributes["FilterPolicy"] = policy if isinstance(policy, str) else json.dumps(policy)
+        if "FilterPolicyScope" in event_props:
+            subscription_attributes["FilterPolicyScope"] = str(event_props["FilterPolicyScope"])
+        function = stack.functions[logical_id]
+        subscription = sns.subscribe(
+            TopicArn=event_props["Topic"],
+            Protocol="lambda",
+            Endpoint=function.arn,
+            Attributes=subscription_attributes,
+            ReturnSubscriptionArn=True,
+        )
+        stack.subscriptions.append(
+            TopicSubscription(
+                f"{logical_id}.{event_id}", event_props["Topic"], logical_id, subscription["SubscriptionArn"]
+            )
+        )
 
 
 def set_environment(values: dict[str, str]) -> dict[str, str | None]:

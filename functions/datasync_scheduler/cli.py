@@ -63,7 +63,7 @@ def _print_human(summary: dict[str, Any]) -> None:
         if execution.get("errorCode") or execution.get("errorDetail"):
             out(f"  error: {execution.get('errorCode')}: {execution.get('errorDetail')}")
     out("")
-    out("Workflow steps that ran (virtual time):")
+    out("Functions that ran (virtual time):")
     for call in summary["invocations"]:
         suffix = f"  raised {call['error']}" if call["error"] else ""
         out(f"  {call['at']}  {call['function']}{suffix}")
@@ -85,6 +85,26 @@ def _print_human(summary: dict[str, Any]) -> None:
         out("  |")
         for line in notification["message"].splitlines():
             out(f"  | {line}")
+    _print_slack(summary)
+
+
+def _print_slack(summary: dict[str, Any]) -> None:
+    from datasync_scheduler.slack_readable import slack_readable
+
+    for post in summary.get("slack_messages") or []:
+        print("")
+        print(f"Posted to Slack (the local webhook answered {post['status']}):")
+        payload = post["payload"]
+        shown = slack_readable(payload) if isinstance(payload, dict) else str(payload)
+        for line in shown.splitlines():
+            print(f"  | {line}")
+    for queue, held in (summary.get("queue_messages") or {}).items():
+        if held:
+            print("")
+            print(f"Kept in the {queue} queue after Lambda's retries: {len(held)} message(s)")
+            for record in held:
+                error = record.get("responsePayload") or {}
+                print(f"  {error.get('errorType', '?')}: {error.get('errorMessage', '')}")
 
 
 def _duration(seconds: float) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
+from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.message import Message, run_message
 from datasync_scheduler.domain.publication import sns_publication
@@ -362,7 +363,11 @@ def report_run(
 def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:
     """The SNS publication of a run's or batch's message; `publish` is false for a silent success."""
     settings = notifications or NotificationSettings()
-    return sns_publication(message, publish=not (message.outcome == "succeeded" and settings.on_success == "silent"))
+    return sns_publication(
+        message,
+        chatbot=render_chatbot(message) if settings.chatbot else None,
+        publish=not (message.outcome == "succeeded" and settings.on_success == "silent"),
+    )
 
 
 def _record_history(report: RunReport, state: dict[str, Any], workflow_execution: str | None, ports: Ports) -> None:

@@ -13,3 +13,13 @@ def always_fails(event: Any, context: Any) -> Any:
 
 def echo(event: Any, context: Any) -> Any:
     return {"echo": event, "function": context.function_name}
+
+
+# Events `remember` received, with the receiving function's name. Each function's first call
+# re-imports this module (a cold start); the list is kept across that.
+RECEIVED: list[tuple[str, Any]] = globals().get("RECEIVED", [])
+
+
+def remember(event: Any, context: Any) -> Any:
+    RECEIVED.append((context.function_name, event))
+    return None

@@ -128,7 +128,12 @@ def test_a_bad_item_is_rejected_before_any_datasync_call_naming_its_index_and_fi
         assert f"tasks[{index}]" not in summary["cause"]
     assert summary["executions"] == []
     assert summary["batch"]["children"] == []
-    assert {call["function"] for call in summary["invocations"]} == {"ValidateBatchFunction", "SummarizeBatchFunction"}
+    # The Slack notifier, subscribed to the topic, posts the batch's message.
+    assert {call["function"] for call in summary["invocations"]} == {
+        "ValidateBatchFunction",
+        "SummarizeBatchFunction",
+        "NotifySlackFunction",
+    }
     (notification,) = summary["notifications"]
     assert notification["subject"] == "DataSync batch: FAILED (InvalidBatchRequest)"
     assert "tasks[3]" in notification["message"]

@@ -81,3 +81,12 @@ def test_a_message_sns_refuses_is_retried_kept_in_the_result_and_does_not_change
 
     failed = run("execution-error")
     assert (failed["status"], failed["error"]) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
+
+
+def test_with_chatbot_notifications_enabled_https_subscribers_get_a_custom_notification() -> None:
+    summary = run("execution-error", parameters={"ChatbotNotifications": "enabled"})
+    (notification,) = summary["notifications"]
+    chatbot = json.loads(notification["structured"]["https"])
+    assert (chatbot["version"], chatbot["source"]) == ("1.0", "custom")
+    assert "nightly-archive" in chatbot["content"]["title"]
+    assert "FsS3HeadBucketFailed" in chatbot["content"]["title"] + chatbot["content"]["description"]

@@ -71,3 +71,14 @@ def s3_object(uri: str, region: str, partition: str = "aws") -> str | None:
 def region_of(arn: str) -> tuple[str, str] | None:
     """(partition, region) of an ARN."""
     return _arn_parts(arn)
+
+
+def cloudwatch_alarm(alarm_arn: str) -> str | None:
+    """The alarm's page in the CloudWatch console (`arn:...:cloudwatch:<region>:<account>:alarm:<name>`)."""
+    where = _arn_parts(alarm_arn)
+    base = _console(*where) if where else None
+    marker = ":alarm:"
+    if not where or not base or marker not in alarm_arn:
+        return None
+    name = alarm_arn.split(marker, 1)[1]
+    return f"{base}/cloudwatch/home?region={where[1]}#alarmsV2:alarm/{quote(name, safe='')}"

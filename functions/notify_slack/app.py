@@ -1,0 +1,44 @@
+"""Notify Slack: posts each message of the notification topic to a Slack channel (incoming webhook).
+
+SNS invokes it asynchronously, after the workflow published: a delivery that fails is retried by
+Lambda (EventInvokeConfig) and then kept in the SlackDeliveryFailures queue, and counted.
+"""
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.parser import event_parser
+from aws_lambda_powertools.utilities.parser.models import SnsModel
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from datasync_scheduler import slack_delivery
+from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
+from datasync_scheduler.slack_delivery import TopicMessage
+
+logger = Logger()
+metrics = Metrics()
+
+
+@logger.inject_lambda_context(clear_state=True)
+@event_parser(model=SnsModel)
+def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
+    messages = [
+        TopicMessage(record.Sns.MessageId, str(record.Sns.Message), record.Sns.Subject) for record in event.Records
+    ]
+    try:
+        webhook = SlackWebhook(read_webhook_url(slack_delivery.webhook_secret_arn()))
+        delivered = slack_delivery.deliver(messages, webhook)
+    except SlackDeliveryFailed as failure:
+        # Flushed here rather than by @metrics.log_metrics: a delivery that worked has nothing to
+        # count, and log_metrics would warn about (and print) an empty document every time.
+        metrics.add_metric(name="SlackDeliveryFailures", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
+        # The reason is safe to log: SlackDeliveryFailed never carries the webhook URL.
+        logger.error(
+            "Slack delivery failed; Lambda retries it, then keeps it in the SlackDeliveryFailures queue",
+            extra={"reason": str(failure), "messageIds": [message.message_id for message in messages]},
+        )
+        raise
+    logger.info("Delivered to Slack", extra={"messageIds": delivered})
+    return {"delivered": len(delivered)}
