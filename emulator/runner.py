@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
+from emulator.function_output import emf_documents, routed_stdout
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, deploy, restore_environment, set_environment
@@ -80,6 +81,8 @@ class RunSummary:
     failure_reports: dict[str, list[dict[str, Any]]]
     # When the run is a BatchWorkflow execution: each task's SyncWorkflow run (see _batch_summary).
     batch: dict[str, Any] | None = None
+    # The Embedded Metric Format documents the functions printed, oldest first: `{"function", "emf"}`.
+    metrics: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -103,6 +106,7 @@ class RunSummary:
             "real_seconds": round(self.real_seconds, 3),
             "failure_reports": self.failure_reports,
             "batch": self.batch,
+            "metrics": self.metrics,
         }
 
 
@@ -303,7 +307,9 @@ def local_aws(faults: EventFaults | None = None) -> Iterator[LocalAws]:
             aws_cased_stepfunctions_integration(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
+            routed_stdout() as stdout,
         ):
+            aws.router.stdout = stdout
             yield aws
     finally:
         aws.close()
@@ -428,6 +434,11 @@ def _summarise(
         batch=_batch_summary(sfn, stack, history)
         if description["stateMachineArn"] == stack.state_machines.get(BATCH_WORKFLOW)
         else None,
+        metrics=[
+            {"function": call.function, "emf": document}
+            for call in router.invocations
+            for document in emf_documents(call.output)
+        ],
     )
 
 
