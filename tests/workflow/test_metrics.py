@@ -1,0 +1,91 @@
+"""The metrics a run publishes, read back from what its functions printed (as CloudWatch reads their logs)."""
+
+import json
+from datetime import datetime
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from datasync_scheduler.cli import main
+from tests.workflow.conftest import run
+
+GiB = 2**30
+NIGHTLY = {"Task": "nightly-archive", "service": "datasync-scheduler"}
+APPLICATION = {"service": "datasync-scheduler"}
+
+
+def published(summary: dict[str, Any]) -> list[tuple[str, dict[str, str], str, float]]:
+    """Every value in the run's EMF documents: (metric, dimensions, unit, value), in the order printed."""
+    values = []
+    for item in summary["metrics"]:
+        document = item["emf"]
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "DataSyncScheduler"
+        (dimension_names,) = directive["Dimensions"]
+        dimensions = {name: document[name] for name in dimension_names}
+        for metric in directive["Metrics"]:
+            values.extend((metric["Name"], dimensions, metric["Unit"], value) for value in document[metric["Name"]])
+    return values
+
+
+def value(summary: dict[str, Any], metric: str, **dimensions: str) -> float:
+    (found,) = [v for name, dims, _, v in published(summary) if name == metric and dims == dimensions]
+    return found
+
+
+def seconds_between(start: str, end: str) -> float:
+    return (
+        datetime.fromisoformat(end.replace("Z", "+00:00")) - datetime.fromisoformat(start.replace("Z", "+00:00"))
+    ).total_seconds()
+
+
+def test_a_nightly_run_publishes_its_outcome_counters_and_phases_once_and_the_batch_its_counts() -> None:
+    summary = run("nightly-success")
+
+    assert value(summary, "RunsSucceeded", **NIGHTLY) == 1
+    assert value(summary, "RunsFailed", **NIGHTLY) == 0
+    assert value(summary, "RunsSucceeded", **APPLICATION) == 1
+    assert value(summary, "FilesTransferred", **NIGHTLY) == 12000
+    assert value(summary, "BytesTransferred", **NIGHTLY) == 50 * GiB
+    assert value(summary, "Attempts", **NIGHTLY) == 1
+    (execution,) = summary["executions"]
+    for mark, following in pairwise(execution["phases"]):
+        expected = seconds_between(mark["at"], following["at"])
+        assert value(summary, "PhaseDuration", **NIGHTLY, Phase=mark["phase"]) == expected
+    # The whole run, from its first step to its report: at least the execution's own time.
+    first, last = execution["phases"][0]["at"], execution["phases"][-1]["at"]
+    assert value(summary, "RunDuration", **NIGHTLY) >= seconds_between(first, last)
+    assert value(summary, "BatchTasksSucceeded", **APPLICATION) == 1
+    assert value(summary, "BatchTasksFailed", **APPLICATION) == 0
+    # Report Run and Summarize Batch publish; the other steps print no metrics.
+    assert {item["function"] for item in summary["metrics"]} == {"ReportRunFunction", "SummarizeBatchFunction"}
+
+
+def test_a_run_that_recovers_after_a_retry_succeeds_and_shows_the_files_the_retry_fixed() -> None:
+    summary = run("checksum-failure-recovers")
+
+    task = {"Task": summary["output"]["taskName"], "service": "datasync-scheduler"}
+    assert value(summary, "RunsSucceeded", **task) == 1
+    assert value(summary, "Attempts", **task) == 2
+    assert value(summary, "FileFailures", **task, Category="checksum_mismatch") == 3
+    units = {name: unit for name, _, unit, _ in published(summary)}
+    assert (
+        units["FileFailures"] == "Count" and units["RunDuration"] == "Seconds" and units["BytesTransferred"] == "Bytes"
+    )
+
+
+def test_a_failed_run_counts_as_failed_for_its_task_and_the_application() -> None:
+    summary = run("execution-error")
+
+    assert value(summary, "RunsFailed", **NIGHTLY) == 1
+    assert value(summary, "RunsSucceeded", **NIGHTLY) == 0
+    assert value(summary, "RunsFailed", **APPLICATION) == 1
+
+
+def test_the_demo_prints_only_its_summary_the_metric_documents_stay_in_the_function_logs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--scenario", "nightly-success", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["metrics"], "the run published metrics"
