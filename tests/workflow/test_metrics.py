@@ -89,3 +89,18 @@ def test_the_demo_prints_only_its_summary_the_metric_documents_stay_in_the_funct
     assert main(["demo", "--scenario", "nightly-success", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["metrics"], "the run published metrics"
+
+
+def test_a_batch_of_five_runs_two_at_a_time_counts_each_run_once_under_its_own_task() -> None:
+    summary = run("nightly-batch")
+
+    def total(metric: str, **dimensions: str) -> float:
+        return sum(v for name, dims, _, v in published(summary) if name == metric and dims == dimensions)
+
+    tasks = {child["taskName"] for child in summary["batch"]["children"]}
+    assert len(tasks) == 5
+    for task in tasks:
+        per_task = {"Task": task, "service": "datasync-scheduler"}
+        assert total("RunsSucceeded", **per_task) + total("RunsFailed", **per_task) == 1, task
+    assert (total("RunsSucceeded", **APPLICATION), total("RunsFailed", **APPLICATION)) == (4, 1)
+    assert (total("BatchTasksSucceeded", **APPLICATION), total("BatchTasksFailed", **APPLICATION)) == (4, 1)
