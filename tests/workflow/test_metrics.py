@@ -43,6 +43,21 @@ def seconds_between(start: str, end: str) -> float:
 def test_a_nightly_run_publishes_its_outcome_counters_and_phases_once_and_the_batch_its_counts() -> None:
     summary = run("nightly-success")
 
+    (per_task,) = [item["emf"] for item in summary["metrics"] if item["emf"].get("Task") and "Attempts" in item["emf"]]
+    assert per_task["_aws"]["CloudWatchMetrics"] == [
+        {
+            "Namespace": "DataSyncScheduler",
+            "Dimensions": [["Task", "service"]],
+            "Metrics": [
+                {"Name": "RunsSucceeded", "Unit": "Count"},
+                {"Name": "RunsFailed", "Unit": "Count"},
+                {"Name": "BytesTransferred", "Unit": "Bytes"},
+                {"Name": "FilesTransferred", "Unit": "Count"},
+                {"Name": "Attempts", "Unit": "Count"},
+                {"Name": "RunDuration", "Unit": "Seconds"},
+            ],
+        }
+    ]
     assert value(summary, "RunsSucceeded", **NIGHTLY) == 1
     assert value(summary, "RunsFailed", **NIGHTLY) == 0
     assert value(summary, "RunsSucceeded", **APPLICATION) == 1
@@ -75,12 +90,25 @@ def test_a_run_that_recovers_after_a_retry_succeeds_and_shows_the_files_the_retr
     )
 
 
-def test_a_failed_run_counts_as_failed_for_its_task_and_the_application() -> None:
-    summary = run("execution-error")
+def test_a_run_denied_some_files_fails_and_publishes_them_by_category() -> None:
+    summary = run("permission-denied")
 
-    assert value(summary, "RunsFailed", **NIGHTLY) == 1
-    assert value(summary, "RunsSucceeded", **NIGHTLY) == 0
+    task = {"Task": "partner-drop", "service": "datasync-scheduler"}
+    assert value(summary, "RunsFailed", **task) == 1
+    assert value(summary, "RunsSucceeded", **task) == 0
     assert value(summary, "RunsFailed", **APPLICATION) == 1
+    (document,) = [item["emf"] for item in summary["metrics"] if "Category" in item["emf"]]
+    assert document["_aws"]["CloudWatchMetrics"] == [
+        {
+            "Namespace": "DataSyncScheduler",
+            "Dimensions": [["Task", "Category", "service"]],
+            "Metrics": [{"Name": "FileFailures", "Unit": "Count"}],
+        }
+    ]
+    # As many as the failure report lists, the complete record of the run's failed files.
+    (report,) = summary["failure_reports"].values()
+    assert (document["Task"], document["Category"]) == ("partner-drop", "access_denied")
+    assert document["FileFailures"] == [sum(1 for failure in report if failure["category"] == "access_denied")] == [2]
 
 
 def test_the_demo_prints_only_its_summary_the_metric_documents_stay_in_the_function_logs(
