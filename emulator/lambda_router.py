@@ -3,7 +3,8 @@
 Invocations arrive through boto3's `lambda.Invoke` (from the state machine interpreter) or
 directly (event deliveries). A handler that raises is reported as the runtime does
 (`FunctionError: Unhandled` with errorType/errorMessage/stackTrace), so Retry and Catch match
-error names exactly as on AWS. Each invocation holds the virtual clock still while it runs.
+error names exactly as on AWS. Each invocation holds the virtual clock still while it runs, and
+keeps what the handler printed (its log stream on AWS, where its metric documents go).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import threading
 import traceback
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 from botocore.response import StreamingBody
 
 from emulator.clock import VirtualClock
+from emulator.function_output import RoutedStdout
 from emulator.service_errors import EmulatedServiceError
 
 
@@ -46,6 +49,7 @@ class Invocation:
     function: str  # logical id
     at: datetime
     error_type: str | None
+    output: str = ""  # what the handler printed
 
 
 @dataclass
@@ -74,6 +78,8 @@ class LambdaRouter:
         # Handler modules some earlier router (or test) imported into this process.
         self._imported_before = set(sys.modules)
         self.invocations: list[Invocation] = []
+        # Set while the emulator routes sys.stdout; without it, handlers print where the process does.
+        self.stdout: RoutedStdout | None = None
 
     def register(self, function: LambdaFunction) -> None:
         for key in (function.logical_id, function.name, function.arn):
@@ -104,20 +110,21 @@ class LambdaRouter:
     def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, dict[str, Any] | None]:
         """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
         function = self.function(name_or_arn)
-        handler = self._handler(function)
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
-        with self._clock.busy():
+        with self._clock.busy(), self.stdout.capture() if self.stdout else nullcontext(None) as printed:
+            # A cold start's import is part of the invocation: virtual time must not run on meanwhile.
+            handler = self._handler(function)
             at = self._clock.now()
             try:
                 result = handler(event, context)
             except Exception as error:  # noqa: BLE001 - reported to the caller like the runtime does
-                self.invocations.append(Invocation(function.logical_id, at, type(error).__name__))
+                self.invocations.append(Invocation(function.logical_id, at, type(error).__name__, _text(printed)))
                 return None, {
                     "errorType": type(error).__name__,
                     "errorMessage": str(error),
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 }
-            self.invocations.append(Invocation(function.logical_id, at, None))
+            self.invocations.append(Invocation(function.logical_id, at, None, _text(printed)))
             return result, None
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -138,3 +145,7 @@ class LambdaRouter:
         if error is not None:
             response["FunctionError"] = "Unhandled"
         return response
+
+
+def _text(printed: io.StringIO | None) -> str:
+    return printed.getvalue() if printed is not None else ""

@@ -35,6 +35,7 @@ from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
+from emulator.function_output import emf_documents, routed_stdout
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
@@ -100,6 +101,8 @@ class RunSummary:
     slack_messages: list[dict[str, Any]] = field(default_factory=list)
     # What the stack's SQS queues hold at the end (failed Slack deliveries), by logical id.
     queue_messages: dict[str, list[Any]] = field(default_factory=dict)
+    # The Embedded Metric Format documents the functions printed, oldest first: `{"function", "emf"}`.
+    metrics: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -126,6 +129,7 @@ class RunSummary:
             "history": self.history,
             "slack_messages": self.slack_messages,
             "queue_messages": self.queue_messages,
+            "metrics": self.metrics,
         }
 
 
@@ -334,7 +338,9 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
+            routed_stdout() as stdout,
         ):
+            aws.router.stdout = stdout
             yield aws
     finally:
         aws.close()
@@ -492,6 +498,11 @@ def _summarise(
         if description["stateMachineArn"] == stack.state_machines.get(BATCH_WORKFLOW)
         else None,
         history=[entry.to_dict() for entry in ledger.history(limit=1000)],
+        metrics=[
+            {"function": call.function, "emf": document}
+            for call in router.invocations
+            for document in emf_documents(call.output)
+        ],
     )
 
 

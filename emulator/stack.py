@@ -124,6 +124,9 @@ def deploy(
         elif kind == "AWS::KMS::Key":
             refs[logical_id] = f"{logical_id.lower()}-local"
             attributes[(logical_id, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{logical_id.lower()}-local"
+        else:
+            # Not deployed here (alarms, the dashboard, ...), but an output may still name it.
+            refs[logical_id] = name
 
     stack = DeployedStack(parameters=parameters, name=stack_name)
     dynamodb = boto3.client("dynamodb", region_name=REGION)

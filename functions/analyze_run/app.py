@@ -2,16 +2,19 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
 
 logger = Logger()
+tracer = Tracer()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    logger.append_keys(executionArn=event["run"]["executionArn"])
     summary = steps.analyze_run(event["run"], wiring.ports(), wiring.analysis_ports())
     logger.info(
         "Execution analysed",

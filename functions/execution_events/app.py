@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -11,6 +12,7 @@ from pydantic import BaseModel, Field
 from datasync_scheduler import steps, wiring
 
 logger = Logger()
+tracer = Tracer()
 
 
 class ExecutionState(BaseModel):
@@ -24,10 +26,14 @@ class ExecutionStateChange(EventBridgeModel):  # type: ignore[misc]
     detail: ExecutionState
 
 
-@logger.inject_lambda_context
+# The event names no workflow execution (only the run ledger knows it): its correlation id is the
+# event's own id, and `executionArn` on every line joins it to the workflow's lines.
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE, clear_state=True)
+@tracer.capture_lambda_handler
 @event_parser(model=ExecutionStateChange)
 def handler(event: ExecutionStateChange, context: LambdaContext) -> dict[str, Any]:
     execution_arn = event.resources[0]
+    logger.append_keys(executionArn=execution_arn)
     outcome = steps.record_event(execution_arn, event.detail.State, event.time, wiring.ports())
     logger.info("Execution state change", extra=outcome)
     return outcome

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import slack_delivery
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
+from datasync_scheduler.run_metrics import SLACK_DELIVERY_FAILURES
 from datasync_scheduler.slack_delivery import TopicMessage
 
 logger = Logger()
@@ -32,7 +33,7 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
     except SlackDeliveryFailed as failure:
         # Flushed here rather than by @metrics.log_metrics: a delivery that worked has nothing to
         # count, and log_metrics would warn about (and print) an empty document every time.
-        metrics.add_metric(name="SlackDeliveryFailures", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=SLACK_DELIVERY_FAILURES, unit=MetricUnit.Count, value=1)
         metrics.flush_metrics()
         # The reason is safe to log: SlackDeliveryFailed never carries the webhook URL.
         logger.error(

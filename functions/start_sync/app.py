@@ -9,7 +9,7 @@ find and adopt the execution that did start.
 import os
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -21,6 +21,7 @@ from datasync_scheduler import steps, wiring
 from datasync_scheduler.domain.sync_request import SyncRequest
 
 logger = Logger()
+tracer = Tracer()
 # A run lasts at most days; a record older than that protects nothing.
 idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
 persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
@@ -41,12 +42,14 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
     )
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution")
+@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     attempt = int((event.get("next") or steps.first_attempt())["attempt"])
     run: dict[str, Any] = start_attempt(
         attempt_key={"workflowExecution": str(event["workflowExecution"]), "attempt": attempt}, event=event
     )
-    logger.info("DataSync execution started", extra={"execution_arn": run["executionArn"], "adopted": run["adopted"]})
+    logger.append_keys(executionArn=run["executionArn"])
+    logger.info("DataSync execution started", extra={"adopted": run["adopted"]})
     return run

@@ -6,15 +6,17 @@ the Map's items (`{index, name, request}`, one per task) and the concurrency lim
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps
 
 logger = Logger()
+tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="batchExecution")
+@logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidBatchRequest propagates: its class name is the error the state machine catches.
     return batch_steps.validate_batch(event["input"], event["batchExecution"], event["batchName"])

@@ -6,7 +6,7 @@ validated `request` and the plan for the first attempt (`next`).
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps
@@ -15,9 +15,11 @@ from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.sync_request import parse_sync_request
 
 logger = Logger()
+tracer = Tracer()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
     request = parse_sync_request(event["input"])

@@ -19,6 +19,7 @@ from datasync_scheduler.adapters.slack_webhook import (
     read_webhook_url,
     webhook_url,
 )
+from emulator.function_output import emf_documents
 from emulator.runner import LocalAws, local_aws
 from emulator.webhook import Reply, SlackWebhookStandIn
 from tests.slack_payloads import assert_cannot_ping_or_forge_links, assert_valid_block_kit
@@ -197,8 +198,14 @@ def test_when_slack_stays_down_the_notifier_fails_counts_it_and_the_message_wait
     record = json.loads(queued["Body"])
     assert record["responsePayload"]["errorMessage"].endswith("Slack answered HTTP 500: internal_error")
     out, err = capsys.readouterr()
-    # One EMF document per failed invocation, for an alarm on SlackDeliveryFailures.
-    documents = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
+    # One EMF document per failed invocation, for an alarm on SlackDeliveryFailures (in each
+    # invocation's own output, as in its Lambda log).
+    documents = [
+        document
+        for call in aws.router.invocations
+        if call.function == "NotifySlackFunction"
+        for document in emf_documents(call.output)
+    ]
     assert [doc["SlackDeliveryFailures"] for doc in documents] == [[1.0]] * 3
     assert documents[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "DataSyncScheduler"
     assert_never_shown(stand_in, everything_logged.text, out, err, queued["Body"])

@@ -1,0 +1,130 @@
+"""What the handlers tell an operator besides their result: structured log lines and metric documents."""
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from aws_lambda_powertools import Logger
+
+from emulator.function_output import emf_documents
+from emulator.runner import LocalAws
+from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
+
+BATCH = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-local-BatchWorkflow:nightly-1"
+
+
+@pytest.fixture
+def log(aws: LocalAws) -> Iterator[io.StringIO]:
+    """What the handlers log from INFO up: one JSON object a line.
+
+    The handlers share one Powertools logger, set up by whichever module created it first (maybe
+    another test, maybe with another stream or level): this points it at a buffer for the test.
+    """
+    Logger()  # sets the shared logger up if no handler module did yet
+    shared = logging.getLogger("datasync-scheduler")
+    (handler,) = shared.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    previous_stream, previous_level = handler.setStream(buffer), shared.level
+    shared.setLevel(logging.INFO)
+    try:
+        yield buffer
+    finally:
+        handler.setStream(previous_stream)
+        shared.setLevel(previous_level)
+
+
+def logged(log: io.StringIO, message: str) -> dict[str, Any]:
+    """The one line logged with this message."""
+    (line,) = [line for line in map(json.loads, log.getvalue().splitlines()) if line["message"] == message]
+    assert isinstance(line, dict)
+    return line
+
+
+def printed_by_last(aws: LocalAws) -> list[dict[str, Any]]:
+    return emf_documents(aws.router.invocations[-1].output)
+
+
+def run_steps(aws: LocalAws, task_arn: str) -> str:
+    run = invoke(aws, "StartSyncFunction", {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW})
+    invoke(
+        aws, "AwaitSyncEndFunction", {"token": "t", "executionArn": run["executionArn"], "workflowExecution": WORKFLOW}
+    )
+    invoke(aws, "CheckSyncFunction", {"run": run, "startedAt": None, "workflowExecution": WORKFLOW})
+    return str(run["executionArn"])
+
+
+def test_every_line_of_a_workflow_step_names_its_workflow_execution_and_datasync_execution(
+    aws: LocalAws, task_arn: str, log: io.StringIO
+) -> None:
+    execution_arn = run_steps(aws, task_arn)
+    for message in ("DataSync execution started", "Waiting for the execution to end", "Checked the execution"):
+        line = logged(log, message)
+        assert line["correlation_id"] == WORKFLOW, message
+        assert line["executionArn"] == execution_arn, message
+        assert line["service"] == "datasync-scheduler" and line["level"] == "INFO"
+
+
+def test_an_execution_event_is_logged_with_its_own_id_and_the_datasync_execution(
+    aws: LocalAws, log: io.StringIO
+) -> None:
+    execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
+    invoke(aws, "ExecutionEventsFunction", state_change(execution, "TRANSFERRING"))
+    line = logged(log, "Execution state change")
+    event_id = json.loads((EVENTS / "execution-state-change-success.json").read_text())["id"]
+    assert line["correlation_id"] == event_id
+    assert line["executionArn"] == execution
+
+
+def test_the_execution_a_step_named_is_not_carried_into_the_next_invocation(
+    aws: LocalAws, task_arn: str, log: io.StringIO
+) -> None:
+    run_steps(aws, task_arn)  # leaves `executionArn` on the shared logger, were it not cleared
+    invoke(
+        aws,
+        "SummarizeBatchFunction",
+        {"state": {"inputError": {"Error": "x", "Cause": "bad"}}, "batchExecution": BATCH},
+    )
+    line = logged(log, "Batch summarised")
+    assert "executionArn" not in line
+    assert line["correlation_id"] == BATCH
+
+
+def test_a_rejected_run_publishes_one_failed_run_for_the_application(aws: LocalAws) -> None:
+    state = {"taskArn": "nope", "inputError": {"Error": "InvalidSyncRequest", "Cause": "taskArn: not an ARN"}}
+    invoke(aws, "ReportRunFunction", {"state": state, "workflowExecution": WORKFLOW})
+
+    (document,) = [doc for doc in printed_by_last(aws) if "RunsFailed" in doc]
+    assert document["_aws"]["CloudWatchMetrics"] == [
+        {
+            "Namespace": "DataSyncScheduler",
+            "Dimensions": [["service"]],
+            "Metrics": [{"Name": "RunsSucceeded", "Unit": "Count"}, {"Name": "RunsFailed", "Unit": "Count"}],
+        }
+    ]
+    assert (document["service"], document["RunsSucceeded"], document["RunsFailed"]) == ("datasync-scheduler", [0], [1])
+
+
+def test_a_batch_publishes_how_many_of_its_tasks_succeeded_and_failed(aws: LocalAws, task_arn: str) -> None:
+    state = {
+        "maxConcurrency": 2,
+        "results": [
+            {"index": 0, "request": {"taskArn": task_arn}, "run": {"taskArn": task_arn, "taskName": "a"}},
+            {"index": 1, "request": {"taskArn": task_arn}, "error": {"Error": "DataSync.Failed", "Cause": "{}"}},
+            {"index": 2, "request": {"taskArn": task_arn}, "run": {"taskArn": task_arn, "taskName": "a"}},
+        ],
+    }
+    invoke(aws, "SummarizeBatchFunction", {"state": state, "batchExecution": BATCH})
+
+    (document,) = [doc for doc in printed_by_last(aws) if "BatchTasksSucceeded" in doc]
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == "DataSyncScheduler" and directive["Dimensions"] == [["service"]]
+    assert (document["BatchTasksSucceeded"], document["BatchTasksFailed"]) == ([2], [1])
+
+
+def test_steps_that_publish_no_metrics_print_nothing(aws: LocalAws, task_arn: str) -> None:
+    run_steps(aws, task_arn)
+    assert [call.output for call in aws.router.invocations] == ["", "", ""]

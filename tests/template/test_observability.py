@@ -1,0 +1,261 @@
+"""Traces, the dashboard and the alarms: they name only metrics that exist, and resources of this stack.
+
+Our metrics are the ones `run_metrics` publishes. AWS's were checked against AWS's own lists:
+- AWS/DataSync, dimension TaskId: the DataSync User Guide, "Monitoring data transfers with Amazon
+  CloudWatch metrics" (monitor-datasync.html): BytesWritten and FilesTransferred in both task
+  modes, BytesTransferred and FilesVerifiedDestination in Basic mode, FilesVerified in Enhanced
+  mode; the same names in CloudWatch's list of AWS::DataSync::Task metrics and in aws-cdk-lib's
+  generated DataSyncMetrics.
+- AWS/States, dimension StateMachineArn: Step Functions' execution metrics (ExecutionsSucceeded,
+  ExecutionsFailed, ExecutionsTimedOut, ExecutionTime), also aws-cdk-lib's StatesMetrics.
+- AWS/Lambda, dimension FunctionName: Errors, Throttles.
+- AWS/SNS, dimension TopicName: NumberOfMessagesPublished, NumberOfNotificationsDelivered,
+  NumberOfNotificationsFailed (also aws-cdk-lib's SNSMetrics).
+"""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from datasync_scheduler.run_metrics import METRIC_NAMES
+from emulator.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = load_template(ROOT / "template.yaml")
+RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
+ENVIRONMENT = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+NAMESPACE = ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
+SERVICE = ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]
+
+AWS_METRICS = {
+    "AWS/DataSync": {
+        "BytesWritten",
+        "BytesTransferred",
+        "FilesTransferred",
+        "FilesVerified",
+        "FilesVerifiedDestination",
+    },
+    "AWS/States": {
+        "ExecutionsSucceeded",
+        "ExecutionsFailed",
+        "ExecutionsTimedOut",
+        "ExecutionTime",
+        "ServiceIntegrationsFailed",  # dimension ServiceIntegrationResourceArn (cdk-monitoring-constructs)
+    },
+    "AWS/SQS": {"ApproximateNumberOfMessagesVisible"},
+    "AWS/Lambda": {"Errors", "Throttles"},
+    "AWS/SNS": {"NumberOfMessagesPublished", "NumberOfNotificationsDelivered", "NumberOfNotificationsFailed"},
+}
+AWS_DIMENSIONS = {
+    "AWS/DataSync": "TaskId",
+    "AWS/States": "StateMachineArn",
+    "AWS/Lambda": "FunctionName",
+    "AWS/SNS": "TopicName",
+    "AWS/SQS": "QueueName",
+}
+# Metrics whose dimension is not their namespace's usual one.
+METRIC_DIMENSIONS = {("AWS/States", "ServiceIntegrationsFailed"): "ServiceIntegrationResourceArn"}
+
+
+def dimension_of(namespace: str, metric: str) -> str:
+    return METRIC_DIMENSIONS.get((namespace, metric), AWS_DIMENSIONS[namespace])
+
+
+# They raise on purpose (a bad input, a busy task, a start DataSync refuses): the workflow reports those.
+# The Slack notifier raises when Slack refuses a message, so that Lambda retries it and keeps it in the
+# SlackDeliveryFailures queue: that queue's alarm is the one that means something.
+FAIL_ON_PURPOSE = {"ValidateSyncRequestFunction", "ValidateBatchFunction", "StartSyncFunction", "NotifySlackFunction"}
+
+
+def of_type(kind: str) -> dict[str, dict[str, Any]]:
+    return {name: spec for name, spec in RESOURCES.items() if spec["Type"] == kind}
+
+
+FUNCTIONS = of_type("AWS::Serverless::Function")
+STATE_MACHINES = of_type("AWS::Serverless::StateMachine")
+ALARMS = of_type("AWS::CloudWatch::Alarm")
+
+
+def resolved(text: str, variables: dict[str, Any] | None = None) -> str:
+    """A `!Sub` string as CloudFormation would resolve it: every name must be a parameter or resource.
+
+    A variable that depends on a condition (the optional Slack notifier) takes its deployed branch.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "AWS::Region":
+            return "eu-west-1"
+        if name == "AWS::Partition":
+            return "aws"
+        if variables and name in variables:
+            return resolved_value(variables[name])
+        resource = name.split(".", 1)[0]
+        assert resource in RESOURCES, f"the dashboard names {name}, which is not in the template"
+        return f"<{name}>"
+
+    return re.sub(r"\$\{([^}]+)\}", value, text)
+
+
+def resolved_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    ((function, argument),) = value.items()
+    if function == "Fn::If":
+        return resolved_value(argument[1])
+    if function == "Ref":
+        assert argument in RESOURCES
+        return f"<{argument}>"
+    assert function == "Fn::Sub", function
+    return resolved(argument)
+
+
+def dashboard() -> dict[str, Any]:
+    (spec,) = of_type("AWS::CloudWatch::Dashboard").values()
+    sub = spec["Properties"]["DashboardBody"]["Fn::Sub"]
+    text, variables = (sub, None) if isinstance(sub, str) else sub
+    body: dict[str, Any] = json.loads(resolved(text, variables))
+    return body
+
+
+def widget_metrics(widget: dict[str, Any]) -> list[tuple[str, str, dict[str, str]]]:
+    """(namespace, metric, dimensions) of a widget: listed metrics, and those a SEARCH expression names."""
+    found = []
+    for entry in widget["properties"].get("metrics", []):
+        if isinstance(entry[0], dict):
+            expression = entry[0]["expression"]
+            schema, query = re.fullmatch(r"SEARCH\('\{([^}]*)\} (.*)', '\w+', \d+\)", expression).groups()  # type: ignore[union-attr]
+            namespace, *dimension_names = schema.split(",")
+            names = re.findall(r'MetricName="(\w+)"', query)
+            assert names and re.sub(r'MetricName="\w+"|\s|OR', "", query) == "", expression
+            found += [(namespace, name, dict.fromkeys(dimension_names, "*")) for name in names]
+        else:
+            namespace, name, *rest = entry
+            pairs = [item for item in rest if not isinstance(item, dict)]
+            found.append((namespace, name, dict(zip(pairs[::2], pairs[1::2], strict=True))))
+    return found
+
+
+def all_dashboard_metrics() -> list[tuple[str, str, dict[str, str]]]:
+    return [metric for widget in dashboard()["widgets"] for metric in widget_metrics(widget)]
+
+
+def alarm_metrics(spec: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    props = spec["Properties"]
+    if "MetricName" in props:
+        return [(props["Namespace"], props["MetricName"], props["Dimensions"])]
+    stats = [item["MetricStat"]["Metric"] for item in props["Metrics"] if "MetricStat" in item]
+    return [(metric["Namespace"], metric["MetricName"], metric["Dimensions"]) for metric in stats]
+
+
+def test_functions_and_both_workflows_are_traced() -> None:
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == "Active"
+    for name, spec in STATE_MACHINES.items():
+        assert spec["Properties"]["Tracing"] == {"Enabled": True}, name
+    # Powertools' Tracer would otherwise put whole results (file paths, messages) into X-Ray.
+    assert ENVIRONMENT["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+
+
+def test_the_dashboard_names_only_metrics_we_publish_or_aws_does() -> None:
+    for namespace, name, dimensions in all_dashboard_metrics():
+        if namespace == NAMESPACE:
+            assert name in METRIC_NAMES, name
+            assert dimensions.get("service") in (SERVICE, "*"), (name, dimensions)
+        else:
+            assert name in AWS_METRICS.get(namespace, set()), (namespace, name)
+            assert set(dimensions) == {dimension_of(namespace, name)}, (namespace, name, dimensions)
+
+
+def test_every_metric_we_publish_is_on_the_dashboard() -> None:
+    shown = {name for namespace, name, _ in all_dashboard_metrics() if namespace == NAMESPACE}
+    assert shown == METRIC_NAMES
+
+
+def test_the_dashboard_shows_both_workflows_and_the_errors_and_throttles_of_every_function() -> None:
+    metrics = all_dashboard_metrics()
+    for machine in STATE_MACHINES:
+        shown = {name for namespace, name, dims in metrics if dims.get("StateMachineArn") == f"<{machine}>"}
+        assert shown == AWS_METRICS["AWS/States"] - {"ServiceIntegrationsFailed"}, machine
+    for metric in ("Errors", "Throttles"):
+        shown = {
+            dims["FunctionName"] for namespace, name, dims in metrics if (namespace, name) == ("AWS/Lambda", metric)
+        }
+        assert shown == {f"<{function}>" for function in FUNCTIONS}, metric
+
+
+def test_the_dashboard_shows_every_alarm() -> None:
+    (alarm_widget,) = [widget for widget in dashboard()["widgets"] if widget["type"] == "alarm"]
+    assert sorted(alarm_widget["properties"]["alarms"]) == sorted(f"<{name}.Arn>" for name in ALARMS)
+
+
+def test_widgets_do_not_overlap_on_the_24_column_grid() -> None:
+    cells: set[tuple[int, int]] = set()
+    for widget in dashboard()["widgets"]:
+        assert widget["x"] + widget["width"] <= 24
+        area = {
+            (x, y)
+            for x in range(widget["x"], widget["x"] + widget["width"])
+            for y in range(widget["y"], widget["y"] + widget["height"])
+        }
+        assert not cells & area, widget["properties"].get("title")
+        cells |= area
+
+
+def test_every_alarm_tells_the_topic_and_treats_missing_data_as_no_failure() -> None:
+    assert ALARMS
+    for name, spec in ALARMS.items():
+        props = spec["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "NotificationTopic"}], name
+        assert props["TreatMissingData"] == "notBreaching", name
+        assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1), name
+        for namespace, metric, dimensions in alarm_metrics(spec):
+            assert metric in AWS_METRICS[namespace], (name, metric)
+            assert [dimension["Name"] for dimension in dimensions] == [dimension_of(namespace, metric)], name
+
+
+def alarmed(namespace: str, metric: str) -> list[Any]:
+    """The dimension values alarms watch this metric for."""
+    return [
+        dimension["Value"]
+        for spec in ALARMS.values()
+        for alarm_namespace, name, dimensions in alarm_metrics(spec)
+        if (alarm_namespace, name) == (namespace, metric)
+        for dimension in dimensions
+    ]
+
+
+@pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut"])
+def test_both_workflows_alarm_when_an_execution_fails_or_times_out(metric: str) -> None:
+    assert sorted(map(str, alarmed("AWS/States", metric))) == sorted(str({"Ref": name}) for name in STATE_MACHINES)
+
+
+def test_every_function_that_does_not_fail_on_purpose_alarms_on_errors() -> None:
+    watched = {value["Ref"] for value in alarmed("AWS/Lambda", "Errors")}
+    assert watched == set(FUNCTIONS) - FAIL_ON_PURPOSE
+    (errors_alarm,) = [
+        spec for spec in ALARMS.values() if "Metrics" in spec["Properties"] and alarm_metrics(spec)[0][1] == "Errors"
+    ]
+    # An alarm's metric math may read at most 10 metrics.
+    assert len(errors_alarm["Properties"]["Metrics"]) - 1 <= 10
+
+
+def test_notifications_that_cannot_be_delivered_raise_an_alarm() -> None:
+    assert alarmed("AWS/SNS", "NumberOfNotificationsFailed") == [{"Fn::GetAtt": ["NotificationTopic", "TopicName"]}]
+
+
+def test_cloudwatch_may_use_the_topics_key_to_publish_alarms() -> None:
+    statements = RESOURCES["NotificationKey"]["Properties"]["KeyPolicy"]["Statement"]
+    (for_cloudwatch,) = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+    assert for_cloudwatch["Effect"] == "Allow"
+    assert set(for_cloudwatch["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+    # Only on behalf of alarms in this account (the confused-deputy guard CloudWatch supports here).
+    assert for_cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+
+
+def test_the_stack_prints_where_its_dashboard_is() -> None:
+    url = TEMPLATE["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
+    assert url.startswith("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
+    assert url.endswith("#dashboards/dashboard/${OperationsDashboard}")

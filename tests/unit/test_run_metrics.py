@@ -1,0 +1,176 @@
+"""The metrics a run and a batch publish, read from the results the workflow builds."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from datasync_scheduler.domain.batch import rejected_batch, summarize_batch
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.run_report import (
+    RunReport,
+    Verdict,
+    judge_execution,
+    rejected_input,
+    timeline,
+)
+from datasync_scheduler.run_metrics import (
+    METRIC_NAMES,
+    Datum,
+    batch_metrics,
+    phase_durations,
+    run_metrics,
+)
+
+TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
+T0 = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def finished(status: str, **fields: object) -> ExecutionSnapshot:
+    return ExecutionSnapshot.from_api({"TaskExecutionArn": EXECUTION, "Status": status, **fields})
+
+
+def attempt(number: int, status: str, failures: dict[str, int] | None = None) -> dict[str, Any]:
+    return {"attempt": number, "executionArn": EXECUTION, "status": status, "failures": failures or {}}
+
+
+def result(verdict: Verdict, *attempts: dict[str, Any], task_name: str | None = "nightly-archive") -> dict[str, Any]:
+    snapshot = finished(
+        "SUCCESS" if verdict.status == "SUCCEEDED" else "ERROR", FilesTransferred=12000, BytesTransferred=5 * 2**30
+    )
+    phases = {"QUEUED": at(0), "LAUNCHING": at(0), "PREPARING": at(1), "TRANSFERRING": at(11), "VERIFYING": at(71)}
+    return RunReport(
+        verdict,
+        task_arn=TASK,
+        task_name=task_name,
+        execution_arn=EXECUTION,
+        snapshot=snapshot,
+        phases=timeline({**phases, snapshot.status: at(81)}),
+        attempts=attempts,
+    ).to_dict()
+
+
+def by_name(data: list[Datum], name: str) -> list[Datum]:
+    return [datum for datum in data if datum.name == name]
+
+
+def values(data: list[Datum], name: str) -> dict[tuple[tuple[str, str], ...], float]:
+    return {datum.dimensions: datum.value for datum in by_name(data, name)}
+
+
+SUCCEEDED = judge_execution(finished("SUCCESS"), watchdog_note=None, abandoned=False)
+FAILED = Verdict("FAILED", "DataSync.PermanentFailures", "files with access_denied were not retried")
+NIGHTLY = (("Task", "nightly-archive"),)
+
+
+def test_a_successful_run_counts_one_success_for_its_task_and_for_the_whole_application() -> None:
+    data = run_metrics(result(SUCCEEDED, attempt(1, "SUCCESS")), started_at=at(-1), reported_at=at(82))
+
+    assert values(data, "RunsSucceeded") == {(): 1, NIGHTLY: 1}
+    assert values(data, "RunsFailed") == {(): 0, NIGHTLY: 0}
+    assert values(data, "BytesTransferred") == {NIGHTLY: 5 * 2**30}
+    assert values(data, "FilesTransferred") == {NIGHTLY: 12000}
+    assert values(data, "Attempts") == {NIGHTLY: 1}
+    assert values(data, "RunDuration") == {NIGHTLY: 83 * 60}
+    assert by_name(data, "FileFailures") == []
+    assert {datum.unit for datum in by_name(data, "BytesTransferred")} == {"Bytes"}
+    assert {datum.unit for datum in by_name(data, "RunDuration") + by_name(data, "PhaseDuration")} == {"Seconds"}
+
+
+def test_each_phase_the_execution_left_has_its_duration_and_the_end_has_none() -> None:
+    data = run_metrics(result(SUCCEEDED, attempt(1, "SUCCESS")), started_at=at(0), reported_at=at(82))
+
+    assert values(data, "PhaseDuration") == {
+        (*NIGHTLY, ("Phase", "QUEUED")): 0,
+        (*NIGHTLY, ("Phase", "LAUNCHING")): 60,
+        (*NIGHTLY, ("Phase", "PREPARING")): 600,
+        (*NIGHTLY, ("Phase", "TRANSFERRING")): 3600,
+        (*NIGHTLY, ("Phase", "VERIFYING")): 600,
+    }
+
+
+def test_a_failed_run_counts_its_failures_per_category_over_every_attempt() -> None:
+    attempts = (
+        attempt(1, "ERROR", {"checksum_mismatch": 3, "access_denied": 2}),
+        attempt(2, "ERROR", {"checksum_mismatch": 1, "read_error": 0}),
+    )
+    data = run_metrics(result(FAILED, *attempts), started_at=at(0), reported_at=at(200))
+
+    assert values(data, "RunsFailed") == {(): 1, NIGHTLY: 1}
+    assert values(data, "RunsSucceeded") == {(): 0, NIGHTLY: 0}
+    assert values(data, "Attempts") == {NIGHTLY: 2}
+    # Categories that did not occur (read_error: 0) publish nothing.
+    assert values(data, "FileFailures") == {
+        (*NIGHTLY, ("Category", "checksum_mismatch")): 4,
+        (*NIGHTLY, ("Category", "access_denied")): 2,
+    }
+
+
+def test_a_recovered_run_succeeds_and_still_shows_what_the_retry_fixed() -> None:
+    attempts = (attempt(1, "ERROR", {"checksum_mismatch": 3}), attempt(2, "SUCCESS"))
+    data = run_metrics(result(SUCCEEDED, *attempts), started_at=at(0), reported_at=at(120))
+
+    assert values(data, "RunsSucceeded") == {(): 1, NIGHTLY: 1}
+    assert values(data, "Attempts") == {NIGHTLY: 2}
+    assert values(data, "FileFailures") == {(*NIGHTLY, ("Category", "checksum_mismatch")): 3}
+    # Retries and the back-off between them are part of the run's duration.
+    assert values(data, "RunDuration") == {NIGHTLY: 120 * 60}
+
+
+def test_a_category_the_code_does_not_know_is_not_published() -> None:
+    data = run_metrics(result(FAILED, attempt(1, "ERROR", {"/etc/passwd": 1})), started_at=None, reported_at=at(0))
+    assert by_name(data, "FileFailures") == []
+
+
+def test_a_task_without_a_name_is_published_under_its_id() -> None:
+    data = run_metrics(result(SUCCEEDED, attempt(1, "SUCCESS"), task_name=None), started_at=None, reported_at=at(0))
+    assert values(data, "RunsSucceeded") == {(): 1, (("Task", "task-0123456789abcdef0"),): 1}
+
+
+def test_a_rejected_input_without_a_task_counts_a_failed_run_for_the_application_only() -> None:
+    rejected = RunReport(rejected_input("taskArn: Field required")).to_dict()
+    data = run_metrics(rejected, started_at=None, reported_at=at(0))
+    assert data == [Datum("RunsSucceeded", "Count", 0), Datum("RunsFailed", "Count", 1)]
+
+
+def test_a_run_that_never_started_has_no_counters_phases_or_attempts() -> None:
+    refused = RunReport(Verdict("FAILED", "DataSync.StartRefused", "busy"), task_arn=TASK, task_name="archive")
+    data = run_metrics(refused.to_dict(), started_at=at(0), reported_at=at(1))
+    assert {datum.name for datum in data} == {"RunsSucceeded", "RunsFailed", "RunDuration"}
+
+
+def test_phases_are_measured_from_one_mark_to_the_next() -> None:
+    marks = [
+        {"phase": "TRANSFERRING", "at": "2026-11-22T02:00:00Z"},
+        {"phase": "CANCELLING", "at": "2026-11-22T02:30:00Z"},
+        {"phase": "ERROR", "at": "2026-11-22T02:31:00Z"},
+    ]
+    assert phase_durations(marks) == [("TRANSFERRING", 1800.0), ("CANCELLING", 60.0)]
+    # A phase the execution never left (a run abandoned while PREPARING) has no duration yet.
+    assert phase_durations(marks[:1]) == []
+
+
+def test_a_batch_counts_its_tasks_by_outcome() -> None:
+    items = [
+        {"index": 0, "request": {"taskArn": TASK}, "run": {"taskArn": TASK, "status": "SUCCEEDED"}},
+        {"index": 1, "request": {"taskArn": TASK}, "error": {"Error": "DataSync.FsS3HeadBucketFailed", "Cause": "{}"}},
+        {"index": 2, "request": {"taskArn": TASK}, "run": {"taskArn": TASK, "status": "SUCCEEDED"}},
+    ]
+    summary = summarize_batch(items, max_concurrency=2, batch_execution=None).to_dict()
+
+    assert batch_metrics(summary) == [Datum("BatchTasksSucceeded", "Count", 2), Datum("BatchTasksFailed", "Count", 1)]
+
+
+def test_a_rejected_batch_ran_no_task() -> None:
+    summary = rejected_batch("tasks: empty", batch_execution=None).to_dict()
+    assert batch_metrics(summary) == [Datum("BatchTasksSucceeded", "Count", 0), Datum("BatchTasksFailed", "Count", 0)]
+
+
+def test_every_published_name_is_one_the_dashboard_may_name() -> None:
+    attempts = (attempt(1, "ERROR", {"checksum_mismatch": 3}), attempt(2, "SUCCESS"))
+    data = run_metrics(result(SUCCEEDED, *attempts), started_at=at(0), reported_at=at(120))
+    data += batch_metrics(rejected_batch("x", batch_execution=None).to_dict())
+    assert {datum.name for datum in data} == METRIC_NAMES - {"ColdStart"}
