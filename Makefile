@@ -50,10 +50,11 @@ lint: $(INSTALLED) ## ruff
 typecheck: $(INSTALLED) ## mypy (strict)
 	$(BIN)/mypy
 
-bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed and memory, a 100-task batch
+bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed and memory, a 100-task batch, message sizes
 	$(BIN)/python benchmarks/state_transitions.py
 	$(BIN)/python benchmarks/log_parser.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/notifications.py
 
 build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
 	$(BIN)/sam build

@@ -10,6 +10,7 @@ from moto.sns.utils import FilterPolicyMatcher
 
 from datasync_scheduler.domain import console_links
 from datasync_scheduler.domain.batch import summarize_batch
+from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
 from datasync_scheduler.domain.message import Message, batch_message, run_message
@@ -33,6 +34,7 @@ EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
 WORKFLOW = "arn:aws:states:eu-west-1:123456789012:execution:stack-SyncWorkflow:nightly-2026-11-22"
 LOG_GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/datasync/nightly:*"
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+STATE_LIMIT = 256 * 1024  # Step Functions: the bytes of one state's input or output
 
 
 def snapshot(status: str, **fields: object) -> ExecutionSnapshot:
@@ -165,9 +167,9 @@ def test_each_kind_of_subscriber_gets_its_own_rendering_and_the_attributes_say_w
     message = run_message(success())
     publication = sns_publication(message, chatbot={"version": "1.0", "source": "custom"})
     structured = json.loads(publication["structured"])
-    assert set(structured) == {"default", "lambda", "sqs", "https"}
+    assert set(structured) == {"default", "email", "https"}
     assert email_text(publication) == render_email(message).message
-    assert Message.model_validate_json(structured["lambda"]) == message
+    assert Message.model_validate_json(structured["default"]) == message
     assert json.loads(structured["https"])["source"] == "custom"
     assert publication["subject"] == "DataSync nightly-archive: sync succeeded"
     assert publication["attributes"] == {
@@ -202,16 +204,29 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
     worst_run = report(
         judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False), failures=failures, attempts=10
     )
-    chatbot = {"content": {"description": render_email(run_message(worst_run)).message}}
-    publication = sns_publication(run_message(worst_run), chatbot=chatbot)
-    assert set(json.loads(publication["structured"])) == {"default", "lambda", "sqs", "https"}
+    publication = sns_publication(run_message(worst_run), chatbot=render_chatbot(run_message(worst_run)))
+    assert set(json.loads(publication["structured"])) == {"default", "email", "https"}
     assert len(publication["structured"].encode()) < SNS_PUBLISH_LIMIT
+    # Report Run's output joins a state that already holds the analysis summary (as large again as
+    # the result's failures): the two must leave room for it within Step Functions' 256 KiB.
+    output = {"result": worst_run.to_dict(), "notification": publication}
+    analysis = json.dumps(failures, ensure_ascii=False)
+    assert len(json.dumps(output, ensure_ascii=False).encode()) + len(analysis.encode()) < STATE_LIMIT
 
-    tasks = [failed(index % 6, "DataSync.ExecutionError", "\U0001f4a5" * 500) for index in range(1000)]
+    # A batch of 100 tasks (DataSync's quota), each failed with a long reason: Summarize Batch's
+    # output is the whole state.
+    tasks = [failed(index % 6, "DataSync.ExecutionError", "\U0001f4a5" * 500) for index in range(100)]
+    summary = summarize_batch(tasks, max_concurrency=40, batch_execution=BATCH)
+    batch = sns_publication(batch_message(summary), chatbot=render_chatbot(batch_message(summary)))
+    output = {"result": summary.to_dict(), "notification": batch}
+    assert len(json.dumps(output, ensure_ascii=False).encode()) < STATE_LIMIT
+
+
+def test_a_batch_lists_a_hundred_tasks_and_counts_the_rest() -> None:
+    tasks = [failed(index % 6, "DataSync.ExecutionError", "x") for index in range(1000)]
     batch = batch_message(summarize_batch(tasks, max_concurrency=40, batch_execution=BATCH))
     assert batch.tasks_not_listed == 900
     assert "  and 900 more" in render_email(batch).message
-    assert len(sns_publication(batch).get("structured", "").encode()) < SNS_PUBLISH_LIMIT
 
 
 @pytest.mark.parametrize(

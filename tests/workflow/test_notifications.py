@@ -25,8 +25,8 @@ def test_a_failed_run_publishes_one_message_with_attributes_for_filter_policies(
         "task": "design-share",
     }
     structured = notification["structured"]
-    assert notification["message"] == structured["default"]
-    message = Message.model_validate_json(structured["lambda"])
+    assert notification["message"] == structured["email"]
+    message = Message.model_validate_json(structured["default"])
     assert message.failures is not None and message.failures.total == 3
     assert "https" not in structured  # Chatbot notifications are off unless enabled
     assert "Files that failed: 3" in notification["message"]
@@ -60,7 +60,7 @@ def test_the_batch_message_is_marked_as_a_batch_and_counts_as_a_failure_when_a_t
     summary = run("nightly-batch")
     batch = [n for n in summary["notifications"] if attributes(n)["kind"] == "batch"]
     assert [attributes(n) for n in batch] == [{"kind": "batch", "outcome": "failed", "severity": "error"}]
-    assert json.loads(batch[0]["structured"]["lambda"])["kind"] == "batch"
+    assert json.loads(batch[0]["structured"]["default"])["kind"] == "batch"
 
 
 def test_a_message_sns_refuses_is_retried_kept_in_the_result_and_does_not_change_the_verdict(

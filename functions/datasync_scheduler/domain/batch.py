@@ -149,8 +149,14 @@ class TaskOutcome:
                 "attempts": self.attempts,
             }
         else:
-            result |= {"error": self.error, "cause": self.cause}
+            # The cause is the task run's verdict: its own output keeps all of it, the batch a bounded part.
+            cause = self.cause if len(self.cause) <= CAUSE_LIMIT else self.cause[: CAUSE_LIMIT - 3] + "..."
+            result |= {"error": self.error, "cause": cause}
         return result
+
+
+# How much of a failed task run's reason the batch result keeps (100 tasks fit the state with room).
+CAUSE_LIMIT = 200
 
 
 def task_outcome(item: Mapping[str, Any]) -> TaskOutcome:

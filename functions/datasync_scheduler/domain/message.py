@@ -27,7 +27,17 @@ SEVERITY: Mapping[Outcome, Severity] = {"succeeded": "info", "recovered": "warni
 # A batch message lists at most this many tasks one by one; the rest are counted.
 BATCH_TASK_LINES = 100
 # A task line quotes at most this much of a failed run's reason; the run's own message has all of it.
-REASON_LIMIT = 200
+REASON_LIMIT = 120
+# Example paths are cut to this many characters, keeping both ends (the file's name is at the end):
+# the message travels in the workflow's state in three renderings, next to the run's result.
+EXAMPLE_LIMIT = 160
+
+
+def shorten_path(path: str, limit: int = EXAMPLE_LIMIT) -> str:
+    if len(path) <= limit:
+        return path
+    head = (limit - 1) // 3
+    return path[:head] + "…" + path[len(path) - (limit - 1 - head) :]
 
 
 class _Frozen(BaseModel):
@@ -221,7 +231,7 @@ def _failures(report: RunReport) -> Failures | None:
             count=int(count),
             retry_class=RETRY_CLASS.get(category, "permanent"),  # type: ignore[call-overload]
             advice=ADVICE.get(category, ""),  # type: ignore[call-overload]
-            examples=tuple(str(path) for path in examples.get(category, [])),
+            examples=tuple(shorten_path(str(path)) for path in examples.get(category, [])),
         )
         for category, count in summary.get("byCategory", {}).items()
     )

@@ -1,10 +1,12 @@
 """The one SNS publish of a run or a batch: each kind of subscriber gets its own rendering.
 
-With `MessageStructure=json`, SNS hands each protocol its own key: email (and anything without
-a key of its own) gets the plain text, Lambda and SQS subscribers the `Message` as JSON (the
-Slack notifier renders Block Kit from it), and HTTPS subscribers — AWS Chatbot subscribes that
-way — the Chatbot custom notification when it is enabled. Message attributes (kind, outcome,
-severity, task) let a subscription's filter policy choose, e.g. email only on failures.
+With `MessageStructure=json`, SNS hands each protocol its own key, else `default`: email gets the
+plain text, every other subscriber (Lambda, SQS, HTTP) the `Message` as JSON (the Slack notifier
+renders Block Kit from it), and HTTPS subscribers — AWS Chatbot subscribes that way — the Chatbot
+custom notification when it is enabled. Each rendering appears once: the publication travels in
+the workflow's state, whose limit (256 KiB) it shares with the run's result. Message attributes
+(kind, outcome, severity, task) let a subscription's filter policy choose, e.g. email only on
+failures.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from datasync_scheduler.domain.notification import path_text, render_email
 SNS_PUBLISH_LIMIT = 262_144
 # Attribute values are compared by filter policies; a task name is cut to a sane length.
 ATTRIBUTE_VALUE_LIMIT = 256
-# Dropped in this order if a publication would not fit (it does not, with the message's bounds).
-_OPTIONAL_PROTOCOLS = ("sqs", "https")
+# Dropped if a publication would not fit (it does not, with the message's bounds).
+_OPTIONAL_PROTOCOLS = ("https",)
 
 
 def sns_publication(
@@ -30,7 +32,7 @@ def sns_publication(
     """What the state machine's Notify state publishes: `{publish, subject, structured, attributes}`."""
     email = render_email(message)
     as_json = json.dumps(message.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
-    structured: dict[str, str] = {"default": email.message, "lambda": as_json, "sqs": as_json}
+    structured: dict[str, str] = {"default": as_json, "email": email.message}
     if chatbot is not None:
         structured["https"] = json.dumps(chatbot, ensure_ascii=False, separators=(",", ":"))
     attributes = {
@@ -51,7 +53,7 @@ def sns_publication(
 
 def email_text(publication: Mapping[str, Any]) -> str:
     """The plain text an email subscriber receives from a publication."""
-    return str(json.loads(publication["structured"])["default"])
+    return str(json.loads(publication["structured"])["email"])
 
 
 def _string(value: str) -> dict[str, str]:

@@ -1,0 +1,165 @@
+"""Prints what one run's (or batch's) message weighs in each channel, and what rendering it costs.
+
+Three messages: a typical successful run, the worst run the message's bounds allow (nine failure
+categories, five examples each at the longest kept length in four-byte characters, ten attempts),
+and a batch of 100 failed tasks (DataSync's task quota) with long reasons. For each: the email
+text, the JSON that Lambda and SQS subscribers get, the Chatbot notification, the whole SNS
+publish (the limit is 256 KiB), the Slack payload and its block count (Slack allows 50), what the
+step adds to the workflow's state (256 KiB for the whole state), and the time to build and render
+all of it. Figures, not assertions.
+
+Usage: python benchmarks/notifications.py [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from datasync_scheduler.domain.batch import summarize_batch
+from datasync_scheduler.domain.chatbot import render_chatbot
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
+from datasync_scheduler.domain.message import Message, batch_message, run_message
+from datasync_scheduler.domain.notification import render_email
+from datasync_scheduler.domain.publication import SNS_PUBLISH_LIMIT, sns_publication
+from datasync_scheduler.domain.run_report import RunReport, judge_execution, timeline
+from datasync_scheduler.domain.slack_message import render_slack
+
+TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
+WORKFLOW = "arn:aws:states:eu-west-1:123456789012:execution:datasync-scheduler-SyncWorkflow:nightly"
+BATCH = "arn:aws:states:eu-west-1:123456789012:execution:datasync-scheduler-BatchWorkflow:nightly"
+STATE_LIMIT = 256 * 1024  # Step Functions: a state's input or output
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+PHASES = {"QUEUED": T0, "LAUNCHING": T0, "PREPARING": T0 + timedelta(seconds=20)}
+PHASES |= {
+    "TRANSFERRING": T0 + timedelta(minutes=5),
+    "VERIFYING": T0 + timedelta(hours=7),
+    "SUCCESS": T0 + timedelta(hours=8),
+}
+
+
+def _snapshot(status: str) -> ExecutionSnapshot:
+    counters = {"FilesTransferred": 1_234_567, "EstimatedFilesToTransfer": 1_234_567, "BytesTransferred": 5 << 40}
+    return ExecutionSnapshot.from_api({"TaskExecutionArn": EXECUTION, "Status": status, **counters})
+
+
+def typical_run() -> tuple[Message, dict[str, Any]]:
+    done = _snapshot("SUCCESS")
+    report = RunReport(
+        judge_execution(done, watchdog_note=None, abandoned=False),
+        task_arn=TASK,
+        task_name="nightly-archive",
+        execution_arn=EXECUTION,
+        workflow_execution=WORKFLOW,
+        snapshot=done,
+        phases=timeline(PHASES),
+    )
+    return run_message(report), report.to_dict()
+
+
+def worst_run() -> tuple[Message, dict[str, Any]]:
+    path = "/" + "\U0001f4c1" * (EXAMPLE_PATH_LIMIT - 1)
+    failures = {
+        "available": True,
+        "totalFailures": 9_000_000,
+        "byCategory": dict.fromkeys(CATEGORIES, 1_000_000),
+        "byRetryClass": {"transient": 5_000_000, "permanent": 4_000_000},
+        "examples": {category: [path] * EXAMPLES_PER_CATEGORY for category in CATEGORIES},
+        "report": "s3://reports/failure-reports/task-0123456789abcdef0/exec-0123456789abcdef0.jsonl",
+        "executionArn": EXECUTION,
+        "logGroupArn": "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/datasync:*",
+    }
+    attempts = tuple(
+        {"attempt": n, "executionArn": EXECUTION, "status": "ERROR", "failures": dict.fromkeys(CATEGORIES, 1)}
+        for n in range(1, 11)
+    )
+    failed = _snapshot("ERROR")
+    report = RunReport(
+        judge_execution(failed, watchdog_note=None, abandoned=False),
+        task_arn=TASK,
+        task_name="nightly-" + "\U0001f4c1" * 200,
+        execution_arn=EXECUTION,
+        workflow_execution=WORKFLOW,
+        snapshot=failed,
+        phases=timeline(PHASES),
+        failures=failures,
+        attempts=attempts,
+    )
+    return run_message(report), report.to_dict()
+
+
+def big_batch() -> tuple[Message, dict[str, Any]]:
+    def failed(index: int) -> dict[str, Any]:
+        # What the Map's Catch keeps for a child run that failed: its DescribeExecution in the Cause.
+        task_arn = f"{TASK.rsplit('-', 1)[0]}-{index:017x}"
+        described = {
+            "ExecutionArn": f"{BATCH}-{index}",
+            "Status": "FAILED",
+            "Error": "DataSync.ExecutionError",
+            "Cause": "\U0001f4a5" * 500,
+            "Input": json.dumps({"taskArn": task_arn}),
+        }
+        cause = json.dumps(described)
+        return {
+            "index": index,
+            "name": f"nightly-{index}",
+            "taskArn": task_arn,
+            "error": {"Error": "States.TaskFailed", "Cause": cause},
+        }
+
+    # DataSync allows 100 tasks per account and Region: the largest batch there can be.
+    summary = summarize_batch([failed(i) for i in range(100)], max_concurrency=40, batch_execution=BATCH)
+    return batch_message(summary), summary.to_dict()
+
+
+def _timed(work: Callable[[], Any], repeat: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeat):
+        work()
+    return (time.perf_counter() - start) / repeat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    print(
+        f"{'message':<14}{'email':>10}{'JSON':>10}{'Chatbot':>10}{'SNS publish':>13}{'of limit':>10}"
+        f"{'Slack':>10}{'blocks':>8}{'render ms':>11}"
+    )
+    for name, build in (("typical run", typical_run), ("worst run", worst_run), ("100 tasks", big_batch)):
+        message, result = build()
+        email = render_email(message).message
+        as_json = json.dumps(message.to_json_dict(), ensure_ascii=False)
+        chatbot = render_chatbot(message)
+        publication = sns_publication(message, chatbot=chatbot)
+        slack = render_slack(message)
+        published = len(publication["structured"].encode()) + len(publication["subject"].encode())
+
+        def render_all(message: Message = message) -> None:
+            sns_publication(message, chatbot=render_chatbot(message))
+            render_slack(message)
+
+        seconds = _timed(render_all, args.repeat)
+        # What the Report Run (Summarize Batch) step hands back into the workflow's state.
+        output = len(json.dumps({"result": result, "notification": publication}, ensure_ascii=False).encode())
+        print(
+            f"{name:<14}{len(email.encode()):>10,}{len(as_json.encode()):>10,}"
+            f"{len(json.dumps(chatbot, ensure_ascii=False).encode()):>10,}{published:>13,}"
+            f"{published / SNS_PUBLISH_LIMIT:>10.0%}{len(json.dumps(slack, ensure_ascii=False).encode()):>10,}"
+            f"{len(slack['blocks']):>8}{output:>13,}{output / STATE_LIMIT:>10.0%}{seconds * 1000:>11.2f}"
+        )
+    print(
+        "Sizes in bytes (UTF-8). SNS publish = all protocols' parts and the subject together (limit 256 KiB);"
+        " step output = the result and the publication the step adds to the state (limit 256 KiB for the whole state)."
+    )
+
+
+if __name__ == "__main__":
+    main()
