@@ -177,13 +177,7 @@ class VirtualClock:
                     self._now = due
                     self.advances += 1
                 now = self._now
-            self._run_components(now)
-            with self._lock:
-                for waiter in self._waiters:
-                    if waiter.deadline <= now and not waiter.event.is_set():
-                        waiter.woken = True
-                        waiter.event.set()
-                self._activity += 1
+            self._arrive(now)
 
     def run_in_real_time(self, speed: float, stop: threading.Event, tick_seconds: float = 0.02) -> None:
         """Drives virtual time at `speed` virtual seconds per real second until `stop` is set.
@@ -217,15 +211,19 @@ class VirtualClock:
                     self._now = step
                     self.advances += 1
                 now = self._now
-            self._run_components(now)
-            with self._lock:
-                for waiter in self._waiters:
-                    if waiter.deadline <= now and not waiter.event.is_set():
-                        waiter.woken = True
-                        waiter.event.set()
-                self._activity += 1
+            self._arrive(now)
             if due is None or due > target:
                 stop.wait(tick_seconds)  # caught up with real time: wait for it to move on
+
+    def _arrive(self, now: datetime) -> None:
+        """What happens at a moment time moved to: components act, then the waiters due are woken."""
+        self._run_components(now)
+        with self._lock:
+            for waiter in self._waiters:
+                if waiter.deadline <= now and not waiter.event.is_set():
+                    waiter.woken = True
+                    waiter.event.set()
+            self._activity += 1
 
     def _settled(self) -> bool:
         """Nothing happened for a settle period and every waiter is blocked (see `_quiescent`)."""
