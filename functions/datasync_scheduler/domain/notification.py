@@ -70,7 +70,7 @@ def render_email(message: Message) -> Notification:
     lines = _opening(message)
     if message.summary:
         lines += ["", plain_text(message.summary)]
-    if message.facts:
+    if message.facts and message.kind == "run":  # a batch's counts are its opening sentence
         lines.append("")
         lines += [f"{fact.label}: {path_text(fact.value)}" for fact in message.facts if fact.label != "Attempts"]
     if message.attempts:
