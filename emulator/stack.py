@@ -60,6 +60,17 @@ class DeployedStack:
     outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved
 
 
+def pseudo_parameters(stack_name: str) -> dict[str, str]:
+    """What `AWS::Region`, `AWS::StackName` and the other pseudo parameters are in the emulated account."""
+    return {
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::StackName": stack_name,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+    }
+
+
 def deploy(
     template_path: Path, parameter_overrides: dict[str, str] | None = None, stack_name: str = STACK_NAME
 ) -> DeployedStack:
@@ -73,13 +84,7 @@ def deploy(
     template = load_template(template_path)
     base_dir = template_path.parent
     parameters = parameter_values(template, parameter_overrides or {})
-    pseudo = {
-        "AWS::Region": REGION,
-        "AWS::AccountId": ACCOUNT_ID,
-        "AWS::StackName": stack_name,
-        "AWS::Partition": "aws",
-        "AWS::URLSuffix": "amazonaws.com",
-    }
+    pseudo = pseudo_parameters(stack_name)
     resources: dict[str, dict[str, Any]] = template.get("Resources", {})
     refs: dict[str, str] = {}
     attributes: dict[tuple[str, str], str] = {}

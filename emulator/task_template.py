@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from emulator.stack import ACCOUNT_ID, REGION
+from emulator.stack import ACCOUNT_ID, REGION, pseudo_parameters
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
 
 _LOCATION_TYPES = {
@@ -99,13 +99,7 @@ def template_intrinsics(
     template: Mapping[str, Any], stack_name: str, parameters: Mapping[str, str] | None = None
 ) -> Intrinsics:
     """Resolves the template's intrinsics as if it were deployed as `stack_name` in the emulated account."""
-    pseudo = {
-        "AWS::Region": REGION,
-        "AWS::AccountId": ACCOUNT_ID,
-        "AWS::StackName": stack_name,
-        "AWS::Partition": "aws",
-        "AWS::URLSuffix": "amazonaws.com",
-    }
+    pseudo = pseudo_parameters(stack_name)
     refs: dict[str, str] = {}
     attributes: dict[tuple[str, str], str] = {}
     intrinsics = Intrinsics(

@@ -296,6 +296,10 @@ def attempt_summary(
         "attempt": attempt,
         "executionArn": snapshot.execution_arn,
         "status": snapshot.status,
+        # What this attempt copied (a retry copies only what the one before missed): the run's
+        # history adds them up without asking DataSync again.
+        "bytesTransferred": snapshot.bytes_transferred,
+        "filesTransferred": snapshot.files_transferred,
         "scope": {key: value for key, value in (scope or {"kind": "all"}).items() if key != "includes"},
         "failures": (failures or {}).get("byCategory", {}),
         "decision": decision.to_dict() if decision else None,
@@ -377,20 +381,12 @@ def _record_history(report: RunReport, state: dict[str, Any], workflow_execution
     if not workflow_execution:
         return
     try:
-        snapshots = [
-            report.snapshot
-            if report.snapshot and attempt.get("executionArn") == report.snapshot.execution_arn
-            else ports.datasync.describe(str(attempt["executionArn"]))
-            for attempt in report.attempts
-            if attempt.get("executionArn")
-        ]
         started = state.get("startedAt")
         entry = history_entry(
             report,
             workflow_execution=workflow_execution,
             started_at=datetime.fromisoformat(started.replace("Z", "+00:00")) if started else None,
             ended_at=utc_now(),
-            snapshots=snapshots,
         )
         ports.ledger.record_run(entry)
     except Exception:

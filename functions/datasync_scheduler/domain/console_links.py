@@ -15,7 +15,7 @@ _CONSOLE_HOSTS = {
 }
 
 
-def _arn_parts(arn: str) -> tuple[str, str] | None:
+def region_of(arn: str) -> tuple[str, str] | None:
     """(partition, region) of an ARN, or None when it is not one."""
     parts = arn.split(":", 5)
     if len(parts) < 6 or parts[0] != "arn" or not parts[3]:
@@ -29,7 +29,7 @@ def _console(partition: str, region: str) -> str | None:
 
 
 def state_machine_execution(execution_arn: str) -> str | None:
-    where = _arn_parts(execution_arn)
+    where = region_of(execution_arn)
     base = _console(*where) if where else None
     if not where or not base:
         return None
@@ -38,7 +38,7 @@ def state_machine_execution(execution_arn: str) -> str | None:
 
 def datasync_task(task_arn: str) -> str | None:
     """The task's page; its History tab lists the executions (a per-execution link is not documented)."""
-    where = _arn_parts(task_arn)
+    where = region_of(task_arn)
     base = _console(*where) if where else None
     task_id = task_arn.rsplit("/", 1)[-1]
     if not where or not base or not task_id.startswith("task-"):
@@ -47,7 +47,7 @@ def datasync_task(task_arn: str) -> str | None:
 
 
 def log_group(log_group_arn: str) -> str | None:
-    where = _arn_parts(log_group_arn)
+    where = region_of(log_group_arn)
     base = _console(*where) if where else None
     marker = ":log-group:"
     if not where or not base or marker not in log_group_arn:
@@ -68,14 +68,9 @@ def s3_object(uri: str, region: str, partition: str = "aws") -> str | None:
     return f"https://{host}/s3/object/{quote(bucket, safe='')}?region={region}&prefix={quote(key, safe='')}"
 
 
-def region_of(arn: str) -> tuple[str, str] | None:
-    """(partition, region) of an ARN."""
-    return _arn_parts(arn)
-
-
 def cloudwatch_alarm(alarm_arn: str) -> str | None:
     """The alarm's page in the CloudWatch console (`arn:...:cloudwatch:<region>:<account>:alarm:<name>`)."""
-    where = _arn_parts(alarm_arn)
+    where = region_of(alarm_arn)
     base = _console(*where) if where else None
     marker = ":alarm:"
     if not where or not base or marker not in alarm_arn:

@@ -22,8 +22,6 @@ from datasync_scheduler.domain.notification import path_text, render_email
 SNS_PUBLISH_LIMIT = 262_144
 # Attribute values are compared by filter policies; a task name is cut to a sane length.
 ATTRIBUTE_VALUE_LIMIT = 256
-# Dropped if a publication would not fit (it does not, with the message's bounds).
-_OPTIONAL_PROTOCOLS = ("https",)
 
 
 def sns_publication(
@@ -42,12 +40,8 @@ def sns_publication(
     }
     if message.task:
         attributes["task"] = _string(message.task)
+    # Within SNS's limit by the message's own bounds (tests/unit/test_messages.py pins the worst case).
     body = json.dumps(structured, ensure_ascii=False)
-    for protocol in _OPTIONAL_PROTOCOLS:
-        if _size(body, email.subject, attributes) <= SNS_PUBLISH_LIMIT:
-            break
-        structured.pop(protocol, None)
-        body = json.dumps(structured, ensure_ascii=False)
     return {"publish": publish, "subject": email.subject, "structured": body, "attributes": attributes}
 
 
@@ -60,10 +54,3 @@ def _string(value: str) -> dict[str, str]:
     # SNS refuses control characters in attribute values, and an empty value.
     text = path_text(value)[:ATTRIBUTE_VALUE_LIMIT] or "-"
     return {"DataType": "String", "StringValue": text}
-
-
-def _size(body: str, subject: str, attributes: Mapping[str, Mapping[str, str]]) -> int:
-    size = len(body.encode()) + len(subject.encode())
-    for name, attribute in attributes.items():
-        size += len(name.encode()) + len(attribute["DataType"].encode()) + len(attribute["StringValue"].encode())
-    return size

@@ -6,12 +6,11 @@ instead of a walk through Step Functions histories.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import RETRY_CLASS
 from datasync_scheduler.domain.run_report import RunReport, iso
 
@@ -71,10 +70,8 @@ def history_entry(
     workflow_execution: str,
     started_at: datetime | None,
     ended_at: datetime,
-    snapshots: Iterable[ExecutionSnapshot] = (),
 ) -> RunHistoryEntry:
-    """The history line of a reported run; `snapshots` are its attempts' executions as DataSync sees them."""
-    executions = list(snapshots)
+    """The history line of a reported run: its attempts' counters and failures added up."""
     failures: dict[str, int] = {}
     for attempt in report.attempts:
         for category, count in (attempt.get("failures") or {}).items():
@@ -91,8 +88,8 @@ def history_entry(
         task_arn=report.task_arn,
         task_name=report.task_name,
         execution_arn=report.execution_arn,
-        bytes_transferred=sum(snapshot.bytes_transferred or 0 for snapshot in executions),
-        files_transferred=sum(snapshot.files_transferred or 0 for snapshot in executions),
+        bytes_transferred=sum(int(attempt.get("bytesTransferred") or 0) for attempt in report.attempts),
+        files_transferred=sum(int(attempt.get("filesTransferred") or 0) for attempt in report.attempts),
         failures=failures,
         attempts=len(report.attempts),
     )
