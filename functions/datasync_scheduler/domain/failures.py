@@ -73,6 +73,10 @@ class FileFailure:
     level: str  # the log level (NOTICE, ERROR, WARN, INFO) or "REPORT" for task report items
     # What DataSync said about it: sizes, mtimes, hashes, error code and detail, the raw message.
     evidence: Mapping[str, str | int] = field(default_factory=dict)
+    # The item is a directory (a log line "for directory", a report item of Type Directory): it can
+    # be retried by an Includes filter but never listed in a manifest (DataSync's manifests name
+    # files and objects only).
+    directory: bool = False
 
     @property
     def retry_class(self) -> RetryClass:
@@ -84,6 +88,7 @@ class FileFailure:
             "category": self.category,
             "level": self.level,
             "retry": self.retry_class,
+            **({"directory": True} if self.directory else {}),
             **self.evidence,
         }
 
