@@ -38,7 +38,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from emulator.runner import LocalAws, create_task_for, local_aws, stop_running
 from emulator.scenario import Scenario
 from emulator.service_errors import EmulatedServiceError
-from emulator.stack import ACCOUNT_ID, REGION, DeployedStack
+from emulator.stack import REGION, DeployedStack, stack_id
 
 DEFAULT_PORT = 4566
 # 10 virtual minutes per real second: an 8-hour transfer takes 48 s, a 15-minute fallback 1.5 s.
@@ -69,7 +69,7 @@ class _Middleware:
         self._app = app
         self._aws = aws
         self._stack = stack
-        self._stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack.name}/{uuid.uuid4()}"
+        self._stack_id = stack_id(stack.name)
         self._created = datetime.now(UTC)
         self._requests = requests
         self._lock = threading.Lock()

@@ -5,8 +5,10 @@ are supported; anything else in the template is skipped with its logical id list
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,12 +62,19 @@ class DeployedStack:
     outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved
 
 
+def stack_id(stack_name: str) -> str:
+    """The stack's ARN: `arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`, the same on every run."""
+    unique = uuid.uuid5(uuid.NAMESPACE_URL, f"{REGION}/{ACCOUNT_ID}/{stack_name}")
+    return f"arn:aws:cloudformation:{REGION}:{ACCOUNT_ID}:stack/{stack_name}/{unique}"
+
+
 def pseudo_parameters(stack_name: str) -> dict[str, str]:
     """What `AWS::Region`, `AWS::StackName` and the other pseudo parameters are in the emulated account."""
     return {
         "AWS::Region": REGION,
         "AWS::AccountId": ACCOUNT_ID,
         "AWS::StackName": stack_name,
+        "AWS::StackId": stack_id(stack_name),
         "AWS::Partition": "aws",
         "AWS::URLSuffix": "amazonaws.com",
     }
@@ -193,6 +202,7 @@ def deploy(
         for event_id, event in props.get("Events", {}).items():
             if event["Type"] == "ScheduleV2":
                 event_props = event["Properties"]
+                _create_schedule(stack_name, logical_id, event_id, event_props, refs[logical_id], intrinsics)
                 stack.schedules.append(
                     Schedule(
                         logical_id=f"{logical_id}.{event_id}",
@@ -207,6 +217,33 @@ def deploy(
         if "Condition" not in output or intrinsics.condition(output["Condition"]):
             stack.outputs[output_id] = str(intrinsics.resolve(output["Value"]))
     return stack
+
+
+def _create_schedule(
+    stack_name: str,
+    logical_id: str,
+    event_id: str,
+    event_props: dict[str, Any],
+    target_arn: str,
+    intrinsics: Intrinsics,
+) -> None:
+    """Creates the schedule SAM would, under the name SAM gives it, so that a name two stacks share is
+    refused as EventBridge Scheduler refuses it (names are unique per schedule group).
+
+    SAM names a `ScheduleV2` schedule `<LogicalId><EventId>` unless it has a `Name` or `OmitName: true`;
+    CloudFormation then makes up a unique name, here `<stack>-<LogicalId><EventId>-<hash>` within 64
+    characters. docs/aws-facts.md#step-functions-and-cloudformation-names
+    """
+    name = intrinsics.resolve(event_props.get("Name")) or f"{logical_id}{event_id}"
+    if str(intrinsics.resolve(event_props.get("OmitName", False))).lower() == "true":
+        digest = hashlib.sha256(f"{stack_name}/{logical_id}/{event_id}".encode()).hexdigest()[:12].upper()
+        name = f"{stack_name}-{logical_id}{event_id}"[: 64 - len(digest) - 1] + f"-{digest}"
+    boto3.client("scheduler", region_name=REGION).create_schedule(
+        Name=str(name),
+        ScheduleExpression=str(intrinsics.resolve(event_props["ScheduleExpression"])),
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={"Arn": target_arn, "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{stack_name}-{logical_id}-schedule"},
+    )
 
 
 def _add_function(

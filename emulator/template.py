@@ -88,6 +88,7 @@ class Intrinsics:
             "Fn::If": self._if,
             "Fn::Join": lambda arg: str(self.resolve(arg[0])).join(str(self.resolve(x)) for x in self.resolve(arg[1])),
             "Fn::Select": lambda arg: self.resolve(arg[1])[int(self.resolve(arg[0]))],
+            "Fn::Split": lambda arg: str(self.resolve(arg[1])).split(str(self.resolve(arg[0]))),
             "Fn::Equals": lambda arg: self.resolve(arg[0]) == self.resolve(arg[1]),
             "Fn::Not": lambda arg: not self.resolve(arg[0]),
             "Fn::And": lambda arg: all(self.resolve(x) for x in arg),

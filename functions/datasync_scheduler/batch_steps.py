@@ -7,12 +7,12 @@ the names of failed tasks, comes in as a function).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from datasync_scheduler.domain.batch import (
+    child_execution_arn,
     child_execution_name,
-    interrupted_batch,
     parse_batch_request,
     rejected_batch,
     summarize_batch,
@@ -45,12 +45,19 @@ def summarize_batch_step(
     batch_execution: str | None,
     task_name: Callable[[str], str | None],
     notifications: NotificationSettings | None = None,
+    *,
+    sync_workflow: str | None = None,
+    described_run: Callable[[str], Mapping[str, Any] | None] = lambda arn: None,
 ) -> dict[str, Any]:
-    """The batch result and its one notification, whether the batch ran, broke down or was rejected."""
+    """The batch result and its one notification, whether the batch ran or was rejected.
+
+    A failed task's item carries only its error's name (its cause is unbounded): the run's status, error
+    and cause are read from Step Functions (`described_run`), by the name the batch gave the run.
+    """
     if "inputError" in state:
         summary = rejected_batch(caught_error_message(state["inputError"]), batch_execution=batch_execution)
     else:
-        items = state.get("results") or []
+        items = [_with_description(item, sync_workflow, described_run) for item in state.get("results") or []]
         # A failed run has no output to name its task: ask DataSync (the name only decorates the message).
         unnamed = sorted({o.task_arn for o in map(task_outcome, items) if not o.task_name and o.task_arn})
         names = {arn: name for arn in unnamed if (name := task_name(arn))}
@@ -59,8 +66,14 @@ def summarize_batch_step(
             "batch_execution": batch_execution,
             "task_names": names,
         }
-        if "mapError" in state:
-            summary = interrupted_batch(items, caught_error_message(state["mapError"]), **options)
-        else:
-            summary = summarize_batch(items, **options)
+        summary = summarize_batch(items, **options)
     return {"result": summary.to_dict(), "notification": publication_of(batch_message(summary), notifications)}
+
+
+def _with_description(
+    item: dict[str, Any], sync_workflow: str | None, described_run: Callable[[str], Mapping[str, Any] | None]
+) -> dict[str, Any]:
+    if "run" in item or not sync_workflow or not isinstance(item.get("name"), str):
+        return item
+    described = described_run(child_execution_arn(sync_workflow, item["name"]))
+    return {**item, "described": described} if described else item

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler import batch_steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
+from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.run_metrics import batch_metrics
 
 logger = Logger()
@@ -23,7 +24,12 @@ metrics = Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     summary = batch_steps.summarize_batch_step(
-        event["state"], event.get("batchExecution"), DataSync().task_name, wiring.notification_settings()
+        event["state"],
+        event.get("batchExecution"),
+        DataSync().task_name,
+        wiring.notification_settings(),
+        sync_workflow=event.get("syncWorkflow"),
+        described_run=WorkflowRuns().described,
     )
     result = summary["result"]
     publish(batch_metrics(result), metrics)

@@ -24,7 +24,7 @@ def test_the_batch_may_start_only_the_sync_workflow_and_follow_and_stop_its_exec
     assert allowed("states:StartExecution") == [{"Ref": "SyncWorkflow"}]
     (executions,) = allowed("states:DescribeExecution")
     assert allowed("states:StopExecution") == [executions]
-    assert executions["Fn::Sub"].endswith(":execution:${AWS::StackName}-SyncWorkflow:*")
+    assert executions["Fn::Sub"][0].endswith(":execution:SyncWorkflow-${StackUuid}:*")
 
 
 def test_the_batch_may_manage_the_rule_step_functions_uses_to_await_a_sync_child() -> None:
@@ -44,7 +44,7 @@ def test_the_batch_publishes_to_the_encrypted_topic_like_the_sync_workflow() -> 
 def test_every_arn_in_the_definition_is_a_substitution() -> None:
     definition = json.loads((ROOT / BATCH["DefinitionUri"]).read_text())
     run_task = definition["States"]["Run Tasks"]["ItemProcessor"]["States"]["Run Task"]
-    assert run_task["Resource"] == "arn:aws:states:::states:startExecution.sync:2"
+    assert run_task["Resource"] == "arn:${Partition}:states:::states:startExecution.sync:2"
     assert run_task["Parameters"]["StateMachineArn"] == "${SyncWorkflowArn}"
     assert BATCH["DefinitionSubstitutions"]["SyncWorkflowArn"] == {"Ref": "SyncWorkflow"}
 

@@ -10,7 +10,11 @@ from hypothesis import strategies as st
 from datasync_scheduler.batch_steps import summarize_batch_step, validate_batch
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
+    MAX_CONCURRENCY,
+    MAX_TASKS,
+    REQUESTS_LIMIT,
     InvalidBatchRequest,
+    child_execution_arn,
     child_execution_name,
     parse_batch_request,
     summarize_batch,
@@ -111,13 +115,11 @@ def succeeded(index: int, name: str, attempts: int = 1) -> dict[str, Any]:
     return {
         "index": index,
         "name": f"nightly-{index}",
-        "request": {"taskArn": TASKS[index]},
         "run": {
             "status": "SUCCEEDED",
             "executionArn": f"{BATCH}-{index}",
             "taskArn": TASKS[index],
             "taskName": name,
-            "verdict": {"status": "SUCCEEDED", "error": "", "reason": "DataSync completed the execution successfully."},
             "filesTransferred": 1200,
             "bytesTransferred": 5 * 1024**3,
             "attempts": attempts,
@@ -125,26 +127,18 @@ def succeeded(index: int, name: str, attempts: int = 1) -> dict[str, Any]:
     }
 
 
-def failed(index: int, error: str, cause: str, status: str = "FAILED", casing: str = "Pascal") -> dict[str, Any]:
-    """What the Map's Catch keeps for a child that did not succeed (Cause: its DescribeExecution, as JSON)."""
-    described = {
-        "ExecutionArn": f"{BATCH}-{index}",
-        "Status": status,
-        "Error": error,
-        "Cause": cause,
-        "Input": json.dumps({"taskArn": TASKS[index]}),
-    }
-    if casing == "camel":
-        described = {key[0].lower() + key[1:]: value for key, value in described.items()}
+def failed(index: int, error: str, cause: str, status: str = "FAILED") -> dict[str, Any]:
+    """What the Map keeps for a run that did not succeed (its error's name), with its description."""
     return {
         "index": index,
         "name": f"nightly-{index}",
         "taskArn": TASKS[index],
-        "error": {"Error": "States.TaskFailed", "Cause": json.dumps(described)},
+        "error": "States.TaskFailed",
+        "described": {"executionArn": f"{BATCH}-{index}", "status": status, "error": error, "cause": cause},
     }
 
 
-def test_a_failed_child_is_read_from_the_description_step_functions_puts_in_the_cause() -> None:
+def test_a_failed_run_is_read_from_its_description() -> None:
     outcome = task_outcome(failed(2, "DataSync.ExecutionError", "DataSync ended the execution in ERROR"))
     assert outcome.to_dict() == {
         "index": 2,
@@ -155,24 +149,35 @@ def test_a_failed_child_is_read_from_the_description_step_functions_puts_in_the_
         "error": "DataSync.ExecutionError",
         "cause": "DataSync ended the execution in ERROR",
     }
-    # The API's own camelCase spelling reads the same.
-    assert task_outcome(failed(2, "E", "C", status="TIMED_OUT", casing="camel")).status == "TIMED_OUT"
+    assert task_outcome(failed(2, "States.Timeout", "", status="TIMED_OUT")).status == "TIMED_OUT"
 
 
-def test_a_child_that_never_started_keeps_step_functions_own_error() -> None:
-    item = {
-        "index": 4,
-        "name": "nightly-4",
-        "taskArn": TASKS[4],
-        "error": {"Error": "StepFunctions.ExecutionLimitExceeded", "Cause": "Too many executions (Service: …)"},
-    }
+def test_a_run_that_never_started_keeps_step_functions_own_error() -> None:
+    item = {"index": 4, "name": "nightly-4", "taskArn": TASKS[4], "error": "StepFunctions.ExecutionLimitExceeded"}
     outcome = task_outcome(item)
     assert (outcome.status, outcome.execution_arn, outcome.error) == (
         "FAILED",
         None,
         "StepFunctions.ExecutionLimitExceeded",
     )
-    assert outcome.cause.startswith("Too many executions")
+
+
+def test_the_summary_reads_a_failed_run_from_step_functions_by_the_name_the_batch_gave_it() -> None:
+    sync_workflow = "arn:aws-cn:states:cn-north-1:123456789012:stateMachine:SyncWorkflow-1c2fa620"
+    asked: list[str] = []
+
+    def described_run(arn: str) -> dict[str, str] | None:
+        asked.append(arn)
+        return {"executionArn": arn, "status": "FAILED", "error": "DataSync.ExecutionError", "cause": "disk full"}
+
+    item = {"index": 1, "name": "nightly-1", "taskArn": TASKS[1], "error": "States.TaskFailed"}
+    state = {"maxConcurrency": 2, "results": [succeeded(0, "finance"), item]}
+    report = summarize_batch_step(
+        state, BATCH, lambda arn: None, sync_workflow=sync_workflow, described_run=described_run
+    )
+    assert asked == ["arn:aws-cn:states:cn-north-1:123456789012:execution:SyncWorkflow-1c2fa620:nightly-1"]
+    failed_task = report["result"]["tasks"][1]
+    assert (failed_task["error"], failed_task["cause"]) == ("DataSync.ExecutionError", "disk full")
 
 
 def test_the_batch_succeeds_only_when_every_task_succeeded() -> None:
@@ -290,12 +295,90 @@ def test_only_tasks_without_a_name_are_looked_up_and_a_failed_look_up_leaves_the
     assert "FAILED    task-00000000000000001: E - x" in email_text(report["notification"])
 
 
-def test_a_batch_that_broke_down_still_reports_what_it_knows() -> None:
-    state = {
-        "maxConcurrency": 2,
-        "mapError": {"Error": "States.DataLimitExceeded", "Cause": "The state/task returned a result too large"},
-    }
-    report = summarize_batch_step(state, BATCH, lambda arn: None)
-    assert report["result"]["verdict"]["error"] == "Batch.Interrupted"
-    assert "too large" in report["result"]["verdict"]["reason"]
-    assert report["notification"]["subject"] == "DataSync batch: FAILED (Batch.Interrupted)"
+# Step Functions' quota for a state's input, output and result, in UTF-8 bytes.
+# docs/aws-facts.md#step-functions-and-cloudformation-names
+STATE_LIMIT = 256 * 1024
+
+
+def size(value: object) -> int:
+    """A value's size as JSON; non-ASCII escaped, which never undercounts its UTF-8 form."""
+    return len(json.dumps(value).encode())
+
+
+def test_a_batch_of_more_tasks_than_its_state_can_hold_is_rejected_naming_the_field() -> None:
+    raw = {"tasks": [{"taskArn": TASKS[0]}] * (MAX_TASKS + 1), "maxConcurrency": 2}
+    assert f"tasks: a batch holds at most {MAX_TASKS} tasks, got {MAX_TASKS + 1}" in rejection(raw)
+
+
+def test_a_batch_whose_requests_outgrow_what_it_can_carry_is_rejected_naming_the_field() -> None:
+    raw = {"tasks": [{"taskArn": TASKS[0], "excludes": "/x" * 20_000}] * 2, "maxConcurrency": 2}
+    assert f"a batch carries at most {REQUESTS_LIMIT:,}" in rejection(raw)
+
+
+def largest_requests(task_arn: str) -> list[dict[str, Any]]:
+    """MAX_TASKS requests whose filters fill the batch to its limit."""
+    length = REQUESTS_LIMIT // MAX_TASKS
+    while True:
+        requests = [{"taskArn": task_arn, "excludes": '/"' * (length // 2)} for _ in range(MAX_TASKS)]
+        if size(requests) <= REQUESTS_LIMIT:
+            return requests
+        length -= 2
+
+
+def test_the_largest_batch_with_the_longest_values_fits_the_state_at_every_step() -> None:
+    partition, region, account = "aws-us-gov", "ap-southeast-5", "123456789012"
+    stack_uuid = "1c2fa620-982a-11e3-aff7-50e2416294e0"
+    task_arn = f"arn:{partition}:datasync:{region}:{account}:task/task-0123456789abcdef0"
+    sync_workflow = f"arn:{partition}:states:{region}:{account}:stateMachine:SyncWorkflow-{stack_uuid}"
+    batch_name = "n" * EXECUTION_NAME_LIMIT
+    batch = f"arn:{partition}:states:{region}:{account}:execution:BatchWorkflow-{stack_uuid}:{batch_name}"
+    longest_task_name = "t" * 256  # DataSync's Name: at most 256 characters
+    longest_error = "E" * 256  # a Step Functions error name: at most 256 characters
+    longest_cause = '"' * 32_768  # its cause: at most 32,768, here each one escaped to two bytes
+
+    raw = {"tasks": largest_requests(task_arn), "maxConcurrency": MAX_CONCURRENCY}
+    assert parse_batch_request(raw).tasks  # allowed
+    validate_input = {"input": raw, "batchExecution": batch, "batchName": batch_name}
+    validated = validate_batch(raw, batch, batch_name)
+    children = [child_execution_arn(sync_workflow, item["name"]) for item in validated["tasks"]]
+    all_succeeded = [
+        {
+            "index": item["index"],
+            "run": {
+                "status": "SUCCEEDED",
+                "executionArn": child,
+                "taskArn": task_arn,
+                "taskName": longest_task_name,
+                "filesTransferred": 2**63 - 1,
+                "bytesTransferred": 2**63 - 1,
+                "attempts": 10,
+            },
+        }
+        for item, child in zip(validated["tasks"], children, strict=True)
+    ]
+    all_failed = [
+        {"index": item["index"], "name": item["name"], "taskArn": task_arn, "error": longest_error}
+        for item in validated["tasks"]
+    ]
+    sizes = {"Validate Batch input": size(validate_input), "Validate Batch result": size(validated)}
+    for label, results in (("succeeded", all_succeeded), ("failed", all_failed)):
+        after_map = {**validated, "results": results}
+        sizes[f"Run Tasks output, all {label}"] = size(after_map)
+        sizes[f"Summarize Batch input, all {label}"] = size(
+            {"state": after_map, "batchExecution": batch, "syncWorkflow": sync_workflow}
+        )
+        summary = summarize_batch_step(
+            after_map,
+            batch,
+            lambda arn: longest_task_name,
+            sync_workflow=sync_workflow,
+            described_run=lambda arn: {
+                "executionArn": arn,
+                "status": "TIMED_OUT",
+                "error": longest_error,
+                "cause": longest_cause,
+            },
+        )
+        sizes[f"Summarize Batch result, all {label}"] = size(summary)
+    too_large = {label: bytes_ for label, bytes_ in sizes.items() if bytes_ >= STATE_LIMIT}
+    assert not too_large, sizes

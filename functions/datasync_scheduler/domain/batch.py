@@ -24,6 +24,13 @@ from datasync_scheduler.domain.sync_request import (
     parse_sync_request,
 )
 
+# How many tasks one batch may hold. With it, the largest batch's state stays under Step Functions'
+# 256 KiB (tests/unit/test_batch.py builds the worst case): an overflow would end the batch with
+# States.DataLimitExceeded, which no Catch can take, so without its message.
+# docs/aws-facts.md#step-functions-and-cloudformation-names
+MAX_TASKS = 50
+# The batch's requests together, as JSON (UTF-8 bytes): what the Map's items carry through the state.
+REQUESTS_LIMIT = 64 * 1024
 # The project's bound on a batch's concurrency. Step Functions runs an inline Map's iterations at
 # most 40 at a time, so values above 40 behave as 40 (see the README).
 MAX_CONCURRENCY = 100
@@ -56,6 +63,13 @@ def parse_batch_request(raw: object) -> BatchRequest:
         problems.append(f"tasks: must be a list of sync requests, got {type(items).__name__}")
     elif not items:
         problems.append("tasks: the batch needs at least one task")
+    elif len(items) > MAX_TASKS:
+        problems.append(f"tasks: a batch holds at most {MAX_TASKS} tasks, got {len(items)}; split it in several")
+    elif (size := len(json.dumps(items).encode())) > REQUESTS_LIMIT:
+        problems.append(
+            f"tasks: the requests take {size:,} bytes together; a batch carries at most {REQUESTS_LIMIT:,} "
+            "(long includes or excludes belong in fewer tasks per batch)"
+        )
     else:
         for index, item in enumerate(items):
             if not isinstance(item, dict):
@@ -142,8 +156,9 @@ class TaskOutcome:
             "executionArn": self.execution_arn,
         }
         if self.succeeded:
+            if self.verdict is not None:
+                result["verdict"] = dict(self.verdict)
             result |= {
-                "verdict": dict(self.verdict or {}),
                 "filesTransferred": self.files_transferred,
                 "bytesTransferred": self.bytes_transferred,
                 "attempts": self.attempts,
@@ -160,7 +175,11 @@ CAUSE_LIMIT = 200
 
 
 def task_outcome(item: Mapping[str, Any]) -> TaskOutcome:
-    """One Map iteration's result: `run` (the SyncWorkflow succeeded) or `error` (what the Catch got)."""
+    """One Map iteration's result: `run` (the SyncWorkflow succeeded) or `error` (what the Catch got).
+
+    A failed run's item has the error's name only; `described` is the run's DescribeExecution, when the
+    summary found one (the run was started).
+    """
     index = int(item.get("index", 0))
     request = item.get("request") or {}
     task_arn = str(item.get("taskArn") or request.get("taskArn") or "")
@@ -177,46 +196,25 @@ def task_outcome(item: Mapping[str, Any]) -> TaskOutcome:
             bytes_transferred=_number(run.get("bytesTransferred")),
             attempts=_number(run.get("attempts")),
         )
-    error = item.get("error")
-    caught: Mapping[str, Any] = error if isinstance(error, Mapping) else {}
-    described = _described_execution(caught.get("Cause"))
-    if described is None:
-        # Not the child's description: the start itself failed (or the result could not be read).
-        return TaskOutcome(
-            index=index,
-            task_arn=task_arn,
-            status="FAILED",
-            execution_arn=None,
-            error=str(caught.get("Error") or "States.TaskFailed"),
-            cause=str(caught.get("Cause") or ""),
-        )
+    error = str(item.get("error") or "States.TaskFailed")
+    described = item.get("described")
+    if not isinstance(described, Mapping):
+        # No run of that name: the start itself failed, and the error names why.
+        return TaskOutcome(index=index, task_arn=task_arn, status="FAILED", execution_arn=None, error=error)
     return TaskOutcome(
         index=index,
         task_arn=task_arn,
-        status=str(_field(described, "Status") or "FAILED"),
-        execution_arn=_text(_field(described, "ExecutionArn")),
-        # The child's own Fail error and cause (its verdict); Step Functions wraps them in States.TaskFailed.
-        error=str(_field(described, "Error") or caught.get("Error") or "States.TaskFailed"),
-        cause=str(_field(described, "Cause") or ""),
+        status=str(described.get("status") or "FAILED"),
+        execution_arn=_text(described.get("executionArn")),
+        # The run's own Fail error and cause (its verdict); the Catch sees them as States.TaskFailed.
+        error=str(described.get("error") or error),
+        cause=str(described.get("cause") or ""),
     )
 
 
-def _described_execution(cause: object) -> Mapping[str, Any] | None:
-    """A `.sync` child that did not succeed: Step Functions puts its DescribeExecution output, as JSON, in Cause."""
-    if not isinstance(cause, str) or not cause.startswith("{"):
-        return None
-    try:
-        described = json.loads(cause)
-    except ValueError:
-        return None
-    if isinstance(described, dict) and _field(described, "ExecutionArn") and _field(described, "Status"):
-        return described
-    return None
-
-
-def _field(described: Mapping[str, Any], name: str) -> Any:
-    # The Step Functions integration spells the API's fields in PascalCase; the API itself in camelCase.
-    return described.get(name, described.get(name[0].lower() + name[1:]))
+def child_execution_arn(sync_workflow: str, name: str) -> str:
+    """A SyncWorkflow execution's ARN from its name: `arn:…:execution:<state machine name>:<execution name>`."""
+    return f"{sync_workflow.replace(':stateMachine:', ':execution:', 1)}:{name}"
 
 
 def _text(value: object) -> str | None:
@@ -298,24 +296,6 @@ def summarize_batch(
             "FAILED", "Batch.TasksFailed", f"{len(failed)} of {len(outcomes)} task(s) failed: {named}{more}."
         )
     return BatchSummary(verdict, outcomes, max_concurrency, batch_execution)
-
-
-def interrupted_batch(
-    items: Sequence[Mapping[str, Any]],
-    message: str,
-    *,
-    max_concurrency: int | None,
-    batch_execution: str | None,
-    task_names: Mapping[str, str] | None = None,
-) -> BatchSummary:
-    """The Map itself failed: whatever outcomes exist are kept, and the verdict says the batch broke down."""
-    summary = summarize_batch(
-        items, max_concurrency=max_concurrency, batch_execution=batch_execution, task_names=task_names
-    )
-    reason = f"The batch stopped before every task was reported: {message}. Each task's run reports itself."
-    return BatchSummary(
-        Verdict("FAILED", "Batch.Interrupted", reason), summary.outcomes, max_concurrency, batch_execution
-    )
 
 
 def rejected_batch(message: str, *, batch_execution: str | None) -> BatchSummary:
