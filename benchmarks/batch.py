@@ -1,7 +1,7 @@
 """Prints what a nightly batch of many tasks costs in Step Functions, and how far it stays from the limits.
 
-Runs the real BatchWorkflow on the local emulator (virtual time): N tasks (default 100, DataSync's
-per-Region task quota), at most C at a time (default 10), each a short successful transfer. Prints
+Runs the real BatchWorkflow on the local emulator (virtual time): N tasks (default 50, the most a
+batch holds), at most C at a time (default 10), each a short successful transfer. Prints
 the batch's state transitions and history events, the largest task run's history, the total of
 transitions (what Standard workflows bill), the largest state the batch carried (the limit is
 256 KiB) and the real seconds it took. Figures, not assertions.
@@ -16,6 +16,7 @@ import json
 import time
 from typing import Any
 
+from datasync_scheduler.domain.batch import MAX_TASKS
 from emulator.runner import run_scenario
 from emulator.scenario import parse_scenario
 
@@ -51,7 +52,9 @@ def scenario(tasks: int, concurrency: int) -> Any:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--tasks", type=int, nargs="+", default=[100], help="batch sizes to run (default 100)")
+    parser.add_argument(
+        "--tasks", type=int, nargs="+", default=[MAX_TASKS], help=f"batch sizes to run (default {MAX_TASKS})"
+    )
     parser.add_argument("--concurrency", type=int, default=10, help="maxConcurrency (default 10)")
     args = parser.parse_args()
 

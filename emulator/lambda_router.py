@@ -12,12 +12,13 @@ from __future__ import annotations
 import importlib
 import io
 import json
+import os
 import sys
 import threading
 import traceback
 import uuid
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -42,6 +43,8 @@ class LambdaFunction:
     # Asynchronous invocations (EventInvokeConfig): retries after an error, then where the event goes.
     max_retry_attempts: int = 2
     on_failure: str | None = None  # the OnFailure destination's ARN (an SQS queue)
+    # Its own variables (the template's Globals and its own): on Lambda no function sees another's.
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -78,6 +81,13 @@ class LambdaRouter:
         # Handler modules some earlier router (or test) imported into this process.
         self._imported_before = set(sys.modules)
         self.invocations: list[Invocation] = []
+        # The process has one environment and each function its own: one function at a time has it.
+        self._environment = threading.RLock()
+        self._running: Mapping[str, str] | None = None  # the environment of the function running now
+        self._built_for: Mapping[str, str] | None = None  # the environment settings were last built from
+        # Called when the environment changes to another function's: what was built from the previous
+        # one (settings, clients) must not be reused, as a separate Lambda container would not.
+        self.on_environment_change: Callable[[], None] = lambda: None
         # Set while the emulator routes sys.stdout; without it, handlers print where the process does.
         self.stdout: RoutedStdout | None = None
 
@@ -111,7 +121,11 @@ class LambdaRouter:
         """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
         function = self.function(name_or_arn)
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
-        with self._clock.busy(), self.stdout.capture() if self.stdout else nullcontext(None) as printed:
+        with (
+            self._clock.busy(),
+            self._environment_of_function(function),
+            self.stdout.capture() if self.stdout else nullcontext(None) as printed,
+        ):
             # A cold start's import is part of the invocation: virtual time must not run on meanwhile.
             handler = self._handler(function)
             at = self._clock.now()
@@ -126,6 +140,35 @@ class LambdaRouter:
                 }
             self.invocations.append(Invocation(function.logical_id, at, None, _text(printed)))
             return result, None
+
+    @contextmanager
+    def _environment_of_function(self, function: LambdaFunction) -> Iterator[None]:
+        """The function's own variables in the process environment while it runs, and no other's."""
+        with self._environment:
+            outer = self._running  # a function that invoked this one in the same thread
+            hidden = set(outer or {}) - set(function.environment)
+            previous = {key: os.environ.get(key) for key in hidden | set(function.environment)}
+            for key in hidden:
+                os.environ.pop(key, None)
+            os.environ.update(function.environment)
+            self._running = function.environment
+            self._built_under(function.environment)
+            try:
+                yield
+            finally:
+                for key, value in previous.items():
+                    if value is None:
+                        os.environ.pop(key, None)
+                    else:
+                        os.environ[key] = value
+                self._running = outer
+                if outer is not None:
+                    self._built_under(outer)
+
+    def _built_under(self, environment: Mapping[str, str]) -> None:
+        if environment != self._built_for:
+            self.on_environment_change()
+            self._built_for = environment
 
     def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         """The `lambda` service as seen by boto3 (only Invoke is emulated)."""

@@ -48,6 +48,7 @@ from emulator.stack import (
     restore_environment,
     set_environment,
 )
+from emulator.stepfunctions_errors import states_all_as_on_aws
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
 from emulator.webhook import SlackWebhookStandIn
@@ -286,7 +287,6 @@ class LocalAws:
         self.clock.attach(self.datasync)
         self.clock.attach(self.bus)
         self._stack: DeployedStack | None = None
-        self._previous_env: dict[str, str | None] = {}
         # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
         self.sns_deliveries = SnsLambdaDeliveries()
 
@@ -307,15 +307,11 @@ class LocalAws:
         # Handler logs are structured JSON for CloudWatch; locally they would bury the summary.
         overrides.setdefault("LogLevel", "WARNING")
         stack = deploy(template, overrides, stack_name)
-        self._previous_env = set_environment(stack.environment)
         for function in stack.functions.values():
             self.router.register(function)
         self.bus.use_rules(stack.rules)
         self._stack = stack
         return stack
-
-    def close(self) -> None:
-        restore_environment(self._previous_env)
 
 
 @contextmanager
@@ -324,6 +320,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
 
     Virtual time starts at `clock_start` (default: the clock's fixed epoch, so runs repeat exactly)."""
     aws = LocalAws(faults or EventFaults(), clock_start)
+    aws.router.on_environment_change = wiring.forget_settings
     aws_hooks.serve("datasync", aws.datasync.handle)
     aws_hooks.serve("lambda", aws.router.handle)
     use_time_source(aws.clock.now)
@@ -335,6 +332,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
             on_virtual_time(aws.clock),
             aws_cased_stepfunctions_integration(),
+            states_all_as_on_aws(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
@@ -343,7 +341,6 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             aws.router.stdout = stdout
             yield aws
     finally:
-        aws.close()
         aws_hooks.stop("datasync")
         aws_hooks.stop("lambda")
         use_time_source(None)

@@ -17,11 +17,21 @@ import boto3
 
 from emulator.event_bus import EventRule
 from emulator.lambda_router import LambdaFunction
-from emulator.template import Intrinsics, load_template, parameter_values, substitute_definition
+from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values, substitute_definition
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account
 STACK_NAME = "datasync-scheduler-local"
+
+
+# Generated names longer than their service allows are cut (botocore's models: lambda CreateFunction
+# FunctionName as a name, 64; s3 bucket names, 63; sqs, 80; iam CreateRole RoleName, 64).
+_NAME_LIMITS = {
+    "AWS::Serverless::Function": 64,
+    "AWS::S3::Bucket": 63,
+    "AWS::SQS::Queue": 80,
+    "AWS::IAM::Role": 64,
+}
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,6 @@ class DeployedStack:
     subscriptions: list[TopicSubscription] = field(default_factory=list)
     rules: list[EventRule] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
-    environment: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     name: str = STACK_NAME
     outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved
@@ -87,8 +96,14 @@ def deploy(
 
     Names follow CloudFormation's: `<stack>-<logical id>`, unless the template names a resource."""
 
-    def _physical_name(logical_id: str) -> str:
-        return f"{stack_name}-{logical_id}"
+    def _physical_name(logical_id: str, kind: str = "") -> str:
+        # CloudFormation cuts a generated name to the service's limit and keeps it unique with a suffix.
+        name = f"{stack_name}-{logical_id}"
+        limit = _NAME_LIMITS.get(kind, 255)
+        if len(name) <= limit:
+            return name
+        digest = hashlib.sha256(name.encode()).hexdigest()[:12].upper()
+        return f"{name[: limit - len(digest) - 1]}-{digest}"
 
     template = load_template(template_path)
     base_dir = template_path.parent
@@ -108,7 +123,7 @@ def deploy(
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         name = intrinsics.resolve(props.get("Name")) if kind == "AWS::Serverless::StateMachine" else None
-        name = name or _physical_name(logical_id)
+        name = name or _physical_name(logical_id, kind)
         if kind == "AWS::Serverless::Function":
             arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}"
             refs[logical_id] = name
@@ -259,15 +274,11 @@ def _add_function(
         **defaults.get("Environment", {}).get("Variables", {}),
         **props.get("Environment", {}).get("Variables", {}),
     }
-    for key, value in variables.items():
-        resolved = str(intrinsics.resolve(value))
-        # Functions share one process here, so they share one environment: it must agree.
-        if stack.environment.get(key, resolved) != resolved:
-            raise ValueError(
-                f"{logical_id}: environment variable {key} differs between functions; "
-                "the in-process emulator needs one value per variable"
-            )
-        stack.environment[key] = resolved
+    environment = {
+        key: str(resolved)
+        for key, value in variables.items()
+        if (resolved := intrinsics.resolve(value)) is not NO_VALUE
+    }
     invoke_config = intrinsics.resolve(merged.get("EventInvokeConfig", {}))
     on_failure = invoke_config.get("DestinationConfig", {}).get("OnFailure", {})
     if on_failure and on_failure.get("Type", "SQS") != "SQS":
@@ -282,6 +293,7 @@ def _add_function(
         memory_mb=int(merged.get("MemorySize", 128)),
         max_retry_attempts=int(invoke_config.get("MaximumRetryAttempts", 2)),
         on_failure=on_failure.get("Destination"),
+        environment=environment,
     )
     for event_id, event in props.get("Events", {}).items():
         if event["Type"] == "EventBridgeRule":

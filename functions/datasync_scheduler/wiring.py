@@ -60,11 +60,16 @@ def retry_ports() -> RetryPorts:
     )
 
 
-def reset() -> None:
-    """Forgets settings, adapters and clients (tests and the emulator change the environment)."""
+def forget_settings() -> None:
+    """Forgets settings and the adapters built from them (the environment is another function's)."""
     settings.cache_clear()
     notification_settings.cache_clear()
     ports.cache_clear()
     analysis_ports.cache_clear()
     retry_ports.cache_clear()
+
+
+def reset() -> None:
+    """Forgets settings, adapters and clients (tests and the emulator change the environment)."""
+    forget_settings()
     forget_clients()

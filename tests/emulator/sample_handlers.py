@@ -23,3 +23,10 @@ RECEIVED: list[tuple[str, Any]] = globals().get("RECEIVED", [])
 def remember(event: Any, context: Any) -> Any:
     RECEIVED.append((context.function_name, event))
     return None
+
+
+def environment(event: Any, context: Any) -> Any:
+    """The values the asked-for variables have in the function's environment (None: not set)."""
+    import os
+
+    return {name: os.environ.get(name) for name in event["names"]}

@@ -12,7 +12,9 @@ def test_the_stack_outputs_are_found_the_way_the_aws_cli_finds_them(served: Loca
     cloudformation = http_clients(served)("cloudformation")
     (stack,) = cloudformation.describe_stacks(StackName="datasync-scheduler")["Stacks"]
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stack["Outputs"]}
-    assert outputs["SyncWorkflowArn"].endswith(":stateMachine:datasync-scheduler-SyncWorkflow")
+    # The state machine is named after the stack's id, which DescribeStacks gives with it.
+    stack_uuid = stack["StackId"].rsplit("/", 1)[-1]
+    assert outputs["SyncWorkflowArn"].endswith(f":stateMachine:SyncWorkflow-{stack_uuid}")
     assert outputs["RunLedgerTable"] == "datasync-scheduler-RunLedger"
     with pytest.raises(ClientError, match="Stack with id elsewhere does not exist"):
         cloudformation.describe_stacks(StackName="elsewhere")

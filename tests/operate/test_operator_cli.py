@@ -48,7 +48,7 @@ def test_an_operator_runs_a_task_and_watches_it_to_success(served: LocalStackSer
 
     assert code == 0
     assert lines[0].startswith(
-        "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:manual-"
+        served.stack.outputs["SyncWorkflowArn"].replace(":stateMachine:", ":execution:") + ":manual-"
     )
     progress, verdict = lines[1:-1], lines[-1]
     assert verdict == "SUCCEEDED: DataSync completed the execution successfully."
@@ -123,7 +123,9 @@ def test_a_batch_from_a_file_runs_every_task_and_fails_when_one_does(served: Loc
     code, lines = cli(served, "run", "--batch", str(batch), "--watch", *FAST)
 
     assert code == 1
-    assert ":execution:datasync-scheduler-BatchWorkflow:manual-" in lines[0]
+    assert lines[0].startswith(
+        served.stack.outputs["BatchWorkflowArn"].replace(":stateMachine:", ":execution:") + ":manual-"
+    )
     assert lines[-1].startswith("FAILED (Batch.TasksFailed)")
 
 

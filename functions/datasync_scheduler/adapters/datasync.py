@@ -54,7 +54,9 @@ class DataSync:
                     "S3": {
                         "ManifestObjectPath": manifest["key"],
                         "BucketAccessRoleArn": manifest["roleArn"],
-                        "S3BucketArn": f"arn:aws:s3:::{manifest['bucket']}",
+                        # The bucket is in the task's partition (aws, aws-cn, aws-us-gov, ...).
+                        # docs/aws-facts.md#step-functions-and-cloudformation-names
+                        "S3BucketArn": f"arn:{partition_of(request.taskArn)}:s3:::{manifest['bucket']}",
                     }
                 },
             }
@@ -109,3 +111,8 @@ class DataSync:
             return self.task(task_arn).name
         except ClientError:
             return None  # a name is only decoration for the message
+
+
+def partition_of(arn: str) -> str:
+    """An ARN's partition: `arn:<partition>:<service>:…`."""
+    return arn.split(":", 2)[1]
