@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from datasync_scheduler.domain.analysis import TaskFacts, log_group_name, plan_analysis
+from datasync_scheduler.domain.analysis import TaskFacts, detailed_report_prefix, log_group_name, plan_analysis
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
@@ -43,11 +43,40 @@ def task(**fields: object) -> TaskFacts:
 
 def test_a_complete_task_report_is_preferred_over_the_logs() -> None:
     plan = plan_analysis(execution(TaskReportConfig=REPORT, ReportResult={"Status": "SUCCESS"}), task(), T0)
-    assert (plan.source, plan.report_bucket, plan.report_prefix) == (
-        "task-report",
-        "reports",
-        "datasync/Detailed-Reports/",
+    assert (plan.source, plan.report_bucket) == ("task-report", "reports")
+
+
+def test_only_this_executions_detailed_report_folder_is_read() -> None:
+    plan = plan_analysis(execution(TaskReportConfig=REPORT, ReportResult={"Status": "SUCCESS"}), task(), T0)
+    assert plan.report_prefix == "datasync/Detailed-Reports/task-0123456789abcdef0/exec-0123456789abcdef0/"
+
+
+def test_the_report_folder_is_where_aws_s_own_code_finds_it() -> None:
+    # aws-solutions/prebid-server-deployment-on-aws: Subdirectory "datasync", and for an execution of
+    # task-example2 its reader lists "datasync/Detailed-Reports/task-example2/exec-example316440271f/".
+    execution_arn = "arn:aws:datasync:us-west-2:111122223333:task/task-example2/execution/exec-example316440271f"
+    assert detailed_report_prefix("datasync", execution_arn) == (
+        "datasync/Detailed-Reports/task-example2/exec-example316440271f/"
     )
+    # Without a Subdirectory the folders start at the bucket's root (the DEA sample's report key).
+    task_arn = "arn:aws:datasync:us-east-1:111122223333:task/task-00000000000000000"
+    execution_arn = f"{task_arn}/execution/exec-00000000000000000"
+    assert detailed_report_prefix(None, execution_arn) == (
+        "Detailed-Reports/task-00000000000000000/exec-00000000000000000/"
+    )
+
+
+def test_a_report_still_being_written_is_not_trusted() -> None:
+    plan = plan_analysis(execution(TaskReportConfig=REPORT, ReportResult={"Status": "PENDING"}), task(), T0)
+    assert plan.source == "logs"
+    assert plan.note.startswith("the task report is not complete (status PENDING)")
+
+
+def test_an_access_point_destination_is_read_through_its_arn() -> None:
+    access_point = "arn:aws:s3:eu-west-1:123456789012:accesspoint/reports"
+    config = {"Destination": {"S3": {"S3BucketArn": access_point}}, "OutputType": "STANDARD"}
+    plan = plan_analysis(execution(TaskReportConfig=config, ReportResult={"Status": "SUCCESS"}), task(), T0)
+    assert plan.report_bucket == access_point
 
 
 def test_an_incomplete_task_report_falls_back_to_the_logs_and_says_so() -> None:

@@ -13,11 +13,11 @@ class TaskReports:
     def __init__(self, s3_client: Any | None = None) -> None:
         self._client = s3_client or client("s3")
 
-    def detailed_documents(self, bucket: str, prefix: str, execution_id: str) -> Iterator[Any]:
-        """Each detailed report file (large reports are split) under `prefix` that names the execution."""
+    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:
+        """Each detailed report file under `prefix`, one execution's folder (large reports are split)."""
         for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 key = str(item["Key"])
-                if execution_id in key and key.endswith(".json"):
+                if key.endswith(".json"):
                     body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
                     yield json.load(body)  # each file is at most 5 MB
