@@ -25,6 +25,7 @@ class LogSource(Protocol):
 
 class ReportSource(Protocol):
     def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]: ...
+    def has_detailed(self, bucket: str, prefix: str) -> bool: ...
 
 
 class FailureSink(Protocol):
@@ -67,6 +68,8 @@ def analyze(
 ) -> dict[str, Any]:
     """The bounded summary of the execution's failures; the complete list goes to `sink`."""
     plan = plan_analysis(snapshot, task, now)
+    if plan.fallback is not None and not reports.has_detailed(str(plan.report_bucket), str(plan.report_prefix)):
+        plan = plan.fallback
     if plan.source == "none":
         return unavailable(plan.note)
     tally = FailureTally()

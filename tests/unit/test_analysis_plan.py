@@ -1,9 +1,13 @@
 """Where the analysis looks for failed files, and why it sometimes cannot."""
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts, detailed_report_prefix, log_group_name, plan_analysis
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.failures import FileFailure
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
@@ -113,3 +117,56 @@ def test_a_task_without_a_log_group_makes_the_analysis_unavailable() -> None:
 def test_log_group_names_are_read_from_arns_with_or_without_the_wildcard() -> None:
     assert log_group_name(GROUP_ARN) == "/aws/datasync/nightly"
     assert log_group_name("arn:aws:logs:eu-west-1:123456789012:log-group:plain") == "plain"
+
+
+class ReportFolder:
+    """A task-report bucket holding the given detailed documents under one execution's folder."""
+
+    def __init__(self, *documents: Any) -> None:
+        self.documents = list(documents)
+
+    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:
+        return iter(self.documents)
+
+    def has_detailed(self, bucket: str, prefix: str) -> bool:
+        return bool(self.documents)
+
+
+class NoLogEvents:
+    def __init__(self) -> None:
+        self.read: list[str] = []
+
+    def events(
+        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
+    ) -> Iterator[tuple[str, str]]:
+        self.read.append(log_group)
+        return iter(())
+
+
+class Discard:
+    def write(self, failure: FileFailure) -> None:
+        pass
+
+    def close(self) -> str | None:
+        return None
+
+    def abort(self) -> None:
+        pass
+
+
+def test_a_complete_report_whose_folder_holds_no_detailed_file_sends_the_analysis_to_the_logs() -> None:
+    complete = execution(TaskReportConfig=REPORT, ReportResult={"Status": "SUCCESS"})
+    logs = NoLogEvents()
+    result = analyze(complete, task(), logs=logs, reports=ReportFolder(), sink=Discard(), now=T0)
+    assert (result["source"], logs.read) == ("logs", ["/aws/datasync/nightly"])
+    assert result["note"].startswith(
+        "the task report's folder datasync/Detailed-Reports/task-0123456789abcdef0/exec-0123456789abcdef0/ "
+        "holds no detailed report; read from CloudWatch Logs group"
+    )
+
+
+def test_a_complete_report_with_its_detailed_files_is_read_and_the_logs_are_not() -> None:
+    complete = execution(TaskReportConfig=REPORT, ReportResult={"Status": "SUCCESS"})
+    logs = NoLogEvents()
+    result = analyze(complete, task(), logs=logs, reports=ReportFolder({"Verified": []}), sink=Discard(), now=T0)
+    assert (result["source"], result["available"], logs.read) == ("task-report", True, [])

@@ -282,5 +282,11 @@ def test_only_the_executions_own_report_files_are_read(monkeypatch: pytest.Monke
         s3.create_bucket(Bucket="reports")
         for key in (this_key, this_key.replace("-00001-", "-00002-"), other_execution, summary_key):
             s3.put_object(Bucket="reports", Key=key, Body=verified)
-        documents = list(TaskReports(s3).detailed_documents("reports", folder))
+        reports = TaskReports(s3)
+        documents = list(reports.detailed_documents("reports", folder))
+        has = (
+            reports.has_detailed("reports", folder),
+            reports.has_detailed("reports", folder.replace("exec-0", "exec-2")),
+        )
     assert documents == [json.loads(verified)] * 2
+    assert has == (True, False)

@@ -89,6 +89,8 @@ class AnalysisPlan:
     location_ids: tuple[str, ...] = ()
     report_bucket: str | None = None
     report_prefix: str | None = None
+    # What to read instead when the report's folder holds no detailed report file at all.
+    fallback: AnalysisPlan | None = None
 
 
 def plan_analysis(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime) -> AnalysisPlan:
@@ -100,14 +102,22 @@ def plan_analysis(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime) -
         # ReportResult.Status SUCCESS is DataSync saying the report is complete; PENDING (still being
         # written) and ERROR (incomplete) leave the logs as the record (docs/aws-facts.md#datasync-task-reports).
         if snapshot.report_status == "SUCCESS" and bucket_arn:
+            prefix = detailed_report_prefix(destination.get("Subdirectory"), snapshot.execution_arn)
+            # Whether DataSync writes a detailed file when nothing qualifies, and where it puts a
+            # Subdirectory's leading "/", is not published: an empty folder sends the analysis to the logs.
+            empty_note = f"the task report's folder {prefix} holds no detailed report; "
             return AnalysisPlan(
                 "task-report",
                 "read from the execution's task report",
                 report_bucket=report_bucket(bucket_arn),
-                report_prefix=detailed_report_prefix(destination.get("Subdirectory"), snapshot.execution_arn),
+                report_prefix=prefix,
+                fallback=_logs_plan(snapshot, task, now, empty_note),
             )
         report_note = f"the task report is not complete (status {snapshot.report_status or 'unknown'}); "
+    return _logs_plan(snapshot, task, now, report_note)
 
+
+def _logs_plan(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime, report_note: str) -> AnalysisPlan:
     log_level = snapshot.log_level or task.log_level or "OFF"
     if log_level == "OFF":
         return AnalysisPlan(
