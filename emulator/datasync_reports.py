@@ -56,7 +56,7 @@ _BASIC_FAILURE_CODES = {
     "write_error": 41055,  # EOPNOTSUPP
 }
 # Basic-mode FailureReason of a Verified item, invented: checksum and metadata reuse the older generic
-# execution-level wording (reference §2), the others the Enhanced ErrorDetail.
+# execution-level wording of the logs, the others the Enhanced ErrorDetail.
 _BASIC_VERIFY_REASONS = {
     "checksum": "Checksum failure",
     "metadata": "Metadata failure",
