@@ -343,7 +343,7 @@ def test_the_largest_batch_with_the_longest_values_fits_the_state_at_every_step(
     children = [child_execution_arn(sync_workflow, item["name"]) for item in validated["tasks"]]
     all_succeeded = [
         {
-            "index": item["index"],
+            **item,
             "run": {
                 "status": "SUCCEEDED",
                 "executionArn": child,
