@@ -125,7 +125,7 @@ def child_execution_name(batch_name: str, batch_execution: str, index: int) -> s
 
 @dataclass(frozen=True)
 class TaskOutcome:
-    """How one task of the batch ended: its SyncWorkflow run's status and verdict."""
+    """How one task of the batch ended: its SyncWorkflow run's status, and its error when it failed."""
 
     index: int
     task_arn: str
@@ -134,7 +134,6 @@ class TaskOutcome:
     task_name: str | None = None
     error: str = ""
     cause: str = ""
-    verdict: Mapping[str, Any] | None = None  # a finished run's own verdict (from its output)
     files_transferred: int | None = None
     bytes_transferred: int | None = None
     attempts: int | None = None
@@ -156,8 +155,6 @@ class TaskOutcome:
             "executionArn": self.execution_arn,
         }
         if self.succeeded:
-            if self.verdict is not None:
-                result["verdict"] = dict(self.verdict)
             result |= {
                 "filesTransferred": self.files_transferred,
                 "bytesTransferred": self.bytes_transferred,
@@ -191,7 +188,6 @@ def task_outcome(item: Mapping[str, Any]) -> TaskOutcome:
             status=str(run.get("status") or "SUCCEEDED"),
             execution_arn=_text(run.get("executionArn")),
             task_name=_text(run.get("taskName")),
-            verdict=run.get("verdict") if isinstance(run.get("verdict"), Mapping) else None,
             files_transferred=_number(run.get("filesTransferred")),
             bytes_transferred=_number(run.get("bytesTransferred")),
             attempts=_number(run.get("attempts")),
