@@ -39,6 +39,7 @@ from emulator.function_output import emf_documents, routed_stdout
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
+from emulator.sns_rules import sns_as_documented
 from emulator.stack import (
     ACCOUNT_ID,
     REGION,
@@ -337,6 +338,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             aws_cased_stepfunctions_integration(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
+            sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
             routed_stdout() as stdout,
         ):

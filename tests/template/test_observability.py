@@ -208,7 +208,11 @@ def test_every_alarm_tells_the_topic_and_treats_missing_data_as_no_failure() -> 
     assert ALARMS
     for name, spec in ALARMS.items():
         props = spec["Properties"]
-        assert props["AlarmActions"] == [{"Ref": "NotificationTopic"}], name
+        # The notification topic, and the alarm topic of the email address when there is one.
+        assert props["AlarmActions"] == [
+            {"Ref": "NotificationTopic"},
+            {"Fn::If": ["HasEmail", {"Ref": "AlarmTopic"}, {"Ref": "AWS::NoValue"}]},
+        ], name
         assert props["TreatMissingData"] == "notBreaching", name
         assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1), name
         for namespace, metric, dimensions in alarm_metrics(spec):
