@@ -206,7 +206,12 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
     )
     publication = sns_publication(run_message(worst_run), chatbot=render_chatbot(run_message(worst_run)))
     assert set(json.loads(publication["structured"])) == {"default", "email", "https"}
-    assert len(publication["structured"].encode()) < SNS_PUBLISH_LIMIT
+    # SNS counts the body's bytes and each attribute's name, type and value.
+    attributes = sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in publication["attributes"].items()
+    )
+    assert len(publication["structured"].encode()) + attributes < SNS_PUBLISH_LIMIT
     # Report Run's output joins a state that already holds the analysis summary (as large again as
     # the result's failures): the two must leave room for it within Step Functions' 256 KiB.
     output = {"result": worst_run.to_dict(), "notification": publication}
