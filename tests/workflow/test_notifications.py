@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from moto.cloudwatch.exceptions import InvalidParameterValue as CloudWatchRefusal
 from moto.cloudwatch.models import CloudWatchBackend
 from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend
@@ -117,7 +118,9 @@ def test_a_refused_count_still_ends_the_run_with_its_verdict(monkeypatch: pytest
         raise InvalidParameterValue("Invalid parameter: the topic is being deleted")
 
     def refuse_count(self: object, *args: object, **kwargs: object) -> None:
-        raise RuntimeError("CloudWatch is unavailable")
+        # A service error, as CloudWatch answers: a Python exception inside moto would surface as
+        # States.Runtime, which no Catch takes on AWS.
+        raise CloudWatchRefusal("The value for parameter MetricData is invalid.")
 
     monkeypatch.setattr(SNSBackend, "publish", refuse_publish)
     monkeypatch.setattr(CloudWatchBackend, "put_metric_data", refuse_count)
