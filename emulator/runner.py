@@ -215,7 +215,10 @@ def create_task_for(spec: TaskSpec) -> str:
         "TaskMode": spec.task_mode,
     }
     if spec.log_group:
-        boto3.client("logs", region_name=REGION).create_log_group(logGroupName=spec.log_group)
+        logs = boto3.client("logs", region_name=REGION)
+        # Several tasks may send their logs to one group: the second task finds it there.
+        with suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_group(logGroupName=spec.log_group)
         params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{spec.log_group}"
     if spec.task_report:
         report = spec.task_report
@@ -365,6 +368,7 @@ def run_scenario(
     real_start = time.monotonic()
     webhook = slack_webhook or SlackWebhookStandIn()
     with webhook, local_aws(scenario.events) as aws:
+        aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         for item in scenario.batch:
             item_arn = create_task_for(item.task)
