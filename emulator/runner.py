@@ -204,12 +204,23 @@ def create_task(scenario: Scenario) -> str:
     return create_task_for(scenario.task)
 
 
-def create_task_for(spec: TaskSpec) -> str:
-    """Creates one task (and its locations) through the DataSync API."""
+def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> str:
+    """Creates one task (and its locations) through the DataSync API.
+
+    `locations` remembers the locations created so far: tasks that describe a location the same way
+    use that one location, as two tasks of a user's that read the same share would."""
     client = boto3.client("datasync", region_name=REGION)
+    known = {} if locations is None else locations
+
+    def location_arn(location: Location) -> str:
+        key = json.dumps([location.type, location.properties], sort_keys=True)
+        if key not in known:
+            known[key] = _create_location(client, location)
+        return known[key]
+
     params: dict[str, Any] = {
-        "SourceLocationArn": _create_location(client, spec.source),
-        "DestinationLocationArn": _create_location(client, spec.destination),
+        "SourceLocationArn": location_arn(spec.source),
+        "DestinationLocationArn": location_arn(spec.destination),
         "Name": spec.name,
         "Options": spec.options,
         "TaskMode": spec.task_mode,
@@ -370,8 +381,9 @@ def run_scenario(
     with webhook, local_aws(scenario.events) as aws:
         aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
+        locations: dict[str, str] = {}
         for item in scenario.batch:
-            item_arn = create_task_for(item.task)
+            item_arn = create_task_for(item.task, locations)
             aws.datasync.script_task(item_arn, item.executions)
             batch.append({"taskArn": item_arn, **item.extra_input})
         task_arn = batch[0]["taskArn"] if batch else create_task(scenario)

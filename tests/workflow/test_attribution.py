@@ -56,3 +56,15 @@ def test_failures_datasync_counted_but_the_logs_do_not_name_make_the_retry_whole
     assert attempts[0]["decision"]["action"] == "retry_all"
     (notification,) = summary["notifications"]
     assert "DataSync counted 3 failed files; the logs name 2" in notification["message"]
+
+
+def test_enhanced_tasks_sharing_a_source_location_retry_their_whole_tasks() -> None:
+    summary = run("enhanced-shared-location")
+
+    assert summary["status"] == "SUCCEEDED"
+    # Both tasks' lines land in /aws/datasync and name the shared source location.
+    assert [(e["manifest"], e["includes"]) for e in retries(summary)] == [(None, []), (None, [])]
+    message = message_of(summary, "media-replica-eu")
+    assert "retrying the whole task, not by file list" in message
+    # DataSync counted one failed object for this task; the shared group names three.
+    assert "the logs name 3 failures but DataSync counted 1 for this execution" in message

@@ -87,10 +87,15 @@ def datasync_counted(files_failed: int | None, folders_failed: int | None) -> in
 
 
 def counted_note(counted: int | None, named: int) -> str | None:
-    """The sentence for a list shorter than DataSync's own count, or None when the list is complete."""
-    if counted is None or counted <= named:
+    """The sentence for a list that disagrees with DataSync's own count, or None when they agree.
+
+    Fewer names than DataSync counted: some failures never reached what was read. More names: the
+    list holds lines DataSync did not count for this execution, most likely another execution's."""
+    if counted is None or counted == named:
         return None
-    return f"DataSync counted {counted:,} failed files; the logs name {named:,}"
+    if counted > named:
+        return f"DataSync counted {counted:,} failed files; the logs name {named:,}"
+    return f"the logs name {named:,} failures but DataSync counted {counted:,} for this execution"
 
 
 def file_list_doubt(summary: dict[str, Any] | None) -> str | None:
