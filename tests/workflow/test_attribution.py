@@ -48,7 +48,7 @@ def test_failures_datasync_counted_but_the_logs_do_not_name_make_the_retry_whole
     summary = run("failures-not-all-logged")
 
     assert summary["status"] == "SUCCEEDED"
-    first, second = summary["executions"]
+    _, second = summary["executions"]
     # A manifest of the two logged objects would leave the third behind.
     assert second["manifest"] is None
     assert second["includes"] == []
