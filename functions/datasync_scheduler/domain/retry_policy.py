@@ -133,6 +133,7 @@ def decide_retry(
         # A retry by file list copies exactly the files listed: from a list that may name another
         # execution's files, or that misses some of this one's, it would copy the wrong files or leave
         # failed ones behind and report them fixed. The whole task copies whatever still differs.
+        # docs/aws-facts.md#attribution-and-datasyncs-own-counters
         return RetryDecision("retry_all", f"retrying the whole task, not by file list: {doubt}", wait)
     if fixable:
         note = f"; not retried: {', '.join(permanent)} (permanent)" if permanent else ""
