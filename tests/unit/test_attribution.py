@@ -1,6 +1,7 @@
 """A list of failed files drives a retry by file list only when it is this execution's, and all of it."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,8 +23,12 @@ OTHER = "exec-fedcba98765432100"
 EXECUTION = f"{TASK}/execution/{THIS}"
 GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/datasync/shares:*"
 NOW = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
-# The guide's Basic-mode line for a file deleted at the source after PREPARING.
-LINE = "[ERROR] Failed to open source file /file1.dll: No such file or directory"
+# The guide's Basic-mode verification failure: five lines of one stream, naming no execution.
+GUIDE_LINES = (Path(__file__).parent.parent / "fixtures/aws/attribution/basic-verification-failed.log").read_text()
+
+
+def written_to(stream: str) -> list[tuple[str, str]]:
+    return [(line, stream) for line in GUIDE_LINES.splitlines()]
 
 
 def described(**fields: Any) -> ExecutionSnapshot:
@@ -93,7 +98,7 @@ def test_a_basic_mode_execution_has_no_failure_count_of_its_own() -> None:
 
 
 def test_a_stream_named_after_this_execution_is_its_own_and_another_executions_stream_is_left_out() -> None:
-    summary = analysed([(LINE, f"aws-datasync-{OTHER}"), (LINE, f"aws-datasync-{THIS}")])
+    summary = analysed(written_to(f"aws-datasync-{OTHER}") + written_to(f"aws-datasync-{THIS}"))
     assert summary["totalFailures"] == 1
     assert summary["attribution"]["certain"] is True
     assert summary["attribution"]["otherExecutions"] == [OTHER]
@@ -101,7 +106,7 @@ def test_a_stream_named_after_this_execution_is_its_own_and_another_executions_s
 
 
 def test_a_stream_that_names_no_execution_is_read_but_leaves_the_list_uncertain() -> None:
-    summary = analysed([(LINE, "d5e8c1a0b3f24e6f9a7c0b1d2e3f4a5b")])
+    summary = analysed(written_to("d5e8c1a0b3f24e6f9a7c0b1d2e3f4a5b"))
     assert summary["totalFailures"] == 1  # never dropped
     assert summary["attribution"]["certain"] is False
     assert "may include another execution's" in str(file_list_doubt(summary))
@@ -109,7 +114,7 @@ def test_a_stream_that_names_no_execution_is_read_but_leaves_the_list_uncertain(
 
 def test_fewer_failures_in_the_logs_than_datasync_counted_make_the_list_incomplete() -> None:
     snapshot = described(FilesFailed={"Prepare": 0, "Transfer": 3, "Verify": 0, "Delete": 0})
-    summary = analysed([(LINE, f"aws-datasync-{THIS}")], snapshot)
+    summary = analysed(written_to(f"aws-datasync-{THIS}"), snapshot)
     assert summary["dataSyncCounted"] == 3
     assert file_list_doubt(summary) == "DataSync counted 3 failed files; the logs name 1"
 
