@@ -39,7 +39,7 @@ def failures_of(
     execution_arn: str,
     logs: LogSource,
     reports: ReportSource,
-    attribution: StreamAttribution | None = None,
+    attribution: StreamAttribution,
 ) -> Iterator[FileFailure]:
     """Every failure the plan's source names; `attribution` learns which log streams were read."""
     if plan.source == "task-report":
@@ -51,14 +51,13 @@ def failures_of(
         assert plan.log_group is not None and plan.start is not None and plan.end is not None
         parser = LogParser()
         pattern = ENHANCED_FILTER if plan.location_ids else BASIC_FILTER
-        streams = attribution or StreamAttribution(execution_arn.rsplit("/", 1)[-1])
         for message, stream in logs.events(plan.log_group, plan.start, plan.end, pattern):
             # Enhanced tasks share /aws/datasync: keep the events that name this task's locations.
             if plan.location_ids and not any(location in message for location in plan.location_ids):
                 continue
             # A shared group: other executions' streams are left out.
             # docs/aws-facts.md#attribution-and-datasyncs-own-counters
-            if not streams.owns(stream):
+            if not attribution.owns(stream):
                 continue
             yield from parser.feed(message, stream)
         yield from parser.finish()
@@ -110,7 +109,7 @@ def analyze(
     }
     if plan.source == "logs":
         summary["attribution"] = attribution.to_dict()
-    # Enhanced mode counts failures itself: a list shorter than its count is incomplete.
+    # Enhanced mode counts failures itself: a list that differs from its count is not to be trusted.
     counted = datasync_counted(snapshot.files_failed, snapshot.folders_failed)
     summary["dataSyncCounted"] = counted
     summary["countedNote"] = counted_note(counted, files_named(summary))
