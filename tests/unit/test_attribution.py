@@ -1,5 +1,6 @@
 """A list of failed files drives a retry by file list only when it is this execution's, and all of it."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,14 @@ from botocore.stub import Stubber
 from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.attribution import file_list_doubt
+from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.message import run_message
 from datasync_scheduler.domain.notification import render_email
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, decide_retry
 from datasync_scheduler.domain.run_report import RunReport, judge_execution
+from datasync_scheduler.domain.slack_message import render_slack
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 THIS = "exec-0123456789abcdef0"
@@ -137,4 +140,7 @@ def test_the_message_says_datasync_counted_failures_the_logs_do_not_name_even_wh
     summary = analysed([], snapshot)
     verdict = judge_execution(snapshot, watchdog_note=None, abandoned=False)
     message = run_message(RunReport(verdict, task_arn=TASK, execution_arn=EXECUTION, failures=summary))
-    assert "Note: DataSync counted 2 failed files; the logs name 0." in render_email(message).message
+    note = "DataSync counted 2 failed files; the logs name 0"
+    assert f"Note: {note}." in render_email(message).message
+    assert note in json.dumps(render_slack(message))
+    assert note in json.dumps(render_chatbot(message))
