@@ -256,16 +256,19 @@ def plan_next_attempt(
     scope: dict[str, Any] = {"kind": "all"}
     if decision.action == "retry_files" and failures and failures.get("report"):
         request = SyncRequest.model_validate(state["request"])
-        paths = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
-        chosen = choose_scope(paths, request)
+        failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
+        # The task's own filters and settings decide what DataSync accepts, not only the request's.
+        chosen = choose_scope(failed, request, ports.datasync.task(snapshot.task_arn))
         scope = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
         if chosen.kind == "includes":
             scope["includes"] = chosen.includes
+            if chosen.excludes:
+                scope["excludes"] = chosen.excludes
         elif chosen.kind == "manifest":
             task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
             key = f"manifests/{task_id}/{execution_id}-retry-{attempt + 1}.csv"
             upload = retry_ports.manifest_upload(key)
-            for line in manifest_lines(paths):
+            for line in manifest_lines(item.path for item in failed):
                 upload.write_line(line.encode())
             upload.close()
             scope["manifest"] = {
@@ -284,6 +287,9 @@ def plan_next_attempt(
     }
 
 
+_FILTER_KEYS = frozenset({"includes", "excludes"})  # up to 100 KiB each: the state carries them, summaries not
+
+
 def attempt_summary(
     attempt: int,
     scope: dict[str, Any] | None,
@@ -300,7 +306,7 @@ def attempt_summary(
         # history adds them up without asking DataSync again.
         "bytesTransferred": snapshot.bytes_transferred,
         "filesTransferred": snapshot.files_transferred,
-        "scope": {key: value for key, value in (scope or {"kind": "all"}).items() if key != "includes"},
+        "scope": {key: value for key, value in (scope or {"kind": "all"}).items() if key not in _FILTER_KEYS},
         "failures": (failures or {}).get("byCategory", {}),
         "decision": decision.to_dict() if decision else None,
     }
