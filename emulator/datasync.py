@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import botocore.session
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape, StructureShape
@@ -347,6 +347,10 @@ class DataSyncEmulator:
         self._lock = threading.RLock()
         # How many StartTaskExecution responses to lose after the execution was created (scenarios).
         self.lost_start_responses = 0
+        # What a start gets whose filters and manifest equal those of an execution the task already
+        # runs or queues: DataSync documents queueing only for different filters or manifests, so
+        # either reading can be chosen ("queue" or "refuse"; docs/aws-facts.md#datasync-manifests-and-retries).
+        self.identical_start_while_busy: Literal["queue", "refuse"] = "queue"
         self._changes: list[_Change] = []
         self._seq = itertools.count()
         self._ids = itertools.count(1)
@@ -526,6 +530,15 @@ class DataSyncEmulator:
             # Undocumented what DataSync answers here (reference §5): message and code are invented.
             raise _invalid(
                 "The task already has a running or queued execution and TaskQueueing is DISABLED.", "TaskBusy"
+            )
+        if self.identical_start_while_busy == "refuse" and any(
+            _what_is_transferred(other.overrides) == _what_is_transferred(overrides)
+            for other in (task.running, *task.queue)
+            if other is not None
+        ):
+            raise _invalid(
+                "The task is already running an execution with the same filters and manifest.",  # invented
+                "TaskAlreadyRunning",
             )
         if len(task.queue) >= MAX_QUEUED_EXECUTIONS_PER_TASK:
             raise _invalid(
@@ -917,6 +930,11 @@ def _check_option_combination(options: Mapping[str, Any], filters: Mapping[str, 
         raise _invalid("A manifest cannot be combined with filters or PreserveDeletedFiles REMOVE.", "InvalidOptions")
     if mode == "ENHANCED" and options["VerifyMode"] == "POINT_IN_TIME_CONSISTENT":
         raise _invalid("Enhanced mode tasks do not support VerifyMode POINT_IN_TIME_CONSISTENT.", "InvalidOptions")
+
+
+def _what_is_transferred(overrides: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An execution's effective filters and manifest: what decides whether DataSync queues a start."""
+    return tuple(overrides.get(key) for key in ("Includes", "Excludes", "ManifestConfig"))
 
 
 def _page(key: str, entries: list[dict[str, Any]], params: Mapping[str, Any]) -> dict[str, Any]:
