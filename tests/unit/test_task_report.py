@@ -302,7 +302,7 @@ EXPECTED_CATEGORY = {
     "destination_vanished": "missing_at_destination",
     "source_vanished": "source_vanished",
     "access_denied": "access_denied",
-    "transfer_failed": "other",
+    "transfer_failed": "transient_error",
     "read_error": "read_error",
     "write_error": "write_error",
 }

@@ -41,7 +41,7 @@ _TRANSIENT_ERROR_WORDS = (
 # Failures a targeted rerun of the same paths can fix. A file that vanished from the source cannot
 # be copied again by name (DataSync rejects a manifest naming a missing file); the next full run
 # settles it instead.
-_FIXABLE_BY_PATH = frozenset({"checksum_mismatch", "missing_at_destination", "read_error"})
+_FIXABLE_BY_PATH = frozenset({"checksum_mismatch", "missing_at_destination", "read_error", "transient_error"})
 _SETTLED_BY_FULL_RUN = frozenset({"not_at_source", "source_vanished"})
 
 
