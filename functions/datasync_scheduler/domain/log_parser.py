@@ -117,8 +117,8 @@ _FORMS: tuple[tuple[str, Category, Category], ...] = (
     ("Failed to read metadata for destination file ", "read_error", "missing_at_destination"),
     ("Failed to read metadata for file ", "read_error", "source_vanished"),
     _DIRECTORY_FORM,
-    # A failed copy says nothing about its cause unless the reason does: "Connection reset by peer"
-    # is not attributable to the file.
+    # A failed copy says nothing about its cause unless the reason does (a connection reset is a
+    # passing cause, not the file's).
     ("Failed to transfer file ", "other", "source_vanished"),
 )
 
@@ -493,7 +493,8 @@ def _without_line_break(message: str) -> tuple[str, str]:
 
 
 def _single_line(level: str, text: str) -> FileFailure:
-    """A one-line Basic failure ("Failed to … NAME: reason", "Deferred error: …"), or None."""
+    """A one-line Basic failure ("Failed to … NAME: reason", "Deferred error: …"); `unattributed` when
+    the line names no path."""
     if text.startswith("Deferred error: "):
         return _deferred_error(level, text)
     form = _form_of(text)
@@ -592,15 +593,19 @@ def _other_failure(level: str, text: str) -> FileFailure:
     its words; an `S3 Exception:` or a line without a path is `unattributed`."""
     if text.startswith(_S3_EXCEPTION):
         return _s3_exception(level, text)
-    at = 0 if text[:1] == "/" else text.find(" /") + 1
-    if at == 0 and text[:1] != "/":
-        return _unattributed(level, text)
+    at = 0
+    if text[:1] != "/":
+        at = text.find(" /") + 1  # the name is the first word starting with "/"
+        if at == 0:
+            return _unattributed(level, text)
     name, reason = _split_reason(text[at:])
     category = category_from_text(reason) or category_from_text(text[:at]) or "other"
     return _line_failure(level, text, name, reason, category)
 
 
 def _s3_exception(level: str, text: str) -> FileFailure:
+    """An `S3 Exception:` line on its own: `unattributed` (its key is the bucket's, not the location's
+    path), with the operation, key, HTTP status and error code as evidence."""
     failure = _unattributed(level, text)
     fields = _S3_EXCEPTION_FIELDS.search(text)
     if fields is not None:
