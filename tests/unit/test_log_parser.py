@@ -33,10 +33,12 @@ GUIDE_PATH = "/directory1/directory2/file1.txt"
 GUIDE_CHECKSUM_GROUP = fixture_lines("basic-checksum-mismatch.log")
 GUIDE_EXTENDED_ATTRIBUTES_GROUP = fixture_lines("basic-extended-attributes.log")
 GUIDE_VANISHED_DESTINATION_GROUP = fixture_lines("basic-destination-vanished.log")
+GUIDE_NOT_AT_SOURCE_GROUP = fixture_lines("basic-not-at-source.log")
 GUIDE_ONE_LINE = fixture_lines("basic-one-line.log")
 GUIDE_S3_EXCEPTION = fixture_lines("basic-s3-exception.log")
+# The guide prints its Enhanced-mode events indented.
 GUIDE_FILE_NOT_AT_SOURCE = fixture_event("enhanced-file-not-at-source.json")
-GUIDE_METADATA_DIFFERS = fixture_event("enhanced-metadata-differs.json")  # pretty-printed on the page
+GUIDE_METADATA_DIFFERS = fixture_event("enhanced-metadata-differs.json")
 
 
 def parse(lines: Iterable[str], stream: str = "stream-1") -> list[FileFailure]:
@@ -74,6 +76,7 @@ AWS_FORMS: list[tuple[Callable[[str], list[str]], str, str]] = [
     (_basic(GUIDE_CHECKSUM_GROUP, GUIDE_PATH), "checksum_mismatch", "NOTICE"),
     (_basic(GUIDE_EXTENDED_ATTRIBUTES_GROUP, GUIDE_PATH), "metadata_mismatch", "NOTICE"),
     (_basic(GUIDE_VANISHED_DESTINATION_GROUP, GUIDE_PATH), "missing_at_destination", "NOTICE"),
+    (_basic(GUIDE_NOT_AT_SOURCE_GROUP, GUIDE_PATH), "not_at_source", "NOTICE"),
     (_basic(GUIDE_ONE_LINE[:1], "/file1.dll"), "source_vanished", "ERROR"),
     (_basic(GUIDE_ONE_LINE[1:2], "/file1.png"), "access_denied", "WARN"),
     (_basic(GUIDE_ONE_LINE[2:3], GUIDE_PATH), "missing_at_destination", "ERROR"),
@@ -115,6 +118,15 @@ def test_a_destination_deleted_before_verification_is_missing_at_destination() -
     [failure] = parse(GUIDE_VANISHED_DESTINATION_GROUP)
     assert failure.category == "missing_at_destination"
     assert (failure.evidence["src_size"], failure.evidence["dst_size"]) == (61533, 0)
+
+
+def test_the_guides_file_only_at_the_destination_is_not_at_source() -> None:
+    [failure] = parse(GUIDE_NOT_AT_SOURCE_GROUP)
+    assert summary([failure]) == [(GUIDE_PATH, "not_at_source", "NOTICE")]
+    assert (failure.evidence["dst_size"], failure.evidence["dst_hash"]) == (
+        8972938,
+        "f9c2cca900301d38b0930367d8d587153154af467da0fdcf1bebc0848ec72c0d",
+    )
 
 
 def test_the_guides_enhanced_file_not_at_source_event() -> None:
@@ -184,6 +196,7 @@ GUIDE_BASIC_EXAMPLES = [
     GUIDE_CHECKSUM_GROUP,
     GUIDE_EXTENDED_ATTRIBUTES_GROUP,
     GUIDE_VANISHED_DESTINATION_GROUP,
+    GUIDE_NOT_AT_SOURCE_GROUP,
     GUIDE_ONE_LINE,
     GUIDE_S3_EXCEPTION,
 ]
@@ -200,7 +213,9 @@ def test_the_checksum_example_as_the_guides_page_shows_it_is_still_a_checksum_mi
 @pytest.mark.parametrize(
     "rewrite", [collapsed, tabbed, lambda line: "  " + line + " "], ids=["collapsed", "tabs", "padded"]
 )
-@pytest.mark.parametrize("lines", GUIDE_BASIC_EXAMPLES, ids=["checksum", "attributes", "vanished", "one-line", "s3"])
+@pytest.mark.parametrize(
+    "lines", GUIDE_BASIC_EXAMPLES, ids=["checksum", "attributes", "vanished", "not-at-source", "one-line", "s3"]
+)
 def test_the_guides_examples_with_other_whitespace_give_the_same_failures(
     lines: list[str], rewrite: Callable[[str], str]
 ) -> None:

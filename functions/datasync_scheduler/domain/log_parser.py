@@ -75,9 +75,10 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
         "missing_at_destination",
     ),
     (re.compile(r"but not at (?:the )?source", re.IGNORECASE), "not_at_source"),
-    # Causes that pass by themselves: DataSync's guide names connection resets and hosts down as
-    # transient; S3 asks to retry InternalError and to slow down on SlowDown; botocore retries
-    # timeouts, throttling codes and HTTP 500/502/503/504 (docs/aws-facts.md#datasync-logs).
+    # Causes that pass by themselves: DataSync's guide says to restart a task that failed with
+    # "Connection Reset by peer" or "Host is down"; S3 asks to retry InternalError and to slow down on
+    # SlowDown; botocore retries timeouts, throttling codes and HTTP 500/502/503/504
+    # (docs/aws-facts.md#datasync-logs).
     (
         re.compile(
             r"connection reset|host is down|timed out|time ?out|slow ?down|throttl|too many requests"
