@@ -453,6 +453,7 @@ def test_a_failed_transfer_is_classified_by_its_reason(reason: str, category: st
     "reason",
     [
         "Connection reset by peer",
+        "Connection Reset by peer",  # the troubleshooting guide's spelling
         "Host is down",
         "Connection timed out",
         "Read timed out",

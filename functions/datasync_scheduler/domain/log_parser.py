@@ -128,7 +128,7 @@ _FORMS: tuple[tuple[str, Category, Category], ...] = (
 # proceeding without tagging") or in parentheses ("Access Denied (Service: Amazon S3; …)").
 _KNOWN_REASON = re.compile(
     r"(?:No such file or directory|S3 [A-Za-z ]+? Failed|Permission denied|Access Denied|Operation not permitted"
-    r"|Operation not supported|No data available|Input/output error|Connection reset by peer|Host is down"
+    r"|Operation not supported|No data available|Input/output error|Connection [Rr]eset by peer|Host is down"
     r"|Connection timed out|No space left on device|Read-only file system|Disk quota exceeded|Stale file handle"
     r"|SlowDown|Slow Down|RequestTimeout|InternalError|ServiceUnavailable|\w*Throttl\w*|S3 Exception)"
     r"(?::| \(|\Z)"
