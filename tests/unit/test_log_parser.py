@@ -484,6 +484,23 @@ def test_a_run_whose_only_failures_are_connection_resets_is_retried_file_by_file
     assert decision.action == "retry_files", decision.reason
 
 
+@pytest.mark.parametrize(
+    ("error_detail", "action"),
+    [("Connection reset by peer", "retry_all"), ("Cannot allocate memory (NoMem)", "give_up")],
+)
+def test_a_failure_line_without_a_path_leaves_the_retry_to_the_executions_own_error(
+    error_detail: str, action: str
+) -> None:
+    from datasync_scheduler.domain.failures import FailureTally
+    from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, decide_retry
+
+    tally = FailureTally()
+    tally.add_all(parse([f"[ERROR] {error_detail}"]))
+    assert tally.to_dict()["byCategory"] == {"unattributed": 1}
+    outcome = AttemptOutcome(status="ERROR", error_code="", error_detail=error_detail)
+    assert decide_retry(outcome, tally.to_dict(), 1, RetrySettings()).action == action
+
+
 def test_reading_source_and_destination_metadata_differ_on_a_missing_file() -> None:
     lines = [
         "[ERROR] Failed to read metadata for file /gone: No such file or directory",

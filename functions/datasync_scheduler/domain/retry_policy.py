@@ -110,7 +110,13 @@ def decide_retry(
         return RetryDecision("give_up", f"a permanent cause: {error_text} (a rerun fails the same way)")
 
     by_category: Mapping[str, int] = (failures or {}).get("byCategory", {}) if failures else {}
-    permanent = sorted(c for c in by_category if RETRY_CLASS.get(c) == "permanent")  # type: ignore[call-overload]
+    # An unattributed failure names no file, so it decides nothing here: the execution's own error
+    # does (below), as when no file failed.
+    permanent = sorted(
+        c
+        for c in by_category
+        if RETRY_CLASS.get(c) == "permanent" and c != "unattributed"  # type: ignore[call-overload]
+    )
     fixable = tuple(c for c in by_category if c in _FIXABLE_BY_PATH)
     settled = tuple(c for c in by_category if c in _SETTLED_BY_FULL_RUN)
     if not settings.source_quiet:
