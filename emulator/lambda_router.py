@@ -25,6 +25,7 @@ from typing import Any
 
 from botocore.response import StreamingBody
 
+from emulator import call_recorder
 from emulator.clock import VirtualClock
 from emulator.function_output import RoutedStdout
 from emulator.service_errors import EmulatedServiceError
@@ -111,7 +112,11 @@ class LambdaRouter:
         """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
         function = self.function(name_or_arn)
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
-        with self._clock.busy(), self.stdout.capture() if self.stdout else nullcontext(None) as printed:
+        with (
+            self._clock.busy(),
+            call_recorder.acting_as(call_recorder.function(function.logical_id)),
+            self.stdout.capture() if self.stdout else nullcontext(None) as printed,
+        ):
             # A cold start's import is part of the invocation: virtual time must not run on meanwhile.
             handler = self._handler(function)
             at = self._clock.now()
