@@ -10,8 +10,10 @@ while a recording is active is kept with its principal:
   is found on the thread's stack, in the interpreter's `Environment` (its context object names the
   state machine). A moto internal: moto is pinned;
 - nobody: calls the emulated services make while serving a call (`acting_as(None)`, see
-  `emulator.aws_hooks`), and the harness's own calls (deploying, starting, watching), are AWS's or
-  the test's, not the stack's, and are not recorded.
+  `emulator.aws_hooks`), what the emulator's own code does for a service (SNS delivering to a
+  function and Lambda sending the failed event to its queue, in `emulator.sns_lambda`), and the
+  harness's own calls (deploying, starting, watching) are AWS's or the test's, not the stack's,
+  and are not recorded.
 
 Calls are seen on botocore's `before-parameter-build` event, with the parameters as the caller
 passed them (the same event `emulator.aws_hooks` reads them from).
@@ -116,11 +118,17 @@ def _current_principal() -> Principal | None:
 
 
 def _state_machine_on_stack() -> Principal | None:
-    """The state machine whose interpreter is calling, if this thread runs one."""
+    """The state machine whose interpreter is calling, if this thread runs one.
+
+    The nearest caller decides: the interpreter's own frames hold its `env`; a frame of the emulator
+    (SNS delivering to a function, say) means a service acting on its own, which no role signs."""
     from moto.stepfunctions.parser.asl.eval.environment import Environment
 
     frame = sys._getframe(2)
     while frame is not None:
+        module = str(frame.f_globals.get("__name__", ""))
+        if module.startswith("emulator.") and module != __name__:
+            return _NOBODY
         env = frame.f_locals.get("env")
         if isinstance(env, Environment):
             state_machine = env.states.context_object.context_object_data["StateMachine"]
