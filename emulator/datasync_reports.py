@@ -1,16 +1,20 @@
 """What the emulated DataSync writes to S3 as task reports, and how it gets there.
 
-Follows `shared/reference/datasync.md` §6: a summary report and, for OutputType STANDARD, detailed
-reports, as JSON objects under `<Subdirectory>/Summary-Reports/<task-id>/<exec-id>/` and
-`<Subdirectory>/Detailed-Reports/<task-id>/<exec-id>/`, no object larger than 5 MB (large reports are
-split). The guide documents little more: the object names, the summary's keys, the detailed files'
-envelope and most keys of their items are undocumented, and every such choice below says "invented".
+Follows docs/aws-facts.md#datasync-task-reports: a summary report and, for OutputType STANDARD,
+detailed reports, as JSON objects under `<Subdirectory>/Summary-Reports/<task-id>/<exec-id>/` and
+`<Subdirectory>/Detailed-Reports/<task-id>/<exec-id>/`, named as AWS's own code shows them
+(`<exec-id>.files-verified-v1-00001-<17 hex>.json`), no object larger than 5 MB (large reports are
+split). Items have the shape of the guide's examples and of AWS's published Verified sample: Basic
+`RelativePath` with "/", `SrcMetadata`/`DstMetadata`, `SrcChecksum`/`DstChecksum` as "SHA256:<hex>";
+Enhanced `RelativePath` without "/" beside `SourceMetadata`. What no source shows (the summary's keys,
+a failed Verified item, Enhanced Verified items) is marked "invented" below.
 Reasons, error codes and hashes come from `emulator.datasync_logs`, so an execution's report and its
 log lines name the same files with the same failures and checksums.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ from emulator.datasync_logs import (
     transfer_failure_reason,
 )
 
-MAX_REPORT_OBJECT_BYTES = 5 * 1024 * 1024  # "each file ≤ 5 MB" (reference §6)
+MAX_REPORT_OBJECT_BYTES = 5 * 1024 * 1024  # "Individual task reports can't exceed 5 MB" (the guide)
 # With SUCCESSES_AND_ERRORS real DataSync lists every file it handled; a scripted execution of millions
 # of files would then cost millions of generated items, megabytes of JSON and many S3 objects per run.
 # The emulator lists at most this many successful items per section, with generated names (the script
@@ -52,7 +56,7 @@ _BASIC_FAILURE_CODES = {
     "write_error": 41055,  # EOPNOTSUPP
 }
 # Basic-mode FailureReason of a Verified item, invented: checksum and metadata reuse the older generic
-# execution-level wording (reference §2), the others the Enhanced ErrorDetail.
+# execution-level wording of the logs, the others the Enhanced ErrorDetail.
 _BASIC_VERIFY_REASONS = {
     "checksum": "Checksum failure",
     "metadata": "Metadata failure",
@@ -124,26 +128,29 @@ def report_objects(
 ) -> list[ReportObject]:
     """The objects of one execution's report: the summary first, then each section's files in order.
 
-    Object names are invented (the guide documents only the folders): `<exec-id>-summary.json` and
-    `<exec-id>-<section>-<n>.json`, n counting from 1 over a section's split files. A section whose
-    phase ran gets at least one file, an empty list when nothing qualifies (invented too).
+    Detailed files are `<exec-id>.files-<section>-v1-<n>-<suffix>.json`, n in five digits counting from 1
+    over a section's split files, as AWS's own code shows them; what the 17-hex suffix means is not
+    published, so it is a digest of the execution id here, shared by the execution's files as in that
+    code. The summary's name, `<exec-id>.summary-v1-<suffix>.json`, is invented in the same pattern. A
+    section whose phase ran gets at least one file, an empty list when nothing qualifies (invented).
     """
     task_id = facts.task_arn.rsplit("/", 1)[1]
     execution_id = facts.execution_arn.rsplit("/", 1)[1]
-    folder = f"{task_id}/{execution_id}"
+    suffix = hashlib.sha256(execution_id.encode()).hexdigest()[:17]
     objects = [
         ReportObject(
-            f"{destination.prefix}Summary-Reports/{folder}/{execution_id}-summary.json",
+            f"{destination.prefix}Summary-Reports/{task_id}/{execution_id}/{execution_id}.summary-v1-{suffix}.json",
             _encode(_summary(destination, facts, execution_id)),
         )
     ]
     if destination.output_type != "STANDARD":
         return objects
+    folder = f"{destination.prefix}Detailed-Reports/{task_id}/{execution_id}"
     for section in facts.sections:
         items = _items(section, facts, include_successes=destination.levels[section] == "SUCCESSES_AND_ERRORS")
         for number, body in enumerate(_split(execution_id, section, items, max_object_bytes), start=1):
-            key = f"{destination.prefix}Detailed-Reports/{folder}/{execution_id}-{section.lower()}-{number}.json"
-            objects.append(ReportObject(key, body))
+            name = f"{execution_id}.files-{section.lower()}-v1-{number:05}-{suffix}.json"
+            objects.append(ReportObject(f"{folder}/{name}", body))
     return objects
 
 
@@ -209,61 +216,105 @@ def _items(section: str, facts: ExecutionFacts, *, include_successes: bool) -> l
     verifying = section == "Verified"
     failed = [item for item in facts.failures if (item.kind in VERIFICATION_KINDS) == verifying]
     build = _verified_item if verifying else _transferred_item
-    items = [build(facts.mode, item.path, item) for item in failed]
+    items = [build(facts.mode, item.path, item, facts.end_time) for item in failed]
     if include_successes:
         # Files handled in the phase minus its failures (an item only at the destination was never
         # counted as transferred, so this may be a file short: harmless for a bounded sample).
         handled = facts.files_verified if verifying else facts.files_transferred
         for number in range(1, min(MAX_SUCCESS_ITEMS, max(0, handled - len(failed))) + 1):
-            items.append(build(facts.mode, f"/emulated-successes/file-{number:05}.dat", None))  # names invented
+            path = f"/emulated-successes/file-{number:05}.dat"  # names invented
+            items.append(build(facts.mode, path, None, facts.end_time))
     return items
 
 
-def _transferred_item(mode: str, path: str, failed: FailedFile | None) -> dict[str, Any]:
-    """Documented: RelativePath, TransferStatus, FailureReason, FailureCode (Basic) and SourceMetadata,
-    ErrorCode, ErrorDetail (Enhanced). Invented: TransferStatus in Enhanced items and SourceMetadata's keys."""
-    # A file whose metadata could not be read has none to report.
+def _transferred_item(mode: str, path: str, failed: FailedFile | None, when: datetime) -> dict[str, Any]:
+    """The guide's Transferred examples: RelativePath, the source's metadata, Overwrite, TransferTimestamp,
+    TransferType, TransferStatus, and FailureReason/FailureCode (Basic) or ErrorCode/ErrorDetail (Enhanced)."""
+    # A file whose metadata could not be read has none to report (invented).
     metadata_known = failed is None or failed.kind not in ("access_denied", "read_error")
-    item = _where(mode, path, metadata=metadata_known)
-    item["TransferStatus"] = "SUCCESS" if failed is None else "FAILED"
+    item = _where(mode, path, source=metadata_known)
+    item |= {
+        "Overwrite": "False",
+        "TransferTimestamp": _iso_nanoseconds(when),
+        "TransferType": "CONTENT_AND_METADATA",
+        "TransferStatus": "SUCCESS" if failed is None else "FAILED",
+    }
     if failed is not None:
         item.update(_failure(mode, failed))
     return item
 
 
-def _verified_item(mode: str, path: str, failed: FailedFile | None) -> dict[str, Any]:
-    """Documented only that Verified items carry source and destination SHA-256. Invented: VerifyStatus,
-    the key names SrcChecksum/DstChecksum, and FailureReason in Basic items."""
+def _verified_item(mode: str, path: str, failed: FailedFile | None, when: datetime) -> dict[str, Any]:
+    """AWS's Verified sample: RelativePath, SrcMetadata, SrcChecksum, DstMetadata, DstChecksum (checksums
+    "SHA256:<hex>"), VerifyTimestamp, VerifyStatus. Invented: what a failed item holds (no side for a
+    file absent there, a zero destination checksum for a vanished copy, the reason keys) and Enhanced
+    Verified items, which carry SourceMetadata and the two checksums only."""
     if failed is None:
         source_hash: str | None = content_checksum(path)
         destination_hash: str | None = source_hash
     else:
         source_hash, destination_hash = checksums(failed)
-    # An item only at the destination has no source metadata; its path still goes in SourceMetadata.
-    item = _where(mode, path, metadata=failed is None or failed.kind != "only_at_destination")
-    item["VerifyStatus"] = "SUCCESS" if failed is None else "FAILED"
+    kind = None if failed is None else failed.kind
+    item = _where(mode, path, source=kind != "only_at_destination")
     if source_hash is not None:
-        item["SrcChecksum"] = source_hash
+        item["SrcChecksum"] = _CHECKSUM_PREFIX + source_hash
+    if kind != "destination_vanished" and mode != "ENHANCED":
+        item["DstMetadata"] = _metadata(mode, path)
     if destination_hash is not None:
-        item["DstChecksum"] = destination_hash
+        item["DstChecksum"] = _CHECKSUM_PREFIX + destination_hash
+    item |= {"VerifyTimestamp": _iso_nanoseconds(when), "VerifyStatus": "SUCCESS" if failed is None else "FAILED"}
     if failed is not None:
         item.update(_failure(mode, failed))
     return item
 
 
-def _where(mode: str, path: str, *, metadata: bool) -> dict[str, Any]:
-    """The item's path and source metadata: Basic `RelativePath` with the leading "/" (and SourceMetadata
-    beside it), Enhanced the path without "/" inside `SourceMetadata`. SourceMetadata's keys are invented."""
-    described: dict[str, Any] = {}
-    if metadata:
-        source = FileMetadata.of_source(path)
-        described = {"Type": "Regular", "ContentSize": source.size, "Mtime": source.mtime}
+_CHECKSUM_PREFIX = "SHA256:"
+
+
+def _where(mode: str, path: str, *, source: bool) -> dict[str, Any]:
+    """The item's path (Basic with the leading "/", Enhanced without) and its source's metadata."""
     if mode == "ENHANCED":
-        return {"SourceMetadata": {"RelativePath": path[1:], **described}}
-    item: dict[str, Any] = {"RelativePath": path}
-    if described:
-        item["SourceMetadata"] = described
+        item: dict[str, Any] = {"RelativePath": path[1:]}
+        if source:
+            item["SourceMetadata"] = _metadata(mode, path)
+        return item
+    item = {"RelativePath": path}
+    if source:
+        item["SrcMetadata"] = _metadata(mode, path)
     return item
+
+
+def _metadata(mode: str, path: str) -> dict[str, Any]:
+    """The guide's metadata: Basic a file's (Type Regular, ContentSize, Mtime, Atime, Uid, Gid, Mode),
+    Enhanced an object's (Type Object, ContentSize, LastModified)."""
+    described = FileMetadata.of_source(path)
+    if mode == "ENHANCED":
+        return {"Type": "Object", "ContentSize": described.size, "LastModified": _iso_seconds(described.mtime)}
+    return {
+        "Type": "Regular",
+        "ContentSize": described.size,
+        "Mtime": _iso_posix(described.mtime),
+        "Atime": _iso_posix(described.atime),
+        "Uid": described.uid,
+        "Gid": described.gid,
+        "Mode": described.mode,
+    }
+
+
+def _iso_posix(seconds_and_nanoseconds: str) -> str:
+    """POSIX "seconds/nanoseconds" as the guide writes times: ISO 8601 in UTC, to the nanosecond."""
+    seconds, nanoseconds = seconds_and_nanoseconds.split("/")
+    moment = datetime.fromtimestamp(int(seconds), UTC)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{int(nanoseconds):09d}Z"
+
+
+def _iso_seconds(seconds_and_nanoseconds: str) -> str:
+    return f"{datetime.fromtimestamp(int(seconds_and_nanoseconds.split('/')[0]), UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _iso_nanoseconds(moment: datetime) -> str:
+    utc = moment.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond * 1000:09d}Z"
 
 
 def _failure(mode: str, failed: FailedFile) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import boto3
 import moto.logs.models
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
+from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
 from moto.sns.models import sns_backends
 
 from datasync_scheduler import wiring
@@ -39,6 +40,7 @@ from emulator.function_output import emf_documents, routed_stdout
 from emulator.lambda_router import LambdaRouter
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
+from emulator.sns_rules import sns_as_documented
 from emulator.stack import (
     ACCOUNT_ID,
     REGION,
@@ -103,6 +105,8 @@ class RunSummary:
     queue_messages: dict[str, list[Any]] = field(default_factory=dict)
     # The Embedded Metric Format documents the functions printed, oldest first: `{"function", "emf"}`.
     metrics: list[dict[str, Any]] = field(default_factory=list)
+    # What the state machines sent CloudWatch's PutMetricData: `{"namespace", "name", "value", "dimensions"}`.
+    metric_data: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,6 +134,7 @@ class RunSummary:
             "slack_messages": self.slack_messages,
             "queue_messages": self.queue_messages,
             "metrics": self.metrics,
+            "metric_data": self.metric_data,
         }
 
 
@@ -337,6 +342,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             aws_cased_stepfunctions_integration(),
             _logs_on_virtual_time(aws.clock),
             _quiet_interpreter(),
+            sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
             routed_stdout() as stdout,
         ):
@@ -502,6 +508,16 @@ def _summarise(
             {"function": call.function, "emf": document}
             for call in router.invocations
             for document in emf_documents(call.output)
+        ],
+        metric_data=[
+            {
+                "namespace": datum.namespace,
+                "name": datum.name,
+                "value": datum.value,
+                "dimensions": {dimension.name: dimension.value for dimension in datum.dimensions},
+            }
+            for datum in cloudwatch_backends[ACCOUNT_ID][REGION].metric_data
+            if isinstance(datum, MetricDatum)
         ],
     )
 

@@ -4,8 +4,9 @@ moto's SNS hands a `lambda` subscription's message to moto's own Lambda backend,
 While `sns_to_lambda(router)` is active, a `lambda` subscription whose endpoint is one of the
 router's functions is delivered here instead (every other subscription stays moto's):
 
-- the subscription's filter policy decides (moto's own matcher), and a message published with
-  MessageStructure=json gives the function its `lambda` key, else `default` (moto's own parsing);
+- the subscription's filter policy decides (moto's matcher, as emulator.sns_rules corrects it), and
+  a message published with MessageStructure=json gives the function its `lambda` key, else
+  `default` (moto's own parsing);
 - the function gets the event the Lambda service builds for SNS: Records[].EventSource "aws:sns",
   Sns.Type, MessageId, TopicArn, Subject, Message, Timestamp, MessageAttributes {Type, Value}, …;
 - Lambda's asynchronous invocation: a handler that raises is invoked again, up to the function's

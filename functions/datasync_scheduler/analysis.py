@@ -24,7 +24,8 @@ class LogSource(Protocol):
 
 
 class ReportSource(Protocol):
-    def detailed_documents(self, bucket: str, prefix: str, execution_id: str) -> Iterator[Any]: ...
+    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]: ...
+    def has_detailed(self, bucket: str, prefix: str) -> bool: ...
 
 
 class FailureSink(Protocol):
@@ -38,8 +39,7 @@ def failures_of(
 ) -> Iterator[FileFailure]:
     if plan.source == "task-report":
         assert plan.report_bucket is not None and plan.report_prefix is not None
-        execution_id = execution_arn.rsplit("/", 1)[-1]
-        for document in reports.detailed_documents(plan.report_bucket, plan.report_prefix, execution_id):
+        for document in reports.detailed_documents(plan.report_bucket, plan.report_prefix):
             yield from failures_from_report(document)
     elif plan.source == "logs":
         assert plan.log_group is not None and plan.start is not None and plan.end is not None
@@ -68,6 +68,8 @@ def analyze(
 ) -> dict[str, Any]:
     """The bounded summary of the execution's failures; the complete list goes to `sink`."""
     plan = plan_analysis(snapshot, task, now)
+    if plan.fallback is not None and not reports.has_detailed(str(plan.report_bucket), str(plan.report_prefix)):
+        plan = plan.fallback
     if plan.source == "none":
         return unavailable(plan.note)
     tally = FailureTally()

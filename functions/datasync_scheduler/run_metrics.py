@@ -48,6 +48,8 @@ BATCH_TASKS_FAILED = "BatchTasksFailed"
 COLD_START = "ColdStart"
 # The Slack notifier's, once per invocation that could not deliver (notify_slack.app).
 SLACK_DELIVERY_FAILURES = "SlackDeliveryFailures"
+# The workflows' own, from Notify's catch (statemachine/*.asl.json): a message lost after every retry.
+NOTIFICATIONS_NOT_PUBLISHED = "NotificationsNotPublished"
 
 # Every metric this code publishes (the dashboard and its tests may name no other of ours).
 METRIC_NAMES: frozenset[str] = frozenset(
@@ -64,6 +66,7 @@ METRIC_NAMES: frozenset[str] = frozenset(
         BATCH_TASKS_FAILED,
         COLD_START,
         SLACK_DELIVERY_FAILURES,
+        NOTIFICATIONS_NOT_PUBLISHED,
     }
 )
 

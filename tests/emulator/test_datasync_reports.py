@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -75,19 +77,20 @@ class ReportWorld(World):
 
     def items(self, execution_arn: str, section: str) -> list[dict[str, Any]]:
         execution_id = execution_arn.rsplit("/", 1)[1]
-        keys = [key for key in self.object_keys() if f"{execution_id}-{section.lower()}-" in key]
+        keys = [key for key in self.object_keys() if f"{execution_id}.files-{section.lower()}-" in key]
         documents = [self.document(key) for key in sorted(keys, key=_number)]
         assert all(document["TaskExecutionId"] == execution_id for document in documents)
         return [item for document in documents for item in document[section]]
 
     def summary(self, execution_arn: str) -> Any:
         execution_id = execution_arn.rsplit("/", 1)[1]
-        (key,) = [key for key in self.object_keys() if key.endswith(f"{execution_id}-summary.json")]
+        (key,) = [key for key in self.object_keys() if f"/{execution_id}.summary-v1-" in key]
         return self.document(key)
 
 
 def _number(key: str) -> int:
-    return int(key.rsplit("-", 1)[1].removesuffix(".json"))
+    """The split file's number: `….files-verified-v1-00002-<suffix>.json` → 2."""
+    return int(key.rsplit("-", 2)[1])
 
 
 @contextmanager
@@ -141,11 +144,12 @@ def test_a_standard_report_is_written_under_the_documented_prefixes_when_the_exe
     world.settle()
 
     task_id, execution_id = ids(execution)
+    suffix = world.object_keys()[0].rsplit("-", 1)[1].removesuffix(".json")
     assert world.object_keys() == sorted(
         [
-            f"nightly/Summary-Reports/{task_id}/{execution_id}/{execution_id}-summary.json",
-            f"nightly/Detailed-Reports/{task_id}/{execution_id}/{execution_id}-transferred-1.json",
-            f"nightly/Detailed-Reports/{task_id}/{execution_id}/{execution_id}-verified-1.json",
+            f"nightly/Summary-Reports/{task_id}/{execution_id}/{execution_id}.summary-v1-{suffix}.json",
+            f"nightly/Detailed-Reports/{task_id}/{execution_id}/{execution_id}.files-transferred-v1-00001-{suffix}.json",
+            f"nightly/Detailed-Reports/{task_id}/{execution_id}/{execution_id}.files-verified-v1-00001-{suffix}.json",
         ]
     )
     described = world.describe(execution)
@@ -258,7 +262,7 @@ def test_basic_items_carry_the_failures_and_hashes_of_the_log_lines(world: Repor
 
     transferred = world.items(execution, "Transferred")
     assert [
-        (item["RelativePath"], item["TransferStatus"], item["FailureReason"], "SourceMetadata" in item)
+        (item["RelativePath"], item["TransferStatus"], item["FailureReason"], "SrcMetadata" in item)
         for item in transferred
     ] == [
         ("/src/gone.csv", "FAILED", "No such file or directory", True),
@@ -276,12 +280,12 @@ def test_basic_items_carry_the_failures_and_hashes_of_the_log_lines(world: Repor
     checksum, metadata, extra, vanished = verified.values()
     assert checksum["SrcChecksum"] != checksum["DstChecksum"]
     assert metadata["SrcChecksum"] == metadata["DstChecksum"]
-    assert "SrcChecksum" not in extra and "SourceMetadata" not in extra
-    assert vanished["DstChecksum"] == "0" * 64
+    assert "SrcChecksum" not in extra and "SrcMetadata" not in extra
+    assert vanished["DstChecksum"] == "SHA256:" + "0" * 64 and "DstMetadata" not in vanished
 
     # The same hashes as the log lines of the same execution.
     lines = [event["message"] for event in world.log_events()]
-    hashes = [line.split()[-1] for line in lines if "Hash: " in line]
+    hashes = ["SHA256:" + line.split()[-1] for line in lines if "Hash: " in line]
     assert hashes == [
         checksum["SrcChecksum"],
         checksum["DstChecksum"],
@@ -293,13 +297,13 @@ def test_basic_items_carry_the_failures_and_hashes_of_the_log_lines(world: Repor
     ]
 
 
-def test_enhanced_items_put_the_path_without_slash_in_source_metadata(world: ReportWorld) -> None:
+def test_enhanced_items_name_their_path_without_the_leading_slash(world: ReportWorld) -> None:
     task = world.task(SCRIPT, TaskMode="ENHANCED", TaskReportConfig=report_config())
     execution = world.start(task)
     world.settle()
 
     transferred = world.items(execution, "Transferred")
-    assert [item["SourceMetadata"]["RelativePath"] for item in transferred] == [
+    assert [item["RelativePath"] for item in transferred] == [
         "src/gone.csv",
         "secret/plan.pdf",
         "big.iso",
@@ -315,10 +319,10 @@ def test_enhanced_items_put_the_path_without_slash_in_source_metadata(world: Rep
         "FileNotAtDestination",
     ]
     for item in transferred + verified:
-        assert not {"RelativePath", "FailureReason", "FailureCode"} & item.keys()
+        assert not {"SrcMetadata", "FailureReason", "FailureCode"} & item.keys()
         assert item["ErrorDetail"]
-        assert not item["SourceMetadata"]["RelativePath"].startswith("/")
-    assert verified[2]["SourceMetadata"] == {"RelativePath": "old/extra.txt"}  # nothing at the source
+        assert not item["RelativePath"].startswith("/")
+    assert "SourceMetadata" not in verified[2]  # nothing at the source
 
 
 def test_errors_only_lists_failures_and_successes_and_errors_a_bounded_sample_of_successes(
@@ -360,7 +364,7 @@ def test_large_detailed_reports_are_split_into_objects_under_the_size_limit(monk
         world.settle()
 
         listed = world.s3.list_objects_v2(Bucket=BUCKET, Prefix="nightly/Detailed-Reports/")["Contents"]
-        transferred_files = [item["Key"] for item in listed if "-transferred-" in item["Key"]]
+        transferred_files = [item["Key"] for item in listed if ".files-transferred-" in item["Key"]]
         assert len(transferred_files) > 3
         assert sorted(map(_number, transferred_files)) == list(range(1, len(transferred_files) + 1))
         assert max(item["Size"] for item in listed) <= limit
@@ -415,3 +419,99 @@ def test_a_config_without_an_s3_destination_reports_nothing() -> None:
 
 def test_failed_file_kinds_found_while_transferring_include_read_and_write_errors() -> None:
     assert FailedFile("/d", "read_error").phase == FailedFile("/f", "write_error").phase == "TRANSFERRING"
+
+
+# -- the shape of AWS's published samples ------------------------------------------------------------------
+
+AWS_SAMPLES = Path(__file__).parents[1] / "fixtures" / "aws" / "task-reports"
+DETAILED_KEY = re.compile(
+    r"(?:.+/)?Detailed-Reports/task-[0-9a-f]{17}/(exec-[0-9a-f]{17})/"
+    r"\1\.files-(?:transferred|verified|skipped|deleted)-v1-\d{5}-[0-9a-f]{17}\.json"
+)
+FILE_NAME = re.compile(r"exec-[0-9a-f]{17}\.files-(?:transferred|verified|skipped|deleted)-v1-\d{5}-[0-9a-f]{17}\.json")
+NANOSECOND_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z")
+SHA256 = re.compile(r"SHA256:[0-9a-f]{64}")
+
+
+def aws_sample(name: str) -> Any:
+    return json.loads((AWS_SAMPLES / name).read_text(encoding="utf-8"))
+
+
+def shape(item: dict[str, Any], leave_out: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Each key's JSON type, nested objects by their own shape."""
+    return {
+        key: shape(value) if isinstance(value, dict) else type(value).__name__
+        for key, value in item.items()
+        if key not in leave_out
+    }
+
+
+# Only for a versioned S3 destination (the guide), and S3 object metadata the emulator has no objects for.
+NOT_EMULATED = frozenset({"DstS3VersionId", "SystemMetadata", "UserMetadata", "Tags"})
+
+
+def test_the_aws_samples_object_keys_have_the_pattern_the_emulator_is_held_to() -> None:
+    (full_key, *names) = (AWS_SAMPLES / "object-keys.txt").read_text(encoding="utf-8").splitlines()
+    assert DETAILED_KEY.fullmatch(full_key)
+    assert all(FILE_NAME.fullmatch(name) for name in names)
+
+
+@pytest.mark.parametrize("mode", ["BASIC", "ENHANCED"])
+def test_report_objects_are_named_like_datasyncs(world: ReportWorld, mode: str) -> None:
+    execution = world.start(world.task(SCRIPT, TaskMode=mode, TaskReportConfig=report_config()))
+    world.settle()
+    detailed = [key for key in world.object_keys() if "/Detailed-Reports/" in key]
+    assert len(detailed) == 2 and all(DETAILED_KEY.fullmatch(key) for key in detailed)
+    assert all(ids(execution)[1] in key for key in detailed)
+
+
+def test_basic_items_have_the_shape_of_the_guides_and_aws_s_verified_sample(world: ReportWorld) -> None:
+    config = report_config(level="SUCCESSES_AND_ERRORS")
+    execution = world.start(world.task(SCRIPT, TaskReportConfig=config))
+    world.settle()
+    transferred, verified = world.items(execution, "Transferred"), world.items(execution, "Verified")
+
+    (guide_success,) = aws_sample("guide-basic-transferred-success.json")["Transferred"]
+    (guide_failure,) = aws_sample("guide-basic-transferred-failed.json")["Transferred"]
+    assert shape(transferred[-1]) == shape(guide_success, NOT_EMULATED)
+    failed_with_metadata = next(
+        item for item in transferred if item["TransferStatus"] == "FAILED" and "SrcMetadata" in item
+    )
+    assert shape(failed_with_metadata) == shape(guide_failure, NOT_EMULATED)
+
+    dea_success = aws_sample("dea-files-verified.json")["Verified"][0]
+    success = shape(verified[-1])
+    sample = shape(dea_success)
+    # Same keys and types; a file's metadata has the guide's Basic fields beyond the sample's three.
+    assert success.keys() == sample.keys()
+    for side in ("SrcMetadata", "DstMetadata"):
+        assert sample[side].items() <= success[side].items()
+        assert success[side] == shape(guide_success["SrcMetadata"])
+    for item in transferred + verified:
+        assert all(
+            NANOSECOND_TIME.fullmatch(item[key]) for key in ("TransferTimestamp", "VerifyTimestamp") if key in item
+        )
+        assert all(SHA256.fullmatch(item[key]) for key in ("SrcChecksum", "DstChecksum") if key in item)
+        for side in ("SrcMetadata", "DstMetadata"):
+            if side in item:
+                assert NANOSECOND_TIME.fullmatch(item[side]["Mtime"])
+    assert all(
+        SHA256.fullmatch(sample_item[key]) for sample_item in [dea_success] for key in ("SrcChecksum", "DstChecksum")
+    )
+
+
+def test_enhanced_transferred_items_have_the_shape_of_the_guides(world: ReportWorld) -> None:
+    config = report_config(level="SUCCESSES_AND_ERRORS")
+    execution = world.start(world.task(SCRIPT, TaskMode="ENHANCED", TaskReportConfig=config))
+    world.settle()
+    transferred = world.items(execution, "Transferred")
+
+    (guide_success,) = aws_sample("guide-enhanced-transferred-success.json")["Transferred"]
+    (guide_failure,) = aws_sample("guide-enhanced-transferred-failed.json")["Transferred"]
+    assert shape(transferred[-1]) == shape(guide_success, NOT_EMULATED) | {
+        "SourceMetadata": shape(guide_success["SourceMetadata"], NOT_EMULATED)
+    }
+    failed = next(item for item in transferred if item["TransferStatus"] == "FAILED" and "SourceMetadata" in item)
+    assert shape(failed) == shape(guide_failure, NOT_EMULATED) | {
+        "SourceMetadata": shape(guide_failure["SourceMetadata"], NOT_EMULATED)
+    }

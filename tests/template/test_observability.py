@@ -43,7 +43,6 @@ AWS_METRICS = {
         "ExecutionsFailed",
         "ExecutionsTimedOut",
         "ExecutionTime",
-        "ServiceIntegrationsFailed",  # dimension ServiceIntegrationResourceArn (cdk-monitoring-constructs)
     },
     "AWS/SQS": {"ApproximateNumberOfMessagesVisible"},
     "AWS/Lambda": {"Errors", "Throttles"},
@@ -57,7 +56,7 @@ AWS_DIMENSIONS = {
     "AWS/SQS": "QueueName",
 }
 # Metrics whose dimension is not their namespace's usual one.
-METRIC_DIMENSIONS = {("AWS/States", "ServiceIntegrationsFailed"): "ServiceIntegrationResourceArn"}
+METRIC_DIMENSIONS: dict[tuple[str, str], str] = {}
 
 
 def dimension_of(namespace: str, metric: str) -> str:
@@ -147,7 +146,9 @@ def alarm_metrics(spec: dict[str, Any]) -> list[tuple[str, str, list[dict[str, A
     props = spec["Properties"]
     if "MetricName" in props:
         return [(props["Namespace"], props["MetricName"], props["Dimensions"])]
-    stats = [item["MetricStat"]["Metric"] for item in props["Metrics"] if "MetricStat" in item]
+    # A metric that depends on a condition (the alarm topic of the email address) counts as deployed.
+    items = [item["Fn::If"][1] if "Fn::If" in item else item for item in props["Metrics"]]
+    stats = [item["MetricStat"]["Metric"] for item in items if "MetricStat" in item]
     return [(metric["Namespace"], metric["MetricName"], metric["Dimensions"]) for metric in stats]
 
 
@@ -178,7 +179,7 @@ def test_the_dashboard_shows_both_workflows_and_the_errors_and_throttles_of_ever
     metrics = all_dashboard_metrics()
     for machine in STATE_MACHINES:
         shown = {name for namespace, name, dims in metrics if dims.get("StateMachineArn") == f"<{machine}>"}
-        assert shown == AWS_METRICS["AWS/States"] - {"ServiceIntegrationsFailed"}, machine
+        assert shown == AWS_METRICS["AWS/States"], machine
     for metric in ("Errors", "Throttles"):
         shown = {
             dims["FunctionName"] for namespace, name, dims in metrics if (namespace, name) == ("AWS/Lambda", metric)
@@ -208,10 +209,18 @@ def test_every_alarm_tells_the_topic_and_treats_missing_data_as_no_failure() -> 
     assert ALARMS
     for name, spec in ALARMS.items():
         props = spec["Properties"]
-        assert props["AlarmActions"] == [{"Ref": "NotificationTopic"}], name
+        # The notification topic, and the alarm topic of the email address when there is one.
+        assert props["AlarmActions"] == [
+            {"Ref": "NotificationTopic"},
+            {"Fn::If": ["HasEmail", {"Ref": "AlarmTopic"}, {"Ref": "AWS::NoValue"}]},
+        ], name
         assert props["TreatMissingData"] == "notBreaching", name
         assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1), name
         for namespace, metric, dimensions in alarm_metrics(spec):
+            if namespace == NAMESPACE:
+                assert metric in METRIC_NAMES, (name, metric)
+                assert dimensions == [{"Name": "service", "Value": SERVICE}], name
+                continue
             assert metric in AWS_METRICS[namespace], (name, metric)
             assert [dimension["Name"] for dimension in dimensions] == [dimension_of(namespace, metric)], name
 
@@ -243,7 +252,10 @@ def test_every_function_that_does_not_fail_on_purpose_alarms_on_errors() -> None
 
 
 def test_notifications_that_cannot_be_delivered_raise_an_alarm() -> None:
-    assert alarmed("AWS/SNS", "NumberOfNotificationsFailed") == [{"Fn::GetAtt": ["NotificationTopic", "TopicName"]}]
+    assert alarmed("AWS/SNS", "NumberOfNotificationsFailed") == [
+        {"Fn::GetAtt": ["NotificationTopic", "TopicName"]},
+        {"Fn::GetAtt": ["AlarmTopic", "TopicName"]},
+    ]
 
 
 def test_cloudwatch_may_use_the_topics_key_to_publish_alarms() -> None:
@@ -259,3 +271,17 @@ def test_the_stack_prints_where_its_dashboard_is() -> None:
     url = TEMPLATE["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
     assert url.startswith("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
     assert url.endswith("#dashboards/dashboard/${OperationsDashboard}")
+
+
+@pytest.mark.parametrize("definition", sorted((ROOT / "statemachine").glob("*.asl.json")))
+def test_the_publish_failed_alarm_watches_what_notifys_catch_counts(definition: Path) -> None:
+    states = json.loads(definition.read_text(encoding="utf-8"))["States"]
+    (catch,) = states["Notify"]["Catch"]
+    count = states[catch["Next"]]
+    assert count["Resource"].endswith(":states:::aws-sdk:cloudwatch:putMetricData")
+    (datum,) = count["Parameters"]["MetricData"]
+    counted = (count["Parameters"]["Namespace"], datum["MetricName"], datum["Dimensions"])
+    assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"])
+    # Counted or not, the run goes on to the verdict Notify would have led to.
+    assert count["Next"] == states["Notify"]["Next"]
+    assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], states["Notify"]["Next"])]

@@ -147,9 +147,11 @@ def test_the_event_rule_listens_to_datasync_execution_state_changes_only() -> No
     assert rules == [{"source": ["aws.datasync"], "detail-type": ["DataSync Task Execution State Change"]}]
 
 
-def test_the_notification_topic_is_encrypted_with_a_customer_managed_key() -> None:
-    (topic,) = resources("AWS::SNS::Topic").values()
-    assert topic["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
+def test_the_notification_and_alarm_topics_are_encrypted_with_a_customer_managed_key() -> None:
+    topics = resources("AWS::SNS::Topic")
+    assert set(topics) == {"NotificationTopic", "AlarmTopic"}
+    for topic in topics.values():
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
 
 
 def test_the_await_step_waits_on_a_task_token_with_a_timeout_from_the_state() -> None:

@@ -92,8 +92,15 @@ def test_a_rejected_input_is_reported_with_its_reason() -> None:
 @given(st.text())
 def test_any_task_name_gives_a_subject_sns_accepts(name: str) -> None:
     subject = subject_text(f"DataSync {name}: sync succeeded")
-    assert len(subject) <= SUBJECT_LIMIT
+    assert len(subject) < 100  # SNS Publish: "less than 100 characters long"
     assert all(" " <= char <= "~" for char in subject)
+
+
+def test_a_task_name_that_makes_the_subject_exactly_100_characters_is_cut() -> None:
+    name = "n" * (100 - len("DataSync : sync succeeded"))
+    subject = subject_text(f"DataSync {name}: sync succeeded")
+    assert len(subject) == SUBJECT_LIMIT == 99
+    assert subject.endswith("...")
 
 
 def test_control_characters_in_untrusted_text_cannot_reach_the_reader() -> None:

@@ -3,102 +3,27 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moto import mock_aws
 
+from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.domain.failures import CATEGORIES, FileFailure
 from datasync_scheduler.domain.task_report import failures_from_report
-from emulator.datasync_logs import FAILURE_KINDS, FailedFile
-from emulator.datasync_reports import ExecutionFacts, ReportDestination, report_objects
 
-# The guide's example items (task-reports page), verbatim.
-GUIDE_BASIC_FAILED = {
-    "TaskExecutionId": "exec-abcdefgh12345678",
-    "Transferred": [
-        {
-            "RelativePath": "/object1.txt",
-            "SrcMetadata": {
-                "Type": "Regular",
-                "ContentSize": 6,
-                "Mtime": "2022-01-07T16:59:26.136114671Z",
-                "Atime": "2022-01-07T16:59:26.136114671Z",
-                "Uid": 0,
-                "Gid": 0,
-                "Mode": "0644",
-            },
-            "Overwrite": "False",
-            "DstS3VersionId": "jtqRtX3jN4J2G8k0sFSGYK1f35KqpAVP",
-            "TransferTimestamp": "2022-01-07T16:59:45.747270957Z",
-            "TransferType": "CONTENT_AND_METADATA",
-            "TransferStatus": "FAILED",
-            "FailureReason": "S3 Get Object Failed",
-            "FailureCode": 40974,
-        }
-    ],
-}
-KMS_DETAIL = (
-    "User: arn:aws:sts::111222333444:assumed-role/AWSDataSyncS3Bucket/AwsSync-loc-0b3017fc4ba4a2d8d is not "
-    "authorized to perform: kms:GenerateDataKey on resource: arn:aws:kms:us-east-1:111222333444:key/"
-    "1111aaaa-22bb-33cc-44d-5555eeee6666 because no identity-based policy allows the kms:GenerateDataKey action"
-)
-GUIDE_ENHANCED_FAILED = {
-    "TaskExecutionId": "exec-abcdefgh12345678",
-    "Transferred": [
-        {
-            "RelativePath": "object1.txt",
-            "SourceMetadata": {
-                "Type": "Object",
-                "ContentSize": 6,
-                "LastModified": "2022-10-07T20:48:32Z",
-                "SystemMetadata": {
-                    "ContentType": "binary/octet-stream",
-                    "ETag": '"3a7c0b2f1d9e5c4a6f8b2e0d1c9f7a3b2"',
-                    "ServerSideEncryption": "AES256",
-                },
-                "UserMetadata": {},
-                "Tags": [],
-            },
-            "Overwrite": "False",
-            "TransferTimestamp": "2022-10-09T16:05:11.134040717Z",
-            "TransferType": "CONTENT_AND_METADATA",
-            "TransferStatus": "FAILED",
-            "ErrorCode": "AccessDenied",
-            "ErrorDetail": KMS_DETAIL,
-        }
-    ],
-}
-GUIDE_SUCCESSES = [
-    {
-        "TaskExecutionId": "exec-abcdefgh12345678",
-        "Transferred": [
-            {
-                "RelativePath": "object1.txt",
-                "SourceMetadata": {"Type": "Object", "ContentSize": 6, "LastModified": "2024-10-04T14:40:55Z"},
-                "Overwrite": "False",
-                "DstS3VersionId": "jtqRtX3jN4J2G8k0sFSGYK1f35KqpAVP",
-                "TransferTimestamp": "2024-10-04T14:48:39.748862183Z",
-                "TransferType": "CONTENT_AND_METADATA",
-                "TransferStatus": "SUCCESS",
-            }
-        ],
-    },
-    {
-        "TaskExecutionId": "exec-abcdefgh12345678",
-        "Transferred": [
-            {
-                "RelativePath": "/object1.txt",
-                "SrcMetadata": {"Type": "Regular", "ContentSize": 6, "Uid": 0, "Gid": 0, "Mode": "0644"},
-                "Overwrite": "False",
-                "TransferType": "CONTENT_AND_METADATA",
-                "TransferStatus": "SUCCESS",
-            }
-        ],
-    },
-]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "aws" / "task-reports"
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+KMS_DETAIL = fixture("guide-enhanced-transferred-failed.json")["Transferred"][0]["ErrorDetail"]
 
 
 def summary(document: Any) -> list[tuple[str, str]]:
@@ -106,7 +31,7 @@ def summary(document: Any) -> list[tuple[str, str]]:
 
 
 def test_the_guides_basic_item_is_an_access_problem_with_its_reason_and_code() -> None:
-    [failure] = failures_from_report(GUIDE_BASIC_FAILED)
+    [failure] = failures_from_report(fixture("guide-basic-transferred-failed.json"))
     assert failure == FileFailure(
         "/object1.txt",
         "access_denied",
@@ -116,7 +41,7 @@ def test_the_guides_basic_item_is_an_access_problem_with_its_reason_and_code() -
 
 
 def test_the_guides_enhanced_item_gets_its_leading_slash_and_its_kms_detail() -> None:
-    [failure] = failures_from_report(GUIDE_ENHANCED_FAILED)
+    [failure] = failures_from_report(fixture("guide-enhanced-transferred-failed.json"))
     assert (failure.path, failure.category, failure.level) == ("/object1.txt", "access_denied", "REPORT")
     assert failure.evidence == {
         "error_code": "AccessDenied",
@@ -125,9 +50,56 @@ def test_the_guides_enhanced_item_gets_its_leading_slash_and_its_kms_detail() ->
     }
 
 
-@pytest.mark.parametrize("document", GUIDE_SUCCESSES)
-def test_items_that_succeeded_are_not_failures(document: Any) -> None:
-    assert summary(document) == []
+@pytest.mark.parametrize(
+    "name",
+    ["guide-basic-transferred-success.json", "guide-enhanced-transferred-success.json", "dea-files-verified.json"],
+)
+def test_items_that_succeeded_are_not_failures(name: str) -> None:
+    assert summary(fixture(name)) == []
+
+
+# -- verified items as DataSync writes them (AWS's own sample) ------------------------------------------------
+
+
+def dea_item(path: str) -> dict[str, Any]:
+    """One item of AWS's Verified sample, as a fresh copy to change."""
+    (item,) = (item for item in fixture("dea-files-verified.json")["Verified"] if item["RelativePath"] == path)
+    return dict(item)
+
+
+def test_a_file_whose_sha256_checksums_differ_failed_its_checksum() -> None:
+    item = dea_item("/testfile1.jpg") | {"VerifyStatus": "FAILED", "DstChecksum": "SHA256:" + "ab" * 32}
+    [failure] = failures_from_report({"Verified": [item]})
+    assert (failure.path, failure.category, failure.directory) == ("/testfile1.jpg", "checksum_mismatch", False)
+    # The digests are evidence as the logs write them: bare hex, so both sources compare.
+    assert failure.evidence["src_hash"] == item["SrcChecksum"].removeprefix("SHA256:")
+    assert failure.evidence["dst_hash"] == "ab" * 32
+
+
+def test_equal_sha256_checksums_on_a_failed_verification_mean_the_metadata_differs() -> None:
+    item = dea_item("/exectest.json") | {"VerifyStatus": "FAILED"}
+    assert summary({"Verified": [item]}) == [("/exectest.json", "metadata_mismatch")]
+
+
+def test_an_all_zero_sha256_destination_checksum_means_missing_at_destination() -> None:
+    item = dea_item("/exectest.json") | {"VerifyStatus": "FAILED", "DstChecksum": "SHA256:" + "0" * 64}
+    assert summary({"Verified": [item]}) == [("/exectest.json", "missing_at_destination")]
+
+
+def test_a_failed_verification_without_any_destination_side_means_missing_at_destination() -> None:
+    item = dea_item("/folder1/exectest2.json") | {"VerifyStatus": "FAILED"}
+    del item["DstMetadata"], item["DstChecksum"]
+    assert summary({"Verified": [item]}) == [("/folder1/exectest2.json", "missing_at_destination")]
+
+
+def test_a_failed_item_of_type_directory_is_known_as_a_directory() -> None:
+    item = dea_item("/testfolder") | {"VerifyStatus": "FAILED"}
+    [failure] = failures_from_report({"Verified": [item]})
+    assert (failure.path, failure.directory) == ("/testfolder", True)
+    transferred = fixture("guide-basic-transferred-failed.json")
+    transferred["Transferred"][0]["SrcMetadata"]["Type"] = "Directory"
+    [failure] = failures_from_report(transferred)
+    assert failure.directory is True
 
 
 # -- verified items -------------------------------------------------------------------------------------------
@@ -155,7 +127,8 @@ def verified(**item: Any) -> dict[str, Any]:
             "metadata_mismatch",
         ),
         ({"SrcHash": OTHER_HASH, "SrcChecksum": SOURCE_HASH, "DstChecksum": SOURCE_HASH}, "metadata_mismatch"),
-        ({"SrcChecksum": SOURCE_HASH}, "other"),
+        ({"SrcChecksum": SOURCE_HASH}, "missing_at_destination"),
+        ({"DstChecksum": SOURCE_HASH}, "other"),
         ({}, "other"),
     ],
 )
@@ -293,53 +266,27 @@ def test_arbitrary_json_never_raises_and_yields_well_formed_failures(document: A
         assert all(isinstance(value, str | int) for value in failure.evidence.values())
 
 
-# -- the emulator's reports, a second writer ------------------------------------------------------------------
-
-EXPECTED_CATEGORY = {
-    "checksum": "checksum_mismatch",
-    "metadata": "metadata_mismatch",
-    "only_at_destination": "not_at_source",
-    "destination_vanished": "missing_at_destination",
-    "source_vanished": "source_vanished",
-    "access_denied": "access_denied",
-    "transfer_failed": "other",
-    "read_error": "read_error",
-    "write_error": "write_error",
-}
-# A Basic report gives a failed write only its reason ("Operation not supported"), which names no side;
-# the log line says "Deferred error: Write…", and the Enhanced code says "DestinationWriteError".
-BASIC_REPORT_CATEGORY = {**EXPECTED_CATEGORY, "write_error": "other"}
+# -- reading one execution's folder from S3 ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["BASIC", "ENHANCED"])
-def test_every_failure_the_emulator_reports_is_read_back_once_with_its_category(mode: str) -> None:
-    failures = tuple(FailedFile(f"/dir/{kind} file: ü.txt", kind) for kind in sorted(FAILURE_KINDS))
-    destination = ReportDestination.from_config(
-        {"Destination": {"S3": {"S3BucketArn": "arn:aws:s3:::reports"}}, "ReportLevel": "SUCCESSES_AND_ERRORS"}
-    )
-    assert destination is not None
-    moment = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
-    facts = ExecutionFacts(
-        task_arn="arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0",
-        execution_arn="arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0",
-        mode=mode,
-        status="ERROR",
-        cancelled=False,
-        options={},
-        result={},
-        start_time=moment,
-        launch_time=moment,
-        end_time=moment,
-        files_transferred=50,
-        bytes_transferred=1,
-        files_verified=50,
-        sections=("Transferred", "Verified"),
-        failures=failures,
-    )
-    documents = [json.loads(report.body) for report in report_objects(destination, facts)]
-    found = sorted(summary(document) for document in documents[1:])  # documents[0] is the summary
-    expected = BASIC_REPORT_CATEGORY if mode == "BASIC" else EXPECTED_CATEGORY
-    assert sorted(pair for pairs in found for pair in pairs) == sorted(
-        (failed.path, expected[failed.kind]) for failed in failures
-    )
-    assert summary(documents[0]) == []
+def test_only_the_executions_own_report_files_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keys as AWS's own code shows them; another execution's and the summary's files are not read."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    (this_key, *_) = (FIXTURES / "object-keys.txt").read_text(encoding="utf-8").splitlines()
+    folder = this_key.rsplit("/", 1)[0] + "/"
+    other_execution = this_key.replace("exec-00000000000000000", "exec-11111111111111111")
+    summary_key = "Summary-Reports/task-00000000000000000/exec-00000000000000000/summary.json"
+    verified = (FIXTURES / "dea-files-verified.json").read_bytes()
+    with mock_aws():
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="reports")
+        for key in (this_key, this_key.replace("-00001-", "-00002-"), other_execution, summary_key):
+            s3.put_object(Bucket="reports", Key=key, Body=verified)
+        reports = TaskReports(s3)
+        documents = list(reports.detailed_documents("reports", folder))
+        has = (
+            reports.has_detailed("reports", folder),
+            reports.has_detailed("reports", folder.replace("exec-0", "exec-2")),
+        )
+    assert documents == [json.loads(verified)] * 2
+    assert has == (True, False)

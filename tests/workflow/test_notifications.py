@@ -3,11 +3,19 @@
 import json
 
 import pytest
+from moto.cloudwatch.models import CloudWatchBackend
 from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend
 
 from datasync_scheduler.domain.message import Message
 from tests.workflow.conftest import run
+
+NOT_PUBLISHED = {
+    "namespace": "DataSyncScheduler",
+    "name": "NotificationsNotPublished",
+    "value": 1.0,
+    "dimensions": {"service": "datasync-scheduler"},
+}
 
 
 def attributes(notification: dict) -> dict[str, str]:
@@ -78,9 +86,44 @@ def test_a_message_sns_refuses_is_retried_kept_in_the_result_and_does_not_change
     assert len(attempts) == 5  # the first try and the Notify state's four retries
     error = succeeded["output"]["notificationError"]
     assert error["Error"] == "SNS.InvalidParameterException"
+    assert succeeded["metric_data"] == [NOT_PUBLISHED]  # once per message, not per try
 
     failed = run("execution-error")
     assert (failed["status"], failed["error"]) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
+    assert failed["metric_data"] == [NOT_PUBLISHED]
+
+
+def test_a_batch_message_sns_refuses_is_counted_and_the_batch_keeps_its_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse(self: object, message: str, *args: object, **kwargs: object) -> str:
+        raise InvalidParameterValue("Invalid parameter: the topic is being deleted")
+
+    monkeypatch.setattr(SNSBackend, "publish", refuse)
+    summary = run("nightly-batch")
+    # One task of the batch failed: the verdict is the one it has when its message goes out.
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    assert "Count Message Not Published" in summary["states_entered"]
+    # The batch's own message, and the message of each of its five task runs.
+    assert summary["metric_data"] == [NOT_PUBLISHED] * 6
+
+
+def test_a_message_that_is_published_is_not_counted_as_lost() -> None:
+    assert run("execution-error")["metric_data"] == []
+
+
+def test_a_refused_count_still_ends_the_run_with_its_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse_publish(self: object, message: str, *args: object, **kwargs: object) -> str:
+        raise InvalidParameterValue("Invalid parameter: the topic is being deleted")
+
+    def refuse_count(self: object, *args: object, **kwargs: object) -> None:
+        raise RuntimeError("CloudWatch is unavailable")
+
+    monkeypatch.setattr(SNSBackend, "publish", refuse_publish)
+    monkeypatch.setattr(CloudWatchBackend, "put_metric_data", refuse_count)
+    summary = run("execution-error")
+    assert (summary["status"], summary["error"]) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
+    assert "Count Message Not Published" in summary["states_entered"]
 
 
 def test_with_chatbot_notifications_enabled_https_subscribers_get_a_custom_notification() -> None:

@@ -13,11 +13,16 @@ class TaskReports:
     def __init__(self, s3_client: Any | None = None) -> None:
         self._client = s3_client or client("s3")
 
-    def detailed_documents(self, bucket: str, prefix: str, execution_id: str) -> Iterator[Any]:
-        """Each detailed report file (large reports are split) under `prefix` that names the execution."""
+    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:
+        """Each detailed report file under `prefix`, one execution's folder (large reports are split)."""
+        for key in self._report_keys(bucket, prefix):
+            body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+            yield json.load(body)  # each file is at most 5 MB
+
+    def has_detailed(self, bucket: str, prefix: str) -> bool:
+        """Whether `prefix` holds a report file at all (the listing stops at the first one)."""
+        return next(self._report_keys(bucket, prefix), None) is not None
+
+    def _report_keys(self, bucket: str, prefix: str) -> Iterator[str]:
         for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                key = str(item["Key"])
-                if execution_id in key and key.endswith(".json"):
-                    body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
-                    yield json.load(body)  # each file is at most 5 MB
+            yield from (str(item["Key"]) for item in page.get("Contents", []) if str(item["Key"]).endswith(".json"))

@@ -61,6 +61,23 @@ def log_group_name(arn: str) -> str:
     return name.removesuffix(":*")
 
 
+def detailed_report_prefix(subdirectory: object, execution_arn: str) -> str:
+    """The folder of one execution's detailed reports: `<subdirectory>/Detailed-Reports/<task-id>/<exec-id>/`.
+
+    Only this execution's folder, so the listing does not grow with every past run. DataSync puts the
+    "/" after a Subdirectory that lacks one (docs/aws-facts.md#datasync-task-reports).
+    """
+    task_arn, _, execution_id = execution_arn.partition("/execution/")
+    task_id = task_arn.rsplit("/", 1)[-1]
+    folder = str(subdirectory or "").strip("/")
+    return f"{folder}/Detailed-Reports/{task_id}/{execution_id}/".lstrip("/")
+
+
+def report_bucket(bucket_arn: str) -> str:
+    """What S3's Bucket parameter takes: a bucket's name, or an access point's ARN as it is."""
+    return bucket_arn.split(":::", 1)[1] if ":::" in bucket_arn else bucket_arn
+
+
 @dataclass(frozen=True)
 class AnalysisPlan:
     source: Literal["task-report", "logs", "none"]
@@ -72,6 +89,8 @@ class AnalysisPlan:
     location_ids: tuple[str, ...] = ()
     report_bucket: str | None = None
     report_prefix: str | None = None
+    # What to read instead when the report's folder holds no detailed report file at all.
+    fallback: AnalysisPlan | None = None
 
 
 def plan_analysis(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime) -> AnalysisPlan:
@@ -80,17 +99,25 @@ def plan_analysis(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime) -
     if report and report.get("OutputType", "STANDARD") == "STANDARD":
         destination = (report.get("Destination") or {}).get("S3") or {}
         bucket_arn = str(destination.get("S3BucketArn") or "")
+        # ReportResult.Status SUCCESS is DataSync saying the report is complete; PENDING (still being
+        # written) and ERROR (incomplete) leave the logs as the record (docs/aws-facts.md#datasync-task-reports).
         if snapshot.report_status == "SUCCESS" and bucket_arn:
-            subdirectory = str(destination.get("Subdirectory") or "").strip("/")
-            prefix = f"{subdirectory}/Detailed-Reports/" if subdirectory else "Detailed-Reports/"
+            prefix = detailed_report_prefix(destination.get("Subdirectory"), snapshot.execution_arn)
+            # Whether DataSync writes a detailed file when nothing qualifies, and where it puts a
+            # Subdirectory's leading "/", is not published: an empty folder sends the analysis to the logs.
+            empty_note = f"the task report's folder {prefix} holds no detailed report; "
             return AnalysisPlan(
                 "task-report",
                 "read from the execution's task report",
-                report_bucket=bucket_arn.rsplit(":", 1)[-1],
+                report_bucket=report_bucket(bucket_arn),
                 report_prefix=prefix,
+                fallback=_logs_plan(snapshot, task, now, empty_note),
             )
         report_note = f"the task report is not complete (status {snapshot.report_status or 'unknown'}); "
+    return _logs_plan(snapshot, task, now, report_note)
 
+
+def _logs_plan(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime, report_note: str) -> AnalysisPlan:
     log_level = snapshot.log_level or task.log_level or "OFF"
     if log_level == "OFF":
         return AnalysisPlan(

@@ -2,8 +2,8 @@
 
 SNS sends email as plain text, so the only ways in for untrusted text (task names, DataSync's
 error texts, file names) are control characters: line breaks that forge lines, terminal escapes,
-and bidirectional overrides that make `gpj.exe` read as `exe.jpg`. All become "?". Subjects must
-be ASCII without line breaks, at most 100 characters.
+and bidirectional overrides that make `gpj.exe` read as `exe.jpg`. All become "?". Subjects are
+ASCII without line breaks and less than 100 characters long (docs/aws-facts.md#sns-subject).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ __all__ = [
     "subject_text",
 ]
 
-SUBJECT_LIMIT = 100  # SNS: ASCII, no line breaks, at most 100 characters
+# SNS refuses a Subject of 100 characters or more. ASCII only: a character is then one byte, so the
+# limit holds whether SNS counts characters or bytes (docs/aws-facts.md#sns-subject).
+SUBJECT_LIMIT = 99
 _NOT_SUBJECT_SAFE = re.compile(r"[^\x20-\x7e]+")
 # Bidirectional controls reorder what a reader sees; they have no business in a name.
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -43,7 +45,7 @@ class Notification:
 
 
 def subject_text(text: str) -> str:
-    """SNS rejects subjects with non-ASCII or control characters: replace them, cut to the limit."""
+    """A Subject SNS accepts: non-ASCII and control characters replaced, cut below 100 characters."""
     text = " ".join(_NOT_SUBJECT_SAFE.sub("?", text).split())
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 

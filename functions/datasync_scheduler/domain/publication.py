@@ -18,7 +18,8 @@ from typing import Any
 from datasync_scheduler.domain.message import Message
 from datasync_scheduler.domain.notification import path_text, render_email
 
-# SNS: the message, its subject and its attributes together at most 256 KiB.
+# SNS: the message's bytes and its attributes' (names, types, values) together at most 256 KiB
+# (docs/aws-facts.md#sns-message-size).
 SNS_PUBLISH_LIMIT = 262_144
 # Attribute values are compared by filter policies; a task name is cut to a sane length.
 ATTRIBUTE_VALUE_LIMIT = 256

@@ -1,11 +1,13 @@
-"""The failed items of a DataSync detailed task report (reference §6), as FileFailures.
+"""The failed items of a DataSync detailed task report, as FileFailures.
 
-The schema is only partly documented: the guide shows Basic-mode items (`"RelativePath": "/object1.txt"`,
-`"TransferStatus": "FAILED"`, `"FailureReason": "S3 Get Object Failed"`, `"FailureCode": 40974`) and
-Enhanced-mode items (paths without the leading "/", `ErrorCode`/`ErrorDetail`), under lists named
-`Transferred`, `Skipped`, `Verified`, `Deleted`; the keys of the checksums in Verified items are not
-documented. So the reader does not rely on a layout: it walks the whole document and takes every
-object that names a path and shows a sign of failure as one failed item. Odd input yields nothing
+The guide and AWS's own code show the schema (docs/aws-facts.md#datasync-task-reports): one JSON
+document per file, `{"TaskExecutionId": …, "<Section>": [items]}` with the sections Transferred,
+Skipped, Verified and Deleted. Basic items carry `RelativePath` ("/…"), `SrcMetadata`/`DstMetadata`
+(`Type` Regular or Directory, sizes, times), `SrcChecksum`/`DstChecksum` as "SHA256:<hex>",
+`TransferStatus`/`VerifyStatus` and `FailureReason`/`FailureCode`; Enhanced items carry `RelativePath`
+without the "/", `SourceMetadata` and `ErrorCode`/`ErrorDetail`. What a failed verification writes is
+not published, so the reader still does not rely on one layout: it walks the whole document and takes
+every object that names a path and shows a sign of failure as one failed item. Odd input yields nothing
 rather than an error: a report is evidence, one malformed part must not hide the rest.
 """
 
@@ -30,6 +32,11 @@ _DESTINATION_WORDS = ("destination", "dst", "dest")
 # How deep inside an item checksums are looked for (they sit in the item or its metadata objects).
 _HASH_DEPTH = 3
 _ZERO_HASH = "0" * 64
+# Basic reports write checksums as "SHA256:<hex>" (docs/aws-facts.md#datasync-task-reports).
+_CHECKSUM_ALGORITHM = "SHA256:"
+# Keys that say an item has a side at all, whatever its checksum (the metadata objects and checksums).
+_SOURCE_SIDE = ("SrcMetadata", "SourceMetadata", "SrcChecksum")
+_DESTINATION_SIDE = ("DstMetadata", "DestinationMetadata", "DstChecksum")
 
 
 def failures_from_report(document: Any) -> Iterator[FileFailure]:
@@ -92,10 +99,16 @@ def _failed_item(item: dict[Any, Any], section: str | None) -> FileFailure | Non
     category = (
         (category_of_error(code, detail) if code else None)
         or (category_from_text(reason) if reason else None)
-        or (_verification_category(source_hash, destination_hash) if _verification_failed(statuses) else None)
+        or (_verification_category(item, source_hash, destination_hash) if _verification_failed(statuses) else None)
         or "other"
     )
-    return FileFailure(path, category, LEVEL, evidence)
+    return FileFailure(path, category, LEVEL, evidence, directory=_is_directory(item))
+
+
+def _is_directory(item: Mapping[Any, Any]) -> bool:
+    """Whether the item or one of its metadata objects says `Type: Directory` (either side will do)."""
+    holders = [item, *(item.get(holder) for holder in _PATH_HOLDERS)]
+    return any(isinstance(holder, dict) and holder.get("Type") == "Directory" for holder in holders)
 
 
 def _item_path(item: Mapping[Any, Any]) -> str | None:
@@ -122,13 +135,33 @@ def _verification_failed(statuses: list[str]) -> bool:
     return any("verif" in key.lower() for key in statuses)
 
 
-def _verification_category(source_hash: str | None, destination_hash: str | None) -> Category | None:
-    """What the checksums of a failed verification say, as the log groups are read (reference §2)."""
+def _verification_category(
+    item: Mapping[Any, Any], source_hash: str | None, destination_hash: str | None
+) -> Category | None:
+    """What a failed verification says, read like the log lines' checksums.
+
+    How a failed Verified item marks a file absent at the destination is not published
+    (docs/aws-facts.md#datasync-task-reports): an all-zero destination checksum, as the logs write it,
+    and an item that has a source side but no destination side at all both mean it.
+    """
+    if destination_hash is None and _has_side(item, _SOURCE_SIDE) and not _has_side(item, _DESTINATION_SIDE):
+        return "missing_at_destination"
     if source_hash is None or destination_hash is None:
         return None
     if destination_hash == _ZERO_HASH:
         return "missing_at_destination"
-    return "checksum_mismatch" if source_hash.lower() != destination_hash.lower() else "metadata_mismatch"
+    return "checksum_mismatch" if source_hash != destination_hash else "metadata_mismatch"
+
+
+def _has_side(item: Mapping[Any, Any], keys: tuple[str, ...]) -> bool:
+    return any(_present(item.get(key)) for key in keys)
+
+
+def _hex(checksum: str) -> str:
+    """The digest of a checksum as the logs write it: bare lowercase hex ("SHA256:<hex>" → "<hex>")."""
+    if checksum[: len(_CHECKSUM_ALGORITHM)].upper() == _CHECKSUM_ALGORITHM:
+        checksum = checksum[len(_CHECKSUM_ALGORITHM) :]
+    return checksum.lower()
 
 
 def _checksums(item: Mapping[Any, Any]) -> tuple[str | None, str | None]:
@@ -140,7 +173,8 @@ def _checksums(item: Mapping[Any, Any]) -> tuple[str | None, str | None]:
     """
     found: dict[tuple[str, bool], str] = {}  # (side, named plainly "hash") -> the first value seen
     _collect_checksums(item, None, 0, found)
-    return _best(found, "src"), _best(found, "dst")
+    source, destination = _best(found, "src"), _best(found, "dst")
+    return (None if source is None else _hex(source)), (None if destination is None else _hex(destination))
 
 
 def _collect_checksums(
