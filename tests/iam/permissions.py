@@ -145,7 +145,14 @@ def needs(call: RecordedCall, stack: Stack) -> list[Need]:
     action = iam_action(call)
     because = f"{call.service}.{call.operation}"
     resource = _resource(call, action, stack)
-    return [Need(principal, action, resource, (), because), *_also_needed(call, principal, action, stack)]
+    return [Need(principal, action, resource, _context(call), because), *_also_needed(call, principal, action, stack)]
+
+
+def _context(call: RecordedCall) -> tuple[tuple[str, str], ...]:
+    """The request's condition keys that a policy here tests (SAR: the action's condition keys)."""
+    if (call.service, call.operation) == ("cloudwatch", "PutMetricData"):
+        return (("cloudwatch:namespace", str(call.params.get("Namespace"))),)
+    return ()
 
 
 def _principal(call: RecordedCall, stack: Stack) -> str:
