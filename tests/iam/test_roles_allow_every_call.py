@@ -11,6 +11,7 @@ call used are printed as a report.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from emulator.runner import local_aws, run_scenario
 from emulator.scenario import load_scenario, scenario_names
 from emulator.stack import DeployedStack
 from emulator.template import load_template
+from tests.iam.conftest import IAM_REPORT
 from tests.iam.permissions import ROOT, Need, allowed, granted_actions, iam_stack, needs, sam_transformed, unused
 
 TEMPLATE = ROOT / "template.yaml"
@@ -70,7 +72,9 @@ def required(template: dict[str, Any], runs: list[RecordedRun]) -> tuple[list[Ne
     return refused, granted
 
 
-def test_every_call_of_every_scenario_is_allowed_by_its_callers_role(capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_call_of_every_scenario_is_allowed_by_its_callers_role(
+    record_property: Callable[[str, object], None],
+) -> None:
     recorded_runs = record(scenario_names())
     template = load_template(TEMPLATE)
     refused, granted = required(template, recorded_runs)
@@ -85,12 +89,12 @@ def test_every_call_of_every_scenario_is_allowed_by_its_callers_role(capsys: pyt
             calls += 1
             for need in needs(call, stack):
                 used.setdefault(need.principal, set()).add(need.action)
-    with capsys.disabled():
-        print(f"\nIAM: {calls} calls checked, {sum(map(len, used.values()))} distinct (principal, action) pairs")
-        for principal in sorted(granted):
-            spare = unused(granted[principal], used.get(principal, set()))
-            if spare:
-                print(f"  granted to {principal}, used by no scenario: {', '.join(sorted(spare))}")
+    lines = [f"{calls} calls checked, {sum(map(len, used.values()))} distinct (principal, action) pairs"]
+    for principal in sorted(granted):
+        spare = unused(granted[principal], used.get(principal, set()))
+        if spare:
+            lines.append(f"granted to {principal}, used by no scenario: {', '.join(sorted(spare))}")
+    record_property(IAM_REPORT, "\n".join(lines))  # printed at the end of the run (conftest.py)
     assert calls > 0
 
 
