@@ -42,6 +42,9 @@ from emulator.service_errors import EmulatedServiceError
 
 PHASES = ("LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING")
 TERMINAL_STATUSES = frozenset({"SUCCESS", "ERROR"})
+# How DataSync names its log streams is not documented (docs/aws-facts.md#attribution-and-datasyncs-own-counters):
+# "execution" names each stream after its execution; "unnamed" gives each a name that names no execution.
+LOG_STREAM_NAMINGS = frozenset({"execution", "unnamed"})
 MAX_QUEUED_EXECUTIONS_PER_TASK = 50  # DataSync quota [UG datasync-limits]
 _MAX_TAGS = 50  # InputTagList max in the API model
 _DEFAULT_PAGE_SIZE = 100  # the API's MaxResults maximum; DataSync's own default is undocumented
@@ -199,7 +202,7 @@ def _phase_from_dict(item: Any, where: str) -> Phase:
 def _failed_file_from_dict(item: Any, where: str) -> FailedFile:
     if not isinstance(item, Mapping):
         raise ValueError(f"{where} must be an object")
-    _reject_unknown_keys(item, {"path", "kind", "reason"}, where)
+    _reject_unknown_keys(item, {"path", "kind", "reason", "logged"}, where)
     for key in ("path", "kind"):
         if key not in item:
             raise ValueError(f"{where}.{key} is required")
@@ -208,6 +211,7 @@ def _failed_file_from_dict(item: Any, where: str) -> FailedFile:
             path=_typed(item, "path", str, "", where),
             kind=_typed(item, "kind", str, "", where),
             reason=_typed(item, "reason", str, None, where),
+            logged=_flag(item, "logged", True, where),
         )
     except ValueError as error:
         raise ValueError(f"{where}: {error}") from None
@@ -228,6 +232,14 @@ def _typed(
         return default
     if isinstance(value, bool) or not isinstance(value, types):
         raise ValueError(f"{where}.{key} has the wrong type: {value!r}")
+    return value
+
+
+def _flag(data: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
+    """`data[key]` checked to be true or false, or `default` when absent."""
+    value = data.get(key, default)
+    if not isinstance(value, bool):
+        raise ValueError(f"{where}.{key} must be true or false, not {value!r}")
     return value
 
 
@@ -329,6 +341,7 @@ class DataSyncEmulator:
         logs_client_factory: Callable[[], Any] | None = None,
         s3_client_factory: Callable[[], Any] | None = None,
         report_max_object_bytes: int = MAX_REPORT_OBJECT_BYTES,
+        log_stream_names: str = "execution",
     ) -> None:
         self._clock = clock
         self._region = region
@@ -337,6 +350,9 @@ class DataSyncEmulator:
         # None: no logs are written at all. Called once per advance that writes, so each client is
         # created in whatever AWS context (e.g. moto's mock) is active at that moment.
         self._logs_client_factory = logs_client_factory
+        if log_stream_names not in LOG_STREAM_NAMINGS:
+            raise ValueError(f"log_stream_names must be one of {sorted(LOG_STREAM_NAMINGS)}")
+        self.log_stream_names = log_stream_names
         # Likewise for task reports: None means no reports, and no ReportResult, at all. The size limit
         # of one report object is DataSync's 5 MB unless a test wants small reports split; a limit too
         # small for a single item raises ValueError when the execution ends.
@@ -767,6 +783,8 @@ class DataSyncEmulator:
         return _Effects(log_writes=[(execution.log_stream, lines)])
 
     def _log_lines(self, execution: _Execution, failed: FailedFile) -> list[str]:
+        if not failed.logged:
+            return []
         if execution.task.mode == "ENHANCED":
             source, destination = (
                 execution.task.config[key].rsplit("/", 1)[1] for key in ("SourceLocationArn", "DestinationLocationArn")
@@ -785,7 +803,9 @@ class DataSyncEmulator:
             group = task.config["CloudWatchLogGroupArn"].split(":log-group:", 1)[1].removesuffix(":*")
         else:
             return None
-        return LogStream(group, f"aws-datasync-{execution_id}")  # stream naming is undocumented: invented
+        if self.log_stream_names == "unnamed":
+            return LogStream(group, f"aws-datasync-{uuid.uuid5(_EVENT_ID_NAMESPACE, execution_id).hex}")
+        return LogStream(group, f"aws-datasync-{execution_id}")
 
     def _event(self, execution: _Execution, status: str, at: datetime) -> dict[str, Any]:
         """The EventBridge event for a status change (reference §4)."""

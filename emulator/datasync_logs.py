@@ -65,6 +65,8 @@ class FailedFile:
     path: str  # relative to the location root, starting with "/" as Basic-mode lines show it
     kind: str  # one of FAILURE_KINDS
     reason: str | None = None  # only for transfer_failed: the text after "Failed to transfer file PATH: "
+    # False: DataSync counts the failure, but no log line names it (a line the analysis never sees).
+    logged: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in FAILURE_KINDS:

@@ -209,18 +209,32 @@ def create_task(scenario: Scenario) -> str:
     return create_task_for(scenario.task)
 
 
-def create_task_for(spec: TaskSpec) -> str:
-    """Creates one task (and its locations) through the DataSync API."""
+def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> str:
+    """Creates one task (and its locations) through the DataSync API.
+
+    `locations` remembers the locations created so far: tasks that describe a location the same way
+    use that one location, as two tasks of a user's that read the same share would."""
     client = boto3.client("datasync", region_name=REGION)
+    known = {} if locations is None else locations
+
+    def location_arn(location: Location) -> str:
+        key = json.dumps([location.type, location.properties], sort_keys=True)
+        if key not in known:
+            known[key] = _create_location(client, location)
+        return known[key]
+
     params: dict[str, Any] = {
-        "SourceLocationArn": _create_location(client, spec.source),
-        "DestinationLocationArn": _create_location(client, spec.destination),
+        "SourceLocationArn": location_arn(spec.source),
+        "DestinationLocationArn": location_arn(spec.destination),
         "Name": spec.name,
         "Options": spec.options,
         "TaskMode": spec.task_mode,
     }
     if spec.log_group:
-        boto3.client("logs", region_name=REGION).create_log_group(logGroupName=spec.log_group)
+        logs = boto3.client("logs", region_name=REGION)
+        # Several tasks may send their logs to one group: the second task finds it there.
+        with suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_group(logGroupName=spec.log_group)
         params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{spec.log_group}"
     if spec.task_report:
         report = spec.task_report
@@ -371,9 +385,11 @@ def run_scenario(
     real_start = time.monotonic()
     webhook = slack_webhook or SlackWebhookStandIn()
     with webhook, local_aws(scenario.events) as aws:
+        aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
+        locations: dict[str, str] = {}
         for item in scenario.batch:
-            item_arn = create_task_for(item.task)
+            item_arn = create_task_for(item.task, locations)
             aws.datasync.script_task(item_arn, item.executions)
             batch.append({"taskArn": item_arn, **item.extra_input})
         task_arn = batch[0]["taskArn"] if batch else create_task(scenario)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from emulator.datasync import ExecutionScript
+from emulator.datasync import LOG_STREAM_NAMINGS, ExecutionScript
 from emulator.event_bus import EventFaults
 from emulator.task_template import task_from_template
 
@@ -33,6 +33,7 @@ _FIELDS = {
     "lostStartResponses",
     "tasks",
     "maxConcurrency",
+    "logStreamNames",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning"}
@@ -104,6 +105,8 @@ class Scenario:
     # Several tasks run as one BatchWorkflow (`task` is then the first of them).
     batch: tuple[BatchTask, ...] = ()
     max_concurrency: int | None = None
+    # How the emulated DataSync names its log streams: "execution" or "unnamed" (not documented).
+    log_stream_names: str = "execution"
 
 
 def _location(raw: Any, where: str) -> Location:
@@ -169,7 +172,15 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         parameters={key: str(value) for key, value in raw.get("parameters", {}).items()},
         events=events,
         expect=dict(raw.get("expect", {})),
+        log_stream_names=_log_stream_names(name, raw),
     )
+
+
+def _log_stream_names(name: str, raw: dict[str, Any]) -> str:
+    value = raw.get("logStreamNames", "execution")
+    if value not in LOG_STREAM_NAMINGS:
+        raise ScenarioError(f"scenario {name}: logStreamNames must be one of {', '.join(sorted(LOG_STREAM_NAMINGS))}")
+    return str(value)
 
 
 def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
@@ -243,6 +254,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         expect=dict(raw.get("expect", {})),
         batch=batch,
         max_concurrency=concurrency,
+        log_stream_names=_log_stream_names(name, raw),
     )
 
 

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from datasync_scheduler.adapters.execution_logs import BASIC_FILTER, ENHANCED_FILTER, LogGroupMissing
 from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis
+from datasync_scheduler.domain.attribution import StreamAttribution, counted_note, datasync_counted, files_named
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FailureTally, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser
@@ -35,8 +36,13 @@ class FailureSink(Protocol):
 
 
 def failures_of(
-    plan: AnalysisPlan, execution_arn: str, logs: LogSource, reports: ReportSource
+    plan: AnalysisPlan,
+    execution_arn: str,
+    logs: LogSource,
+    reports: ReportSource,
+    attribution: StreamAttribution,
 ) -> Iterator[FileFailure]:
+    """Every failure the plan's source names; `attribution` learns which log streams were read."""
     if plan.source == "task-report":
         assert plan.report_bucket is not None and plan.report_prefix is not None
         for document in reports.detailed_documents(plan.report_bucket, plan.report_prefix):
@@ -48,6 +54,10 @@ def failures_of(
         for message, stream in logs.events(plan.log_group, plan.start, plan.end, pattern):
             # Enhanced tasks share /aws/datasync: keep the events that name this task's locations.
             if plan.location_ids and not any(location in message for location in plan.location_ids):
+                continue
+            # A shared group: other executions' streams are left out.
+            # docs/aws-facts.md#attribution-and-datasyncs-own-counters
+            if not attribution.owns(stream):
                 continue
             yield from parser.feed(message, stream)
         yield from parser.finish()
@@ -73,8 +83,9 @@ def analyze(
     if plan.source == "none":
         return unavailable(plan.note)
     tally = FailureTally()
+    attribution = StreamAttribution(snapshot.execution_arn.rsplit("/", 1)[-1])
     try:
-        for failure in failures_of(plan, snapshot.execution_arn, logs, reports):
+        for failure in failures_of(plan, snapshot.execution_arn, logs, reports, attribution):
             tally.add(failure)
             sink.write(failure)
     except LogGroupMissing as missing:
@@ -88,7 +99,7 @@ def analyze(
     else:
         location = None
         sink.abort()  # no failures, no report object
-    return {
+    summary: dict[str, Any] = {
         "available": True,
         "source": plan.source,
         "note": plan.note,
@@ -98,3 +109,10 @@ def analyze(
         "logGroupArn": task.log_group_arn if plan.log_group else None,
         **tally.to_dict(),
     }
+    if plan.source == "logs":
+        summary["attribution"] = attribution.to_dict()
+    # Enhanced mode counts failures itself: a list that differs from its count is not to be trusted.
+    counted = datasync_counted(snapshot.files_failed, snapshot.folders_failed)
+    summary["dataSyncCounted"] = counted
+    summary["countedNote"] = counted_note(counted, files_named(summary))
+    return summary

@@ -875,3 +875,40 @@ def test_log_writes_respect_cloudwatch_s_limits_per_call() -> None:
     )
 
     assert [len(batch) for batch in calls] == [10_000, 1, 2, 1]
+
+
+def test_two_tasks_can_log_to_one_group_at_once_each_execution_in_its_own_stream(world: World) -> None:
+    script = {**ALL_KINDS, "failedFiles": [{"path": "/reports/q3.xlsx", "kind": "checksum"}]}
+    first = world.start(basic_task(world, script))
+    second = world.start(basic_task(world, script))
+    world.settle()
+
+    streams = {event["logStreamName"] for event in world.log_events()}
+    # Stream naming is not documented; by default each stream is named after its execution.
+    assert streams == {f"aws-datasync-{execution.rsplit('/', 1)[1]}" for execution in (first, second)}
+
+
+def test_stream_names_that_name_no_execution_can_be_chosen(world: World) -> None:
+    world.emulator.log_stream_names = "unnamed"
+    script = {**ALL_KINDS, "failedFiles": [{"path": "/reports/q3.xlsx", "kind": "checksum"}]}
+    world.start(basic_task(world, script))
+    world.settle()
+
+    (stream,) = {event["logStreamName"] for event in world.log_events()}
+    assert "exec-" not in stream
+
+
+def test_a_failure_datasync_counts_need_not_reach_the_logs(world: World) -> None:
+    script = {
+        **ALL_KINDS,
+        "failedFiles": [
+            {"path": "/clips/intro.mov", "kind": "checksum"},
+            {"path": "/clips/outro.mov", "kind": "checksum", "logged": False},
+        ],
+    }
+    world.logs.create_log_group(logGroupName="/aws/datasync")
+    execution = world.start(world.task(script, TaskMode="ENHANCED", Options={"LogLevel": "BASIC"}))
+    world.settle()
+
+    assert world.describe(execution)["FilesFailed"]["Verify"] == 2
+    assert ["outro.mov" in event["message"] for event in world.log_events("/aws/datasync")] == [False]

@@ -109,6 +109,7 @@ def _failure_lines(failures: Failures) -> list[str]:
             lines.append(f"  and {group.count - len(shown):,} more")
     if failures.report:
         lines.append(f"Complete list: {code(failures.report)}")
+    lines += [f"Note: {paragraph(caveat)}." for caveat in failures.caveats]
     return lines
 
 

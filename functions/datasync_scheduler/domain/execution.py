@@ -43,6 +43,9 @@ class ExecutionSnapshot:
     files_verified: int | None = None
     files_skipped: int | None = None
     files_deleted: int | None = None
+    # Enhanced mode only: what DataSync itself counted as failed, summed over its phases.
+    files_failed: int | None = None
+    folders_failed: int | None = None
     verify_mode: str | None = None
     log_level: str | None = None
     result: PhaseResults = PhaseResults()
@@ -76,6 +79,8 @@ class ExecutionSnapshot:
             files_verified=response.get("FilesVerified"),
             files_skipped=response.get("FilesSkipped"),
             files_deleted=response.get("FilesDeleted"),
+            files_failed=_sum_of(response.get("FilesFailed")),
+            folders_failed=_sum_of(response.get("FoldersFailed")),
             verify_mode=options.get("VerifyMode"),
             log_level=options.get("LogLevel"),
             task_report_config=response.get("TaskReportConfig"),
@@ -92,6 +97,13 @@ class ExecutionSnapshot:
                 error_detail=result.get("ErrorDetail"),
             ),
         )
+
+
+def _sum_of(counts: Mapping[str, Any] | None) -> int | None:
+    """FilesFailed / FoldersFailed: one count per phase (Prepare, Transfer, Verify, Delete; List)."""
+    if not counts:
+        return None
+    return sum(int(value) for value in counts.values() if isinstance(value, int))
 
 
 def task_arn_of(execution_arn: str) -> str:

@@ -75,6 +75,8 @@ class Failures(_Frozen):
     groups: tuple[FailureGroup, ...] = ()
     report: str | None = None  # where the complete list is (s3://...)
     unknown_because: str | None = None  # set when which files failed could not be told
+    # Why the list may not be this execution's, or not all of it (a shared log group, DataSync's count).
+    caveats: tuple[str, ...] = ()
     attempt: int | None = None  # the attempt these failures are from, when not the last one
 
 
@@ -221,8 +223,12 @@ def _failures(report: RunReport) -> Failures | None:
             return None
         return Failures(unknown_because=str(summary.get("note") or "no reason was given"))
     total = int(summary.get("totalFailures", 0))
+    caveats = tuple(
+        str(note) for note in ((summary.get("attribution") or {}).get("note"), summary.get("countedNote")) if note
+    )
     if not total:
-        return None  # nothing to act on; the counters already say what was transferred
+        # Nothing to act on, unless DataSync counted failures the logs do not name.
+        return Failures(caveats=caveats) if caveats else None
     retry = summary.get("byRetryClass", {})
     examples = summary.get("examples", {})
     groups = tuple(
@@ -246,6 +252,7 @@ def _failures(report: RunReport) -> Failures | None:
         groups=groups,
         report=summary.get("report"),
         attempt=attempt,
+        caveats=caveats,
     )
 
 

@@ -142,4 +142,5 @@ def _failure_lines(message: Message) -> list[str]:
             lines.append(f"    and {group.count - len(group.examples):,} more")
     if failures.report:
         lines.append(f"Full list: {failures.report}")
+    lines += [f"Note: {plain_text(caveat)}." for caveat in failures.caveats]
     return lines

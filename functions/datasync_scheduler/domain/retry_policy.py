@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from datasync_scheduler.domain.attribution import file_list_doubt
 from datasync_scheduler.domain.failures import RETRY_CLASS
 
 Action = Literal["done", "retry_all", "retry_files", "give_up"]
@@ -127,6 +128,13 @@ def decide_retry(
         )
     if permanent and not fixable and not settled:
         return RetryDecision("give_up", f"only permanent failures ({', '.join(permanent)}); a rerun fails the same way")
+    doubt = file_list_doubt(dict(failures)) if failures else None
+    if fixable and doubt:
+        # A retry by file list copies exactly the files listed: from a list that may name another
+        # execution's files, or that misses some of this one's, it would copy the wrong files or leave
+        # failed ones behind and report them fixed. The whole task copies whatever still differs.
+        # docs/aws-facts.md#attribution-and-datasyncs-own-counters
+        return RetryDecision("retry_all", f"retrying the whole task, not by file list: {doubt}", wait)
     if fixable:
         note = f"; not retried: {', '.join(permanent)} (permanent)" if permanent else ""
         return RetryDecision("retry_files", f"retrying only the files with {', '.join(fixable)}{note}", wait, fixable)

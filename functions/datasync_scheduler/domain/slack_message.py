@@ -149,6 +149,7 @@ def _failure_sections(failures: Failures) -> list[Block]:
     ]
     if failures.report:
         overview.append(f"Complete list: {code(failures.report)}")
+    overview += [f"Note: {paragraph(caveat)}." for caveat in failures.caveats]
     blocks: list[Block] = [DividerBlock(), _section(_fitting_lines(overview))]
     shown = failures.groups[:FAILURE_GROUP_SECTIONS]
     blocks += [_section(_failure_group(group)) for group in shown]
