@@ -12,9 +12,11 @@ output shape, so the emulator cannot drift from the real API.
 from __future__ import annotations
 
 import copy
+import csv
 import functools
 import hashlib
 import heapq
+import io
 import itertools
 import re
 import threading
@@ -23,9 +25,10 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import botocore.session
+from botocore.exceptions import ClientError
 from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape, StructureShape
 
 from emulator.clock import VirtualClock
@@ -46,6 +49,7 @@ TERMINAL_STATUSES = frozenset({"SUCCESS", "ERROR"})
 # "execution" names each stream after its execution; "unnamed" gives each a name that names no execution.
 LOG_STREAM_NAMINGS = frozenset({"execution", "unnamed"})
 MAX_QUEUED_EXECUTIONS_PER_TASK = 50  # DataSync quota [UG datasync-limits]
+MANIFEST_PATH_BYTES = 1024  # per manifest path [UG transferring-with-manifest]
 _MAX_TAGS = 50  # InputTagList max in the API model
 _DEFAULT_PAGE_SIZE = 100  # the API's MaxResults maximum; DataSync's own default is undocumented
 _ENHANCED_LOG_GROUP = "/aws/datasync"
@@ -363,6 +367,10 @@ class DataSyncEmulator:
         self._lock = threading.RLock()
         # How many StartTaskExecution responses to lose after the execution was created (scenarios).
         self.lost_start_responses = 0
+        # What a start gets whose filters and manifest equal those of an execution the task already
+        # runs or queues: DataSync documents queueing only for different filters or manifests, so
+        # either reading can be chosen ("queue" or "refuse"; docs/aws-facts.md#datasync-manifests-and-retries).
+        self.identical_start_while_busy: Literal["queue", "refuse"] = "queue"
         self._changes: list[_Change] = []
         self._seq = itertools.count()
         self._ids = itertools.count(1)
@@ -393,6 +401,9 @@ class DataSyncEmulator:
         if handler is None:
             raise NotImplementedError(f"the DataSync emulator does not implement {operation}")
         _check_input(operation, params)
+        if operation == "StartTaskExecution":
+            # Read before taking the lock, like the time below: S3 is another backend.
+            handler = functools.partial(self._start_task_execution, manifest_problem=self._manifest_problem(params))
         # Time is read before taking the emulator's lock: the clock's driver holds the clock's lock
         # while it asks for next_change_at, so the opposite order could deadlock.
         now = self._clock.now()
@@ -529,7 +540,34 @@ class DataSyncEmulator:
 
     # -- executions ----------------------------------------------------------------------------------------
 
-    def _start_task_execution(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
+    def _manifest_problem(self, params: Mapping[str, Any]) -> str | None:
+        """What in the execution's manifest DataSync's guide rules out: a directory, or a path over
+        1,024 bytes (docs/aws-facts.md#datasync-manifests-and-retries). None without a manifest, or
+        without S3 to read it from."""
+        with self._lock:
+            task = self._tasks.get(params["TaskArn"])
+            config = params.get("ManifestConfig") or (task.config.get("ManifestConfig") if task else None)
+        source = ((config or {}).get("Source") or {}).get("S3")
+        if not source or self._s3_client_factory is None:
+            return None
+        bucket = str(source["S3BucketArn"]).split(":::", 1)[-1].split("/", 1)[0]
+        try:
+            body = self._new_s3_client().get_object(Bucket=bucket, Key=source["ManifestObjectPath"])["Body"].read()
+        except ClientError as error:
+            return f"the manifest s3://{bucket}/{source['ManifestObjectPath']} cannot be read ({error})"
+        for row in csv.reader(io.StringIO(body.decode("utf-8"), newline="")):
+            if not row:
+                continue
+            path = row[0]
+            if len(path.encode()) > MANIFEST_PATH_BYTES:
+                return f"the manifest path {path[:60]}... is over {MANIFEST_PATH_BYTES} bytes"
+            if path.endswith("/"):
+                return f"the manifest names the directory {path}"
+        return None
+
+    def _start_task_execution(
+        self, params: dict[str, Any], now: datetime, manifest_problem: str | None = None
+    ) -> dict[str, Any]:
         task = self._task(params["TaskArn"])
         options = {**task.options, **params.get("OverrideOptions", {})}
         overrides = {
@@ -543,12 +581,30 @@ class DataSyncEmulator:
             raise _invalid(
                 "The task already has a running or queued execution and TaskQueueing is DISABLED.", "TaskBusy"
             )
+        if self.identical_start_while_busy == "refuse" and any(
+            _what_is_transferred(other.overrides) == _what_is_transferred(overrides)
+            for other in (task.running, *task.queue)
+            if other is not None
+        ):
+            raise _invalid(
+                "The task is already running an execution with the same filters and manifest.",  # invented
+                "TaskAlreadyRunning",
+            )
         if len(task.queue) >= MAX_QUEUED_EXECUTIONS_PER_TASK:
             raise _invalid(
                 f"The task already has {MAX_QUEUED_EXECUTIONS_PER_TASK} queued executions.",  # invented
                 "TaskQueueFull",
             )
         script = task.scripts[min(task.started, len(task.scripts) - 1)] if task.scripts else DEFAULT_SCRIPT
+        if manifest_problem is not None:
+            # The guide rules such a manifest out without saying how DataSync fails it: here the
+            # execution fails while preparing, the strictest reading (error code and wording invented).
+            script = ExecutionScript(
+                phases=(Phase("LAUNCHING", 20), Phase("PREPARING", 5)),
+                outcome="ERROR",
+                error_code="InvalidManifest",
+                error_detail=f"Manifest validation failed: {manifest_problem}.",
+            )
         task.started += 1
         execution_id = f"exec-{self._new_id('execution')}"
         verifies = options["VerifyMode"] != "NONE"
@@ -937,6 +993,11 @@ def _check_option_combination(options: Mapping[str, Any], filters: Mapping[str, 
         raise _invalid("A manifest cannot be combined with filters or PreserveDeletedFiles REMOVE.", "InvalidOptions")
     if mode == "ENHANCED" and options["VerifyMode"] == "POINT_IN_TIME_CONSISTENT":
         raise _invalid("Enhanced mode tasks do not support VerifyMode POINT_IN_TIME_CONSISTENT.", "InvalidOptions")
+
+
+def _what_is_transferred(overrides: Mapping[str, Any]) -> tuple[Any, ...]:
+    """An execution's effective filters and manifest: what decides whether DataSync queues a start."""
+    return tuple(overrides.get(key) for key in ("Includes", "Excludes", "ManifestConfig"))
 
 
 def _page(key: str, entries: list[dict[str, Any]], params: Mapping[str, Any]) -> dict[str, Any]:

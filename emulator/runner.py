@@ -408,6 +408,7 @@ def run_scenario(
             boto3.client("datasync", region_name=REGION).start_task_execution(TaskArn=task_arn)
         aws.clock.advance(scenario.start_delay_seconds)
         aws.datasync.lost_start_responses = scenario.lost_start_responses
+        aws.datasync.identical_start_while_busy = scenario.identical_start_while_busy
         started_at = aws.clock.now()
         machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
         execution_arn = sfn.start_execution(

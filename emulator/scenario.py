@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from emulator.datasync import LOG_STREAM_NAMINGS, ExecutionScript
 from emulator.event_bus import EventFaults
@@ -31,6 +31,7 @@ _FIELDS = {
     "expect",
     "startDelaySeconds",
     "lostStartResponses",
+    "identicalStartWhileBusy",
     "tasks",
     "maxConcurrency",
     "logStreamNames",
@@ -95,6 +96,8 @@ class Scenario:
     start_delay_seconds: float = 0.0
     # StartTaskExecution calls that create the execution but whose response is lost (a fault).
     lost_start_responses: int = 0
+    # What DataSync does with a start identical to the running execution's: undocumented, so either.
+    identical_start_while_busy: Literal["queue", "refuse"] = "queue"
     trigger: str = "manual"
     extra_input: dict[str, Any] = field(default_factory=dict)
     raw_input: Any = None
@@ -165,6 +168,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         already_running=already_running,
         start_delay_seconds=float(raw.get("startDelaySeconds", 0)),
         lost_start_responses=int(raw.get("lostStartResponses", 0)),
+        identical_start_while_busy=_identical_start_while_busy(name, raw),
         trigger=str(raw.get("trigger", "manual")),
         extra_input=dict(raw.get("input", {})),
         raw_input=raw.get("rawInput"),
@@ -174,6 +178,13 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         expect=dict(raw.get("expect", {})),
         log_stream_names=_log_stream_names(name, raw),
     )
+
+
+def _identical_start_while_busy(name: str, raw: dict[str, Any]) -> Literal["queue", "refuse"]:
+    value = raw.get("identicalStartWhileBusy", "queue")
+    if value == "queue" or value == "refuse":
+        return value  # type: ignore[no-any-return]
+    raise ScenarioError(f"scenario {name}: identicalStartWhileBusy must be 'queue' or 'refuse', not {value!r}")
 
 
 def _log_stream_names(name: str, raw: dict[str, Any]) -> str:

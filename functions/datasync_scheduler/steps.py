@@ -87,7 +87,12 @@ def start_sync(
     adopted = ports.datasync.find_started(request.taskArn, tags)
     if adopted is None and settings.when_task_busy != "queue":
         _refuse_if_busy(ports, request.taskArn, settings.when_task_busy)
-    execution_arn = adopted or ports.datasync.start(request, tags=tags, scope=scope)
+    try:
+        execution_arn = adopted or ports.datasync.start(request, tags=tags, scope=scope)
+    except StartRefused as refusal:
+        if settings.when_task_busy == "queue":
+            _wait_if_busy(ports, request.taskArn, refusal)
+        raise
     now = utc_now()
     ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
@@ -110,6 +115,22 @@ def _refuse_if_busy(ports: Ports, task_arn: str, when_busy: str) -> None:
     if when_busy == "wait":
         raise TaskBusy(f"the task is {task.status} with {holder}; waiting for it to finish")
     raise StartRefused(f"the task is {task.status} with {holder}, and WhenTaskBusy is fail")
+
+
+def _wait_if_busy(ports: Ports, task_arn: str, refusal: StartRefused) -> None:
+    """WhenTaskBusy=queue, and DataSync refused the start while the task is busy: whether DataSync
+    queues a start with the same filters as the running one is not documented
+    (docs/aws-facts.md#datasync-manifests-and-retries), so a refusal then means waiting for the
+    running execution, as WhenTaskBusy=wait does. A refusal on an idle task stays a refusal."""
+    try:
+        task = ports.datasync.task(task_arn)
+    except Exception:  # noqa: BLE001 - whatever the look failed on, the refusal is what to report
+        return  # the task cannot be described: the refusal stands as DataSync gave it
+    if task.status in _BUSY_STATUSES:
+        holder = task.current_execution_arn or "another execution"
+        raise TaskBusy(
+            f"DataSync did not queue the start behind {holder} ({refusal}); waiting for it to finish"
+        ) from refusal
 
 
 def _observe(ports: Ports, execution_arn: str, now: datetime) -> ExecutionSnapshot:
@@ -256,16 +277,19 @@ def plan_next_attempt(
     scope: dict[str, Any] = {"kind": "all"}
     if decision.action == "retry_files" and failures and failures.get("report"):
         request = SyncRequest.model_validate(state["request"])
-        paths = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
-        chosen = choose_scope(paths, request)
+        failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
+        # The task's own filters and settings decide what DataSync accepts, not only the request's.
+        chosen = choose_scope(failed, request, ports.datasync.task(snapshot.task_arn))
         scope = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
         if chosen.kind == "includes":
             scope["includes"] = chosen.includes
+            if chosen.excludes:
+                scope["excludes"] = chosen.excludes
         elif chosen.kind == "manifest":
             task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
             key = f"manifests/{task_id}/{execution_id}-retry-{attempt + 1}.csv"
             upload = retry_ports.manifest_upload(key)
-            for line in manifest_lines(paths):
+            for line in manifest_lines(item.path for item in failed):
                 upload.write_line(line.encode())
             upload.close()
             scope["manifest"] = {
@@ -284,6 +308,9 @@ def plan_next_attempt(
     }
 
 
+_FILTER_KEYS = frozenset({"includes", "excludes"})  # up to 100 KiB each: the state carries them, summaries not
+
+
 def attempt_summary(
     attempt: int,
     scope: dict[str, Any] | None,
@@ -300,7 +327,7 @@ def attempt_summary(
         # history adds them up without asking DataSync again.
         "bytesTransferred": snapshot.bytes_transferred,
         "filesTransferred": snapshot.files_transferred,
-        "scope": {key: value for key, value in (scope or {"kind": "all"}).items() if key != "includes"},
+        "scope": {key: value for key, value in (scope or {"kind": "all"}).items() if key not in _FILTER_KEYS},
         "failures": (failures or {}).get("byCategory", {}),
         "decision": decision.to_dict() if decision else None,
     }

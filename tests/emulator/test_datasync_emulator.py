@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -105,7 +106,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     clock = VirtualClock()
     events: list[dict[str, Any]] = []
     emulator = DataSyncEmulator(
-        clock, event_sink=events.append, logs_client_factory=lambda: boto3.client("logs", region_name=REGION)
+        clock,
+        event_sink=events.append,
+        logs_client_factory=lambda: boto3.client("logs", region_name=REGION),
+        s3_client_factory=lambda: boto3.client("s3", region_name=REGION),
     )
     clock.attach(emulator)
     # moto accepts log events only within 14 days before and 2 hours after *its* clock: run it on ours.
@@ -316,6 +320,104 @@ def test_a_start_on_a_busy_task_fails_when_task_queueing_is_disabled(world: Worl
 
     world.settle()
     assert world.describe(world.start(strict_task))["Status"] == "QUEUED"
+
+
+def test_an_identical_start_on_a_busy_task_can_be_refused_while_different_filters_still_queue(world: World) -> None:
+    # DataSync documents queueing for executions with different filters or manifests only; what an
+    # identical start gets is undocumented, so the emulator can do either.
+    task = world.task(QUICK)
+    world.start(task)
+    assert world.describe(world.start(task))["Status"] == "QUEUED"  # the default: queued
+
+    world.emulator.identical_start_while_busy = "refuse"
+    error = error_of(world.datasync.start_task_execution, TaskArn=task)
+    assert error.response["Error"]["Code"] == "InvalidRequestException"
+    other_files = [{"FilterType": "SIMPLE_PATTERN", "Value": "/reports"}]
+    assert world.describe(world.start(task, Includes=other_files))["Status"] == "QUEUED"
+
+    world.settle()
+    world.start(task)  # an idle task starts whatever the switch says
+
+
+MANIFEST = {
+    "Action": "TRANSFER",
+    "Format": "CSV",
+    "Source": {
+        "S3": {
+            "ManifestObjectPath": "manifests/retry.csv",
+            "BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT}:role/manifest-reader",
+            "S3BucketArn": "arn:aws:s3:::manifests",
+        }
+    },
+}
+TEMP_FILES = [{"FilterType": "SIMPLE_PATTERN", "Value": "*.tmp"}]
+
+
+@pytest.mark.parametrize(
+    "task_params, start_params",
+    [
+        ({"Excludes": TEMP_FILES}, {}),
+        ({"Includes": [{"FilterType": "SIMPLE_PATTERN", "Value": "/projects"}]}, {}),
+        ({}, {"Excludes": TEMP_FILES}),
+        ({}, {"Includes": [{"FilterType": "SIMPLE_PATTERN", "Value": "/projects"}]}),
+        ({"Options": {"PreserveDeletedFiles": "REMOVE"}}, {}),
+        ({}, {"OverrideOptions": {"PreserveDeletedFiles": "REMOVE"}}),
+    ],
+    ids=[
+        "task excludes",
+        "task includes",
+        "execution excludes",
+        "execution includes",
+        "task REMOVE",
+        "REMOVE override",
+    ],
+)
+def test_a_manifest_is_refused_with_filters_or_with_deleted_files_removed(
+    world: World, task_params: dict[str, Any], start_params: dict[str, Any]
+) -> None:
+    task = world.task(QUICK, **task_params)
+    error = error_of(world.datasync.start_task_execution, TaskArn=task, ManifestConfig=MANIFEST, **start_params)
+    assert error.response["Error"]["Code"] == "InvalidRequestException"
+    assert world.emulator.executions() == []
+
+
+def test_a_manifest_is_accepted_when_an_override_keeps_deleted_files_on_a_task_that_removes_them(world: World) -> None:
+    task = world.task(QUICK, Options={"PreserveDeletedFiles": "REMOVE"})
+    keep = {"PreserveDeletedFiles": "PRESERVE"}
+    assert world.describe(world.start(task, ManifestConfig=MANIFEST, OverrideOptions=keep))["Status"] == "QUEUED"
+
+
+@pytest.mark.parametrize(
+    "manifest, problem",
+    [
+        ("photos/picture1.png\nphotos/\n", "the manifest names the directory photos/"),
+        ("photos/" + "é" * 510 + ".png\n", "is over 1024 bytes"),  # 517 characters, 1,031 bytes
+    ],
+    ids=["a directory", "a path over 1,024 bytes"],
+)
+def test_a_manifest_the_guide_rules_out_fails_the_execution_while_preparing(
+    world: World, manifest: str, problem: str
+) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="manifests")
+    s3.put_object(Bucket="manifests", Key="manifests/retry.csv", Body=manifest.encode())
+    execution = world.start(world.task(QUICK), ManifestConfig=MANIFEST)
+    world.settle()
+
+    result = world.describe(execution)
+    assert (result["Status"], result["Result"]["ErrorCode"]) == ("ERROR", "InvalidManifest")
+    assert problem in result["Result"]["ErrorDetail"]
+    assert [state for state, _ in world.states(execution)][-2:] == ["PREPARING", "ERROR"]
+
+
+def test_a_manifest_of_files_runs_as_scripted(world: World) -> None:
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket="manifests")
+    guide_example = (Path(__file__).parents[1] / "fixtures" / "aws" / "manifests" / "utf8-characters.csv").read_bytes()
+    s3.put_object(Bucket="manifests", Key="manifests/retry.csv", Body=guide_example)
+    execution = world.start(world.task(QUICK), ManifestConfig=MANIFEST)
+    world.settle()
+    assert world.describe(execution)["Status"] == "SUCCESS"
 
 
 def test_a_task_queues_at_most_fifty_executions(world: World) -> None:

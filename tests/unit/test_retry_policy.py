@@ -7,8 +7,6 @@ from hypothesis import strategies as st
 
 from datasync_scheduler.domain.failures import CATEGORIES, RETRY_CLASS
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, backoff, decide_retry
-from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
-from datasync_scheduler.domain.sync_request import SyncRequest
 
 SETTINGS = RetrySettings(max_attempts=3, backoff_seconds=900)
 ERROR = AttemptOutcome("ERROR")
@@ -84,38 +82,6 @@ def test_no_permanent_cause_is_ever_retried_and_attempts_never_exceed_the_maximu
         assert set(decision.categories) <= set(counts or {})
     if counts and all(RETRY_CLASS[c] == "permanent" for c in counts) and not outcome.watchdog_phase:  # type: ignore[index]
         assert decision.action in ("give_up", "done")
-
-
-@given(
-    st.lists(
-        st.fixed_dictionaries(
-            {"path": st.text(min_size=1).map(lambda text: "/" + text), "category": st.sampled_from(CATEGORIES)}
-        ),
-        max_size=30,
-    ),
-    st.sets(st.sampled_from(CATEGORIES)),
-)
-def test_a_retrys_scope_is_a_subset_of_the_failures_it_retries(
-    failures: list[dict[str, str]], categories: set[str]
-) -> None:
-    paths = failed_paths(failures, categories)
-    assert len(paths) == len(set(paths))
-    assert set(paths) <= {f["path"] for f in failures if f["category"] in categories}
-
-
-def test_manifest_lines_quote_what_csv_needs_and_drop_the_leading_slash() -> None:
-    lines = list(manifest_lines(["/a.txt", "/b, c.txt", '/"q".txt', "/new\nline"]))
-    assert lines == ["a.txt\n", '"b, c.txt"\n', '"""q"".txt"\n', '"new\nline"\n']
-
-
-def test_filters_in_the_request_turn_a_manifest_into_an_includes_filter_or_a_full_run() -> None:
-    plain = SyncRequest(taskArn=TASK)
-    filtered = SyncRequest(taskArn=TASK, excludes="*.tmp")
-    assert choose_scope(["/a", "/b"], plain).kind == "manifest"
-    includes = choose_scope(["/a", "/b"], filtered)
-    assert (includes.kind, includes.includes) == ("includes", "/a|/b")
-    assert choose_scope(["/a|b"], filtered).kind == "all"  # '|' cannot be expressed in a filter
-    assert choose_scope([], plain).kind == "all"
 
 
 def test_no_attempt_starts_that_the_deadline_would_not_leave_time_for() -> None:

@@ -116,3 +116,24 @@ def test_a_run_that_outlives_its_deadline_is_cancelled_and_not_retried() -> None
     assert 7200 <= (cancelled - started).total_seconds() <= 7200 + 60
     assert "reached its deadline of 2 h" in summary["cause"]
     assert "no time for another attempt" in summary["cause"]
+
+
+def test_a_task_with_its_own_exclude_filter_retries_its_failed_files_through_an_includes_filter() -> None:
+    # The example stack's task keeps temporary files out with an exclude filter, and DataSync refuses a
+    # manifest on a task with filters: the retry names the files in an Includes filter instead.
+    summary = run("task-with-excludes-recovers")
+
+    assert summary["status"] == "SUCCEEDED", summary.get("cause")
+    _first, second = summary["executions"]
+    assert second["manifest"] is None
+    assert second["includes"] == [
+        {"FilterType": "SIMPLE_PATTERN", "Value": "/uploads/2026/survey-results.csv|/uploads/2026/site plan, v2.pdf"}
+    ]
+    # The task's own exclude filter goes with the retry, whether DataSync keeps a task's Excludes
+    # under an execution's Includes or not.
+    assert second["excludes"] == [
+        {"FilterType": "SIMPLE_PATTERN", "Value": "*.tmp|*.temp|*.part|*.swp|*/~$*|*/.~lock.*"}
+    ]
+    (task,) = summary["output"]["tasks"]
+    assert task["verdict"]["reason"].startswith("Recovered: attempt 2 of the run succeeded.")
+    assert any("2 file(s) by includes: SUCCESS" in sent["message"] for sent in summary["notifications"])

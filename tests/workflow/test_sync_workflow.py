@@ -146,6 +146,18 @@ def test_a_task_that_is_already_running_makes_the_run_wait_in_queued_and_then_su
     assert summary["output"]["executionArn"] == ours["executionArn"]
 
 
+def test_a_busy_task_whose_start_datasync_refuses_instead_of_queueing_is_waited_for() -> None:
+    # Whether DataSync queues a start identical to the running one is not documented: when it refuses,
+    # the run waits for the other execution and starts once the task is free.
+    summary = run("task-busy", identicalStartWhileBusy="refuse")
+
+    assert summary["status"] == "SUCCEEDED"
+    other, ours = summary["executions"]
+    assert at(ours["phases"][0]["at"]) >= at(other["phases"][-1]["at"])
+    errors = [call["error"] for call in calls(summary, "StartSyncFunction")]
+    assert errors[-1] is None and set(errors[:-1]) == {"TaskBusy"}
+
+
 def test_bad_input_is_rejected_before_any_datasync_call_and_names_every_field() -> None:
     summary = run("bad-input")
 

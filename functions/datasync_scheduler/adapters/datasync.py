@@ -45,6 +45,9 @@ class DataSync:
             params["Excludes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": request.excludes}]
         if scope and scope.get("kind") == "includes":
             params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": scope["includes"]}]
+            if scope.get("excludes"):
+                # The first attempt's exclude filter, stated again: see RetryScope.excludes.
+                params["Excludes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": scope["excludes"]}]
         if scope and scope.get("kind") == "manifest":
             manifest = scope["manifest"]
             params["ManifestConfig"] = {

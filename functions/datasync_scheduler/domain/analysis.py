@@ -22,7 +22,7 @@ WINDOW_AFTER = timedelta(minutes=5)
 
 @dataclass(frozen=True)
 class TaskFacts:
-    """What DescribeTask says that the analysis needs."""
+    """What DescribeTask says that the analysis and the retries need."""
 
     task_arn: str
     name: str | None = None
@@ -34,6 +34,10 @@ class TaskFacts:
     destination_location_id: str | None = None
     log_level: str | None = None
     task_report_config: Mapping[str, Any] | None = None
+    # The task's own filters and deletion setting: they decide which retry scope DataSync accepts.
+    includes: str | None = None
+    excludes: str | None = None
+    preserve_deleted_files: str | None = None
 
     @classmethod
     def from_api(cls, response: Mapping[str, Any]) -> TaskFacts:
@@ -48,7 +52,16 @@ class TaskFacts:
             destination_location_id=_location_id(response.get("DestinationLocationArn")),
             log_level=(response.get("Options") or {}).get("LogLevel"),
             task_report_config=response.get("TaskReportConfig"),
+            includes=_filter_value(response.get("Includes")),
+            excludes=_filter_value(response.get("Excludes")),
+            preserve_deleted_files=(response.get("Options") or {}).get("PreserveDeletedFiles"),
         )
+
+
+def _filter_value(rules: Any) -> str | None:
+    """A FilterList (at most one SIMPLE_PATTERN rule) as the one pattern string it holds."""
+    values = [str(rule["Value"]) for rule in rules or [] if rule.get("Value")]
+    return "|".join(values) or None
 
 
 def _location_id(arn: str | None) -> str | None:

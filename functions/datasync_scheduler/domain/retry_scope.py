@@ -1,9 +1,10 @@
 """What a targeted retry transfers: exactly the failed paths, as a manifest or an Includes filter.
 
-A manifest (a CSV in S3) scales to millions of paths and takes any file name; an Includes filter
-needs no S3 object and no role but cannot express `|` or `*` in a name and is limited in length.
-DataSync refuses a manifest together with filters or PreserveDeletedFiles=REMOVE, so those runs
-retry through Includes when they can, else as a whole.
+A manifest (a CSV in S3) scales to millions of paths and takes any file name, but lists files and
+objects only, and DataSync refuses it on a run with filters (the task's or the execution's) or with
+PreserveDeletedFiles=REMOVE (docs/aws-facts.md#datasync-manifests-and-retries). An Includes filter
+needs no S3 object, names directories too, but cannot express `|` or `*` in a name and is limited in
+length. What neither can name exactly runs again as a whole.
 """
 
 from __future__ import annotations
@@ -12,10 +13,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.sync_request import FILTER_LIMIT, SyncRequest
 
-MANIFEST_PATH_LIMIT = 4096  # characters per manifest path (DataSync)
+MANIFEST_PATH_BYTES = 1024  # per manifest path, in UTF-8 (docs/aws-facts.md#datasync-manifests-and-retries)
 ScopeKind = Literal["manifest", "includes", "all"]
+
+
+@dataclass(frozen=True)
+class FailedPath:
+    path: str  # relative to the location, with a leading '/'
+    directory: bool = False
 
 
 @dataclass(frozen=True)
@@ -24,42 +32,68 @@ class RetryScope:
     paths: int
     reason: str
     includes: str | None = None
+    # Sent with an Includes filter: the exclude filter the first attempt ran with (the request's, else
+    # the task's), so the retry excludes the same files whether DataSync keeps a task's Excludes under
+    # an execution's Includes or not (docs/aws-facts.md#datasync-manifests-and-retries).
+    excludes: str | None = None
 
 
-def failed_paths(failures: Iterable[Mapping[str, Any]], categories: Iterable[str]) -> list[str]:
-    """Distinct paths of the failures in `categories`, in report order; directories are left out."""
+def failed_paths(failures: Iterable[Mapping[str, Any]], categories: Iterable[str]) -> list[FailedPath]:
+    """Distinct failed paths in `categories`, in report order; a directory is known as one."""
     wanted = set(categories)
-    seen: dict[str, None] = {}
+    seen: dict[str, FailedPath] = {}
     for failure in failures:
         path = str(failure.get("path", ""))
-        if failure.get("category") in wanted and path.startswith("/") and not path.endswith("/"):
-            seen.setdefault(path, None)
-    return list(seen)
+        if failure.get("category") in wanted and path.startswith("/"):
+            directory = bool(failure.get("directory")) or path.endswith("/")
+            seen.setdefault(path, FailedPath(path, directory))
+    return list(seen.values())
+
+
+def manifest_path(path: str) -> str:
+    """A path as a manifest lists it: relative to the location, without the leading '/'."""
+    return path.lstrip("/")
 
 
 def manifest_lines(paths: Iterable[str]) -> Iterator[str]:
-    """CSV lines of a DataSync manifest: one path per line, relative to the location (no leading
-    '/', as in the guide's examples), quoted when it holds a comma, a quote or a line break."""
+    """CSV lines of a DataSync manifest, one path per line. A path is quoted (a quote doubled) when it
+    holds a comma, a quote or a line break, or starts or ends with whitespace, which an unquoted CSV
+    field would lose (docs/aws-facts.md#datasync-manifests-and-retries)."""
     for path in paths:
-        relative = path.lstrip("/")
-        if any(char in relative for char in ',"\n\r'):
+        relative = manifest_path(path)
+        if any(char in relative for char in ',"\n\r') or relative != relative.strip():
             relative = '"' + relative.replace('"', '""') + '"'
         yield relative + "\n"
 
 
-def choose_scope(paths: list[str], request: SyncRequest) -> RetryScope:
-    """How the next attempt names exactly `paths`."""
-    if not paths:
+def choose_scope(failed: list[FailedPath], request: SyncRequest, task: TaskFacts) -> RetryScope:
+    """How the next attempt names exactly the `failed` paths, in a way DataSync accepts for this task."""
+    if not failed:
         return RetryScope("all", 0, "no failed file can be named, so the whole task runs again")
-    manifest_allowed = (
-        not request.includes and not request.excludes and (request.overrides.PreserveDeletedFiles != "REMOVE")
-    )
-    if manifest_allowed and all(len(path) <= MANIFEST_PATH_LIMIT for path in paths):
+    paths = [item.path for item in failed]
+    refusal = _manifest_refusal(failed, request, task)
+    if refusal is None:
         return RetryScope("manifest", len(paths), "a manifest lists exactly the failed files")
+    excludes = request.excludes or task.excludes
     includes = "|".join(paths)
     expressible = not any("|" in path or "*" in path for path in paths)
-    if expressible and len(includes) + len(request.excludes or "") <= FILTER_LIMIT:
-        return RetryScope("includes", len(paths), "an Includes filter names exactly the failed files", includes)
+    if expressible and len(includes) + len(excludes or "") <= FILTER_LIMIT:
+        reason = f"an Includes filter names exactly the failed paths ({refusal})"
+        return RetryScope("includes", len(paths), reason, includes, excludes)
     return RetryScope(
-        "all", len(paths), "the failed files cannot be named exactly (filters or names DataSync cannot express)"
+        "all", len(paths), "the failed paths cannot be named exactly (filters or names DataSync cannot express)"
     )
+
+
+def _manifest_refusal(failed: list[FailedPath], request: SyncRequest, task: TaskFacts) -> str | None:
+    """Why a manifest cannot carry this retry, or None when it can."""
+    if request.includes or request.excludes or task.includes or task.excludes:
+        return "DataSync refuses a manifest on a run with filters"
+    # An override replaces the task's setting for this execution.
+    if (request.overrides.PreserveDeletedFiles or task.preserve_deleted_files) == "REMOVE":
+        return "DataSync refuses a manifest with PreserveDeletedFiles REMOVE"
+    if any(item.directory for item in failed):
+        return "a manifest cannot name a directory"
+    if any(len(manifest_path(item.path).encode()) > MANIFEST_PATH_BYTES for item in failed):
+        return f"a manifest path is at most {MANIFEST_PATH_BYTES} bytes"
+    return None
