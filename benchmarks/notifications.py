@@ -1,6 +1,6 @@
 """Prints what one run's (or batch's) message weighs in each channel, and what rendering it costs.
 
-Three messages: a typical successful run, the worst run the message's bounds allow (nine failure
+Three messages: a typical successful run, the worst run the message's bounds allow (all failure
 categories, five examples each at the longest kept length in four-byte characters, ten attempts),
 and a batch of 100 failed tasks (DataSync's task quota) with long reasons. For each: the email
 text, the JSON that Lambda and SQS subscribers get, the Chatbot notification, the whole SNS

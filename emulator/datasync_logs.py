@@ -1,9 +1,10 @@
 """What the emulated DataSync writes to CloudWatch Logs about a failed file, and how it gets there.
 
-Line formats follow the DataSync User Guide examples quoted in `shared/reference/datasync.md` §2.
-Where the guide shows no example, the choice made here is marked "invented" so nobody mistakes it
-for observed behaviour. The task reports (`emulator.datasync_reports`) take their reasons, error codes
-and hashes from here, so a report and the log lines of the same execution agree.
+Line formats follow the DataSync User Guide examples in `tests/fixtures/aws/logs/`
+(docs/aws-facts.md#datasync-logs), and `tests/emulator/test_datasync_logs.py` holds the lines written
+here to those forms. Where the guide shows no example, the choice made here is marked "invented" so
+nobody mistakes it for observed behaviour. The task reports (`emulator.datasync_reports`) take their
+reasons, error codes and hashes from here, so a report and the log lines of the same execution agree.
 """
 
 from __future__ import annotations

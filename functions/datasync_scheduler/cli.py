@@ -147,8 +147,12 @@ def _analyze_logs(args: argparse.Namespace) -> int:
         source: TextIO = sys.stdin
         if args.path not in (None, "-"):
             source = stack.enter_context(Path(args.path).open(encoding="utf-8", errors="replace"))
-        for failure in parse_events(read_log_input(source)):
-            printed.write(failure)
+        try:
+            for failure in parse_events(read_log_input(source)):
+                printed.write(failure)
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     printed.finish()
     return 0
 

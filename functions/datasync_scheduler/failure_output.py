@@ -14,8 +14,11 @@ def read_log_input(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     """(message, stream) pairs from what a user pipes in, recognised by its first line.
 
     - the JSON printed by `aws logs filter-log-events` / `get-log-events` (`{"events": [...]}`);
-    - JSON Lines of Enhanced-mode events (one JSON object per line);
+    - JSON Lines of Enhanced-mode events (one JSON object per line), or Enhanced-mode events
+      pretty-printed, one after the other (whitespace is not part of the format);
     - DataSync log messages, one per line.
+
+    Raises ValueError, saying where, when input that starts as JSON is not JSON.
     """
     iterator = iter(lines)
     first = next(iterator, None)
@@ -25,12 +28,11 @@ def read_log_input(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
         try:
             document = json.loads(first)
         except ValueError:
-            # A pretty-printed document: its first line alone is not JSON.
-            document = json.loads(first + "".join(iterator))
+            # Pretty-printed: its first line alone is not JSON.
+            yield from _json_documents(first + "".join(iterator))
+            return
         if isinstance(document, dict) and isinstance(document.get("events"), list):
-            for event in document["events"]:
-                if isinstance(event, dict):
-                    yield str(event.get("message", "")), str(event.get("logStreamName", ""))
+            yield from _events(document["events"])
             return
         yield _one_line(first), ""
         for line in iterator:
@@ -39,6 +41,33 @@ def read_log_input(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
     yield _one_line(first), ""
     for line in iterator:
         yield _one_line(line), ""
+
+
+def _json_documents(text: str) -> Iterator[tuple[str, str]]:
+    """The messages of JSON values written one after the other: each event of an AWS CLI document, or
+    the value itself (an Enhanced-mode event) as it was written."""
+    decoder = json.JSONDecoder()
+    at = 0
+    while True:
+        while at < len(text) and text[at].isspace():
+            at += 1
+        if at == len(text):
+            return
+        try:
+            value, end = decoder.raw_decode(text, at)
+        except ValueError as error:
+            raise ValueError(f"the input is not valid JSON: {error}") from None
+        if isinstance(value, dict) and isinstance(value.get("events"), list):
+            yield from _events(value["events"])
+        else:
+            yield text[at:end], ""
+        at = end
+
+
+def _events(events: list[Any]) -> Iterator[tuple[str, str]]:
+    for event in events:
+        if isinstance(event, dict):
+            yield str(event.get("message", "")), str(event.get("logStreamName", ""))
 
 
 def _one_line(line: str) -> str:

@@ -37,6 +37,29 @@ def test_analyze_logs_lists_every_failure_of_the_guides_examples_as_json(
     ]
 
 
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "aws" / "logs"
+
+
+def test_analyze_logs_reads_the_guides_pretty_printed_enhanced_events(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The guide prints Enhanced-mode events indented; a user pastes two of them one after the other.
+    log = tmp_path / "enhanced.json"
+    pretty = (FIXTURES / "enhanced-metadata-differs.json").read_text()
+    log.write_text(pretty + pretty)
+    assert main(["analyze-logs", str(log)]) == 0
+    out = capsys.readouterr().out
+    assert "2 failure(s)" in out
+    assert "metadata_mismatch      ERROR   /encoding/content-null" in out
+
+
+def test_analyze_logs_says_where_json_input_is_broken(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "broken.json"
+    log.write_text('{\n  "ErrorCode": "MetadataDiffers",\n')
+    assert main(["analyze-logs", str(log)]) == 2
+    assert "error: the input is not valid JSON: " in capsys.readouterr().err
+
+
 def test_analyze_logs_reads_the_aws_cli_json_from_standard_input(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

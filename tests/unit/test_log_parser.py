@@ -1,4 +1,4 @@
-"""Reading DataSync's CloudWatch log events into failed files: real examples, hostile names, any order."""
+"""Reading DataSync's CloudWatch log events into failed files: AWS's own examples, hostile names, any order."""
 
 from __future__ import annotations
 
@@ -7,92 +7,38 @@ import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from datasync_scheduler.domain.failures import CATEGORIES, FileFailure
+from datasync_scheduler.domain.failures import CATEGORIES, RETRY_CLASS, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser, category_of_error, parse_events
-from emulator.datasync_logs import FAILURE_KINDS, FailedFile, basic_lines, enhanced_line
 
-# What each kind of failure the emulator writes must be read as.
-EXPECTED_CATEGORY = {
-    "checksum": "checksum_mismatch",
-    "metadata": "metadata_mismatch",
-    "only_at_destination": "not_at_source",
-    "destination_vanished": "missing_at_destination",
-    "source_vanished": "source_vanished",
-    "access_denied": "access_denied",
-    "transfer_failed": "other",
-    "read_error": "read_error",
-    "write_error": "write_error",
-}
-# The level of each kind's Basic lines (Enhanced events are all ERROR).
-BASIC_LEVEL = {
-    **dict.fromkeys(("checksum", "metadata", "only_at_destination", "destination_vanished"), "NOTICE"),
-    **dict.fromkeys(("source_vanished", "transfer_failed", "read_error", "write_error"), "ERROR"),
-    "access_denied": "WARN",
-}
+# AWS's published examples (tests/fixtures/aws/logs/SOURCES.md says where each comes from).
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "aws" / "logs"
 
-# The guide's examples, verbatim (reference §2 and the troubleshooting pages it cites).
-GUIDE_CHECKSUM_GROUP = [
-    "[NOTICE] Verification failed <> /directory1/directory2/file1.txt",
-    "[NOTICE] /directory1/directory2/file1.txt   srcMeta: type=R mode=0755 uid=65534 gid=65534 size=534528 "
-    "atime=1633100003/684349800 mtime=1602647222/222919600 extAttrsHash=0",
-    "[NOTICE]   srcHash: 0c506c26bd1e43bd3ac346734f1a9c16c4ad100d1b43c2903772ca894fd24e44",
-    "[NOTICE] /directory1/directory2/file1.txt   dstMeta: type=R mode=0755 uid=65534 gid=65534 size=511001 "
-    "atime=1633100003/684349800 mtime=1633106855/859227500 extAttrsHash=0",
-    "[NOTICE]   dstHash: dbd798929f11a7c0201e97f7a61191a83b4e010a449dfc79fbb8233801067c46",
-]
-GUIDE_EXTENDED_ATTRIBUTES_GROUP = [
-    "[NOTICE] Verification failed <> /directory1/directory2/file1.txt",
-    "[NOTICE] /directory1/directory2/file1.txt   srcMeta: type=R mode=0755 uid=65534 gid=65534 size=1469752 "
-    "atime=1631354985/174924200 mtime=1536995541/986211400 extAttrsHash=2272191894",
-    "[NOTICE]   srcHash: 38571d42b646ac8f4034b7518636b37dd0899c6fc03cdaa8369be6e81a1a2bb5",
-    "[NOTICE] /directory1/directory2/file1.txt   dstMeta: type=R mode=0755 uid=65534 gid=65534 size=1469752 "
-    "atime=1631354985/174924200 mtime=1536995541/986211400 extAttrsHash=3051150340",
-    "[NOTICE]   dstHash: 38571d42b646ac8f4034b7518636b37dd0899c6fc03cdaa8369be6e81a1a2bb5",
-]
-GUIDE_VANISHED_DESTINATION_GROUP = [
-    "[NOTICE] Verification failed <> /directory1/directory2/file1.txt",
-    "[NOTICE] /directory1/directory2/file1.txt   srcMeta: type=R mode=0755 uid=65534 gid=65534 size=61533 "
-    "atime=1633099987/747713800 mtime=1536995631/894267700 extAttrsHash=232104771",
-    "[NOTICE]   srcHash: 1426fe40f669a7d36cca1b5329983df31a9aeff8eb9fe3ac885f26de2f8fff6b",
-    "[NOTICE] /directory1/directory2/file1.txt   dstMeta: type=R mode=0755 uid=65534 gid=65534 size=0 "
-    "atime=0/0 mtime=0/0 extAttrsHash=0",
-    "[NOTICE]   dstHash: 0000000000000000000000000000000000000000000000000000000000000000",
-]
-GUIDE_FILE_NOT_AT_SOURCE = (
-    '{"Action":"VERIFY","Source":{"LocationId":"loc-abcdef01234567890","RelativePath":"directory1/directory2/file1.txt"},'
-    '"Destination":{"LocationId":"loc-05ab2fdc272204a5f","RelativePath":"directory1/directory2/file1.txt","Metadata":'
-    '{"Type":"Object","ContentSize":66060288,"LastModified":"2024-10-03T20:46:58Z","S3":{"SystemMetadata":'
-    '{"ContentType":"binary/octet-stream","ETag":"\\"1234abcd5678efgh9012ijkl3456mnop\\"","ServerSideEncryption":'
-    '"AES256"},"UserMetadata":{"file-mtime":"1602647222/222919600"},"Tags":{}}}},"ErrorCode":"FileNotAtSource",'
-    '"ErrorDetail":"Verification failed due to file being present at the destination but not at the source"}'
-)
-# Shown pretty-printed in the guide; an event carries it as one message, line breaks and all.
-GUIDE_METADATA_DIFFERS = """{
-    "Action": "VERIFY",
-    "Source": {
-        "LocationId": "loc-0b3017fc4ba4a2d8d",
-        "RelativePath": "encoding/content-null",
-        "Metadata": {"Type": "Object", "ContentSize": 24, "LastModified": "2024-12-23T15:48:15Z",
-            "S3": {"SystemMetadata": {"ETag": "\\"68b9c323bb846841ee491481f576ed4a\\""},
-                "UserMetadata": {}, "Tags": {}}}
-    },
-    "Destination": {
-        "LocationId": "loc-abcdef01234567890",
-        "RelativePath": "encoding/content-null",
-        "Metadata": {"Type": "Object", "ContentSize": 24, "LastModified": "2024-12-23T16:00:03Z",
-            "S3": {"SystemMetadata": {"ContentType": "application/octet-stream",
-                "ETag": "\\"68b9c323bb846841ee491481f576ed4a\\""},
-                "UserMetadata": {"file-mtime": "1734968895000"}, "Tags": {}}}
-    },
-    "TransferType": "CONTENT_AND_METADATA",
-    "ErrorCode": "MetadataDiffers",
-    "ErrorDetail": "Verification failed due to a difference in metadata"
-}"""
+
+def fixture_lines(name: str) -> list[str]:
+    return (FIXTURES / name).read_text(encoding="utf-8").splitlines()
+
+
+def fixture_event(name: str) -> str:
+    """A JSON fixture as one CloudWatch event's message, written as the page shows it."""
+    return (FIXTURES / name).read_text(encoding="utf-8").strip()
+
+
+GUIDE_PATH = "/directory1/directory2/file1.txt"
+GUIDE_CHECKSUM_GROUP = fixture_lines("basic-checksum-mismatch.log")
+GUIDE_EXTENDED_ATTRIBUTES_GROUP = fixture_lines("basic-extended-attributes.log")
+GUIDE_VANISHED_DESTINATION_GROUP = fixture_lines("basic-destination-vanished.log")
+GUIDE_NOT_AT_SOURCE_GROUP = fixture_lines("basic-not-at-source.log")
+GUIDE_ONE_LINE = fixture_lines("basic-one-line.log")
+GUIDE_S3_EXCEPTION = fixture_lines("basic-s3-exception.log")
+# The guide prints its Enhanced-mode events indented.
+GUIDE_FILE_NOT_AT_SOURCE = fixture_event("enhanced-file-not-at-source.json")
+GUIDE_METADATA_DIFFERS = fixture_event("enhanced-metadata-differs.json")
 
 
 def parse(lines: Iterable[str], stream: str = "stream-1") -> list[FileFailure]:
@@ -103,16 +49,52 @@ def summary(failures: Iterable[FileFailure]) -> list[tuple[str, str, str]]:
     return [(failure.path, failure.category, failure.level) for failure in failures]
 
 
+# Every failure form AWS shows, as a template of a name: (lines of a name, category, level). The
+# property and hostile-name tests build their logs from these, never from the emulator's writer.
+def _basic(lines: list[str], path: str) -> Callable[[str], list[str]]:
+    return lambda name: [line.replace(path, name) for line in lines]
+
+
+def _enhanced_with(document: str) -> Callable[[str], list[str]]:
+    def build(name: str) -> list[str]:
+        event = json.loads(document)
+        for side in ("Source", "Destination"):
+            event[side]["RelativePath"] = name[1:]
+        return [json.dumps(event, ensure_ascii=False, separators=(",", ":"))]
+
+    return build
+
+
+def _s3_exception(name: str) -> list[str]:
+    return [
+        line.replace("/picture1.png", name).replace("photos/picture1.png", "photos" + name)
+        for line in GUIDE_S3_EXCEPTION
+    ]
+
+
+AWS_FORMS: list[tuple[Callable[[str], list[str]], str, str]] = [
+    (_basic(GUIDE_CHECKSUM_GROUP, GUIDE_PATH), "checksum_mismatch", "NOTICE"),
+    (_basic(GUIDE_EXTENDED_ATTRIBUTES_GROUP, GUIDE_PATH), "metadata_mismatch", "NOTICE"),
+    (_basic(GUIDE_VANISHED_DESTINATION_GROUP, GUIDE_PATH), "missing_at_destination", "NOTICE"),
+    (_basic(GUIDE_NOT_AT_SOURCE_GROUP, GUIDE_PATH), "not_at_source", "NOTICE"),
+    (_basic(GUIDE_ONE_LINE[:1], "/file1.dll"), "source_vanished", "ERROR"),
+    (_basic(GUIDE_ONE_LINE[1:2], "/file1.png"), "access_denied", "WARN"),
+    (_basic(GUIDE_ONE_LINE[2:3], GUIDE_PATH), "missing_at_destination", "ERROR"),
+    (_basic(GUIDE_ONE_LINE[3:4], GUIDE_PATH), "write_error", "ERROR"),
+    (_basic(GUIDE_ONE_LINE[4:5], "/appraiser/symlink"), "read_error", "WARN"),
+    (_basic(GUIDE_ONE_LINE[5:6], "/appraiser/symlink"), "read_error", "ERROR"),
+    (_s3_exception, "access_denied", "WARN"),
+    (_enhanced_with(GUIDE_FILE_NOT_AT_SOURCE), "not_at_source", "ERROR"),
+    (_enhanced_with(GUIDE_METADATA_DIFFERS), "metadata_mismatch", "ERROR"),
+]
+
+
 # -- the guide's examples ---------------------------------------------------------------------------------
 
 
 def test_the_guides_modified_file_is_a_checksum_mismatch_with_its_sizes_times_and_hashes() -> None:
     [failure] = parse(GUIDE_CHECKSUM_GROUP)
-    assert (failure.path, failure.category, failure.level) == (
-        "/directory1/directory2/file1.txt",
-        "checksum_mismatch",
-        "NOTICE",
-    )
+    assert (failure.path, failure.category, failure.level) == (GUIDE_PATH, "checksum_mismatch", "NOTICE")
     assert failure.evidence == {
         "src_size": 534528,
         "dst_size": 511001,
@@ -138,9 +120,18 @@ def test_a_destination_deleted_before_verification_is_missing_at_destination() -
     assert (failure.evidence["src_size"], failure.evidence["dst_size"]) == (61533, 0)
 
 
+def test_the_guides_file_only_at_the_destination_is_not_at_source() -> None:
+    [failure] = parse(GUIDE_NOT_AT_SOURCE_GROUP)
+    assert summary([failure]) == [(GUIDE_PATH, "not_at_source", "NOTICE")]
+    assert (failure.evidence["dst_size"], failure.evidence["dst_hash"]) == (
+        8972938,
+        "f9c2cca900301d38b0930367d8d587153154af467da0fdcf1bebc0848ec72c0d",
+    )
+
+
 def test_the_guides_enhanced_file_not_at_source_event() -> None:
     [failure] = parse([GUIDE_FILE_NOT_AT_SOURCE])
-    assert summary([failure]) == [("/directory1/directory2/file1.txt", "not_at_source", "ERROR")]
+    assert summary([failure]) == [(GUIDE_PATH, "not_at_source", "ERROR")]
     assert failure.evidence == {
         "error_code": "FileNotAtSource",
         "error_detail": "Verification failed due to file being present at the destination but not at the source",
@@ -149,72 +140,34 @@ def test_the_guides_enhanced_file_not_at_source_event() -> None:
 
 
 def test_a_pretty_printed_enhanced_event_is_read_like_a_compact_one() -> None:
+    compact = json.dumps(json.loads(GUIDE_METADATA_DIFFERS), separators=(",", ":"))
+    assert summary(parse([GUIDE_METADATA_DIFFERS])) == summary(parse([compact]))
     assert summary(parse([GUIDE_METADATA_DIFFERS])) == [("/encoding/content-null", "metadata_mismatch", "ERROR")]
 
 
 @pytest.mark.parametrize(
     ("line", "path", "category", "level"),
     [
-        (
-            "[ERROR] Failed to open source file /file1.dll: No such file or directory",
-            "/file1.dll",
-            "source_vanished",
-            "ERROR",
-        ),
-        (
-            "[WARN] Failed to read metadata for file /file1.png: S3 Head Object Failed",
-            "/file1.png",
-            "access_denied",
-            "WARN",
-        ),
-        (
-            "[ERROR] Failed to read metadata for destination file /directory1/directory2/file1.txt: "
-            "No such file or directory",
-            "/directory1/directory2/file1.txt",
-            "missing_at_destination",
-            "ERROR",
-        ),
-        (
-            "[ERROR] Deferred error: WriteFileExtAttr2 failed to setextattrlist("
-            'filename="/directory1/directory2/file1.txt"): Input/output error',
-            "/directory1/directory2/file1.txt",
-            "write_error",
-            "ERROR",
-        ),
-        (
-            "[WARN] Failed to read metadata for file /appraiser/symlink: No data available",
-            "/appraiser/symlink",
-            "read_error",
-            "WARN",
-        ),
-        (
-            "[ERROR] Failed to read metadata for directory /appraiser/symlink: No data available",
-            "/appraiser/symlink",
-            "read_error",
-            "ERROR",
-        ),
-        (
-            "[ERROR] Failed to transfer file /user-metadata/file1: "
-            "Azure Blob user metadata key must be a CSharp identifier",
-            "/user-metadata/file1",
-            "other",
-            "ERROR",
-        ),
-        (
-            "[WARN] Failed to read metadata for file /your-bucket/your-object: S3 Get Object Tagging Failed: "
-            "proceeding without tagging",
-            "/your-bucket/your-object",
-            "access_denied",
-            "WARN",
-        ),
+        (GUIDE_ONE_LINE[0], "/file1.dll", "source_vanished", "ERROR"),
+        (GUIDE_ONE_LINE[1], "/file1.png", "access_denied", "WARN"),
+        (GUIDE_ONE_LINE[2], GUIDE_PATH, "missing_at_destination", "ERROR"),
+        (GUIDE_ONE_LINE[3], GUIDE_PATH, "write_error", "ERROR"),
+        (GUIDE_ONE_LINE[4], "/appraiser/symlink", "read_error", "WARN"),
+        (GUIDE_ONE_LINE[5], "/appraiser/symlink", "read_error", "ERROR"),
+        (GUIDE_ONE_LINE[6], "/user-metadata/file1", "other", "ERROR"),
+        (GUIDE_ONE_LINE[7], "/your-bucket/your-object", "access_denied", "WARN"),
     ],
 )
 def test_the_guides_one_line_errors_and_warnings(line: str, path: str, category: str, level: str) -> None:
     assert summary(parse([line])) == [(path, category, level)]
 
 
+def test_only_the_line_that_says_directory_marks_its_item_as_one() -> None:
+    assert [failure.directory for failure in parse(GUIDE_ONE_LINE[4:6])] == [False, True]
+
+
 def test_the_reason_is_kept_as_detail_and_the_line_as_message() -> None:
-    [failure] = parse(["[WARN] Failed to read metadata for file /file1.png: S3 Head Object Failed"])
+    [failure] = parse([GUIDE_ONE_LINE[1]])
     assert failure.evidence == {
         "detail": "S3 Head Object Failed",
         "message": "Failed to read metadata for file /file1.png: S3 Head Object Failed",
@@ -222,22 +175,124 @@ def test_the_reason_is_kept_as_detail_and_the_line_as_message() -> None:
 
 
 def test_an_object_version_is_evidence_not_part_of_the_name() -> None:
-    [failure] = parse(
-        ["[WARN] Failed to read metadata for file /picture1.png (versionId: 111111): S3 Get Object Tagging Failed"]
-    )
+    [failure] = parse(GUIDE_S3_EXCEPTION[:1])
     assert (failure.path, failure.category) == ("/picture1.png", "access_denied")
     assert failure.evidence["version_id"] == "111111"
 
 
-def test_an_s3_exception_line_is_detail_of_the_warning_before_it_not_another_failure() -> None:
-    # It names the bucket key (with the location's prefix), not the path the WARN line gives.
-    lines = [
-        "[WARN] Failed to read metadata for file /picture1.png (versionId: 111111): S3 Get Object Tagging Failed",
-        "[ERROR] S3 Exception: op=GetObjectTagging photos/picture1.png, code=403, type=15, exception=AccessDenied, ",
-        "msg=Access Denied req-hdrs: content-type=application/xml, x-amz-api-version=2006-03-01 rsp-hdrs: "
-        "content-type=application/xml, ",
+# -- whitespace is not part of the format -------------------------------------------------------------------
+
+
+def collapsed(line: str) -> str:
+    """A line as a web page shows it: every run of spaces is one space."""
+    return re.sub(" +", " ", line)
+
+
+def tabbed(line: str) -> str:
+    return line.replace("   ", "\t").replace("] ", "]\t")
+
+
+GUIDE_BASIC_EXAMPLES = [
+    GUIDE_CHECKSUM_GROUP,
+    GUIDE_EXTENDED_ATTRIBUTES_GROUP,
+    GUIDE_VANISHED_DESTINATION_GROUP,
+    GUIDE_NOT_AT_SOURCE_GROUP,
+    GUIDE_ONE_LINE,
+    GUIDE_S3_EXCEPTION,
+]
+
+
+def test_the_checksum_example_as_the_guides_page_shows_it_is_still_a_checksum_mismatch() -> None:
+    page = fixture_lines("basic-checksum-mismatch.page.log")
+    assert page != GUIDE_CHECKSUM_GROUP
+    [failure] = parse(page)
+    assert (failure.category, failure.retry_class) == ("checksum_mismatch", "transient")
+    assert failure.evidence == parse(GUIDE_CHECKSUM_GROUP)[0].evidence
+
+
+@pytest.mark.parametrize(
+    "rewrite", [collapsed, tabbed, lambda line: "  " + line + " "], ids=["collapsed", "tabs", "padded"]
+)
+@pytest.mark.parametrize(
+    "lines", GUIDE_BASIC_EXAMPLES, ids=["checksum", "attributes", "vanished", "not-at-source", "one-line", "s3"]
+)
+def test_the_guides_examples_with_other_whitespace_give_the_same_failures(
+    lines: list[str], rewrite: Callable[[str], str]
+) -> None:
+    original = parse(lines)
+    assert [(f.path, f.category, f.level, f.directory) for f in parse(rewrite(line) for line in lines)] == [
+        (f.path, f.category, f.level, f.directory) for f in original
     ]
-    assert summary(parse(lines)) == [("/picture1.png", "access_denied", "WARN")]
+
+
+def test_the_guides_pretty_printed_json_with_tabs_or_on_one_line_is_the_same_event() -> None:
+    expected = summary(parse([GUIDE_METADATA_DIFFERS]))
+    assert summary(parse([GUIDE_METADATA_DIFFERS.replace("    ", "\t")])) == expected
+    assert summary(parse([re.sub(r"\s+", " ", GUIDE_METADATA_DIFFERS)])) == expected
+
+
+# -- no failure is lost ---------------------------------------------------------------------------------------
+
+
+def test_a_warning_and_the_s3_exception_behind_it_are_one_failure_with_both_as_evidence() -> None:
+    [failure] = parse(GUIDE_S3_EXCEPTION)
+    assert summary([failure]) == [("/picture1.png", "access_denied", "WARN")]
+    assert failure.evidence["s3_exception"] == GUIDE_S3_EXCEPTION[1][len("[ERROR] ") :]
+    assert failure.evidence["detail"] == "S3 Get Object Tagging Failed"
+
+
+def test_the_s3_exception_names_the_cause_of_the_warning_before_it() -> None:
+    lines = [
+        GUIDE_S3_EXCEPTION[0],
+        GUIDE_S3_EXCEPTION[1].replace("code=403", "code=503").replace("AccessDenied", "SlowDown"),
+    ]
+    [failure] = parse(lines)
+    assert (failure.path, failure.category, failure.retry_class) == ("/picture1.png", "transient_error", "transient")
+
+
+def test_an_s3_exception_about_another_object_counts_on_its_own() -> None:
+    lines = [GUIDE_S3_EXCEPTION[0], GUIDE_S3_EXCEPTION[1].replace("picture1.png", "other.png")]
+    warning, exception = parse(lines)
+    assert summary([warning, exception]) == [("/picture1.png", "access_denied", "WARN"), ("", "unattributed", "ERROR")]
+    assert exception.evidence["object_key"] == "photos/other.png"
+    assert exception.evidence["error_code"] == "AccessDenied"
+    assert exception.evidence["message"] == lines[1][len("[ERROR] ") :]
+
+
+def test_a_warning_waiting_for_its_s3_exception_is_returned_by_finish() -> None:
+    parser = LogParser()
+    assert parser.feed(GUIDE_S3_EXCEPTION[0], "s") == []
+    assert summary(parser.finish()) == [("/picture1.png", "access_denied", "WARN")]
+    assert parser.finish() == []
+
+
+@pytest.mark.parametrize(
+    ("line", "path", "category"),
+    [
+        ("[ERROR] Failed to allocate memory", "", "unattributed"),
+        ("[ERROR] Deferred error: something without a file name", "", "unattributed"),
+        ("[WARN] Unexpected response while listing the destination", "", "unattributed"),
+        ("[ERROR] Could not copy /data/a.bin: Permission denied", "/data/a.bin", "access_denied"),
+        ("[ERROR] Copy of /data/b.bin aborted: Connection reset by peer", "/data/b.bin aborted", "transient_error"),
+        ("[WARN] Skipping /data/c.bin: unsupported file type", "/data/c.bin", "other"),
+    ],
+)
+def test_an_error_or_warning_of_an_unknown_form_still_counts(line: str, path: str, category: str) -> None:
+    [failure] = parse([line])
+    assert (failure.path, failure.category) == (path, category)
+    assert failure.evidence["message"] == line[line.index("] ") + 2 :]
+
+
+def test_an_enhanced_failure_without_a_path_counts_as_unattributed() -> None:
+    event = '{"Action":"VERIFY","ErrorCode":"AccessDenied"}'
+    [failure] = parse([event])
+    assert summary([failure]) == [("", "unattributed", "ERROR")]
+    assert failure.evidence["message"] == event
+
+
+def test_an_unattributed_failure_is_not_retried_blindly_and_says_what_to_do() -> None:
+    assert RETRY_CLASS["unattributed"] == "permanent"
+    assert RETRY_CLASS["transient_error"] == "transient"
 
 
 # -- verification groups ------------------------------------------------------------------------------------
@@ -357,11 +412,11 @@ def test_lines_that_are_not_failures_are_skipped() -> None:
     lines = [
         "[INFO] Transferred file /a.txt, 120 bytes",
         "[NOTICE] Verified file /a.txt",
-        "[ERROR] Deferred error: something without a file name",
-        "[ERROR] Failed to allocate memory",
+        "[INFO]\tTransferred file /b.txt",
+        "[ERROR] ",
         "Transfer and verification completed.",
+        GUIDE_S3_EXCEPTION[2],  # the S3 exception's second line carries no level
         '{"Action":"TRANSFER","Source":{"RelativePath":"ok.txt"}}',
-        '{"Action":"VERIFY","ErrorCode":"AccessDenied"}',
         "[NOTICE]   srcHash: " + HASH_A,
         "",
     ]
@@ -386,13 +441,64 @@ def test_a_single_trailing_line_break_is_dropped_and_nothing_else() -> None:
         ("No space left on device", "write_error"),
         ("Read-only file system", "write_error"),
         ("Disk quota exceeded", "write_error"),
-        ("Connection reset by peer", "other"),
-        ("Host is down", "other"),
+        ("Azure Blob user metadata key must be a CSharp identifier", "other"),
     ],
 )
 def test_a_failed_transfer_is_classified_by_its_reason(reason: str, category: str) -> None:
     [failure] = parse([f"[ERROR] Failed to transfer file /data/big.iso: {reason}"])
     assert (failure.path, failure.category, failure.evidence["detail"]) == ("/data/big.iso", category, reason)
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Connection reset by peer",
+        "Connection Reset by peer",  # the troubleshooting guide's spelling
+        "Host is down",
+        "Connection timed out",
+        "Read timed out",
+        "RequestTimeout: Your socket connection to the server was not read from or written to within the timeout "
+        "period",
+        "SlowDown: Please reduce your request rate.",
+        "Slow Down (Service: Amazon S3; Status Code: 503; Error Code: SlowDown)",
+        "ThrottlingException: Rate exceeded",
+        "InternalError: We encountered an internal error. Please try again.",
+        "ServiceUnavailable: Service Unavailable",
+        "S3 Exception: op=PutObject data/big.iso, code=500, type=15, exception=InternalError, ",
+        "HTTP status code 502",
+    ],
+)
+def test_a_file_that_failed_for_a_passing_reason_is_transient_and_retried(reason: str) -> None:
+    [failure] = parse([f"[ERROR] Failed to transfer file /data/big.iso: {reason}"])
+    assert (failure.path, failure.category, failure.retry_class) == ("/data/big.iso", "transient_error", "transient")
+
+
+def test_a_run_whose_only_failures_are_connection_resets_is_retried_file_by_file() -> None:
+    from datasync_scheduler.domain.failures import FailureTally
+    from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, decide_retry
+
+    tally = FailureTally()
+    tally.add_all(parse([f"[ERROR] Failed to transfer file /data/{n}.iso: Connection reset by peer" for n in range(3)]))
+    outcome = AttemptOutcome(status="ERROR", error_code="", error_detail="")
+    decision = decide_retry(outcome, tally.to_dict(), 1, RetrySettings())
+    assert decision.action == "retry_files", decision.reason
+
+
+@pytest.mark.parametrize(
+    ("error_detail", "action"),
+    [("Connection reset by peer", "retry_all"), ("Cannot allocate memory (NoMem)", "give_up")],
+)
+def test_a_failure_line_without_a_path_leaves_the_retry_to_the_executions_own_error(
+    error_detail: str, action: str
+) -> None:
+    from datasync_scheduler.domain.failures import FailureTally
+    from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, decide_retry
+
+    tally = FailureTally()
+    tally.add_all(parse([f"[ERROR] {error_detail}"]))
+    assert tally.to_dict()["byCategory"] == {"unattributed": 1}
+    outcome = AttemptOutcome(status="ERROR", error_code="", error_detail=error_detail)
+    assert decide_retry(outcome, tally.to_dict(), 1, RetrySettings()).action == action
 
 
 def test_reading_source_and_destination_metadata_differ_on_a_missing_file() -> None:
@@ -430,7 +536,7 @@ def test_reading_source_and_destination_metadata_differ_on_a_missing_file() -> N
         ("X", "Failed to write extended attributes at the destination: Operation not supported", "write_error"),
         ("FileNotAtDestination", "", "missing_at_destination"),
         ("SourceReadError", "", "read_error"),
-        ("TransferFailed", "Connection reset by peer", None),
+        ("TransferFailed", "Connection reset by peer", "transient_error"),
     ],
 )
 def test_enhanced_error_codes_then_details_then_the_codes_words(code: str, detail: str, category: str | None) -> None:
@@ -467,18 +573,14 @@ HOSTILE_NAMES = [
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-@pytest.mark.parametrize("kind", sorted(FAILURE_KINDS))
-def test_hostile_names_come_back_whole(name: str, kind: str) -> None:
-    failed = FailedFile(name, kind)
-    expected = (name, EXPECTED_CATEGORY[kind])
-    assert [(failure.path, failure.category) for failure in parse(basic_lines(failed))] == [expected]
-    assert [(failure.path, failure.category) for failure in parse([enhanced_line(failed, "loc-1", "loc-2")])] == [
-        expected
-    ]
+@pytest.mark.parametrize("form", range(len(AWS_FORMS)))
+def test_hostile_names_come_back_whole(name: str, form: int) -> None:
+    build, category, level = AWS_FORMS[form]
+    assert summary(parse(build(name))) == [(name, category, level)]
 
 
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
-def test_hostile_names_in_one_line_forms_the_emulator_does_not_write(name: str) -> None:
+def test_hostile_names_in_one_line_forms_with_other_reasons(name: str) -> None:
     lines = [
         f"[ERROR] Failed to read metadata for destination file {name}: No such file or directory",
         f"[ERROR] Failed to transfer file {name}: Permission denied",
@@ -500,7 +602,7 @@ def test_a_name_that_looks_like_a_reason_followed_by_an_unknown_reason_is_split_
 # -- properties -----------------------------------------------------------------------------------------------
 
 
-# Our own writer, for forms the emulator does not write: (lines of a name, category, level).
+# Forms beyond AWS's examples, written here: (lines of a name, category, level).
 OWN_FORMS: list[tuple[Callable[[str], list[str]], str, str]] = [
     (
         lambda name: group(name, META, HASH_A, META.replace("size=100", "size=101"), HASH_B),
@@ -578,15 +680,8 @@ def failure_streams(draw: st.DrawFn) -> tuple[list[tuple[str, str]], Counter[tup
         lines: list[str] = []
         for _ in range(draw(st.integers(0, 8))):
             name = draw(NAMES)
-            writer = draw(st.sampled_from(["basic", "enhanced", "own"]))
-            if writer == "own":
-                build, category, level = draw(st.sampled_from(OWN_FORMS))
-                lines.extend(build(name))
-            else:
-                kind = draw(st.sampled_from(sorted(FAILURE_KINDS)))
-                failed = FailedFile(name, kind)
-                lines.extend(basic_lines(failed) if writer == "basic" else [enhanced_line(failed, "loc-s", "loc-d")])
-                category, level = EXPECTED_CATEGORY[kind], BASIC_LEVEL[kind] if writer == "basic" else "ERROR"
+            build, category, level = draw(st.sampled_from(AWS_FORMS + OWN_FORMS))
+            lines.extend(build(name))
             expected[(name, category, level)] += 1
             if draw(st.booleans()):
                 lines.append(f"[INFO] Transferred file {name}")  # not a failure, between two
@@ -610,6 +705,13 @@ def test_every_failure_of_interleaved_streams_is_found_exactly_once(
 ) -> None:
     events, expected = case
     assert Counter(summary(parse_events(events))) == expected
+
+
+def well_formed(failure: FileFailure) -> bool:
+    """A known category, and a path from the location root unless the failure names none."""
+    if failure.category == "unattributed":
+        return failure.path == "" and "message" in failure.evidence
+    return failure.path.startswith("/") and failure.category in CATEGORIES
 
 
 # Any character, lone surrogates included: file names are bytes and may reach us undecodable.
@@ -648,7 +750,7 @@ JSON_VALUES = st.recursive(
 @given(st.lists(st.tuples(MESSAGES, st.sampled_from(["", "a", "b"])), max_size=30))
 def test_arbitrary_text_never_raises_and_yields_only_well_formed_failures(events: list[tuple[str, str]]) -> None:
     for failure in parse_events(events):
-        assert failure.path.startswith("/") and failure.category in CATEGORIES
+        assert well_formed(failure)
 
 
 @settings(max_examples=200, deadline=None)
@@ -656,7 +758,7 @@ def test_arbitrary_text_never_raises_and_yields_only_well_formed_failures(events
 def test_arbitrary_json_never_raises(value: object, key: str) -> None:
     event = {key: value, "ErrorCode": "X", "Source": {"RelativePath": "p"}} if key else value
     for failure in parse([json.dumps(event)]):
-        assert failure.path.startswith("/") and failure.category in CATEGORIES
+        assert well_formed(failure)
 
 
 def test_deeply_nested_or_oversized_input_is_skipped_not_fatal() -> None:

@@ -132,6 +132,31 @@ def test_failed_files_come_with_their_category_advice_the_log_group_and_the_repo
     )
 
 
+def test_failures_that_passed_or_name_no_file_are_explained_in_every_rendering() -> None:
+    from datasync_scheduler.domain.slack_message import render_slack
+
+    failures = {
+        "available": True,
+        "totalFailures": 3,
+        "byCategory": {"transient_error": 2, "unattributed": 1},
+        "byRetryClass": {"transient": 2, "permanent": 1},
+        "examples": {"transient_error": ["/a", "/b"], "unattributed": []},
+    }
+    failed_run = report(judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False), failures=failures)
+    message = run_message(failed_run)
+    assert message.failures is not None
+    assert [(g.category, g.count, g.retry_class, bool(g.advice)) for g in message.failures.groups] == [
+        ("transient_error", 2, "transient", True),
+        ("unattributed", 1, "permanent", True),
+    ]
+    email = render_email(message).message
+    slack = json.dumps(render_slack(message))
+    chatbot = json.dumps(render_chatbot(message))
+    for rendering in (email, slack, chatbot):
+        assert "transient_error" in rendering and "unattributed" in rendering
+    assert "without a file path" in email
+
+
 def test_a_run_that_never_started_says_how_to_fix_the_input() -> None:
     message = run_message(RunReport(rejected_input("Invalid sync request: taskArn: required field is missing")))
     assert message.outcome == "failed" and message.task == "unknown task"

@@ -120,6 +120,15 @@ def test_a_recovered_run_succeeds_and_still_shows_what_the_retry_fixed() -> None
     assert values(data, "RunDuration") == {NIGHTLY: 120 * 60}
 
 
+def test_passing_and_unattributed_failures_are_published_like_any_other_category() -> None:
+    attempts = (attempt(1, "ERROR", {"transient_error": 2, "unattributed": 1}),)
+    data = run_metrics(result(FAILED, *attempts), started_at=at(0), reported_at=at(10))
+    assert values(data, "FileFailures") == {
+        (*NIGHTLY, ("Category", "transient_error")): 2,
+        (*NIGHTLY, ("Category", "unattributed")): 1,
+    }
+
+
 def test_a_category_the_code_does_not_know_is_not_published() -> None:
     data = run_metrics(result(FAILED, attempt(1, "ERROR", {"/etc/passwd": 1})), started_at=None, reported_at=at(0))
     assert by_name(data, "FileFailures") == []

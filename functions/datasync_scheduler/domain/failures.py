@@ -20,7 +20,9 @@ Category = Literal[
     "access_denied",
     "read_error",
     "write_error",
+    "transient_error",
     "other",
+    "unattributed",
 ]
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 
@@ -43,8 +45,14 @@ RETRY_CLASS: Mapping[Category, RetryClass] = {
     "read_error": "transient",
     # Writes fail for lasting reasons: unsupported attributes, full or read-only destinations.
     "write_error": "permanent",
+    # A connection reset, a timeout, throttling or a server error of the storage: AWS's own advice is
+    # to retry these (docs/aws-facts.md#datasync-logs).
+    "transient_error": "transient",
     # Unknown causes are not retried blindly.
     "other": "permanent",
+    # A failure DataSync logged without a path this tool can name: nothing to retry by name, and its
+    # cause is unknown.
+    "unattributed": "permanent",
 }
 
 # What a person should do, one line per category (used in messages and the README).
@@ -57,7 +65,9 @@ ADVICE: Mapping[Category, str] = {
     "access_denied": "fix the permissions (IAM role, bucket or KMS key policy, NFS/SMB rights)",
     "read_error": "DataSync could not read the item; rerun, and check the source if it persists",
     "write_error": "DataSync could not write the item; check the destination's space and features",
+    "transient_error": "the storage or the network failed for a passing reason; a rerun copies it",
     "other": "read the DataSync message in the failure report",
+    "unattributed": "DataSync logged a failure without a file path; read its line in the failure report",
 }
 
 # How many example paths the bounded summary keeps per category.
@@ -68,7 +78,9 @@ EXAMPLE_PATH_LIMIT = 300
 
 @dataclass(frozen=True, slots=True)
 class FileFailure:
-    path: str  # relative to the location root, with a leading "/"
+    # Relative to the location root, with a leading "/"; empty for an `unattributed` failure, whose
+    # log line names no path of the location.
+    path: str
     category: Category
     level: str  # the log level (NOTICE, ERROR, WARN, INFO) or "REPORT" for task report items
     # What DataSync said about it: sizes, mtimes, hashes, error code and detail, the raw message.
@@ -105,7 +117,7 @@ class FailureTally:
         self.total += 1
         self.by_category[failure.category] = self.by_category.get(failure.category, 0) + 1
         examples = self.examples.setdefault(failure.category, [])
-        if len(examples) < EXAMPLES_PER_CATEGORY and failure.path not in examples:
+        if len(examples) < EXAMPLES_PER_CATEGORY and failure.path and failure.path not in examples:
             path = failure.path
             examples.append(path if len(path) <= EXAMPLE_PATH_LIMIT else path[: EXAMPLE_PATH_LIMIT - 1] + "…")
 

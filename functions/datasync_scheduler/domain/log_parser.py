@@ -9,8 +9,15 @@ Two formats (reference §2), recognised per event:
 
 The parser is a small state machine per log stream. Only a verification group spans several events,
 and a stream has at most one open group, so memory depends on the number of streams, never on the
-length of the log. Lines it does not know are skipped, never fatal: one odd line must not hide the
-failures around it.
+length of the log. No failure is lost: an `[ERROR]` or `[WARN]` line of a form the parser does not
+know still counts (by the path it names, or as `unattributed` with the line as evidence), and an
+`S3 Exception:` line joins the warning about the same object just before it instead of counting
+twice. Lines of other levels that it does not know are skipped, never fatal.
+
+Whitespace is not part of the format (docs/aws-facts.md#datasync-logs): lines whose separators were
+collapsed to one space or turned into tabs (the guide's examples as its web page shows them) give
+the same failures as DataSync's own lines. The exact forms are tried first; the lenient reading only
+runs for lines they do not match.
 
 File names are arbitrary (spaces, `: `, `<>`, "srcMeta:", even line breaks), so names are never found
 by searching a line for a keyword: a line is split at the fixed text around the name, and a
@@ -37,6 +44,14 @@ _ZERO_HASH = "0" * 64
 _TAG_END_WITHIN = 16
 _VERIFICATION = "Verification failed "
 _INTERESTING = (_VERIFICATION, "Failed to ", "Deferred error: ")
+# Levels whose lines say something failed: any of them that names nothing known still counts.
+_FAILURE_TAGS = ("[ERROR]", "[WARN]")
+_S3_EXCEPTION = "S3 Exception: "
+# "S3 Exception: op=GetObjectTagging photos/picture1.png, code=403, type=15, exception=AccessDenied, "
+# (transferring-with-manifest guide). The key is the bucket's, with the location's prefix: it names
+# the object but not its path in the location.
+_S3_EXCEPTION_FIELDS = re.compile(r"op=(\S*) (.*), code=(\d*)(?:, type=[^,]*)?(?:, exception=([^,]*))?", re.DOTALL)
+_WHITESPACE = re.compile(r"\s+")
 
 # Enhanced-mode error codes the sources document (reference §2).
 _ERROR_CODES: Mapping[str, Category] = {
@@ -60,6 +75,19 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
         "missing_at_destination",
     ),
     (re.compile(r"but not at (?:the )?source", re.IGNORECASE), "not_at_source"),
+    # Causes that pass by themselves: DataSync's guide says to restart a task that failed with
+    # "Connection Reset by peer" or "Host is down"; S3 asks to retry InternalError and to slow down on
+    # SlowDown; botocore retries timeouts, throttling codes and HTTP 500/502/503/504
+    # (docs/aws-facts.md#datasync-logs).
+    (
+        re.compile(
+            r"connection reset|host is down|timed out|time ?out|slow ?down|throttl|too many requests"
+            r"|request ?limit ?exceeded|reduce your request rate|internal ?(?:server )?error|internal ?exception"
+            r"|service ?unavailable|bad gateway|(?:status code|code)\s*[=:]?\s*50[0234]\b",
+            re.IGNORECASE,
+        ),
+        "transient_error",
+    ),
     (
         re.compile(
             r"\baccess|permission|\b403\b|not permitted|not authori[sz]ed|forbidden|\bkms\b"
@@ -79,13 +107,19 @@ _TEXT_RULES: tuple[tuple[re.Pattern[str], Category], ...] = (
 # Basic single-line forms: (prefix before the name, category when the reason names no known cause,
 # category when the reason says the item does not exist). "for file" and "for directory" read the
 # source (the guide's S3 HeadObject example); the destination form says so.
+# The one form that says its item is a directory (the guide's SMB symlink example).
+_DIRECTORY_FORM: tuple[str, Category, Category] = (
+    "Failed to read metadata for directory ",
+    "read_error",
+    "source_vanished",
+)
 _FORMS: tuple[tuple[str, Category, Category], ...] = (
     ("Failed to open source file ", "read_error", "source_vanished"),
     ("Failed to read metadata for destination file ", "read_error", "missing_at_destination"),
     ("Failed to read metadata for file ", "read_error", "source_vanished"),
-    ("Failed to read metadata for directory ", "read_error", "source_vanished"),
-    # A failed copy says nothing about its cause unless the reason does: "Connection reset by peer"
-    # is not attributable to the file.
+    _DIRECTORY_FORM,
+    # A failed copy says nothing about its cause unless the reason does (a connection reset is a
+    # passing cause, not the file's).
     ("Failed to transfer file ", "other", "source_vanished"),
 )
 
@@ -94,8 +128,9 @@ _FORMS: tuple[tuple[str, Category, Category], ...] = (
 # proceeding without tagging") or in parentheses ("Access Denied (Service: Amazon S3; …)").
 _KNOWN_REASON = re.compile(
     r"(?:No such file or directory|S3 [A-Za-z ]+? Failed|Permission denied|Access Denied|Operation not permitted"
-    r"|Operation not supported|No data available|Input/output error|Connection reset by peer|Host is down"
-    r"|Connection timed out|No space left on device|Read-only file system|Disk quota exceeded|Stale file handle)"
+    r"|Operation not supported|No data available|Input/output error|Connection [Rr]eset by peer|Host is down"
+    r"|Connection timed out|No space left on device|Read-only file system|Disk quota exceeded|Stale file handle"
+    r"|SlowDown|Slow Down|RequestTimeout|InternalError|ServiceUnavailable|\w*Throttl\w*|S3 Exception)"
     r"(?::| \(|\Z)"
 )
 _COMMON_REASONS = frozenset(
@@ -120,13 +155,26 @@ _REMEMBERED_TEXT_LIMIT = 256
 class LogParser:
     """Feed CloudWatch events (message, stream name) in order; get FileFailures as soon as they are complete."""
 
-    __slots__ = ("_open",)
+    __slots__ = ("_held", "_open")
 
     def __init__(self) -> None:
         self._open: dict[str, _Group] = {}  # the open verification group of each stream
+        # A failed S3 request's warning, kept until the stream's next event: an `S3 Exception:` line
+        # for the same object may follow and belongs to it.
+        self._held: dict[str, FileFailure] = {}
 
     def feed(self, message: str, stream: str = "") -> list[FileFailure]:
         """The failures this event completes (usually none). Never raises, whatever the message."""
+        if self._held:
+            held = self._held.pop(stream, None)
+            if held is not None:
+                joined = _with_s3_exception(held, message)
+                if joined is not None:
+                    return [joined]
+                return [held, *self._feed(message, stream)]
+        return self._feed(message, stream)
+
+    def _feed(self, message: str, stream: str) -> list[FileFailure]:
         # The hot path: most events of a large log are group continuations or lines that are not
         # failures, so those are decided with a dictionary lookup and a few prefix tests.
         group = self._open.get(stream)
@@ -149,34 +197,58 @@ class LogParser:
                     del self._open[stream]
                     return [group.failure()]
             if group.widen(message):
-                return self.feed(message, stream)
+                return self._feed(message, stream)
+            taken = group.take_leniently(message)
+            if taken is not None:
+                if not taken:
+                    return []
+                del self._open[stream]
+                return [group.failure()]
             # Any other line of the stream ends the group with what it has, then counts on its own.
             del self._open[stream]
             found = [group.failure()]
         else:
             found = []
+        self._line(message, stream, found)
+        return found
+
+    def _line(self, message: str, stream: str, found: list[FileFailure], lenient: bool = False) -> None:
+        """Adds what a line that belongs to no open group says to `found`, or opens its group."""
         end = message.find("] ", 1, _TAG_END_WITHIN)
         if end > 0 and message[0] == "[":
             text_at = end + 2
             if message.startswith(_INTERESTING, text_at):
                 line, tail = _without_line_break(message)
-                if line.startswith(_VERIFICATION, text_at):
-                    opened = _Group.open(line[: end + 1], line[text_at:], tail)
-                    if opened is not None:
-                        self._open[stream] = opened
-                else:
-                    failure = _single_line(line[1:end], line[text_at:])
-                    if failure is not None:
-                        found.append(failure)
+                if not line.startswith(_VERIFICATION, text_at):
+                    self._single(_single_line(line[1:end], line[text_at:]), stream, found)
+                    return
+                opened = _Group.open(line[: end + 1], line[text_at:], tail)
+                if opened is not None:
+                    self._open[stream] = opened
+                    return
+            if not lenient and (message[text_at : text_at + 1].isspace() or _irregular(message)):
+                self._line(_collapsed(message), stream, found, lenient=True)
+            elif message.startswith(_FAILURE_TAGS) and message[text_at:].strip():
+                found.append(_other_failure(message[1:end], _without_line_break(message)[0][text_at:]))
         elif message[:1] == "{" or message.lstrip()[:1] == "{":
-            failure = _enhanced(message)
-            if failure is not None:
-                found.append(failure)
-        return found
+            enhanced = _enhanced(message)
+            if enhanced is not None:
+                found.append(enhanced)
+        elif not lenient and (message.lstrip()[:1] == "[" or "]\t" in message[:_TAG_END_WITHIN]):
+            self._line(_collapsed(message), stream, found, lenient=True)
+
+    def _single(self, failure: FileFailure, stream: str, found: list[FileFailure]) -> None:
+        detail = failure.evidence.get("detail")
+        if failure.level == "WARN" and isinstance(detail, str) and detail.startswith("S3 "):
+            self._held[stream] = failure  # an `S3 Exception:` line may follow
+        else:
+            found.append(failure)
 
     def finish(self) -> list[FileFailure]:
-        """The groups still open (their last lines never came), oldest first; the parser is then empty."""
-        found = [group.failure() for group in self._open.values()]
+        """The failures still held back and the groups still open (their last lines never came), oldest
+        first; the parser is then empty."""
+        found = [*self._held.values(), *(group.failure() for group in self._open.values())]
+        self._held.clear()
         self._open.clear()
         return found
 
@@ -266,6 +338,30 @@ class _Group:
         self.src_prefix = f"{self.tag} {name}   srcMeta: "
         self.dst_prefix = f"{self.tag} {name}   dstMeta: "
         self.hash_prefix = f"{self.tag}   "
+
+    def take_leniently(self, message: str) -> bool | None:
+        """Takes one of the group's lines whose whitespace differs from DataSync's (runs collapsed, tabs):
+        None if `message` is not one of them, True if it was the last line, else False."""
+        line = _collapsed(message)
+        lead = f"{self.tag} "
+        if not line.startswith(lead):
+            return None
+        rest = line[len(lead) :]
+        name = _collapsed(self.name)
+        if self.src_meta is None and rest.startswith(f"{name} srcMeta:"):
+            self.src_meta = rest[len(name) + 9 :].strip()
+            return False
+        if self.dst_meta is None and rest.startswith(f"{name} dstMeta:"):
+            self.dst_meta = rest[len(name) + 9 :].strip()
+            return False
+        # The page shows "srcHash:" with or without a space before the hash.
+        if self.src_hash is None and rest.startswith("srcHash:"):
+            self.src_hash = rest[8:].strip()
+            return False
+        if rest.startswith("dstHash:"):
+            self.dst_hash = rest[8:].strip()
+            return True
+        return None
 
     def widen(self, message: str) -> bool:
         """Whether the opening line's stripped line break was the end of the name, as `message`, the
@@ -397,8 +493,9 @@ def _without_line_break(message: str) -> tuple[str, str]:
     return message[: -len(tail)], tail
 
 
-def _single_line(level: str, text: str) -> FileFailure | None:
-    """A one-line Basic failure ("Failed to … NAME: reason", "Deferred error: …"), or None."""
+def _single_line(level: str, text: str) -> FileFailure:
+    """A one-line Basic failure ("Failed to … NAME: reason", "Deferred error: …"); `unattributed` when
+    the line names no path."""
     if text.startswith("Deferred error: "):
         return _deferred_error(level, text)
     form = _form_of(text)
@@ -409,14 +506,14 @@ def _single_line(level: str, text: str) -> FileFailure | None:
         # Another "Failed to <verb> … /NAME: reason" form: the name is the first word starting with "/".
         at = text.find(" /", len("Failed to ") - 1)
         if at < 0:
-            return None
+            return _unattributed(level, text)
         verb = text[len("Failed to ") : at]
         default = category_from_text(verb) or "other"
         absent = "missing_at_destination" if "destination" in verb else "source_vanished"
         name, reason = _split_reason(text[at + 1 :])
     found = category_from_text(reason)
     category = default if found is None else absent if found == "source_vanished" else found
-    return _line_failure(level, text, name, reason, category)
+    return _line_failure(level, text, name, reason, category, directory=form is _DIRECTORY_FORM)
 
 
 def _form_of(text: str) -> tuple[str, Category, Category] | None:
@@ -426,7 +523,7 @@ def _form_of(text: str) -> tuple[str, Category, Category] | None:
     return None
 
 
-def _deferred_error(level: str, text: str) -> FileFailure | None:
+def _deferred_error(level: str, text: str) -> FileFailure:
     """`Deferred error: WriteFileExtAttr2 failed to setextattrlist(filename="NAME"): Input/output error`.
 
     Write operations that fail after the copy (attributes, ACLs) are write errors unless the reason
@@ -443,12 +540,12 @@ def _deferred_error(level: str, text: str) -> FileFailure | None:
         else:
             end = text.rfind('")')
             if end < start:
-                return None
+                return _unattributed(level, text)
             name, reason = text[start:end], text[end + 2 :]
     else:
         at = text.find(" /")
         if at < 0:
-            return None
+            return _unattributed(level, text)
         name, reason = _split_reason(text[at + 1 :])
     default: Category = "write_error" if operation.startswith("Write") else "other"
     return _line_failure(level, text, name, reason, category_from_text(reason) or default)
@@ -475,19 +572,98 @@ def _split_reason(rest: str) -> tuple[str, str]:
     return rest[:last], rest[last + 2 :]
 
 
-def _line_failure(level: str, text: str, name: str, reason: str, category: Category) -> FileFailure | None:
+def _line_failure(
+    level: str, text: str, name: str, reason: str, category: Category, directory: bool = False
+) -> FileFailure:
     evidence: dict[str, str | int] = {}
     if name[-1:] == ")":
         version = _VERSION_SUFFIX.search(name)
         if version is not None:
             name = name[: version.start()]
             evidence["version_id"] = version.group(1)
-    if not name:
-        return None
+    if not name or name == "/":
+        return _unattributed(level, text)
     if reason:
         evidence["detail"] = reason
     evidence["message"] = text
-    return FileFailure(name if name[:1] == "/" else "/" + name, category, level, evidence)
+    return FileFailure(name if name[:1] == "/" else "/" + name, category, level, evidence, directory)
+
+
+def _other_failure(level: str, text: str) -> FileFailure:
+    """An `[ERROR]`/`[WARN]` line of a form not known above: a failure of the path it names, classified by
+    its words; an `S3 Exception:` or a line without a path is `unattributed`."""
+    if text.startswith(_S3_EXCEPTION):
+        return _s3_exception(level, text)
+    at = 0
+    if text[:1] != "/":
+        at = text.find(" /") + 1  # the name is the first word starting with "/"
+        if at == 0:
+            return _unattributed(level, text)
+    name, reason = _split_reason(text[at:])
+    category = category_from_text(reason) or category_from_text(text[:at]) or "other"
+    return _line_failure(level, text, name, reason, category)
+
+
+def _s3_exception(level: str, text: str) -> FileFailure:
+    """An `S3 Exception:` line on its own: `unattributed` (its key is the bucket's, not the location's
+    path), with the operation, key, HTTP status and error code as evidence."""
+    failure = _unattributed(level, text)
+    fields = _S3_EXCEPTION_FIELDS.search(text)
+    if fields is not None:
+        operation, key, status, code = fields.groups()
+        evidence = dict(failure.evidence)
+        evidence.update(
+            {
+                name: value
+                for name, value in (
+                    ("operation", operation),
+                    ("object_key", key),
+                    ("http_status", status),
+                    ("error_code", code or ""),
+                )
+                if value
+            }
+        )
+        return FileFailure(failure.path, failure.category, level, evidence)
+    return failure
+
+
+def _with_s3_exception(warning: FileFailure, message: str) -> FileFailure | None:
+    """The warning about a failed S3 request joined with the `S3 Exception:` line that follows it, when
+    that line is about the same object; else None. The exception names the cause (AccessDenied,
+    SlowDown, …), so its category wins when it names one."""
+    line = _without_line_break(message)[0]
+    end = line.find("] ", 1, _TAG_END_WITHIN)
+    if end < 0 or not line.startswith(_FAILURE_TAGS) or not line.startswith(_S3_EXCEPTION, end + 2):
+        if "Exception:" not in line[: _TAG_END_WITHIN + len(_S3_EXCEPTION) + 8]:
+            return None
+        line = _collapsed(line)  # the same line with other whitespace
+        end = line.find("] ", 1, _TAG_END_WITHIN)
+        if end < 0 or not line.startswith(_FAILURE_TAGS) or not line.startswith(_S3_EXCEPTION, end + 2):
+            return None
+    exception = _s3_exception(line[1:end], line[end + 2 :])
+    key = str(exception.evidence.get("object_key", ""))
+    # The key carries the location's prefix before the path: "photos/picture1.png" for "/picture1.png".
+    if not key or not ("/" + key).endswith(warning.path):
+        return None
+    cause = category_of_error(str(exception.evidence.get("error_code", "")), "")
+    evidence = {**warning.evidence, "s3_exception": line[end + 2 :]}
+    return FileFailure(warning.path, cause or warning.category, warning.level, evidence, warning.directory)
+
+
+def _unattributed(level: str, text: str) -> FileFailure:
+    """A failure line that names no path of the location: counted, with the line as its evidence."""
+    return FileFailure("", "unattributed", level, {"message": text})
+
+
+def _irregular(message: str) -> bool:
+    """Whether a line's whitespace may differ from DataSync's: a tab, or a run of spaces outside the
+    three-space separators of its verification lines."""
+    return "\t" in message or ("  " in message and "  " in message.replace("   ", " "))
+
+
+def _collapsed(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
 
 
 def _enhanced(message: str) -> FileFailure | None:
@@ -502,8 +678,6 @@ def _enhanced(message: str) -> FileFailure | None:
     if not code:  # absent, null or empty: a success
         return None
     path = _relative_path(event.get("Source")) or _relative_path(event.get("Destination"))
-    if path is None:
-        return None  # a failure that names no file is the execution's, not a file's
     code_text = code if isinstance(code, str) else json.dumps(code)
     detail = event.get("ErrorDetail")
     detail_text = "" if detail is None else detail if isinstance(detail, str) else json.dumps(detail)
@@ -513,6 +687,9 @@ def _enhanced(message: str) -> FileFailure | None:
     action = event.get("Action")
     if isinstance(action, str):
         evidence["action"] = action
+    if path is None:
+        # Counted all the same: the event says something failed.
+        return FileFailure("", "unattributed", ENHANCED_LEVEL, {**evidence, "message": message})
     category = category_of_error(code_text, detail_text) or "other"
     return FileFailure(_rooted(path), category, ENHANCED_LEVEL, evidence)
 

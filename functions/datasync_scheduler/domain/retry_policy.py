@@ -42,7 +42,7 @@ _TRANSIENT_ERROR_WORDS = (
 # Failures a targeted rerun of the same paths can fix. A file that vanished from the source cannot
 # be copied again by name (DataSync rejects a manifest naming a missing file); the next full run
 # settles it instead.
-_FIXABLE_BY_PATH = frozenset({"checksum_mismatch", "missing_at_destination", "read_error"})
+_FIXABLE_BY_PATH = frozenset({"checksum_mismatch", "missing_at_destination", "read_error", "transient_error"})
 _SETTLED_BY_FULL_RUN = frozenset({"not_at_source", "source_vanished"})
 
 
@@ -111,7 +111,13 @@ def decide_retry(
         return RetryDecision("give_up", f"a permanent cause: {error_text} (a rerun fails the same way)")
 
     by_category: Mapping[str, int] = (failures or {}).get("byCategory", {}) if failures else {}
-    permanent = sorted(c for c in by_category if RETRY_CLASS.get(c) == "permanent")  # type: ignore[call-overload]
+    # An unattributed failure names no file, so it decides nothing here: the execution's own error
+    # does (below), as when no file failed.
+    permanent = sorted(
+        c
+        for c in by_category
+        if RETRY_CLASS.get(c) == "permanent" and c != "unattributed"  # type: ignore[call-overload]
+    )
     fixable = tuple(c for c in by_category if c in _FIXABLE_BY_PATH)
     settled = tuple(c for c in by_category if c in _SETTLED_BY_FULL_RUN)
     if not settings.source_quiet:
