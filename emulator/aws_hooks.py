@@ -22,6 +22,7 @@ import botocore.handlers
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 
+from emulator import call_recorder
 from emulator.service_errors import EmulatedServiceError
 
 # (operation name, request parameters as the caller passed them) -> parsed response
@@ -70,7 +71,8 @@ def _dispatch(
         return None
     params = context.pop(_PARAMS_KEY)
     try:
-        parsed = handler(model.name, params)
+        with call_recorder.acting_as(None):  # what the service does to serve the call is AWS's own
+            parsed = handler(model.name, params)
         status = 200
     except EmulatedServiceError as error:
         status = error.status

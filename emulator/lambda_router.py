@@ -26,6 +26,7 @@ from typing import Any
 
 from botocore.response import StreamingBody
 
+from emulator import call_recorder
 from emulator.clock import VirtualClock
 from emulator.function_output import RoutedStdout
 from emulator.service_errors import EmulatedServiceError
@@ -124,6 +125,7 @@ class LambdaRouter:
         with (
             self._clock.busy(),
             self._environment_of_function(function),
+            call_recorder.acting_as(call_recorder.function(function.logical_id)),
             self.stdout.capture() if self.stdout else nullcontext(None) as printed,
         ):
             # A cold start's import is part of the invocation: virtual time must not run on meanwhile.

@@ -69,6 +69,8 @@ class DeployedStack:
     skipped: list[str] = field(default_factory=list)
     name: str = STACK_NAME
     outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved
+    # How this deployment resolves Ref, Fn::GetAtt, Fn::Sub and conditions (e.g. in IAM policies).
+    intrinsics: Intrinsics | None = None
 
 
 def stack_id(stack_name: str) -> str:
@@ -157,7 +159,7 @@ def deploy(
             # Not deployed here (alarms, the dashboard, ...), but an output may still name it.
             refs[logical_id] = name
 
-    stack = DeployedStack(parameters=parameters, name=stack_name)
+    stack = DeployedStack(parameters=parameters, name=stack_name, intrinsics=intrinsics)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
     s3 = boto3.client("s3", region_name=REGION)
