@@ -23,6 +23,7 @@ _PERMANENT_ERROR_WORDS = (
     "FsS3HeadBucketFailed",
     "kms:",
     "Permission denied",
+    "Permissions denied",
     "x40016",
     "Kerberos",
     "SyncTaskErrorLocationNotAdded",
