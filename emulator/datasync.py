@@ -4,9 +4,9 @@
 scripted phases only when the virtual clock advances them (`advance_to`), emitting EventBridge-shaped
 state-change events and writing CloudWatch Logs lines in DataSync's formats on the way, and task
 reports to S3 when an execution ends (`emulator.datasync_reports`). Behaviour
-follows `shared/reference/datasync.md`; where DataSync's behaviour is undocumented, the choice made
-here says "invented" or "undocumented" next to it. Every response is checked against botocore's
-output shape, so the emulator cannot drift from the real API.
+follows `docs/aws-facts.md`, which gives the source of each fact; where DataSync's behaviour is
+undocumented, the choice made here says "invented" or "undocumented" next to it. Every response is
+checked against botocore's output shape, so the emulator cannot drift from the real API.
 """
 
 from __future__ import annotations
@@ -64,8 +64,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _PROGRESS = {status: rank for rank, status in enumerate((*PHASES, "SUCCESS"))}
 _RESULT_PHASES = (("PREPARING", "Prepare"), ("TRANSFERRING", "Transfer"), ("VERIFYING", "Verify"))
 
-# Option defaults from the API model's documentation, except LogLevel: through the API the effective
-# default is OFF (reference §2). Enhanced mode defaults VerifyMode to ONLY_FILES_TRANSFERRED.
+# Option defaults from the API model's documentation, except LogLevel, whose default AWS does not
+# document: OFF, as the analysis reads it (docs/aws-facts.md#datasync-executions-and-events).
+# Enhanced mode defaults VerifyMode to ONLY_FILES_TRANSFERRED.
 _DEFAULT_OPTIONS: dict[str, Any] = {
     "VerifyMode": "POINT_IN_TIME_CONSISTENT",
     "OverwriteMode": "ALWAYS",
@@ -577,7 +578,8 @@ class DataSyncEmulator:
         }
         _check_option_combination(options, overrides, task.mode)
         if options["TaskQueueing"] == "DISABLED" and (task.running is not None or task.queue):
-            # Undocumented what DataSync answers here (reference §5): message and code are invented.
+            # Undocumented what DataSync answers here (docs/aws-facts.md#datasync-manifests-and-retries):
+            # message and code are invented.
             raise _invalid(
                 "The task already has a running or queued execution and TaskQueueing is DISABLED.", "TaskBusy"
             )
@@ -864,7 +866,7 @@ class DataSyncEmulator:
         return LogStream(group, f"aws-datasync-{execution_id}")
 
     def _event(self, execution: _Execution, status: str, at: datetime) -> dict[str, Any]:
-        """The EventBridge event for a status change (reference §4)."""
+        """The EventBridge event for a status change (docs/aws-facts.md#datasync-executions-and-events)."""
         return {
             "version": "0",
             # Each status occurs at most once per execution: arn and status make a unique, reproducible id.
@@ -948,7 +950,8 @@ def _result(execution: _Execution) -> dict[str, Any]:
         result[f"{name}Status"] = status
         span = _span(execution, phase)
         if enhanced:
-            result[f"{name}Duration"] = 0  # Enhanced mode always reports 0 durations (reference §1)
+            # Enhanced mode always reports 0 durations (docs/aws-facts.md#datasync-executions-and-events)
+            result[f"{name}Duration"] = 0
         elif status != "PENDING":
             result[f"{name}Duration"] = _ms(span[1] - span[0]) if span and span[1] else 0
     if enhanced:

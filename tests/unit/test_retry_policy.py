@@ -37,6 +37,12 @@ def test_permissions_are_never_retried() -> None:
     assert decide_retry(code, None, 1, SETTINGS).action == "give_up"
 
 
+def test_an_nfs_export_that_denies_permissions_is_never_retried() -> None:
+    # The troubleshooting guide calls it a "permissions denied" error; the system says "Permission denied".
+    for text in ("mount failed: Permissions denied", "open: Permission denied"):
+        assert decide_retry(AttemptOutcome("ERROR", error_detail=text), None, 1, SETTINGS).action == "give_up"
+
+
 def test_a_watchdog_cancel_is_retried_as_a_whole_later() -> None:
     decision = decide_retry(AttemptOutcome("ERROR", watchdog_phase="LAUNCHING"), None, 1, SETTINGS)
     assert decision.action == "retry_all" and decision.wait_seconds == 900

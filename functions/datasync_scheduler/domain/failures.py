@@ -27,7 +27,8 @@ Category = Literal[
 CATEGORIES: tuple[Category, ...] = get_args(Category)
 
 RetryClass = Literal["transient", "permanent"]
-# Whether running the files again can succeed (DataSync's troubleshooting guide, reference §3).
+# Whether running the files again can succeed, per DataSync's troubleshooting pages:
+# docs/aws-facts.md#per-file-categories
 RETRY_CLASS: Mapping[Category, RetryClass] = {
     # The source changed while it was copied: a quiet rerun copies the new content.
     "checksum_mismatch": "transient",

@@ -1,6 +1,6 @@
 """The failed files in one DataSync execution's CloudWatch log events, found while the events stream in.
 
-Two formats (reference §2), recognised per event:
+Two formats (docs/aws-facts.md#datasync-logs), recognised per event:
 
 - Basic mode: plain text behind a level tag (`[NOTICE]`, `[ERROR]`, `[WARN]`, `[INFO]`). Most failures
   are one line. A verification failure is a group of events in one stream: the "Verification failed"
@@ -38,7 +38,8 @@ from datasync_scheduler.domain.failures import Category, FileFailure
 # Enhanced events have no level of their own; they are all failures.
 ENHANCED_LEVEL = "ERROR"
 
-# The hash DataSync prints for a destination that vanished before verification (reference §2).
+# The hash DataSync prints for a destination that vanished before verification
+# (docs/aws-facts.md#datasync-logs).
 _ZERO_HASH = "0" * 64
 # A level tag is short: "] " further into a line means the line has no tag.
 _TAG_END_WITHIN = 16
@@ -53,7 +54,8 @@ _S3_EXCEPTION = "S3 Exception: "
 _S3_EXCEPTION_FIELDS = re.compile(r"op=(\S*) (.*), code=(\d*)(?:, type=[^,]*)?(?:, exception=([^,]*))?", re.DOTALL)
 _WHITESPACE = re.compile(r"\s+")
 
-# Enhanced-mode error codes the sources document (reference §2).
+# Enhanced-mode error codes the sources document (docs/aws-facts.md#datasync-logs); an unknown code is
+# classified by its words.
 _ERROR_CODES: Mapping[str, Category] = {
     "FileNotAtSource": "not_at_source",
     "MetadataDiffers": "metadata_mismatch",

@@ -16,12 +16,14 @@ from datasync_scheduler.domain.failures import RETRY_CLASS
 
 Action = Literal["done", "retry_all", "retry_files", "give_up"]
 
-# Execution-level error codes and texts whose cause a rerun does not change (reference §3).
+# Execution-level error codes and texts whose cause a rerun does not change; sources, and the words no
+# source confirms: docs/aws-facts.md#what-a-retry-can-fix
 _PERMANENT_ERROR_WORDS = (
     "AccessDenied",
     "FsS3HeadBucketFailed",
     "kms:",
     "Permission denied",
+    "Permissions denied",
     "x40016",
     "Kerberos",
     "SyncTaskErrorLocationNotAdded",
@@ -30,7 +32,8 @@ _PERMANENT_ERROR_WORDS = (
     "Cannot allocate memory",
     "NoMem",
 )
-# Execution-level causes that pass by themselves (reference §3).
+# Execution-level causes that pass by themselves. They only name the cause of a retry that an unknown
+# cause gets as well (docs/aws-facts.md#what-a-retry-can-fix).
 _TRANSIENT_ERROR_WORDS = (
     "Connection reset by peer",
     "Host is down",
