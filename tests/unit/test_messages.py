@@ -244,7 +244,7 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
     analysis = json.dumps(failures, ensure_ascii=False)
     assert len(json.dumps(output, ensure_ascii=False).encode()) + len(analysis.encode()) < STATE_LIMIT
 
-    # A batch of 100 tasks (DataSync's quota), each failed with a long reason: Summarize Batch's
+    # A batch of 100 tasks (twice the most Validate Batch accepts), each failed with a long reason: Summarize Batch's
     # output is the whole state.
     tasks = [failed(index % 6, "DataSync.ExecutionError", "\U0001f4a5" * 500) for index in range(100)]
     summary = summarize_batch(tasks, max_concurrency=40, batch_execution=BATCH)
