@@ -24,12 +24,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 from botocore.response import StreamingBody
 
 from emulator import call_recorder
 from emulator.clock import VirtualClock
 from emulator.function_output import RoutedStdout
 from emulator.service_errors import EmulatedServiceError
+
+# The process has one environment and each function its own: one function at a time has it, and
+# while it changes no other thread may read it whole. botocore copies and iterates `os.environ`
+# when it builds a client (credential and proxy lookups), and the Step Functions interpreter builds
+# clients in its own threads: a variable removed between its listing and its reading raises
+# KeyError there. So building a client waits for the function that holds the environment.
+_ENVIRONMENT = threading.RLock()
+_create_client = botocore.session.Session.create_client
+
+
+def _create_client_outside_a_change(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+    with _ENVIRONMENT:
+        return _create_client(self, *args, **kwargs)
+
+
+botocore.session.Session.create_client = _create_client_outside_a_change  # type: ignore[method-assign]
 
 
 @dataclass(frozen=True)
@@ -82,8 +99,7 @@ class LambdaRouter:
         # Handler modules some earlier router (or test) imported into this process.
         self._imported_before = set(sys.modules)
         self.invocations: list[Invocation] = []
-        # The process has one environment and each function its own: one function at a time has it.
-        self._environment = threading.RLock()
+        self._environment = _ENVIRONMENT
         self._running: Mapping[str, str] | None = None  # the environment of the function running now
         self._built_for: Mapping[str, str] | None = None  # the environment settings were last built from
         # Called when the environment changes to another function's: what was built from the previous

@@ -30,3 +30,10 @@ def environment(event: Any, context: Any) -> Any:
     import os
 
     return {name: os.environ.get(name) for name in event["names"]}
+
+
+def hold(event: Any, context: Any) -> Any:
+    """Says it runs, then runs until the test releases it (the event carries two threading.Events)."""
+    event["running"].set()
+    event["release"].wait(30)
+    return None
