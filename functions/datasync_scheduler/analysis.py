@@ -37,7 +37,6 @@ class FailureSink(Protocol):
 
 def failures_of(
     plan: AnalysisPlan,
-    execution_arn: str,
     logs: LogSource,
     reports: ReportSource,
     attribution: StreamAttribution,
@@ -85,7 +84,7 @@ def analyze(
     tally = FailureTally()
     attribution = StreamAttribution(snapshot.execution_arn.rsplit("/", 1)[-1])
     try:
-        for failure in failures_of(plan, snapshot.execution_arn, logs, reports, attribution):
+        for failure in failures_of(plan, logs, reports, attribution):
             tally.add(failure)
             sink.write(failure)
     except LogGroupMissing as missing:
