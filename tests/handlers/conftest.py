@@ -1,11 +1,15 @@
 """Handlers run as Lambda would run them (through the router), against moto and the DataSync emulator."""
 
+import json
 from collections.abc import Iterator
 
+import boto3
 import pytest
 
 from emulator.runner import LocalAws, create_task, local_aws
 from emulator.scenario import load_scenario
+from emulator.stack import REGION
+from emulator.webhook import SlackWebhookStandIn
 
 
 @pytest.fixture
@@ -18,3 +22,14 @@ def aws() -> Iterator[LocalAws]:
 @pytest.fixture
 def task_arn(aws: LocalAws) -> str:
     return create_task(load_scenario("nightly-success"))
+
+
+@pytest.fixture
+def slack_stack() -> Iterator[tuple[LocalAws, SlackWebhookStandIn]]:
+    """The stack with its Slack webhook secret pointing at a local stand-in for Slack."""
+    with SlackWebhookStandIn() as stand_in, local_aws() as aws:
+        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name="slack-webhook", SecretString=json.dumps({"url": stand_in.url})
+        )
+        aws.deploy({"SlackWebhookSecretArn": secret["ARN"]})
+        yield aws, stand_in

@@ -2,7 +2,6 @@
 and Chatbot notifications in the shape of those samples: the same keys, with values of the same types."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,16 +44,6 @@ def shape(value: Any, key: str = "") -> Any:
 
 def payload_text(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False)
-
-
-@pytest.fixture
-def slack_stack() -> Iterator[tuple[LocalAws, SlackWebhookStandIn]]:
-    with SlackWebhookStandIn() as stand_in, local_aws() as aws:
-        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="slack-webhook", SecretString=json.dumps({"url": stand_in.url})
-        )
-        aws.deploy({"SlackWebhookSecretArn": secret["ARN"]})
-        yield aws, stand_in
 
 
 # --- DataSync's execution event -------------------------------------------------------------------

@@ -3,7 +3,6 @@ gives up on the rest, and never shows the webhook's URL (the secret) anywhere.""
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,16 +146,6 @@ def test_reading_the_secret_logs_nothing_of_its_value_even_at_debug(
 
 
 # --- the Lambda function, subscribed to the topic --------------------------------------------------
-@pytest.fixture
-def slack_stack() -> Iterator[tuple[LocalAws, SlackWebhookStandIn]]:
-    with SlackWebhookStandIn() as stand_in, local_aws() as aws:
-        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="slack-webhook", SecretString=json.dumps({"url": stand_in.url})
-        )
-        aws.deploy({"SlackWebhookSecretArn": secret["ARN"]})
-        yield aws, stand_in
-
-
 def publish_message(aws: LocalAws, message: dict[str, Any]) -> None:
     """What Report Run publishes: one structured message, the Message as JSON for Lambda."""
     as_json = json.dumps(message)
