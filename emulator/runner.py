@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from datasync_scheduler.clock import use_time_source
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import timeline
 from datasync_scheduler.steps import WORKFLOW_TAG
-from emulator import aws_hooks
+from emulator import aws_hooks, faults
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
@@ -108,6 +108,8 @@ class RunSummary:
     metrics: list[dict[str, Any]] = field(default_factory=list)
     # What the state machines sent CloudWatch's PutMetricData: `{"namespace", "name", "value", "dimensions"}`.
     metric_data: list[dict[str, Any]] = field(default_factory=list)
+    # The calls the scenario's faults failed, in order: `{"target", "call", "error"}`.
+    faults_injected: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +138,7 @@ class RunSummary:
             "queue_messages": self.queue_messages,
             "metrics": self.metrics,
             "metric_data": self.metric_data,
+            "faults_injected": self.faults_injected,
         }
 
 
@@ -373,15 +376,24 @@ def run_scenario(
     *,
     template: Path = TEMPLATE,
     real_timeout: float = 120.0,
+    virtual_timeout: float | None = None,
     slack_webhook: SlackWebhookStandIn | None = None,
 ) -> RunSummary:
     """Runs the scenario to the workflow's end and summarises what happened.
 
     Every message also goes to "Slack": a webhook stand-in on this machine (`slack_webhook`, to
-    script its answers; a new one answering 200 `ok` otherwise), whose URL is the stack's secret."""
+    script its answers; a new one answering 200 `ok` otherwise), whose URL is the stack's secret.
+    A run still going after `virtual_timeout` seconds of virtual time (or `real_timeout` of real
+    time) is stopped and raises TimeoutError."""
     real_start = time.monotonic()
     webhook = slack_webhook or SlackWebhookStandIn()
-    with webhook, local_aws(scenario.events) as aws:
+    injector = faults.FaultInjector(scenario.faults)
+    with (
+        webhook,
+        local_aws(scenario.events) as aws,
+        faults.injecting(injector) if scenario.faults else nullcontext(injector),
+    ):
+        aws.router.faults = injector
         aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         locations: dict[str, str] = {}
@@ -413,7 +425,11 @@ def run_scenario(
         )["executionArn"]
 
         def finished() -> bool:
-            return str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING"
+            if str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING":
+                return True
+            if virtual_timeout is not None and (aws.clock.now() - started_at).total_seconds() > virtual_timeout:
+                raise TimeoutError(f"the workflow still runs after {virtual_timeout:.0f} s of virtual time")
+            return False
 
         try:
             aws.clock.run_until(finished, real_timeout=real_timeout)
@@ -430,6 +446,7 @@ def run_scenario(
         summary = _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
         summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
         summary.queue_messages = _queue_messages(stack)
+        summary.faults_injected = [call.to_dict() for call in injector.injected]
         return summary
 
 
