@@ -129,17 +129,19 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     if deferred is None:
         return None
     _, service_id, operation = event_name.split(".", 2)
-    failed = faults.response_for(service_id, operation, str(request.url))
+    failed = faults.response_for(service_id, operation, request)
     if failed is not None:
         return failed
+    url = str(request.url)
+    faults.mark_answered(request)  # served here: neither counted again nor served by moto as well
     try:
         with call_recorder.acting_as(None):
             parsed = deferred.handler(deferred.model.name, copy.deepcopy(deferred.params))
     except EmulatedServiceError as error:
         body = json.dumps({"__type": error.code, "message": error.message, **error.extra}).encode()
         headers = {"x-amzn-ErrorType": error.code, "Content-Type": "application/x-amz-json-1.1"}
-        return AWSResponse(str(request.url), error.status, headers, _Body(body))
-    return _as_http(deferred.model, parsed, str(request.url))
+        return AWSResponse(url, error.status, headers, _Body(body))
+    return _as_http(deferred.model, parsed, url)
 
 
 def _forget_deferred(context: dict[str, Any], **_: Any) -> None:

@@ -34,6 +34,7 @@ from typing import Any, Literal
 
 import botocore.endpoint
 import botocore.handlers
+import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.model import ServiceModel
@@ -102,11 +103,18 @@ def api_error(model: ServiceModel, code: str) -> ApiError | None:
     shape = model.shape_for_error_code(code)
     if shape is not None:
         error = shape.metadata.get("error", {})
-        status = error.get("httpStatusCode") or (500 if shape.metadata.get("fault") else 400)
+        server_side = _raw_shapes(model.service_name).get(shape.name, {}).get("fault", False)
+        status = error.get("httpStatusCode") or (500 if server_side else 400)
         return ApiError(str(error.get("code", code)), int(status))
     if code in COMMON_ERRORS:
         return ApiError(code, COMMON_ERRORS[code])
     return None
+
+
+@cache
+def _raw_shapes(service: str) -> dict[str, Any]:
+    """The model's shapes as botocore ships them (ServiceModel keeps no `fault` trait)."""
+    return dict(botocore.loaders.Loader().load_service_model(service, "service-2")["shapes"])
 
 
 def parse_faults(raw: Any, functions: Collection[str], where: str = "faults") -> tuple[Fault, ...]:
@@ -357,25 +365,42 @@ class _Raw:
         return body
 
 
-def response_for(service_id: str, operation: str, url: str) -> AWSResponse | None:
+def response_for(service_id: str, operation: str, request: Any) -> AWSResponse | None:
     """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
 
     Only the stack's calls count: a call made while the emulated AWS serves another, and the
     harness's own, are nobody's (`emulator.call_recorder`) and never fail."""
     injector = _active
-    if injector is None or not injector.armed(service_id, operation):
+    if injector is None or is_answered(request) or not injector.armed(service_id, operation):
         return None
     if call_recorder.current_principal() is None:
         return None
     fault = injector.on_request(service_id, operation)
     if fault is None:
         return None
-    return _error_response(fault, _service_model(fault.service), url)
+    response = _error_response(fault, _service_model(fault.service), str(request.url))
+    mark_answered(request)
+    return response
+
+
+# botocore asks every `before-send` handler and takes the first answer: the others still see the
+# request. One that is answered is marked, and sent nowhere a service (moto's) would act on it.
+_ANSWERED_HEADER = "x-emulator-answered"
+_NOWHERE = "https://answered.emulator.invalid/"
+
+
+def mark_answered(request: Any) -> None:
+    request.headers[_ANSWERED_HEADER] = "1"
+    request.url = _NOWHERE
+
+
+def is_answered(request: Any) -> bool:
+    return _ANSWERED_HEADER in request.headers
 
 
 def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
     _, service_id, operation = event_name.split(".", 2)
-    return response_for(service_id, operation, str(request.url))
+    return response_for(service_id, operation, request)
 
 
 # Every botocore session copies this list when it is created; first, so the fault answers before

@@ -604,6 +604,11 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
                     "error": described.get("error"),
                     "cause": described.get("cause"),
                     "state_transitions": sum(1 for event in child_history if event["type"].endswith("StateEntered")),
+                    "states_entered": [
+                        event["stateEnteredEventDetails"]["name"]
+                        for event in child_history
+                        if event["type"].endswith("StateEntered")
+                    ],
                     "history_events": len(child_history),
                 }
             )
