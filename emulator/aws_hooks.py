@@ -128,7 +128,7 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     deferred = _deferred.get(str(call_id)) if call_id else None
     if deferred is None:
         return None
-    _, service_id, operation = event_name.split(".", 2)
+    service_id, operation = event_name.split(".", 2)[1:]
     failed = faults.response_for(service_id, operation, request)
     if failed is not None:
         return failed
@@ -140,7 +140,7 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     except EmulatedServiceError as error:
         body = json.dumps({"__type": error.code, "message": error.message, **error.extra}).encode()
         headers = {"x-amzn-ErrorType": error.code, "Content-Type": "application/x-amz-json-1.1"}
-        return AWSResponse(url, error.status, headers, _Body(body))
+        return AWSResponse(url, error.status, HTTPHeaders.from_dict(headers), _Body(body))
     return _as_http(deferred.model, parsed, url)
 
 
@@ -170,7 +170,7 @@ def _as_http(model: OperationModel, parsed: dict[str, Any], url: str) -> AWSResp
             fields[member.serialization.get("name", name)] = value
     if body is None:
         body = json.dumps(fields, default=_json_default).encode()
-    return AWSResponse(url, status, headers, _Body(body))
+    return AWSResponse(url, status, HTTPHeaders.from_dict(headers), _Body(body))
 
 
 def _payload_bytes(value: Any) -> bytes:

@@ -37,6 +37,7 @@ import botocore.handlers
 import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
 from botocore.model import ServiceModel
 
 from emulator import call_recorder
@@ -100,7 +101,7 @@ def api_error(model: ServiceModel, code: str) -> ApiError | None:
 
     JSON-protocol models give no status; a shape they mark `fault` is a server error (500), any
     other a client error (400)."""
-    shape = model.shape_for_error_code(code)
+    shape = model.shape_for_error_code(code)  # type: ignore[arg-type]  # botocore-stubs says int; it is the code
     if shape is not None:
         error = shape.metadata.get("error", {})
         server_side = _raw_shapes(model.service_name).get(shape.name, {}).get("fault", False)
@@ -267,7 +268,9 @@ def exception_for(fault: Fault, logical_id: str, call: int) -> Exception:
     """The exception a function fault raises: a built-in one by that name, or a class of that name."""
     name = str(fault.error)
     known = getattr(builtins, name, None)
-    kind = known if isinstance(known, type) and issubclass(known, Exception) else type(name, (Exception,), {})
+    kind: type[Exception] = (
+        known if isinstance(known, type) and issubclass(known, Exception) else type(name, (Exception,), {})
+    )
     return kind(f"injected fault: {logical_id} invocation {call} raises {name}")
 
 
@@ -285,15 +288,15 @@ def injecting(injector: FaultInjector) -> Iterator[FaultInjector]:
         if _active is not None:
             raise RuntimeError("faults are already being injected")
         _active = injector
-    real_time = botocore.endpoint.time
+    real_time = vars(botocore.endpoint)["time"]
     # botocore sleeps between attempts in real time; a function's invocation takes no virtual time
     # here (the clock stands still while it runs), so the back-off would only cost the test real
     # seconds (at most 15 s per call in standard mode). The attempts themselves all happen.
-    botocore.endpoint.time = SimpleNamespace(**{**vars(real_time), "sleep": lambda _seconds: None})  # type: ignore[assignment]
+    setattr(botocore.endpoint, "time", SimpleNamespace(**{**vars(real_time), "sleep": lambda _seconds: None}))  # noqa: B010
     try:
         yield injector
     finally:
-        botocore.endpoint.time = real_time
+        setattr(botocore.endpoint, "time", real_time)  # noqa: B010
         with _active_lock:
             _active = None
 
@@ -330,7 +333,7 @@ def _error_response(fault: Fault, service_model: ServiceModel, attempt_url: str)
         headers["Content-Type"] = "application/x-amz-json-1.1"
         headers["x-amzn-ErrorType"] = code
         body = json.dumps({"__type": code, "message": message}).encode()
-    return AWSResponse(attempt_url, status, headers, _Raw(body))
+    return AWSResponse(attempt_url, status, HTTPHeaders.from_dict(headers), _Raw(body))
 
 
 def _cbor_text_map(values: Mapping[str, str]) -> bytes:
@@ -399,7 +402,7 @@ def is_answered(request: Any) -> bool:
 
 
 def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
-    _, service_id, operation = event_name.split(".", 2)
+    service_id, operation = event_name.split(".", 2)[1:]
     return response_for(service_id, operation, request)
 
 
