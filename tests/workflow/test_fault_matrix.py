@@ -56,9 +56,9 @@ STATES = lambda_states()
 STEPS = {state.function for state in STATES} | {state.workflow for state in STATES}
 
 
-def run_with(scenario: str, faults: list[dict[str, Any]]) -> dict[str, Any]:
+def run_with(scenario: str, faults: list[dict[str, Any]], **changes: Any) -> dict[str, Any]:
     raw = json.loads((SCENARIO_DIR / f"{scenario}.json").read_text(encoding="utf-8"))
-    raw["faults"] = faults
+    raw.update(changes, faults=faults)
     summary = run_scenario(
         parse_scenario(scenario, raw), virtual_timeout=VIRTUAL_BOUND_SECONDS, real_timeout=REAL_BOUND_SECONDS
     ).to_dict()
@@ -185,6 +185,18 @@ def test_an_aws_api_that_is_down(api_case: ApiCase) -> None:
     )
     if "NotifySlackFunction" in api_case.callers and outside_the_steps:
         assert any(summary["queue_messages"].values()), "Slack's failed deliveries were not kept"
+
+
+def test_a_start_that_timed_out_after_starting_the_execution_adopts_it_instead_of_starting_another() -> None:
+    """Start Sync's first invocation starts the execution and then runs out of time: the workflow
+    is told "timed out" about a start that happened. It must not start a second execution, nor
+    leave the first unwatched: the run follows it to its end and takes its verdict."""
+    summary = run_with(
+        "nightly-success", [{"function": "StartSyncFunction", "timeout": True, "calls": [1]}], trigger="manual"
+    )
+    assert [execution["status"] for execution in summary["executions"]] == ["SUCCESS"]
+    assert summary["status"] == "SUCCEEDED", (summary["error"], summary["cause"])
+    assert len(summary["notifications"]) == 1
 
 
 def test_the_alarm_path_down_too_still_ends_the_run_with_its_verdict() -> None:
