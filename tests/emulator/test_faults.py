@@ -248,3 +248,17 @@ def test_the_run_summary_lists_the_calls_that_failed() -> None:
     assert summary.faults_injected == [
         {"target": "datasync:DescribeTaskExecution", "call": 2, "error": "ThrottlingException"}
     ]
+
+
+def test_an_invoke_that_botocore_retries_gets_the_functions_answer_on_the_next_attempt() -> None:
+    """Lambda's ServiceException is a 500: the retry reaches the function, whose result comes back whole."""
+    injector = faults({"api": "lambda:Invoke", "error": "ServiceException", "calls": [1]})
+    with local_aws() as aws, injecting(injector):
+        arn = register(aws, "echo", "echo")
+        client = boto3.client("lambda", region_name=REGION, config=STANDARD)
+        with as_function():
+            response = client.invoke(FunctionName=arn, Payload=b'{"a": 1}')
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"echo": {"a": 1}, "function": "echo"}
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [(call.target, call.call) for call in injector.injected] == [("lambda:Invoke", 1)]
