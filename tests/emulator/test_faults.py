@@ -262,3 +262,15 @@ def test_an_invoke_that_botocore_retries_gets_the_functions_answer_on_the_next_a
     assert json.loads(response["Payload"].read()) == {"echo": {"a": 1}, "function": "echo"}
     assert response["ResponseMetadata"]["RetryAttempts"] == 1
     assert [(call.target, call.call) for call in injector.injected] == [("lambda:Invoke", 1)]
+
+
+def test_the_demo_lists_the_calls_a_scenarios_faults_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    from datasync_scheduler.cli import main
+
+    assert main(["demo", "--scenario", "throttled-status-checks"]) == 0  # it ends as it expects: SUCCEEDED
+    printed = capsys.readouterr().out.split("Faults injected (each HTTP attempt of an API counts as one call):\n", 1)
+    assert len(printed) == 2, "the demo does not list the faults"
+    listed = printed[1].split("\n\n", 1)[0].splitlines()
+    assert listed == [f"  datasync:StartTaskExecution call {n}: ThrottlingException" for n in range(1, 7)] + [
+        f"  datasync:DescribeTaskExecution call {n}: ThrottlingException" for n in range(1, 4)
+    ]
