@@ -12,10 +12,11 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from datasync_scheduler.cli import main
 from emulator import call_recorder
 from emulator.faults import TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
-from emulator.runner import LocalAws, local_aws
+from emulator.runner import LocalAws, local_aws, run_scenario
 from emulator.scenario import ScenarioError, parse_scenario, template_functions
 
 HERE = Path(__file__).resolve().parent
@@ -239,8 +240,6 @@ def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
 
 
 def test_the_run_summary_lists_the_calls_that_failed() -> None:
-    from emulator.runner import run_scenario
-
     raw = json.loads((HERE.parents[1] / "events" / "scenarios" / "nightly-success.json").read_text())
     raw["faults"] = [{"api": "datasync:DescribeTaskExecution", "error": "ThrottlingException", "calls": [2]}]
     summary = run_scenario(parse_scenario("nightly-success", raw))
@@ -265,8 +264,6 @@ def test_an_invoke_that_botocore_retries_gets_the_functions_answer_on_the_next_a
 
 
 def test_the_demo_lists_the_calls_a_scenarios_faults_failed(capsys: pytest.CaptureFixture[str]) -> None:
-    from datasync_scheduler.cli import main
-
     assert main(["demo", "--scenario", "throttled-status-checks"]) == 0  # it ends as it expects: SUCCEEDED
     printed = capsys.readouterr().out.split("Faults injected (each HTTP attempt of an API counts as one call):\n", 1)
     assert len(printed) == 2, "the demo does not list the faults"
