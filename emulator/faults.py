@@ -43,7 +43,7 @@ from botocore.model import ServiceModel
 from emulator import call_recorder
 
 # IAM's service prefix -> botocore's service name, where they differ (Service Authorization Reference).
-_BOTOCORE_SERVICE = {"states": "stepfunctions", "monitoring": "cloudwatch"}
+_BOTOCORE_SERVICE = {"states": "stepfunctions"}
 # Errors every AWS API may return, with their HTTP status, where a service's model lists neither
 # ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
 COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
@@ -291,7 +291,7 @@ def injecting(injector: FaultInjector) -> Iterator[FaultInjector]:
     real_time = vars(botocore.endpoint)["time"]
     # botocore sleeps between attempts in real time; a function's invocation takes no virtual time
     # here (the clock stands still while it runs), so the back-off would only cost the test real
-    # seconds (at most 15 s per call in standard mode). The attempts themselves all happen.
+    # seconds (up to half a minute per call in standard mode). The attempts themselves all happen.
     setattr(botocore.endpoint, "time", SimpleNamespace(**{**vars(real_time), "sleep": lambda _seconds: None}))  # noqa: B010
     try:
         yield injector
