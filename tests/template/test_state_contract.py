@@ -1,0 +1,81 @@
+"""The sync workflow's ASL against its typed state (`datasync_scheduler.state.sync`)."""
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from datasync_scheduler.state import sync
+from tests.template import asl_contract
+from tests.template.asl_contract import Workflow
+
+ROOT = Path(__file__).resolve().parents[2]
+SYNC_ASL = ROOT / "statemachine" / "sync_workflow.asl.json"
+SCHEMA = ROOT / "docs" / "state-schema" / "sync.json"
+
+
+def sync_workflow(definition: dict[str, Any] | None = None) -> Workflow:
+    return Workflow(
+        name="SyncWorkflow",
+        definition=definition or json.loads(SYNC_ASL.read_text()),
+        state_models={
+            # The run's input as it came: anything; Validate Sync Request decides.
+            "Validate Sync Request": None,
+            # Validate Sync Request's Catch replaces the state with its error.
+            "Input Rejected": sync.CaughtError,
+        },
+        default_model=sync.ReportedState,
+        lambda_inputs={
+            "Validate Sync Request": sync.ValidateSyncRequestInput,
+            "Start Sync": sync.StartSyncInput,
+            "Await Sync End": sync.AwaitSyncEndInput,
+            "Check Sync": sync.CheckSyncInput,
+            "Analyze Run": sync.AnalyzeRunInput,
+            "Plan Next Attempt": sync.PlanNextAttemptInput,
+            "Report Run": sync.ReportRunInput,
+        },
+        carried=sync.ReportedState,
+        read_elsewhere={
+            "$.report.messageId": "kept in the output for whoever looks at the run (one message per run)",
+        },
+    )
+
+
+def test_every_path_the_sync_workflow_reads_or_writes_is_in_its_state_and_every_field_is_read() -> None:
+    assert asl_contract.problems(sync_workflow()) == []
+
+
+def test_a_path_to_a_field_the_state_does_not_have_is_refused() -> None:
+    definition = json.loads(SYNC_ASL.read_text())
+    broken = copy.deepcopy(definition)
+    broken["States"]["Retry?"]["Choices"][0]["Variable"] = "$.next.retryNow"
+    assert asl_contract.unknown_paths(sync_workflow(broken)) == [
+        "Retry?: Choices[0].Variable reads $.next.retryNow, which ReportedState does not have"
+    ]
+
+
+def test_a_result_nobody_reads_is_refused() -> None:
+    definition = json.loads(SYNC_ASL.read_text())
+    definition["States"]["Analyze Run"]["ResultPath"] = "$.analysisError"
+    workflow = sync_workflow(definition)
+    assert any("$.analysis is carried" in problem for problem in asl_contract.unread_fields(workflow))
+
+
+def test_a_lambda_given_more_than_its_input_model_is_refused() -> None:
+    definition = json.loads(SYNC_ASL.read_text())
+    definition["States"]["Check Sync"]["Parameters"]["request.$"] = "$.request"
+    assert asl_contract.mismatched_parameters(sync_workflow(definition)) == [
+        "Check Sync: Parameters send ['request', 'run', 'startedAt', 'workflowExecution'] but CheckSyncInput "
+        "takes ['run', 'startedAt', 'workflowExecution'] (missing [], extra ['request'])"
+    ]
+
+
+def test_the_published_json_schema_is_current() -> None:
+    assert SCHEMA.read_text() == sync.schema_text(), "run `make schema` and commit docs/state-schema/"
+
+
+@pytest.mark.parametrize("model", list(sync.SCHEMA_MODELS.values()), ids=list(sync.SCHEMA_MODELS))
+def test_every_model_has_a_json_schema(model: Any) -> None:
+    assert model.model_json_schema(by_alias=True)["type"] == "object"
