@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-JSON_PATH = re.compile(r"(?<!\$)\$(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+JSON_PATH = re.compile(r"(?<!\$)\$(?!\$)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 READ_FIELDS = (
     "InputPath",
     "OutputPath",
@@ -252,7 +252,13 @@ def _covers(read: str, path: str) -> bool:
 
 
 def unread_fields(workflow: Workflow) -> list[str]:
-    read_paths = {read.path for name, state in states(workflow.definition) for read in reads(name, state)}
+    # A state that receives something else (the run's raw input, an error) reads nothing of the carried state.
+    read_paths = {
+        read.path
+        for name, state in states(workflow.definition)
+        if _model_at(workflow, name) is workflow.carried
+        for read in reads(name, state)
+    }
     read_paths |= set(workflow.read_elsewhere)
     carried = field_paths(workflow.carried)
     return [
