@@ -384,7 +384,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             workflow_execution=workflow_execution,
             snapshot=snapshot,
             phases=timeline(phase_times),
-            failures=_failures_summary(step, execution_arn),
+            failures=_failures_summary(step),
             attempts=attempts,
         )
     _record_history(report, step.started_at, workflow_execution, ports)
@@ -436,10 +436,10 @@ def _all_attempts(step: ReportRunInput, snapshot: ExecutionSnapshot) -> tuple[di
     return tuple(attempts)
 
 
-def _failures_summary(step: ReportRunInput, execution_arn: str) -> dict[str, Any] | None:
-    analysis = _analysis_of(step.analysis, execution_arn)
-    if analysis is not None:
-        return dict(analysis)
+def _failures_summary(step: ReportRunInput) -> dict[str, Any] | None:
+    # The latest analysis, even an earlier attempt's: the message says which attempt it was.
+    if step.analysis is not None:
+        return dict(step.analysis)
     if step.analysis_error is not None:
         return unavailable(f"the analysis failed: {step.analysis_error.message()}", source="analysisFailed")
     return None

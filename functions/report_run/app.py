@@ -69,7 +69,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         except NotPublished as error:
             # The verdict never depends on the message: the state machine counts it for the alarm.
             logger.exception("The run's message was not published")
-            result.notification_error = CaughtError(Error="NotificationNotPublished", Cause=str(error))
+            result.notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error))
     output = ReportRunOutput(result=result, message_id=message_id).to_state()
     publish(run_metrics(output["result"], started_at=parse_time(step.started_at), reported_at=utc_now()), metrics)
     logger.info("Run reported", extra={"verdict": output["result"]["verdict"], "messageId": message_id})

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from datasync_scheduler.domain.sync_request import SyncRequest
@@ -206,8 +206,9 @@ class RunResult(Contract):
     task_arn: str | None = None
     execution_arn: str | None = None
     status: str | None = None
-    # Set when the message could not be published: the verdict stands, the alarm counts it.
-    notification_error: CaughtError | None = None
+    # Only when the message could not be published (absent otherwise: the workflow asks IsPresent);
+    # the verdict stands and the alarm counts it.
+    notification_error: CaughtError | None = Field(default=None, exclude_if=lambda error: error is None)
 
 
 class ReportRunOutput(Contract):
