@@ -31,7 +31,8 @@ STATE_LIMIT = 256 * 1024
 BUDGET = 64 * 1024
 # Retryable kinds (a rerun can fix them), so every attempt is retried until the last.
 RETRYABLE_KINDS = ("checksum", "transfer_failed", "destination_vanished")
-# Long paths in four-byte characters, within a manifest's 1,024 bytes (docs/aws-facts.md#datasync-manifests-and-retries).
+# Long paths in four-byte characters, within a manifest's 1,024 bytes
+# (docs/aws-facts.md#datasync-manifests-and-retries).
 FOLDER, FILE = "\U0001f4c1" * 200, "\U0001f4c4" * 40
 
 
