@@ -9,6 +9,7 @@ then finds every path the definition reads or writes and reports, as sentences:
   paths inside intrinsic functions) that the state's model does not have;
 - a `ResultPath` (the state's, or a Catch's) that the model of the state it leads to does not have;
 - a Lambda task whose `Parameters` (or `Payload`) keys differ from its handler's input fields;
+- a Task state without a `States.ALL` Catch (its failure would end the run with no message);
 - a field a carried model (`Workflow.carried`) has that nobody reads: no path reads it, its
   parent or a child (a Lambda task's `Parameters` path is how its handler receives it).
 
@@ -271,5 +272,17 @@ def unread_fields(workflow: Workflow) -> list[str]:
     return problems
 
 
+def uncaught_tasks(workflow: Workflow) -> list[str]:
+    """Task states without a Catch for every error: a failure there would end the run with no message."""
+    return [
+        f"{name}: a Task state without a States.ALL Catch"
+        for name, state in states(workflow.definition)
+        if state.get("Type") == "Task"
+        and not any("States.ALL" in catch.get("ErrorEquals", []) for catch in state.get("Catch", []))
+    ]
+
+
 def problems(workflow: Workflow) -> list[str]:
-    return unknown_paths(workflow) + mismatched_parameters(workflow) + unread_fields(workflow)
+    return (
+        unknown_paths(workflow) + mismatched_parameters(workflow) + unread_fields(workflow) + uncaught_tasks(workflow)
+    )

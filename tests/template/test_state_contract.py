@@ -104,3 +104,11 @@ def test_the_published_json_schema_is_current() -> None:
 @pytest.mark.parametrize("model", list(sync.SCHEMA_MODELS.values()), ids=list(sync.SCHEMA_MODELS))
 def test_every_model_has_a_json_schema(model: Any) -> None:
     assert model.model_json_schema(by_alias=True)["type"] == "object"
+
+
+def test_a_task_state_without_a_catch_for_every_error_is_refused() -> None:
+    definition = json.loads(SYNC_ASL.read_text())
+    definition["States"]["Check Sync"].pop("Catch")
+    assert asl_contract.uncaught_tasks(sync_workflow(definition)) == [
+        "Check Sync: a Task state without a States.ALL Catch"
+    ]
