@@ -64,7 +64,7 @@ def largest_states(history: Iterable[Mapping[str, Any]]) -> dict[str, StateSize]
         if entered:
             size.entered += 1
             size.largest_input = max(size.largest_input, _size(entered.get("input")))
-        else:
+        if exited:
             size.largest_output = max(size.largest_output, _size(exited.get("output")))
     return sizes
 
