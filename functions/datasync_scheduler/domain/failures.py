@@ -8,7 +8,7 @@ their retry classes are data: the retry policy decides with them, the messages e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -149,7 +149,7 @@ class FailureTally:
             "examples": self._examples_within_budget(ordered),
         }
 
-    def _examples_within_budget(self, ordered: list[str]) -> dict[str, list[str]]:
+    def _examples_within_budget(self, ordered: Sequence[str]) -> dict[str, list[str]]:
         """Every category's first example, then more, one per category in turn, while they fit
         `EXAMPLES_STATE_BYTES` (the message says "and N more" for the rest)."""
         kept: dict[str, list[str]] = {category: [] for category in ordered}
