@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-JSON_PATH = re.compile(r"(?<!\$)\$(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
+JSON_PATH = re.compile(r"(?<!\$)\$(?!\$)(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 READ_FIELDS = (
     "InputPath",
     "OutputPath",
@@ -35,6 +35,7 @@ READ_FIELDS = (
     "TimestampPath",
     "ErrorPath",
     "CausePath",
+    "MaxConcurrencyPath",
 )
 LAMBDA_INVOKE = re.compile(r":states:::lambda:invoke")
 FUNCTION_ARN = re.compile(r"^\$\{(\w+)FunctionArn\}$")
@@ -252,7 +253,14 @@ def _covers(read: str, path: str) -> bool:
 
 
 def unread_fields(workflow: Workflow) -> list[str]:
-    read_paths = {read.path for name, state in states(workflow.definition) for read in reads(name, state)}
+    # Only reads of states that receive the carried state read it: a state given the workflow's raw
+    # input, a Catch's error or a Map item reads that (and its `$` would otherwise cover every field).
+    read_paths = {
+        read.path
+        for name, state in states(workflow.definition)
+        if _model_at(workflow, name) is workflow.carried
+        for read in reads(name, state)
+    }
     read_paths |= set(workflow.read_elsewhere)
     carried = field_paths(workflow.carried)
     return [

@@ -80,6 +80,12 @@ class TaskItem(Contract):
     request: JsonObject
 
 
+class CaughtTaskItem(TaskItem):
+    """The item after Run Task's Catch: `error` is Step Functions' `{Error, Cause}`."""
+
+    error: CaughtError
+
+
 class SyncRunCounters(Contract):
     model_config = Contract.model_config | {"extra": "ignore"}
 
