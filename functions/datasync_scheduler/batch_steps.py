@@ -115,8 +115,8 @@ def _outcomes(
 ) -> list[TaskOutcome]:
     names = batch.names or []
     outcomes = []
-    # The Map's results keep its items' order: a result's position is its task's index.
-    for index, result in enumerate(batch.results or []):
+    for result in batch.results or []:
+        index = result.index
         name = names[index] if index < len(names) else None
         execution_arn = child_execution_arn(sync_workflow, name) if name else None
         if isinstance(result, TaskRunSucceeded):

@@ -21,7 +21,9 @@ def sent(topic_arn: str) -> list[tuple[str, str | None, dict[str, object]]]:
 def test_a_message_is_published_once_with_its_renderings_and_attributes(aws: LocalAws) -> None:
     topic_arn = aws.stack.topics["NotificationTopic"]
     structured = json.dumps({"default": "{}", "email": "The sync succeeded."})
-    message_id = SnsTopic(topic_arn).publish(subject="DataSync nightly succeeded", structured=structured, attributes=ATTRIBUTES)
+    message_id = SnsTopic(topic_arn).publish(
+        subject="DataSync nightly succeeded", structured=structured, attributes=ATTRIBUTES
+    )
     assert message_id
     [(message, subject, attributes)] = sent(topic_arn)
     assert json.loads(message)["email"] == "The sync succeeded."

@@ -36,6 +36,7 @@ def batch_workflow(asl: Mapping[str, Any] | None = None) -> Workflow:
             "Batch Not Started": CaughtError,
             # Inside the Map: one item, then the item with Run Task's error.
             "Run Task": batch.TaskItem,
+            "Task Succeeded": batch.RanTaskItem,
             "Task Failed": batch.CaughtTaskItem,
         },
         default_model=batch.BatchState,
@@ -88,12 +89,17 @@ def test_every_path_the_batch_workflow_reads_or_writes_is_in_its_state_and_every
 
 
 def test_what_run_task_keeps_of_a_run_is_one_typed_bounded_result() -> None:
-    run_task = definition()["States"]["Run Tasks"]["ItemProcessor"]["States"]["Run Task"]
-    kept = {key.removesuffix(".$") for key in run_task["ResultSelector"]}
-    assert kept == set(batch.TaskRunSucceeded.model_json_schema(by_alias=True)["properties"])
-    task_failed = definition()["States"]["Run Tasks"]["ItemProcessor"]["States"]["Task Failed"]
-    kept = {key.removesuffix(".$") for key in task_failed["Parameters"]}
-    assert kept == set(batch.TaskRunNotSucceeded.model_json_schema(by_alias=True)["properties"])
+    processor = definition()["States"]["Run Tasks"]["ItemProcessor"]["States"]
+
+    def fields(template: Mapping[str, Any]) -> set[str]:
+        return {key.removesuffix(".$") for key in template}
+
+    def properties(model: type[BaseModel]) -> set[str]:
+        return set(model.model_json_schema(by_alias=True)["properties"])
+
+    assert fields(processor["Run Task"]["ResultSelector"]) == properties(batch.SucceededRun)
+    assert fields(processor["Task Succeeded"]["Parameters"]) == properties(batch.TaskRunSucceeded)
+    assert fields(processor["Task Failed"]["Parameters"]) == properties(batch.TaskRunNotSucceeded)
 
 
 def test_every_task_state_has_a_catch() -> None:

@@ -121,6 +121,7 @@ def succeeded(index: int, name: str | None, attempts: int = 1) -> dict[str, Any]
     """What Run Task's ResultSelector keeps of a run that succeeded."""
     return {
         "succeeded": True,
+        "index": index,
         "taskArn": TASKS[index],
         "taskName": name,
         "filesTransferred": 1200,
@@ -131,7 +132,7 @@ def succeeded(index: int, name: str | None, attempts: int = 1) -> dict[str, Any]
 
 def not_succeeded(index: int, error: str = "States.TaskFailed") -> dict[str, Any]:
     """What the Map's `Task Failed` keeps of a run that did not succeed: the error's name."""
-    return {"succeeded": False, "taskArn": TASKS[index], "error": error}
+    return {"succeeded": False, "index": index, "taskArn": TASKS[index], "error": error}
 
 
 def succeeded_task(index: int, name: str, attempts: int = 1) -> TaskOutcome:
@@ -516,14 +517,18 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
     all_succeeded = [
         {
             "succeeded": True,
+            "index": index,
             "taskArn": task_arn,
             "taskName": longest_task_name,
             "filesTransferred": 2**63 - 1,
             "bytesTransferred": 2**63 - 1,
             "attempts": 10,
         }
-    ] * tasks
-    all_failed = [{"succeeded": False, "taskArn": task_arn, "error": longest_error}] * tasks
+        for index in range(tasks)
+    ]
+    all_failed = [
+        {"succeeded": False, "index": index, "taskArn": task_arn, "error": longest_error} for index in range(tasks)
+    ]
     sizes = {
         "Validate Batch input (the batch's input)": size(raw),
         "Validate Batch parameters": size(validate_input),

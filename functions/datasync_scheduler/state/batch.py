@@ -96,8 +96,8 @@ class SyncRunCounters(Contract):
 class SyncRunOutput(Contract):
     """What the batch reads of a succeeded run's output (the SyncWorkflow's `RunResult`).
 
-    `.sync:2` returns the run's output as JSON under `Output` (docs/aws-facts.md#sync-2-output);
-    Run Task's `ResultSelector` keeps only these fields of it.
+    `.sync:2` returns the run's output as JSON under `Output` (docs/aws-facts.md#nested-run-output);
+    Run Task's `ResultSelector` keeps only these fields of it (`SucceededRun`).
     """
 
     model_config = Contract.model_config | {"extra": "ignore"}
@@ -108,13 +108,30 @@ class SyncRunOutput(Contract):
     attempts: list[JsonObject]
 
 
-class TaskRunSucceeded(Contract):
-    """A task whose run succeeded: `.sync:2` returns only for a run that ended SUCCEEDED.
+class SucceededRun(Contract):
+    """`$.run` of an item after Run Task: its `ResultSelector`, the bounded fields of the run's output."""
 
-    Run Task's `ResultSelector`; the execution's ARN is not kept (it follows from the run's name).
+    task_arn: TaskArn
+    task_name: TaskName | None
+    files_transferred: Count | None
+    bytes_transferred: Count | None
+    attempts: Count
+
+
+class RanTaskItem(TaskItem):
+    """The item after Run Task returned (`.sync:2` returns only for a run that ended SUCCEEDED)."""
+
+    run: SucceededRun
+
+
+class TaskRunSucceeded(Contract):
+    """A task whose run succeeded (`Task Succeeded`): the item's index and the run's bounded fields.
+
+    The execution's ARN is not kept: it follows from the run's name.
     """
 
     succeeded: Literal[True]
+    index: int
     task_arn: TaskArn
     task_name: TaskName | None
     files_transferred: Count | None
@@ -130,6 +147,7 @@ class TaskRunNotSucceeded(Contract):
     """
 
     succeeded: Literal[False]
+    index: int
     task_arn: TaskArn
     error: ErrorName
 
@@ -143,8 +161,7 @@ TaskRunResult = Annotated[TaskRunSucceeded | TaskRunNotSucceeded, Field(discrimi
 class BatchProgress(Contract):
     """`$.batch`: validated and run (`names`, `maxConcurrency`, `results`), or not started.
 
-    `results` has one entry per task in the tasks' order (a Map's result keeps its items' order:
-    docs/aws-facts.md#batch-state-budget), so its index is the task's.
+    `results` has one entry per task; each names its task's index (the Map's `$$.Map.Item.Index`).
     """
 
     names: list[ExecutionName] | None = None
