@@ -111,6 +111,8 @@ def test_one_batch_message_counts_the_outcomes_next_to_each_tasks_own_message() 
         ["SUCCEEDED", "hr-records"],
     ]
     assert "design-share: recovered on attempt 2 (3 file(s), 70.0 MiB)" in batch_message["message"]
+    # Published by Summarize Batch, so nothing was counted as lost.
+    assert [d for d in summary["metric_data"] if d["name"] == "NotificationsNotPublished"] == []
 
 
 def test_each_task_runs_result_says_what_happened_to_it() -> None:
