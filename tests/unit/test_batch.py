@@ -509,11 +509,12 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
     longest_error = "E" * 256  # a Step Functions error name: at most 256 characters
     longest_cause = '"' * 32_768  # its cause: at most 32,768, here each one escaped to two bytes
 
-    raw = {"tasks": largest_requests(task_arn, tasks), "maxConcurrency": MAX_CONCURRENCY}
+    requests = largest_requests(task_arn, tasks)
+    raw = {"tasks": requests, "maxConcurrency": MAX_CONCURRENCY}
     validate_input = {"input": raw, "batchExecution": batch, "batchName": batch_name}
     validated = validate_batch(ValidateBatchInput.model_validate(validate_input)).to_state()
     names = validated["batch"]["names"]
-    item = {"index": tasks - 1, "name": names[-1], "request": raw["tasks"][-1]}
+    item = {"index": tasks - 1, "name": names[-1], "request": requests[-1]}
     all_succeeded = [
         {
             "succeeded": True,
