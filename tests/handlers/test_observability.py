@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger
 
 from emulator.function_output import emf_documents
 from emulator.runner import LocalAws
+from tests.handlers.sync_events import report_rejected_input, start_sync
 from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
 
 BATCH = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-local-BatchWorkflow:nightly-1"
@@ -49,7 +50,7 @@ def printed_by_last(aws: LocalAws) -> list[dict[str, Any]]:
 
 
 def run_steps(aws: LocalAws, task_arn: str) -> str:
-    run = invoke(aws, "StartSyncFunction", {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW})
+    run = invoke(aws, "StartSyncFunction", start_sync({"taskArn": task_arn}))
     invoke(
         aws, "AwaitSyncEndFunction", {"token": "t", "executionArn": run["executionArn"], "workflowExecution": WORKFLOW}
     )
@@ -94,8 +95,7 @@ def test_the_execution_a_step_named_is_not_carried_into_the_next_invocation(
 
 
 def test_a_rejected_run_publishes_one_failed_run_for_the_application(aws: LocalAws) -> None:
-    state = {"taskArn": "nope", "inputError": {"Error": "InvalidSyncRequest", "Cause": "taskArn: not an ARN"}}
-    invoke(aws, "ReportRunFunction", {"state": state, "workflowExecution": WORKFLOW})
+    invoke(aws, "ReportRunFunction", report_rejected_input({"taskArn": "nope"}, "taskArn: not an ARN"))
 
     (document,) = [doc for doc in printed_by_last(aws) if "RunsFailed" in doc]
     assert document["_aws"]["CloudWatchMetrics"] == [

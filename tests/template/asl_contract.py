@@ -253,8 +253,7 @@ def _covers(read: str, path: str) -> bool:
 
 
 def unread_fields(workflow: Workflow) -> list[str]:
-    # Only reads of states that receive the carried state read it: a state given the workflow's raw
-    # input, a Catch's error or a Map item reads that (and its `$` would otherwise cover every field).
+    # A state that receives something else (the run's raw input, an error) reads nothing of the carried state.
     read_paths = {
         read.path
         for name, state in states(workflow.definition)

@@ -56,11 +56,14 @@ def test_a_path_to_a_field_the_state_does_not_have_is_refused() -> None:
     ]
 
 
-def test_a_result_nobody_reads_is_refused() -> None:
+def test_a_field_nobody_reads_any_more_is_refused() -> None:
     definition = json.loads(SYNC_ASL.read_text())
-    definition["States"]["Analyze Run"]["ResultPath"] = "$.analysisError"
-    workflow = sync_workflow(definition)
-    assert any("$.analysis is carried" in problem for problem in asl_contract.unread_fields(workflow))
+    del definition["States"]["Report Run"]["Parameters"]["analysisError.$"]
+    assert asl_contract.unread_fields(sync_workflow(definition)) == [
+        "$.analysisError is carried in ReportedState but nothing reads it",
+        "$.analysisError.Error is carried in ReportedState but nothing reads it",
+        "$.analysisError.Cause is carried in ReportedState but nothing reads it",
+    ]
 
 
 def test_a_lambda_given_more_than_its_input_model_is_refused() -> None:

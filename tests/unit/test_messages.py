@@ -92,7 +92,12 @@ def test_a_run_that_needed_a_retry_is_recovered_and_worth_a_warning() -> None:
 
 
 def test_an_agent_that_stayed_offline_tells_the_reader_to_check_the_agent() -> None:
-    verdict = judge_execution(snapshot("ERROR"), watchdog_note="stayed in LAUNCHING for 30 min", abandoned=False)
+    verdict = judge_execution(
+        snapshot("ERROR"),
+        watchdog_note="stayed in LAUNCHING for 30 min",
+        abandoned=False,
+        watchdog_limit="phaseTimeLimit",
+    )
     stuck = RunReport(
         verdict,
         task_arn=TASK,

@@ -21,7 +21,14 @@ PUBLISH_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 
 
 class NotPublished(Exception):
-    """SNS did not accept the message after the client's retries (or refused it outright)."""
+    """SNS did not accept the message after the client's retries (or refused it outright).
+
+    `code` is SNS's error code (`InvalidParameter`, `AuthorizationError`, …) or, when no answer came,
+    the client's exception name."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
 
 
 class SnsTopic:
@@ -44,10 +51,10 @@ class SnsTopic:
                 MessageAttributes={name: dict(value) for name, value in attributes.items()},
             )
         except Exception as error:  # any failure to publish is reported the same way
-            raise NotPublished(_describe(error)) from error
+            raise NotPublished(_code(error), str(error)) from error
         return str(response["MessageId"])
 
 
-def _describe(error: Exception) -> str:
+def _code(error: Exception) -> str:
     code = error.response.get("Error", {}).get("Code") if isinstance(error, ClientError) else None
-    return f"{code or type(error).__name__}: {error}"
+    return str(code or type(error).__name__)

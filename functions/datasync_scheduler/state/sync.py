@@ -14,14 +14,18 @@ Functions fails a run whose `Parameters` path matches nothing (docs/aws-facts.md
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 from datasync_scheduler.domain.sync_request import SyncRequest
 
 JsonObject = dict[str, Any]
+# The validated request travels as the user wrote it: options not given stay absent, not null.
+Request = Annotated[
+    SyncRequest, PlainSerializer(lambda request: request.model_dump(mode="json", exclude_none=True), return_type=dict)
+]
 
 
 class Contract(BaseModel):
@@ -120,7 +124,7 @@ class NextAttempt(Contract):
 class SyncState(Contract):
     """The state between steps, from Validate Sync Request to Report Run."""
 
-    request: SyncRequest | None
+    request: Request | None
     started_at: str | None
     next: NextAttempt | None
     run: RunState | None = None
@@ -143,7 +147,7 @@ class ValidateSyncRequestInput(StepInput):
 
 
 class StartSyncInput(StepInput):
-    request: SyncRequest
+    request: Request
     next: NextAttempt
 
 
@@ -170,7 +174,7 @@ class AnalyzeRunInput(StepInput):
 
 
 class PlanNextAttemptInput(StepInput):
-    request: SyncRequest
+    request: Request
     started_at: str | None
     run: RunState
     next: NextAttempt
@@ -178,7 +182,7 @@ class PlanNextAttemptInput(StepInput):
 
 
 class ReportRunInput(StepInput):
-    request: SyncRequest | None
+    request: Request | None
     started_at: str | None
     next: NextAttempt | None
     run: RunState | None
@@ -202,8 +206,9 @@ class RunResult(Contract):
     task_arn: str | None = None
     execution_arn: str | None = None
     status: str | None = None
-    # Set when the message could not be published: the verdict stands, the alarm counts it.
-    notification_error: CaughtError | None = None
+    # Only when the message could not be published (absent otherwise: the workflow asks IsPresent);
+    # the verdict stands and the alarm counts it.
+    notification_error: CaughtError | None = Field(default=None, exclude_if=lambda error: error is None)
 
 
 class ReportRunOutput(Contract):
@@ -253,3 +258,7 @@ def json_schema() -> JsonObject:
 
 def schema_text() -> str:
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    print(schema_text(), end="")
