@@ -38,6 +38,7 @@ from datasync_scheduler.state.batch import (
     ValidateBatchOutput,
     ValidatedBatch,
 )
+from datasync_scheduler.state.sync import CaughtError
 from datasync_scheduler.steps import publication_of
 
 _logger = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def summarize_batch_step(
     summary = _summary(event, task_name, described_run)
     publication = publication_of(batch_message(summary), notifications)
     message_id: str | None = None
-    notification_error: str | None = None
+    notification_error: CaughtError | None = None
     if publication["publish"]:
         try:
             message_id = topic.publish(
@@ -84,7 +85,7 @@ def summarize_batch_step(
             )
         except NotPublished as error:
             _logger.warning("The batch's message was not published; the verdict stands", exc_info=True)
-            notification_error = str(error)[:NOTIFICATION_ERROR_LIMIT]
+            notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error)[:NOTIFICATION_ERROR_LIMIT])
     return SummarizeBatchOutput(result=_result(summary, message_id, notification_error))
 
 
@@ -139,7 +140,7 @@ def _outcomes(
     return outcomes
 
 
-def _result(summary: BatchSummary, message_id: str | None, notification_error: str | None) -> BatchResult:
-    return BatchResult.model_validate(
-        {**summary.to_dict(), "messageId": message_id, "notificationError": notification_error}
-    )
+def _result(summary: BatchSummary, message_id: str | None, notification_error: CaughtError | None) -> BatchResult:
+    result = BatchResult.model_validate({**summary.to_dict(), "messageId": message_id})
+    result.notification_error = notification_error
+    return result

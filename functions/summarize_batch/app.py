@@ -22,7 +22,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler import batch_steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
-from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.run_metrics import batch_metrics
 from datasync_scheduler.state.batch import SummarizeBatchInput
@@ -40,9 +39,7 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TA
 )
 def publish_once(batch: dict[str, str], subject: str, structured: str, attributes: Mapping[str, Any]) -> str:
     """SNS's MessageId of the batch's message; a repeated call for the same batch returns the first one's."""
-    return SnsTopic(os.environ["NOTIFICATION_TOPIC_ARN"]).publish(
-        subject=subject, structured=structured, attributes=attributes
-    )
+    return wiring.topic().publish(subject=subject, structured=structured, attributes=attributes)
 
 
 class OncePerBatch:

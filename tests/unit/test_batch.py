@@ -164,7 +164,7 @@ class Topic:
 
     def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
         if self.refusal:
-            raise NotPublished(self.refusal)
+            raise NotPublished(self.refusal, "SNS did not take the message")
         self.published.append({"subject": subject, "structured": structured, "attributes": attributes})
         return f"message-{len(self.published)}"
 
@@ -398,9 +398,12 @@ def test_a_validation_that_itself_failed_is_named_with_its_error_and_request_not
 
 
 def test_a_message_sns_refuses_is_kept_as_notification_error_and_the_verdict_stands() -> None:
-    result, topic = summarize([succeeded(0, "finance")], topic=Topic(refusal="KMSAccessDenied: the key is disabled"))
+    result, topic = summarize([succeeded(0, "finance")], topic=Topic(refusal="KMSDisabled"))
     assert topic.published == []
-    assert result["notificationError"] == "KMSAccessDenied: the key is disabled"
+    assert result["notificationError"] == {
+        "Error": "SNS.KMSDisabled",
+        "Cause": "KMSDisabled: SNS did not take the message",
+    }
     assert result["messageId"] is None
     assert result["verdict"]["status"] == "SUCCEEDED"
 

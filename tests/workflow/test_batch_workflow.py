@@ -259,7 +259,7 @@ def test_a_batch_message_sns_refuses_is_counted_and_the_verdict_stands(monkeypat
     def refuse(self: SnsTopic, **kwargs: Any) -> str:
         # Only the batch's message: each task's run publishes its own through the same class.
         if "batch" in kwargs["subject"]:
-            raise NotPublished("KMSDisabledException: the key is disabled")
+            raise NotPublished("KMSDisabled", "the key is disabled")
         return original(self, **kwargs)
 
     original = SnsTopic.publish

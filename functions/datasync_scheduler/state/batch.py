@@ -207,8 +207,9 @@ class BatchResult(Contract):
     tasks: list[TaskOutcomeResult]
     # SNS's MessageId of the batch's message; null when nothing was published (a silent success).
     message_id: str | None = None
-    # Set when the message could not be published: the verdict stands, `Count Message Not Published` counts it.
-    notification_error: str | None = None
+    # Set when the message could not be published (`SNS.<code>`): the verdict stands, `Count Message Not
+    # Published` counts it.
+    notification_error: CaughtError | None = None
 
 
 class SummarizeBatchInput(Contract):
