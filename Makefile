@@ -55,6 +55,7 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/log_parser.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/notifications.py
+	$(BIN)/python benchmarks/state_size.py
 
 schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
 	$(BIN)/python -m datasync_scheduler.state.sync > docs/state-schema/sync.json

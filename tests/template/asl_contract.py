@@ -9,8 +9,9 @@ then finds every path the definition reads or writes and reports, as sentences:
   paths inside intrinsic functions) that the state's model does not have;
 - a `ResultPath` (the state's, or a Catch's) that the model of the state it leads to does not have;
 - a Lambda task whose `Parameters` (or `Payload`) keys differ from its handler's input fields;
-- a field the carried model (`Workflow.carried`) has that nobody reads: no path reads it, its
-  parent or a child, and no handler receives it.
+- a Task state without a `States.ALL` Catch (its failure would end the run with no message);
+- a field a carried model (`Workflow.carried`) has that nobody reads: no path reads it, its
+  parent or a child (a Lambda task's `Parameters` path is how its handler receives it).
 
 A workflow registers itself by building a `Workflow`; the checks know nothing of a particular ASL.
 """
@@ -50,8 +51,9 @@ class Workflow:
     default_model: type[BaseModel]
     # Lambda-backed Task state -> its handler's input model.
     lambda_inputs: Mapping[str, type[BaseModel]]
-    # The model whose every field someone must read.
-    carried: type[BaseModel]
+    # The models of the state whose every field someone must read (the workflow's state before and
+    # after a step that replaces it); a path means the same field in each of them.
+    carried: tuple[type[BaseModel], ...]
     # Fields read outside the ASL's paths (e.g. by the CLI), as "$.a.b", with why.
     read_elsewhere: Mapping[str, str] = field(default_factory=dict)
 
@@ -257,17 +259,31 @@ def unread_fields(workflow: Workflow) -> list[str]:
     read_paths = {
         read.path
         for name, state in states(workflow.definition)
-        if _model_at(workflow, name) is workflow.carried
+        if _model_at(workflow, name) in workflow.carried
         for read in reads(name, state)
     }
     read_paths |= set(workflow.read_elsewhere)
-    carried = field_paths(workflow.carried)
+    problems: list[str] = []
+    for model in workflow.carried:
+        problems += [
+            f"{path} is carried in {model.__name__} but nothing reads it"
+            for path in field_paths(model)
+            if not any(_covers(read, path) for read in read_paths)
+        ]
+    return problems
+
+
+def uncaught_tasks(workflow: Workflow) -> list[str]:
+    """Task states without a Catch for every error: a failure there would end the run with no message."""
     return [
-        f"{path} is carried in {workflow.carried.__name__} but nothing reads it"
-        for path in carried
-        if not any(_covers(read, path) for read in read_paths)
+        f"{name}: a Task state without a States.ALL Catch"
+        for name, state in states(workflow.definition)
+        if state.get("Type") == "Task"
+        and not any("States.ALL" in catch.get("ErrorEquals", []) for catch in state.get("Catch", []))
     ]
 
 
 def problems(workflow: Workflow) -> list[str]:
-    return unknown_paths(workflow) + mismatched_parameters(workflow) + unread_fields(workflow)
+    return (
+        unknown_paths(workflow) + mismatched_parameters(workflow) + unread_fields(workflow) + uncaught_tasks(workflow)
+    )

@@ -96,6 +96,12 @@ EXECUTION_ARN = EXECUTION
         ("Check Sync", "RuntimeError", "CheckSync.Failed", "may still be running"),
         ("Plan Next Attempt", "ValueError", "PlanNextAttempt.Failed", "Nothing was retried"),
         ("Validate Sync Request", "InvalidSyncRequest", "InvalidSyncRequest", "The run was not started."),
+        (
+            "Validate Sync Request",
+            "KeyError",
+            "ValidateSyncRequest.Failed",
+            "Validate Sync Request failed with KeyError",
+        ),
     ],
 )
 def test_each_way_a_step_ends_the_run_has_its_own_verdict(step: str, error: str, verdict_error: str, says: str) -> None:

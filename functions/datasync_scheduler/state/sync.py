@@ -212,17 +212,18 @@ class RunResult(Contract):
 
 
 class ReportRunOutput(Contract):
-    """`$.report`. The message itself is published by Report Run and never travels in the state."""
+    """Report Run's output, which replaces the state: what the verdict and the run's output are read from.
+
+    The message itself is published by Report Run and never travels in the state."""
 
     result: RunResult
     message_id: str | None = None
 
 
-class ReportedState(SyncState):
-    """The state after Report Run (or after its Catch: `reportError` instead of `report`)."""
+class ReportFailedState(SyncState):
+    """The state after Report Run's Catch: the state it was given, and its error."""
 
-    report: ReportRunOutput | None = None
-    report_error: CaughtError | None = None
+    report_error: CaughtError
 
 
 class RunEnd(Contract):
@@ -235,7 +236,9 @@ class RunEnd(Contract):
 
 
 SCHEMA_MODELS: dict[str, type[BaseModel]] = {
-    "SyncState": ReportedState,
+    "SyncState": SyncState,
+    "ReportFailedState": ReportFailedState,
+    "ReportRunOutput": ReportRunOutput,
     "ValidateSyncRequestInput": ValidateSyncRequestInput,
     "StartSyncInput": StartSyncInput,
     "AwaitSyncEndInput": AwaitSyncEndInput,
