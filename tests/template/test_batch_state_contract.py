@@ -41,7 +41,7 @@ def batch_workflow(asl: Mapping[str, Any] | None = None) -> Workflow:
         },
         default_model=batch.BatchState,
         lambda_inputs={"Validate Batch": batch.ValidateBatchInput, "Summarize Batch": batch.SummarizeBatchInput},
-        carried=batch.BatchState,
+        carried=(batch.BatchState,),
         read_elsewhere={
             # A Catch always writes the Cause; the fallback path cannot rely on its presence (not
             # documented), so its message sends the reader to the batch execution's history for it.
@@ -100,11 +100,6 @@ def test_what_run_task_keeps_of_a_run_is_one_typed_bounded_result() -> None:
     assert fields(processor["Run Task"]["ResultSelector"]) == properties(batch.SucceededRun)
     assert fields(processor["Task Succeeded"]["Parameters"]) == properties(batch.TaskRunSucceeded)
     assert fields(processor["Task Failed"]["Parameters"]) == properties(batch.TaskRunNotSucceeded)
-
-
-def test_every_task_state_has_a_catch() -> None:
-    missing = [name for name, state in states(definition()) if state["Type"] == "Task" and not state.get("Catch")]
-    assert missing == []
 
 
 def test_a_field_the_sync_output_does_not_have_is_refused() -> None:
