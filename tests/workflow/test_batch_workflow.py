@@ -5,6 +5,8 @@ from functools import cache
 from typing import Any
 
 import pytest
+from moto.sns.exceptions import InvalidParameterValue
+from moto.sns.models import Topic
 
 from datasync_scheduler import batch_steps
 from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
@@ -276,3 +278,22 @@ def nightly_batch_run() -> dict[str, Any]:
     raw = nightly_batch_scenario()
     raw["trigger"] = "manual"
     return run("nightly-batch", **raw)
+
+
+def test_when_even_the_fallback_message_is_refused_it_is_counted_and_the_tasks_verdict_stands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse_fallback(self: Topic, message: str, subject: str | None = None, **kwargs: Any) -> str:
+        if subject and "no summary" in subject:
+            raise InvalidParameterValue("the topic refuses it")
+        return original(self, message, subject, **kwargs)
+
+    original = Topic.publish
+    monkeypatch.setattr(Topic, "publish", refuse_fallback)
+    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    assert batch_messages(summary) == []
+    counted = [datum for datum in summary["metric_data"] if datum["name"] == "NotificationsNotPublished"]
+    assert [datum["value"] for datum in counted] == [1]
