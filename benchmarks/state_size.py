@@ -30,7 +30,14 @@ from emulator.scenario import SCENARIO_DIR, parse_scenario
 STATE_LIMIT = 256 * 1024
 BUDGET = 64 * 1024
 # Retryable kinds (a rerun can fix them), so every attempt is retried until the last.
-RETRYABLE_KINDS = ("checksum", "transfer_failed", "destination_vanished")
+RETRYABLE_KINDS = (
+    "checksum",
+    "transfer_failed",
+    "destination_vanished",
+    "only_at_destination",
+    "source_vanished",
+    "read_error",
+)
 # Long paths in four-byte characters, within a manifest's 1,024 bytes
 # (docs/aws-facts.md#datasync-manifests-and-retries).
 FOLDER, FILE = "\U0001f4c1" * 200, "\U0001f4c4" * 40
@@ -104,7 +111,7 @@ def measure(scenario: Any) -> tuple[dict[str, Any], dict[str, StateSize]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--attempts", type=int, default=10)
-    parser.add_argument("--files", type=int, default=150, help="failed files per kind and attempt")
+    parser.add_argument("--files", type=int, default=75, help="failed files per kind and attempt")
     args = parser.parse_args()
     began = time.monotonic()
     summary, sizes = measure(worst_run(args.attempts, args.files))
