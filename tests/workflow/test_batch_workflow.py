@@ -5,8 +5,10 @@ from functools import cache
 from typing import Any
 
 import pytest
+from moto.core.exceptions import AWSError
 from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import Topic
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from datasync_scheduler import batch_steps
 from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
@@ -297,3 +299,36 @@ def test_when_even_the_fallback_message_is_refused_it_is_counted_and_the_tasks_v
     assert batch_messages(summary) == []
     counted = [datum for datum in summary["metric_data"] if datum["name"] == "NotificationsNotPublished"]
     assert [datum["value"] for datum in counted] == [1]
+
+
+class ExecutionLimitExceeded(AWSError):
+    TYPE = "ExecutionLimitExceeded"
+    STATUS = 400
+
+
+def test_a_task_whose_run_cannot_start_is_reported_by_its_error_name_and_the_others_still_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    refused: list[str] = []
+
+    def start_execution(self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(name, str) and name.endswith("-3"):
+            refused.append(name)
+            raise ExecutionLimitExceeded("Execution limit exceeded")
+        return original(self, state_machine_arn, name, *args, **kwargs)
+
+    original = StepFunctionsParserBackend.start_execution
+    monkeypatch.setattr(StepFunctionsParserBackend, "start_execution", start_execution)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    # The emulator names the integration's error after the SDK's exception; AWS's name is not
+    # documented, and Run Task retries both (docs/aws-facts.md#step-functions-and-cloudformation-names).
+    error = "StepFunctions.ExecutionLimitExceededException"
+    assert summary["cause"] == (
+        f"2 of 5 task(s) failed: partner-drop (DataSync.ExecutionError), photo-archive ({error})."
+    )
+    assert len(refused) == 6  # the first start and Run Task's five retries
+    assert len(summary["batch"]["children"]) == 4
+    (message,) = batch_messages(summary)
+    assert f"FAILED    photo-archive: {error}" in message["message"]
