@@ -59,6 +59,7 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 
 schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
 	$(BIN)/python -m datasync_scheduler.state.sync > docs/state-schema/sync.json
+	$(BIN)/python -m datasync_scheduler.state.batch > docs/state-schema/batch.json
 
 build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
 	$(BIN)/sam build

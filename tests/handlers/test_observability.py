@@ -109,15 +109,25 @@ def test_a_rejected_run_publishes_one_failed_run_for_the_application(aws: LocalA
 
 
 def test_a_batch_publishes_how_many_of_its_tasks_succeeded_and_failed(aws: LocalAws, task_arn: str) -> None:
-    state = {
+    def ran(index: int) -> dict[str, Any]:
+        return {
+            "succeeded": True,
+            "index": index,
+            "taskArn": task_arn,
+            "taskName": "a",
+            "filesTransferred": 1,
+            "bytesTransferred": 1,
+            "attempts": 1,
+        }
+
+    batch = {
+        "names": ["nightly-1-0", "nightly-1-1", "nightly-1-2"],
         "maxConcurrency": 2,
-        "results": [
-            {"index": 0, "request": {"taskArn": task_arn}, "run": {"taskArn": task_arn, "taskName": "a"}},
-            {"index": 1, "request": {"taskArn": task_arn}, "error": {"Error": "DataSync.Failed", "Cause": "{}"}},
-            {"index": 2, "request": {"taskArn": task_arn}, "run": {"taskArn": task_arn, "taskName": "a"}},
-        ],
+        "results": [ran(0), {"succeeded": False, "index": 1, "taskArn": task_arn, "error": "DataSync.Failed"}, ran(2)],
     }
-    invoke(aws, "SummarizeBatchFunction", {"state": state, "batchExecution": BATCH})
+    sync_workflow = aws.stack.state_machines["SyncWorkflow"]
+    event = {"batch": batch, "batchExecution": BATCH, "batchName": "nightly-1", "syncWorkflow": sync_workflow}
+    invoke(aws, "SummarizeBatchFunction", event)
 
     (document,) = [doc for doc in printed_by_last(aws) if "BatchTasksSucceeded" in doc]
     (directive,) = document["_aws"]["CloudWatchMetrics"]

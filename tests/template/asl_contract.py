@@ -36,6 +36,7 @@ READ_FIELDS = (
     "TimestampPath",
     "ErrorPath",
     "CausePath",
+    "MaxConcurrencyPath",
 )
 LAMBDA_INVOKE = re.compile(r":states:::lambda:invoke")
 FUNCTION_ARN = re.compile(r"^\$\{(\w+)FunctionArn\}$")

@@ -273,7 +273,27 @@ def test_the_stack_prints_where_its_dashboard_is() -> None:
     assert url.endswith("#dashboards/dashboard/${OperationsDashboard}")
 
 
-@pytest.mark.parametrize("definition", sorted((ROOT / "statemachine").glob("*.asl.json")))
+def test_the_batchs_count_of_messages_not_published_is_what_the_alarm_watches() -> None:
+    # Summarize Batch publishes the batch's message; a refusal it kept, and the fallback messages'
+    # own failures, are counted by one state, after which the batch goes on to its verdict.
+    states = json.loads((ROOT / "statemachine" / "batch_workflow.asl.json").read_text(encoding="utf-8"))["States"]
+    count = states["Count Message Not Published"]
+    (datum,) = count["Parameters"]["MetricData"]
+    counted = (count["Parameters"]["Namespace"], datum["MetricName"], datum["Dimensions"])
+    assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"])
+    (refused,) = states["Message Published?"]["Choices"]
+    assert (refused["Variable"], refused["IsNull"], refused["Next"]) == (
+        "$.result.notificationError",
+        False,
+        "Count Message Not Published",
+    )
+    for notify in ("Notify Without Summary", "Notify Batch Not Started"):
+        assert [c["Next"] for c in states[notify]["Catch"]] == ["Count Message Not Published"]
+    assert count["Next"] == "Which Verdict?"
+    assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], "Which Verdict?")]
+
+
+@pytest.mark.parametrize("definition", [ROOT / "statemachine" / "sync_workflow.asl.json"])
 def test_the_publish_failed_alarm_watches_what_notifys_catch_counts(definition: Path) -> None:
     states = json.loads(definition.read_text(encoding="utf-8"))["States"]
     # The state that counts a message not published, and the one that leads there when it was not:

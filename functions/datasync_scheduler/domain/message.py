@@ -387,8 +387,10 @@ def batch_message(summary: BatchSummary) -> Message:
     steps: tuple[str, ...] = ()
     if summary.failed:
         steps = ("Each task's run sent its own message with the details: start with the failed ones.",)
-    elif not summary.outcomes:
+    elif not summary.outcomes and verdict.error == "InvalidBatchRequest":
         steps = ("Fix the batch input (or the NightlyTasks parameter) as the message says.",)
+    elif not summary.outcomes:
+        steps = ("Nothing was started. Read Validate Batch's log for the error above, then start the batch again.",)
     links: tuple[Link, ...] = ()
     if summary.batch_execution and (url := console_links.state_machine_execution(summary.batch_execution)):
         links = (Link(label="Batch execution", url=url),)
