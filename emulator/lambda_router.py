@@ -159,9 +159,11 @@ class LambdaRouter:
                 if fault is not None and fault[0].timeout:
                     return self._timed_out(function, context, at, printed)
                 self.invocations.append(Invocation(function.logical_id, at, type(error).__name__, _text(printed)))
+                # The Python runtime's error payload (awslambdaric `make_error`; docs/aws-facts.md#lambda-error-cause).
                 return None, {
-                    "errorType": type(error).__name__,
                     "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "requestId": context.aws_request_id,
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 }
             if fault is not None and fault[0].timeout:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -49,3 +50,11 @@ class CallbackPort(Protocol):
 class LineUpload(Protocol):
     def write_line(self, line: bytes) -> None: ...
     def close(self) -> str: ...
+
+
+class TopicPort(Protocol):
+    def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
+        """Publishes one message (`structured`: SNS's `MessageStructure=json` body, one rendering per
+        protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
+        after the adapter's own retries: publishing twice is not prevented here but by the caller."""
+        ...
