@@ -61,6 +61,7 @@ class FakeTask:
     task_mode: str = "BASIC"
     log_level: str | None = None
     task_report_config: dict[str, Any] | None = None
+    preserve_deleted_files: str = "PRESERVE"
 
 
 @dataclass
@@ -82,12 +83,15 @@ class FakeExecution:
     def status(self) -> str:
         return self.history[-1][0]
 
+    task_includes: str | None = None
+
     @property
     def includes(self) -> str | None:
-        """The Includes filter this execution runs with (a scope's replaces the request's)."""
+        """The Includes filter this execution runs with: the scope's, else the request's, else the task's
+        (an execution's filter replaces the task's for that execution only)."""
         if self.scope and self.scope.get("kind") == "includes":
             return str(self.scope["includes"])
-        return self.request.includes
+        return self.request.includes or self.task_includes
 
     @property
     def manifest(self) -> dict[str, Any] | None:
@@ -165,9 +169,18 @@ class FakeDataSync:
                 raise StartRefused("Request references a resource which does not exist.")
             if not task.queueing and self._busy(task.arn):
                 raise StartRefused("The task already has a running or queued execution and TaskQueueing is DISABLED.")
+            if scope and scope.get("kind") == "manifest" and self._filters_or_removal(task, request):
+                # docs/aws-facts.md#datasync-manifests-and-retries
+                raise StartRefused("A manifest cannot be combined with filters or PreserveDeletedFiles REMOVE.")
             arn = f"{task.arn}/execution/exec-{next(self._ids):017x}"
             self.executions[arn] = FakeExecution(
-                arn, task.arn, dict(tags), request, dict(scope) if scope else None, [("QUEUED", self.now)]
+                arn,
+                task.arn,
+                dict(tags),
+                request,
+                dict(scope) if scope else None,
+                [("QUEUED", self.now)],
+                task_includes=task.includes,
             )
             if self.lost_start_responses > 0:
                 self.lost_start_responses -= 1
@@ -234,7 +247,13 @@ class FakeDataSync:
             task_report_config=task.task_report_config,
             includes=task.includes,
             excludes=task.excludes,
+            preserve_deleted_files=task.preserve_deleted_files,
         )
+
+    @staticmethod
+    def _filters_or_removal(task: FakeTask, request: SyncRequest) -> bool:
+        removal = (request.overrides.PreserveDeletedFiles or task.preserve_deleted_files) == "REMOVE"
+        return bool(task.includes or task.excludes or request.includes or request.excludes or removal)
 
     def _busy(self, task_arn: str) -> bool:
         return any(not phases.is_terminal(item.status) for item in self.started(task_arn))
