@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -49,3 +50,16 @@ def world() -> Iterator[World]:
 def settings(**environment: str) -> Settings:
     """The functions' settings as the template's environment gives them, with `environment` changed."""
     return Settings.from_environment({"RUN_LEDGER_TABLE": "run-ledger", **environment})
+
+
+def state(result: Any) -> dict[str, Any]:
+    """A step's result as the state machine receives it (the JSON its handler returns)."""
+    if hasattr(result, "to_state"):
+        return dict(result.to_state())
+    return dict(result)
+
+
+def subset(result: Any, *keys: str) -> dict[str, Any]:
+    """The named fields of a step's result, as JSON."""
+    whole = state(result)
+    return {key: whole[key] for key in keys}

@@ -7,12 +7,12 @@ import pytest
 
 from datasync_scheduler import steps
 from datasync_scheduler.domain.sync_request import SyncRequest
-from tests.steps.conftest import WORKFLOW, World, settings
+from tests.steps.conftest import WORKFLOW, World, settings, state
 
 
 def started(world: World) -> str:
     task = world.datasync.add_task()
-    return str(steps.start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())["executionArn"])
+    return str(state(steps.start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings()))["executionArn"])
 
 
 def test_a_phase_event_is_recorded_at_datasyncs_time_and_resumes_nothing(world: World) -> None:
@@ -61,7 +61,7 @@ def test_an_end_that_came_before_the_token_is_seen_when_the_token_is_parked(worl
     early = steps.record_event(execution, "SUCCESS", world.now + timedelta(minutes=12), world.ports)
     assert early["resumed"] is False  # no workflow waits yet
 
-    awaited = steps.await_end(world.callbacks.issue("token-1"), execution, world.ports)
+    awaited = state(steps.await_end(world.callbacks.issue("token-1"), execution, world.ports))
     assert awaited == {"executionArn": execution, "status": "SUCCESS", "resumed": True}
     assert world.callbacks.resumed == [("token-1", "SUCCESS")]
     assert world.ledger.token_of(execution) is None
@@ -70,7 +70,7 @@ def test_an_end_that_came_before_the_token_is_seen_when_the_token_is_parked(worl
 def test_a_running_execution_leaves_the_token_parked(world: World) -> None:
     execution = started(world)
     world.datasync.advance(execution, "PREPARING")
-    awaited = steps.await_end(world.callbacks.issue("token-1"), execution, world.ports)
+    awaited = state(steps.await_end(world.callbacks.issue("token-1"), execution, world.ports))
     assert awaited["resumed"] is False and awaited["status"] == "PREPARING"
     assert world.ledger.token_of(execution) == "token-1"
     record = world.ledger.get(execution)
