@@ -201,10 +201,12 @@ class FakeDataSync:
         self.describe_calls += 1
         execution = self._execution(execution_arn, "DescribeTaskExecution")
         failed = execution.status == phases.ERROR
+        task = self.tasks[execution.task_arn]
         return ExecutionSnapshot(
             execution_arn=execution.arn,
             status=execution.status,
-            task_mode=self.tasks[execution.task_arn].task_mode,
+            task_mode=task.task_mode,
+            log_level=task.log_level,  # the execution's Options echo the task's
             start_time=execution.history[0][1],
             launch_time=execution.launch_time,
             end_time=execution.end_time,
