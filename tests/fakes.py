@@ -110,8 +110,9 @@ class FakeDataSync:
         self.tasks: dict[str, FakeTask] = {}
         self.executions: dict[str, FakeExecution] = {}  # start order
         self.now = now or datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
-        # Fault switches: the next starts create their execution and then fail as if the response
-        # was lost (`lost`), or fail before creating anything (`refused`, `throttled`).
+        # Fault switches: `lost_start_responses` starts create their execution and then fail as if
+        # the response was lost; `failing_starts` are raised, in order, before anything is created
+        # (a refusal, throttling).
         self.lost_start_responses = 0
         self.failing_starts: list[Exception] = []
         self.describe_calls = 0
@@ -167,6 +168,8 @@ class FakeDataSync:
             task = self.tasks.get(request.taskArn)
             if task is None:
                 raise StartRefused("Request references a resource which does not exist.")
+            # What DataSync answers here is not documented; the emulator's reading, a refusal
+            # (docs/aws-facts.md#datasync-manifests-and-retries).
             if not task.queueing and self._busy(task.arn):
                 raise StartRefused("The task already has a running or queued execution and TaskQueueing is DISABLED.")
             if scope and scope.get("kind") == "manifest" and self._filters_or_removal(task, request):
