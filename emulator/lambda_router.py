@@ -151,9 +151,11 @@ class LambdaRouter:
                 result = handler(event, context)
             except Exception as error:  # noqa: BLE001 - reported to the caller like the runtime does
                 self.invocations.append(Invocation(function.logical_id, at, type(error).__name__, _text(printed)))
+                # The Python runtime's error payload (awslambdaric `make_error`; docs/aws-facts.md#lambda-error-cause).
                 return None, {
-                    "errorType": type(error).__name__,
                     "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "requestId": context.aws_request_id,
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 }
             self.invocations.append(Invocation(function.logical_id, at, None, _text(printed)))

@@ -592,13 +592,18 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
             )
     # Names end with the task's index in the batch (see child_execution_name): list them in that order.
     children.sort(key=lambda child: int(child["name"].rsplit("-", 1)[-1]) if child["name"][-1].isdigit() else -1)
-    states = [
-        len(details.get("input") or details.get("output") or "")
-        for event in history
-        for key in ("stateEnteredEventDetails", "stateExitedEventDetails")
-        if (details := event.get(key))
-    ]
-    return {"children": children, "largest_state_bytes": max(states, default=0)}
+    by_step: dict[str, int] = {}
+    for event in history:
+        for key in ("stateEnteredEventDetails", "stateExitedEventDetails"):
+            if details := event.get(key):
+                size = len((details.get("input") or details.get("output") or "").encode())
+                by_step[details["name"]] = max(by_step.get(details["name"], 0), size)
+    return {
+        "children": children,
+        "largest_state_bytes": max(by_step.values(), default=0),
+        # The largest input or output each state had (UTF-8 bytes), by state name.
+        "state_bytes_by_step": by_step,
+    }
 
 
 def _manifest_of(start_params: Any) -> dict[str, Any] | None:

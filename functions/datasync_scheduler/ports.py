@@ -7,6 +7,7 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -171,4 +172,14 @@ class LineUpload(Protocol):
     def close(self) -> str:
         """Completes the object, whose content is every line written in order (an object with no
         lines is empty, not missing), and returns its `s3://bucket/key` location."""
+        ...
+
+
+class TopicPort(Protocol):
+    """The notification topic: one message per run or batch, rendered per protocol."""
+
+    def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
+        """Publishes one message (`structured`: SNS's `MessageStructure=json` body, one rendering per
+        protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
+        after the adapter's own retries: publishing twice is not prevented here but by the caller."""
         ...
