@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
+from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
@@ -35,6 +38,7 @@ from datasync_scheduler.ports import (
     LineUpload,
     RunHistory,
     StartRefused,
+    TopicPort,
 )
 
 REGION = "us-east-1"
@@ -535,6 +539,56 @@ class FakeLogs:
                 yield message, stream
 
 
+# -- SNS: the notification topic --------------------------------------------------------------------------
+
+# docs/aws-facts.md#sns-subject, docs/aws-facts.md#sns-message-size
+SUBJECT_TOO_LONG = 100
+MESSAGE_SIZE_LIMIT = 262_144
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class PublishedMessage:
+    message_id: str
+    subject: str
+    renderings: dict[str, str]  # protocol -> the text that protocol's subscribers get
+    attributes: dict[str, dict[str, str]]
+
+
+class FakeTopic:
+    """The notification topic: keeps every message it took; refuses what SNS documents it refuses
+    (a Subject of 100 characters or more, or with a control character; body and attributes over
+    256 KiB) as the adapter reports it, with `NotPublished`."""
+
+    def __init__(self) -> None:
+        self.published: list[PublishedMessage] = []
+        self.failures: list[Exception] = []  # the next publishes raise these (SNS down, KMS refusing)
+
+    def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        if len(subject) >= SUBJECT_TOO_LONG or _CONTROL.search(subject):
+            raise NotPublished("InvalidParameter", "Invalid parameter: Subject")
+        size = len(structured.encode()) + sum(
+            len(name.encode()) + sum(len(str(part).encode()) for part in value.values())
+            for name, value in attributes.items()
+        )
+        if size > MESSAGE_SIZE_LIMIT:
+            raise NotPublished("InvalidParameter", "Invalid parameter: Message too long")
+        renderings = json.loads(structured)
+        if not isinstance(renderings, dict) or "default" not in renderings:
+            # docs/aws-facts.md#sns-message-structure
+            raise NotPublished("InvalidParameter", "Invalid parameter: Message Structure - no default entry")
+        message = PublishedMessage(
+            str(uuid.uuid4()),
+            subject,
+            {str(key): str(value) for key, value in renderings.items()},
+            {name: dict(value) for name, value in attributes.items()},
+        )
+        self.published.append(message)
+        return message.message_id
+
+
 # The fakes satisfy the ports: mypy checks these lines (tests/fakes.py is in its `files`).
 _datasync: DataSyncPort = FakeDataSync()
 _ledger: LedgerPort = FakeLedger()
@@ -544,3 +598,4 @@ _upload: LineUpload = FakeBucket().line_upload("k")
 _sink: FailureSink = FakeBucket().failure_sink("k")
 _reports: ReportSource = FakeTaskReports()
 _logs: LogSource = FakeLogs()
+_topic: TopicPort = FakeTopic()

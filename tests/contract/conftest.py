@@ -28,14 +28,16 @@ from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.s3_lines import S3LineUpload, split_location
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
-from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, RunHistory
+from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, RunHistory, TopicPort
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionScript, Phase
+from emulator.sns_rules import sns_as_documented
 from emulator.template import load_template
 from tests.fakes import (
     FakeBucket,
@@ -44,6 +46,7 @@ from tests.fakes import (
     FakeLedger,
     FakeLogs,
     FakeTaskReports,
+    FakeTopic,
 )
 
 REGION = "us-east-1"
@@ -435,3 +438,62 @@ def logs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 
 LOG_DAY = datetime.fromisoformat("2026-11-22T02:00:00+00:00")
+
+
+# -- SNS --------------------------------------------------------------------------------------------------
+
+
+class TopicWorld(Protocol):
+    port: TopicPort
+
+    def received(self) -> list[tuple[str, str, dict[str, str]]]:
+        """What an SQS subscriber of the topic got: (subject, message, attributes as name -> value)."""
+
+
+@dataclass
+class FakeTopicWorld:
+    port: FakeTopic
+
+    def received(self) -> list[tuple[str, str, dict[str, str]]]:
+        return [
+            (
+                message.subject,
+                message.renderings.get("sqs", message.renderings["default"]),
+                {name: value["StringValue"] for name, value in message.attributes.items()},
+            )
+            for message in self.port.published
+        ]
+
+
+@dataclass
+class SnsWorld:
+    """The topic on moto (with SNS's documented refusals), an SQS queue subscribed to it."""
+
+    port: SnsTopic
+    sqs: Any
+    queue_url: str
+
+    def received(self) -> list[tuple[str, str, dict[str, str]]]:
+        got = []
+        while messages := self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get("Messages"):
+            for message in messages:
+                envelope = json.loads(message["Body"])
+                attributes = {name: value["Value"] for name, value in envelope.get("MessageAttributes", {}).items()}
+                got.append((envelope.get("Subject"), envelope["Message"], attributes))
+                self.sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return got
+
+
+@pytest.fixture(params=[FAKE, REAL])
+def topic(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[TopicWorld]:
+    if request.param == "fake":
+        yield FakeTopicWorld(FakeTopic())
+        return
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # the adapter builds its client from the environment
+    with mock_aws(), sns_as_documented():
+        sns, sqs = boto3.client("sns", region_name=REGION), boto3.client("sqs", region_name=REGION)
+        topic_arn = sns.create_topic(Name="notifications")["TopicArn"]
+        queue_url = sqs.create_queue(QueueName="subscriber")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
+        yield SnsWorld(SnsTopic(topic_arn), sqs, queue_url)
