@@ -53,6 +53,7 @@ def test_an_agent_that_never_launches_is_cancelled_at_the_launching_limit(world:
     assert world.datasync.cancel_calls == [execution]
     assert world.datasync.describe(execution).status == "CANCELLING"
     assert checked["finished"] is False and checked["timeoutSeconds"] == 900
+    assert checked["cancelledBy"] == {"limit": "phaseTimeLimit", "phase": "LAUNCHING", "limitSeconds": 1800}
     record = world.ledger.get(execution)
     assert record is not None and record.cancel_requested_at == world.now
     assert record.watchdog_note is not None and record.watchdog_note.startswith("stayed in LAUNCHING for 30 min")
@@ -63,11 +64,12 @@ def test_the_watchdog_cancels_once_and_waits_for_the_cancel_to_end(world: World)
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "LAUNCHING")
     world.pass_time(hours=1)
-    steps.check_sync(run, world.ports, settings())
+    run = steps.check_sync(run, world.ports, settings())  # the workflow passes each check's `$.run` on
     world.pass_time(minutes=15)
     again = state(steps.check_sync(run, world.ports, settings()))
     assert world.datasync.cancel_calls == [execution]
     assert again["status"] == "CANCELLING" and again["finished"] is False
+    assert again["cancelledBy"]["phase"] == "LAUNCHING"
 
 
 def test_a_cancel_that_never_completes_is_abandoned_with_the_first_reason_kept(world: World) -> None:
@@ -75,12 +77,14 @@ def test_a_cancel_that_never_completes_is_abandoned_with_the_first_reason_kept(w
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "LAUNCHING")
     world.pass_time(hours=1)
-    steps.check_sync(run, world.ports, settings())  # cancels
+    run = steps.check_sync(run, world.ports, settings())  # cancels
     world.pass_time(minutes=15)
-    steps.check_sync(run, world.ports, settings())  # the first sighting of CANCELLING (no events flow)
+    run = steps.check_sync(run, world.ports, settings())  # the first sighting of CANCELLING (no events flow)
     world.pass_time(hours=1)
     abandoned = state(steps.check_sync(run, world.ports, settings()))
     assert abandoned["finished"] is True and abandoned["abandoned"] is True
+    # The verdict reads the first limit that cancelled, as data: the phase limit, not CANCELLING's.
+    assert abandoned["cancelledBy"] == {"limit": "phaseTimeLimit", "phase": "LAUNCHING", "limitSeconds": 1800}
     record = world.ledger.get(execution)
     assert record is not None and record.watchdog_note is not None
     assert record.watchdog_note.startswith("stayed in LAUNCHING")  # not the CANCELLING overrun
@@ -95,6 +99,7 @@ def test_a_run_past_its_deadline_is_cancelled_whatever_its_phase(world: World) -
     deadline = settings(RUN_DEADLINE_SECONDS="7200")
     checked = state(steps.check_sync(run, world.ports, deadline, started_at=began))
     assert world.datasync.cancel_calls == [execution] and checked["finished"] is False
+    assert checked["cancelledBy"] == {"limit": "runDeadline", "phase": "TRANSFERRING", "limitSeconds": 7200}
     record = world.ledger.get(execution)
     assert record is not None and record.watchdog_note == (
         "was still in TRANSFERRING when the run reached its deadline of 2 h"
