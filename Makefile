@@ -40,8 +40,8 @@ demo: $(INSTALLED) ## Run the nightly workflow on the local emulator (SCENARIO=n
 test: install lint typecheck ## Lint, type-check and run every test (what CI runs)
 	$(BIN)/pytest -n 2 -q
 
-unit: $(INSTALLED) ## Run the fast tests only (no template tools)
-	$(BIN)/pytest -q -m "not slow"
+unit: $(INSTALLED) ## Run the fast layer only: domain, steps on fakes, the fakes' contract (no moto, no emulator)
+	$(BIN)/pytest -q -m unit tests/unit tests/steps tests/contract
 
 lint: $(INSTALLED) ## ruff
 	$(BIN)/ruff check functions emulator tests benchmarks

@@ -3,8 +3,10 @@
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from aws_lambda_powertools import Logger
@@ -24,7 +26,10 @@ def log(aws: LocalAws) -> Iterator[io.StringIO]:
     The handlers share one Powertools logger, set up by whichever module created it first (maybe
     another test, maybe with another stream or level): this points it at a buffer for the test.
     """
-    Logger()  # sets the shared logger up if no handler module did yet
+    # Sets the shared logger up, as a handler module would under its function's environment
+    # (service name, log level), if no handler module did yet.
+    with patch.dict(os.environ, aws.router.function("StartSyncFunction").environment):
+        Logger()
     shared = logging.getLogger("datasync-scheduler")
     (handler,) = shared.handlers
     assert isinstance(handler, logging.StreamHandler)
@@ -84,11 +89,10 @@ def test_the_execution_a_step_named_is_not_carried_into_the_next_invocation(
     aws: LocalAws, task_arn: str, log: io.StringIO
 ) -> None:
     run_steps(aws, task_arn)  # leaves `executionArn` on the shared logger, were it not cleared
-    invoke(
-        aws,
-        "SummarizeBatchFunction",
-        {"state": {"inputError": {"Error": "x", "Cause": "bad"}}, "batchExecution": BATCH},
-    )
+    sync_workflow = aws.stack.state_machines["SyncWorkflow"]
+    batch = {"notStarted": {"Error": "InvalidBatchRequest", "Cause": "bad"}}
+    event = {"batch": batch, "batchExecution": BATCH, "batchName": "nightly-1", "syncWorkflow": sync_workflow}
+    invoke(aws, "SummarizeBatchFunction", event)
     line = logged(log, "Batch summarised")
     assert "executionArn" not in line
     assert line["correlation_id"] == BATCH
