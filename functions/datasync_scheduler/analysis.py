@@ -11,11 +11,13 @@ from typing import Any, Protocol
 
 from datasync_scheduler.adapters.execution_logs import BASIC_FILTER, ENHANCED_FILTER, LogGroupMissing
 from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.attribution import StreamAttribution, counted_note, datasync_counted, files_named
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FailureTally, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser
 from datasync_scheduler.domain.task_report import failures_from_report
+from datasync_scheduler.ports import ApiCallFailed
 
 
 class LogSource(Protocol):
@@ -62,9 +64,18 @@ def failures_of(
         yield from parser.finish()
 
 
-def unavailable(note: str, source: str = "none") -> dict[str, Any]:
-    """A summary without failures: `source` is "none" (nothing to read) or "analysisFailed" (Analyze Run failed)."""
-    return {"available": False, "source": source, "note": note, "report": None, **FailureTally().to_dict()}
+def unavailable(note: str, source: str = "none", cause: Cause | None = None) -> dict[str, Any]:
+    """A summary without failures: `source` is "none" (nothing to read), "unreadable" (an AWS call
+    failed: `cause` names it) or "analysisFailed" (Analyze Run failed: `cause` names its error)."""
+    summary = {"available": False, "source": source, "note": note, "report": None, **FailureTally().to_dict()}
+    if cause is not None:
+        summary["cause"] = cause.to_dict()
+    return summary
+
+
+def unreadable(cause: Cause, what: str) -> dict[str, Any]:
+    """Which files failed is unknown because an AWS call failed (after the SDK's retries)."""
+    return unavailable(f"{what} could not be read: {cause.describe()}", source="unreadable", cause=cause)
 
 
 def analyze(
@@ -78,26 +89,45 @@ def analyze(
 ) -> dict[str, Any]:
     """The bounded summary of the execution's failures; the complete list goes to `sink`."""
     plan = plan_analysis(snapshot, task, now)
-    if plan.fallback is not None and not reports.has_detailed(str(plan.report_bucket), str(plan.report_prefix)):
-        plan = plan.fallback
+    try:
+        if plan.fallback is not None and not reports.has_detailed(str(plan.report_bucket), str(plan.report_prefix)):
+            plan = plan.fallback
+    except ApiCallFailed as failed:
+        return {**unreadable(failed.cause, "the task report"), "executionArn": snapshot.execution_arn}
     if plan.source == "none":
         return unavailable(plan.note)
     tally = FailureTally()
     attribution = StreamAttribution(snapshot.execution_arn.rsplit("/", 1)[-1])
+    # Why the complete list could not be written, if it could not: the summary then points to no
+    # object, and a retry cannot be narrowed to its files.
+    report_error: Cause | None = None
     try:
         for failure in failures_of(plan, logs, reports, attribution):
             tally.add(failure)
-            sink.write(failure)
+            if report_error is None:
+                try:
+                    sink.write(failure)
+                except ApiCallFailed as failed:
+                    report_error = failed.cause
+                    sink.abort()
     except LogGroupMissing as missing:
         sink.abort()
         return unavailable(f"the log group {missing} does not exist, so there is nothing to read")
+    except ApiCallFailed as failed:
+        sink.abort()
+        what = "the task's logs" if plan.source == "logs" else "the task report"
+        return {**unreadable(failed.cause, what), "executionArn": snapshot.execution_arn}
     except BaseException:
         sink.abort()
         raise
-    if tally.total:
-        location = sink.close()
-    else:
-        location = None
+    location = None
+    if tally.total and report_error is None:
+        try:
+            location = sink.close()
+        except ApiCallFailed as failed:
+            report_error = failed.cause
+            sink.abort()
+    elif not tally.total:
         sink.abort()  # no failures, no report object
     summary: dict[str, Any] = {
         "available": True,
@@ -109,6 +139,8 @@ def analyze(
         "logGroupArn": task.log_group_arn if plan.log_group else None,
         **tally.to_dict(),
     }
+    if report_error is not None:
+        summary["reportError"] = report_error.to_dict()
     if plan.source == "logs":
         summary["attribution"] = attribution.to_dict()
     # Enhanced mode counts failures itself: a list that differs from its count is not to be trusted.

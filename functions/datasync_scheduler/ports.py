@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from datasync_scheduler.domain.analysis import TaskFacts
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_record import RunRecord
@@ -22,6 +23,17 @@ class StartRefused(Exception):
     """DataSync rejected the start (bad task, bad options, busy task without queueing): permanent.
 
     Part of the port's contract: the workflow catches it by this name."""
+
+
+class ApiCallFailed(Exception):
+    """An AWS call failed after the SDK's own retries; `cause` names the operation and its error code.
+
+    Raised by the adapters where a step can carry on without the answer and must say why (the
+    analysis, the task's settings, the failure report); the step decides by the code, never the text."""
+
+    def __init__(self, cause: Cause) -> None:
+        super().__init__(cause.describe())
+        self.cause = cause
 
 
 class DataSyncPort(Protocol):
@@ -72,7 +84,8 @@ class DataSyncPort(Protocol):
 
     def task(self, task_arn: str) -> TaskFacts:
         """What DescribeTask says: status (AVAILABLE, QUEUED, RUNNING, …), the current execution,
-        the task's own filters, options and report and log settings."""
+        the task's own filters, options and report and log settings. Raises `ApiCallFailed` when
+        DescribeTask fails."""
         ...
 
 

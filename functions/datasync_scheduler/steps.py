@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable
+from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable, unreadable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
+from datasync_scheduler.domain.causes import Cause
+from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.message import Message
@@ -33,7 +35,7 @@ from datasync_scheduler.domain.run_report import (
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
 from datasync_scheduler.domain.watchdog import DeadlineOverrun, PhaseOverrun, decide_check, wait_seconds
-from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
+from datasync_scheduler.ports import ApiCallFailed, CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
 from datasync_scheduler.settings import NotificationSettings, Settings
 from datasync_scheduler.state.sync import (
     AwaitSyncEndOutcome,
@@ -224,7 +226,11 @@ def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> d
     """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
     execution_arn = run.execution_arn
     snapshot = ports.datasync.describe(execution_arn)
-    task = ports.datasync.task(snapshot.task_arn)
+    try:
+        # Where the task logs and writes its reports, and at which level: without it, nothing to read.
+        task = ports.datasync.task(snapshot.task_arn)
+    except ApiCallFailed as failed:
+        return {**unreadable(failed.cause, "the task's log and report settings"), "executionArn": execution_arn}
     task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
     sink = analysis_ports.sink_for(f"failure-reports/{task_id}/{execution_id}.jsonl")
     return analyze(snapshot, task, logs=analysis_ports.logs, reports=analysis_ports.reports, sink=sink, now=utc_now())
@@ -277,13 +283,27 @@ def plan_next_attempt(
     deadline = _deadline(step.started_at, settings)
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
     decision = decide_retry(outcome, failures, attempt, settings.retry, left)
-    attempts = [*previous.attempts, attempt_summary(attempt, previous.scope, snapshot, failures, decision)]
     scope: dict[str, Any] = {"kind": "all"}
+    task: TaskFacts | None = None
     if decision.action == "retry_files" and failures and failures.get("report"):
+        try:
+            task = ports.datasync.task(snapshot.task_arn)
+        except ApiCallFailed as failed:
+            # A manifest or an Includes filter is only safe knowing the task's own filters: without
+            # them, the whole task runs again, and the attempt says why.
+            decision = RetryDecision(
+                "retry_all",
+                f"retrying the whole task, not by file list: the task's filters could not be read "
+                f"({failed.cause.where} failed with {failed.cause.error})",
+                decision.wait_seconds,
+            )
+    unknown = _unknown_because(failures, step.analysis_error)
+    attempts = [*previous.attempts, attempt_summary(attempt, previous.scope, snapshot, failures, decision, unknown)]
+    if decision.action == "retry_files" and failures and failures.get("report") and task is not None:
         request = step.request
         failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
         # The task's own filters and settings decide what DataSync accepts, not only the request's.
-        chosen = choose_scope(failed, request, ports.datasync.task(snapshot.task_arn))
+        chosen = choose_scope(failed, request, task)
         scope = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
         if chosen.kind == "includes":
             scope["includes"] = chosen.includes
@@ -312,6 +332,20 @@ def plan_next_attempt(
     )
 
 
+def analysis_step_cause(caught: CaughtError) -> Cause:
+    """Analyze Run's own failure, by the Lambda's error type when it reports one, else Step Functions' name."""
+    lambda_error = caught.lambda_error()
+    name = lambda_error.errorType if lambda_error is not None and lambda_error.errorType else caught.Error
+    return Cause.of("Analyze Run", name, caught.message())
+
+
+def _unknown_because(failures: dict[str, Any] | None, analysis_error: CaughtError | None) -> Cause | None:
+    """Why this attempt's failed files are unknown, when a step or an AWS call is the reason."""
+    if failures is None:
+        return analysis_step_cause(analysis_error) if analysis_error is not None else None
+    return Cause.from_dict(failures.get("cause"))
+
+
 _FILTER_KEYS = frozenset({"includes", "excludes"})  # up to 100 KiB each: the state carries them, summaries not
 
 
@@ -321,9 +355,10 @@ def attempt_summary(
     snapshot: ExecutionSnapshot,
     failures: dict[str, Any] | None,
     decision: RetryDecision | None,
+    unknown_because: Cause | None = None,
 ) -> dict[str, Any]:
-    """One attempt as the run result lists it (bounded: counts, not paths)."""
-    return {
+    """One attempt as the run result lists it (bounded: counts, not paths, and a bounded cause)."""
+    summary = {
         "attempt": attempt,
         "executionArn": snapshot.execution_arn,
         "status": snapshot.status,
@@ -335,6 +370,9 @@ def attempt_summary(
         "failures": (failures or {}).get("byCategory", {}),
         "decision": decision.to_dict() if decision else None,
     }
+    if unknown_because is not None:  # which step or AWS call kept this attempt's failed files unknown
+        summary["unknownBecause"] = unknown_because.to_dict()
+    return summary
 
 
 def caught_error_message(caught: dict[str, Any]) -> str:
@@ -348,10 +386,12 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
     failure = step.failure
     task_arn = _task_arn_of(step)
     if failure is not None and failure.step in ("Validate Sync Request", "Start Sync"):
+        name, unread = _task_name(ports, task_arn) if task_arn and failure.step == "Start Sync" else (None, ())
         report = RunReport(
             step_failed(failure.step, failure.error, execution_arn=None, status=None),
             task_arn=task_arn,
-            task_name=ports.datasync.task_name(task_arn) if task_arn and failure.step == "Start Sync" else None,
+            task_name=name,
+            unread=unread,
             workflow_execution=workflow_execution,
             attempts=tuple(step.next.attempts) if step.next else (),
         )
@@ -376,10 +416,12 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
                 ),
                 attempts,
             )
+        name, unread = _task_name(ports, task_arn_of(execution_arn))
         report = RunReport(
             verdict,
             task_arn=task_arn_of(execution_arn),
-            task_name=ports.datasync.task_name(task_arn_of(execution_arn)),
+            task_name=name,
+            unread=unread,
             execution_arn=execution_arn,
             workflow_execution=workflow_execution,
             snapshot=snapshot,
@@ -389,6 +431,15 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
         )
     _record_history(report, step.started_at, workflow_execution, ports)
     return report
+
+
+def _task_name(ports: Ports, task_arn: str) -> tuple[str | None, tuple[tuple[str, Cause], ...]]:
+    """The task's name for the message; when DescribeTask fails, the message names the task by its
+    id and says which call failed, rather than leaving the reader to guess why."""
+    try:
+        return ports.datasync.task(task_arn).name, ()
+    except ApiCallFailed as failed:
+        return None, (("the task's name", failed.cause),)
 
 
 def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:
@@ -431,6 +482,11 @@ def _all_attempts(step: ReportRunInput, snapshot: ExecutionSnapshot) -> tuple[di
                 snapshot,
                 _analysis_of(step.analysis, snapshot.execution_arn),
                 None,
+                # Only a failed plan comes here after Analyze Run; other ways skip it, and an
+                # analysis error in the state is then an earlier attempt's.
+                _unknown_because(_analysis_of(step.analysis, snapshot.execution_arn), step.analysis_error)
+                if step.failure is not None and step.failure.step == "Plan Next Attempt"
+                else None,
             )
         )
     return tuple(attempts)
@@ -441,7 +497,8 @@ def _failures_summary(step: ReportRunInput) -> dict[str, Any] | None:
     if step.analysis is not None:
         return dict(step.analysis)
     if step.analysis_error is not None:
-        return unavailable(f"the analysis failed: {step.analysis_error.message()}", source="analysisFailed")
+        cause = analysis_step_cause(step.analysis_error)
+        return unavailable(f"the analysis failed: {cause.describe()}", source="analysisFailed", cause=cause)
     return None
 
 

@@ -6,11 +6,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.aws_clients import client, named_api_errors
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import StartRefused
+from datasync_scheduler.ports import ApiCallFailed, StartRefused
 
 
 class DataSyncThrottled(Exception):
@@ -107,12 +107,13 @@ class DataSync:
         self._client.cancel_task_execution(TaskExecutionArn=execution_arn)
 
     def task(self, task_arn: str) -> TaskFacts:
-        return TaskFacts.from_api(self._client.describe_task(TaskArn=task_arn))
+        with named_api_errors():
+            return TaskFacts.from_api(self._client.describe_task(TaskArn=task_arn))
 
     def task_name(self, task_arn: str) -> str | None:
         try:
             return self.task(task_arn).name
-        except ClientError:
+        except ApiCallFailed:
             return None  # a name is only decoration for the message
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.aws_clients import client, named_api_errors
 
 PART_SIZE = 8 * 1024 * 1024
 
@@ -36,7 +36,8 @@ class S3LineUpload:
         self._buffer += line
         self.lines += 1
         if len(self._buffer) >= self._part_size:
-            self._send_part()
+            with named_api_errors():
+                self._send_part()
 
     def _send_part(self) -> None:
         if self._upload_id is None:
@@ -51,7 +52,11 @@ class S3LineUpload:
         self._buffer.clear()
 
     def close(self) -> str:
-        """Completes the object; returns its s3:// location."""
+        """Completes the object; returns its s3:// location. Raises `ApiCallFailed` when S3 refuses it."""
+        with named_api_errors():
+            return self._complete()
+
+    def _complete(self) -> str:
         if self._upload_id is None:
             self._client.put_object(
                 Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType=self._content_type

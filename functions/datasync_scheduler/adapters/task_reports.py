@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.aws_clients import client, named_api_errors
 
 
 class TaskReports:
@@ -16,7 +16,8 @@ class TaskReports:
     def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:
         """Each detailed report file under `prefix`, one execution's folder (large reports are split)."""
         for key in self._report_keys(bucket, prefix):
-            body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+            with named_api_errors():
+                body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
             yield json.load(body)  # each file is at most 5 MB
 
     def has_detailed(self, bucket: str, prefix: str) -> bool:
@@ -24,5 +25,10 @@ class TaskReports:
         return next(self._report_keys(bucket, prefix), None) is not None
 
     def _report_keys(self, bucket: str, prefix: str) -> Iterator[str]:
-        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        pages = iter(self._client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix))
+        while True:
+            with named_api_errors():
+                page = next(pages, None)
+            if page is None:
+                return
             yield from (str(item["Key"]) for item in page.get("Contents", []) if str(item["Key"]).endswith(".json"))

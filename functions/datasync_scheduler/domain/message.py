@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from datasync_scheduler.domain import console_links
 from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.failures import ADVICE, RETRY_CLASS
 from datasync_scheduler.domain.run_report import RunReport, iso
 from datasync_scheduler.domain.watchdog import format_duration
@@ -149,7 +150,7 @@ def run_message(report: RunReport) -> Message:
         task=task,
         summary=verdict.reason,
         error=verdict.error,
-        facts=_run_facts(report),
+        facts=_run_facts(report) + _unread_facts(report),
         phases=_phases(report),
         attempts=_attempt_lines(report),
         failures=failures,
@@ -181,6 +182,10 @@ def _run_facts(report: RunReport) -> tuple[Fact, ...]:
     return tuple(facts)
 
 
+def _unread_facts(report: RunReport) -> tuple[Fact, ...]:
+    return tuple(Fact(label="Not read", value=f"{what} could not be read: {cause.describe()}") for what, cause in report.unread)
+
+
 def _phases(report: RunReport) -> tuple[PhaseSpan, ...]:
     marks = report.phases
     return tuple(
@@ -206,9 +211,11 @@ def _attempt_lines(report: RunReport) -> tuple[str, ...]:
         )
         failed = ", ".join(f"{category} {count:,}" for category, count in (attempt.get("failures") or {}).items())
         decision = (attempt.get("decision") or {}).get("reason")
+        unknown = Cause.from_dict(attempt.get("unknownBecause"))
         lines.append(
             f"{attempt.get('attempt')}. {what}: {attempt.get('status')}"
             + (f" ({failed})" if failed else "")
+            + (f"; which files failed is unknown: {unknown.describe()}" if unknown else "")
             + (f" -> {decision}" if decision else "")
         )
     return tuple(lines)
@@ -226,6 +233,9 @@ def _failures(report: RunReport) -> Failures | None:
     caveats = tuple(
         str(note) for note in ((summary.get("attribution") or {}).get("note"), summary.get("countedNote")) if note
     )
+    if report_error := Cause.from_dict(summary.get("reportError")):
+        # The summary then names no report: the message never links to an object that was not written.
+        caveats += (f"the complete list could not be written to S3: {report_error.describe()}",)
     if not total:
         # Nothing to act on, unless DataSync counted failures the logs do not name.
         return Failures(caveats=caveats) if caveats else None

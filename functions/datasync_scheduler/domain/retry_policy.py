@@ -144,6 +144,13 @@ def decide_retry(
         # failed ones behind and report them fixed. The whole task copies whatever still differs.
         # docs/aws-facts.md#attribution-and-datasyncs-own-counters
         return RetryDecision("retry_all", f"retrying the whole task, not by file list: {doubt}", wait)
+    report_error = (failures or {}).get("reportError")
+    if fixable and report_error:
+        # A retry by file list reads the complete list from its report, which was never written.
+        said = f"{report_error.get('where')} failed with {report_error.get('error')}"
+        return RetryDecision(
+            "retry_all", f"retrying the whole task, not by file list: the list of failed files was not written ({said})", wait
+        )
     if fixable:
         note = f"; not retried: {', '.join(permanent)} (permanent)" if permanent else ""
         return RetryDecision("retry_files", f"retrying only the files with {', '.join(fixable)}{note}", wait, fixable)

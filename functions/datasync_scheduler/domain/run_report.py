@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from datasync_scheduler.domain import phases
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import RETRY_CLASS
 
@@ -41,6 +42,8 @@ class RunReport:
     failures: Mapping[str, Any] | None = None
     # Every attempt of the run, oldest first (bounded by the maximum number of attempts).
     attempts: tuple[Mapping[str, Any], ...] = ()
+    # What the report could not read, and which call failed: (what, its cause).
+    unread: tuple[tuple[str, Cause], ...] = ()
 
     @property
     def task_label(self) -> str:

@@ -179,6 +179,9 @@ class PlanNextAttemptInput(StepInput):
     run: RunState
     next: NextAttempt
     analysis: JsonObject | None
+    # Analyze Run's error when it failed: this attempt's when `analysis` is not this execution's
+    # (every way to Plan Next Attempt passes Analyze Run, which writes one or the other).
+    analysis_error: CaughtError | None = None
 
 
 class ReportRunInput(StepInput):
