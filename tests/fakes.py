@@ -26,12 +26,14 @@ from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot, PhaseResults, task_arn_of
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import (
+    ApiCallFailed,
     CallbackPort,
     DataSyncPort,
     LedgerPort,
@@ -240,7 +242,12 @@ class FakeDataSync:
     def task(self, task_arn: str) -> TaskFacts:
         task = self.tasks.get(task_arn)
         if task is None:
-            raise invalid_request("DescribeTask", "Request references a resource which does not exist.")
+            # The port names a failed DescribeTask by its operation and code, as the adapter does.
+            raise ApiCallFailed(
+                Cause.of(
+                    "DescribeTask", "InvalidRequestException", "Request references a resource which does not exist."
+                )
+            )
         unfinished = [item for item in self.started(task_arn) if not phases.is_terminal(item.status)]
         running = [item for item in unfinished if item.status != "QUEUED"]
         status = "RUNNING" if running else "QUEUED" if unfinished else "AVAILABLE"

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from datasync_scheduler.adapters.execution_logs import BASIC_FILTER, ENHANCED_FILTER, LogGroupMissing
 from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis
-from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.attribution import StreamAttribution, counted_note, datasync_counted, files_named
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FailureTally, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser

@@ -16,8 +16,8 @@ from typing import Any
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable, unreadable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
-from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.analysis import TaskFacts
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.message import Message
@@ -288,13 +288,13 @@ def plan_next_attempt(
     if decision.action == "retry_files" and failures and failures.get("report"):
         try:
             task = ports.datasync.task(snapshot.task_arn)
-        except ApiCallFailed as failed:
+        except ApiCallFailed as unread:
             # A manifest or an Includes filter is only safe knowing the task's own filters: without
             # them, the whole task runs again, and the attempt says why.
             decision = RetryDecision(
                 "retry_all",
                 f"retrying the whole task, not by file list: the task's filters could not be read "
-                f"({failed.cause.where} failed with {failed.cause.error})",
+                f"({unread.cause.where} failed with {unread.cause.error})",
                 decision.wait_seconds,
             )
     unknown = _unknown_because(failures, step.analysis_error)

@@ -4,7 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import StartRefused
+from datasync_scheduler.ports import ApiCallFailed, StartRefused
 from datasync_scheduler.steps import ATTEMPT_TAG, WORKFLOW_TAG
 from tests.contract.conftest import DataSyncWorld
 
@@ -110,8 +110,9 @@ def test_a_task_name_is_decoration_and_never_fails(datasync: DataSyncWorld) -> N
 
 
 def test_a_task_that_does_not_exist_cannot_be_described(datasync: DataSyncWorld) -> None:
-    with pytest.raises(ClientError):
+    with pytest.raises(ApiCallFailed) as failed:
         datasync.port.task(MISSING_TASK)
+    assert (failed.value.cause.where, failed.value.cause.error) == ("DescribeTask", "InvalidRequestException")
 
 
 def test_the_tasks_own_filter_is_what_describe_task_reports(datasync: DataSyncWorld) -> None:

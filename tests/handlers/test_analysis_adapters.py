@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport
 from datasync_scheduler.domain.failures import FileFailure
+from datasync_scheduler.ports import ApiCallFailed
 from emulator.runner import LocalAws
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
@@ -60,8 +61,9 @@ def test_throttling_is_waited_out_with_growing_pauses() -> None:
 
 def test_endless_throttling_eventually_fails_loudly() -> None:
     logs = ExecutionLogs(ScriptedLogs([throttled() for _ in range(10)]), sleep=lambda seconds: None)
-    with pytest.raises(ClientError):
+    with pytest.raises(ApiCallFailed) as failed:
         list(logs.events("/g", T0, T0))
+    assert (failed.value.cause.where, failed.value.cause.error) == ("FilterLogEvents", "ThrottlingException")
 
 
 def test_a_large_failure_report_is_uploaded_in_parts_and_reads_back_whole(aws: LocalAws) -> None:

@@ -81,7 +81,8 @@ def test_an_analysis_that_fails_leaves_the_verdict_to_datasync_and_says_so(monke
     assert (summary["status"], summary["error"]) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
     assert summary["output"] is None
     message = the_message(summary)["message"]
-    assert "Which files failed is unknown: the analysis failed: the analysis is broken" in message
+    said = "the analysis failed: Analyze Run failed with RuntimeError: the analysis is broken"
+    assert f"Which files failed is unknown: {said}" in message
     assert "Analyze Run failed, so which files failed is unknown" in message
 
 

@@ -183,7 +183,9 @@ def _run_facts(report: RunReport) -> tuple[Fact, ...]:
 
 
 def _unread_facts(report: RunReport) -> tuple[Fact, ...]:
-    return tuple(Fact(label="Not read", value=f"{what} could not be read: {cause.describe()}") for what, cause in report.unread)
+    return tuple(
+        Fact(label="Not read", value=f"{what} could not be read: {cause.describe()}") for what, cause in report.unread
+    )
 
 
 def _phases(report: RunReport) -> tuple[PhaseSpan, ...]:

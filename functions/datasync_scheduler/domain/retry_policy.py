@@ -149,7 +149,9 @@ def decide_retry(
         # A retry by file list reads the complete list from its report, which was never written.
         said = f"{report_error.get('where')} failed with {report_error.get('error')}"
         return RetryDecision(
-            "retry_all", f"retrying the whole task, not by file list: the list of failed files was not written ({said})", wait
+            "retry_all",
+            f"retrying the whole task, not by file list: the list of failed files was not written ({said})",
+            wait,
         )
     if fixable:
         note = f"; not retried: {', '.join(permanent)} (permanent)" if permanent else ""
