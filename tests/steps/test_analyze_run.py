@@ -1,12 +1,17 @@
 """Analyze Run on fakes: which files failed, from the execution's own log stream, into the failure report."""
 
-from datetime import timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from datasync_scheduler import steps
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
-from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
+from datasync_scheduler.ports import ApiCallFailed
+from tests.fakes import FakeBucket, FakeFailureSink, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
 GROUP = "/aws/datasync/nightly"
@@ -59,3 +64,62 @@ def test_a_log_group_that_is_gone_makes_the_analysis_unavailable_not_failed(worl
     summary = analyze(world, run, FakeLogs(), FakeBucket())
     assert summary["available"] is False
     assert f"the log group {GROUP} does not exist" in summary["note"]
+
+
+def down(operation: str, code: str) -> ApiCallFailed:
+    """What an adapter raises when the AWS call still fails after the SDK's retries."""
+    return ApiCallFailed(Cause.of(operation, code, f"{operation} is down"))
+
+
+class LogsThatAreDown(FakeLogs):
+    def events(
+        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
+    ) -> Iterator[tuple[str, str]]:
+        raise down("FilterLogEvents", "ServiceUnavailableException")
+        yield  # a generator, like the adapter's
+
+
+class UnwritableSink(FakeFailureSink):
+    def close(self) -> str | None:
+        raise down("PutObject", "ServiceUnavailable")
+
+
+def test_logs_that_cannot_be_read_leave_the_failures_unknown_and_name_the_call_and_its_error(world: World) -> None:
+    run, execution = failed_run(world)
+    summary = analyze(world, run, LogsThatAreDown(), FakeBucket())
+    assert summary["available"] is False and summary["source"] == "unreadable"
+    assert summary["cause"] == {
+        "where": "FilterLogEvents",
+        "error": "ServiceUnavailableException",
+        "message": "FilterLogEvents is down",
+    }
+    assert summary["executionArn"] == execution  # a later attempt does not take it for its own
+    assert (
+        "the task's logs could not be read: FilterLogEvents failed with ServiceUnavailableException" in summary["note"]
+    )
+
+
+def test_a_failure_list_that_cannot_be_written_is_counted_but_never_pointed_to(world: World) -> None:
+    run, execution = failed_run(world)
+    logs, bucket = FakeLogs(), FakeBucket()
+    logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
+    ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=lambda key: UnwritableSink(bucket, key))
+    summary = dict(steps.analyze_run(run, world.ports, ports))
+    assert summary["available"] is True and summary["byCategory"] == {"checksum_mismatch": 1}
+    assert summary["report"] is None
+    assert summary["reportError"]["where"] == "PutObject" and summary["reportError"]["error"] == "ServiceUnavailable"
+    assert bucket.objects == {}
+
+
+def test_a_task_that_cannot_be_described_leaves_the_failures_unknown_and_says_which_call_failed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run, execution = failed_run(world)
+
+    def describe_task_down(task_arn: str) -> Any:
+        raise down("DescribeTask", "InternalException")
+
+    monkeypatch.setattr(world.datasync, "task", describe_task_down)
+    summary = analyze(world, run, FakeLogs(), FakeBucket())
+    assert summary["available"] is False and summary["executionArn"] == execution
+    assert (summary["cause"]["where"], summary["cause"]["error"]) == ("DescribeTask", "InternalException")

@@ -1,12 +1,17 @@
 """Plan Next Attempt on fakes: after a failed attempt, retry just the files a rerun can fix, by manifest
 or by filter as DataSync allows for the task, or stop."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from datasync_scheduler import steps
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.ports import ApiCallFailed
 from datasync_scheduler.state.sync import PlanNextAttemptInput
 from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
@@ -81,3 +86,53 @@ def test_the_last_allowed_attempt_is_not_retried(world: World) -> None:
     step["next"] = {**step["next"], "attempt": 3}  # MAX_ATTEMPTS is 3
     planned = plan(world, bucket, step)
     assert planned["retry"] is False and planned["attempt"] == 3
+
+
+def test_an_analysis_that_failed_is_recorded_on_the_attempt_by_its_step_and_error(world: World) -> None:
+    bucket = FakeBucket()
+    step = attempt_that_failed_verification(world, bucket)
+    lambda_error = {"errorType": "RuntimeError", "errorMessage": "the parser broke", "requestId": "r-1"}
+    step.update(analysis=None, analysisError={"Error": "RuntimeError", "Cause": json.dumps(lambda_error)})
+    planned = plan(world, bucket, step)
+    assert planned["retry"] is True and planned["scope"] == {"kind": "all"}
+    (first,) = planned["attempts"]
+    assert first["unknownBecause"] == {"where": "Analyze Run", "error": "RuntimeError", "message": "the parser broke"}
+
+
+def test_an_earlier_attempts_analysis_error_is_not_put_on_this_attempt(world: World) -> None:
+    bucket = FakeBucket()
+    step = attempt_that_failed_verification(world, bucket)
+    step["analysisError"] = {"Error": "States.Timeout", "Cause": None}  # left by attempt 1's analysis
+    (first,) = plan(world, bucket, step)["attempts"]
+    assert "unknownBecause" not in first
+
+
+def test_a_failure_list_that_was_not_written_retries_the_whole_task_and_says_why(world: World) -> None:
+    bucket = FakeBucket()
+    step = attempt_that_failed_verification(world, bucket)
+    cause = {"where": "PutObject", "error": "ServiceUnavailable", "message": "S3 is down"}
+    step["analysis"] = {**step["analysis"], "report": None, "reportError": cause}
+    planned = plan(world, bucket, step)
+    assert planned["retry"] is True and planned["scope"] == {"kind": "all"}
+    assert planned["decision"]["action"] == "retry_all"
+    assert "(PutObject failed with ServiceUnavailable)" in planned["decision"]["reason"]
+
+
+def test_task_filters_that_cannot_be_read_retry_the_whole_task_rather_than_guess_a_manifest(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bucket = FakeBucket()
+    step = attempt_that_failed_verification(world, bucket)
+
+    def describe_task_down(task_arn: str) -> Any:
+        raise ApiCallFailed(Cause.of("DescribeTask", "InternalException", "DataSync is down"))
+
+    monkeypatch.setattr(world.datasync, "task", describe_task_down)
+    planned = plan(world, bucket, step)
+    assert planned["retry"] is True and planned["scope"] == {"kind": "all"}
+    assert [key for key in bucket.objects if key.startswith("manifests/")] == []
+    assert (
+        "the task's filters could not be read (DescribeTask failed with InternalException)"
+        in (planned["decision"]["reason"])
+    )
+    assert planned["attempts"][0]["decision"]["action"] == "retry_all"

@@ -1,6 +1,7 @@
 """What a run's one message says for each outcome, and how it is published for each subscriber."""
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,11 @@ from moto.sns.utils import FilterPolicyMatcher
 
 from datasync_scheduler.domain import console_links
 from datasync_scheduler.domain.batch import summarize_batch
+from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
-from datasync_scheduler.domain.message import Message, batch_message, run_message
+from datasync_scheduler.domain.message import Fact, Message, batch_message, run_message
 from datasync_scheduler.domain.notification import render_email
 from datasync_scheduler.domain.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
 from datasync_scheduler.domain.run_report import (
@@ -89,6 +91,63 @@ def test_a_run_that_needed_a_retry_is_recovered_and_worth_a_warning() -> None:
     assert (message.outcome, message.severity) == ("recovered", "warning")
     assert message.subject == "nightly-archive: sync recovered after 2 attempts"
     assert render_email(message).subject == "DataSync nightly-archive: sync recovered after 2 attempts"
+
+
+def test_a_recovered_run_says_which_step_or_call_kept_an_attempts_failed_files_unknown() -> None:
+    done = snapshot("SUCCESS", FilesTransferred=3)
+    verdict = across_attempts(judge_execution(done, watchdog_note=None, abandoned=False), ({}, {}))
+    recovered = report(verdict, attempts=2, snapshot=done)
+    cause = Cause.of("FilterLogEvents", "ServiceUnavailableException", "Service <b>unavailable</b>")
+    first = {**recovered.attempts[0], "status": "ERROR", "unknownBecause": cause.to_dict()}
+    message = run_message(
+        replace(
+            recovered,
+            attempts=(first, recovered.attempts[1]),
+            unread=(("the task's name", Cause.of("DescribeTask", "InternalException", None)),),
+        )
+    )
+    assert message.attempts[0] == (
+        "1. the whole task: ERROR; which files failed is unknown: "
+        "FilterLogEvents failed with ServiceUnavailableException: Service <b>unavailable</b>"
+    )
+    assert Fact(
+        label="Not read", value="the task's name could not be read: DescribeTask failed with InternalException"
+    ) in (message.facts)
+    # AWS's text is quoted as data: each rendering escapes it for its medium.
+    chatbot = json.dumps(render_chatbot(message))
+    assert "Service &lt;b&gt;unavailable&lt;/b&gt;" in chatbot and "<b>" not in chatbot
+
+
+def test_a_failure_list_that_was_not_written_is_said_and_never_linked() -> None:
+    failures = {
+        "available": True,
+        "totalFailures": 3,
+        "byCategory": {"checksum_mismatch": 3},
+        "byRetryClass": {"transient": 3},
+        "report": None,
+        "reportError": {
+            "where": "PutObject",
+            "error": "ServiceUnavailable",
+            "message": "Please reduce your request rate.",
+        },
+        "executionArn": EXECUTION,
+    }
+    failed = judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False)
+    message = run_message(report(failed, failures=failures))
+    assert message.failures is not None and message.failures.report is None
+    assert (
+        "the complete list could not be written to S3: PutObject failed with ServiceUnavailable: "
+        "Please reduce your request rate."
+    ) in message.failures.caveats
+    assert all(link.label != "Failure report" for link in message.links)
+
+
+def test_a_cause_quotes_at_most_its_bound_of_an_error_text_on_one_line() -> None:
+    cause = Cause.of("PutObject", "SlowDown", "line one\nline two " + "x" * 10_000)
+    assert len(cause.message) == MESSAGE_LIMIT and cause.message.endswith("…")
+    assert "\n" not in cause.describe() and cause.describe().startswith(
+        "PutObject failed with SlowDown: line one line two"
+    )
 
 
 def test_an_agent_that_stayed_offline_tells_the_reader_to_check_the_agent() -> None:
@@ -234,8 +293,18 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
         "executionArn": EXECUTION,
         "logGroupArn": LOG_GROUP,
     }
+    # Every attempt's failed files unknown by a cause with the longest text AWS could send, the
+    # complete list not written, the task's name not read: each cause is cut to its bound.
+    endless = Cause.of("FilterLogEvents", "ServiceUnavailableException", "\U0001f4a5" * 100_000)
+    failures["reportError"] = endless.to_dict()
     worst_run = report(
-        judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False), failures=failures, attempts=10
+        judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False),
+        failures=failures,
+        attempts=10,
+        unread=(("the task's name", endless),),
+    )
+    worst_run = replace(
+        worst_run, attempts=tuple({**attempt, "unknownBecause": endless.to_dict()} for attempt in worst_run.attempts)
     )
     publication = sns_publication(run_message(worst_run), chatbot=render_chatbot(run_message(worst_run)))
     assert set(json.loads(publication["structured"])) == {"default", "email", "https"}

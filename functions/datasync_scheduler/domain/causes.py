@@ -13,7 +13,7 @@ from typing import Any
 
 # An error text is quoted up to this many characters: enough for AWS's messages, which say what
 # and why in a sentence; a cause travels in the state once per attempt.
-MESSAGE_LIMIT = 200
+MESSAGE_LIMIT = 120
 
 
 def _bounded(text: str, limit: int) -> str:
