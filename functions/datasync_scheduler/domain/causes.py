@@ -2,7 +2,8 @@
 
 A cause is data (the failing step's or API operation's name, the error's name or code) plus the
 error's own text, cut to a bound: error texts come from AWS or from a failing function, so they are
-untrusted and unbounded. The message's renderers escape it like any other text they quote.
+untrusted and unbounded (docs/aws-facts.md#aws-error-responses). The message's renderers escape it
+like any other text they quote.
 """
 
 from __future__ import annotations
