@@ -64,7 +64,12 @@ class _Waiter:
     event: threading.Event = field(compare=False)
     reason: str = field(default="", compare=False)
     thread_name: str = field(default="", compare=False)
+    target: threading.Event | None = field(default=None, compare=False)  # a clock event it waits on
     woken: bool = field(default=False, compare=False)
+
+    def awake(self) -> bool:
+        """Woken, or its event set already (before the setter got to wake it)."""
+        return self.event.is_set() or (self.target is not None and self.target.is_set())
 
 
 @dataclass
@@ -157,7 +162,7 @@ class VirtualClock:
     def waiting_threads(self) -> list[str]:
         """Each waiting thread with what it waits for, as `name: reason`."""
         with self._lock:
-            return sorted(f"{w.thread_name}: {w.reason}" for w in self._waiters if not w.event.is_set())
+            return sorted(f"{w.thread_name}: {w.reason}" for w in self._waiters if not w.awake())
 
     # -- waiting on virtual time -------------------------------------------------------------
     def sleep(self, seconds: float, reason: str = "a sleep") -> None:
@@ -174,33 +179,43 @@ class VirtualClock:
     ) -> bool:
         """Blocks until `event` is set or `timeout` virtual seconds pass; True when the event came.
 
-        `once_waiting` runs as soon as the wait is registered: work the caller held busy until then
-        (see `busy`) can end there without a moment in which the clock sees neither.
+        An event made by `event()` stays as it was when the wait times out; a plain
+        `threading.Event` is set by the clock at the deadline (so give it one that serves this wait
+        only). `once_waiting` runs as soon as the wait is registered: work the caller held busy
+        until then (see `busy`) can end there without a moment in which the clock sees neither.
         """
         if event.is_set():
             if once_waiting:
                 once_waiting()
             return True
         me: _Participant | None = getattr(self._local, "participant", None)
+        target = event if isinstance(event, _VirtualEvent) else None
+        wake = threading.Event() if target is not None else event
         with self._lock:
             deadline = self._now + timedelta(seconds=max(timeout, 0)) if timeout is not None else _FOREVER
-            waiter = _Waiter(deadline, next(self._seq), event, reason, threading.current_thread().name)
+            waiter = _Waiter(deadline, next(self._seq), wake, reason, threading.current_thread().name, target)
             heapq.heappush(self._waiters, waiter)
+            if target is not None:
+                target._waiters.append(waiter)
+                if target.is_set():  # set between the first look and the registration
+                    wake.set()
             if me is not None:
                 me.waiting_on = waiter
             self._changed()
         if once_waiting:
             once_waiting()
-        # The event is set either by whoever the thread waits for, or by the driver at the deadline.
-        threading.Event.wait(event)
+        # `wake` is set either by whoever the thread waits for, or by the driver at the deadline.
+        threading.Event.wait(wake)
         with self._lock:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
                 heapq.heapify(self._waiters)
+            if target is not None and waiter in target._waiters:
+                target._waiters.remove(waiter)
             if me is not None:
                 me.waiting_on = None
             self._changed()
-            return not waiter.woken
+            return target.is_set() if target is not None else not waiter.woken
 
     # -- driving -------------------------------------------------------------------------------
     def advance(self, seconds: float) -> None:
@@ -221,7 +236,7 @@ class VirtualClock:
         return (
             self._in_flight == 0
             and all(p.waiting_on is not None for p in self._participants.values())
-            and all(not w.event.is_set() for w in self._waiters)
+            and not any(w.awake() for w in self._waiters)
         )
 
     def _component_times(self) -> list[datetime]:
@@ -333,7 +348,7 @@ class VirtualClock:
 
 
 def _describe(waiters: Iterable[_Waiter]) -> str:
-    return "; ".join(sorted(f"{w.thread_name} waits for {w.reason}" for w in waiters if not w.event.is_set()))
+    return "; ".join(sorted(f"{w.thread_name} waits for {w.reason}" for w in waiters if not w.awake()))
 
 
 class _Busy:
@@ -358,6 +373,14 @@ class _VirtualEvent(threading.Event):
         super().__init__()
         self._clock = clock
         self._forever_from = forever_from
+        self._waiters: list[_Waiter] = []  # guarded by the clock's lock
+
+    def set(self) -> None:
+        super().set()
+        with self._clock._lock:
+            for waiter in self._waiters:
+                waiter.event.set()
+            self._clock._changed()
 
     def wait(self, timeout: float | None = None) -> bool:
         if timeout is not None and self._forever_from is not None and timeout >= self._forever_from:
@@ -399,7 +422,7 @@ def _participant_thread_class(clock: VirtualClock) -> type[threading.Thread]:
     class ParticipantThread(threading.Thread):
         def start(self) -> None:
             # Counted from here, in the starting thread: no gap between the parent's work and the child's.
-            self._virtually_done = threading.Event()
+            self._virtually_done = clock.event()
             clock._enroll(self)
             try:
                 super().start()

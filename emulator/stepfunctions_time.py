@@ -43,7 +43,7 @@ def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
         # on no deadline, and only the child's own timers move the clock.
         deadline = clock.now() + timedelta(seconds=timeout) if timeout is not None else None
         while is_running():
-            ended = threading.Event()
+            ended = clock.event()
             with lock:
                 sync_waiters.add(ended)  # before looking: an end between the look and the wait still wakes it
             try:
