@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench build clean
+.PHONY: help install demo test unit lint typecheck templates bench stress build clean
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/log_parser.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/notifications.py
+
+stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
+	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)
 
 build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
 	$(BIN)/sam build

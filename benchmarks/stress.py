@@ -16,6 +16,7 @@ import multiprocessing
 import multiprocessing.synchronize
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -74,6 +75,8 @@ def main() -> int:
     parser.add_argument("tests", nargs="*", default=DEFAULT_TESTS)
     args = parser.parse_args()
 
+    # Stopped early (Ctrl-C, a kill): still print the summary of the runs that finished.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     stop = multiprocessing.Event()
     burners = [multiprocessing.Process(target=burn, args=(stop,), daemon=True) for _ in range(args.burners)]
     for burner in burners:
@@ -94,6 +97,8 @@ def main() -> int:
                 print(f"          {failure}", flush=True)
             if args.stop and result.returncode != 0:
                 break
+    except KeyboardInterrupt:
+        print(f"interrupted during run {len(results) + 1}; it is not counted", flush=True)
     finally:
         stop.set()
         for burner in burners:
@@ -103,7 +108,8 @@ def main() -> int:
     tests_run = sum(result.passed + result.failed for result in results)
     failed_tests = sum(result.failed for result in results)
     print(
-        f"\n{len(results)} runs, {len(failed_runs)} failed runs; {tests_run} tests, {failed_tests} failed; "
+        f"\n{len(results)} of {args.runs} runs, {len(failed_runs)} failed runs; "
+        f"{tests_run} tests, {failed_tests} failed; "
         f"{elapsed:.0f} s real time ({elapsed / max(len(results), 1):.1f} s per run) with {args.burners} burner(s)"
     )
     return 1 if failed_runs else 0

@@ -420,9 +420,12 @@ class _VirtualCondition(threading.Condition):
 
 def _participant_thread_class(clock: VirtualClock) -> type[threading.Thread]:
     class ParticipantThread(threading.Thread):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._virtually_done = clock.event()
+
         def start(self) -> None:
             # Counted from here, in the starting thread: no gap between the parent's work and the child's.
-            self._virtually_done = clock.event()
             clock._enroll(self)
             try:
                 super().start()
@@ -439,9 +442,10 @@ def _participant_thread_class(clock: VirtualClock) -> type[threading.Thread]:
                 clock._leave(self)
 
         def join(self, timeout: float | None = None) -> None:
-            done = getattr(self, "_virtually_done", None)
-            joining_another = done is not None and threading.current_thread() is not self
-            if joining_another and not clock.wait_for(done, timeout, reason=f"thread {self.name} to end"):
+            joining_another = threading.current_thread() is not self and self.ident is not None
+            if joining_another and not clock.wait_for(
+                self._virtually_done, timeout, reason=f"thread {self.name} to end"
+            ):
                 return  # timed out in virtual time: the thread still runs (is_alive() says so)
             super().join()
 
