@@ -29,10 +29,12 @@ DEFAULT_TESTS = ["tests/workflow/test_sync_workflow.py", "tests/workflow/test_ba
 _SUMMARY = re.compile(r"(\d+) (passed|failed|error|errors)")
 
 
-def burn(stop: multiprocessing.synchronize.Event) -> None:
-    """Keeps one core busy until `stop` is set."""
+def burn(stop: multiprocessing.synchronize.Event, parent: int) -> None:
+    """Keeps one core busy until `stop` is set, or the stress run is gone (killed outright)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the stress run's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     spins = 0
-    while not stop.is_set():
+    while not stop.is_set() and os.getppid() == parent:
         for _ in range(100_000):
             spins += 1
 
@@ -78,7 +80,7 @@ def main() -> int:
     # Stopped early (Ctrl-C, a kill): still print the summary of the runs that finished.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     stop = multiprocessing.Event()
-    burners = [multiprocessing.Process(target=burn, args=(stop,), daemon=True) for _ in range(args.burners)]
+    burners = [multiprocessing.Process(target=burn, args=(stop, os.getpid()), daemon=True) for _ in range(args.burners)]
     for burner in burners:
         burner.start()
     print(f"{args.runs} runs of {' '.join(args.tests)}, with {args.burners} CPU burner(s) spinning", flush=True)
