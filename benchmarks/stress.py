@@ -86,6 +86,7 @@ def main() -> int:
     print(f"{args.runs} runs of {' '.join(args.tests)}, with {args.burners} CPU burner(s) spinning", flush=True)
     started = time.monotonic()
     results: list[RunResult] = []
+    interrupted = False
     try:
         for index in range(1, args.runs + 1):
             result = run_once(index, args.tests)
@@ -100,6 +101,7 @@ def main() -> int:
             if args.stop and result.returncode != 0:
                 break
     except KeyboardInterrupt:
+        interrupted = True
         print(f"interrupted during run {len(results) + 1}; it is not counted", flush=True)
     finally:
         stop.set()
@@ -114,7 +116,7 @@ def main() -> int:
         f"{tests_run} tests, {failed_tests} failed; "
         f"{elapsed:.0f} s real time ({elapsed / max(len(results), 1):.1f} s per run) with {args.burners} burner(s)"
     )
-    return 1 if failed_runs else 0
+    return 1 if failed_runs else 2 if interrupted else 0
 
 
 if __name__ == "__main__":
