@@ -175,18 +175,14 @@ class VirtualClock:
         timeout: float | None,
         *,
         reason: str = "an event",
-        once_waiting: Callable[[], None] | None = None,
     ) -> bool:
         """Blocks until `event` is set or `timeout` virtual seconds pass; True when the event came.
 
         An event made by `event()` stays as it was when the wait times out; a plain
         `threading.Event` is set by the clock at the deadline (so give it one that serves this wait
-        only). `once_waiting` runs as soon as the wait is registered: work the caller held busy
-        until then (see `busy`) can end there without a moment in which the clock sees neither.
+        only). `reason` names what the thread waits for in a deadlock's report.
         """
         if event.is_set():
-            if once_waiting:
-                once_waiting()
             return True
         me: _Participant | None = getattr(self._local, "participant", None)
         target = event if isinstance(event, _VirtualEvent) else None
@@ -202,8 +198,6 @@ class VirtualClock:
             if me is not None:
                 me.waiting_on = waiter
             self._changed()
-        if once_waiting:
-            once_waiting()
         # `wake` is set either by whoever the thread waits for, or by the driver at the deadline.
         threading.Event.wait(wake)
         with self._lock:
