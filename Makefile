@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench stress build clean
+.PHONY: help install demo test unit lint typecheck templates bench stress build clean schema
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,8 +40,8 @@ demo: $(INSTALLED) ## Run the nightly workflow on the local emulator (SCENARIO=n
 test: install lint typecheck ## Lint, type-check and run every test (what CI runs)
 	$(BIN)/pytest -n 2 -q
 
-unit: $(INSTALLED) ## Run the fast tests only (no template tools)
-	$(BIN)/pytest -q -m "not slow"
+unit: $(INSTALLED) ## Run the fast layer only: domain, steps on fakes, the fakes' contract (no moto, no emulator)
+	$(BIN)/pytest -q -m unit tests/unit tests/steps tests/contract
 
 lint: $(INSTALLED) ## ruff
 	$(BIN)/ruff check functions emulator tests benchmarks
@@ -55,6 +55,11 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/log_parser.py
 	$(BIN)/python benchmarks/batch.py
 	$(BIN)/python benchmarks/notifications.py
+	$(BIN)/python benchmarks/state_size.py
+
+schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
+	$(BIN)/python -m datasync_scheduler.state.sync > docs/state-schema/sync.json
+	$(BIN)/python -m datasync_scheduler.state.batch > docs/state-schema/batch.json
 
 stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
 	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)

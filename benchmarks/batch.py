@@ -1,10 +1,13 @@
 """Prints what a nightly batch of many tasks costs in Step Functions, and how far it stays from the limits.
 
 Runs the real BatchWorkflow on the local emulator (virtual time): N tasks (default 50, the most a
-batch holds), at most C at a time (default 10), each a short successful transfer. Prints
+batch holds, and 100, with the limit raised for this run only: as many tasks as DataSync allows per
+account and Region), at most C at a time (default 10), each a short successful transfer. Prints
 the batch's state transitions and history events, the largest task run's history, the total of
-transitions (what Standard workflows bill), the largest state the batch carried (the limit is
-256 KiB) and the real seconds it took. Figures, not assertions.
+transitions (what Standard workflows bill), the largest state each step had in the execution's
+history (the batch's budget is 64 KB, Step Functions' limit 256 KiB) and the real seconds it took.
+Then the worst case, computed step by step with the longest values every field allows
+(`tests/unit/test_batch.py`, which asserts the budget). Figures, not assertions.
 
 Usage: python benchmarks/batch.py [--tasks N ...] [--concurrency C]
 """
@@ -13,16 +16,24 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
+from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import MAX_TASKS
 from emulator.runner import run_scenario
 from emulator.scenario import parse_scenario
 
+# The worst case is built where the budget is asserted, so that figures and test cannot drift.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.unit.test_batch import REALISTIC_CAUSE, THEORETICAL_CAUSE, worst_state_sizes
+
 PRICE_PER_TRANSITION = 25 / 1_000_000  # USD, Standard workflows (us-east-1 list price)
 HISTORY_LIMIT = 25_000  # events per execution
 STATE_LIMIT = 256 * 1024  # bytes of input or output per state
+STATE_BUDGET = 64 * 1024  # the batch's own budget per state (docs/aws-facts.md#batch-state-budget)
 PHASES = [
     {"status": "LAUNCHING", "seconds": 20},
     {"status": "PREPARING", "seconds": 60},
@@ -53,7 +64,11 @@ def scenario(tasks: int, concurrency: int) -> Any:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument(
-        "--tasks", type=int, nargs="+", default=[MAX_TASKS], help=f"batch sizes to run (default {MAX_TASKS})"
+        "--tasks",
+        type=int,
+        nargs="+",
+        default=[MAX_TASKS, 100],
+        help=f"batch sizes to run (default {MAX_TASKS} and 100; above {MAX_TASKS} the limit is raised for the run)",
     )
     parser.add_argument("--concurrency", type=int, default=10, help="maxConcurrency (default 10)")
     args = parser.parse_args()
@@ -67,7 +82,9 @@ def main() -> None:
     print("-" * len(header))
     for tasks in args.tasks:
         started = time.monotonic()
+        batch_domain.MAX_TASKS = max(tasks, MAX_TASKS)  # this process only: the handlers run in it
         summary = run_scenario(scenario(tasks, args.concurrency), real_timeout=1800).to_dict()
+        batch_domain.MAX_TASKS = MAX_TASKS
         real = time.monotonic() - started
         if summary["status"] != "SUCCEEDED":
             raise SystemExit(f"{tasks} tasks: the batch ended {summary['status']}: {summary['cause']}")
@@ -88,6 +105,31 @@ def main() -> None:
             f"({largest_state / STATE_LIMIT:.0%} of the {STATE_LIMIT // 1024} KiB limit), "
             f"its output {len(json.dumps(summary['output'])):,} bytes"
         )
+        by_step = summary["batch"]["state_bytes_by_step"]
+        print("      largest state per step: " + ", ".join(f"{step} {size:,}" for step, size in by_step.items()))
+    print()
+    print_worst_case()
+
+
+def print_worst_case() -> None:
+    print(
+        "The worst batch, step by step (bytes): requests filling the batch's limit, the longest names, errors and "
+        "causes every field allows; 'realistic' = a 4 KiB Cause when Summarize Batch fails, 'theoretical' = "
+        "32,768 characters JSON escapes"
+    )
+    for tasks in (MAX_TASKS, 100):
+        batch_domain.MAX_TASKS = max(tasks, MAX_TASKS)
+        for label, cause in (("realistic", REALISTIC_CAUSE), ("theoretical", THEORETICAL_CAUSE)):
+            sizes = worst_state_sizes(tasks, cause)
+            step, largest = max(sizes.items(), key=lambda item: item[1])
+            print(
+                f"{tasks:>5} tasks, {label:<11}: largest {largest:,} ({largest / STATE_BUDGET:.0%} of the "
+                f"64 KB budget, {largest / STATE_LIMIT:.0%} of 256 KiB) at {step}"
+            )
+            if label == "realistic":
+                for name, size in sizes.items():
+                    print(f"        {name:<48} {size:>8,}")
+        batch_domain.MAX_TASKS = MAX_TASKS
 
 
 def most_at_once(executions: list[dict[str, Any]]) -> int:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.domain.batch import summarize_batch
+from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, summarize_batch
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
@@ -95,23 +95,16 @@ def worst_run() -> tuple[Message, dict[str, Any]]:
 
 
 def big_batch() -> tuple[Message, dict[str, Any]]:
-    def failed(index: int) -> dict[str, Any]:
-        # What the Map's Catch keeps for a child run that failed: its DescribeExecution in the Cause.
+    def failed(index: int) -> TaskOutcome:
+        # A child run that failed, as Summarize Batch reads it back from Step Functions.
         task_arn = f"{TASK.rsplit('-', 1)[0]}-{index:017x}"
         described = {
-            "ExecutionArn": f"{BATCH}-{index}",
-            "Status": "FAILED",
-            "Error": "DataSync.ExecutionError",
-            "Cause": "\U0001f4a5" * 500,
-            "Input": json.dumps({"taskArn": task_arn}),
+            "executionArn": f"{BATCH}-{index}",
+            "status": "FAILED",
+            "error": "DataSync.ExecutionError",
+            "cause": "\U0001f4a5" * 500,
         }
-        cause = json.dumps(described)
-        return {
-            "index": index,
-            "name": f"nightly-{index}",
-            "taskArn": task_arn,
-            "error": {"Error": "States.TaskFailed", "Cause": cause},
-        }
+        return failed_outcome(index, task_arn, "States.TaskFailed", described, None)
 
     # DataSync allows 100 tasks per account and Region: the largest batch there can be.
     summary = summarize_batch([failed(i) for i in range(100)], max_concurrency=40, batch_execution=BATCH)

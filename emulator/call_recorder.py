@@ -110,6 +110,15 @@ def _record(params: dict[str, Any], model: Any, **_: Any) -> None:
 botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", _record))
 
 
+def current_principal() -> Principal | None:
+    """Who makes the call this thread is making: a function, a state machine, or nobody (None)."""
+    return _current_principal()
+
+
+# Modules whose botocore hooks ask who is calling: their frames stand between the caller and botocore.
+_HOOKS = {"emulator.faults", "emulator.aws_hooks"}
+
+
 def _current_principal() -> Principal | None:
     stack: list[Principal | None] = _local.__dict__.get("stack", [])
     if stack:
@@ -127,7 +136,7 @@ def _state_machine_on_stack() -> Principal | None:
     frame = sys._getframe(2)
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
-        if module.startswith("emulator.") and module != __name__:
+        if module.startswith("emulator.") and module != __name__ and module not in _HOOKS:
             return _NOBODY
         state_machine = moto_internals.state_machine_of(frame.f_locals.get("env"))
         if state_machine is not None:

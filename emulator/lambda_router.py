@@ -29,6 +29,7 @@ from botocore.response import StreamingBody
 
 from emulator import call_recorder
 from emulator.clock import VirtualClock
+from emulator.faults import FaultInjector, exception_for, timeout_payload
 from emulator.function_output import RoutedStdout
 from emulator.service_errors import EmulatedServiceError
 
@@ -107,6 +108,8 @@ class LambdaRouter:
         self.on_environment_change: Callable[[], None] = lambda: None
         # Set while the emulator routes sys.stdout; without it, handlers print where the process does.
         self.stdout: RoutedStdout | None = None
+        # A scenario's faults: invocations that raise or time out (see emulator/faults.py).
+        self.faults: FaultInjector | None = None
 
     def register(self, function: LambdaFunction) -> None:
         for key in (function.logical_id, function.name, function.arn):
@@ -147,17 +150,35 @@ class LambdaRouter:
             # A cold start's import is part of the invocation: virtual time must not run on meanwhile.
             handler = self._handler(function)
             at = self._clock.now()
+            fault = self.faults.on_invocation(function.logical_id) if self.faults else None
             try:
+                if fault is not None and fault[0].error is not None:
+                    raise exception_for(fault[0], function.logical_id, fault[1])
                 result = handler(event, context)
             except Exception as error:  # noqa: BLE001 - reported to the caller like the runtime does
+                if fault is not None and fault[0].timeout:
+                    return self._timed_out(function, context, at, printed)
                 self.invocations.append(Invocation(function.logical_id, at, type(error).__name__, _text(printed)))
+                # The Python runtime's error payload (awslambdaric `make_error`; docs/aws-facts.md#lambda-error-cause).
                 return None, {
-                    "errorType": type(error).__name__,
                     "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "requestId": context.aws_request_id,
                     "stackTrace": traceback.format_tb(error.__traceback__),
                 }
+            if fault is not None and fault[0].timeout:
+                return self._timed_out(function, context, at, printed)
             self.invocations.append(Invocation(function.logical_id, at, None, _text(printed)))
             return result, None
+
+    def _timed_out(
+        self, function: LambdaFunction, context: LambdaContext, at: datetime, printed: io.StringIO | None
+    ) -> tuple[None, dict[str, Any]]:
+        """The handler ran (its work is done) but its time ran out: the caller gets Lambda's timeout
+        error, never the result (docs/aws-facts.md#lambda-timeouts)."""
+        payload = timeout_payload(context.aws_request_id, function.timeout_seconds)
+        self.invocations.append(Invocation(function.logical_id, at, payload["errorType"], _text(printed)))
+        return None, payload
 
     @contextmanager
     def _environment_of_function(self, function: LambdaFunction) -> Iterator[None]:

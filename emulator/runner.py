@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +29,7 @@ from datasync_scheduler.clock import use_time_source
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import timeline
 from datasync_scheduler.steps import WORKFLOW_TAG
-from emulator import aws_hooks, moto_internals
+from emulator import aws_hooks, faults, moto_internals
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
@@ -105,6 +105,8 @@ class RunSummary:
     metrics: list[dict[str, Any]] = field(default_factory=list)
     # What the state machines sent CloudWatch's PutMetricData: `{"namespace", "name", "value", "dimensions"}`.
     metric_data: list[dict[str, Any]] = field(default_factory=list)
+    # The calls the scenario's faults failed, in order: `{"target", "call", "error"}`.
+    faults_injected: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +135,7 @@ class RunSummary:
             "queue_messages": self.queue_messages,
             "metrics": self.metrics,
             "metric_data": self.metric_data,
+            "faults_injected": self.faults_injected,
         }
 
 
@@ -360,15 +363,24 @@ def run_scenario(
     *,
     template: Path = TEMPLATE,
     real_timeout: float = 120.0,
+    virtual_timeout: float | None = None,
     slack_webhook: SlackWebhookStandIn | None = None,
 ) -> RunSummary:
     """Runs the scenario to the workflow's end and summarises what happened.
 
     Every message also goes to "Slack": a webhook stand-in on this machine (`slack_webhook`, to
-    script its answers; a new one answering 200 `ok` otherwise), whose URL is the stack's secret."""
+    script its answers; a new one answering 200 `ok` otherwise), whose URL is the stack's secret.
+    A run still going after `virtual_timeout` seconds of virtual time (or `real_timeout` of real
+    time) is stopped and raises TimeoutError."""
     real_start = time.monotonic()
     webhook = slack_webhook or SlackWebhookStandIn()
-    with webhook, local_aws(scenario.events) as aws:
+    injector = faults.FaultInjector(scenario.faults)
+    with (
+        webhook,
+        local_aws(scenario.events) as aws,
+        faults.injecting(injector) if scenario.faults else nullcontext(injector),
+    ):
+        aws.router.faults = injector
         aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         locations: dict[str, str] = {}
@@ -400,7 +412,11 @@ def run_scenario(
         )["executionArn"]
 
         def finished() -> bool:
-            return str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING"
+            if str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING":
+                return True
+            if virtual_timeout is not None and (aws.clock.now() - started_at).total_seconds() > virtual_timeout:
+                raise TimeoutError(f"the workflow still runs after {virtual_timeout:.0f} s of virtual time")
+            return False
 
         try:
             aws.clock.run_until(finished, real_timeout=real_timeout)
@@ -417,6 +433,7 @@ def run_scenario(
         summary = _summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
         summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
         summary.queue_messages = _queue_messages(stack)
+        summary.faults_injected = [call.to_dict() for call in injector.injected]
         return summary
 
 
@@ -565,18 +582,28 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
                     "error": described.get("error"),
                     "cause": described.get("cause"),
                     "state_transitions": sum(1 for event in child_history if event["type"].endswith("StateEntered")),
+                    "states_entered": [
+                        event["stateEnteredEventDetails"]["name"]
+                        for event in child_history
+                        if event["type"].endswith("StateEntered")
+                    ],
                     "history_events": len(child_history),
                 }
             )
     # Names end with the task's index in the batch (see child_execution_name): list them in that order.
     children.sort(key=lambda child: int(child["name"].rsplit("-", 1)[-1]) if child["name"][-1].isdigit() else -1)
-    states = [
-        len(details.get("input") or details.get("output") or "")
-        for event in history
-        for key in ("stateEnteredEventDetails", "stateExitedEventDetails")
-        if (details := event.get(key))
-    ]
-    return {"children": children, "largest_state_bytes": max(states, default=0)}
+    by_step: dict[str, int] = {}
+    for event in history:
+        for key in ("stateEnteredEventDetails", "stateExitedEventDetails"):
+            if details := event.get(key):
+                size = len((details.get("input") or details.get("output") or "").encode())
+                by_step[details["name"]] = max(by_step.get(details["name"], 0), size)
+    return {
+        "children": children,
+        "largest_state_bytes": max(by_step.values(), default=0),
+        # The largest input or output each state had (UTF-8 bytes), by state name.
+        "state_bytes_by_step": by_step,
+    }
 
 
 def _manifest_of(start_params: Any) -> dict[str, Any] | None:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
 from emulator.datasync import LOG_STREAM_NAMINGS, ExecutionScript
 from emulator.event_bus import EventFaults
+from emulator.faults import Fault, FaultError, parse_faults
 from emulator.task_template import task_from_template
+from emulator.template import load_template
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCENARIO_DIR = PROJECT_ROOT / "events" / "scenarios"
@@ -35,6 +38,7 @@ _FIELDS = {
     "tasks",
     "maxConcurrency",
     "logStreamNames",
+    "faults",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning"}
@@ -55,6 +59,24 @@ _TEMPLATE_TASK_FIELDS = {"fromTemplate", "logicalId", "parameters"}
 
 class ScenarioError(ValueError):
     pass
+
+
+@cache
+def template_functions() -> frozenset[str]:
+    """The logical ids of the functions in the project's template.yaml (what `faults` may name)."""
+    resources = load_template(PROJECT_ROOT / "template.yaml")["Resources"]
+    return frozenset(
+        logical_id
+        for logical_id, resource in resources.items()
+        if resource.get("Type") in ("AWS::Serverless::Function", "AWS::Lambda::Function")
+    )
+
+
+def _faults(name: str, raw: dict[str, Any]) -> tuple[Fault, ...]:
+    try:
+        return parse_faults(raw.get("faults", []), template_functions())
+    except FaultError as error:
+        raise ScenarioError(f"scenario {name}: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,8 @@ class Scenario:
     max_concurrency: int | None = None
     # How the emulated DataSync names its log streams: "execution" or "unnamed" (not documented).
     log_stream_names: str = "execution"
+    # Functions that raise or time out and AWS calls that fail (emulator/faults.py).
+    faults: tuple[Fault, ...] = ()
 
 
 def _location(raw: Any, where: str) -> Location:
@@ -177,6 +201,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         events=events,
         expect=dict(raw.get("expect", {})),
         log_stream_names=_log_stream_names(name, raw),
+        faults=_faults(name, raw),
     )
 
 
@@ -266,6 +291,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         batch=batch,
         max_concurrency=concurrency,
         log_stream_names=_log_stream_names(name, raw),
+        faults=_faults(name, raw),
     )
 
 

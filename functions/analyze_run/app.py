@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.state.sync import AnalyzeRunInput
 
 logger = Logger()
 tracer = Tracer()
@@ -14,8 +15,9 @@ tracer = Tracer()
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(executionArn=event["run"]["executionArn"])
-    summary = steps.analyze_run(event["run"], wiring.ports(), wiring.analysis_ports())
+    step = AnalyzeRunInput.model_validate(event)
+    logger.append_keys(executionArn=step.run.execution_arn)
+    summary = steps.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
     logger.info(
         "Execution analysed",
         extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},

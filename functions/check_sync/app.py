@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.state.sync import CheckSyncInput
 
 logger = Logger()
 tracer = Tracer()
@@ -14,7 +15,8 @@ tracer = Tracer()
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(executionArn=event["run"]["executionArn"])
-    run = steps.check_sync(event["run"], wiring.ports(), wiring.settings(), event.get("startedAt"))
+    step = CheckSyncInput.model_validate(event)
+    logger.append_keys(executionArn=step.run.execution_arn)
+    run = steps.check_sync(step.run, wiring.ports(), wiring.settings(), step.started_at).to_state()
     logger.info("Checked the execution", extra=run)
     return run

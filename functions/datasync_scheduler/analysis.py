@@ -62,8 +62,9 @@ def failures_of(
         yield from parser.finish()
 
 
-def unavailable(note: str) -> dict[str, Any]:
-    return {"available": False, "source": "none", "note": note, "report": None, **FailureTally().to_dict()}
+def unavailable(note: str, source: str = "none") -> dict[str, Any]:
+    """A summary without failures: `source` is "none" (nothing to read) or "analysisFailed" (Analyze Run failed)."""
+    return {"available": False, "source": source, "note": note, "report": None, **FailureTally().to_dict()}
 
 
 def analyze(

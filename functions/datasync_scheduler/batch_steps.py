@@ -1,79 +1,146 @@
 """The BatchWorkflow's two steps: validate the batch before anything starts, and summarise it.
 
 The runs themselves are started and awaited by the state machine (`states:startExecution.sync:2`),
-one SyncWorkflow execution per task; these steps only decide and describe (the one AWS call, for
-the names of failed tasks, comes in as a function).
+one SyncWorkflow execution per task; these steps only decide, describe and publish the batch's one
+message. What they receive and return is `datasync_scheduler.state.batch`; the AWS calls come in as
+functions and ports.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.domain.batch import (
+    BatchSummary,
+    TaskOutcome,
     child_execution_arn,
     child_execution_name,
+    failed_outcome,
     parse_batch_request,
     rejected_batch,
     summarize_batch,
-    task_outcome,
+    unvalidated_batch,
 )
 from datasync_scheduler.domain.message import batch_message
+from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import NotificationSettings
-from datasync_scheduler.steps import caught_error_message, publication_of
+from datasync_scheduler.state.batch import (
+    BatchProgress,
+    BatchResult,
+    SummarizeBatchInput,
+    SummarizeBatchOutput,
+    TaskRunNotSucceeded,
+    TaskRunSucceeded,
+    ValidateBatchInput,
+    ValidateBatchOutput,
+    ValidatedBatch,
+)
+from datasync_scheduler.state.sync import CaughtError
+from datasync_scheduler.steps import publication_of
+
+_logger = logging.getLogger(__name__)
+# How much of SNS's refusal the result keeps: enough to name it, bounded like the rest of the state.
+NOTIFICATION_ERROR_LIMIT = 1000
 
 
-def validate_batch(raw: object, batch_execution: str, batch_name: str) -> dict[str, Any]:
-    """`{"tasks": [{index, name, request}], "maxConcurrency"}`: what the Map runs, one item per task.
+def validate_batch(event: ValidateBatchInput) -> ValidateBatchOutput:
+    """Each task's run name, in the tasks' order, and the concurrency limit.
 
-    Each child is started with the task's request exactly as given (already validated here, and
+    Raises InvalidBatchRequest (the state machine ends the batch with its message). The requests are
+    not returned: the Map reads them from the batch's input, as given (already validated here, and
     validated again by the SyncWorkflow, whose input admits no other fields).
     """
-    batch = parse_batch_request(raw)  # raises InvalidBatchRequest: the state machine catches it by name
-    assert isinstance(raw, dict)  # parse_batch_request accepts nothing else
-    return {
-        "tasks": [
-            {"index": index, "name": child_execution_name(batch_name, batch_execution, index), "request": item}
-            for index, item in enumerate(raw["tasks"])
-        ],
-        "maxConcurrency": batch.max_concurrency,
-    }
+    batch = parse_batch_request(event.input)
+    names = [child_execution_name(event.batch_name, event.batch_execution, index) for index in range(len(batch.tasks))]
+    return ValidateBatchOutput(batch=ValidatedBatch(names=names, max_concurrency=batch.max_concurrency))
 
 
 def summarize_batch_step(
-    state: dict[str, Any],
-    batch_execution: str | None,
+    event: SummarizeBatchInput,
     task_name: Callable[[str], str | None],
+    topic: TopicPort,
     notifications: NotificationSettings | None = None,
     *,
-    sync_workflow: str | None = None,
     described_run: Callable[[str], Mapping[str, Any] | None] = lambda arn: None,
-) -> dict[str, Any]:
-    """The batch result and its one notification, whether the batch ran or was rejected.
+) -> SummarizeBatchOutput:
+    """The batch's result, with its one message published, whether the batch ran or was not started.
 
-    A failed task's item carries only its error's name (its cause is unbounded): the run's status, error
-    and cause are read from Step Functions (`described_run`), by the name the batch gave the run.
+    A failed task's result carries only its error's name (its cause is unbounded): the run's status,
+    error and cause are read from Step Functions (`described_run`), by the name the batch gave the run.
+    A message SNS does not take is kept as `notificationError`: the verdict never depends on it.
     """
-    if "inputError" in state:
-        summary = rejected_batch(caught_error_message(state["inputError"]), batch_execution=batch_execution)
-    else:
-        items = [_with_description(item, sync_workflow, described_run) for item in state.get("results") or []]
-        # A failed run has no output to name its task: ask DataSync (the name only decorates the message).
-        unnamed = sorted({o.task_arn for o in map(task_outcome, items) if not o.task_name and o.task_arn})
-        names = {arn: name for arn in unnamed if (name := task_name(arn))}
-        options: dict[str, Any] = {
-            "max_concurrency": state.get("maxConcurrency"),
-            "batch_execution": batch_execution,
-            "task_names": names,
-        }
-        summary = summarize_batch(items, **options)
-    return {"result": summary.to_dict(), "notification": publication_of(batch_message(summary), notifications)}
+    summary = _summary(event, task_name, described_run)
+    publication = publication_of(batch_message(summary), notifications)
+    message_id: str | None = None
+    notification_error: CaughtError | None = None
+    if publication["publish"]:
+        try:
+            message_id = topic.publish(
+                subject=publication["subject"],
+                structured=publication["structured"],
+                attributes=publication["attributes"],
+            )
+        except NotPublished as error:
+            _logger.warning("The batch's message was not published; the verdict stands", exc_info=True)
+            notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error)[:NOTIFICATION_ERROR_LIMIT])
+    return SummarizeBatchOutput(result=_result(summary, message_id, notification_error))
 
 
-def _with_description(
-    item: dict[str, Any], sync_workflow: str | None, described_run: Callable[[str], Mapping[str, Any] | None]
-) -> dict[str, Any]:
-    if "run" in item or not sync_workflow or not isinstance(item.get("name"), str):
-        return item
-    described = described_run(child_execution_arn(sync_workflow, item["name"]))
-    return {**item, "described": described} if described else item
+def _summary(
+    event: SummarizeBatchInput,
+    task_name: Callable[[str], str | None],
+    described_run: Callable[[str], Mapping[str, Any] | None],
+) -> BatchSummary:
+    batch = event.batch
+    if batch.not_started is not None:
+        caught = batch.not_started
+        if caught.Error == "InvalidBatchRequest":
+            return rejected_batch(caught.message(), batch_execution=event.batch_execution)
+        lambda_error = caught.lambda_error()
+        request = f" (request {lambda_error.requestId})" if lambda_error and lambda_error.requestId else ""
+        return unvalidated_batch(caught.Error, caught.message() + request, batch_execution=event.batch_execution)
+    outcomes = _outcomes(batch, event.sync_workflow, described_run)
+    # A failed run has no output to name its task: ask DataSync (the name only decorates the message).
+    unnamed = sorted({o.task_arn for o in outcomes if not o.task_name and o.task_arn})
+    names = {arn: name for arn in unnamed if (name := task_name(arn))}
+    return summarize_batch(
+        outcomes, max_concurrency=batch.max_concurrency, batch_execution=event.batch_execution, task_names=names
+    )
+
+
+def _outcomes(
+    batch: BatchProgress, sync_workflow: str, described_run: Callable[[str], Mapping[str, Any] | None]
+) -> list[TaskOutcome]:
+    names = batch.names or []
+    outcomes = []
+    for result in batch.results or []:
+        index = result.index
+        name = names[index] if index < len(names) else None
+        execution_arn = child_execution_arn(sync_workflow, name) if name else None
+        if isinstance(result, TaskRunSucceeded):
+            outcomes.append(
+                TaskOutcome(
+                    index=index,
+                    task_arn=result.task_arn,
+                    status="SUCCEEDED",
+                    execution_arn=execution_arn,
+                    task_name=result.task_name,
+                    files_transferred=result.files_transferred,
+                    bytes_transferred=result.bytes_transferred,
+                    attempts=result.attempts,
+                )
+            )
+        else:
+            assert isinstance(result, TaskRunNotSucceeded)
+            described = described_run(execution_arn) if execution_arn else None
+            outcomes.append(failed_outcome(index, result.task_arn, result.error, described, execution_arn))
+    return outcomes
+
+
+def _result(summary: BatchSummary, message_id: str | None, notification_error: CaughtError | None) -> BatchResult:
+    result = BatchResult.model_validate({**summary.to_dict(), "messageId": message_id})
+    result.notification_error = notification_error
+    return result

@@ -67,6 +67,12 @@ def _print_human(summary: dict[str, Any]) -> None:
     for call in summary["invocations"]:
         suffix = f"  raised {call['error']}" if call["error"] else ""
         out(f"  {call['at']}  {call['function']}{suffix}")
+    if summary.get("faults_injected"):
+        # The scenario's faults (events/scenarios/README.md): each call that failed because of one.
+        out("")
+        out("Faults injected (each HTTP attempt of an API counts as one call):")
+        for fault in summary["faults_injected"]:
+            out(f"  {fault['target']} call {fault['call']}: {fault['error']}")
     events = summary["events"]
     out("")
     out(

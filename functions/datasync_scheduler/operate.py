@@ -16,10 +16,12 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from botocore.exceptions import ClientError
+from pydantic import ValidationError
 
 from datasync_scheduler.domain.progress import Observation, duration, progress, size, status_line, verdict_line
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.state.sync import ReportFailedState, SyncState
 
 ClientFactory = Callable[[str], Any]  # service name -> boto3 client
 OBSERVATIONS_KEPT = 200  # enough for the rate window at any sensible interval
@@ -122,8 +124,8 @@ def observe(sfn: Any, datasync: Any, execution_arn: str, at: float) -> tuple[Obs
 def _position(sfn: Any, execution_arn: str) -> tuple[str | None, str | None, int | None]:
     """The state the run is in, and the DataSync execution and attempt its state last carried.
 
-    Every step after Start Sync keeps `run.executionArn` and `next.attempt` in the state, so the
-    newest exited state that has them is enough: the history is read newest first, a page at a time.
+    Every step after Start Sync keeps `run.executionArn` and `next.attempt` in the typed state, so
+    the newest exited state that has them is enough: the history is read newest first, a page at a time.
     """
     state: str | None = None
     params: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": True, "maxResults": _HISTORY_PAGE}
@@ -145,17 +147,18 @@ def _position(sfn: Any, execution_arn: str) -> tuple[str | None, str | None, int
 
 
 def _carried(output: str | None) -> tuple[str, int | None] | None:
-    try:
-        data = json.loads(output or "null")
-    except ValueError:
-        return None
-    run = data.get("run") if isinstance(data, dict) else None
-    followed = run.get("executionArn") if isinstance(run, dict) else None
-    # A batch's states carry its task runs (workflow executions), not a DataSync execution.
-    if not isinstance(followed, str) or not _DATASYNC_EXECUTION.match(followed):
-        return None
-    attempt = (data.get("next") or {}).get("attempt")
-    return followed, int(attempt) if isinstance(attempt, int) else None
+    """The task execution and attempt a step's output carries, read as the sync workflow's state
+    (`state.sync.SyncState`, docs/state-schema/sync.json); anything else (a batch's state, the
+    result after Report Run) carries none."""
+    for model in (SyncState, ReportFailedState):
+        try:
+            state = model.model_validate_json(output or "null")
+        except ValidationError:
+            continue
+        if state.run is None or not _DATASYNC_EXECUTION.match(state.run.execution_arn):
+            return None
+        return state.run.execution_arn, state.next.attempt if state.next else None
+    return None
 
 
 def watch(

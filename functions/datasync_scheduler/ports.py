@@ -1,7 +1,13 @@
-"""The small interfaces the workflow steps need from AWS; adapters implement them."""
+"""The small interfaces the workflow steps need from AWS; adapters implement them.
+
+Each Protocol states the semantics the steps rely on, not only the signatures: an adapter and the
+in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract suite
+(`tests/contract/`) runs against both so they cannot drift apart.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,33 +25,161 @@ class StartRefused(Exception):
 
 
 class DataSyncPort(Protocol):
-    def start(self, request: SyncRequest, tags: dict[str, str], scope: dict[str, Any] | None = None) -> str: ...
-    def find_started(self, task_arn: str, tags: dict[str, str]) -> str | None: ...
-    def describe(self, execution_arn: str) -> ExecutionSnapshot: ...
-    def cancel(self, execution_arn: str) -> None: ...
-    def task_name(self, task_arn: str) -> str | None: ...
-    def task(self, task_arn: str) -> TaskFacts: ...
+    """DataSync's tasks and task executions, as the steps use them.
+
+    A task execution's ARN is its task's ARN plus `/execution/exec-<id>`
+    (docs/aws-facts.md#datasync-executions-and-events). Errors other than `StartRefused` (throttling,
+    a lost response, an execution or task DataSync does not know) are raised as they come: the
+    workflow's Retry and Catch decide what they mean.
+    """
+
+    def start(self, request: SyncRequest, tags: dict[str, str], scope: dict[str, Any] | None = None) -> str:
+        """Starts one task execution of `request.taskArn`, tagged with `tags`; returns its ARN.
+
+        Not idempotent: DataSync's start has no client token, so every call that succeeds starts
+        another execution. A caller that may be repeating itself looks first with `find_started`.
+        The new execution is QUEUED; while another execution holds the task it waits behind it
+        (DataSync's FIFO queue) unless the task's TaskQueueing is DISABLED, which refuses the start.
+        `scope` narrows a retry: `{"kind": "includes", "includes": …, "excludes": …}` replaces the
+        filters, `{"kind": "manifest", "manifest": {"bucket", "key", "roleArn"}}` names a manifest;
+        None or `{"kind": "all"}` runs the request as it is.
+        Raises `StartRefused` when DataSync refuses the start (an unknown task, options it rejects,
+        a busy task that does not queue).
+        """
+        ...
+
+    def find_started(self, task_arn: str, tags: dict[str, str]) -> str | None:
+        """An unfinished execution of the task (not SUCCESS or ERROR) that carries every one of
+        `tags`, or None. A finished execution is never returned: a start whose execution already
+        ended is not adopted. Raises `StartRefused` when the task does not exist (its start would be
+        refused too)."""
+        ...
+
+    def describe(self, execution_arn: str) -> ExecutionSnapshot:
+        """What DataSync says about the execution now (status, counters, Result)."""
+        ...
+
+    def cancel(self, execution_arn: str) -> None:
+        """Asks DataSync to cancel an unfinished execution: it shows CANCELLING at once and ends in
+        ERROR (docs/aws-facts.md#datasync-executions-and-events). Callers cancel only an execution
+        they have just seen unfinished."""
+        ...
+
+    def task_name(self, task_arn: str) -> str | None:
+        """The task's name, or None when it has none or cannot be described: decoration only, never
+        raises for a task that is gone."""
+        ...
+
+    def task(self, task_arn: str) -> TaskFacts:
+        """What DescribeTask says: status (AVAILABLE, QUEUED, RUNNING, …), the current execution,
+        the task's own filters, options and report and log settings."""
+        ...
 
 
 class LedgerPort(Protocol):
+    """The run ledger: one record per task execution, and one line of history per workflow run.
+
+    Times are kept to the millisecond, in UTC. Every write is a single atomic update of one record,
+    so concurrent callers (an event and a check, two copies of one event) never lose each other's
+    writes (docs/aws-facts.md#the-run-ledger-and-task-tokens). Writing to an execution that has no
+    record yet opens it, its task ARN taken from the execution ARN.
+    """
+
     def register_start(
         self, execution_arn: str, workflow_execution: str | None, at: datetime, attempt: int = 1
-    ) -> None: ...
-    def record_status(self, execution_arn: str, status: str, at: datetime, *, from_event: bool = False) -> None: ...
-    def store_token(self, execution_arn: str, token: str, at: datetime) -> None: ...
-    def claim_token(self, execution_arn: str) -> str | None: ...
-    def restore_token(self, execution_arn: str, token: str) -> None: ...
-    def note_cancel(self, execution_arn: str, note: str, at: datetime) -> None: ...
-    def get(self, execution_arn: str) -> RunRecord | None: ...
-    def record_run(self, entry: RunHistoryEntry) -> None: ...
+    ) -> None:
+        """Opens the execution's record: which workflow run started it, when, as which attempt.
+
+        Idempotent: a repeated Start Sync writes the same values again. A later call replaces the
+        start time and attempt (and the workflow run, when it names one); it never touches phase
+        times, the task token or the cancel note.
+        """
+        ...
+
+    def record_status(self, execution_arn: str, status: str, at: datetime, *, from_event: bool = False) -> None:
+        """Records that the execution was in `status` at `at`.
+
+        A phase time only ever moves earlier: the record keeps the first time each status was seen,
+        so a late, duplicated or reordered event (or a check that saw the status after its event)
+        converges on the same record whatever order the writes come in. `from_event` also notes that
+        DataSync's event for this status arrived (evidence that events flow); repeating it adds
+        nothing. Raises ValueError for a status that is not a DataSync word
+        (`phases.is_well_formed`), and writes nothing then.
+        """
+        ...
+
+    def store_token(self, execution_arn: str, token: str, at: datetime) -> None:
+        """Parks the waiting workflow's task token on the execution, replacing any older one."""
+        ...
+
+    def claim_token(self, execution_arn: str) -> str | None:
+        """Takes the stored token away and returns it; None when there is none (never stored, or
+        already claimed). Atomic: of any number of callers, exactly one gets a given token, so the
+        workflow is resumed at most once per token."""
+        ...
+
+    def restore_token(self, execution_arn: str, token: str) -> None:
+        """Puts a claimed token back after resuming with it failed, so the next event or check can
+        try again; does nothing when a token was stored meanwhile (the newer one wins)."""
+        ...
+
+    def note_cancel(self, execution_arn: str, note: str, at: datetime) -> None:
+        """Notes that the watchdog asked for a cancel (or gave up) and why. The first note and its
+        time are kept: a later note never replaces them."""
+        ...
+
+    def get(self, execution_arn: str) -> RunRecord | None:
+        """The execution's record as last written (a strongly consistent read), or None when nothing
+        was ever written for it. Its current status is the most advanced status recorded."""
+        ...
+
+    def record_run(self, entry: RunHistoryEntry) -> None:
+        """Writes the run's line of history, keyed by its workflow execution: a retried Report Run
+        replaces the line it wrote before instead of adding a second one."""
+        ...
+
+
+class RunHistory(Protocol):
+    """The lines `LedgerPort.record_run` wrote, for the operator's `history` command."""
+
+    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+        """The last `limit` runs by end time, newest first: of one task, or of every task (runs
+        that never named a valid task included). Execution records are never listed."""
+        ...
 
 
 class CallbackPort(Protocol):
     def resume(self, token: str, output: Any) -> bool:
-        """Completes the waiting task; False when the token is no longer valid."""
+        """Completes the task waiting on `token` with `output` (JSON-serialisable); True when Step
+        Functions took it.
+
+        False when the token is no longer valid: the task timed out (the fallback check took over),
+        was already completed, or the token was never one (TaskTimedOut, InvalidToken,
+        TaskDoesNotExist: docs/aws-facts.md#the-run-ledger-and-task-tokens). A token completes its
+        task once: resuming with it again answers False. Any other failure raises, and the caller
+        puts the token back (`LedgerPort.restore_token`).
+        """
         ...
 
 
 class LineUpload(Protocol):
-    def write_line(self, line: bytes) -> None: ...
-    def close(self) -> str: ...
+    """One object written line by line (a retry's manifest), held whole nowhere."""
+
+    def write_line(self, line: bytes) -> None:
+        """Appends `line` as given (the caller ends it with its newline)."""
+        ...
+
+    def close(self) -> str:
+        """Completes the object, whose content is every line written in order (an object with no
+        lines is empty, not missing), and returns its `s3://bucket/key` location."""
+        ...
+
+
+class TopicPort(Protocol):
+    """The notification topic: one message per run or batch, rendered per protocol."""
+
+    def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
+        """Publishes one message (`structured`: SNS's `MessageStructure=json` body, one rendering per
+        protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
+        after the adapter's own retries: publishing twice is not prevented here but by the caller."""
+        ...

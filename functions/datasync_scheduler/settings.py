@@ -58,6 +58,8 @@ class NotificationSettings:
     on_success: str = "note"
     # Also publish an AWS Chatbot custom notification (to HTTPS subscribers, which Chatbot is).
     chatbot: bool = False
+    # Where the functions that publish a message themselves publish it.
+    topic_arn: str = ""
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> NotificationSettings:
@@ -65,6 +67,7 @@ class NotificationSettings:
         return cls(
             on_success=_one_of(env, "SUCCESS_NOTIFICATION", "note", ("note", "silent")),
             chatbot=_one_of(env, "CHATBOT_NOTIFICATIONS", "disabled", ("enabled", "disabled")) == "enabled",
+            topic_arn=env.get("NOTIFICATION_TOPIC_ARN", ""),
         )
 
 

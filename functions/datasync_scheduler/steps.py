@@ -6,7 +6,6 @@ state machine continues with. Decisions are delegated to the pure domain.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable, Iterator
@@ -19,7 +18,7 @@ from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
-from datasync_scheduler.domain.message import Message, run_message
+from datasync_scheduler.domain.message import Message
 from datasync_scheduler.domain.publication import sns_publication
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
@@ -29,14 +28,22 @@ from datasync_scheduler.domain.run_report import (
     RunReport,
     across_attempts,
     judge_execution,
-    rejected_input,
-    start_refused,
+    step_failed,
     timeline,
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
-from datasync_scheduler.domain.watchdog import decide_check, wait_seconds
+from datasync_scheduler.domain.watchdog import DeadlineOverrun, PhaseOverrun, decide_check, wait_seconds
 from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
 from datasync_scheduler.settings import NotificationSettings, Settings
+from datasync_scheduler.state.sync import (
+    AwaitSyncEndOutcome,
+    CaughtError,
+    NextAttempt,
+    PlanNextAttemptInput,
+    ReportRunInput,
+    RunState,
+    WatchdogCancel,
+)
 
 WORKFLOW_TAG = "datasync-scheduler:workflow-execution"
 ATTEMPT_TAG = "datasync-scheduler:attempt"
@@ -58,19 +65,6 @@ class AnalysisPorts:
     sink_for: Callable[[str], FailureSink]  # S3 key -> where the complete failure list goes
 
 
-def run_state(
-    snapshot_status: str, execution_arn: str, *, wait: int, finished: bool = False, abandoned: bool = False
-) -> dict[str, Any]:
-    """`$.run`: what the state machine knows about the execution between steps."""
-    return {
-        "executionArn": execution_arn,
-        "status": snapshot_status,
-        "finished": finished,
-        "abandoned": abandoned,
-        "timeoutSeconds": wait,
-    }
-
-
 def start_sync(
     request: SyncRequest,
     workflow_execution: str,
@@ -78,7 +72,7 @@ def start_sync(
     settings: Settings,
     attempt: int = 1,
     scope: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> RunState:
     """Starts the DataSync execution (an attempt, narrowed to `scope` on a retry); opens its record."""
     tag_value = _TAG_VALUE_UNSAFE.sub("_", workflow_execution)[:256]
     tags = {WORKFLOW_TAG: tag_value, ATTEMPT_TAG: str(attempt)}
@@ -97,7 +91,9 @@ def start_sync(
     ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
     first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
-    return {**run_state("QUEUED", execution_arn, wait=first_wait), "adopted": adopted is not None}
+    return RunState(
+        execution_arn=execution_arn, status="QUEUED", timeout_seconds=first_wait, adopted=adopted is not None
+    )
 
 
 class TaskBusy(Exception):
@@ -155,13 +151,13 @@ def _resume_if_finished(ports: Ports, execution_arn: str, status: str) -> bool:
         raise
 
 
-def await_end(token: str, execution_arn: str, ports: Ports) -> dict[str, Any]:
+def await_end(token: str, execution_arn: str, ports: Ports) -> AwaitSyncEndOutcome:
     """Parks the workflow's task token, then looks once: the end may have come before the token."""
     now = utc_now()
     ports.ledger.store_token(execution_arn, token, now)
     snapshot = _observe(ports, execution_arn, now)
     resumed = _resume_if_finished(ports, execution_arn, snapshot.status)
-    return {"executionArn": execution_arn, "status": snapshot.status, "resumed": resumed}
+    return AwaitSyncEndOutcome(execution_arn=execution_arn, status=snapshot.status, resumed=resumed)
 
 
 def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int] | None:
@@ -171,9 +167,9 @@ def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int
     return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
 
 
-def check_sync(run: dict[str, Any], ports: Ports, settings: Settings, started_at: str | None = None) -> dict[str, Any]:
+def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str | None = None) -> RunState:
     """The fallback when no terminal event came in time: describe, apply the watchdog, wait again."""
-    execution_arn = str(run["executionArn"])
+    execution_arn = run.execution_arn
     now = utc_now()
     snapshot = _observe(ports, execution_arn, now)
     record = ports.ledger.get(execution_arn)
@@ -189,18 +185,30 @@ def check_sync(run: dict[str, Any], ports: Ports, settings: Settings, started_at
         remaining_seconds=remaining_seconds(snapshot, entered, now),
         deadline=_deadline(started_at, settings),
     )
+    cancelled_by = run.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
         ports.datasync.cancel(execution_arn)
         ports.ledger.note_cancel(execution_arn, decision.overrun.reason, now)
     if decision.action == "abandon" and decision.overrun is not None:
         ports.ledger.note_cancel(execution_arn, decision.overrun.reason, now)
-    return run_state(
-        snapshot.status,
-        execution_arn,
-        wait=decision.wait_seconds or settings.fallback_seconds,
+    if decision.action in ("cancel", "abandon") and decision.overrun is not None and cancelled_by is None:
+        # The first limit that cancelled decides, as in the ledger's note.
+        cancelled_by = watchdog_cancel(decision.overrun)
+    return RunState(
+        execution_arn=execution_arn,
+        status=snapshot.status,
+        timeout_seconds=decision.wait_seconds or settings.fallback_seconds,
         finished=decision.action in ("finished", "abandon"),
         abandoned=decision.action == "abandon",
+        cancelled_by=cancelled_by,
     )
+
+
+def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun) -> WatchdogCancel:
+    """Which limit the watchdog applied, as data: the verdict is decided from it, not from the note."""
+    if isinstance(overrun, DeadlineOverrun):
+        return WatchdogCancel(limit="runDeadline", phase=overrun.phase, limit_seconds=overrun.deadline_seconds)
+    return WatchdogCancel(limit="phaseTimeLimit", phase=overrun.phase, limit_seconds=overrun.limit_seconds)
 
 
 def record_event(execution_arn: str, status: str, at: datetime, ports: Ports) -> dict[str, Any]:
@@ -212,9 +220,9 @@ def record_event(execution_arn: str, status: str, at: datetime, ports: Ports) ->
     return {"executionArn": execution_arn, "status": status, "recorded": True, "resumed": resumed}
 
 
-def analyze_run(run: dict[str, Any], ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
     """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
-    execution_arn = str(run["executionArn"])
+    execution_arn = run.execution_arn
     snapshot = ports.datasync.describe(execution_arn)
     task = ports.datasync.task(snapshot.task_arn)
     task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
@@ -230,14 +238,13 @@ class RetryPorts:
     manifest_role_arn: str
 
 
-def first_attempt() -> dict[str, Any]:
+def first_attempt() -> NextAttempt:
     """`$.next` before the first start: attempt 1, the whole task, no attempts behind it."""
-    return {"attempt": 1, "scope": {"kind": "all"}, "attempts": [], "retry": False, "waitSeconds": 0}
+    return NextAttempt(attempt=1, scope={"kind": "all"}, attempts=[], retry=False, wait_seconds=0)
 
 
-def _analysis_of(state: dict[str, Any], execution_arn: str) -> dict[str, Any] | None:
+def _analysis_of(analysis: dict[str, Any] | None, execution_arn: str) -> dict[str, Any] | None:
     """The analysis in the state, if it is this execution's (a failed analysis leaves an older one)."""
-    analysis = state.get("analysis")
     if isinstance(analysis, dict) and analysis.get("executionArn", execution_arn) == execution_arn:
         return analysis
     return None
@@ -251,32 +258,29 @@ def _watchdog_phase(record: RunRecord | None) -> str | None:
 
 
 def plan_next_attempt(
-    state: dict[str, Any], ports: Ports, retry_ports: RetryPorts, settings: Settings
-) -> dict[str, Any]:
+    step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: Settings
+) -> NextAttempt:
     """After an attempt: record it, and decide whether another one runs and on which files."""
-    run, previous = state["run"], state.get("next") or first_attempt()
-    attempt = int(previous["attempt"])
-    execution_arn = str(run["executionArn"])
+    run, previous = step.run, step.next
+    attempt = previous.attempt
+    execution_arn = run.execution_arn
     snapshot = ports.datasync.describe(execution_arn)
     record = ports.ledger.get(execution_arn)
-    failures = _analysis_of(state, execution_arn)
+    failures = _analysis_of(step.analysis, execution_arn)
     outcome = AttemptOutcome(
         status=snapshot.status,
         error_code=snapshot.result.error_code,
         error_detail=snapshot.result.error_detail,
         watchdog_phase=_watchdog_phase(record),
-        abandoned=bool(run.get("abandoned")),
+        abandoned=run.abandoned,
     )
-    deadline = _deadline(state.get("startedAt"), settings)
+    deadline = _deadline(step.started_at, settings)
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
     decision = decide_retry(outcome, failures, attempt, settings.retry, left)
-    attempts = [
-        *previous.get("attempts", []),
-        attempt_summary(attempt, previous.get("scope"), snapshot, failures, decision),
-    ]
+    attempts = [*previous.attempts, attempt_summary(attempt, previous.scope, snapshot, failures, decision)]
     scope: dict[str, Any] = {"kind": "all"}
     if decision.action == "retry_files" and failures and failures.get("report"):
-        request = SyncRequest.model_validate(state["request"])
+        request = step.request
         failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
         # The task's own filters and settings decide what DataSync accepts, not only the request's.
         chosen = choose_scope(failed, request, ports.datasync.task(snapshot.task_arn))
@@ -298,14 +302,14 @@ def plan_next_attempt(
                 "roleArn": retry_ports.manifest_role_arn,
             }
     retry = decision.action in ("retry_all", "retry_files")
-    return {
-        "attempt": attempt + 1 if retry else attempt,
-        "scope": scope if retry else previous.get("scope", {"kind": "all"}),
-        "attempts": attempts,
-        "retry": retry,
-        "waitSeconds": decision.wait_seconds,
-        "decision": decision.to_dict(),
-    }
+    return NextAttempt(
+        attempt=attempt + 1 if retry else attempt,
+        scope=scope if retry else previous.scope,
+        attempts=attempts,
+        retry=retry,
+        wait_seconds=decision.wait_seconds,
+        decision=decision.to_dict(),
+    )
 
 
 _FILTER_KEYS = frozenset({"includes", "excludes"})  # up to 100 KiB each: the state carries them, summaries not
@@ -335,60 +339,56 @@ def attempt_summary(
 
 def caught_error_message(caught: dict[str, Any]) -> str:
     """The message inside a Catch result (`{"Error", "Cause"}`; a Lambda's Cause is its error JSON)."""
-    cause = caught.get("Cause") or ""
-    try:
-        decoded = json.loads(cause)
-    except (TypeError, ValueError):
-        return str(cause or caught.get("Error") or "unknown error")
-    if isinstance(decoded, dict) and decoded.get("errorMessage"):
-        return str(decoded["errorMessage"])
-    return str(cause)
+    return CaughtError.model_validate(caught).message() if caught.get("Error") else "unknown error"
 
 
-def report_run(
-    state: dict[str, Any],
-    workflow_execution: str | None,
-    ports: Ports,
-    notifications: NotificationSettings | None = None,
-) -> dict[str, Any]:
-    """The run's result and its one message, whichever way the run ended."""
-    task_arn = _task_arn_from_input(state)
-    if "inputError" in state:
+def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
+    """The run's result, whichever way the run ended; its one message is rendered from it."""
+    workflow_execution = step.workflow_execution
+    failure = step.failure
+    task_arn = _task_arn_of(step)
+    if failure is not None and failure.step in ("Validate Sync Request", "Start Sync"):
         report = RunReport(
-            rejected_input(caught_error_message(state["inputError"])),
+            step_failed(failure.step, failure.error, execution_arn=None, status=None),
             task_arn=task_arn,
+            task_name=ports.datasync.task_name(task_arn) if task_arn and failure.step == "Start Sync" else None,
             workflow_execution=workflow_execution,
-        )
-    elif "startError" in state:
-        report = RunReport(
-            start_refused(caught_error_message(state["startError"])),
-            task_arn=task_arn,
-            task_name=ports.datasync.task_name(task_arn) if task_arn else None,
-            workflow_execution=workflow_execution,
+            attempts=tuple(step.next.attempts) if step.next else (),
         )
     else:
-        run = state["run"]
-        execution_arn = str(run["executionArn"])
+        run = step.run
+        if run is None:  # the contract: every path to here past a start carries the run
+            raise ValueError("Report Run was given neither a failed step before the start nor a task execution")
+        execution_arn = run.execution_arn
         snapshot = _observe(ports, execution_arn, utc_now())
         record = ports.ledger.get(execution_arn)
         phase_times = dict(record.phase_times) if record else {}
-        attempts = _all_attempts(state, snapshot)
-        verdict = judge_execution(
-            snapshot, watchdog_note=record.watchdog_note if record else None, abandoned=bool(run.get("abandoned"))
-        )
+        attempts = _all_attempts(step, snapshot)
+        if failure is not None:  # Check Sync or Plan Next Attempt failed after the start
+            verdict = step_failed(failure.step, failure.error, execution_arn=execution_arn, status=snapshot.status)
+        else:
+            verdict = across_attempts(
+                judge_execution(
+                    snapshot,
+                    watchdog_note=record.watchdog_note if record else None,
+                    watchdog_limit=run.cancelled_by.limit if run.cancelled_by else None,
+                    abandoned=run.abandoned,
+                ),
+                attempts,
+            )
         report = RunReport(
-            across_attempts(verdict, attempts),
+            verdict,
             task_arn=task_arn_of(execution_arn),
             task_name=ports.datasync.task_name(task_arn_of(execution_arn)),
             execution_arn=execution_arn,
             workflow_execution=workflow_execution,
             snapshot=snapshot,
             phases=timeline(phase_times),
-            failures=_failures_summary(state),
+            failures=_failures_summary(step),
             attempts=attempts,
         )
-    _record_history(report, state, workflow_execution, ports)
-    return {"result": report.to_dict(), "notification": publication_of(run_message(report), notifications)}
+    _record_history(report, step.started_at, workflow_execution, ports)
+    return report
 
 
 def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:
@@ -401,14 +401,13 @@ def publication_of(message: Message, notifications: NotificationSettings | None)
     )
 
 
-def _record_history(report: RunReport, state: dict[str, Any], workflow_execution: str | None, ports: Ports) -> None:
+def _record_history(report: RunReport, started: str | None, workflow_execution: str | None, ports: Ports) -> None:
     """Writes the run's line of history. Best effort: a run whose history cannot be written is still
     reported and notified. Failing here would make the state machine retry the whole Report Run and,
     if the table stayed unreachable, end the run without its notification: a worse loss than a line."""
     if not workflow_execution:
         return
     try:
-        started = state.get("startedAt")
         entry = history_entry(
             report,
             workflow_execution=workflow_execution,
@@ -420,34 +419,37 @@ def _record_history(report: RunReport, state: dict[str, Any], workflow_execution
         _logger.exception("The run's history could not be written; the run is reported all the same")
 
 
-def _all_attempts(state: dict[str, Any], snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:
+def _all_attempts(step: ReportRunInput, snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:
     """Attempts the plan step recorded, plus the last one when it went straight to the report."""
-    planned = state.get("next") or first_attempt()
-    attempts = list(planned.get("attempts", []))
+    planned = step.next or first_attempt()
+    attempts = list(planned.attempts)
     if not attempts or attempts[-1].get("executionArn") != snapshot.execution_arn:
         attempts.append(
             attempt_summary(
-                int(planned["attempt"]),
-                planned.get("scope"),
+                planned.attempt,
+                planned.scope,
                 snapshot,
-                _analysis_of(state, snapshot.execution_arn),
+                _analysis_of(step.analysis, snapshot.execution_arn),
                 None,
             )
         )
     return tuple(attempts)
 
 
-def _failures_summary(state: dict[str, Any]) -> dict[str, Any] | None:
-    if "analysis" in state:
-        return dict(state["analysis"])
-    if "analysisError" in state:
-        return unavailable(f"the analysis failed: {caught_error_message(state['analysisError'])}")
+def _failures_summary(step: ReportRunInput) -> dict[str, Any] | None:
+    # The latest analysis, even an earlier attempt's: the message says which attempt it was.
+    if step.analysis is not None:
+        return dict(step.analysis)
+    if step.analysis_error is not None:
+        return unavailable(f"the analysis failed: {step.analysis_error.message()}", source="analysisFailed")
     return None
 
 
-def _task_arn_from_input(state: dict[str, Any]) -> str | None:
-    # Validated runs carry `request`; a rejected input is the state itself.
-    raw = state.get("request") or state.get("input") or state
+def _task_arn_of(step: ReportRunInput) -> str | None:
+    # Validated runs carry `request`; a rejected input carries the input as it came.
+    if step.request is not None:
+        return step.request.taskArn
+    raw = step.failure.rejected_input if step.failure else None
     task_arn = raw.get("taskArn") if isinstance(raw, dict) else None
     # Only a well-formed ARN is worth naming; a malformed one is untrusted text already quoted in the reason.
     return task_arn if isinstance(task_arn, str) and re.match(TASK_ARN_PATTERN, task_arn) else None

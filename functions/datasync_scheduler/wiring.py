@@ -10,8 +10,10 @@ from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_reports import TaskReports
+from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import ConfigurationError, NotificationSettings, Settings
 from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
 
@@ -24,6 +26,14 @@ def settings() -> Settings:
 @cache
 def notification_settings() -> NotificationSettings:
     return NotificationSettings.from_environment()
+
+
+@cache
+def topic() -> TopicPort:
+    topic_arn = notification_settings().topic_arn
+    if not topic_arn:
+        raise ConfigurationError("NOTIFICATION_TOPIC_ARN is not set: the message has nowhere to go")
+    return SnsTopic(topic_arn)
 
 
 @cache
@@ -64,6 +74,7 @@ def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     settings.cache_clear()
     notification_settings.cache_clear()
+    topic.cache_clear()
     ports.cache_clear()
     analysis_ports.cache_clear()
     retry_ports.cache_clear()

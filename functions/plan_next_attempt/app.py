@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.state.sync import PlanNextAttemptInput
 
 logger = Logger()
 tracer = Tracer()
@@ -14,7 +15,8 @@ tracer = Tracer()
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(executionArn=event["run"]["executionArn"])
-    plan = steps.plan_next_attempt(event, wiring.ports(), wiring.retry_ports(), wiring.settings())
-    logger.info("Next attempt planned", extra={"decision": plan["decision"], "scope": plan["scope"]})
-    return plan
+    step = PlanNextAttemptInput.model_validate(event)
+    logger.append_keys(executionArn=step.run.execution_arn)
+    plan = steps.plan_next_attempt(step, wiring.ports(), wiring.retry_ports(), wiring.settings())
+    logger.info("Next attempt planned", extra={"decision": plan.decision, "scope": plan.scope})
+    return plan.to_state()

@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
-from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.state.sync import RunState, StartSyncInput
 
 logger = Logger()
 tracer = Tracer()
@@ -31,25 +31,27 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TA
     data_keyword_argument="attempt_key", config=idempotency, persistence_store=persistence
 )
 def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    request = SyncRequest.model_validate(event["request"])
+    step = StartSyncInput.model_validate(event)
     return steps.start_sync(
-        request,
+        step.request,
         attempt_key["workflowExecution"],
         wiring.ports(),
         wiring.settings(),
         attempt=attempt_key["attempt"],
-        scope=(event.get("next") or steps.first_attempt()).get("scope"),
-    )
+        scope=step.next.scope,
+    ).to_state()
 
 
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
-    attempt = int((event.get("next") or steps.first_attempt())["attempt"])
-    run: dict[str, Any] = start_attempt(
-        attempt_key={"workflowExecution": str(event["workflowExecution"]), "attempt": attempt}, event=event
+    step = StartSyncInput.model_validate(event)
+    run = RunState.model_validate(
+        start_attempt(
+            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.next.attempt}, event=event
+        )
     )
-    logger.append_keys(executionArn=run["executionArn"])
-    logger.info("DataSync execution started", extra={"adopted": run["adopted"]})
-    return run
+    logger.append_keys(executionArn=run.execution_arn)
+    logger.info("DataSync execution started", extra={"adopted": run.adopted})
+    return run.to_state()

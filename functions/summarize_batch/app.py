@@ -1,11 +1,22 @@
-"""Summarize Batch: counts per outcome, one line per task, the verdict and the batch's one message.
+"""Summarize Batch: counts per outcome, one line per task, the verdict, and the batch's one message.
 
-It also publishes how many of the batch's tasks succeeded and failed (`run_metrics.batch_metrics`).
+Gets `SummarizeBatchInput` (`$.batch` and the names it needs to find each run); returns
+`SummarizeBatchOutput` (`datasync_scheduler.state.batch`). It publishes the message itself, at
+most once per batch however often Step Functions retries it (Powertools Idempotency keyed on the
+batch execution: SNS's Publish takes no idempotency key, docs/aws-facts.md#sns-publish-retries),
+and how many of the batch's tasks succeeded and failed (`run_metrics.batch_metrics`).
 """
 
+import os
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps, wiring
@@ -13,25 +24,61 @@ from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.run_metrics import batch_metrics
+from datasync_scheduler.state.batch import SummarizeBatchInput
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
+# A batch lasts at most days; a record older than that protects nothing.
+idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
+persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
+
+
+@idempotent_function(  # type: ignore[untyped-decorator]
+    data_keyword_argument="batch", config=idempotency, persistence_store=persistence
+)
+def publish_once(batch: dict[str, str], subject: str, structured: str, attributes: Mapping[str, Any]) -> str:
+    """SNS's MessageId of the batch's message; a repeated call for the same batch returns the first one's."""
+    return wiring.topic().publish(subject=subject, structured=structured, attributes=attributes)
+
+
+class OncePerBatch:
+    """The notification topic, publishing at most one message for `batch_execution`."""
+
+    def __init__(self, batch_execution: str) -> None:
+        self.batch_execution = batch_execution
+
+    def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
+        message_id: str = publish_once(
+            batch={"batchExecution": self.batch_execution},
+            subject=subject,
+            structured=structured,
+            attributes=attributes,
+        )
+        return message_id
 
 
 @logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    summary = batch_steps.summarize_batch_step(
-        event["state"],
-        event.get("batchExecution"),
+    idempotency.register_lambda_context(context)
+    request = SummarizeBatchInput.model_validate(event)
+    output = batch_steps.summarize_batch_step(
+        request,
         DataSync().task_name,
+        OncePerBatch(request.batch_execution),
         wiring.notification_settings(),
-        sync_workflow=event.get("syncWorkflow"),
         described_run=WorkflowRuns().described,
     )
-    result = summary["result"]
-    publish(batch_metrics(result), metrics)
-    logger.info("Batch summarised", extra={"verdict": result["verdict"], "counts": result["counts"]})
-    return summary
+    result = output.result
+    publish(batch_metrics(result.to_state()), metrics)
+    logger.info(
+        "Batch summarised",
+        extra={
+            "verdict": result.verdict.to_state(),
+            "counts": result.counts.to_state(),
+            "messageId": result.message_id,
+        },
+    )
+    return output.to_state()

@@ -1,7 +1,7 @@
 """Validate Batch: rejects a bad batch before any task starts, naming each bad item by index and field.
 
-Gets `{"input": <the batch's input>, "batchExecution": <its ARN>, "batchName": <its name>}`; returns
-the Map's items (`{index, name, request}`, one per task) and the concurrency limit.
+Gets `ValidateBatchInput` (the batch's input as it came, its ARN and name); returns
+`ValidateBatchOutput`: each task's run name and the concurrency limit (`datasync_scheduler.state.batch`).
 """
 
 from typing import Any
@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps
+from datasync_scheduler.state.batch import ValidateBatchInput
 
 logger = Logger()
 tracer = Tracer()
@@ -18,5 +19,5 @@ tracer = Tracer()
 @logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # InvalidBatchRequest propagates: its class name is the error the state machine catches.
-    return batch_steps.validate_batch(event["input"], event["batchExecution"], event["batchName"])
+    # InvalidBatchRequest propagates: its class name is the error the state machine's message names.
+    return batch_steps.validate_batch(ValidateBatchInput.model_validate(event)).to_state()

@@ -1,7 +1,8 @@
 """Validate Sync Request: rejects a bad input, naming each field, before any DataSync call.
 
-Gets `{"input": <the run's input>, "workflowExecution": <its ARN>}`; returns them with the
-validated `request` and the plan for the first attempt (`next`).
+Gets `ValidateSyncRequestInput` (the run's input as it came); returns the run's initial
+`SyncState`: the validated request, when the run began, the plan for the first attempt, and every
+other field null (datasync_scheduler.state.sync).
 """
 
 from typing import Any
@@ -13,6 +14,7 @@ from datasync_scheduler import steps
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.sync_request import parse_sync_request
+from datasync_scheduler.state.sync import SyncState, ValidateSyncRequestInput
 
 logger = Logger()
 tracer = Tracer()
@@ -21,12 +23,12 @@ tracer = Tracer()
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    step = ValidateSyncRequestInput.model_validate(event)
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
-    request = parse_sync_request(event["input"])
-    return {
-        **event,
-        "request": request.model_dump(exclude_none=True),
-        "next": steps.first_attempt(),
+    request = parse_sync_request(step.input)
+    return SyncState(
+        request=request,
+        next=steps.first_attempt(),
         # When the run began: its overall deadline counts from here, across attempts.
-        "startedAt": iso(utc_now()),
-    }
+        started_at=iso(utc_now()),
+    ).to_state()

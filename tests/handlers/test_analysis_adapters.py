@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.execution_logs import ExecutionLogs, LogGroupMissing
+from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport
 from datasync_scheduler.domain.failures import FileFailure
 from emulator.runner import LocalAws
@@ -64,12 +64,6 @@ def test_endless_throttling_eventually_fails_loudly() -> None:
         list(logs.events("/g", T0, T0))
 
 
-def test_a_missing_log_group_is_reported_as_such(aws: LocalAws) -> None:
-    logs = ExecutionLogs(boto3.client("logs", region_name="us-east-1"))
-    with pytest.raises(LogGroupMissing):
-        list(logs.events("/aws/datasync/nowhere", T0, T0 + timedelta(hours=1)))
-
-
 def test_a_large_failure_report_is_uploaded_in_parts_and_reads_back_whole(aws: LocalAws) -> None:
     s3 = boto3.client("s3", region_name="us-east-1")
     bucket = aws.stack.buckets["FailureReportBucket"]
@@ -82,19 +76,3 @@ def test_a_large_failure_report_is_uploaded_in_parts_and_reads_back_whole(aws: L
     lines = body.splitlines()
     assert len(lines) == count
     assert json.loads(lines[-1])["path"].startswith(f"/data/{count - 1:06d}/")
-
-
-def test_a_small_failure_report_is_one_object(aws: LocalAws) -> None:
-    s3 = boto3.client("s3", region_name="us-east-1")
-    bucket = aws.stack.buckets["FailureReportBucket"]
-    report = S3FailureReport(bucket, "failure-reports/small.jsonl", s3)
-    report.write(FileFailure("/ä <b>|c*.txt", "not_at_source", "NOTICE", {"dst_size": 12}))
-    report.close()
-    (line,) = s3.get_object(Bucket=bucket, Key="failure-reports/small.jsonl")["Body"].read().decode().splitlines()
-    assert json.loads(line) == {
-        "path": "/ä <b>|c*.txt",
-        "category": "not_at_source",
-        "level": "NOTICE",
-        "retry": "transient",
-        "dst_size": 12,
-    }

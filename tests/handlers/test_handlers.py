@@ -10,9 +10,9 @@ import pytest
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.steps import WORKFLOW_TAG
 from emulator.runner import LocalAws
+from tests.handlers.sync_events import WORKFLOW, attempt, report_rejected_input, start_sync
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
-WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-local-SyncWorkflow:manual-1"
 
 
 def invoke(aws: LocalAws, function: str, event: Any) -> Any:
@@ -45,17 +45,30 @@ def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
     raw = json.loads((EVENTS / "start-sync.json").read_text())
     validated = invoke(aws, "ValidateSyncRequestFunction", {"input": raw, "workflowExecution": WORKFLOW})
     assert validated["request"]["overrides"] == {"LogLevel": "BASIC", "VerifyMode": "ONLY_FILES_TRANSFERRED"}
-    assert validated["input"] == raw and validated["workflowExecution"] == WORKFLOW
+    # The run's state starts here: the input is not echoed, every later field is present and null.
+    assert validated == {
+        "request": raw,
+        "startedAt": validated["startedAt"],
+        "next": {
+            "attempt": 1,
+            "scope": {"kind": "all"},
+            "attempts": [],
+            "retry": False,
+            "waitSeconds": 0,
+            "decision": None,
+        },
+        "run": None,
+        "analysis": None,
+        "analysisError": None,
+        "failure": None,
+    }
 
 
 def test_starting_tags_the_execution_with_the_workflow_and_opens_its_record(aws: LocalAws, task_arn: str) -> None:
     run = invoke(
         aws,
         "StartSyncFunction",
-        {
-            "request": {"taskArn": task_arn, "overrides": {"LogLevel": "BASIC"}, "excludes": "*.tmp"},
-            "workflowExecution": WORKFLOW,
-        },
+        start_sync({"taskArn": task_arn, "overrides": {"LogLevel": "BASIC"}, "excludes": "*.tmp"}),
     )
     assert run["status"] == "QUEUED" and run["finished"] is False
     assert run["timeoutSeconds"] == 900
@@ -70,7 +83,7 @@ def test_starting_tags_the_execution_with_the_workflow_and_opens_its_record(aws:
 
 def test_a_start_datasync_refuses_raises_start_refused(aws: LocalAws) -> None:
     missing = "arn:aws:datasync:us-east-1:123456789012:task/task-00000000000000000"
-    _, error = aws.router.invoke("StartSyncFunction", {"request": {"taskArn": missing}, "workflowExecution": WORKFLOW})
+    _, error = aws.router.invoke("StartSyncFunction", start_sync({"taskArn": missing}))
     assert error is not None and error["errorType"] == "StartRefused"
 
 
@@ -81,20 +94,6 @@ def test_a_state_change_event_is_recorded_at_datasyncs_time(aws: LocalAws) -> No
     record = ledger(aws).get(execution)
     assert record is not None
     assert record.phase_times["TRANSFERRING"].isoformat() == "2026-11-21T23:03:20+00:00"
-
-
-def test_an_end_event_whose_workflow_moved_on_is_recorded_without_error(aws: LocalAws) -> None:
-    execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
-    ledger(aws).store_token(execution, "a-token-whose-wait-already-timed-out", aws.clock.now())
-    outcome = invoke(aws, "ExecutionEventsFunction", state_change(execution, "SUCCESS"))
-    assert outcome["recorded"] is True and outcome["resumed"] is False
-
-
-def test_a_status_that_is_not_a_datasync_word_is_ignored(aws: LocalAws) -> None:
-    execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
-    outcome = invoke(aws, "ExecutionEventsFunction", state_change(execution, "success; rm -rf /"))
-    assert outcome["recorded"] is False
-    assert ledger(aws).get(execution) is None
 
 
 @pytest.mark.parametrize("broken", [{"detail": {}}, {"resources": []}, {"source": None}])
@@ -109,7 +108,7 @@ def test_a_malformed_event_is_refused_loudly(aws: LocalAws, broken: dict[str, An
 
 
 def test_a_duplicate_start_of_the_same_attempt_does_not_start_datasync_twice(aws: LocalAws, task_arn: str) -> None:
-    event = {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": {"attempt": 1}}
+    event = {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": attempt(1)}
     first = invoke(aws, "StartSyncFunction", event)
     second = invoke(aws, "StartSyncFunction", event)
     assert first == second
@@ -120,12 +119,12 @@ def test_the_next_attempt_starts_a_new_execution_tagged_with_its_number(aws: Loc
     invoke(
         aws,
         "StartSyncFunction",
-        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": {"attempt": 1}},
+        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": attempt(1)},
     )
     invoke(
         aws,
         "StartSyncFunction",
-        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": {"attempt": 2}},
+        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": attempt(2)},
     )
     first, second = aws.datasync.executions()
     assert {"Key": "datasync-scheduler:attempt", "Value": "2"} in second.start_params["Tags"]
@@ -136,7 +135,6 @@ def test_a_run_whose_history_cannot_be_written_is_still_reported(
     aws: LocalAws, caplog: pytest.LogCaptureFixture
 ) -> None:
     boto3.client("dynamodb", region_name="us-east-1").delete_table(TableName=aws.stack.tables["RunLedger"])
-    state = {"input": {"taskArn": "nope"}, "inputError": {"Error": "InvalidSyncRequest", "Cause": "taskArn: bad"}}
-    report = invoke(aws, "ReportRunFunction", {"state": state, "workflowExecution": WORKFLOW})
+    report = invoke(aws, "ReportRunFunction", report_rejected_input({"taskArn": "nope"}, "taskArn: bad"))
     assert report["result"]["verdict"]["error"] == "InvalidSyncRequest"
     assert "history could not be written" in caplog.text

@@ -3,14 +3,17 @@
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from aws_lambda_powertools import Logger
 
 from emulator.function_output import emf_documents
 from emulator.runner import LocalAws
+from tests.handlers.sync_events import report_rejected_input, start_sync
 from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
 
 BATCH = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-local-BatchWorkflow:nightly-1"
@@ -23,7 +26,10 @@ def log(aws: LocalAws) -> Iterator[io.StringIO]:
     The handlers share one Powertools logger, set up by whichever module created it first (maybe
     another test, maybe with another stream or level): this points it at a buffer for the test.
     """
-    Logger()  # sets the shared logger up if no handler module did yet
+    # Sets the shared logger up, as a handler module would under its function's environment
+    # (service name, log level), if no handler module did yet.
+    with patch.dict(os.environ, aws.router.function("StartSyncFunction").environment):
+        Logger()
     shared = logging.getLogger("datasync-scheduler")
     (handler,) = shared.handlers
     assert isinstance(handler, logging.StreamHandler)
@@ -49,7 +55,7 @@ def printed_by_last(aws: LocalAws) -> list[dict[str, Any]]:
 
 
 def run_steps(aws: LocalAws, task_arn: str) -> str:
-    run = invoke(aws, "StartSyncFunction", {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW})
+    run = invoke(aws, "StartSyncFunction", start_sync({"taskArn": task_arn}))
     invoke(
         aws, "AwaitSyncEndFunction", {"token": "t", "executionArn": run["executionArn"], "workflowExecution": WORKFLOW}
     )
@@ -83,19 +89,17 @@ def test_the_execution_a_step_named_is_not_carried_into_the_next_invocation(
     aws: LocalAws, task_arn: str, log: io.StringIO
 ) -> None:
     run_steps(aws, task_arn)  # leaves `executionArn` on the shared logger, were it not cleared
-    invoke(
-        aws,
-        "SummarizeBatchFunction",
-        {"state": {"inputError": {"Error": "x", "Cause": "bad"}}, "batchExecution": BATCH},
-    )
+    sync_workflow = aws.stack.state_machines["SyncWorkflow"]
+    batch = {"notStarted": {"Error": "InvalidBatchRequest", "Cause": "bad"}}
+    event = {"batch": batch, "batchExecution": BATCH, "batchName": "nightly-1", "syncWorkflow": sync_workflow}
+    invoke(aws, "SummarizeBatchFunction", event)
     line = logged(log, "Batch summarised")
     assert "executionArn" not in line
     assert line["correlation_id"] == BATCH
 
 
 def test_a_rejected_run_publishes_one_failed_run_for_the_application(aws: LocalAws) -> None:
-    state = {"taskArn": "nope", "inputError": {"Error": "InvalidSyncRequest", "Cause": "taskArn: not an ARN"}}
-    invoke(aws, "ReportRunFunction", {"state": state, "workflowExecution": WORKFLOW})
+    invoke(aws, "ReportRunFunction", report_rejected_input({"taskArn": "nope"}, "taskArn: not an ARN"))
 
     (document,) = [doc for doc in printed_by_last(aws) if "RunsFailed" in doc]
     assert document["_aws"]["CloudWatchMetrics"] == [
@@ -109,15 +113,25 @@ def test_a_rejected_run_publishes_one_failed_run_for_the_application(aws: LocalA
 
 
 def test_a_batch_publishes_how_many_of_its_tasks_succeeded_and_failed(aws: LocalAws, task_arn: str) -> None:
-    state = {
+    def ran(index: int) -> dict[str, Any]:
+        return {
+            "succeeded": True,
+            "index": index,
+            "taskArn": task_arn,
+            "taskName": "a",
+            "filesTransferred": 1,
+            "bytesTransferred": 1,
+            "attempts": 1,
+        }
+
+    batch = {
+        "names": ["nightly-1-0", "nightly-1-1", "nightly-1-2"],
         "maxConcurrency": 2,
-        "results": [
-            {"index": 0, "request": {"taskArn": task_arn}, "run": {"taskArn": task_arn, "taskName": "a"}},
-            {"index": 1, "request": {"taskArn": task_arn}, "error": {"Error": "DataSync.Failed", "Cause": "{}"}},
-            {"index": 2, "request": {"taskArn": task_arn}, "run": {"taskArn": task_arn, "taskName": "a"}},
-        ],
+        "results": [ran(0), {"succeeded": False, "index": 1, "taskArn": task_arn, "error": "DataSync.Failed"}, ran(2)],
     }
-    invoke(aws, "SummarizeBatchFunction", {"state": state, "batchExecution": BATCH})
+    sync_workflow = aws.stack.state_machines["SyncWorkflow"]
+    event = {"batch": batch, "batchExecution": BATCH, "batchName": "nightly-1", "syncWorkflow": sync_workflow}
+    invoke(aws, "SummarizeBatchFunction", event)
 
     (document,) = [doc for doc in printed_by_last(aws) if "BatchTasksSucceeded" in doc]
     (directive,) = document["_aws"]["CloudWatchMetrics"]

@@ -53,3 +53,20 @@ def test_the_nightly_concurrency_parameter_allows_what_the_batch_accepts() -> No
     parameter = TEMPLATE["Parameters"]["NightlyMaxConcurrency"]
     assert (parameter["MinValue"], parameter["MaxValue"]) == (1, MAX_CONCURRENCY)
     assert TEMPLATE["Parameters"]["NightlyTasks"]["Default"] == "[]"
+
+
+def test_summarize_batch_may_publish_the_batchs_message_once_to_the_encrypted_topic() -> None:
+    summarize = TEMPLATE["Resources"]["SummarizeBatchFunction"]["Properties"]
+    assert summarize["Environment"]["Variables"]["NOTIFICATION_TOPIC_ARN"] == {"Ref": "NotificationTopic"}
+    policies = summarize["Policies"]
+    assert {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["NotificationTopic", "TopicName"]}}} in policies
+    # Powertools Idempotency keeps the one MessageId per batch in the idempotency table.
+    assert {"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}} in policies
+    keys = [
+        statement["Resource"]
+        for policy in policies
+        if "Statement" in policy
+        for statement in policy["Statement"]
+        if "kms:GenerateDataKey*" in statement["Action"]
+    ]
+    assert keys == [{"Fn::GetAtt": ["NotificationKey", "Arn"]}]

@@ -273,15 +273,46 @@ def test_the_stack_prints_where_its_dashboard_is() -> None:
     assert url.endswith("#dashboards/dashboard/${OperationsDashboard}")
 
 
-@pytest.mark.parametrize("definition", sorted((ROOT / "statemachine").glob("*.asl.json")))
-def test_the_publish_failed_alarm_watches_what_notifys_catch_counts(definition: Path) -> None:
-    states = json.loads(definition.read_text(encoding="utf-8"))["States"]
-    (catch,) = states["Notify"]["Catch"]
-    count = states[catch["Next"]]
-    assert count["Resource"].endswith(":states:::aws-sdk:cloudwatch:putMetricData")
+def test_the_batchs_count_of_messages_not_published_is_what_the_alarm_watches() -> None:
+    # Summarize Batch publishes the batch's message; a refusal it kept, and the fallback messages'
+    # own failures, are counted by one state, after which the batch goes on to its verdict.
+    states = json.loads((ROOT / "statemachine" / "batch_workflow.asl.json").read_text(encoding="utf-8"))["States"]
+    count = states["Count Message Not Published"]
     (datum,) = count["Parameters"]["MetricData"]
     counted = (count["Parameters"]["Namespace"], datum["MetricName"], datum["Dimensions"])
     assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"])
-    # Counted or not, the run goes on to the verdict Notify would have led to.
-    assert count["Next"] == states["Notify"]["Next"]
-    assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], states["Notify"]["Next"])]
+    (refused,) = states["Message Published?"]["Choices"]
+    assert (refused["Variable"], refused["IsNull"], refused["Next"]) == (
+        "$.result.notificationError",
+        False,
+        "Count Message Not Published",
+    )
+    for notify in ("Notify Without Summary", "Notify Batch Not Started"):
+        assert [c["Next"] for c in states[notify]["Catch"]] == ["Count Message Not Published"]
+    assert count["Next"] == "Which Verdict?"
+    assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], "Which Verdict?")]
+
+
+@pytest.mark.parametrize("definition", [ROOT / "statemachine" / "sync_workflow.asl.json"])
+def test_the_publish_failed_alarm_watches_what_notifys_catch_counts(definition: Path) -> None:
+    states = json.loads(definition.read_text(encoding="utf-8"))["States"]
+    # The state that counts a message not published, and the one that leads there when it was not:
+    # a Notify state's Catch, or a Choice on the result's notificationError (Report Run publishes).
+    (count_name,) = [
+        name
+        for name, state in states.items()
+        if str(state.get("Resource", "")).endswith(":states:::aws-sdk:cloudwatch:putMetricData")
+    ]
+    count = states[count_name]
+    (lead,) = [
+        state
+        for state in states.values()
+        if any(rule.get("Next") == count_name for rule in state.get("Catch", []) + state.get("Choices", []))
+    ]
+    verdict = lead.get("Next") or lead.get("Default")
+    (datum,) = count["Parameters"]["MetricData"]
+    counted = (count["Parameters"]["Namespace"], datum["MetricName"], datum["Dimensions"])
+    assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"])
+    # Counted or not, the run goes on to the verdict it would have reached.
+    assert count["Next"] == verdict
+    assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], verdict)]

@@ -1,27 +1,31 @@
 """A batch of tasks: its input checked before anything starts, its outcomes told in one message."""
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.batch_steps import summarize_batch_step, validate_batch
+from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
     MAX_CONCURRENCY,
     MAX_TASKS,
     REQUESTS_LIMIT,
     InvalidBatchRequest,
-    child_execution_arn,
+    TaskOutcome,
     child_execution_name,
+    failed_outcome,
     parse_batch_request,
-    summarize_batch,
-    task_outcome,
 )
-from datasync_scheduler.domain.notification import render_batch
 from datasync_scheduler.domain.publication import email_text
+from datasync_scheduler.settings import NotificationSettings
+from datasync_scheduler.state.batch import SummarizeBatchInput, ValidateBatchInput
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
 TASKS = [f"{ACCOUNT}:task/task-{index:017x}" for index in range(6)]
@@ -82,16 +86,15 @@ def test_an_empty_batch_or_a_concurrency_outside_1_to_100_is_rejected(raw: objec
     assert expected in rejection(raw)
 
 
-def test_the_map_items_carry_each_request_exactly_as_given_and_a_name_derived_from_the_batch() -> None:
+def test_validate_batch_returns_each_tasks_run_name_and_not_the_requests() -> None:
     request = {"taskArn": TASKS[0], "overrides": {"LogLevel": "BASIC"}, "excludes": "*.tmp"}
-    validated = validate_batch({"tasks": [request, {"taskArn": TASKS[1]}], "maxConcurrency": 3}, BATCH, "nightly")
-    assert validated == {
-        "tasks": [
-            {"index": 0, "name": "nightly-0", "request": request},
-            {"index": 1, "name": "nightly-1", "request": {"taskArn": TASKS[1]}},
-        ],
-        "maxConcurrency": 3,
-    }
+    event = ValidateBatchInput(
+        input={"tasks": [request, {"taskArn": TASKS[1]}], "maxConcurrency": 3},
+        batch_execution=BATCH,
+        batch_name="nightly",
+    )
+    # The Map reads the requests from the batch's own input: the state carries only the names.
+    assert validate_batch(event).to_state() == {"batch": {"names": ["nightly-0", "nightly-1"], "maxConcurrency": 3}}
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=80), st.integers(0, 9999))
@@ -111,54 +114,122 @@ def test_long_batch_names_that_share_a_prefix_still_give_different_child_names()
     assert first != second and len(first) == len(second) == EXECUTION_NAME_LIMIT
 
 
-def succeeded(index: int, name: str, attempts: int = 1) -> dict[str, Any]:
-    return {
-        "index": index,
-        "name": f"nightly-{index}",
-        "run": {
-            "status": "SUCCEEDED",
-            "executionArn": f"{BATCH}-{index}",
-            "taskArn": TASKS[index],
-            "taskName": name,
-            "filesTransferred": 1200,
-            "bytesTransferred": 5 * 1024**3,
-            "attempts": attempts,
-        },
-    }
+SYNC_WORKFLOW = "arn:aws:states:eu-west-1:123456789012:stateMachine:SyncWorkflow-1c2fa620"
 
 
-def failed(index: int, error: str, cause: str, status: str = "FAILED") -> dict[str, Any]:
-    """What the Map keeps for a run that did not succeed (its error's name), with its description."""
+def succeeded(index: int, name: str | None, attempts: int = 1) -> dict[str, Any]:
+    """What Run Task's ResultSelector keeps of a run that succeeded."""
     return {
+        "succeeded": True,
         "index": index,
-        "name": f"nightly-{index}",
         "taskArn": TASKS[index],
-        "error": "States.TaskFailed",
-        "described": {"executionArn": f"{BATCH}-{index}", "status": status, "error": error, "cause": cause},
+        "taskName": name,
+        "filesTransferred": 1200,
+        "bytesTransferred": 5 * 1024**3,
+        "attempts": attempts,
     }
+
+
+def not_succeeded(index: int, error: str = "States.TaskFailed") -> dict[str, Any]:
+    """What the Map's `Task Failed` keeps of a run that did not succeed: the error's name."""
+    return {"succeeded": False, "index": index, "taskArn": TASKS[index], "error": error}
+
+
+def succeeded_task(index: int, name: str, attempts: int = 1) -> TaskOutcome:
+    """A task whose run succeeded, as the batch's summary sees it."""
+    return TaskOutcome(
+        index=index,
+        task_arn=TASKS[index],
+        status="SUCCEEDED",
+        execution_arn=f"{BATCH}-{index}",
+        task_name=name,
+        files_transferred=1200,
+        bytes_transferred=5 * 1024**3,
+        attempts=attempts,
+    )
+
+
+def failed_task(index: int, error: str, cause: str, status: str = "FAILED") -> TaskOutcome:
+    """A task whose run did not succeed, with its run's own error and cause."""
+    described = {"executionArn": f"{BATCH}-{index}", "status": status, "error": error, "cause": cause}
+    return failed_outcome(index, TASKS[index], "States.TaskFailed", described, None)
+
+
+class Topic:
+    """The notification topic: keeps what was published, or refuses like SNS after its retries."""
+
+    def __init__(self, refusal: str | None = None) -> None:
+        self.refusal = refusal
+        self.published: list[dict[str, Any]] = []
+
+    def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
+        if self.refusal:
+            raise NotPublished(self.refusal, "SNS did not take the message")
+        self.published.append({"subject": subject, "structured": structured, "attributes": attributes})
+        return f"message-{len(self.published)}"
+
+
+def summarize(
+    results: list[dict[str, Any]],
+    described: Mapping[str, Mapping[str, str]] | None = None,
+    names: Mapping[str, str] | None = None,
+    topic: Topic | None = None,
+    max_concurrency: int = 2,
+) -> tuple[dict[str, Any], Topic]:
+    """Summarize Batch on a batch `nightly` whose Map returned `results`; `described` by run name."""
+    topic = topic or Topic()
+    event = SummarizeBatchInput.model_validate(
+        {
+            "batch": {
+                "names": [f"nightly-{index}" for index in range(len(results))],
+                "maxConcurrency": max_concurrency,
+                "results": results,
+            },
+            "batchExecution": BATCH,
+            "batchName": "nightly",
+            "syncWorkflow": SYNC_WORKFLOW,
+        }
+    )
+    output = summarize_batch_step(
+        event,
+        lambda arn: (names or {}).get(arn),
+        topic,
+        described_run=lambda arn: (described or {}).get(arn.rsplit(":", 1)[-1]),
+    )
+    return output.to_state()["result"], topic
+
+
+def failure(name: str, error: str, cause: str, status: str = "FAILED") -> dict[str, dict[str, str]]:
+    """A run's DescribeExecution, as Summarize Batch reads it for a task that did not succeed."""
+    return {name: {"executionArn": f"{BATCH}-x", "status": status, "error": error, "cause": cause}}
 
 
 def test_a_failed_run_is_read_from_its_description() -> None:
-    outcome = task_outcome(failed(2, "DataSync.ExecutionError", "DataSync ended the execution in ERROR"))
-    assert outcome.to_dict() == {
-        "index": 2,
-        "taskArn": TASKS[2],
-        "taskName": None,
+    result, _ = summarize(
+        [succeeded(0, "finance"), not_succeeded(1)],
+        failure("nightly-1", "DataSync.ExecutionError", "DataSync ended the execution in ERROR"),
+    )
+    assert result["tasks"][1] == {
+        "index": 1,
+        "taskArn": TASKS[1],
         "status": "FAILED",
-        "executionArn": f"{BATCH}-2",
         "error": "DataSync.ExecutionError",
-        "cause": "DataSync ended the execution in ERROR",
     }
-    assert task_outcome(failed(2, "States.Timeout", "", status="TIMED_OUT")).status == "TIMED_OUT"
+    timed_out, _ = summarize([not_succeeded(0)], failure("nightly-0", "States.Timeout", "", status="TIMED_OUT"))
+    assert timed_out["tasks"][0]["status"] == "TIMED_OUT"
 
 
 def test_a_run_that_never_started_keeps_step_functions_own_error() -> None:
-    item = {"index": 4, "name": "nightly-4", "taskArn": TASKS[4], "error": "StepFunctions.ExecutionLimitExceeded"}
-    outcome = task_outcome(item)
-    assert (outcome.status, outcome.execution_arn, outcome.error) == (
-        "FAILED",
-        None,
-        "StepFunctions.ExecutionLimitExceeded",
+    result, _ = summarize([not_succeeded(0, "StepFunctions.ExecutionLimitExceeded")])
+    assert result["tasks"][0] == {
+        "index": 0,
+        "taskArn": TASKS[0],
+        "status": "FAILED",
+        "error": "StepFunctions.ExecutionLimitExceeded",
+    }
+    assert (
+        result["verdict"]["reason"]
+        == "1 of 1 task(s) failed: task-00000000000000000 (StepFunctions.ExecutionLimitExceeded)."
     )
 
 
@@ -170,68 +241,78 @@ def test_the_summary_reads_a_failed_run_from_step_functions_by_the_name_the_batc
         asked.append(arn)
         return {"executionArn": arn, "status": "FAILED", "error": "DataSync.ExecutionError", "cause": "disk full"}
 
-    item = {"index": 1, "name": "nightly-1", "taskArn": TASKS[1], "error": "States.TaskFailed"}
-    state = {"maxConcurrency": 2, "results": [succeeded(0, "finance"), item]}
-    report = summarize_batch_step(
-        state, BATCH, lambda arn: None, sync_workflow=sync_workflow, described_run=described_run
+    event = SummarizeBatchInput.model_validate(
+        {
+            "batch": {
+                "names": ["nightly-0", "nightly-1"],
+                "maxConcurrency": 2,
+                "results": [succeeded(0, "finance"), not_succeeded(1)],
+            },
+            "batchExecution": BATCH,
+            "batchName": "nightly",
+            "syncWorkflow": sync_workflow,
+        }
     )
+    topic = Topic()
+    summarize_batch_step(event, lambda arn: None, topic, described_run=described_run)
     assert asked == ["arn:aws-cn:states:cn-north-1:123456789012:execution:SyncWorkflow-1c2fa620:nightly-1"]
-    failed_task = report["result"]["tasks"][1]
-    assert (failed_task["error"], failed_task["cause"]) == ("DataSync.ExecutionError", "disk full")
+    assert "partner" not in email_text(topic.published[0])
+    assert "FAILED    task-00000000000000001: DataSync.ExecutionError - disk full" in email_text(topic.published[0])
+
+
+def message_of(topic: Topic) -> str:
+    (publication,) = topic.published
+    return email_text(publication)
 
 
 def test_the_batch_succeeds_only_when_every_task_succeeded() -> None:
-    summary = summarize_batch(
-        [succeeded(0, "finance"), succeeded(1, "design", attempts=2)], max_concurrency=2, batch_execution=BATCH
-    )
-    assert summary.verdict.status == "SUCCEEDED"
-    assert summary.to_dict()["counts"] == {"tasks": 2, "succeeded": 2, "failed": 0}
+    result, _ = summarize([succeeded(0, "finance"), succeeded(1, "design", attempts=2)])
+    assert result["verdict"]["status"] == "SUCCEEDED"
+    assert result["counts"] == {"tasks": 2, "succeeded": 2, "failed": 0}
 
-    summary = summarize_batch(
-        [succeeded(0, "finance"), failed(1, "DataSync.ExecutionError", "access denied"), succeeded(2, "hr")],
-        max_concurrency=2,
-        batch_execution=BATCH,
-        task_names={TASKS[1]: "partner-drop"},
+    result, _ = summarize(
+        [succeeded(0, "finance"), not_succeeded(1), succeeded(2, "hr")],
+        failure("nightly-1", "DataSync.ExecutionError", "access denied"),
+        names={TASKS[1]: "partner-drop"},
     )
-    assert summary.verdict.status == "FAILED"
-    assert summary.verdict.error == "Batch.TasksFailed"
-    assert summary.verdict.reason == "1 of 3 task(s) failed: partner-drop (DataSync.ExecutionError)."
-    assert summary.to_dict()["byStatus"] == {"FAILED": 1, "SUCCEEDED": 2}
-
-
-def test_outcomes_are_listed_in_the_batchs_order_whatever_order_the_runs_ended_in() -> None:
-    summary = summarize_batch(
-        [succeeded(2, "c"), failed(0, "E", "x"), succeeded(1, "b")], max_concurrency=3, batch_execution=BATCH
-    )
-    assert [outcome.index for outcome in summary.outcomes] == [0, 1, 2]
+    assert result["verdict"] == {
+        "status": "FAILED",
+        "error": "Batch.TasksFailed",
+        "reason": "1 of 3 task(s) failed: partner-drop (DataSync.ExecutionError).",
+    }
+    assert result["byStatus"] == {"FAILED": 1, "SUCCEEDED": 2}
 
 
 def test_the_reason_names_a_few_failed_tasks_and_counts_the_rest() -> None:
-    items = [failed(index, "DataSync.ExecutionError", "x") for index in range(6)]
-    reason = summarize_batch(items, max_concurrency=1, batch_execution=BATCH).verdict.reason
+    described = {
+        f"nightly-{i}": failure(f"nightly-{i}", "DataSync.ExecutionError", "x")[f"nightly-{i}"] for i in range(6)
+    }
+    result, _ = summarize([not_succeeded(index) for index in range(6)], described)
+    reason = result["verdict"]["reason"]
     assert reason.startswith("6 of 6 task(s) failed: task-00000000000000000 (DataSync.ExecutionError), ")
     assert reason.endswith(" and 1 more.")
 
 
 def test_one_message_counts_the_outcomes_and_has_one_line_per_task() -> None:
-    summary = summarize_batch(
+    result, topic = summarize(
         [
             succeeded(0, "finance-share"),
             succeeded(1, "design-share", attempts=2),
-            failed(2, "DataSync.ExecutionError", "DataSync ended the execution in ERROR: access denied"),
+            not_succeeded(2),
             succeeded(3, "photo-archive"),
             succeeded(4, "hr-records"),
         ],
-        max_concurrency=2,
-        batch_execution=BATCH,
-        task_names={TASKS[2]: "partner-drop"},
+        failure("nightly-2", "DataSync.ExecutionError", "DataSync ended the execution in ERROR: access denied"),
+        names={TASKS[2]: "partner-drop"},
     )
-    notification = render_batch(summary)
-    assert notification.subject == "DataSync batch: 4 of 5 tasks succeeded, 1 FAILED"
-    lines = notification.message.splitlines()
+    (publication,) = topic.published
+    assert publication["subject"] == "DataSync batch: 4 of 5 tasks succeeded, 1 FAILED"
+    assert publication["attributes"]["kind"] == {"DataType": "String", "StringValue": "batch"}
+    assert result["messageId"] == "message-1" and result["notificationError"] is None
+    message = message_of(topic)
+    lines = message.splitlines()
     assert lines[0] == "The DataSync batch ran 5 task(s), at most 2 at a time: 4 succeeded, 1 failed."
-    tasks = task_lines(notification.message)
-    assert tasks == [
+    assert task_lines(message) == [
         "  SUCCEEDED finance-share: 1,200 file(s), 5.0 GiB",
         "  SUCCEEDED design-share: recovered on attempt 2 (1,200 file(s), 5.0 GiB)",
         "  FAILED    partner-drop: DataSync.ExecutionError - DataSync ended the execution in ERROR: access denied",
@@ -248,38 +329,98 @@ def task_lines(message: str) -> list[str]:
 
 
 def test_a_task_name_or_a_reason_cannot_break_a_line_of_the_message() -> None:
-    summary = summarize_batch(
-        [succeeded(0, "evil\nname\x1b[31m"), failed(1, "E", "first line\nsecond line " + "x" * 500)],
+    # A DataSync task name cannot hold these characters; a hand-made sync output could.
+    _, topic = summarize(
+        [succeeded(0, "evil\nname\x1b[31m"), not_succeeded(1)],
+        failure("nightly-1", "E", "first line\nsecond line " + "x" * 500),
         max_concurrency=1,
-        batch_execution=BATCH,
     )
-    tasks = task_lines(render_batch(summary).message)
+    tasks = task_lines(message_of(topic))
     assert len(tasks) == 2
     assert "evil?name?[31m" in tasks[0]
     assert tasks[1].endswith("...") and len(tasks[1]) < 260
 
 
-@given(st.text(max_size=300), st.integers(0, 3), st.integers(0, 3))
+@given(st.text(max_size=256), st.integers(0, 3), st.integers(0, 3))
 def test_the_subject_is_always_ascii_and_within_the_sns_limit(name: str, good: int, bad: int) -> None:
-    items = [succeeded(index, name) for index in range(good)]
-    items += [failed(good + index, name, name) for index in range(bad)]
-    subject = render_batch(summarize_batch(items, max_concurrency=1, batch_execution=BATCH)).subject
+    results = [succeeded(index, name) for index in range(good)] + [not_succeeded(good + i, "E") for i in range(bad)]
+    if not results:
+        return
+    _, topic = summarize(results, names={arn: name for arn in TASKS})
+    subject = topic.published[0]["subject"]
     assert len(subject) < 100 and subject.isascii() and "\n" not in subject
 
 
 def test_a_rejected_batch_is_reported_with_the_reason_and_nothing_else() -> None:
-    state = {
-        "tasks": [{"taskArn": "bad"}],
-        "inputError": {"Error": "InvalidBatchRequest", "Cause": json.dumps({"errorMessage": "Invalid batch: x"})},
-    }
-    report = summarize_batch_step(state, BATCH, lambda arn: pytest.fail("no task is looked up"))
-    assert report["result"]["verdict"] == {
+    topic = Topic()
+    event = SummarizeBatchInput.model_validate(
+        {
+            "batch": {
+                "notStarted": {
+                    "Error": "InvalidBatchRequest",
+                    "Cause": json.dumps({"errorMessage": "Invalid batch: x", "errorType": "InvalidBatchRequest"}),
+                }
+            },
+            "batchExecution": BATCH,
+            "batchName": "nightly",
+            "syncWorkflow": SYNC_WORKFLOW,
+        }
+    )
+    result = summarize_batch_step(event, lambda arn: pytest.fail("no task is looked up"), topic).result.to_state()
+    assert result["verdict"] == {
         "status": "FAILED",
         "error": "InvalidBatchRequest",
         "reason": "The batch was not started. Invalid batch: x",
     }
-    assert report["result"]["tasks"] == []
-    assert report["notification"]["subject"] == "DataSync batch: FAILED (InvalidBatchRequest)"
+    assert result["tasks"] == []
+    assert topic.published[0]["subject"] == "DataSync batch: FAILED (InvalidBatchRequest)"
+
+
+def test_a_validation_that_itself_failed_is_named_with_its_error_and_request_not_taken_for_a_bad_input() -> None:
+    topic = Topic()
+    cause = {"errorMessage": "'tasks'", "errorType": "KeyError", "requestId": "c0ffee-1", "stackTrace": []}
+    event = SummarizeBatchInput.model_validate(
+        {
+            "batch": {"notStarted": {"Error": "KeyError", "Cause": json.dumps(cause)}},
+            "batchExecution": BATCH,
+            "batchName": "nightly",
+            "syncWorkflow": SYNC_WORKFLOW,
+        }
+    )
+    result = summarize_batch_step(event, lambda arn: None, topic).result.to_state()
+    assert result["verdict"] == {
+        "status": "FAILED",
+        "error": "Batch.ValidationFailed",
+        "reason": "The batch was not started: Validate Batch failed with KeyError: 'tasks' (request c0ffee-1)",
+    }
+    message = message_of(topic)
+    assert "Validate Batch failed with KeyError" in message and "Fix the batch input" not in message
+
+
+def test_a_message_sns_refuses_is_kept_as_notification_error_and_the_verdict_stands() -> None:
+    result, topic = summarize([succeeded(0, "finance")], topic=Topic(refusal="KMSDisabled"))
+    assert topic.published == []
+    assert result["notificationError"] == {
+        "Error": "SNS.KMSDisabled",
+        "Cause": "KMSDisabled: SNS did not take the message",
+    }
+    assert result["messageId"] is None
+    assert result["verdict"]["status"] == "SUCCEEDED"
+
+
+def test_a_silent_success_publishes_nothing() -> None:
+    topic = Topic()
+    event = SummarizeBatchInput.model_validate(
+        {
+            "batch": {"names": ["nightly-0"], "maxConcurrency": 1, "results": [succeeded(0, "finance")]},
+            "batchExecution": BATCH,
+            "batchName": "nightly",
+            "syncWorkflow": SYNC_WORKFLOW,
+        }
+    )
+    settings = NotificationSettings(on_success="silent")
+    result = summarize_batch_step(event, lambda arn: None, topic, settings).result.to_state()
+    assert topic.published == [] and result["messageId"] is None and result["notificationError"] is None
 
 
 def test_only_tasks_without_a_name_are_looked_up_and_a_failed_look_up_leaves_the_task_id() -> None:
@@ -289,15 +430,44 @@ def test_only_tasks_without_a_name_are_looked_up_and_a_failed_look_up_leaves_the
         asked.append(arn)
         return None
 
-    state = {"maxConcurrency": 2, "results": [succeeded(0, "finance"), failed(1, "E", "x")]}
-    report = summarize_batch_step(state, BATCH, task_name)
+    topic = Topic()
+    event = SummarizeBatchInput.model_validate(
+        {
+            "batch": {
+                "names": ["nightly-0", "nightly-1"],
+                "maxConcurrency": 2,
+                "results": [succeeded(0, "finance"), not_succeeded(1, "E")],
+            },
+            "batchExecution": BATCH,
+            "batchName": "nightly",
+            "syncWorkflow": SYNC_WORKFLOW,
+        }
+    )
+    summarize_batch_step(
+        event,
+        task_name,
+        topic,
+        described_run=lambda arn: {"executionArn": arn, "status": "FAILED", "error": "E", "cause": "x"},
+    )
     assert asked == [TASKS[1]]
-    assert "FAILED    task-00000000000000001: E - x" in email_text(report["notification"])
+    assert "FAILED    task-00000000000000001: E - x" in message_of(topic)
 
 
-# Step Functions' quota for a state's input, output and result, in UTF-8 bytes.
-# docs/aws-facts.md#step-functions-and-cloudformation-names
-STATE_LIMIT = 256 * 1024
+def test_a_map_result_outside_its_bounds_is_refused_by_the_contract() -> None:
+    with pytest.raises(ValidationError):
+        SummarizeBatchInput.model_validate(
+            {
+                "batch": {"names": ["n-0"], "maxConcurrency": 1, "results": [not_succeeded(0, "E" * 257)]},
+                "batchExecution": BATCH,
+                "batchName": "n",
+                "syncWorkflow": SYNC_WORKFLOW,
+            }
+        )
+
+
+# The batch's budget for its state at every step (Step Functions' own limit is 256 KiB, UTF-8).
+# docs/aws-facts.md#batch-state-budget
+STATE_BUDGET = 64 * 1024
 
 
 def size(value: object) -> int:
@@ -315,17 +485,23 @@ def test_a_batch_whose_requests_outgrow_what_it_can_carry_is_rejected_naming_the
     assert f"a batch carries at most {REQUESTS_LIMIT:,}" in rejection(raw)
 
 
-def largest_requests(task_arn: str) -> list[dict[str, Any]]:
-    """MAX_TASKS requests whose filters fill the batch to its limit."""
-    length = REQUESTS_LIMIT // MAX_TASKS
+def largest_requests(task_arn: str, tasks: int) -> list[dict[str, Any]]:
+    """`tasks` requests whose filters fill the batch to its limit."""
+    length = REQUESTS_LIMIT // tasks
     while True:
-        requests = [{"taskArn": task_arn, "excludes": '/"' * (length // 2)} for _ in range(MAX_TASKS)]
+        requests = [{"taskArn": task_arn, "excludes": '/"' * (length // 2)} for _ in range(tasks)]
         if size(requests) <= REQUESTS_LIMIT:
             return requests
         length -= 2
 
 
-def test_the_largest_batch_with_the_longest_values_fits_the_state_at_every_step() -> None:
+def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
+    """Every state of a batch of `tasks` tasks with the longest values, in bytes, by step.
+
+    ARNs in `aws-us-gov`, an 80-character batch name, 256-character task and error names, the largest
+    counters, 32,768-character run causes of characters JSON escapes, requests filling REQUESTS_LIMIT;
+    `caught_cause` is the Cause a Catch writes when Summarize Batch itself fails.
+    """
     partition, region, account = "aws-us-gov", "ap-southeast-5", "123456789012"
     stack_uuid = "1c2fa620-982a-11e3-aff7-50e2416294e0"
     task_arn = f"arn:{partition}:datasync:{region}:{account}:task/task-0123456789abcdef0"
@@ -336,42 +512,42 @@ def test_the_largest_batch_with_the_longest_values_fits_the_state_at_every_step(
     longest_error = "E" * 256  # a Step Functions error name: at most 256 characters
     longest_cause = '"' * 32_768  # its cause: at most 32,768, here each one escaped to two bytes
 
-    raw = {"tasks": largest_requests(task_arn), "maxConcurrency": MAX_CONCURRENCY}
-    assert parse_batch_request(raw).tasks  # allowed
+    requests = largest_requests(task_arn, tasks)
+    raw = {"tasks": requests, "maxConcurrency": MAX_CONCURRENCY}
     validate_input = {"input": raw, "batchExecution": batch, "batchName": batch_name}
-    validated = validate_batch(raw, batch, batch_name)
-    children = [child_execution_arn(sync_workflow, item["name"]) for item in validated["tasks"]]
+    validated = validate_batch(ValidateBatchInput.model_validate(validate_input)).to_state()
+    names = validated["batch"]["names"]
+    item = {"index": tasks - 1, "name": names[-1], "request": requests[-1]}
     all_succeeded = [
         {
-            **item,
-            "run": {
-                "status": "SUCCEEDED",
-                "executionArn": child,
-                "taskArn": task_arn,
-                "taskName": longest_task_name,
-                "filesTransferred": 2**63 - 1,
-                "bytesTransferred": 2**63 - 1,
-                "attempts": 10,
-            },
+            "succeeded": True,
+            "index": index,
+            "taskArn": task_arn,
+            "taskName": longest_task_name,
+            "filesTransferred": 2**63 - 1,
+            "bytesTransferred": 2**63 - 1,
+            "attempts": 10,
         }
-        for item, child in zip(validated["tasks"], children, strict=True)
+        for index in range(tasks)
     ]
     all_failed = [
-        {"index": item["index"], "name": item["name"], "taskArn": task_arn, "error": longest_error}
-        for item in validated["tasks"]
+        {"succeeded": False, "index": index, "taskArn": task_arn, "error": longest_error} for index in range(tasks)
     ]
-    sizes = {"Validate Batch input": size(validate_input), "Validate Batch result": size(validated)}
+    sizes = {
+        "Validate Batch input (the batch's input)": size(raw),
+        "Validate Batch parameters": size(validate_input),
+        "Validate Batch result": size(validated),
+        "Run Task input (one item)": size(item),
+    }
     for label, results in (("succeeded", all_succeeded), ("failed", all_failed)):
-        after_map = {**validated, "results": results}
+        after_map = {"batch": {**validated["batch"], "results": results}}
         sizes[f"Run Tasks output, all {label}"] = size(after_map)
-        sizes[f"Summarize Batch input, all {label}"] = size(
-            {"state": after_map, "batchExecution": batch, "syncWorkflow": sync_workflow}
-        )
-        summary = summarize_batch_step(
-            after_map,
-            batch,
+        parameters = {**after_map, "batchExecution": batch, "batchName": batch_name, "syncWorkflow": sync_workflow}
+        sizes[f"Summarize Batch parameters, all {label}"] = size(parameters)
+        output = summarize_batch_step(
+            SummarizeBatchInput.model_validate(parameters),
             lambda arn: longest_task_name,
-            sync_workflow=sync_workflow,
+            Topic(),
             described_run=lambda arn: {
                 "executionArn": arn,
                 "status": "TIMED_OUT",
@@ -379,6 +555,39 @@ def test_the_largest_batch_with_the_longest_values_fits_the_state_at_every_step(
                 "cause": longest_cause,
             },
         )
-        sizes[f"Summarize Batch result, all {label}"] = size(summary)
-    too_large = {label: bytes_ for label, bytes_ in sizes.items() if bytes_ >= STATE_LIMIT}
-    assert not too_large, sizes
+        sizes[f"Summarize Batch result, all {label}"] = size(output.to_state())
+        fallback = {"tasks": tasks, "anyFailed": label == "failed", "failed": tasks, "outcome": "failed"}
+        summary_error = {"Error": longest_error, "Cause": caught_cause}
+        sizes[f"after Summarize Batch failed, all {label}"] = size(
+            {**after_map, "summaryError": summary_error, "fallback": fallback}
+        )
+    return sizes
+
+
+# A Python error's Cause as Lambda reports it: its message and stack trace (a few frames of our code).
+REALISTIC_CAUSE = "x" * 4096
+# The longest Cause Step Functions allows, of characters JSON escapes: each one takes two bytes.
+THEORETICAL_CAUSE = '"' * 32_768
+
+
+@pytest.mark.parametrize("tasks", [MAX_TASKS, 100])
+def test_the_largest_batch_with_the_longest_values_keeps_its_state_within_budget_at_every_step(
+    tasks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 100 is twice what a batch accepts, and as many tasks as DataSync allows per account and Region:
+    # the limit is raised for this measure only.
+    monkeypatch.setattr(batch_domain, "MAX_TASKS", max(tasks, MAX_TASKS))
+    sizes = worst_state_sizes(tasks, REALISTIC_CAUSE)
+    over = {label: bytes_ for label, bytes_ in sizes.items() if bytes_ >= STATE_BUDGET}
+    assert not over, sizes
+
+
+@pytest.mark.parametrize("tasks", [MAX_TASKS, 100])
+def test_even_the_longest_cause_step_functions_allows_leaves_the_state_far_under_its_quota(
+    tasks: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch_domain, "MAX_TASKS", max(tasks, MAX_TASKS))
+    # Only the path where Summarize Batch failed carries a Cause (up to 32,768 characters): above the
+    # budget then, never near Step Functions' 256 KiB, whose overflow no Catch could take.
+    sizes = worst_state_sizes(tasks, THEORETICAL_CAUSE)
+    assert max(sizes.values()) < 256 * 1024 // 2, sizes

@@ -2,7 +2,14 @@
 
 import json
 
-from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLES_PER_CATEGORY, RETRY_CLASS, FailureTally, FileFailure
+from datasync_scheduler.domain.failures import (
+    CATEGORIES,
+    EXAMPLES_PER_CATEGORY,
+    EXAMPLES_STATE_BYTES,
+    RETRY_CLASS,
+    FailureTally,
+    FileFailure,
+)
 
 STATE_LIMIT = 256 * 1024  # Step Functions payload limit
 
@@ -19,7 +26,20 @@ def test_a_million_failures_with_the_longest_names_fit_in_a_few_kilobytes() -> N
     assert len(summary) < STATE_LIMIT / 8
     examples = tally.to_dict()["examples"]
     assert examples.pop("unattributed") == []
-    assert all(len(paths) == EXAMPLES_PER_CATEGORY for paths in examples.values())
+    # Every category shows its first example; more only within the examples' budget.
+    assert all(1 <= len(paths) <= EXAMPLES_PER_CATEGORY for paths in examples.values())
+    firsts = sum(len(json.dumps(paths[0])) + 2 for paths in examples.values())
+    assert len(json.dumps(examples)) <= max(EXAMPLES_STATE_BYTES, firsts) + 40 * len(examples)
+
+
+def test_short_names_keep_every_example() -> None:
+    tally = FailureTally()
+    for index in range(1_000):
+        tally.add(FileFailure(f"/docs/{index}.txt", CATEGORIES[index % len(CATEGORIES)], "NOTICE"))
+    examples = tally.to_dict()["examples"]
+    assert all(
+        len(paths) == EXAMPLES_PER_CATEGORY for category, paths in examples.items() if category != "unattributed"
+    )
 
 
 def test_every_category_has_a_retry_class() -> None:

@@ -28,7 +28,7 @@ from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.steps import publication_of
 from emulator.sns_rules import sns_as_documented
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
-from tests.unit.test_batch import BATCH, failed, succeeded
+from tests.unit.test_batch import BATCH, failed_task, succeeded_task
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
@@ -92,7 +92,12 @@ def test_a_run_that_needed_a_retry_is_recovered_and_worth_a_warning() -> None:
 
 
 def test_an_agent_that_stayed_offline_tells_the_reader_to_check_the_agent() -> None:
-    verdict = judge_execution(snapshot("ERROR"), watchdog_note="stayed in LAUNCHING for 30 min", abandoned=False)
+    verdict = judge_execution(
+        snapshot("ERROR"),
+        watchdog_note="stayed in LAUNCHING for 30 min",
+        abandoned=False,
+        watchdog_limit="phaseTimeLimit",
+    )
     stuck = RunReport(
         verdict,
         task_arn=TASK,
@@ -166,7 +171,9 @@ def test_a_run_that_never_started_says_how_to_fix_the_input() -> None:
 
 def test_a_batch_counts_its_outcomes_and_a_recovered_task_makes_it_a_warning() -> None:
     all_good = batch_message(
-        summarize_batch([succeeded(0, "a"), succeeded(1, "b", attempts=2)], max_concurrency=2, batch_execution=BATCH)
+        summarize_batch(
+            [succeeded_task(0, "a"), succeeded_task(1, "b", attempts=2)], max_concurrency=2, batch_execution=BATCH
+        )
     )
     assert (all_good.outcome, all_good.severity, all_good.subject) == (
         "recovered",
@@ -175,7 +182,7 @@ def test_a_batch_counts_its_outcomes_and_a_recovered_task_makes_it_a_warning() -
     )
     assert [line.outcome for line in all_good.tasks] == ["succeeded", "recovered"]
     one_failed = batch_message(
-        summarize_batch([succeeded(0, "a"), failed(1, "E", "x")], max_concurrency=2, batch_execution=BATCH)
+        summarize_batch([succeeded_task(0, "a"), failed_task(1, "E", "x")], max_concurrency=2, batch_execution=BATCH)
     )
     assert (one_failed.outcome, one_failed.severity) == ("failed", "error")
     assert one_failed.links[0].label == "Batch execution"
@@ -246,7 +253,7 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
 
     # A batch of 100 tasks (twice the most Validate Batch accepts), each failed with a long reason: Summarize Batch's
     # output is the whole state.
-    tasks = [failed(index % 6, "DataSync.ExecutionError", "\U0001f4a5" * 500) for index in range(100)]
+    tasks = [failed_task(index % 6, "DataSync.ExecutionError", "\U0001f4a5" * 500) for index in range(100)]
     summary = summarize_batch(tasks, max_concurrency=40, batch_execution=BATCH)
     batch = sns_publication(batch_message(summary), chatbot=render_chatbot(batch_message(summary)))
     output = {"result": summary.to_dict(), "notification": batch}
@@ -254,7 +261,7 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
 
 
 def test_a_batch_lists_a_hundred_tasks_and_counts_the_rest() -> None:
-    tasks = [failed(index % 6, "DataSync.ExecutionError", "x") for index in range(1000)]
+    tasks = [failed_task(index % 6, "DataSync.ExecutionError", "x") for index in range(1000)]
     batch = batch_message(summarize_batch(tasks, max_concurrency=40, batch_execution=BATCH))
     assert batch.tasks_not_listed == 900
     assert "  and 900 more" in render_email(batch).message

@@ -113,3 +113,15 @@ def test_paths_with_edge_spaces_quotes_or_line_breaks_are_quoted_and_read_back_u
     assert lines[:4] == ["a.txt\n", '"b, c.txt"\n', '"""q"".txt"\n', '"new\nline"\n']
     assert lines[4:] == ['" leading.txt"\n', '"trailing.txt "\n', '"tab\t"\n']
     assert [row[0] for row in csv.reader(io.StringIO("".join(lines)))] == [path[1:] for path in paths]
+
+
+def test_an_includes_filter_too_large_for_the_workflows_state_runs_the_whole_task_again() -> None:
+    # 300 directories with long names in four-byte characters: DataSync would take the filter
+    # (under 102,400 characters), the workflow's state could not carry it.
+    folder = "\U0001f4c1" * 200
+    directories = [FailedPath(f"/{folder}-{n}", directory=True) for n in range(300)]
+    scope = choose_scope(directories, request(), PLAIN_TASK)
+    assert scope.kind == "all"
+    assert "too large to carry" in scope.reason
+    fits = [FailedPath(f"/photos-{n}", directory=True) for n in range(300)]
+    assert choose_scope(fits, request(), PLAIN_TASK).kind == "includes"

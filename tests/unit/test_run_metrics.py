@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.domain.batch import rejected_batch, summarize_batch
+from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, rejected_batch, summarize_batch
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.run_report import (
     RunReport,
@@ -163,12 +163,12 @@ def test_phases_are_measured_from_one_mark_to_the_next() -> None:
 
 
 def test_a_batch_counts_its_tasks_by_outcome() -> None:
-    items = [
-        {"index": 0, "request": {"taskArn": TASK}, "run": {"taskArn": TASK, "status": "SUCCEEDED"}},
-        {"index": 1, "request": {"taskArn": TASK}, "error": {"Error": "DataSync.FsS3HeadBucketFailed", "Cause": "{}"}},
-        {"index": 2, "request": {"taskArn": TASK}, "run": {"taskArn": TASK, "status": "SUCCEEDED"}},
+    outcomes = [
+        TaskOutcome(index=0, task_arn=TASK, status="SUCCEEDED", execution_arn=None),
+        failed_outcome(1, TASK, "DataSync.FsS3HeadBucketFailed", None, None),
+        TaskOutcome(index=2, task_arn=TASK, status="SUCCEEDED", execution_arn=None),
     ]
-    summary = summarize_batch(items, max_concurrency=2, batch_execution=None).to_dict()
+    summary = summarize_batch(outcomes, max_concurrency=2, batch_execution=None).to_dict()
 
     assert batch_metrics(summary) == [Datum("BatchTasksSucceeded", "Count", 2), Datum("BatchTasksFailed", "Count", 1)]
 

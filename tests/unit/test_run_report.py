@@ -1,13 +1,16 @@
 """The verdict, the run result and the plain notification a person reads."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds
 from datasync_scheduler.domain.notification import SUBJECT_LIMIT, format_bytes, render_plain, subject_text
-from datasync_scheduler.domain.run_report import RunReport, judge_execution, rejected_input, timeline
+from datasync_scheduler.domain.run_report import RunReport, judge_execution, rejected_input, step_failed, timeline
+from datasync_scheduler.state.sync import CaughtError
 
 EXECUTION = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
@@ -42,9 +45,85 @@ def test_an_error_without_a_code_still_says_what_happened() -> None:
 
 
 def test_a_watchdog_cancel_is_the_reason_not_the_resulting_error() -> None:
-    verdict = judge_execution(snapshot("ERROR"), watchdog_note="stayed in LAUNCHING for 31 min", abandoned=False)
+    verdict = judge_execution(
+        snapshot("ERROR"),
+        watchdog_note="stayed in LAUNCHING for 31 min",
+        abandoned=False,
+        watchdog_limit="phaseTimeLimit",
+    )
     assert verdict.error == "Watchdog.PhaseTimeLimit"
     assert verdict.reason == "Cancelled by the watchdog: the execution stayed in LAUNCHING for 31 min."
+
+
+def test_which_limit_the_watchdog_applied_comes_from_data_not_from_the_notes_words() -> None:
+    # A phase-limit note that happens to say "deadline" is still a phase limit, and the reverse.
+    tricky = "stayed in TRANSFERRING for 3 h (limit 2 h): the source's deadline folder is huge"
+    by_phase = judge_execution(
+        snapshot("ERROR"), watchdog_note=tricky, abandoned=False, watchdog_limit="phaseTimeLimit"
+    )
+    assert by_phase.error == "Watchdog.PhaseTimeLimit"
+    by_deadline = judge_execution(
+        snapshot("ERROR"), watchdog_note="was still in PREPARING", abandoned=False, watchdog_limit="runDeadline"
+    )
+    assert by_deadline.error == "Watchdog.RunDeadline"
+    # A cancel the ledger knows of but whose limit the state lost is not guessed from prose.
+    unknown = judge_execution(
+        snapshot("ERROR"), watchdog_note="was still in PREPARING when the run reached its deadline", abandoned=False
+    )
+    assert unknown.error == "Watchdog.Cancelled"
+
+
+def caught(
+    error: str, message: str, *, request_id: str | None = "8f5e-req", error_type: str | None = None
+) -> CaughtError:
+    cause = {"errorMessage": message, "errorType": error_type or error, "stackTrace": []}
+    if request_id:
+        cause["requestId"] = request_id
+    return CaughtError(Error=error, Cause=json.dumps(cause))
+
+
+EXECUTION_ARN = EXECUTION
+
+
+@pytest.mark.parametrize(
+    ("step", "error", "verdict_error", "says"),
+    [
+        ("Start Sync", "StartRefused", "DataSync.StartRefused", "DataSync refused to start the task: Task not found"),
+        ("Start Sync", "TaskBusy", "Start.TaskBusy", "stayed busy with another execution past the wait limit"),
+        ("Start Sync", "DataSyncThrottled", "Start.Throttled", "throttled the start past every retry"),
+        ("Start Sync", "DataSyncUnavailable", "Start.DataSyncUnavailable", "unavailable past every retry"),
+        ("Start Sync", "KeyError", "StartSync.Failed", "Start Sync failed with KeyError, Lambda request 8f5e-req"),
+        ("Check Sync", "RuntimeError", "CheckSync.Failed", "may still be running"),
+        ("Plan Next Attempt", "ValueError", "PlanNextAttempt.Failed", "Nothing was retried"),
+        ("Validate Sync Request", "InvalidSyncRequest", "InvalidSyncRequest", "The run was not started."),
+        (
+            "Validate Sync Request",
+            "KeyError",
+            "ValidateSyncRequest.Failed",
+            "Validate Sync Request failed with KeyError",
+        ),
+    ],
+)
+def test_each_way_a_step_ends_the_run_has_its_own_verdict(step: str, error: str, verdict_error: str, says: str) -> None:
+    verdict = step_failed(step, caught(error, "Task not found"), execution_arn=EXECUTION_ARN, status="TRANSFERRING")
+    assert (verdict.status, verdict.error) == ("FAILED", verdict_error)
+    assert says in verdict.reason
+
+
+def test_a_lambda_that_timed_out_is_named_by_step_functions_error_when_there_is_no_lambda_error() -> None:
+    verdict = step_failed(
+        "Check Sync", CaughtError(Error="States.Timeout", Cause=None), execution_arn=EXECUTION_ARN, status="LAUNCHING"
+    )
+    assert verdict.error == "CheckSync.Failed"
+    assert "Check Sync failed with States.Timeout" in verdict.reason
+
+
+def test_a_cause_whose_words_name_another_cause_does_not_change_the_verdict() -> None:
+    # The verdict reads the error's name; a message that mentions throttling is still our own bug.
+    verdict = step_failed(
+        "Start Sync", caught("KeyError", "DataSyncThrottled TaskBusy"), execution_arn=None, status=None
+    )
+    assert verdict.error == "StartSync.Failed"
 
 
 def test_phases_are_listed_in_the_order_they_happened() -> None:

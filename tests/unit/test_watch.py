@@ -5,6 +5,7 @@ import json
 from typing import Any
 
 from datasync_scheduler.operate import watch
+from datasync_scheduler.state.sync import NextAttempt, RunState, SyncState
 
 WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:manual-1"
 TASK = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0"
@@ -12,7 +13,13 @@ FIRST, SECOND = f"{TASK}/execution/exec-0123456789abcdef0", f"{TASK}/execution/e
 
 
 def exited(event_id: int, name: str, execution: str, attempt: int) -> dict[str, Any]:
-    output = {"run": {"executionArn": execution}, "next": {"attempt": attempt}}
+    # The sync workflow's state as a step leaves it (datasync_scheduler.state.sync).
+    output = SyncState(
+        request=None,
+        started_at="2026-11-21T23:00:00Z",
+        next=NextAttempt(attempt=attempt, scope={"kind": "all"}, attempts=[], retry=False, wait_seconds=0),
+        run=RunState(execution_arn=execution, status="TRANSFERRING", timeout_seconds=900),
+    ).to_state()
     return {
         "id": event_id,
         "type": "TaskStateExited",

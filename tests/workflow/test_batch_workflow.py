@@ -5,8 +5,15 @@ from functools import cache
 from typing import Any
 
 import pytest
+from moto.core.exceptions import AWSError
+from moto.sns.exceptions import InvalidParameterValue
+from moto.sns.models import Topic
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
+from datasync_scheduler import batch_steps
+from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
 from datasync_scheduler.cli import main
+from datasync_scheduler.state.batch import SyncRunOutput
 from tests.workflow.conftest import run
 
 
@@ -34,7 +41,14 @@ def most_at_once(executions: list[dict[str, Any]]) -> int:
 
 
 def task_names(summary: dict[str, Any]) -> list[str]:
-    return [task["taskName"] for task in summary["output"]["tasks"]] if summary["output"] else []
+    """The tasks' names, in the batch's order, as the batch's message lists them."""
+    (message,) = batch_messages(summary)
+    section = message["message"].split("\nTasks:\n", 1)[1].split("\n\n", 1)[0]
+    return [line.split()[1].rstrip(":") for line in section.splitlines()]
+
+
+def batch_messages(summary: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in summary["notifications"] if n["attributes"].get("kind", {}).get("Value") == "batch"]
 
 
 def test_each_task_of_the_nightly_batch_runs_in_its_own_sync_workflow_execution() -> None:
@@ -82,11 +96,11 @@ def test_the_batch_fails_because_one_task_failed_and_says_which() -> None:
 def test_one_batch_message_counts_the_outcomes_next_to_each_tasks_own_message() -> None:
     summary = nightly_batch()
 
-    batch_messages = [n for n in summary["notifications"] if n["attributes"].get("kind", {}).get("Value") == "batch"]
-    task_messages = [n for n in summary["notifications"] if n not in batch_messages]
+    batch_only = batch_messages(summary)
+    task_messages = [n for n in summary["notifications"] if n not in batch_only]
     assert len(task_messages) == 5
     assert "DataSync partner-drop: sync FAILED (DataSync.ExecutionError)" in {n["subject"] for n in task_messages}
-    (batch_message,) = batch_messages
+    (batch_message,) = batch_only
     assert batch_message["subject"] == "DataSync batch: 4 of 5 tasks succeeded, 1 FAILED"
     assert batch_message == summary["notifications"][-1]  # after every task's run
     lines = batch_message["message"].splitlines()
@@ -101,6 +115,8 @@ def test_one_batch_message_counts_the_outcomes_next_to_each_tasks_own_message() 
         ["SUCCEEDED", "hr-records"],
     ]
     assert "design-share: recovered on attempt 2 (3 file(s), 70.0 MiB)" in batch_message["message"]
+    # Published by Summarize Batch, so nothing was counted as lost.
+    assert [d for d in summary["metric_data"] if d["name"] == "NotificationsNotPublished"] == []
 
 
 def test_each_task_runs_result_says_what_happened_to_it() -> None:
@@ -166,3 +182,153 @@ def nightly_batch_scenario() -> dict[str, Any]:
     from emulator.scenario import SCENARIO_DIR
 
     return dict(json.loads((SCENARIO_DIR / "nightly-batch.json").read_text()))
+
+
+def test_every_succeeded_runs_output_has_what_the_batch_reads_of_it() -> None:
+    # The SyncWorkflow's real output, against the fields Run Task's ResultSelector reads (`.sync:2`'s Output).
+    for child in nightly_batch()["batch"]["children"]:
+        if child["status"] == "SUCCEEDED":
+            SyncRunOutput.model_validate(child["output"])
+
+
+def test_the_batchs_state_stays_small_and_never_carries_a_request_or_a_message() -> None:
+    summary = nightly_batch()
+    assert summary["batch"]["largest_state_bytes"] < 8 * 1024
+
+
+def test_a_summary_that_keeps_failing_still_ends_with_one_message_and_the_tasks_verdict(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the summary broke")
+
+    monkeypatch.setattr(batch_steps, "summarize_batch_step", broken)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    assert summary["cause"].startswith("1 of 5 task(s) failed; the batch summary failed with RuntimeError")
+    (message,) = batch_messages(summary)
+    assert message["subject"] == "DataSync batch: 1 of 5 tasks failed (no summary)"
+    assert "ran 5 task(s): 1 failed" in message["message"] and "RuntimeError" in message["message"]
+    assert message["attributes"]["outcome"]["Value"] == "failed"
+    # Every task still ran exactly once, and Summarize Batch was retried before the fallback.
+    assert len(summary["batch"]["children"]) == 5
+    assert [call["function"] for call in summary["invocations"]].count("SummarizeBatchFunction") == 5
+
+
+def test_a_summary_that_fails_after_every_task_succeeded_lets_the_batch_succeed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    raw = nightly_batch_scenario()
+    raw.update(trigger="manual", maxConcurrency=2, tasks=[raw["tasks"][0], raw["tasks"][4]])
+    summary = run("nightly-batch", **raw)
+
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["output"] == {"tasks": 2, "anyFailed": False, "failed": 0, "outcome": "succeeded"}
+    (message,) = batch_messages(summary)
+    assert message["subject"] == "DataSync batch: 0 of 2 tasks failed (no summary)"
+    assert "ZeroDivisionError" in message["message"]
+
+
+def test_a_validation_that_breaks_is_named_in_the_batchs_message_and_nothing_starts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise KeyError("tasks")
+
+    monkeypatch.setattr(batch_steps, "validate_batch", broken)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.ValidationFailed")
+    assert summary["cause"].startswith("The batch was not started: Validate Batch failed with KeyError: 'tasks'")
+    assert summary["executions"] == [] and summary["batch"]["children"] == []
+    (message,) = batch_messages(summary)
+    assert message["subject"] == "DataSync batch: FAILED (Batch.ValidationFailed)"
+
+
+def test_when_validation_and_summary_both_break_the_message_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch_steps, "validate_batch", lambda *args, **kwargs: {}["tasks"])
+    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "KeyError")
+    assert "Summarize Batch failed with ZeroDivisionError" in summary["cause"]
+    (message,) = batch_messages(summary)
+    assert message["subject"] == "DataSync batch: FAILED (not started, no summary)"
+    assert "Validate Batch ended with KeyError" in message["message"]
+
+
+def test_a_batch_message_sns_refuses_is_counted_and_the_verdict_stands(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(self: SnsTopic, **kwargs: Any) -> str:
+        # Only the batch's message: each task's run publishes its own through the same class.
+        if "batch" in kwargs["subject"]:
+            raise NotPublished("KMSDisabled", "the key is disabled")
+        return original(self, **kwargs)
+
+    original = SnsTopic.publish
+    monkeypatch.setattr(SnsTopic, "publish", refuse)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    assert batch_messages(summary) == []
+    counted = [datum for datum in summary["metric_data"] if datum["name"] == "NotificationsNotPublished"]
+    assert [datum["value"] for datum in counted] == [1]
+
+
+def nightly_batch_run() -> dict[str, Any]:
+    raw = nightly_batch_scenario()
+    raw["trigger"] = "manual"
+    return run("nightly-batch", **raw)
+
+
+def test_when_even_the_fallback_message_is_refused_it_is_counted_and_the_tasks_verdict_stands(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refuse_fallback(self: Topic, message: str, subject: str | None = None, **kwargs: Any) -> str:
+        if subject and "no summary" in subject:
+            raise InvalidParameterValue("the topic refuses it")
+        return original(self, message, subject, **kwargs)
+
+    original = Topic.publish
+    monkeypatch.setattr(Topic, "publish", refuse_fallback)
+    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    assert batch_messages(summary) == []
+    counted = [datum for datum in summary["metric_data"] if datum["name"] == "NotificationsNotPublished"]
+    assert [datum["value"] for datum in counted] == [1]
+
+
+class ExecutionLimitExceeded(AWSError):
+    TYPE = "ExecutionLimitExceeded"
+    STATUS = 400
+
+
+def test_a_task_whose_run_cannot_start_is_reported_by_its_error_name_and_the_others_still_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    refused: list[str] = []
+
+    def start_execution(self: Any, state_machine_arn: str, name: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(name, str) and name.endswith("-3"):
+            refused.append(name)
+            raise ExecutionLimitExceeded("Execution limit exceeded")
+        return original(self, state_machine_arn, name, *args, **kwargs)
+
+    original = StepFunctionsParserBackend.start_execution
+    monkeypatch.setattr(StepFunctionsParserBackend, "start_execution", start_execution)
+    summary = nightly_batch_run()
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    # The emulator names the integration's error after the SDK's exception; AWS's name is not
+    # documented, and Run Task retries both (docs/aws-facts.md#step-functions-and-cloudformation-names).
+    error = "StepFunctions.ExecutionLimitExceededException"
+    assert summary["cause"] == (
+        f"2 of 5 task(s) failed: partner-drop (DataSync.ExecutionError), photo-archive ({error})."
+    )
+    assert len(refused) == 6  # the first start and Run Task's five retries
+    assert len(summary["batch"]["children"]) == 4
+    (message,) = batch_messages(summary)
+    assert f"FAILED    photo-archive: {error}" in message["message"]

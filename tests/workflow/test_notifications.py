@@ -55,7 +55,8 @@ def test_with_silent_successes_a_good_night_sends_nothing_and_still_succeeds() -
     summary = run("events-lost", parameters={"SuccessNotification": "silent"})
     assert summary["status"] == "SUCCEEDED"
     assert summary["notifications"] == []
-    assert "Send A Message?" in summary["states_entered"] and "Notify" not in summary["states_entered"]
+    assert "Count Message Not Published" not in summary["states_entered"]
+    assert [call["function"] for call in summary["invocations"]].count("ReportRunFunction") == 1
     assert summary["output"]["verdict"]["status"] == "SUCCEEDED"
 
 
@@ -84,9 +85,11 @@ def test_a_message_sns_refuses_is_retried_kept_in_the_result_and_does_not_change
     monkeypatch.setattr(SNSBackend, "publish", refuse)
     succeeded = run("events-lost")
     assert succeeded["status"] == "SUCCEEDED"
-    assert len(attempts) == 5  # the first try and the Notify state's four retries
+    # SNS's refusal is not a transient error: the client does not retry it, and Report Run catches it.
+    assert len(attempts) == 1
     error = succeeded["output"]["notificationError"]
-    assert error["Error"] == "SNS.InvalidParameterException"
+    assert error["Error"] == "SNS.InvalidParameter"
+    assert "Count Message Not Published" in succeeded["states_entered"]
     assert succeeded["metric_data"] == [NOT_PUBLISHED]  # once per message, not per try
 
     failed = run("execution-error")

@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.aws_clients import client
 
 # The waiting task is gone: it timed out (the fallback check took over) or was already resumed.
+# docs/aws-facts.md#the-run-ledger-and-task-tokens
 _STALE_TOKEN_ERRORS = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
 
 

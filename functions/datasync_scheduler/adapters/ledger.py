@@ -2,7 +2,9 @@
 
 Phase times are stored one attribute per status (`phase_<STATUS>`, epoch milliseconds) and only
 ever move earlier, so duplicated, late and reordered events converge on the same record: the
-first time each status was seen. The current status is derived from them, never stored.
+first time each status was seen. The current status is derived from them, never stored. Each write
+is one conditional UpdateItem, atomic on DynamoDB: docs/aws-facts.md#the-run-ledger-and-task-tokens.
+The rules every ledger keeps are stated on `LedgerPort` (ports.py).
 
 A run's history item is keyed `run#<workflow execution ARN>` and carries `endedAt`, which puts it
 in two sparse indexes that execution items never enter: `ByTask` (taskArn, endedAt) for one task's

@@ -24,13 +24,14 @@ from datasync_scheduler.domain.sync_request import (
     parse_sync_request,
 )
 
-# How many tasks one batch may hold. With it, the largest batch's state stays under Step Functions'
-# 256 KiB (tests/unit/test_batch.py builds the worst case): an overflow would end the batch with
-# States.DataLimitExceeded, which no Catch can take, so without its message.
-# docs/aws-facts.md#step-functions-and-cloudformation-names
+# How many tasks one batch may hold: with it and REQUESTS_LIMIT, the batch's state stays within its
+# 64 KB budget at every step (an overflow of Step Functions' 256 KiB would end the batch with
+# States.DataLimitExceeded, which no Catch can take, so without its message).
+# docs/aws-facts.md#batch-state-budget
 MAX_TASKS = 50
-# The batch's requests together, as JSON (UTF-8 bytes): what the Map's items carry through the state.
-REQUESTS_LIMIT = 64 * 1024
+# The batch's requests together, as JSON (UTF-8 bytes). They travel only in the batch's input (the
+# Map reads them from there), so the input, the largest state of a batch, stays under 64 KB.
+REQUESTS_LIMIT = 63 * 1024
 # The project's bound on a batch's concurrency. Step Functions runs an inline Map's iterations at
 # most 40 at a time, so values above 40 behave as 40 (see the README).
 MAX_CONCURRENCY = 100
@@ -147,61 +148,26 @@ class TaskOutcome:
         return self.task_name or self.task_arn.rsplit("/", 1)[-1] or f"task {self.index}"
 
     def to_dict(self) -> dict[str, Any]:
-        result: dict[str, Any] = {
-            "index": self.index,
-            "taskArn": self.task_arn,
-            "taskName": self.task_name,
-            "status": self.status,
-            "executionArn": self.execution_arn,
-        }
-        if self.succeeded:
-            result |= {
-                "filesTransferred": self.files_transferred,
-                "bytesTransferred": self.bytes_transferred,
-                "attempts": self.attempts,
-            }
-        else:
-            # The cause is the task run's verdict: its own output keeps all of it, the batch a bounded part.
-            cause = self.cause if len(self.cause) <= CAUSE_LIMIT else self.cause[: CAUSE_LIMIT - 3] + "..."
-            result |= {"error": self.error, "cause": cause}
+        """The task's line in the batch's result: small for any task (its details are in the message)."""
+        result: dict[str, Any] = {"index": self.index, "taskArn": self.task_arn or None, "status": self.status}
+        if not self.succeeded:
+            result["error"] = self.error
         return result
 
 
-# How much of a failed task run's reason the batch result keeps (100 tasks fit the state with room).
-CAUSE_LIMIT = 200
-
-
-def task_outcome(item: Mapping[str, Any]) -> TaskOutcome:
-    """One Map iteration's result: `run` (the SyncWorkflow succeeded) or `error` (what the Catch got).
-
-    A failed run's item has the error's name only; `described` is the run's DescribeExecution, when the
-    summary found one (the run was started).
-    """
-    index = int(item.get("index", 0))
-    request = item.get("request") or {}
-    task_arn = str(item.get("taskArn") or request.get("taskArn") or "")
-    run = item.get("run")
-    if isinstance(run, Mapping):
-        return TaskOutcome(
-            index=index,
-            task_arn=str(run.get("taskArn") or task_arn),
-            status=str(run.get("status") or "SUCCEEDED"),
-            execution_arn=_text(run.get("executionArn")),
-            task_name=_text(run.get("taskName")),
-            files_transferred=_number(run.get("filesTransferred")),
-            bytes_transferred=_number(run.get("bytesTransferred")),
-            attempts=_number(run.get("attempts")),
-        )
-    error = str(item.get("error") or "States.TaskFailed")
-    described = item.get("described")
-    if not isinstance(described, Mapping):
+def failed_outcome(
+    index: int, task_arn: str, error: str, described: Mapping[str, Any] | None, execution_arn: str | None
+) -> TaskOutcome:
+    """A task whose run did not succeed: the Map kept its error's name; `described` is the run's
+    DescribeExecution when there is one (the run was started), with its own status, error and cause."""
+    if not described:
         # No run of that name: the start itself failed, and the error names why.
         return TaskOutcome(index=index, task_arn=task_arn, status="FAILED", execution_arn=None, error=error)
     return TaskOutcome(
         index=index,
         task_arn=task_arn,
         status=str(described.get("status") or "FAILED"),
-        execution_arn=_text(described.get("executionArn")),
+        execution_arn=_text(described.get("executionArn")) or execution_arn,
         # The run's own Fail error and cause (its verdict); the Catch sees them as States.TaskFailed.
         error=str(described.get("error") or error),
         cause=str(described.get("cause") or ""),
@@ -215,10 +181,6 @@ def child_execution_arn(sync_workflow: str, name: str) -> str:
 
 def _text(value: object) -> str | None:
     return str(value) if value not in (None, "") else None
-
-
-def _number(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
@@ -260,7 +222,7 @@ _NAMED_IN_REASON = 5
 
 
 def summarize_batch(
-    items: Sequence[Mapping[str, Any]],
+    outcomes: Sequence[TaskOutcome],
     *,
     max_concurrency: int | None,
     batch_execution: str | None,
@@ -271,31 +233,44 @@ def summarize_batch(
     A failed run's output is lost with it, so its task's name comes from `task_names` (task ARN -> name).
     """
     names = task_names or {}
-    outcomes = tuple(
+    ordered = tuple(
         sorted(
-            (
-                replace(outcome, task_name=outcome.task_name or names.get(outcome.task_arn))
-                for outcome in map(task_outcome, items)
-            ),
+            (replace(outcome, task_name=outcome.task_name or names.get(outcome.task_arn)) for outcome in outcomes),
             key=lambda outcome: outcome.index,
         )
     )
-    failed = [outcome for outcome in outcomes if not outcome.succeeded]
+    failed = [outcome for outcome in ordered if not outcome.succeeded]
     if not failed:
-        verdict = Verdict("SUCCEEDED", "", f"All {len(outcomes)} task(s) of the batch succeeded.")
+        verdict = Verdict("SUCCEEDED", "", f"All {len(ordered)} task(s) of the batch succeeded.")
     else:
         named = ", ".join(
             f"{outcome.label} ({outcome.error or outcome.status})" for outcome in failed[:_NAMED_IN_REASON]
         )
         more = f" and {len(failed) - _NAMED_IN_REASON} more" if len(failed) > _NAMED_IN_REASON else ""
         verdict = Verdict(
-            "FAILED", "Batch.TasksFailed", f"{len(failed)} of {len(outcomes)} task(s) failed: {named}{more}."
+            "FAILED", "Batch.TasksFailed", f"{len(failed)} of {len(ordered)} task(s) failed: {named}{more}."
         )
-    return BatchSummary(verdict, outcomes, max_concurrency, batch_execution)
+    return BatchSummary(verdict, ordered, max_concurrency, batch_execution)
 
 
 def rejected_batch(message: str, *, batch_execution: str | None) -> BatchSummary:
+    """A batch whose input was refused: nothing started; the message names every bad field."""
     return BatchSummary(
         Verdict("FAILED", "InvalidBatchRequest", f"The batch was not started. {message}"),
+        batch_execution=batch_execution,
+    )
+
+
+def unvalidated_batch(error: str, message: str, *, batch_execution: str | None) -> BatchSummary:
+    """A batch whose validation itself failed (a bug, a timeout, Lambda's own error): nothing started.
+
+    The verdict names the step and the error by name, so it is never taken for a bad input.
+    """
+    return BatchSummary(
+        Verdict(
+            "FAILED",
+            "Batch.ValidationFailed",
+            f"The batch was not started: Validate Batch failed with {error}: {message}",
+        ),
         batch_execution=batch_execution,
     )

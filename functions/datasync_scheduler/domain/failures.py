@@ -7,7 +7,8 @@ their retry classes are data: the retry policy decides with them, the messages e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -75,6 +76,11 @@ ADVICE: Mapping[Category, str] = {
 EXAMPLES_PER_CATEGORY = 5
 # Paths in the summary are cut so that its size has a bound whatever the file names are.
 EXAMPLE_PATH_LIMIT = 300
+# All the examples together, as JSON with non-ASCII escaped (the larger of the ways a payload may be
+# measured): the summary travels in the workflow's state until the run is reported, so eleven
+# categories of long four-byte-character paths must not take it near its 256 KiB
+# (docs/aws-facts.md#step-functions-and-cloudformation-names). Our budget, not an AWS limit.
+EXAMPLES_STATE_BYTES = 16 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,5 +146,20 @@ class FailureTally:
             "totalFailures": self.total,
             "byCategory": {category: self.by_category[category] for category in ordered},
             "byRetryClass": self.retry_classes,
-            "examples": {category: list(self.examples.get(category, [])) for category in ordered},
+            "examples": self._examples_within_budget(ordered),
         }
+
+    def _examples_within_budget(self, ordered: Sequence[str]) -> dict[str, list[str]]:
+        """Every category's first example, then more, one per category in turn, while they fit
+        `EXAMPLES_STATE_BYTES` (the message says "and N more" for the rest)."""
+        kept: dict[str, list[str]] = {category: [] for category in ordered}
+        used = 0
+        for index in range(EXAMPLES_PER_CATEGORY):
+            for category in ordered:
+                examples = self.examples.get(category, [])
+                if index < len(examples):
+                    cost = len(json.dumps(examples[index])) + 2
+                    if index == 0 or used + cost <= EXAMPLES_STATE_BYTES:
+                        kept[category].append(examples[index])
+                        used += cost
+        return kept

@@ -260,9 +260,20 @@ def _run_next_steps(report: RunReport, failures: Failures | None) -> tuple[str, 
     """Short runbook lines: what a person does about this outcome."""
     # What to do about each failed file's category is said next to the category itself.
     steps = list(_steps_for_error(report))
-    if failures and failures.unknown_because:
+    if report.failures is not None and report.failures.get("source") == "analysisFailed":
+        steps.append(
+            "Analyze Run failed, so which files failed is unknown: its error is in the run's history "
+            "(Step Functions console, Analyze Run); the complete list can be read from the task's logs or reports."
+        )
+    elif failures and failures.unknown_because:
         steps.append("To see which files failed next time, set the task's LogLevel to TRANSFER or write task reports.")
     return tuple(steps)
+
+
+_OUR_FAULT = (
+    "This is a fault in the scheduler, not in DataSync: the Lambda request id above finds its log lines "
+    "(CloudWatch Logs Insights, filter @requestId); rerun once it is fixed."
+)
 
 
 def _steps_for_error(report: RunReport) -> tuple[str, ...]:
@@ -276,6 +287,25 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
             "Check that the task exists in this account and Region and is AVAILABLE "
             "(aws datasync describe-task), and that no other execution holds it.",
         )
+    if error == "Start.TaskBusy":
+        return (
+            "Another execution held the task for the whole wait: see what runs on it "
+            "(aws datasync list-task-executions) and move one of the schedules, or set WhenTaskBusy=queue.",
+        )
+    if error == "Start.Throttled":
+        return ("Spread the runs that start at the same moment, or ask for a higher DataSync request quota.",)
+    if error == "Start.DataSyncUnavailable":
+        return ("Check the AWS Health Dashboard for DataSync in this Region, then rerun.",)
+    if error == "CheckSync.Failed":
+        return (
+            "The task execution may still be running: look at it in the DataSync console before starting "
+            "another run, and cancel it there if it must not go on.",
+            _OUR_FAULT,
+        )
+    if error == "PlanNextAttempt.Failed":
+        return ("The files that failed were not retried: rerun the task once the fault is fixed.", _OUR_FAULT)
+    if error in ("StartSync.Failed", "ValidateSyncRequest.Failed"):
+        return (_OUR_FAULT,)
     if error == "Watchdog.PhaseTimeLimit":
         stuck = report.phases[-1].phase if report.phases else ""
         if stuck in ("LAUNCHING", "QUEUED"):
@@ -286,6 +316,8 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
         return ("If runs this long are expected, raise PhaseTimeLimits for that phase; otherwise look at the agent.",)
     if error == "Watchdog.RunDeadline":
         return ("Raise RunDeadlineSeconds, or split the task so each part fits in the night.",)
+    if error == "Watchdog.Cancelled":
+        return ("The watchdog cancelled the execution; its note above says where it stayed too long.",)
     if error == "Watchdog.CancelDidNotComplete":
         return ("Open the task in the DataSync console and check that the execution really stopped.",)
     if error == "DataSync.PermanentFailures":
@@ -355,8 +387,10 @@ def batch_message(summary: BatchSummary) -> Message:
     steps: tuple[str, ...] = ()
     if summary.failed:
         steps = ("Each task's run sent its own message with the details: start with the failed ones.",)
-    elif not summary.outcomes:
+    elif not summary.outcomes and verdict.error == "InvalidBatchRequest":
         steps = ("Fix the batch input (or the NightlyTasks parameter) as the message says.",)
+    elif not summary.outcomes:
+        steps = ("Nothing was started. Read Validate Batch's log for the error above, then start the batch again.",)
     links: tuple[Link, ...] = ()
     if summary.batch_execution and (url := console_links.state_machine_execution(summary.batch_execution)):
         links = (Link(label="Batch execution", url=url),)

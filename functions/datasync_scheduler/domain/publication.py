@@ -3,8 +3,9 @@
 With `MessageStructure=json`, SNS hands each protocol its own key, else `default`: email gets the
 plain text, every other subscriber (Lambda, SQS, HTTP) the `Message` as JSON (the Slack notifier
 renders Block Kit from it), and HTTPS subscribers — AWS Chatbot subscribes that way — the Chatbot
-custom notification when it is enabled. Each rendering appears once: the publication travels in
-the workflow's state, whose limit (256 KiB) it shares with the run's result. Message attributes
+custom notification when it is enabled. Each rendering appears once. A run's publication is published
+by Report Run itself and never enters the workflow's state; the batch's Notify state still carries its
+own. Message attributes
 (kind, outcome, severity, task) let a subscription's filter policy choose, e.g. email only on
 failures.
 """
@@ -28,7 +29,7 @@ ATTRIBUTE_VALUE_LIMIT = 256
 def sns_publication(
     message: Message, *, chatbot: Mapping[str, Any] | None = None, publish: bool = True
 ) -> dict[str, Any]:
-    """What the state machine's Notify state publishes: `{publish, subject, structured, attributes}`."""
+    """What is published: `{publish, subject, structured, attributes}` (Report Run, or the batch's Notify state)."""
     email = render_email(message)
     as_json = json.dumps(message.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
     structured: dict[str, str] = {"default": as_json, "email": email.message}

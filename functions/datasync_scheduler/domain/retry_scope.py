@@ -4,11 +4,13 @@ A manifest (a CSV in S3) scales to millions of paths and takes any file name, bu
 objects only, and DataSync refuses it on a run with filters (the task's or the execution's) or with
 PreserveDeletedFiles=REMOVE (docs/aws-facts.md#datasync-manifests-and-retries). An Includes filter
 needs no S3 object, names directories too, but cannot express `|` or `*` in a name and is limited in
-length. What neither can name exactly runs again as a whole.
+length. An Includes filter also travels in the workflow's state (the next attempt's scope), so it is
+kept within a budget of that state too. What neither can name exactly runs again as a whole.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,6 +19,11 @@ from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.sync_request import FILTER_LIMIT, SyncRequest
 
 MANIFEST_PATH_BYTES = 1024  # per manifest path, in UTF-8 (docs/aws-facts.md#datasync-manifests-and-retries)
+# The filters a retry carries in the workflow's state, as JSON with non-ASCII escaped (the larger of
+# the ways a payload may be measured): a filter near DataSync's 102,400 characters in four-byte
+# characters would exceed the state's 256 KiB, which ends a run with no Catch
+# (docs/aws-facts.md#step-functions-and-cloudformation-names). Our budget, not an AWS limit.
+FILTER_STATE_BYTES = 32 * 1024
 ScopeKind = Literal["manifest", "includes", "all"]
 
 
@@ -78,6 +85,10 @@ def choose_scope(failed: list[FailedPath], request: SyncRequest, task: TaskFacts
     includes = "|".join(paths)
     expressible = not any("|" in path or "*" in path for path in paths)
     if expressible and len(includes) + len(excludes or "") <= FILTER_LIMIT:
+        if len(json.dumps([includes, excludes])) > FILTER_STATE_BYTES:
+            return RetryScope(
+                "all", len(paths), f"an Includes filter of these paths would be too large to carry ({refusal})"
+            )
         reason = f"an Includes filter names exactly the failed paths ({refusal})"
         return RetryScope("includes", len(paths), reason, includes, excludes)
     return RetryScope(

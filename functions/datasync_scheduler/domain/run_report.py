@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import ExecutionSnapshot
@@ -92,16 +92,35 @@ def timeline(phase_times: Mapping[str, datetime]) -> tuple[PhaseMark, ...]:
     return tuple(PhaseMark(phase, at) for phase, at in ordered)
 
 
-def judge_execution(snapshot: ExecutionSnapshot, *, watchdog_note: str | None, abandoned: bool) -> Verdict:
-    """The verdict on an execution that was started: SUCCESS is the only success."""
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit"]
+_WATCHDOG_ERRORS: dict[WatchdogLimit | None, str] = {
+    "runDeadline": "Watchdog.RunDeadline",
+    "phaseTimeLimit": "Watchdog.PhaseTimeLimit",
+    # The ledger says the watchdog cancelled, the run's state does not say which limit (a check
+    # retried after cancelling): the verdict does not guess from the note's words.
+    None: "Watchdog.Cancelled",
+}
+
+
+def judge_execution(
+    snapshot: ExecutionSnapshot,
+    *,
+    watchdog_note: str | None,
+    abandoned: bool,
+    watchdog_limit: WatchdogLimit | None = None,
+) -> Verdict:
+    """The verdict on an execution that was started: SUCCESS is the only success.
+
+    `watchdog_limit` is which limit the watchdog cancelled for (data from Check Sync); the note is
+    only the sentence that tells a person how long the execution stayed where."""
     if abandoned:
         return Verdict("FAILED", "Watchdog.CancelDidNotComplete", f"The watchdog gave up waiting: {watchdog_note}")
     if snapshot.status == phases.SUCCESS:
         return Verdict("SUCCEEDED", "", "DataSync completed the execution successfully.")
-    if watchdog_note:
-        # The note is the watchdog's own sentence: a deadline overrun names the run's deadline.
-        error = "Watchdog.RunDeadline" if "deadline" in watchdog_note else "Watchdog.PhaseTimeLimit"
-        return Verdict("FAILED", error, f"Cancelled by the watchdog: the execution {watchdog_note}.")
+    if watchdog_note or watchdog_limit:
+        error = _WATCHDOG_ERRORS[watchdog_limit]
+        said = f"the execution {watchdog_note}" if watchdog_note else "the execution overran its limit"
+        return Verdict("FAILED", error, f"Cancelled by the watchdog: {said}.")
     code = snapshot.result.error_code
     detail = snapshot.result.error_detail
     described = ": ".join(part for part in (code, detail) if part) or "no error code was reported"
@@ -145,9 +164,81 @@ def _last_decision(attempts: tuple[Mapping[str, Any], ...]) -> str | None:
     return None
 
 
+class CaughtStepError(Protocol):
+    """A Catch's output: Step Functions' error name, and the failing Lambda's own error when it is one."""
+
+    Error: str
+
+    def message(self) -> str: ...
+    def lambda_error(self) -> LambdaErrorFacts | None: ...
+
+
+class LambdaErrorFacts(Protocol):
+    errorType: str | None
+    requestId: str | None
+
+
+# Errors Start Sync raises on purpose, by name (steps.py, adapters/datasync.py): each is its own cause.
+_START_CAUSES = {
+    "StartRefused": "DataSync.StartRefused",
+    "TaskBusy": "Start.TaskBusy",
+    "DataSyncThrottled": "Start.Throttled",
+    "DataSyncUnavailable": "Start.DataSyncUnavailable",
+}
+_STEP_ERRORS = {
+    "Validate Sync Request": "ValidateSyncRequest.Failed",
+    "Start Sync": "StartSync.Failed",
+    "Check Sync": "CheckSync.Failed",
+    "Plan Next Attempt": "PlanNextAttempt.Failed",
+}
+
+
+def step_failed(step: str, caught: CaughtStepError, *, execution_arn: str | None, status: str | None) -> Verdict:
+    """The verdict on a run a step's error ended, decided from the error's name, never its words."""
+    message = caught.message()
+    if step == "Validate Sync Request" and caught.Error == "InvalidSyncRequest":
+        return rejected_input(message)
+    if step == "Start Sync" and caught.Error in _START_CAUSES:
+        error = _START_CAUSES[caught.Error]
+        return Verdict("FAILED", error, _START_REASONS[error].format(message=message))
+    fault = _fault(step, caught)
+    if step == "Check Sync":
+        return Verdict(
+            "FAILED",
+            _STEP_ERRORS[step],
+            f"The run lost track of task execution {execution_arn} (last seen {status}): {fault}. "
+            "The task execution may still be running.",
+        )
+    if step == "Plan Next Attempt":
+        return Verdict(
+            "FAILED",
+            _STEP_ERRORS[step],
+            f"Task execution {execution_arn} ended {status}, and planning the next attempt failed: {fault}. "
+            "Nothing was retried.",
+        )
+    return Verdict("FAILED", _STEP_ERRORS.get(step, "Step.Failed"), f"The run ended early: {fault}.")
+
+
+_START_REASONS = {
+    "DataSync.StartRefused": "DataSync refused to start the task: {message}",
+    "Start.TaskBusy": "The task stayed busy with another execution past the wait limit: {message}",
+    "Start.Throttled": "DataSync throttled the start past every retry: {message}",
+    "Start.DataSyncUnavailable": "DataSync was unavailable past every retry: {message}",
+}
+
+
+def _fault(step: str, caught: CaughtStepError) -> str:
+    """A step's own failure in its words: the Lambda's error type and request id when it was one."""
+    lambda_error = caught.lambda_error()
+    if lambda_error is not None and lambda_error.errorType:
+        request = f", Lambda request {lambda_error.requestId}" if lambda_error.requestId else ""
+        return f"{step} failed with {lambda_error.errorType}{request}: {caught.message()}"
+    return f"{step} failed with {caught.Error}: {caught.message()}"
+
+
 def rejected_input(message: str) -> Verdict:
     return Verdict("FAILED", "InvalidSyncRequest", f"The run was not started. {message}")
 
 
 def start_refused(message: str) -> Verdict:
-    return Verdict("FAILED", "DataSync.StartRefused", f"DataSync refused to start the task: {message}")
+    return Verdict("FAILED", "DataSync.StartRefused", _START_REASONS["DataSync.StartRefused"].format(message=message))

@@ -1,0 +1,141 @@
+"""Prints the largest state of the worst sync run, step by step, against a 64 KB budget.
+
+Runs the real SyncWorkflow on the local emulator (virtual time) for the worst single run the
+workflow allows short of 100 KiB filters: a task with a 256-character name, ten attempts (the
+most MaxAttempts allows), each ending in ERROR with hundreds of failed files of every retryable
+kind under long four-byte-character paths, so every attempt is analysed, planned and retried
+through a manifest. From the execution's history it prints, per state, the largest input the
+state received and the largest output it passed on, in UTF-8 bytes (Step Functions' limit is
+256 KiB per state: docs/aws-facts.md#step-functions-and-cloudformation-names). Figures, not
+assertions.
+
+`largest_states(history)` measures any execution's history the same way (a batch's, too).
+
+Usage: python benchmarks/state_size.py [--attempts N] [--files N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emulator import runner
+from emulator.scenario import SCENARIO_DIR, parse_scenario
+
+STATE_LIMIT = 256 * 1024
+BUDGET = 64 * 1024
+# Retryable kinds (a rerun can fix them), so every attempt is retried until the last.
+RETRYABLE_KINDS = (
+    "checksum",
+    "transfer_failed",
+    "destination_vanished",
+    "only_at_destination",
+    "source_vanished",
+    "read_error",
+)
+# Long paths in four-byte characters, within a manifest's 1,024 bytes
+# (docs/aws-facts.md#datasync-manifests-and-retries).
+FOLDER, FILE = "\U0001f4c1" * 200, "\U0001f4c4" * 40
+
+
+@dataclass
+class StateSize:
+    name: str
+    largest_input: int = 0
+    largest_output: int = 0
+    entered: int = 0
+
+    @property
+    def largest(self) -> int:
+        return max(self.largest_input, self.largest_output)
+
+
+def _size(text: str | None) -> int:
+    return len((text or "").encode("utf-8"))
+
+
+def largest_states(history: Iterable[Mapping[str, Any]]) -> dict[str, StateSize]:
+    """Per state name: the largest input it entered with and output it exited with (UTF-8 bytes)."""
+    sizes: dict[str, StateSize] = {}
+    for event in history:
+        entered, exited = event.get("stateEnteredEventDetails"), event.get("stateExitedEventDetails")
+        details = entered or exited
+        if not details:
+            continue
+        size = sizes.setdefault(details["name"], StateSize(details["name"]))
+        if entered:
+            size.entered += 1
+            size.largest_input = max(size.largest_input, _size(entered.get("input")))
+        if exited:
+            size.largest_output = max(size.largest_output, _size(exited.get("output")))
+    return sizes
+
+
+def worst_run(attempts: int, files_per_kind: int) -> Any:
+    raw = json.loads(Path(SCENARIO_DIR / "checksum-failure-recovers.json").read_text())
+    raw["task"]["name"] = ("nightly-archive-" * 20)[:256]
+    template = raw["executions"][0]
+    failed = [
+        {"path": f"/{FOLDER}/{kind}-{n:05d}-{FILE}.dat", "kind": kind}
+        for kind in RETRYABLE_KINDS
+        for n in range(files_per_kind)
+    ]
+    raw["executions"] = [{**template, "failedFiles": failed} for _ in range(attempts)]
+    raw["parameters"] = {**raw.get("parameters", {}), "MaxAttempts": str(attempts), "RetryBackoffSeconds": "0"}
+    raw["expect"] = {}
+    return parse_scenario("bench-state-size", raw)
+
+
+def measure(scenario: Any) -> tuple[dict[str, Any], dict[str, StateSize]]:
+    histories: list[list[dict[str, Any]]] = []
+    original = runner._history
+
+    def keep(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+        history = original(sfn, execution_arn)
+        histories.append(history)
+        return history
+
+    runner._history = keep  # type: ignore[assignment]
+    try:
+        summary = runner.run_scenario(scenario, real_timeout=600).to_dict()
+    finally:
+        runner._history = original  # type: ignore[assignment]
+    return summary, largest_states(histories[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--attempts", type=int, default=10)
+    parser.add_argument("--files", type=int, default=75, help="failed files per kind and attempt")
+    args = parser.parse_args()
+    began = time.monotonic()
+    summary, sizes = measure(worst_run(args.attempts, args.files))
+    took = time.monotonic() - began
+    executions = len(summary["executions"])
+    print(
+        f"Worst sync run: {executions} attempt(s), {args.files * len(RETRYABLE_KINDS)} failed files each, "
+        f"ended {summary['status']} ({summary.get('error') or 'no error'}), {took:.0f} s real time"
+    )
+    print()
+    print(f"| state | entered | largest input | largest output | of {BUDGET // 1024} KB budget |")
+    print("|---|---:|---:|---:|---:|")
+    for size in sizes.values():
+        print(
+            f"| {size.name} | {size.entered} | {size.largest_input:,} B | {size.largest_output:,} B "
+            f"| {100 * size.largest / BUDGET:.0f} % |"
+        )
+    worst = max(sizes.values(), key=lambda size: size.largest)
+    print()
+    print(
+        f"Largest state: {worst.largest:,} B at {worst.name} ({100 * worst.largest / STATE_LIMIT:.1f} % of 256 KiB; "
+        f"{'within' if worst.largest <= BUDGET else 'OVER'} the 64 KB budget)"
+    )
+
+
+if __name__ == "__main__":
+    main()

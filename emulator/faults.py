@@ -1,0 +1,411 @@
+"""Faults a scenario injects into the stack's functions and into the AWS calls the stack makes.
+
+A scenario's `faults` (events/scenarios/README.md) name a function of the template or an AWS API
+(`service:Operation`, as IAM names it), which of its calls fail (counted from 1 per function or
+per API over the whole run, or all of them), and how:
+
+- a function raises the named exception before its handler runs, so the runtime reports it as the
+  invocation's `errorType`, exactly as a bug of ours would be reported;
+- a function times out: the handler runs to its end (its side effects happen) and its result is
+  thrown away; the caller gets what Lambda returns for a timed-out invocation
+  (docs/aws-facts.md#lambda-timeouts). Running it exposes more than not running it would: a
+  caller that retries must cope with work that was done although it was told otherwise;
+- an AWS call fails with the named error code, as an HTTP response with the status AWS uses for
+  it (docs/aws-facts.md#injected-aws-errors). botocore parses it and its own retry handler
+  decides, so a throttled call is retried before the caller sees it, each HTTP attempt counting
+  as one call. Calls from the functions and from the state machines' service integrations
+  count; the emulated services' own calls and the harness's (deploying, starting, watching) never
+  do (see `emulator.call_recorder`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+import threading
+import uuid
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, Literal
+
+import botocore.endpoint
+import botocore.handlers
+import botocore.loaders
+import botocore.session
+from botocore.awsrequest import AWSResponse
+from botocore.compat import HTTPHeaders
+from botocore.model import ServiceModel
+
+from emulator import call_recorder
+
+# IAM's service prefix -> botocore's service name, where they differ (Service Authorization Reference).
+_BOTOCORE_SERVICE = {"states": "stepfunctions"}
+# Errors every AWS API may return, with their HTTP status, where a service's model lists neither
+# ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
+COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
+_FIELDS = {"function", "api", "error", "timeout", "calls"}
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class FaultError(ValueError):
+    """A fault entry that cannot be injected; the message names the field."""
+
+
+@dataclass(frozen=True)
+class ApiError:
+    code: str
+    status: int
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: Literal["function", "api"]
+    target: str  # a function's logical id, or "service:Operation" as written
+    calls: frozenset[int] | None  # None: every call
+    error: str | None = None  # exception class name (function) or AWS error code (api)
+    timeout: bool = False
+    # For an API: botocore's service name and id (as in its event names), the operation, the answer.
+    service: str = ""
+    service_id: str = ""
+    operation: str = ""
+    api_error: ApiError | None = None
+
+    def hits(self, call: int) -> bool:
+        return self.calls is None or call in self.calls
+
+    def describe(self) -> str:
+        what = "times out" if self.timeout else f"raises {self.error}"
+        which = "every call" if self.calls is None else "call(s) " + ", ".join(map(str, sorted(self.calls)))
+        return f"{self.target} {what} on {which}"
+
+
+@cache
+def _service_model(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
+
+
+def service_model_for(prefix: str) -> ServiceModel | None:
+    """botocore's model of the service IAM calls `prefix`, or None when botocore has no such service."""
+    name = _BOTOCORE_SERVICE.get(prefix, prefix)
+    if name not in botocore.session.get_session().get_available_services():
+        return None
+    return _service_model(name)
+
+
+def api_error(model: ServiceModel, code: str) -> ApiError | None:
+    """The HTTP status AWS answers `code` with: the service model's, else the common errors'.
+
+    JSON-protocol models give no status; a shape they mark `fault` is a server error (500), any
+    other a client error (400)."""
+    shape = model.shape_for_error_code(code)  # type: ignore[arg-type]  # botocore-stubs says int; it is the code
+    if shape is not None:
+        error = shape.metadata.get("error", {})
+        server_side = _raw_shapes(model.service_name).get(shape.name, {}).get("fault", False)
+        status = error.get("httpStatusCode") or (500 if server_side else 400)
+        return ApiError(str(error.get("code", code)), int(status))
+    if code in COMMON_ERRORS:
+        return ApiError(code, COMMON_ERRORS[code])
+    return None
+
+
+@cache
+def _raw_shapes(service: str) -> dict[str, Any]:
+    """The model's shapes as botocore ships them (ServiceModel keeps no `fault` trait)."""
+    return dict(botocore.loaders.Loader().load_service_model(service, "service-2")["shapes"])
+
+
+def parse_faults(raw: Any, functions: Collection[str], where: str = "faults") -> tuple[Fault, ...]:
+    """The scenario's `faults`, checked against the template's functions and botocore's models."""
+    if not isinstance(raw, list):
+        raise FaultError(f"{where}: expected a list of faults")
+    return tuple(_parse_fault(item, functions, f"{where}[{index}]") for index, item in enumerate(raw))
+
+
+def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
+    if not isinstance(raw, dict):
+        raise FaultError(f"{where}: expected an object with 'function' or 'api'")
+    unknown = set(raw) - _FIELDS
+    if unknown:
+        raise FaultError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    if ("function" in raw) == ("api" in raw):
+        raise FaultError(f"{where}: give exactly one of 'function' (a logical id) or 'api' (service:Operation)")
+    calls = _calls(raw.get("calls"), f"{where}.calls")
+    timeout = raw.get("timeout", False)
+    if not isinstance(timeout, bool):
+        raise FaultError(f"{where}.timeout: expected true or false, not {timeout!r}")
+    error = raw.get("error")
+    if error is not None and not isinstance(error, str):
+        raise FaultError(f"{where}.error: expected a name, not {error!r}")
+    if "function" in raw:
+        function = raw["function"]
+        if function not in functions:
+            raise FaultError(
+                f"{where}.function: {function!r} is not a function of the template "
+                f"(one of {', '.join(sorted(functions))})"
+            )
+        if timeout == (error is not None):
+            raise FaultError(f"{where}: a function fault gives either 'error' (an exception) or 'timeout': true")
+        if error is not None and not _IDENTIFIER.fullmatch(error):
+            raise FaultError(f"{where}.error: {error!r} is not a Python exception class name")
+        return Fault("function", str(function), calls, error=error, timeout=timeout)
+    return _api_fault(raw["api"], error, timeout, calls, where)
+
+
+def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int] | None, where: str) -> Fault:
+    if not isinstance(api, str) or api.count(":") != 1:
+        raise FaultError(f"{where}.api: expected 'service:Operation' as in IAM (e.g. datasync:StartTaskExecution)")
+    prefix, operation = api.split(":")
+    model = service_model_for(prefix)
+    if model is None:
+        raise FaultError(f"{where}.api: botocore knows no service {prefix!r}")
+    if operation not in model.operation_names:
+        raise FaultError(f"{where}.api: {model.service_name} has no operation {operation!r}")
+    if timeout:
+        raise FaultError(f"{where}.timeout: only a function times out; an API fault gives 'error'")
+    if error is None:
+        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with")
+    answer = api_error(model, error)
+    if answer is None:
+        raise FaultError(
+            f"{where}.error: {error!r} is neither an error of {model.service_name}'s model "
+            f"nor a common AWS error ({', '.join(sorted(COMMON_ERRORS))})"
+        )
+    return Fault(
+        "api",
+        api,
+        calls,
+        error=answer.code,
+        service=model.service_name,
+        service_id=model.service_id.hyphenize(),
+        operation=operation,
+        api_error=answer,
+    )
+
+
+def _calls(raw: Any, where: str) -> frozenset[int] | None:
+    if raw == "all":
+        return None
+    if (
+        isinstance(raw, list)
+        and raw
+        and all(isinstance(item, int) and not isinstance(item, bool) and item >= 1 for item in raw)
+    ):
+        return frozenset(raw)
+    raise FaultError(f'{where}: expected "all" or a list of call numbers counted from 1, not {raw!r}')
+
+
+@dataclass(frozen=True)
+class Injected:
+    """One call that failed because of a fault."""
+
+    target: str
+    call: int
+    error: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "call": self.call, "error": self.error}
+
+
+@dataclass
+class FaultInjector:
+    """Counts each function's invocations and each API's calls over one run, and says which fail."""
+
+    faults: tuple[Fault, ...]
+    injected: list[Injected] = field(default_factory=list)
+    _counts: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _next(self, key: str, matching: list[Fault]) -> tuple[Fault, int] | None:
+        with self._lock:
+            self._counts[key] = call = self._counts.get(key, 0) + 1
+            for fault in matching:
+                if fault.hits(call):
+                    self.injected.append(Injected(key, call, TIMEOUT_ERROR if fault.timeout else str(fault.error)))
+                    return fault, call
+        return None
+
+    def calls(self, key: str) -> int:
+        """How many calls of the function or API (as the fault names it) were counted so far."""
+        with self._lock:
+            return self._counts.get(key, 0)
+
+    def on_invocation(self, logical_id: str) -> tuple[Fault, int] | None:
+        """Counts one invocation of the function; the fault it meets and the invocation's number, if any."""
+        matching = [f for f in self.faults if f.kind == "function" and f.target == logical_id]
+        return self._next(logical_id, matching) if matching else None
+
+    def _api_faults(self, service_id: str, operation: str) -> list[Fault]:
+        return [f for f in self.faults if f.kind == "api" and (f.service_id, f.operation) == (service_id, operation)]
+
+    def armed(self, service_id: str, operation: str) -> bool:
+        return bool(self._api_faults(service_id, operation))
+
+    def on_request(self, service_id: str, operation: str) -> Fault | None:
+        """Counts one HTTP attempt of the API; the fault it meets, if any."""
+        matching = self._api_faults(service_id, operation)
+        hit = self._next(matching[0].target, matching) if matching else None
+        return hit[0] if hit else None
+
+
+# -- functions ---------------------------------------------------------------------------------
+
+# What Lambda reports for an invocation that ran out of time (docs/aws-facts.md#lambda-timeouts).
+TIMEOUT_ERROR = "Sandbox.Timedout"
+
+
+def timeout_payload(request_id: str, timeout_seconds: int) -> dict[str, Any]:
+    return {
+        "errorType": TIMEOUT_ERROR,
+        "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout_seconds:.2f} seconds",
+    }
+
+
+def exception_for(fault: Fault, logical_id: str, call: int) -> Exception:
+    """The exception a function fault raises: a built-in one by that name, or a class of that name."""
+    name = str(fault.error)
+    known = getattr(builtins, name, None)
+    kind: type[Exception] = (
+        known if isinstance(known, type) and issubclass(known, Exception) else type(name, (Exception,), {})
+    )
+    return kind(f"injected fault: {logical_id} invocation {call} raises {name}")
+
+
+# -- AWS calls -----------------------------------------------------------------------------------
+
+_active: FaultInjector | None = None
+_active_lock = threading.Lock()
+
+
+@contextmanager
+def injecting(injector: FaultInjector) -> Iterator[FaultInjector]:
+    """Injects the faults into every call of the stack made inside the block."""
+    global _active
+    with _active_lock:
+        if _active is not None:
+            raise RuntimeError("faults are already being injected")
+        _active = injector
+    real_time = vars(botocore.endpoint)["time"]
+    # botocore sleeps between attempts in real time; a function's invocation takes no virtual time
+    # here (the clock stands still while it runs), so the back-off would only cost the test real
+    # seconds (up to half a minute per call in standard mode). The attempts themselves all happen.
+    setattr(botocore.endpoint, "time", SimpleNamespace(**{**vars(real_time), "sleep": lambda _seconds: None}))  # noqa: B010
+    try:
+        yield injector
+    finally:
+        setattr(botocore.endpoint, "time", real_time)  # noqa: B010
+        with _active_lock:
+            _active = None
+
+
+def active() -> FaultInjector | None:
+    return _active
+
+
+def _error_response(fault: Fault, service_model: ServiceModel, attempt_url: str) -> AWSResponse:
+    """An HTTP error response in the service's protocol, which botocore parses as AWS's own."""
+    assert fault.api_error is not None
+    code, status = fault.api_error.code, fault.api_error.status
+    message = f"injected fault: {fault.target} answers {code}"
+    request_id = str(uuid.uuid4())
+    headers = {"x-amzn-RequestId": request_id}
+    protocol = service_model.resolved_protocol
+    body: bytes
+    if protocol in ("query", "ec2"):
+        headers["Content-Type"] = "text/xml"
+        body = (
+            f"<ErrorResponse><Error><Type>{'Receiver' if status >= 500 else 'Sender'}</Type><Code>{code}</Code>"
+            f"<Message>{message}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+    elif protocol == "rest-xml":
+        headers["Content-Type"] = "application/xml"
+        body = (
+            f"<Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+    elif protocol == "smithy-rpc-v2-cbor":
+        headers["Content-Type"] = "application/cbor"
+        headers["smithy-protocol"] = "rpc-v2-cbor"
+        body = _cbor_text_map({"__type": code, "message": message})
+    else:  # json, rest-json
+        headers["Content-Type"] = "application/x-amz-json-1.1"
+        headers["x-amzn-ErrorType"] = code
+        body = json.dumps({"__type": code, "message": message}).encode()
+    return AWSResponse(attempt_url, status, HTTPHeaders.from_dict(headers), _Raw(body))
+
+
+def _cbor_text_map(values: Mapping[str, str]) -> bytes:
+    """A CBOR map of text strings (RFC 8949 major types 5 and 3), enough for an error body."""
+
+    def head(major: int, length: int) -> bytes:
+        if length < 24:
+            return bytes([major << 5 | length])
+        if length < 256:
+            return bytes([major << 5 | 24, length])
+        return bytes([major << 5 | 25]) + length.to_bytes(2, "big")
+
+    out = head(5, len(values))
+    for key, value in values.items():
+        for text in (key, value):
+            encoded = text.encode()
+            out += head(3, len(encoded)) + encoded
+    return out
+
+
+class _Raw:
+    """The raw stream botocore reads an HTTP body from."""
+
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+    def read(self, *_: Any) -> bytes:
+        body, self._body = self._body, b""
+        return body
+
+
+def response_for(service_id: str, operation: str, request: Any) -> AWSResponse | None:
+    """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
+
+    Only the stack's calls count: a call made while the emulated AWS serves another, and the
+    harness's own, are nobody's (`emulator.call_recorder`) and never fail."""
+    injector = _active
+    if injector is None or is_answered(request) or not injector.armed(service_id, operation):
+        return None
+    if call_recorder.current_principal() is None:
+        return None
+    fault = injector.on_request(service_id, operation)
+    if fault is None:
+        return None
+    response = _error_response(fault, _service_model(fault.service), str(request.url))
+    mark_answered(request)
+    return response
+
+
+# botocore asks every `before-send` handler and takes the first answer: the others still see the
+# request. One that is answered is marked, and sent nowhere a service (moto's) would act on it.
+_ANSWERED_HEADER = "x-emulator-answered"
+_NOWHERE = "https://answered.emulator.invalid/"
+
+
+def mark_answered(request: Any) -> None:
+    request.headers[_ANSWERED_HEADER] = "1"
+    request.url = _NOWHERE
+
+
+def is_answered(request: Any) -> bool:
+    return _ANSWERED_HEADER in request.headers
+
+
+def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
+    service_id, operation = event_name.split(".", 2)[1:]
+    return response_for(service_id, operation, request)
+
+
+# Every botocore session copies this list when it is created; first, so the fault answers before
+# moto's own `before-send` handler would.
+botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _before_send, botocore.handlers.REGISTER_FIRST))

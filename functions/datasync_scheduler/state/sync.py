@@ -1,0 +1,267 @@
+"""The sync workflow's state: what enters a run, what each step receives and returns, how it ends.
+
+Names follow DataSync and Step Functions: a *task execution* is one DataSync execution, an
+*attempt* is one task execution of a run (a retry is the next attempt), a *run* is one execution of
+the sync workflow. JSON is camelCase; `{"Error", "Cause"}` is Step Functions' own error output.
+
+Every field of `SyncState` is present from Validate Sync Request on (null until a step writes
+it), so every later state can read every field without a path that might be missing: Step
+Functions fails a run whose `Parameters` path matches nothing (docs/aws-facts.md#state-paths).
+`tests/template/test_state_contract.py` checks the ASL against these models, and
+`docs/state-schema/sync.json` is their JSON Schema (`make schema` writes it).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+from datasync_scheduler.domain.sync_request import SyncRequest
+
+JsonObject = dict[str, Any]
+# The validated request travels as the user wrote it: options not given stay absent, not null.
+Request = Annotated[
+    SyncRequest, PlainSerializer(lambda request: request.model_dump(mode="json", exclude_none=True), return_type=dict)
+]
+
+
+class Contract(BaseModel):
+    """camelCase on the wire, snake_case in Python; unknown fields are refused, not dropped."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+    def to_state(self) -> JsonObject:
+        """The JSON a handler returns: aliases, JSON types, nulls kept (the next state reads them)."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class CaughtError(BaseModel):
+    """What a Catch writes: Step Functions' error name and cause (for a Lambda error, its JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    Error: str
+    Cause: str | None = None
+
+    def lambda_error(self) -> LambdaError | None:
+        """The Lambda's own error when the Cause is one (`errorMessage`, `errorType`, `requestId`)."""
+        try:
+            decoded = json.loads(self.Cause or "")
+        except ValueError:
+            return None
+        if not isinstance(decoded, dict) or not ("errorMessage" in decoded or "errorType" in decoded):
+            return None
+        return LambdaError.model_validate(decoded)
+
+    def message(self) -> str:
+        """The error's own message: a Lambda's `errorMessage`, else the Cause, else the error name."""
+        error = self.lambda_error()
+        if error is not None and error.errorMessage:
+            return error.errorMessage
+        return self.Cause or self.Error
+
+
+class LambdaError(BaseModel):
+    """A Lambda function's error as Step Functions puts it in the Cause (docs/aws-facts.md#lambda-error-cause)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    errorMessage: str | None = None
+    errorType: str | None = None
+    requestId: str | None = None
+
+
+FailedStep = Literal["Validate Sync Request", "Start Sync", "Check Sync", "Plan Next Attempt"]
+
+
+class StepFailure(Contract):
+    """The step whose failure ended the run early, and its error (a Catch's output, named)."""
+
+    step: FailedStep
+    error: CaughtError
+    # Only for a rejected input: the run's input as it came, to name its task when its ARN is well formed.
+    rejected_input: Any = None
+
+
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit"]
+
+
+class WatchdogCancel(Contract):
+    """Why the watchdog cancelled the task execution: which limit, in which DataSync phase."""
+
+    limit: WatchdogLimit
+    phase: str
+    limit_seconds: int
+
+
+class RunState(Contract):
+    """`$.run`: what the workflow knows about the current attempt's task execution."""
+
+    execution_arn: str
+    status: str
+    finished: bool = False
+    abandoned: bool = False
+    # How long Await Sync End waits for the end before Check Sync looks (its TimeoutSecondsPath).
+    timeout_seconds: int
+    adopted: bool | None = None
+    cancelled_by: WatchdogCancel | None = None
+
+
+class NextAttempt(Contract):
+    """`$.next`: the plan for the next attempt and the attempts behind it."""
+
+    attempt: int
+    scope: JsonObject
+    attempts: list[JsonObject]
+    retry: bool
+    wait_seconds: int
+    decision: JsonObject | None = None
+
+
+class SyncState(Contract):
+    """The state between steps, from Validate Sync Request to Report Run."""
+
+    request: Request | None
+    started_at: str | None
+    next: NextAttempt | None
+    run: RunState | None = None
+    # The bounded failure summary of the last analysed task execution (its executionArn says which).
+    analysis: JsonObject | None = None
+    analysis_error: CaughtError | None = None
+    failure: StepFailure | None = None
+
+
+# --- What each Lambda step receives (its `Parameters`) and returns (at its `ResultPath`) ---------
+
+
+class StepInput(Contract):
+    # `$$.Execution.Id`: the run's ARN, for log correlation and idempotency keys.
+    workflow_execution: str
+
+
+class ValidateSyncRequestInput(StepInput):
+    input: Any
+
+
+class StartSyncInput(StepInput):
+    request: Request
+    next: NextAttempt
+
+
+class AwaitSyncEndInput(StepInput):
+    token: str
+    execution_arn: str
+
+
+class AwaitSyncEndOutcome(Contract):
+    """The function's own return value (Step Functions waits for the token's output instead)."""
+
+    execution_arn: str
+    status: str
+    resumed: bool
+
+
+class CheckSyncInput(StepInput):
+    run: RunState
+    started_at: str | None
+
+
+class AnalyzeRunInput(StepInput):
+    run: RunState
+
+
+class PlanNextAttemptInput(StepInput):
+    request: Request
+    started_at: str | None
+    run: RunState
+    next: NextAttempt
+    analysis: JsonObject | None
+
+
+class ReportRunInput(StepInput):
+    request: Request | None
+    started_at: str | None
+    next: NextAttempt | None
+    run: RunState | None
+    analysis: JsonObject | None
+    analysis_error: CaughtError | None
+    failure: StepFailure | None
+
+
+class Verdict(Contract):
+    status: Literal["SUCCEEDED", "FAILED"]
+    error: str
+    reason: str
+
+
+class RunResult(Contract):
+    """The run's result: the Succeed state's output, and what the message is rendered from."""
+
+    model_config = ConfigDict(extra="allow")  # the report's detail (phases, counters, attempts) is data
+
+    verdict: Verdict
+    task_arn: str | None = None
+    execution_arn: str | None = None
+    status: str | None = None
+    # Only when the message could not be published (absent otherwise: the workflow asks IsPresent);
+    # the verdict stands and the alarm counts it.
+    notification_error: CaughtError | None = Field(default=None, exclude_if=lambda error: error is None)
+
+
+class ReportRunOutput(Contract):
+    """Report Run's output, which replaces the state: what the verdict and the run's output are read from.
+
+    The message itself is published by Report Run and never travels in the state."""
+
+    result: RunResult
+    message_id: str | None = None
+
+
+class ReportFailedState(SyncState):
+    """The state after Report Run's Catch: the state it was given, and its error."""
+
+    report_error: CaughtError
+
+
+class RunEnd(Contract):
+    """How a run ends: SUCCEEDED with `RunResult` as output, or FAILED with `error` and `cause`."""
+
+    status: Literal["SUCCEEDED", "FAILED"]
+    output: RunResult | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+    "SyncState": SyncState,
+    "ReportFailedState": ReportFailedState,
+    "ReportRunOutput": ReportRunOutput,
+    "ValidateSyncRequestInput": ValidateSyncRequestInput,
+    "StartSyncInput": StartSyncInput,
+    "AwaitSyncEndInput": AwaitSyncEndInput,
+    "CheckSyncInput": CheckSyncInput,
+    "AnalyzeRunInput": AnalyzeRunInput,
+    "PlanNextAttemptInput": PlanNextAttemptInput,
+    "ReportRunInput": ReportRunInput,
+    "RunResult": RunResult,
+}
+
+
+def json_schema() -> JsonObject:
+    """The JSON Schema of the sync workflow's state and of each step's input."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "SyncWorkflow state",
+        "$defs": {name: model.model_json_schema(by_alias=True) for name, model in SCHEMA_MODELS.items()},
+    }
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+
+
+if __name__ == "__main__":
+    print(schema_text(), end="")

@@ -1,0 +1,273 @@
+"""A scenario's faults: functions that raise or time out, AWS calls that fail, counted call by call."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from datasync_scheduler.cli import main
+from emulator import call_recorder
+from emulator.faults import TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
+from emulator.lambda_router import LambdaFunction
+from emulator.runner import LocalAws, local_aws, run_scenario
+from emulator.scenario import ScenarioError, parse_scenario, template_functions
+
+HERE = Path(__file__).resolve().parent
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+FUNCTIONS = {"ReportRunFunction", "CheckSyncFunction"}
+# How the stack's functions build their clients (functions/datasync_scheduler/adapters/aws_clients.py).
+STANDARD = Config(retries={"mode": "standard", "max_attempts": 5})
+
+
+def faults(*entries: dict[str, Any]) -> FaultInjector:
+    return FaultInjector(parse_faults(list(entries), FUNCTIONS))
+
+
+def register(aws: LocalAws, name: str, handler: str) -> str:
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+    aws.router.register(LambdaFunction(name, name, arn, f"sample_handlers.{handler}", HERE, 30, 128))
+    return arn
+
+
+def as_function(name: str = "ReportRunFunction") -> Any:
+    return call_recorder.acting_as(call_recorder.function(name))
+
+
+# -- the format ----------------------------------------------------------------------------------
+
+
+def test_the_issues_example_is_a_valid_list_of_faults() -> None:
+    parsed = parse_faults(
+        [
+            {"function": "ReportRunFunction", "error": "RuntimeError", "calls": [1, 2, 3]},
+            {"function": "CheckSyncFunction", "timeout": True, "calls": "all"},
+            {"api": "datasync:DescribeTaskExecution", "error": "ThrottlingException", "calls": [2]},
+            {"api": "sns:Publish", "error": "InternalError", "calls": "all"},
+        ],
+        template_functions(),
+    )
+    assert [fault.describe() for fault in parsed] == [
+        "ReportRunFunction raises RuntimeError on call(s) 1, 2, 3",
+        "CheckSyncFunction times out on every call",
+        "datasync:DescribeTaskExecution raises ThrottlingException on call(s) 2",
+        "sns:Publish raises InternalError on every call",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ({"function": "ReportRun", "error": "RuntimeError", "calls": "all"}, "faults[0].function"),
+        ({"api": "datasnyc:StartTaskExecution", "error": "InternalException", "calls": "all"}, "faults[0].api"),
+        ({"api": "datasync:StartExecution", "error": "InternalException", "calls": "all"}, "faults[0].api"),
+        ({"api": "datasync:StartTaskExecution", "error": "Oops", "calls": "all"}, "faults[0].error"),
+        ({"api": "datasync:StartTaskExecution", "timeout": True, "calls": "all"}, "faults[0].timeout"),
+        ({"function": "ReportRunFunction", "error": "RuntimeError", "calls": [0]}, "faults[0].calls"),
+        ({"function": "ReportRunFunction", "error": "RuntimeError", "calls": "some"}, "faults[0].calls"),
+        ({"function": "ReportRunFunction", "error": "Runtime Error", "calls": "all"}, "faults[0].error"),
+        ({"function": "ReportRunFunction", "calls": "all"}, "faults[0]"),
+        ({"function": "ReportRunFunction", "error": "RuntimeError", "calls": "all", "when": 1}, "when"),
+    ],
+)
+def test_a_fault_that_cannot_be_injected_is_refused_naming_its_field(entry: dict[str, Any], named: str) -> None:
+    with pytest.raises(FaultError, match=named.replace("[", r"\[").replace("]", r"\]")):
+        parse_faults([entry], FUNCTIONS)
+
+
+def test_a_scenario_naming_a_function_the_template_lacks_is_refused() -> None:
+    raw = json.loads((HERE.parents[1] / "events" / "scenarios" / "nightly-success.json").read_text())
+    raw["faults"] = [{"function": "ReportFunction", "error": "RuntimeError", "calls": "all"}]
+    with pytest.raises(ScenarioError, match=r"faults\[0\]\.function: 'ReportFunction' is not a function"):
+        parse_scenario("nightly-success", raw)
+
+
+def test_an_error_code_gets_the_status_aws_answers_it_with() -> None:
+    sns = boto3.session.Session().client("sns", region_name=REGION)._service_model
+    datasync = boto3.session.Session().client("datasync", region_name=REGION)._service_model
+    assert (api_error(sns, "InternalError").status, api_error(sns, "InvalidParameter").status) == (500, 400)  # type: ignore[union-attr]
+    # JSON models give no status: a server error (`fault`) is a 500, a client error a 400.
+    assert api_error(datasync, "InternalException").status == 500  # type: ignore[union-attr]
+    assert api_error(datasync, "InvalidRequestException").status == 400  # type: ignore[union-attr]
+    # Errors of every API, from the API references' Common Errors.
+    assert api_error(datasync, "ThrottlingException").status == 400  # type: ignore[union-attr]
+    assert api_error(datasync, "ServiceUnavailable").status == 503  # type: ignore[union-attr]
+    assert api_error(datasync, "NoSuchThing") is None
+
+
+# -- functions -----------------------------------------------------------------------------------
+
+
+def test_a_function_raises_on_the_calls_named_and_only_those() -> None:
+    with local_aws() as aws:
+        arn = register(aws, "ReportRunFunction", "echo")
+        aws.router.faults = faults({"function": "ReportRunFunction", "error": "RuntimeError", "calls": [2]})
+        outcomes = [aws.router.invoke(arn, {"n": n}) for n in (1, 2, 3)]
+    assert outcomes[0][1] is None and outcomes[2][1] is None
+    assert outcomes[1][0] is None
+    error = outcomes[1][1]
+    assert error is not None
+    assert error["errorType"] == "RuntimeError"
+    assert "ReportRunFunction invocation 2" in error["errorMessage"]
+
+
+def test_an_exception_python_lacks_is_raised_as_a_class_of_that_name() -> None:
+    with local_aws() as aws:
+        arn = register(aws, "ReportRunFunction", "echo")
+        aws.router.faults = faults({"function": "ReportRunFunction", "error": "DataSyncThrottled", "calls": "all"})
+        _, error = aws.router.invoke(arn, {})
+    assert error is not None and error["errorType"] == "DataSyncThrottled"
+
+
+def test_a_timed_out_invocation_did_its_work_but_its_caller_sees_lambdas_timeout() -> None:
+    with local_aws() as aws:
+        arn = register(aws, "CheckSyncFunction", "remember")
+        aws.router.faults = faults({"function": "CheckSyncFunction", "timeout": True, "calls": "all"})
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        definition = {"StartAt": "Check", "States": {"Check": {"Type": "Task", "Resource": arn, "End": True}}}
+        machine = sfn.create_state_machine(
+            name="timeouts", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT}:role/x"
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine, input='{"look": "timeouts"}')["executionArn"]
+        aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", 30)
+        described = sfn.describe_execution(executionArn=execution)
+    # The router imports the handler's module as `sample_handlers` (its folder on sys.path).
+    received = sys.modules["sample_handlers"].RECEIVED
+    assert ("CheckSyncFunction", {"look": "timeouts"}) in received  # the handler ran to its end
+    assert described["status"] == "FAILED"
+    assert described["error"] == TIMEOUT_ERROR
+    cause = json.loads(described["cause"])
+    assert cause["errorType"] == TIMEOUT_ERROR
+    assert cause["errorMessage"].endswith("Error: Task timed out after 30.00 seconds")
+
+
+# -- AWS calls -----------------------------------------------------------------------------------
+
+
+def test_an_api_fails_on_the_calls_named_each_http_attempt_counting_as_one() -> None:
+    """InternalError is a 500: botocore retries it, so call 1 failing is never seen by the caller."""
+    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": [1]})
+    with local_aws(), injecting(injector):
+        sns = boto3.client("sns", region_name=REGION, config=STANDARD)
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        with as_function():
+            response = sns.publish(TopicArn=topic, Message="hello")
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [call.to_dict() for call in injector.injected] == [
+        {"target": "sns:Publish", "call": 1, "error": "InternalError"}
+    ]
+    assert injector.calls("sns:Publish") == 2
+
+
+def test_an_api_that_fails_every_call_fails_after_botocores_last_attempt() -> None:
+    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": "all"})
+    with local_aws(), injecting(injector):
+        sns = boto3.client("sns", region_name=REGION, config=STANDARD)
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        with as_function(), pytest.raises(ClientError) as raised:
+            sns.publish(TopicArn=topic, Message="hello")
+        published = sns.list_subscriptions_by_topic(TopicArn=topic)  # the harness's own call still works
+    assert raised.value.response["Error"]["Code"] == "InternalError"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    # Config's `max_attempts` counts the retries; botocore adds the first attempt: six in all.
+    assert raised.value.response["ResponseMetadata"]["RetryAttempts"] == 5
+    assert injector.calls("sns:Publish") == 6
+    assert published["Subscriptions"] == []
+
+
+def test_a_throttled_datasync_call_is_retried_by_botocore_before_the_code_sees_it() -> None:
+    injector = faults({"api": "datasync:ListTasks", "error": "ThrottlingException", "calls": [1, 2]})
+    with local_aws(), injecting(injector):
+        datasync = boto3.client("datasync", region_name=REGION, config=STANDARD)
+        with as_function():
+            response = datasync.list_tasks()
+    assert response["Tasks"] == []
+    assert response["ResponseMetadata"]["RetryAttempts"] == 2
+    assert injector.calls("datasync:ListTasks") == 3
+
+
+def test_an_error_botocore_does_not_retry_reaches_the_caller_at_once() -> None:
+    injector = faults({"api": "datasync:ListTasks", "error": "InvalidRequestException", "calls": "all"})
+    with local_aws(), injecting(injector):
+        datasync = boto3.client("datasync", region_name=REGION, config=STANDARD)
+        with as_function(), pytest.raises(ClientError) as raised:
+            datasync.list_tasks()
+    assert raised.value.response["Error"]["Code"] == "InvalidRequestException"
+    assert injector.calls("datasync:ListTasks") == 1
+
+
+def test_calls_nobody_makes_for_the_stack_are_neither_failed_nor_counted() -> None:
+    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": "all"})
+    with local_aws(), injecting(injector):
+        sns = boto3.client("sns", region_name=REGION, config=STANDARD)
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        sns.publish(TopicArn=topic, Message="the harness's own")
+    assert injector.calls("sns:Publish") == 0
+
+
+def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
+    """Step Functions calls an integration once per state attempt; the ASL's Retry does the rest."""
+    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": "all"})
+    with local_aws() as aws, injecting(injector):
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        notify = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {"TopicArn": topic, "Message": "done"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 2}],
+            "End": True,
+        }
+        machine = sfn.create_state_machine(
+            name="notify",
+            definition=json.dumps({"StartAt": "Notify", "States": {"Notify": notify}}),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/x",
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", 30)
+        described = sfn.describe_execution(executionArn=execution)
+    assert described["status"] == "FAILED"
+    assert described["error"].startswith("SNS.") and "InternalError" in described["error"]
+    assert injector.calls("sns:Publish") == 3  # the first attempt and two retries
+
+
+def test_the_run_summary_lists_the_calls_that_failed() -> None:
+    raw = json.loads((HERE.parents[1] / "events" / "scenarios" / "nightly-success.json").read_text())
+    raw["faults"] = [{"api": "datasync:DescribeTaskExecution", "error": "ThrottlingException", "calls": [2]}]
+    summary = run_scenario(parse_scenario("nightly-success", raw))
+    assert summary.status == "SUCCEEDED"
+    assert summary.faults_injected == [
+        {"target": "datasync:DescribeTaskExecution", "call": 2, "error": "ThrottlingException"}
+    ]
+
+
+def test_an_invoke_that_botocore_retries_gets_the_functions_answer_on_the_next_attempt() -> None:
+    """Lambda's ServiceException is a 500: the retry reaches the function, whose result comes back whole."""
+    injector = faults({"api": "lambda:Invoke", "error": "ServiceException", "calls": [1]})
+    with local_aws() as aws, injecting(injector):
+        arn = register(aws, "echo", "echo")
+        client = boto3.client("lambda", region_name=REGION, config=STANDARD)
+        with as_function():
+            response = client.invoke(FunctionName=arn, Payload=b'{"a": 1}')
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    assert json.loads(response["Payload"].read()) == {"echo": {"a": 1}, "function": "echo"}
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [(call.target, call.call) for call in injector.injected] == [("lambda:Invoke", 1)]
+
+
+def test_the_demo_lists_the_calls_a_scenarios_faults_failed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--scenario", "throttled-status-checks"]) == 0  # it ends as it expects: SUCCEEDED
+    printed = capsys.readouterr().out.split("Faults injected (each HTTP attempt of an API counts as one call):\n", 1)
+    assert len(printed) == 2, "the demo does not list the faults"
+    listed = printed[1].split("\n\n", 1)[0].splitlines()
+    assert listed == [f"  datasync:StartTaskExecution call {n}: ThrottlingException" for n in range(1, 7)] + [
+        f"  datasync:DescribeTaskExecution call {n}: ThrottlingException" for n in range(1, 4)
+    ]

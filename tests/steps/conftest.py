@@ -1,0 +1,65 @@
+"""The workflow's steps on in-memory fakes: one DataSync account, one ledger, one Step Functions, one clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from datasync_scheduler.clock import use_time_source
+from datasync_scheduler.settings import Settings
+from datasync_scheduler.steps import Ports
+from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger
+
+T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
+WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:nightly-1"
+
+
+@dataclass
+class World:
+    datasync: FakeDataSync = field(default_factory=FakeDataSync)
+    ledger: FakeLedger = field(default_factory=FakeLedger)
+    callbacks: FakeCallbacks = field(default_factory=FakeCallbacks)
+    now: datetime = T0
+
+    @property
+    def ports(self) -> Ports:
+        return Ports(datasync=self.datasync, ledger=self.ledger, callbacks=self.callbacks)
+
+    def pass_time(self, **delta: float) -> datetime:
+        """Moves the steps' clock (and DataSync's) forward."""
+        self.now += timedelta(**delta)
+        self.datasync.now = self.now
+        return self.now
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    created = World()
+    created.datasync.now = created.now
+    use_time_source(lambda: created.now)
+    try:
+        yield created
+    finally:
+        use_time_source(None)
+
+
+def settings(**environment: str) -> Settings:
+    """The functions' settings as the template's environment gives them, with `environment` changed."""
+    return Settings.from_environment({"RUN_LEDGER_TABLE": "run-ledger", **environment})
+
+
+def state(result: Any) -> dict[str, Any]:
+    """A step's result as the state machine receives it (the JSON its handler returns)."""
+    if hasattr(result, "to_state"):
+        return dict(result.to_state())
+    return dict(result)
+
+
+def subset(result: Any, *keys: str) -> dict[str, Any]:
+    """The named fields of a step's result, as JSON."""
+    whole = state(result)
+    return {key: whole[key] for key in keys}

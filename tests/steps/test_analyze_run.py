@@ -1,0 +1,61 @@
+"""Analyze Run on fakes: which files failed, from the execution's own log stream, into the failure report."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from datasync_scheduler import steps
+from datasync_scheduler.domain.sync_request import SyncRequest
+from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
+from tests.steps.conftest import WORKFLOW, World, settings, state
+
+GROUP = "/aws/datasync/nightly"
+GROUP_ARN = f"arn:aws:logs:us-east-1:123456789012:log-group:{GROUP}:*"
+# The guide's Basic-mode verification failure: five lines of one stream, naming no execution.
+GUIDE_LINES = (
+    (Path(__file__).parents[1] / "fixtures/aws/attribution/basic-verification-failed.log").read_text().splitlines()
+)
+
+
+def failed_run(world: World) -> tuple[Any, str]:
+    task = world.datasync.add_task(log_group_arn=GROUP_ARN, log_level="BASIC")
+    run = steps.start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())
+    execution = str(state(run)["executionArn"])
+    world.datasync.advance(execution, "TRANSFERRING")
+    world.pass_time(minutes=20)
+    world.datasync.finish(execution, "ERROR", error_code="VerificationFailed")
+    return run, execution
+
+
+def analyze(world: World, run: Any, logs: FakeLogs, bucket: FakeBucket) -> dict[str, Any]:
+    ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
+    return dict(steps.analyze_run(run, world.ports, ports))
+
+
+def test_a_verification_failure_in_the_executions_log_goes_to_the_failure_report(world: World) -> None:
+    run, execution = failed_run(world)
+    logs, bucket = FakeLogs(), FakeBucket()
+    execution_id = execution.rsplit("/", 1)[-1]
+    logs.put(GROUP, f"aws-datasync-{execution_id}", world.now - timedelta(minutes=1), *GUIDE_LINES)
+    summary = analyze(world, run, logs, bucket)
+    task_id = execution.split("/execution/")[0].rsplit("/", 1)[-1]
+    assert summary["report"] == f"s3://{bucket.name}/failure-reports/{task_id}/{execution_id}.jsonl"
+    assert summary["source"] == "logs" and summary["totalFailures"] == 1
+    (failure,) = bucket.read_failures(summary["report"])
+    assert failure["path"] == "/directory1/directory2/file1.txt"
+
+
+def test_another_executions_stream_in_a_shared_group_is_left_out(world: World) -> None:
+    run, _ = failed_run(world)
+    logs, bucket = FakeLogs(), FakeBucket()
+    logs.put(GROUP, "aws-datasync-exec-0fedcba987654321f", world.now - timedelta(minutes=1), *GUIDE_LINES)
+    summary = analyze(world, run, logs, bucket)
+    assert summary["totalFailures"] == 0 and summary["report"] is None
+    assert bucket.objects == {}  # no failures, no report object
+
+
+def test_a_log_group_that_is_gone_makes_the_analysis_unavailable_not_failed(world: World) -> None:
+    run, _ = failed_run(world)
+    summary = analyze(world, run, FakeLogs(), FakeBucket())
+    assert summary["available"] is False
+    assert f"the log group {GROUP} does not exist" in summary["note"]

@@ -1,0 +1,83 @@
+"""Plan Next Attempt on fakes: after a failed attempt, retry just the files a rerun can fix, by manifest
+or by filter as DataSync allows for the task, or stop."""
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from datasync_scheduler import steps
+from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.state.sync import PlanNextAttemptInput
+from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
+from tests.steps.conftest import WORKFLOW, World, settings, state
+
+GROUP = "/aws/datasync/nightly"
+GROUP_ARN = f"arn:aws:logs:us-east-1:123456789012:log-group:{GROUP}:*"
+MANIFEST_ROLE = "arn:aws:iam::123456789012:role/datasync-manifest-access"
+# The guide's Basic-mode verification failure (a checksum mismatch of one file).
+GUIDE_LINES = (
+    (Path(__file__).parents[1] / "fixtures/aws/attribution/basic-verification-failed.log").read_text().splitlines()
+)
+
+
+def attempt_that_failed_verification(world: World, bucket: FakeBucket, **task: Any) -> dict[str, Any]:
+    """Start, a verification failure in the execution's log, the end in ERROR, the analysis: the
+    state Plan Next Attempt receives."""
+    request = SyncRequest(taskArn=world.datasync.add_task(log_group_arn=GROUP_ARN, log_level="BASIC", **task))
+    run = steps.start_sync(request, WORKFLOW, world.ports, settings())
+    execution = str(state(run)["executionArn"])
+    world.pass_time(minutes=20)
+    logs = FakeLogs()
+    logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
+    world.datasync.finish(execution, "ERROR", error_code="VerificationFailed")
+    analysis_ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
+    analysis = dict(steps.analyze_run(run, world.ports, analysis_ports))
+    return {
+        "workflowExecution": WORKFLOW,
+        "request": request.model_dump(mode="json", exclude_none=True),
+        "startedAt": None,
+        "run": state(run),
+        "next": state(steps.first_attempt()),
+        "analysis": analysis,
+    }
+
+
+def plan(world: World, bucket: FakeBucket, step: dict[str, Any]) -> dict[str, Any]:
+    retry_ports = steps.RetryPorts(
+        failures=bucket.read_failures,
+        manifest_upload=bucket.line_upload,
+        manifest_bucket=bucket.name,
+        manifest_role_arn=MANIFEST_ROLE,
+    )
+    return state(
+        steps.plan_next_attempt(PlanNextAttemptInput.model_validate(step), world.ports, retry_ports, settings())
+    )
+
+
+def test_a_checksum_mismatch_is_retried_by_a_manifest_of_just_that_file(world: World) -> None:
+    bucket = FakeBucket()
+    planned = plan(world, bucket, attempt_that_failed_verification(world, bucket))
+    assert planned["retry"] is True and planned["attempt"] == 2
+    scope = planned["scope"]
+    assert scope["kind"] == "manifest"
+    assert scope["manifest"]["bucket"] == bucket.name and scope["manifest"]["roleArn"] == MANIFEST_ROLE
+    assert bucket.text(scope["manifest"]["key"]) == "directory1/directory2/file1.txt\n"
+    (first,) = planned["attempts"]
+    assert first["status"] == "ERROR" and first["failures"] == {"checksum_mismatch": 1}
+
+
+def test_a_task_with_its_own_filter_is_retried_by_an_includes_filter_not_a_manifest(world: World) -> None:
+    bucket = FakeBucket()
+    planned = plan(world, bucket, attempt_that_failed_verification(world, bucket, includes="/directory1"))
+    assert planned["retry"] is True
+    assert planned["scope"]["kind"] == "includes"
+    assert planned["scope"]["includes"] == "/directory1/directory2/file1.txt"
+    assert [key for key in bucket.objects if key.startswith("manifests/")] == []
+
+
+def test_the_last_allowed_attempt_is_not_retried(world: World) -> None:
+    bucket = FakeBucket()
+    step = attempt_that_failed_verification(world, bucket)
+    step["next"] = {**step["next"], "attempt": 3}  # MAX_ATTEMPTS is 3
+    planned = plan(world, bucket, step)
+    assert planned["retry"] is False and planned["attempt"] == 3
