@@ -52,7 +52,7 @@ class RunResult:
 def run_once(index: int, tests: list[str]) -> RunResult:
     started = time.monotonic()
     process = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+        [sys.executable, "-m", "pytest", "-q", *tests],
         cwd=ROOT,
         capture_output=True,
         text=True,
