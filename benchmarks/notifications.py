@@ -1,7 +1,8 @@
 """Prints what one run's (or batch's) message weighs in each channel, and what rendering it costs.
 
 Three messages: a typical successful run, the worst run the message's bounds allow (all failure
-categories, five examples each at the longest kept length in four-byte characters, ten attempts),
+categories, five examples each at the longest kept length in four-byte characters, ten attempts,
+each attempt's failed files unknown by an AWS call whose error text is as long as a cause keeps),
 and a batch of 100 failed tasks (DataSync's task quota) with long reasons. For each: the email
 text, the JSON that Lambda and SQS subscribers get, the Chatbot notification, the whole SNS
 publish (the limit is 256 KiB), the Slack payload and its block count (Slack allows 50), what the
@@ -21,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, summarize_batch
+from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
@@ -75,8 +77,17 @@ def worst_run() -> tuple[Message, dict[str, Any]]:
         "executionArn": EXECUTION,
         "logGroupArn": "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/datasync:*",
     }
+    # A cause keeps at most MESSAGE_LIMIT characters of AWS's text, here all four-byte ones.
+    cause = Cause.of("FilterLogEvents", "ServiceUnavailableException", "\U0001f4a5" * MESSAGE_LIMIT)
+    failures["reportError"] = cause.to_dict()
     attempts = tuple(
-        {"attempt": n, "executionArn": EXECUTION, "status": "ERROR", "failures": dict.fromkeys(CATEGORIES, 1)}
+        {
+            "attempt": n,
+            "executionArn": EXECUTION,
+            "status": "ERROR",
+            "failures": dict.fromkeys(CATEGORIES, 1),
+            "unknownBecause": cause.to_dict(),
+        }
         for n in range(1, 11)
     )
     failed = _snapshot("ERROR")
@@ -90,6 +101,7 @@ def worst_run() -> tuple[Message, dict[str, Any]]:
         phases=timeline(PHASES),
         failures=failures,
         attempts=attempts,
+        unread=(("the task's name", cause),),
     )
     return run_message(report), report.to_dict()
 
