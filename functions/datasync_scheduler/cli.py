@@ -25,6 +25,7 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.operate import ClientFactory, OperatorError
+from datasync_scheduler.ports import ApiCallFailed
 
 
 def _print_human(summary: dict[str, Any]) -> None:
@@ -436,7 +437,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     except OperatorError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except ClientError as error:  # AWS refused: say what it said, without a traceback
+    except (ClientError, ApiCallFailed) as error:  # AWS refused: say what it said, without a traceback
         print(f"error: {error}", file=sys.stderr)
         return 1
 

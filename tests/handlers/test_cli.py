@@ -5,6 +5,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.stub import Stubber
 
 from datasync_scheduler.cli import main
 from emulator.runner import LocalAws, create_task
@@ -91,3 +92,20 @@ def test_analyze_execution_reads_an_execution_from_the_account(
 def test_a_scenario_that_does_not_exist_is_named_with_the_ones_that_do(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--scenario", "no-such-scenario"]) == 2
     assert "available: agent-offline" in capsys.readouterr().err
+
+
+def test_analyze_execution_says_which_call_aws_refused_without_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+    task_arn = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0"
+    execution_arn = f"{task_arn}/execution/exec-0123456789abcdef0"
+    datasync = boto3.client("datasync", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stubber = Stubber(datasync)
+    stubber.add_response("describe_task_execution", {"TaskExecutionArn": execution_arn, "Status": "ERROR"})
+    # The task was deleted after its execution ended: DataSync no longer describes it.
+    stubber.add_client_error(
+        "describe_task", "InvalidRequestException", "Request references a resource which does not exist."
+    )
+    with stubber:
+        assert main(["analyze-execution", execution_arn], clients=lambda service: datasync) == 1
+    error = capsys.readouterr().err
+    refused = "Request references a resource which does not exist."
+    assert error == f"error: DescribeTask failed with InvalidRequestException: {refused}\n"
