@@ -121,3 +121,20 @@ def test_a_rejected_run_whose_report_breaks_still_sends_a_plain_message(monkeypa
 
     assert (summary["status"], summary["error"]) == ("FAILED", "ReportRunFailed")
     assert "started no task execution" in the_message(summary)["message"]
+
+
+def test_a_run_that_fails_while_its_logs_cannot_be_read_says_which_call_failed_and_its_error() -> None:
+    # One attempt only: the run fails on DataSync's verification error, and its analysis could not
+    # read the task's logs because CloudWatch Logs answered every call with an error.
+    summary = run(
+        "checksum-failure-recovers",
+        parameters={"MaxAttempts": "1"},
+        faults=[{"api": "logs:FilterLogEvents", "error": "ServiceUnavailableException", "calls": "all"}],
+    )
+    assert summary["status"] == "FAILED" and len(summary["executions"]) == 1
+    message = the_message(summary)["message"]
+    assert (
+        "Which files failed is unknown: the task's logs could not be read: "
+        "FilterLogEvents failed with ServiceUnavailableException" in message
+    )
+    assert "Failure report" not in message
