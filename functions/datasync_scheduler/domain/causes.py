@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+# A step's or an operation's name, an error's name or code: AWS's are well under this; a longer one
+# (a function's own exception type) is cut like any text.
+NAME_LIMIT = 64
 # An error text is quoted up to this many characters: enough for AWS's messages, which say what
 # and why in a sentence; a cause travels in the state once per attempt.
 MESSAGE_LIMIT = 120
@@ -30,7 +33,7 @@ class Cause:
 
     @classmethod
     def of(cls, where: str, error: str, message: str | None) -> Cause:
-        return cls(_bounded(where, 64), _bounded(error, 128), _bounded(message or "", MESSAGE_LIMIT))
+        return cls(_bounded(where, NAME_LIMIT), _bounded(error, NAME_LIMIT), _bounded(message or "", MESSAGE_LIMIT))
 
     def describe(self) -> str:
         """`FilterLogEvents failed with ServiceUnavailableException: <its message>`."""
