@@ -37,6 +37,11 @@ def named_api_errors() -> Iterator[None]:
     try:
         yield
     except ClientError as error:
-        details = error.response.get("Error", {})
-        code = str(details.get("Code") or "UnknownError")
-        raise ApiCallFailed(Cause.of(error.operation_name, code, details.get("Message"))) from error
+        raise api_call_failed(error) from error
+
+
+def api_call_failed(error: ClientError) -> ApiCallFailed:
+    """The port's error for an AWS error response: its operation and code as data, its text bounded."""
+    details = error.response.get("Error", {})
+    code = str(details.get("Code") or "UnknownError")
+    return ApiCallFailed(Cause.of(error.operation_name, code, details.get("Message")))

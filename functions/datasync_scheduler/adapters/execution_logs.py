@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import client, named_api_errors
+from datasync_scheduler.adapters.aws_clients import api_call_failed, client
 
 # Basic mode: the lines that open or continue a verification group, and per-file errors and
 # warnings. Hash lines carry no path, so they are asked for by their own words.
@@ -68,8 +68,7 @@ class ExecutionLogs:
                 if code == "ResourceNotFoundException":
                     raise LogGroupMissing(params["logGroupName"]) from error
                 if code not in ("ThrottlingException", "LimitExceededException") or attempt == MAX_ATTEMPTS - 1:
-                    with named_api_errors():
-                        raise
+                    raise api_call_failed(error) from error
                 # Full jitter: callers throttled together should not retry together.
                 self._sleep(random.uniform(0, min(20.0, 0.25 * 2**attempt)))  # noqa: S311 - not cryptography
         raise AssertionError("unreachable")
