@@ -224,6 +224,9 @@ class ReportFailedState(SyncState):
     """The state after Report Run's Catch: the state it was given, and its error."""
 
     report_error: CaughtError
+    # DynamoDB's GetItem answer for the run message's mark (its `Item` only when Report Run had
+    # published the message before failing): the plain message is sent only without it.
+    published_message: JsonObject | None = None
 
 
 class RunEnd(Contract):
