@@ -64,10 +64,14 @@ class PublishedMessages:
 def publish_once(owner: str, publish: Callable[[], str], marks: PublishedMessages, now: datetime) -> str:
     """Publishes `owner`'s message unless its mark says it was; returns SNS's MessageId either way.
 
-    A failing read of the mark raises (nothing was published: the step fails and its retry or the
-    fallback sends the message). A failing write of the mark after the publish is logged, not
-    raised: the message is out, and the step's success is what stops the fallback."""
-    published = marks.message_id(owner)
+    The mark is best effort both ways: a mark that cannot be read is taken as "not published"
+    (at most a duplicate, never silence), and a mark that cannot be written after the publish is
+    logged, not raised (the message is out, and the step's success is what stops the fallback)."""
+    try:
+        published = marks.message_id(owner)
+    except (ClientError, BotoCoreError):
+        logger.exception("The message's mark could not be read: publishing")
+        published = None
     if published is not None:
         logger.info("The message was already published", extra={"messageId": published})
         return published
