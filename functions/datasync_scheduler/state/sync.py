@@ -108,6 +108,9 @@ class RunState(Contract):
     timeout_seconds: int
     adopted: bool | None = None
     cancelled_by: WatchdogCancel | None = None
+    # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
+    # the report says so.
+    await_error: CaughtError | None = None
 
 
 class NextAttempt(Contract):
