@@ -12,7 +12,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench build clean schema
+.PHONY: help install demo test unit lint typecheck templates bench stress build clean schema
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
 	$(BIN)/python -m datasync_scheduler.state.sync > docs/state-schema/sync.json
 	$(BIN)/python -m datasync_scheduler.state.batch > docs/state-schema/batch.json
+
+stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
+	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)
 
 build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
 	$(BIN)/sam build

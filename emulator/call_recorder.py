@@ -8,7 +8,7 @@ while a recording is active is kept with its principal:
   the handler's thread belongs to it;
 - a state machine: moto's interpreter calls services from worker threads of its own; the caller
   is found on the thread's stack, in the interpreter's `Environment` (its context object names the
-  state machine). A moto internal: moto is pinned;
+  state machine), read through emulator.moto_internals;
 - nobody: calls the emulated services make while serving a call (`acting_as(None)`, see
   `emulator.aws_hooks`), what the emulator's own code does for a service (SNS delivering to a
   function and Lambda sending the failed event to its queue, in `emulator.sns_lambda`), and the
@@ -131,16 +131,15 @@ def _state_machine_on_stack() -> Principal | None:
 
     The nearest caller decides: the interpreter's own frames hold its `env`; a frame of the emulator
     (SNS delivering to a function, say) means a service acting on its own, which no role signs."""
-    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from emulator import moto_internals  # late: loading the interpreter is only needed once it calls
 
     frame = sys._getframe(2)
     while frame is not None:
         module = str(frame.f_globals.get("__name__", ""))
         if module.startswith("emulator.") and module != __name__ and module not in _HOOKS:
             return _NOBODY
-        env = frame.f_locals.get("env")
-        if isinstance(env, Environment):
-            state_machine = env.states.context_object.context_object_data["StateMachine"]
-            return Principal("state machine", str(state_machine["Id"]))
+        state_machine = moto_internals.state_machine_of(frame.f_locals.get("env"))
+        if state_machine is not None:
+            return Principal("state machine", state_machine)
         frame = frame.f_back  # type: ignore[assignment]
     return _NOBODY

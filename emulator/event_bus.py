@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from moto.events.models import EventPattern
-
+from emulator import moto_internals
 from emulator.clock import VirtualClock
 
 
@@ -27,7 +25,7 @@ class EventRule:
     target: str  # the function's logical id
 
     def matches(self, event: dict[str, Any]) -> bool:
-        return bool(EventPattern.load(json.dumps(self.pattern)).matches_event(event))  # type: ignore[arg-type]
+        return moto_internals.event_pattern_matches(self.pattern, event)
 
 
 @dataclass(frozen=True)

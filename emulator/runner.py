@@ -20,11 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import moto.logs.models
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
-from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
-from moto.sns.models import sns_backends
 
 from datasync_scheduler import wiring
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
@@ -32,7 +29,7 @@ from datasync_scheduler.clock import use_time_source
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import timeline
 from datasync_scheduler.steps import WORKFLOW_TAG
-from emulator import aws_hooks, faults
+from emulator import aws_hooks, faults, moto_internals
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
@@ -149,18 +146,6 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
         yield
     finally:
         restore_environment(previous)
-
-
-@contextmanager
-def _logs_on_virtual_time(clock: VirtualClock) -> Iterator[None]:
-    # moto's CloudWatch Logs silently drops events more than 14 days before or 2 hours after its own
-    # clock; DataSync's log lines carry virtual timestamps, so moto must read the same clock.
-    original = vars(moto.logs.models)["utcnow"]
-    setattr(moto.logs.models, "utcnow", lambda: clock.now().replace(tzinfo=None))  # noqa: B010
-    try:
-        yield
-    finally:
-        setattr(moto.logs.models, "utcnow", original)  # noqa: B010
 
 
 @contextmanager
@@ -355,7 +340,9 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             on_virtual_time(aws.clock),
             aws_cased_stepfunctions_integration(),
             states_all_as_on_aws(),
-            _logs_on_virtual_time(aws.clock),
+            # moto's CloudWatch Logs drops events far from its own clock; DataSync's log lines carry
+            # virtual timestamps, so moto must read the same clock.
+            moto_internals.logs_clock(aws.clock.now),
             _quiet_interpreter(),
             sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
@@ -491,7 +478,7 @@ def _summarise(
     entered = [event["stateEnteredEventDetails"]["name"] for event in history if event["type"].endswith("StateEntered")]
     notifications = []
     for topic_arn in stack.topics.values():
-        for _, message, subject, attributes, _ in sns_backends[ACCOUNT_ID][REGION].topics[topic_arn].sent_notifications:
+        for message, subject, attributes in moto_internals.sns_sent_notifications(ACCOUNT_ID, REGION, topic_arn):
             notifications.append(_notification(topic_arn, message, subject, attributes))
     ledger = DynamoDbLedger(stack.tables["RunLedger"], boto3.client("dynamodb", region_name=REGION))
     executions = [_execution_summary(record, ledger.get(record.arn)) for record in datasync.executions()]
@@ -540,16 +527,7 @@ def _summarise(
             for call in router.invocations
             for document in emf_documents(call.output)
         ],
-        metric_data=[
-            {
-                "namespace": datum.namespace,
-                "name": datum.name,
-                "value": datum.value,
-                "dimensions": {dimension.name: dimension.value for dimension in datum.dimensions},
-            }
-            for datum in cloudwatch_backends[ACCOUNT_ID][REGION].metric_data
-            if isinstance(datum, MetricDatum)
-        ],
+        metric_data=moto_internals.cloudwatch_metric_data(ACCOUNT_ID, REGION),
     )
 
 

@@ -32,9 +32,9 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 import boto3
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from emulator import moto_internals
 from emulator.runner import LocalAws, create_task_for, local_aws, stop_running
 from emulator.scenario import Scenario
 from emulator.service_errors import EmulatedServiceError
@@ -180,8 +180,10 @@ def serve_local_stack(
         stack = aws.deploy(dict(scenario.parameters) if scenario else {}, stack_name=stack_name)
         task_arns = _seed(aws, scenario) if scenario else []
         requests: list[str] = []
-        app = _Middleware(DomainDispatcherApplication(create_backend_app), aws, stack, requests)
-        server: BaseWSGIServer = make_server(_HOST, port, app, threaded=True, request_handler=MotoRequestHandler)
+        app = _Middleware(moto_internals.moto_server_app(), aws, stack, requests)
+        server: BaseWSGIServer = make_server(
+            _HOST, port, app, threaded=True, request_handler=moto_internals.MOTO_REQUEST_HANDLER
+        )
         serving = threading.Thread(target=server.serve_forever, name="local-stack-http", daemon=True)
         stop_clock = threading.Event()
         clock = threading.Thread(

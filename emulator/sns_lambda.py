@@ -15,7 +15,7 @@ router's functions is delivered here instead (every other subscription stays mot
 
 Unlike AWS, the retries follow at once (AWS waits about one and then two minutes), and delivery
 happens in the publishing thread: `Publish` returns after the subscriber ran. A failing subscriber
-still never fails the publish. This patches a moto internal: moto is pinned, and
+still never fails the publish. The hook into moto is in emulator.moto_internals;
 tests/emulator/test_sns_lambda.py pins this behaviour.
 """
 
@@ -31,8 +31,8 @@ from datetime import datetime
 from typing import Any
 
 import boto3
-from moto.sns.models import Subscription
 
+from emulator import moto_internals
 from emulator.lambda_router import LambdaFunction, LambdaRouter
 from emulator.service_errors import EmulatedServiceError
 
@@ -67,50 +67,30 @@ def iso_millis(moment: datetime) -> str:
 @contextmanager
 def sns_to_lambda(router: LambdaRouter, now: Callable[[], datetime]) -> Iterator[SnsLambdaDeliveries]:
     """Routes `lambda` subscriptions of the router's functions to the router (see the module's docstring)."""
-    original_publish = Subscription.publish
     deliveries = SnsLambdaDeliveries()
 
-    def publish(
-        self: Subscription,
-        message: str,
-        message_id: str,
-        subject: str | None = None,
-        message_attributes: dict[str, Any] | None = None,
-        group_id: str | None = None,
-        deduplication_id: str | None = None,
-        message_structure: str | None = None,
-    ) -> None:
-        function = _routed_function(router, self) if self.protocol == "lambda" else None
-        if function is None:
-            original_publish(
-                self,
-                message,
-                message_id,
-                subject=subject,
-                message_attributes=message_attributes,
-                group_id=group_id,
-                deduplication_id=deduplication_id,
-                message_structure=message_structure,
-            )
-            return
-        if self._filter_policy_matcher is not None and not self._filter_policy_matcher.matches(
-            message_attributes, message
-        ):
-            return
-        if message_structure == "json":
-            message = self._parse_message_structure(message, self.protocol)
-        event = sns_event(self, message, message_id, subject, message_attributes, now())
-        deliveries.add(invoke_async(router, function, event, message_id, now))
+    def claims(subscription: moto_internals.SnsSubscription) -> bool:
+        return _routed_function(router, subscription) is not None
 
-    Subscription.publish = publish  # type: ignore[method-assign]
-    try:
+    def deliver(delivery: moto_internals.SnsDelivery) -> None:
+        function = _routed_function(router, delivery.subscription)
+        assert function is not None  # claimed above
+        event = sns_event(
+            delivery.subscription,
+            delivery.message,
+            delivery.message_id,
+            delivery.subject,
+            delivery.message_attributes,
+            now(),
+        )
+        deliveries.add(invoke_async(router, function, event, delivery.message_id, now))
+
+    with moto_internals.lambda_subscriptions_delivered_by(claims, deliver):
         yield deliveries
-    finally:
-        Subscription.publish = original_publish  # type: ignore[method-assign]
 
 
 def sns_event(
-    subscription: Subscription,
+    subscription: moto_internals.SnsSubscription,
     message: str,
     message_id: str,
     subject: str | None,
@@ -189,7 +169,7 @@ def failure_record(
     }
 
 
-def _routed_function(router: LambdaRouter, subscription: Subscription) -> LambdaFunction | None:
+def _routed_function(router: LambdaRouter, subscription: moto_internals.SnsSubscription) -> LambdaFunction | None:
     try:
         return router.function(subscription.endpoint)
     except EmulatedServiceError:

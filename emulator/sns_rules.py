@@ -7,7 +7,7 @@
 - A filter policy on message attributes: `"exists": false` matches only when the message has at
   least one attribute (moto also matches a message without any, such as a CloudWatch alarm's).
 
-A moto internal is patched: moto is pinned, and tests/emulator/test_sns_rules.py pins this behaviour.
+The hooks into moto are in emulator.moto_internals; tests/emulator/test_sns_rules.py pins this behaviour.
 """
 
 from __future__ import annotations
@@ -17,9 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from moto.sns.exceptions import SNSInvalidParameter
-from moto.sns.models import SNSBackend
-from moto.sns.utils import FilterPolicyMatcher
+from emulator import moto_internals
 
 # SNS Publish: "Subjects must be UTF-8 text with no line breaks or control characters, and less than
 # 100 characters long"; the message and its attributes at most 256 KiB (262,144 bytes).
@@ -31,9 +29,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 def refuse_invalid_publish(message: str, subject: str | None, attributes: Mapping[str, Any] | None) -> None:
     """Raises SNS's InvalidParameter for what SNS documents it refuses."""
     if subject is not None and (len(subject) >= SUBJECT_TOO_LONG or _CONTROL.search(subject)):
-        raise SNSInvalidParameter("Invalid parameter: Subject")
+        raise moto_internals.sns_invalid_parameter("Invalid parameter: Subject")
     if message_size(message, attributes) > MESSAGE_SIZE_LIMIT:
-        raise SNSInvalidParameter("Invalid parameter: Message too long")
+        raise moto_internals.sns_invalid_parameter("Invalid parameter: Message too long")
 
 
 def message_size(message: str, attributes: Mapping[str, Any] | None) -> int:
@@ -58,31 +56,8 @@ def on_no_attributes(policy: Any) -> Any:
 
 @contextmanager
 def sns_as_documented() -> Iterator[None]:
-    original_publish = SNSBackend.publish
-    original_matches = FilterPolicyMatcher.matches
-
-    def publish(
-        self: SNSBackend,
-        message: str,
-        arn: str | None,
-        phone_number: str | None = None,
-        subject: str | None = None,
-        message_attributes: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> str:
-        refuse_invalid_publish(message, subject, message_attributes)
-        return original_publish(self, message, arn, phone_number, subject, message_attributes, **kwargs)
-
-    def matches(self: FilterPolicyMatcher, message_attributes: dict[str, Any] | None, message: str) -> bool:
-        if self.filter_policy_scope == "MessageAttributes" and not message_attributes:
-            as_documented = FilterPolicyMatcher(on_no_attributes(self.filter_policy), self.filter_policy_scope)
-            return original_matches(as_documented, message_attributes, message)
-        return original_matches(self, message_attributes, message)
-
-    SNSBackend.publish = publish  # type: ignore[method-assign,assignment]
-    FilterPolicyMatcher.matches = matches  # type: ignore[method-assign]
-    try:
+    with (
+        moto_internals.sns_publish_checked(refuse_invalid_publish),
+        moto_internals.sns_filter_policy_on_no_attributes(on_no_attributes),
+    ):
         yield
-    finally:
-        SNSBackend.publish = original_publish  # type: ignore[method-assign]
-        FilterPolicyMatcher.matches = original_matches  # type: ignore[method-assign]

@@ -109,12 +109,10 @@ def test_a_map_starts_the_next_child_the_moment_one_ends_and_keeps_to_its_concur
         items = [{"name": f"m-{index}"} for index in range(4)]
         result = run(aws, definition, {"items": items, "concurrency": 2})
         assert result["status"] == "SUCCEEDED"
-        # Four one-hour children, two at a time: two hours when the next two start the moment the
-        # first two end; one at a time would take four. With several executions in flight the clock
-        # can still run a little ahead of a thread between two states (its 3 ms settle), so only
-        # "clearly two waves" is asserted, not the exact instant.
-        elapsed = aws.clock.now() - start
-        assert timedelta(hours=2) <= elapsed < timedelta(hours=3)
+        # Four one-hour children, two at a time: exactly two hours when the next two start the
+        # moment the first two end (the clock sees every interpreter thread); one at a time would
+        # take four.
+        assert aws.clock.now() - start == timedelta(hours=2)
         sfn = boto3.client("stepfunctions", region_name=REGION)
         assert len(sfn.list_executions(stateMachineArn=child)["executions"]) == 4
 

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
+from emulator.clock import Deadlock
 from emulator.lambda_router import LambdaFunction
 from emulator.runner import LocalAws, local_aws
 
@@ -92,3 +94,72 @@ def test_the_router_reports_a_handler_result_and_context_like_lambda() -> None:
         response = boto3.client("lambda", region_name=REGION).invoke(FunctionName=arn, Payload=b'{"a": 1}')
         assert "FunctionError" not in response
         assert json.loads(response["Payload"].read()) == {"echo": {"a": 1}, "function": "echo"}
+
+
+def test_parallel_branches_wait_side_by_side_in_exact_virtual_time() -> None:
+    with local_aws() as aws:
+        start = aws.clock.now()
+        branch = {"StartAt": "Nap", "States": {"Nap": {"Type": "Wait", "Seconds": 0, "End": True}}}
+        definition = {
+            "StartAt": "Both",
+            "States": {
+                "Both": {
+                    "Type": "Parallel",
+                    "Branches": [
+                        {**branch, "States": {"Nap": {"Type": "Wait", "Seconds": 100, "End": True}}},
+                        {**branch, "States": {"Nap": {"Type": "Wait", "Seconds": 300, "End": True}}},
+                    ],
+                    "End": True,
+                }
+            },
+        }
+        result = run_machine(aws, definition)
+        assert result["status"] == "SUCCEEDED"
+        assert aws.clock.now() - start == timedelta(seconds=300)
+
+
+def test_map_iterations_one_at_a_time_add_up_exactly() -> None:
+    with local_aws() as aws:
+        start = aws.clock.now()
+        definition = {
+            "StartAt": "Each",
+            "States": {
+                "Each": {
+                    "Type": "Map",
+                    "ItemsPath": "$.items",
+                    "MaxConcurrency": 1,
+                    "ItemProcessor": {
+                        "StartAt": "Nap",
+                        "States": {"Nap": {"Type": "Wait", "Seconds": 60, "End": True}},
+                    },
+                    "End": True,
+                }
+            },
+        }
+        result = run_machine(aws, definition, {"items": [1, 2, 3]})
+        assert result["status"] == "SUCCEEDED"
+        assert aws.clock.now() - start == timedelta(minutes=3)
+
+
+def test_a_task_token_nobody_sends_without_a_timeout_is_reported_as_a_deadlock() -> None:
+    with local_aws() as aws:
+        arn = register(aws, "echo", "echo")
+        definition = {
+            "StartAt": "Wait For Callback",
+            "States": {
+                "Wait For Callback": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": arn, "Payload": {"token.$": "$$.Task.Token"}},
+                    "End": True,
+                }
+            },
+        }
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        with pytest.raises(Deadlock, match="waits for an event") as raised:
+            run_machine(aws, definition)
+        assert "callback" in str(raised.value)
+        for execution in sfn.list_executions(
+            stateMachineArn=sfn.list_state_machines()["stateMachines"][0]["stateMachineArn"]
+        )["executions"]:
+            sfn.stop_execution(executionArn=execution["executionArn"])
