@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -203,6 +203,7 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
         finished=decision.action in ("finished", "abandon"),
         abandoned=decision.action == "abandon",
         cancelled_by=cancelled_by,
+        await_error=run.await_error,
     )
 
 
@@ -416,6 +417,8 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
                 ),
                 attempts,
             )
+        if run.await_error is not None:
+            verdict = replace(verdict, reason=f"{verdict.reason} {_polled_because(run.await_error)}")
         name, unread = _task_name(ports, task_arn_of(execution_arn))
         report = RunReport(
             verdict,
@@ -440,6 +443,14 @@ def _task_name(ports: Ports, task_arn: str) -> tuple[str | None, tuple[tuple[str
         return ports.datasync.task(task_arn).name, ()
     except ApiCallFailed as failed:
         return None, (("the task's name", failed.cause),)
+
+
+def _polled_because(error: CaughtError) -> str:
+    """What the run did without its await step, and why: said in the verdict, as the run survived it."""
+    return (
+        f"Await Sync End failed ({error.Error}: {error.message()}), so the run checked the task execution "
+        "on its fallback interval instead of waiting for DataSync's events."
+    )
 
 
 def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:

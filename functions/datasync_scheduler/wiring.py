@@ -11,6 +11,7 @@ from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.adapters.notification_topic import SnsTopic
+from datasync_scheduler.adapters.published_messages import PublishedMessages
 from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.ports import TopicPort
@@ -34,6 +35,12 @@ def topic() -> TopicPort:
     if not topic_arn:
         raise ConfigurationError("NOTIFICATION_TOPIC_ARN is not set: the message has nowhere to go")
     return SnsTopic(topic_arn)
+
+
+@cache
+def published_messages() -> PublishedMessages:
+    """The marks of published messages, kept in the run ledger's table."""
+    return PublishedMessages(settings().ledger_table)
 
 
 @cache
@@ -75,6 +82,7 @@ def forget_settings() -> None:
     settings.cache_clear()
     notification_settings.cache_clear()
     topic.cache_clear()
+    published_messages.cache_clear()
     ports.cache_clear()
     analysis_ports.cache_clear()
     retry_ports.cache_clear()

@@ -1,30 +1,27 @@
 """Report Run: the run's result and verdict, and its one message, whichever way the run ended.
 
 The message is rendered and published here, so its renderings never travel in the workflow's
-state. It is published at most once per run: Powertools Idempotency, keyed on the workflow
-execution, wraps the publish alone and keeps SNS's MessageId, so a Report Run retried after
-publishing (a timeout, a later failure) returns the same MessageId instead of a second message
-(docs/aws-facts.md#sns-publish-retries). A publish SNS does not take after the client's retries
-is caught: the result carries `notificationError` and the verdict stands.
+state. It is published at most once per run: once SNS took it, its mark (SNS's MessageId, keyed
+on the workflow execution) goes into the run ledger, so a Report Run retried after publishing (a
+timeout, a later failure) returns the same MessageId instead of a second message, and the state
+machine skips its plain fallback message when the mark is there
+(`adapters.published_messages`, docs/aws-facts.md#one-message-per-run). A publish SNS does not
+take after the client's retries is caught: the result carries `notificationError` and the
+verdict stands.
 
 It also publishes the run's metrics (`datasync_scheduler.run_metrics`), once per run: this is the
 one step every run passes through exactly once, whatever its outcome.
 """
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
+from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain.message import run_message
 from datasync_scheduler.run_metrics import parse_time, run_metrics
@@ -33,27 +30,12 @@ from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRun
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# A run is reported within its own lifetime (days at most); a record older than that protects nothing.
-idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
-
-
-@idempotent_function(  # type: ignore[untyped-decorator]
-    data_keyword_argument="run_key", config=idempotency, persistence_store=persistence
-)
-def publish_once(run_key: dict[str, str], publication: dict[str, Any]) -> dict[str, str]:
-    """Publishes the run's message; a second call for the same run returns the first one's MessageId."""
-    message_id = wiring.topic().publish(
-        subject=publication["subject"], structured=publication["structured"], attributes=publication["attributes"]
-    )
-    return {"messageId": message_id}
 
 
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
     step = ReportRunInput.model_validate(event)
     if step.run is not None:
         logger.append_keys(executionArn=step.run.execution_arn)
@@ -64,8 +46,15 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if publication["publish"]:
         try:
             message_id = publish_once(
-                run_key={"workflowExecution": step.workflow_execution, "message": "run"}, publication=publication
-            )["messageId"]
+                step.workflow_execution,
+                lambda: wiring.topic().publish(
+                    subject=publication["subject"],
+                    structured=publication["structured"],
+                    attributes=publication["attributes"],
+                ),
+                wiring.published_messages(),
+                utc_now(),
+            )
         except NotPublished as error:
             # The verdict never depends on the message: the state machine counts it for the alarm.
             logger.exception("The run's message was not published")

@@ -2,44 +2,30 @@
 
 Gets `SummarizeBatchInput` (`$.batch` and the names it needs to find each run); returns
 `SummarizeBatchOutput` (`datasync_scheduler.state.batch`). It publishes the message itself, at
-most once per batch however often Step Functions retries it (Powertools Idempotency keyed on the
-batch execution: SNS's Publish takes no idempotency key, docs/aws-facts.md#sns-publish-retries),
-and how many of the batch's tasks succeeded and failed (`run_metrics.batch_metrics`).
+most once per batch however often Step Functions retries it (its mark in the run ledger, keyed on
+the batch execution, which the state machine also reads before its plain fallback message:
+`adapters.published_messages`, docs/aws-facts.md#one-message-per-run), and how many of the
+batch's tasks succeeded and failed (`run_metrics.batch_metrics`).
 """
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
+from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
+from datasync_scheduler.clock import utc_now
 from datasync_scheduler.run_metrics import batch_metrics
 from datasync_scheduler.state.batch import SummarizeBatchInput
 
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
-# A batch lasts at most days; a record older than that protects nothing.
-idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
-
-
-@idempotent_function(  # type: ignore[untyped-decorator]
-    data_keyword_argument="batch", config=idempotency, persistence_store=persistence
-)
-def publish_once(batch: dict[str, str], subject: str, structured: str, attributes: Mapping[str, Any]) -> str:
-    """SNS's MessageId of the batch's message; a repeated call for the same batch returns the first one's."""
-    return wiring.topic().publish(subject=subject, structured=structured, attributes=attributes)
 
 
 class OncePerBatch:
@@ -49,20 +35,18 @@ class OncePerBatch:
         self.batch_execution = batch_execution
 
     def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
-        message_id: str = publish_once(
-            batch={"batchExecution": self.batch_execution},
-            subject=subject,
-            structured=structured,
-            attributes=attributes,
+        return publish_once(
+            self.batch_execution,
+            lambda: wiring.topic().publish(subject=subject, structured=structured, attributes=attributes),
+            wiring.published_messages(),
+            utc_now(),
         )
-        return message_id
 
 
 @logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
 @tracer.capture_lambda_handler
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency.register_lambda_context(context)
     request = SummarizeBatchInput.model_validate(event)
     output = batch_steps.summarize_batch_step(
         request,

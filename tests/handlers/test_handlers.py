@@ -6,10 +6,12 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.sns.models import sns_backends
 
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.steps import WORKFLOW_TAG
 from emulator.runner import LocalAws
+from emulator.stack import ACCOUNT_ID, REGION
 from tests.handlers.sync_events import WORKFLOW, attempt, report_rejected_input, start_sync
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
@@ -138,3 +140,32 @@ def test_a_run_whose_history_cannot_be_written_is_still_reported(
     report = invoke(aws, "ReportRunFunction", report_rejected_input({"taskArn": "nope"}, "taskArn: bad"))
     assert report["result"]["verdict"]["error"] == "InvalidSyncRequest"
     assert "history could not be written" in caplog.text
+
+
+def sent_messages(aws: LocalAws) -> list[str]:
+    sns = boto3.client("sns", region_name="us-east-1")
+    topic_arn = sns.list_topics()["Topics"][0]["TopicArn"]
+    return [message for _, message, *_ in sns_backends[ACCOUNT_ID][REGION].topics[topic_arn].sent_notifications]
+
+
+def test_a_report_run_retried_after_publishing_sends_no_second_message(aws: LocalAws) -> None:
+    event = report_rejected_input({"taskArn": "nope"}, "taskArn: bad")
+    first = invoke(aws, "ReportRunFunction", event)
+    again = invoke(aws, "ReportRunFunction", event)
+    assert len(sent_messages(aws)) == 1
+    assert again["messageId"] == first["messageId"]
+    # The mark the state machine reads before its plain message, in the run ledger.
+    mark = boto3.client("dynamodb", region_name="us-east-1").get_item(
+        TableName=aws.stack.tables["RunLedger"], Key={"executionArn": {"S": f"message#{WORKFLOW}"}}
+    )
+    assert mark["Item"]["messageId"] == {"S": first["messageId"]}
+
+
+def test_a_message_whose_mark_cannot_be_kept_is_still_sent_once_and_the_report_succeeds(
+    aws: LocalAws, caplog: pytest.LogCaptureFixture
+) -> None:
+    boto3.client("dynamodb", region_name="us-east-1").delete_table(TableName=aws.stack.tables["RunLedger"])
+    report = invoke(aws, "ReportRunFunction", report_rejected_input({"taskArn": "nope"}, "taskArn: bad"))
+    assert report["messageId"]
+    assert len(sent_messages(aws)) == 1
+    assert "its mark was not written" in caplog.text

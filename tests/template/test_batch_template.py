@@ -60,8 +60,22 @@ def test_summarize_batch_may_publish_the_batchs_message_once_to_the_encrypted_to
     assert summarize["Environment"]["Variables"]["NOTIFICATION_TOPIC_ARN"] == {"Ref": "NotificationTopic"}
     policies = summarize["Policies"]
     assert {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["NotificationTopic", "TopicName"]}}} in policies
-    # Powertools Idempotency keeps the one MessageId per batch in the idempotency table.
-    assert {"DynamoDBCrudPolicy": {"TableName": {"Ref": "IdempotencyTable"}}} in policies
+    # The batch message's mark (its MessageId) is read and written in the run ledger.
+    marks = [
+        statement
+        for policy in policies
+        if "Statement" in policy
+        for statement in policy["Statement"]
+        if statement.get("Sid") == "MarkTheBatchMessage"
+    ]
+    assert marks == [
+        {
+            "Sid": "MarkTheBatchMessage",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+            "Resource": {"Fn::GetAtt": ["RunLedger", "Arn"]},
+        }
+    ]
     keys = [
         statement["Resource"]
         for policy in policies

@@ -24,6 +24,9 @@ AFTER_THE_REPORT = (
     "Sync Failed",
 )
 WITHOUT_A_REPORT = (
+    "Look Up Run Message",
+    "Run Message Published?",
+    "Report Run Failed After Its Message",
     "Report Run Failed",
     "Notify Success Not Reported",
     "Notify Failure Not Reported",

@@ -89,6 +89,10 @@ def text_of(message: dict[str, Any]) -> str:
     return f"{message['subject']}\n{message['message']}"
 
 
+# The steps that publish the run's or batch's one message themselves.
+MESSAGE_PUBLISHERS = frozenset({"ReportRunFunction", "SummarizeBatchFunction"})
+
+
 def kind(message: dict[str, Any]) -> str:
     return str(message["attributes"].get("kind", {}).get("Value", ""))
 
@@ -160,10 +164,14 @@ def test_a_step_that_raises_every_time(state: LambdaState) -> None:
 @pytest.mark.parametrize("state", STATES, ids=lambda state: f"{state}-times-out-every-time")
 def test_a_step_that_times_out_every_time(state: LambdaState) -> None:
     summary = run_with(state.scenario, [{"function": state.function, "timeout": True, "calls": "all"}])
+    # A timed-out invocation has run to its end: the step that publishes the message has sent the
+    # complete one before its timeout, so that message cannot name the timeout, and a second one
+    # to say so would break "one message per run". Every other step's timeout is named.
+    publishes_before_timing_out = state.function in MESSAGE_PUBLISHERS
     assert_outcome(
         summary,
         tasks=tasks_of(state.scenario),
-        where=[state.state, state.function],
+        where=[] if publishes_before_timing_out else [state.state, state.function],
         error=[TIMEOUT_ERROR, "timed out"],
         sns_down=False,
     )

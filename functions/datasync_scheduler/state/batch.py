@@ -246,6 +246,9 @@ class BatchState(Contract):
     batch: BatchProgress | None = None
     result: BatchResult | None = None
     summary_error: CaughtError | None = None
+    # DynamoDB's GetItem answer for the batch message's mark (its `Item` only when the message was
+    # published): read after Summarize Batch failed, to send no second message.
+    published_message: JsonObject | None = None
     fallback: FallbackCounts | None = None
 
 

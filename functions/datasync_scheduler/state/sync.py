@@ -108,6 +108,9 @@ class RunState(Contract):
     timeout_seconds: int
     adopted: bool | None = None
     cancelled_by: WatchdogCancel | None = None
+    # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
+    # the report says so.
+    await_error: CaughtError | None = None
 
 
 class NextAttempt(Contract):
@@ -227,6 +230,9 @@ class ReportFailedState(SyncState):
     """The state after Report Run's Catch: the state it was given, and its error."""
 
     report_error: CaughtError
+    # DynamoDB's GetItem answer for the run message's mark (its `Item` only when Report Run had
+    # published the message before failing): the plain message is sent only without it.
+    published_message: JsonObject | None = None
 
 
 class RunEnd(Contract):
