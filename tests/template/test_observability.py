@@ -293,26 +293,22 @@ def test_the_batchs_count_of_messages_not_published_is_what_the_alarm_watches() 
     assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], "Which Verdict?")]
 
 
-@pytest.mark.parametrize("definition", [ROOT / "statemachine" / "sync_workflow.asl.json"])
-def test_the_publish_failed_alarm_watches_what_notifys_catch_counts(definition: Path) -> None:
-    states = json.loads(definition.read_text(encoding="utf-8"))["States"]
-    # The state that counts a message not published, and the one that leads there when it was not:
-    # a Notify state's Catch, or a Choice on the result's notificationError (Report Run publishes).
-    (count_name,) = [
-        name
+def test_every_sync_message_that_cannot_be_published_is_counted_for_the_alarm() -> None:
+    states = json.loads((ROOT / "statemachine" / "sync_workflow.asl.json").read_text(encoding="utf-8"))["States"]
+    counts = {
+        name: state
         for name, state in states.items()
         if str(state.get("Resource", "")).endswith(":states:::aws-sdk:cloudwatch:putMetricData")
-    ]
-    count = states[count_name]
-    (lead,) = [
-        state
-        for state in states.values()
-        if any(rule.get("Next") == count_name for rule in state.get("Catch", []) + state.get("Choices", []))
-    ]
-    verdict = lead.get("Next") or lead.get("Default")
-    (datum,) = count["Parameters"]["MetricData"]
-    counted = (count["Parameters"]["Namespace"], datum["MetricName"], datum["Dimensions"])
-    assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"])
-    # Counted or not, the run goes on to the verdict it would have reached.
-    assert count["Next"] == verdict
-    assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], verdict)]
+    }
+    # Report Run's refusal it kept leads to a count; so does each plain message's own failure.
+    (refused,) = states["Message Published?"]["Choices"]
+    assert refused["Next"] in counts
+    for name, state in states.items():
+        if str(state.get("Resource", "")).endswith(":states:::sns:publish"):
+            assert [c["Next"] for c in state["Catch"]] == ["Count Plain Message Not Published"], name
+    for name, count in counts.items():
+        (datum,) = count["Parameters"]["MetricData"]
+        counted = (count["Parameters"]["Namespace"], datum["MetricName"], datum["Dimensions"])
+        assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"]), name
+        # Counted or not, the run goes on to the verdict it would have reached.
+        assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], count["Next"])], name

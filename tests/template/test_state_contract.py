@@ -31,6 +31,7 @@ WITHOUT_A_REPORT = (
     "Notify Success Not Reported",
     "Notify Failure Not Reported",
     "Notify Run Not Reported",
+    "Count Plain Message Not Published",
     "Sync Succeeded Without Report",
     "Report Failed",
 )

@@ -242,3 +242,20 @@ def _rules(node: Any) -> list[dict[str, Any]]:
 def tasks_of(scenario: str) -> int:
     raw = json.loads((SCENARIO_DIR / f"{scenario}.json").read_text(encoding="utf-8"))
     return len(raw.get("tasks", [])) or 1
+
+
+def test_when_the_report_breaks_and_its_plain_message_is_refused_too_the_loss_is_counted() -> None:
+    """Report Run fails every time and SNS refuses every publish: no message can go out, so the
+    alarm's count says one was lost, and the run still ends on DataSync's outcome."""
+    summary = run_with(
+        "nightly-success",
+        [
+            {"function": "ReportRunFunction", "error": "RuntimeError", "calls": "all"},
+            {"api": "sns:Publish", "error": "InternalError", "calls": "all"},
+        ],
+        trigger="manual",
+    )
+    assert "Count Plain Message Not Published" in summary["states_entered"]
+    assert summary["status"] == datasync_verdict(summary, 1) == "SUCCEEDED"
+    assert summary["notifications"] == []
+    assert [d for d in summary["metric_data"] if d["name"] == "NotificationsNotPublished"]
