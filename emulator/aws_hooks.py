@@ -20,7 +20,7 @@ import copy
 import json
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -140,7 +140,7 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     except EmulatedServiceError as error:
         body = json.dumps({"__type": error.code, "message": error.message, **error.extra}).encode()
         headers = {"x-amzn-ErrorType": error.code, "Content-Type": "application/x-amz-json-1.1"}
-        return AWSResponse(url, error.status, HTTPHeaders.from_dict(headers), _Body(body))
+        return AWSResponse(url, error.status, HTTPHeaders.from_dict(headers), faults.RawBody(body))
     return _as_http(deferred.model, parsed, url)
 
 
@@ -170,7 +170,7 @@ def _as_http(model: OperationModel, parsed: dict[str, Any], url: str) -> AWSResp
             fields[member.serialization.get("name", name)] = value
     if body is None:
         body = json.dumps(fields, default=_json_default).encode()
-    return AWSResponse(url, status, HTTPHeaders.from_dict(headers), _Body(body))
+    return AWSResponse(url, status, HTTPHeaders.from_dict(headers), faults.RawBody(body))
 
 
 def _payload_bytes(value: Any) -> bytes:
@@ -183,17 +183,3 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()  # the JSON protocols' timestamps: epoch seconds
     raise TypeError(f"cannot send {type(value).__name__} as JSON")
-
-
-class _Body:
-    """The raw stream botocore reads an HTTP body from."""
-
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    def stream(self, **_: Any) -> Iterator[bytes]:
-        yield self._body
-
-    def read(self, *_: Any) -> bytes:
-        body, self._body = self._body, b""
-        return body

@@ -333,7 +333,7 @@ def _error_response(fault: Fault, service_model: ServiceModel, attempt_url: str)
         headers["Content-Type"] = "application/x-amz-json-1.1"
         headers["x-amzn-ErrorType"] = code
         body = json.dumps({"__type": code, "message": message}).encode()
-    return AWSResponse(attempt_url, status, HTTPHeaders.from_dict(headers), _Raw(body))
+    return AWSResponse(attempt_url, status, HTTPHeaders.from_dict(headers), RawBody(body))
 
 
 def _cbor_text_map(values: Mapping[str, str]) -> bytes:
@@ -354,8 +354,8 @@ def _cbor_text_map(values: Mapping[str, str]) -> bytes:
     return out
 
 
-class _Raw:
-    """The raw stream botocore reads an HTTP body from."""
+class RawBody:
+    """The raw stream botocore reads an HTTP body from (an answer made here instead of by moto)."""
 
     def __init__(self, body: bytes) -> None:
         self._body = body
