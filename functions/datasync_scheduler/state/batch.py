@@ -16,11 +16,11 @@ Summarize Batch and never travels in the state.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from datasync_scheduler import state
 from datasync_scheduler.state.sync import CaughtError, Contract, JsonObject
 
 # Step Functions' own bounds, which the models state so that the state's size has one (botocore
@@ -263,17 +263,8 @@ SCHEMA_MODELS: dict[str, type[Contract]] = {
 }
 
 
-def json_schema() -> JsonObject:
-    """The JSON Schema of the batch workflow's state and of each step's input."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "BatchWorkflow state",
-        "$defs": {name: model.model_json_schema(by_alias=True) for name, model in SCHEMA_MODELS.items()},
-    }
-
-
 def schema_text() -> str:
-    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    return state.schema_text("BatchWorkflow state", SCHEMA_MODELS)
 
 
 if __name__ == "__main__":

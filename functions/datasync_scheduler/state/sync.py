@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
+from datasync_scheduler import state
 from datasync_scheduler.domain.sync_request import SyncRequest
 
 JsonObject = dict[str, Any]
@@ -259,17 +260,8 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def json_schema() -> JsonObject:
-    """The JSON Schema of the sync workflow's state and of each step's input."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "SyncWorkflow state",
-        "$defs": {name: model.model_json_schema(by_alias=True) for name, model in SCHEMA_MODELS.items()},
-    }
-
-
 def schema_text() -> str:
-    return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
+    return state.schema_text("SyncWorkflow state", SCHEMA_MODELS)
 
 
 if __name__ == "__main__":
