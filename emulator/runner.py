@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import timeline
 from datasync_scheduler.steps import WORKFLOW_TAG
 from emulator import aws_hooks, faults, moto_internals
-from emulator.clock import VirtualClock
+from emulator.clock import Deadlock, VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.function_output import emf_documents, routed_stdout
@@ -427,6 +427,11 @@ def run_scenario(
             stop_running(sfn, stack)  # a batch's task runs too
             raise
         ended_at = aws.clock.now()
+        # A batch that failed may leave task runs going (moto does not stop a `.sync:2` child when
+        # its parent ends): let them end too, so the summary is one settled moment rather than a
+        # snapshot taken while their threads still run. Runs still going a day later are stopped.
+        horizon = ended_at + timedelta(seconds=LATE_EVENT_HORIZON_SECONDS)
+        _settle(aws, sfn, stack, until=horizon, real_timeout=real_timeout)
         # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
         # the ledger the summary shows is the one an operator would find a day later.
         aws.clock.advance(LATE_EVENT_HORIZON_SECONDS)
@@ -435,6 +440,26 @@ def run_scenario(
         summary.queue_messages = _queue_messages(stack)
         summary.faults_injected = [call.to_dict() for call in injector.injected]
         return summary
+
+
+def _settle(aws: LocalAws, sfn: Any, stack: DeployedStack, *, until: datetime, real_timeout: float) -> None:
+    """Drives time until no execution of the stack's state machines runs, or until `until`."""
+
+    def settled() -> bool:
+        return aws.clock.now() >= until or not _running_executions(sfn, stack)
+
+    with suppress(Deadlock):  # what still runs waits on nothing scheduled: it is stopped below
+        aws.clock.run_until(settled, real_timeout=real_timeout)
+    stop_running(sfn, stack)
+
+
+def _running_executions(sfn: Any, stack: DeployedStack) -> list[str]:
+    return [
+        execution["executionArn"]
+        for machine in stack.state_machines.values()
+        for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=machine, statusFilter="RUNNING")
+        for execution in page["executions"]
+    ]
 
 
 def _webhook_secret(url: str) -> str:
