@@ -406,6 +406,8 @@ def run_scenario(
         aws.datasync.lost_start_responses = scenario.lost_start_responses
         aws.datasync.identical_start_while_busy = scenario.identical_start_while_busy
         started_at = aws.clock.now()
+        # A fault's window (`afterSeconds`, `forSeconds`) is counted from here.
+        injector.elapsed = lambda: (aws.clock.now() - started_at).total_seconds()
         machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
         execution_arn = sfn.start_execution(
             stateMachineArn=machine, name=f"{scenario.name}-run-1", input=workflow_input
