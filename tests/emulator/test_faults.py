@@ -76,7 +76,10 @@ def test_the_issues_example_is_a_valid_list_of_faults() -> None:
         ({"function": "ReportRunFunction", "calls": "all"}, "faults[0]"),
         ({"function": "ReportRunFunction", "error": "RuntimeError", "calls": "all", "when": 1}, "when"),
         ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": 0}, "faults[0].forSeconds"),
-        ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "afterSeconds": -1}, "faults[0].afterSeconds"),
+        (
+            {"api": "sns:Publish", "error": "InternalError", "calls": "all", "afterSeconds": -1},
+            "faults[0].afterSeconds",
+        ),
         ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": "1h"}, "faults[0].forSeconds"),
         ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": True}, "faults[0].forSeconds"),
     ],

@@ -98,6 +98,15 @@ class WatchdogCancel(Contract):
     limit_seconds: int
 
 
+class Unreachable(Contract):
+    """The outage the fallback check is waiting out: its looks have failed since `since`."""
+
+    service: str  # "DataSync", "DynamoDB"
+    since: str  # ISO 8601, UTC: the first failed look of this outage
+    looks: int  # failed looks so far
+    cause: JsonObject  # the last look's error: {"where", "error", "message"} (domain.causes.Cause)
+
+
 class RunState(Contract):
     """`$.run`: what the workflow knows about the current attempt's task execution."""
 
@@ -112,6 +121,9 @@ class RunState(Contract):
     # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
     # the report says so.
     await_error: CaughtError | None = None
+    # Set while Check Sync cannot look (DataSync or the run ledger is unreachable); cleared by the
+    # first look that works.
+    unreachable: Unreachable | None = None
 
 
 class NextAttempt(Contract):
@@ -164,7 +176,7 @@ class AwaitSyncEndOutcome(Contract):
     """The function's own return value (Step Functions waits for the token's output instead)."""
 
     execution_arn: str
-    status: str
+    status: str | None  # None: the look failed (the token is parked; the check looks later)
     resumed: bool
 
 
