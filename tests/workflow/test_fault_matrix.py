@@ -259,3 +259,29 @@ def test_when_the_report_breaks_and_its_plain_message_is_refused_too_the_loss_is
     assert summary["status"] == datasync_verdict(summary, 1) == "SUCCEEDED"
     assert summary["notifications"] == []
     assert [d for d in summary["metric_data"] if d["name"] == "NotificationsNotPublished"]
+
+
+# The base run's first attempt ends (ERROR, checksum mismatches) this many seconds in: its analysis,
+# plan and retry all come right after, so an outage from then on meets each of their calls.
+FIRST_ATTEMPT_ENDS = 20 + 300 + 7200 + 900
+# What each API answers during its outage. The logs adapter waits out throttling itself, in real
+# seconds the emulator's clock cannot skip, so its outage is a server error instead.
+OUTAGE_APIS = {
+    "datasync:DescribeTaskExecution": "ThrottlingException",
+    "datasync:DescribeTask": "ThrottlingException",
+    "dynamodb:GetItem": "ThrottlingException",
+    "dynamodb:UpdateItem": "InternalServerError",
+    "logs:FilterLogEvents": "ServiceUnavailableException",
+}
+
+
+@pytest.mark.parametrize("minutes", [30, 120], ids=lambda minutes: f"{minutes}-minutes")
+@pytest.mark.parametrize("api", OUTAGE_APIS)
+def test_an_outage_of_an_api_the_run_watches_through_is_waited_out(api: str, minutes: int) -> None:
+    """The API fails every call for N minutes from the moment the first attempt ends: the run waits
+    it out (Check Sync's looks, Analyze Run's and Plan Next Attempt's Retry) and ends on DataSync's
+    own outcome, the retry that recovers, with one message."""
+    outage = {"api": api, "error": OUTAGE_APIS[api], "calls": "all", "afterSeconds": FIRST_ATTEMPT_ENDS}
+    summary = run_with(SYNC_BASE, [{**outage, "forSeconds": minutes * 60}])
+    assert summary["status"] == "SUCCEEDED", (summary["error"], summary["cause"])
+    assert_outcome(summary, tasks=1, where=[], error=[], sns_down=False)
