@@ -44,6 +44,7 @@ from datasync_scheduler.ports import (
     ExecutionNotFound,
     LedgerPort,
     LineUpload,
+    ServiceThrottled,
     ServiceUnreachable,
     StartRefused,
     TaskNotFound,
@@ -364,6 +365,8 @@ def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> d
     try:
         # Where the task logs and writes its reports, and at which level: without it, nothing to read.
         task = ports.datasync.task(snapshot.task_arn)
+    except ServiceUnreachable:
+        raise  # an outage: the workflow retries the analysis later (docs/aws-facts.md#transient-aws-errors)
     except ApiCallFailed as failed:
         return {**unreadable(failed.cause, "the task's log and report settings"), "executionArn": execution_arn}
     task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
@@ -423,6 +426,8 @@ def plan_next_attempt(
     if decision.action == "retry_files" and failures and failures.get("report"):
         try:
             task = ports.datasync.task(snapshot.task_arn)
+        except ServiceUnreachable:
+            raise  # an outage: the workflow retries the plan later rather than widen the retry
         except ApiCallFailed as unread:
             # A manifest or an Includes filter is only safe knowing the task's own filters: without
             # them, the whole task runs again, and the attempt says why.
@@ -673,8 +678,17 @@ def _failures_summary(step: ReportRunInput) -> dict[str, Any] | None:
         return dict(step.analysis)
     if step.analysis_error is not None:
         cause = analysis_step_cause(step.analysis_error)
-        return unavailable(f"the analysis failed: {cause.describe()}", source="analysisFailed", cause=cause)
+        if cause.error in _OUTAGE_ERRORS:
+            # The analysis waited an outage out for as long as its Retry allows; its message names
+            # the AWS call and its error (ServiceUnreachable's text is the call's cause).
+            note = f"AWS stayed unreachable while the analysis waited: {cause.message}"
+        else:
+            note = f"the analysis failed: {cause.describe()}"
+        return unavailable(note, source="analysisFailed", cause=cause)
     return None
+
+
+_OUTAGE_ERRORS = frozenset({ServiceThrottled.__name__, ServiceUnreachable.__name__})
 
 
 def _task_arn_of(step: ReportRunInput) -> str | None:
