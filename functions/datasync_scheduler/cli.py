@@ -29,7 +29,13 @@ from datasync_scheduler.ports import ApiCallFailed
 
 
 def _print_human(summary: dict[str, Any]) -> None:
-    out = print
+    from datasync_scheduler.domain.untrusted import one_line
+
+    def out(text: str = "") -> None:
+        # Task names, file names and DataSync's texts are in these lines: none may add a line or
+        # steer the terminal (docs in domain/untrusted.py).
+        print(one_line(text))
+
     out(f"Scenario {summary['scenario']}: {summary['description']}")
     out(
         f"Workflow ended {summary['status']} after {summary['state_transitions']} state transitions "
@@ -96,6 +102,7 @@ def _print_human(summary: dict[str, Any]) -> None:
 
 
 def _print_slack(summary: dict[str, Any]) -> None:
+    from datasync_scheduler.domain.untrusted import one_line
     from datasync_scheduler.slack_readable import slack_readable
 
     for post in summary.get("slack_messages") or []:
@@ -103,15 +110,15 @@ def _print_slack(summary: dict[str, Any]) -> None:
         print(f"Posted to Slack (the local webhook answered {post['status']}):")
         payload = post["payload"]
         shown = slack_readable(payload) if isinstance(payload, dict) else str(payload)
-        for line in shown.splitlines():
-            print(f"  | {line}")
+        for line in shown.split("\n"):
+            print(f"  | {one_line(line)}")
     for queue, held in (summary.get("queue_messages") or {}).items():
         if held:
             print("")
             print(f"Kept in the {queue} queue after Lambda's retries: {len(held)} message(s)")
             for record in held:
                 error = record.get("responsePayload") or {}
-                print(f"  {error.get('errorType', '?')}: {error.get('errorMessage', '')}")
+                print(one_line(f"  {error.get('errorType', '?')}: {error.get('errorMessage', '')}"))
 
 
 def _duration(seconds: float) -> str:

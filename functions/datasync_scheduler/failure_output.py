@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
 from datasync_scheduler.domain.failures import CATEGORIES, FailureTally, FileFailure
-from datasync_scheduler.domain.notification import path_text
+from datasync_scheduler.domain.untrusted import one_line
 
 
 def read_log_input(lines: Iterable[str]) -> Iterator[tuple[str, str]]:
@@ -89,8 +89,9 @@ class PrintedFailures:
             self._out.write(("\n  " if self.tally.total == 0 else ",\n  ") + json.dumps(failure.to_dict()))
         else:
             detail = failure.evidence.get("detail") or failure.evidence.get("error_detail") or ""
-            suffix = f"  ({path_text(str(detail))})" if detail else ""
-            self._out.write(f"{failure.category:<22} {failure.level:<7} {path_text(failure.path)}{suffix}\n")
+            suffix = f"  ({one_line(str(detail))})" if detail else ""
+            category, level = one_line(failure.category), one_line(failure.level)
+            self._out.write(f"{category:<22} {level:<7} {one_line(failure.path)}{suffix}\n")
         self.tally.add(failure)
 
     def finish(self, extra: dict[str, Any] | None = None) -> None:
@@ -107,7 +108,7 @@ class PrintedFailures:
             self._out.write(f"  {category:<22} {count:,}\n")
         for key, value in (extra or {}).items():
             if value not in (None, ""):
-                self._out.write(f"{key}: {value}\n")
+                self._out.write(f"{key}: {one_line(str(value))}\n")
 
     # The FailureSink protocol, so the same analysis can print instead of uploading.
     def close(self) -> str | None:

@@ -53,4 +53,4 @@ def test_text_output_keeps_each_failure_on_one_line() -> None:
     printed.write(FileFailure("/evil\nname", "checksum_mismatch", "NOTICE"))
     printed.finish()
     first, *_ = out.getvalue().splitlines()
-    assert first.split() == ["checksum_mismatch", "NOTICE", "/evil?name"]
+    assert first.split() == ["checksum_mismatch", "NOTICE", "/evil\\nname"]

@@ -159,7 +159,9 @@ def test_untrusted_text_cannot_forge_a_line_or_reach_the_reader_raw(
 
 def test_a_task_name_with_a_line_break_stays_on_its_line_in_the_batch_email() -> None:
     body = render_email(batch_with("nightly\nThe DataSync batch ran 2 task(s): 2 succeeded, 0 failed.")).message
-    assert body.count("The DataSync batch ran") == 1
+    assert [line for line in body.splitlines() if line.startswith("The DataSync batch ran")] == [
+        "The DataSync batch ran 2 task(s), at most 2 at a time: 1 succeeded, 1 failed."
+    ]
     assert "nightly\\nThe DataSync batch ran 2 task(s)" in body
 
 
