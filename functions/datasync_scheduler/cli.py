@@ -10,6 +10,7 @@ development tooling, not Lambda code.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -20,7 +21,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
@@ -154,19 +155,29 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _analyze_logs(args: argparse.Namespace) -> int:
     from datasync_scheduler.domain.log_parser import parse_events
-    from datasync_scheduler.failure_output import PrintedFailures, read_log_input
+    from datasync_scheduler.domain.untrusted import one_line
+    from datasync_scheduler.failure_output import PrintedFailures
+    from datasync_scheduler.log_input import LogInputError, decoded_lines, log_events
 
     printed = PrintedFailures(sys.stdout, args.format)
-    with ExitStack() as stack:
-        source: TextIO = sys.stdin
-        if args.path not in (None, "-"):
-            source = stack.enter_context(Path(args.path).open(encoding="utf-8", errors="replace"))
-        try:
-            for failure in parse_events(read_log_input(source)):
+    try:
+        with ExitStack() as stack:
+            if args.path in (None, "-"):
+                name = "standard input"
+                # Bytes, not the terminal's text: the input's own encoding is recognised.
+                source: BinaryIO = getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode())
+            else:
+                name = args.path
+                try:
+                    source = stack.enter_context(Path(args.path).open("rb"))
+                except OSError as error:
+                    raise LogInputError(f"cannot read {one_line(args.path)}: {error.strerror or error}") from None
+            for failure in parse_events(log_events(decoded_lines(source, name))):
                 printed.write(failure)
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+    except LogInputError as error:
+        # Failures found before the problem are printed already; the status says the input was not read whole.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     printed.finish()
     return 0
 
