@@ -25,13 +25,12 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
+from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.operate import ClientFactory, OperatorError
 from datasync_scheduler.ports import ApiCallFailed
 
 
 def _print_human(summary: dict[str, Any]) -> None:
-    from datasync_scheduler.domain.untrusted import one_line
-
     def out(text: str = "") -> None:
         # Task names, file names and DataSync's texts are in these lines: none may add a line or
         # steer the terminal (docs in domain/untrusted.py).
@@ -103,7 +102,6 @@ def _print_human(summary: dict[str, Any]) -> None:
 
 
 def _print_slack(summary: dict[str, Any]) -> None:
-    from datasync_scheduler.domain.untrusted import one_line
     from datasync_scheduler.slack_readable import slack_readable
 
     for post in summary.get("slack_messages") or []:
@@ -155,7 +153,6 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _analyze_logs(args: argparse.Namespace) -> int:
     from datasync_scheduler.domain.log_parser import parse_events
-    from datasync_scheduler.domain.untrusted import one_line
     from datasync_scheduler.failure_output import PrintedFailures
     from datasync_scheduler.log_input import LogInputError, decoded_lines, log_events
 
@@ -453,10 +450,10 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     try:
         return int(args.run(args))
     except OperatorError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
     except (ClientError, ApiCallFailed) as error:  # AWS refused: say what it said, without a traceback
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1
 
 

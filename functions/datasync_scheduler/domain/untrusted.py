@@ -1,6 +1,7 @@
 """Untrusted text made safe to show: the one filter every rendering (email, Slack, Chatbot, the CLI) uses.
 
-Task names, workflow input field names, file names and DataSync's error texts come from outside.
+Task names, workflow input field names, file names and DataSync's error texts come from outside,
+and may hold any of these (docs/aws-facts.md#untrusted-text-in-names-and-logs).
 Shown as they are, some code points steer the reader instead of being read:
 
 - C0 controls (U+0000-U+001F) and DEL: line feeds and carriage returns forge lines, ESC starts
@@ -71,6 +72,6 @@ def multiline(text: str) -> str:
     return text.translate(_MULTILINE)
 
 
-def forbidden_in(text: str) -> set[str]:
+def forbidden_in(text: str) -> frozenset[str]:
     """The forbidden characters `text` holds (none, once it went through `one_line`)."""
     return FORBIDDEN.intersection(text)
