@@ -9,7 +9,8 @@ from datasync_scheduler.cli import _print_human
 from datasync_scheduler.domain.untrusted import forbidden_in
 from tests.workflow.conftest import run
 
-# DataSync's task name pattern allows whitespace, line feeds included (docs/aws-facts.md#untrusted-text-in-names-and-logs).
+# DataSync's task name pattern allows whitespace, line feeds included
+# (docs/aws-facts.md#untrusted-text-in-names-and-logs).
 TASK_NAME = "partner\ndrop"
 PATHS = ("/in/line\u2028separator.pdf", "/in/next\x85line.pdf", "/in/csi\x9b2J.pdf", "/in/gpj\u202eexe.pdf")
 
