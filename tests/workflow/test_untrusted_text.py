@@ -1,5 +1,6 @@
-"""A task whose name and failed files hold line breaks and terminal controls: the run ends with its
-message, every line of which is one the scheduler wrote, and the demo prints it."""
+"""The `hostile-names` scenario: a task whose name and failed files hold line breaks and terminal
+controls. The run ends with its message, every line of which is one the scheduler wrote, and the
+demo prints it."""
 
 from typing import Any
 
@@ -9,35 +10,14 @@ from datasync_scheduler.cli import _print_human
 from datasync_scheduler.domain.untrusted import forbidden_in
 from tests.workflow.conftest import run
 
-# DataSync's task name pattern allows whitespace, line feeds included
-# (docs/aws-facts.md#untrusted-text-in-names-and-logs).
-TASK_NAME = "partner\ndrop"
 PATHS = ("/in/line\u2028separator.pdf", "/in/next\x85line.pdf", "/in/csi\x9b2J.pdf", "/in/gpj\u202eexe.pdf")
 
 
 @pytest.fixture(scope="module")
 def summary() -> dict[str, Any]:
-    return run(
-        "permission-denied",
-        task={
-            "name": TASK_NAME,
-            "source": {"type": "S3", "bucket": "partner-drop-zone"},
-            "destination": {"type": "EFS", "fileSystemId": "fs-0123456789abcdef0"},
-            "options": {"LogLevel": "BASIC"},
-            "logGroup": "/aws/datasync/partner-drop",
-        },
-        executions=[
-            {
-                "phases": [{"status": "LAUNCHING", "seconds": 20}, {"status": "TRANSFERRING", "seconds": 900}],
-                "outcome": "ERROR",
-                "errorCode": "OpaqueError",
-                "errorDetail": "Transfer stopped\u2028Workflow SUCCEEDED",
-                "files": 10,
-                "bytes": 1024,
-                "failedFiles": [{"path": path, "kind": "access_denied"} for path in PATHS],
-            }
-        ],
-    )
+    # The task's name is "partner\ndrop": DataSync's name pattern allows whitespace, line feeds included
+    # (docs/aws-facts.md#untrusted-text-in-names-and-logs).
+    return run("hostile-names")
 
 
 def test_the_failure_report_keeps_every_name_exactly(summary: dict[str, Any]) -> None:
