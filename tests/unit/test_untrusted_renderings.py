@@ -216,3 +216,26 @@ def test_the_emails_lines_are_the_same_whatever_the_names(name: str, build: str)
     plain = render_email(MESSAGES[build]("x")).message.splitlines()
     shown = render_email(MESSAGES[build](name)).message.splitlines()
     assert len(shown) == len(plain)
+
+
+@pytest.mark.parametrize("char", CLASSES.values(), ids=CLASSES.keys())
+def test_the_history_table_keeps_each_run_on_its_line(char: str) -> None:
+    from datetime import UTC, datetime
+
+    from datasync_scheduler.domain.run_history import RunHistoryEntry
+    from datasync_scheduler.operate import history_lines
+
+    ended = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
+    entry = RunHistoryEntry(
+        workflow_execution="arn:aws:states:eu-west-1:123456789012:execution:stack-SyncWorkflow:nightly-1",
+        started_at=ended.replace(hour=0),
+        ended_at=ended,
+        status="FAILED",
+        error=f"DataSync.{hostile(char)}",
+        reason="",
+        task_name=hostile(char),
+        attempts=1,
+    )
+    lines = history_lines([entry])
+    assert len(lines) == 2  # the heading and the run
+    assert_nothing_steers_the_reader(["\n".join(lines)])
