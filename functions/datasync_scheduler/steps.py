@@ -233,12 +233,20 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
     execution_arn = run.execution_arn
     now = utc_now()
     try:
-        snapshot = _observe(ports, execution_arn, now)
-        record = ports.ledger.get(execution_arn)
+        snapshot = ports.datasync.describe(execution_arn)
     except ServiceUnreachable as failed:
         return _wait_out(run, failed, ports, settings, started_at, now)
     except ExecutionNotFound as gone:
         raise _gone(run, gone, ports) from gone
+    try:
+        if phases.is_well_formed(snapshot.status):
+            ports.ledger.record_status(execution_arn, snapshot.status, entry_time(snapshot) or now)
+        record = ports.ledger.get(execution_arn)
+    except ServiceUnreachable as failed:
+        if phases.is_terminal(snapshot.status):
+            # DataSync's own end needs nothing from the ledger: the run goes on to its verdict.
+            return run.model_copy(update={"status": snapshot.status, "finished": True, "unreachable": None})
+        return _wait_out(run.model_copy(update={"status": snapshot.status}), failed, ports, settings, started_at, now)
     entered = (record.entered(snapshot.status) if record else None) or now
     decision = decide_check(
         status=snapshot.status,

@@ -186,3 +186,46 @@ def test_an_execution_whose_task_was_deleted_ends_the_watch_saying_so(world: Wor
     world.pass_time(minutes=15)
     with pytest.raises(steps.TaskDeleted, match="was deleted while its task execution"):
         steps.check_sync(run, world.ports, settings())
+
+
+def test_an_end_datasync_reports_while_the_ledger_is_down_finishes_the_run(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = started(world)
+    execution = str(state(run)["executionArn"])
+    world.pass_time(minutes=15)
+    world.datasync.finish(execution, "SUCCESS")
+
+    def ledger_down(*_args: Any, **_kwargs: Any) -> Any:
+        raise ServiceUnreachable(Cause.of("GetItem", "InternalServerError", "oops"), "DynamoDB")
+
+    monkeypatch.setattr(world.ledger, "record_status", ledger_down)
+    monkeypatch.setattr(world.ledger, "get", ledger_down)
+    checked = state(steps.check_sync(run, world.ports, settings()))
+    assert subset(checked, "status", "finished", "unreachable") == {
+        "status": "SUCCESS",
+        "finished": True,
+        "unreachable": None,
+    }
+
+
+def test_a_ledger_outage_while_datasync_answers_waits_with_the_status_datasync_gave(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = started(world)
+    execution = str(state(run)["executionArn"])
+    world.datasync.advance(execution, "TRANSFERRING")
+    world.pass_time(minutes=15)
+
+    def ledger_down(*_args: Any, **_kwargs: Any) -> Any:
+        raise ServiceUnreachable(Cause.of("UpdateItem", "InternalServerError", "oops"), "DynamoDB")
+
+    monkeypatch.setattr(world.ledger, "record_status", ledger_down)
+    monkeypatch.setattr(world.ledger, "get", ledger_down)
+    checked = state(steps.check_sync(run, world.ports, settings()))
+    assert subset(checked, "status", "finished", "timeoutSeconds") == {
+        "status": "TRANSFERRING",
+        "finished": False,
+        "timeoutSeconds": 60,
+    }
+    assert checked["unreachable"]["service"] == "DynamoDB"
