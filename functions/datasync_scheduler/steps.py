@@ -36,7 +36,13 @@ from datasync_scheduler.domain.run_report import (
     timeline,
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
-from datasync_scheduler.domain.watchdog import DeadlineOverrun, PhaseOverrun, decide_check, wait_seconds
+from datasync_scheduler.domain.watchdog import (
+    DeadlineOverrun,
+    PhaseOverrun,
+    decide_check,
+    format_duration,
+    wait_seconds,
+)
 from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
@@ -54,6 +60,7 @@ from datasync_scheduler.state.sync import (
     AwaitSyncEndOutcome,
     CaughtError,
     NextAttempt,
+    OutageWaitedOut,
     PlanNextAttemptInput,
     ReportRunInput,
     RunState,
@@ -238,6 +245,7 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
         return _wait_out(run, failed, ports, settings, started_at, now)
     except ExecutionNotFound as gone:
         raise _gone(run, gone, ports) from gone
+    waited_out = _waited_out(run, now)
     try:
         if phases.is_well_formed(snapshot.status):
             ports.ledger.record_status(execution_arn, snapshot.status, entry_time(snapshot) or now)
@@ -245,7 +253,9 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
     except ServiceUnreachable as failed:
         if phases.is_terminal(snapshot.status):
             # DataSync's own end needs nothing from the ledger: the run goes on to its verdict.
-            return run.model_copy(update={"status": snapshot.status, "finished": True, "unreachable": None})
+            return run.model_copy(
+                update={"status": snapshot.status, "finished": True, "unreachable": None, "waited_out": waited_out}
+            )
         return _wait_out(run.model_copy(update={"status": snapshot.status}), failed, ports, settings, started_at, now)
     entered = (record.entered(snapshot.status) if record else None) or now
     decision = decide_check(
@@ -276,7 +286,15 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
         abandoned=decision.action == "abandon",
         cancelled_by=cancelled_by,
         await_error=run.await_error,
+        waited_out=waited_out,
     )
+
+
+def _waited_out(run: RunState, now: datetime) -> OutageWaitedOut | None:
+    """The outage that this look ends, if one was being waited out; else the one waited out before."""
+    if run.unreachable is None:
+        return run.waited_out
+    return OutageWaitedOut(**run.unreachable.model_dump(), until=iso(now))
 
 
 def _wait_out(
@@ -570,7 +588,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             verdict,
             task_arn=task_arn_of(execution_arn),
             task_name=name,
-            unread=unread_run + unread,
+            unread=_outage_unread(run) + unread_run + unread,
             execution_arn=execution_arn,
             workflow_execution=workflow_execution,
             snapshot=snapshot,
@@ -580,6 +598,16 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
         )
     unwritten = _record_history(report, step.started_at, workflow_execution, ports)
     return replace(report, unwritten=unwritten) if unwritten else report
+
+
+def _outage_unread(run: RunState) -> tuple[tuple[str, Cause], ...]:
+    """An outage the run waited out, told like any read that failed: for how long, and its error."""
+    outage = run.waited_out
+    cause = Cause.from_dict(outage.cause) if outage else None
+    if outage is None or cause is None:
+        return ()
+    lasted = format_duration((_parse_time(outage.until) - _parse_time(outage.since)).total_seconds())
+    return ((f"the task execution's state for about {lasted} ({outage.looks} look(s), until the outage ended)", cause),)
 
 
 def _last_look(

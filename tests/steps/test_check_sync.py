@@ -162,7 +162,12 @@ def test_a_look_datasync_cannot_answer_is_tried_again_later_backing_off_and_the_
 
     monkeypatch.setattr(world.datasync, "describe", real_describe)
     world.pass_time(minutes=2)
-    assert state(steps.check_sync(second, world.ports, settings()))["unreachable"] is None
+    recovered = state(steps.check_sync(second, world.ports, settings()))
+    assert recovered["unreachable"] is None
+    assert recovered["waitedOut"] == {
+        **state(second)["unreachable"],
+        "until": world.now.isoformat().replace("+00:00", "Z"),
+    }
 
 
 def test_an_outage_past_the_run_deadline_stops_the_watch_with_its_own_error(world: World, monkeypatch: Any) -> None:

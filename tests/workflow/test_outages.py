@@ -39,7 +39,11 @@ def test_an_hour_long_datasync_outage_with_events_lost_is_waited_out_and_the_syn
     failed = {call["target"] + ":" + call["error"] for call in summary["faults_injected"]}
     assert "datasync:DescribeTaskExecution:ThrottlingException" in failed
     assert "datasync:DescribeTaskExecution:InternalException" in failed
-    assert "succeeded" in the_message(summary)
+    message = the_message(summary)
+    assert "succeeded" in message
+    # The message says the run waited an outage out, for how long and with which error.
+    assert "the task execution's state for about 1 h" in message
+    assert "until the outage ended) could not be read: DescribeTaskExecution failed with InternalException" in message
     # Waiting out an hour costs a bounded number of looks: the back-off reaches the fallback interval.
     assert summary["state_transitions"] < 60, summary["state_transitions"]
 

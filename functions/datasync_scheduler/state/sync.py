@@ -107,6 +107,12 @@ class Unreachable(Contract):
     cause: JsonObject  # the last look's error: {"where", "error", "message"} (domain.causes.Cause)
 
 
+class OutageWaitedOut(Unreachable):
+    """An outage Check Sync waited out in this attempt (the latest): it ended at `until`."""
+
+    until: str  # ISO 8601, UTC: the first look that worked again
+
+
 class RunState(Contract):
     """`$.run`: what the workflow knows about the current attempt's task execution."""
 
@@ -124,6 +130,8 @@ class RunState(Contract):
     # Set while Check Sync cannot look (DataSync or the run ledger is unreachable); cleared by the
     # first look that works.
     unreachable: Unreachable | None = None
+    # The last outage the check waited out in this attempt, for the report to say so.
+    waited_out: OutageWaitedOut | None = None
 
 
 class NextAttempt(Contract):
