@@ -111,8 +111,14 @@ def start_sync(
             _wait_if_busy(ports, request.taskArn, refusal)
         raise
     now = utc_now()
-    ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
-    ports.ledger.record_status(execution_arn, "QUEUED", now)
+    try:
+        ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
+        ports.ledger.record_status(execution_arn, "QUEUED", now)
+    except ServiceUnreachable as failed:
+        # The execution is started: failing now would make the workflow's retry come after the
+        # outage, when the execution may have ended and can no longer be adopted, and start a second
+        # one. The record opens with the next write that gets through (an event, a check).
+        _logger.warning("The start could not be recorded in the run ledger: %s", failed.cause.describe())
     first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
     return RunState(
         execution_arn=execution_arn, status="QUEUED", timeout_seconds=first_wait, adopted=adopted is not None

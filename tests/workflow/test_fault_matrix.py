@@ -275,13 +275,20 @@ OUTAGE_APIS = {
 }
 
 
+# Writes to DynamoDB fail during the first attempt's transfer instead: Start Sync's idempotency
+# record is written after DataSync started the execution, and an outage then fails the start
+# (README, Known limits), so the write outage is placed where the run only watches.
+OUTAGE_STARTS = {"dynamodb:UpdateItem": 600}
+
+
 @pytest.mark.parametrize("minutes", [30, 120], ids=lambda minutes: f"{minutes}-minutes")
 @pytest.mark.parametrize("api", OUTAGE_APIS)
 def test_an_outage_of_an_api_the_run_watches_through_is_waited_out(api: str, minutes: int) -> None:
     """The API fails every call for N minutes from the moment the first attempt ends: the run waits
     it out (Check Sync's looks, Analyze Run's and Plan Next Attempt's Retry) and ends on DataSync's
     own outcome, the retry that recovers, with one message."""
-    outage = {"api": api, "error": OUTAGE_APIS[api], "calls": "all", "afterSeconds": FIRST_ATTEMPT_ENDS}
+    after = OUTAGE_STARTS.get(api, FIRST_ATTEMPT_ENDS)
+    outage = {"api": api, "error": OUTAGE_APIS[api], "calls": "all", "afterSeconds": after}
     summary = run_with(SYNC_BASE, [{**outage, "forSeconds": minutes * 60}])
     assert summary["status"] == "SUCCEEDED", (summary["error"], summary["cause"])
     assert_outcome(summary, tasks=1, where=[], error=[], sns_down=False)
