@@ -405,9 +405,7 @@ class RawBody:
 _slow = threading.local()  # .seconds: the latency owed by this thread's call, once it is answered
 
 
-def response_for(
-    service_id: str, operation: str, request: Any, *, answered_later: bool = False
-) -> AWSResponse | None:
+def response_for(service_id: str, operation: str, request: Any, *, answered_later: bool = False) -> AWSResponse | None:
     """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
 
     A slow call's latency: an emulated service (`answered_later`, see emulator.aws_hooks) computes
