@@ -346,6 +346,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             # moto's CloudWatch Logs drops events far from its own clock; DataSync's log lines carry
             # virtual timestamps, so moto must read the same clock.
             moto_internals.logs_clock(aws.clock.now),
+            moto_internals.dynamodb_writes_atomic(),
             _quiet_interpreter(),
             sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
