@@ -254,7 +254,7 @@ class FaultInjector:
             self._counts[key] = call = self._counts.get(key, 0) + 1
             for fault in matching:
                 if fault.hits(call):
-                    answer = TIMEOUT_ERROR if fault.timeout else fault.error
+                    answer = TIMEOUT_ERROR if fault.timeout else fault.error or ""
                     if fault.latency_seconds:
                         answer = f"{answer} " if answer else ""
                         answer += f"after {fault.latency_seconds:g} s"

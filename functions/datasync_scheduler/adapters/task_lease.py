@@ -69,7 +69,7 @@ class DynamoDbTaskLease:
         except ClientError as error:
             if not _is_conflict(error):
                 raise
-            item = error.response.get("Item")
+            item: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
             if item and "leaseOwner" in item:
                 return _holder(item)
             raise  # refused without a holder: not a lease conflict this adapter understands
