@@ -485,8 +485,21 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             failures=_failures_summary(step),
             attempts=attempts,
         )
+    if step.release_error is not None:
+        report = replace(
+            report,
+            verdict=replace(report.verdict, reason=f"{report.verdict.reason} {_not_released(step.release_error)}"),
+        )
     _record_history(report, step.started_at, workflow_execution, ports)
     return report
+
+
+def _not_released(error: CaughtError) -> str:
+    """Why the next run of the task may be refused or wait for a while: said in this run's verdict."""
+    return (
+        f"The task's lease could not be released ({error.Error}: {error.message()}): it ends on its own "
+        "within an hour of this run's last look, and until then another run of the task is refused or waits."
+    )
 
 
 def _task_name(ports: Ports, task_arn: str) -> tuple[str | None, tuple[tuple[str, Cause], ...]]:

@@ -22,8 +22,15 @@ def test_release_task_deletes_only_the_runs_own_lease_under_the_adapters_key() -
     assert key == f"States.Format('{LEASE_KEY_PREFIX}{{}}', $.request.taskArn)"
     assert release["Parameters"]["ConditionExpression"] == "leaseOwner = :owner"
     assert release["Parameters"]["ExpressionAttributeValues"] == {":owner": {"S.$": "$$.Execution.Id"}}
-    # A release that fails is harmless (the lease ends on its own): the run goes on to its report.
-    assert release["Catch"] == [{"ErrorEquals": ["States.ALL"], "ResultPath": None, "Next": "Report Run"}]
+    # A release that fails is harmless (the lease ends on its own): the run goes on to its report,
+    # which says so, as the next run of the task may be refused or wait until then.
+    (catch,) = release["Catch"]
+    assert (catch["ErrorEquals"], catch["ResultPath"], catch["Next"]) == (
+        ["States.ALL"],
+        "$.releaseError",
+        "Report Run",
+    )
+    assert sync_states()["Report Run"]["Parameters"]["releaseError.$"] == "$.releaseError"
     assert release["ResultPath"] is None and release["Next"] == "Report Run"
 
 
