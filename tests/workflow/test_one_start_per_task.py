@@ -64,3 +64,30 @@ def test_with_queue_two_simultaneous_identical_starts_never_run_side_by_side(mod
     assert [run_["status"] for run_ in runs_of(summary)] == ["SUCCEEDED", "SUCCEEDED"]
     assert second["phases"][0]["at"] >= first["phases"][-1]["at"]
     assert messages_per_run(summary) == ["DataSync nightly-archive: sync succeeded"] * 2
+
+
+def test_a_batch_child_takes_the_same_lease_so_two_batches_at_once_start_the_task_once() -> None:
+    # The nightly schedule's batch and a second batch naming the same task, at the same moment:
+    # each batch starts a SyncWorkflow child, and the children's Start Sync share the task's lease.
+    summary = run(
+        "nightly-success",
+        concurrentStarts=2,
+        parameters={"WhenTaskBusy": "fail"},
+        faults=[{"api": "datasync:DescribeTask", "latency_seconds": 0.3, "calls": "all"}],
+    )
+
+    (execution,) = started_by_workflow(summary)
+    assert execution["status"] == "SUCCESS"
+    batches = runs_of(summary)
+    assert sorted(batch["status"] for batch in batches) == ["FAILED", "SUCCEEDED"]
+    (failed,) = [batch for batch in batches if batch["status"] == "FAILED"]
+    assert "nightly-archive (DataSync.StartRefused)" in failed["cause"]
+    # One message per run and per batch: the refused child says who holds the task.
+    assert messages_per_run(summary) == [
+        "DataSync batch: 0 of 1 task succeeded, 1 FAILED",
+        "DataSync batch: 1 of 1 task succeeded",
+        "DataSync nightly-archive: sync FAILED (DataSync.StartRefused)",
+        "DataSync nightly-archive: sync succeeded",
+    ]
+    (refusal,) = [m for m in summary["notifications"] if "DataSync.StartRefused" in m["subject"]]
+    assert "another run of the scheduler holds the task" in refusal["message"]
