@@ -110,6 +110,7 @@ class LambdaRouter:
         self.stdout: RoutedStdout | None = None
         # A scenario's faults: invocations that raise or time out (see emulator/faults.py).
         self.faults: FaultInjector | None = None
+        self._local = threading.local()  # .current: (function, its busy mark) of this thread's invocation
 
     def register(self, function: LambdaFunction) -> None:
         for key in (function.logical_id, function.name, function.arn):
@@ -141,8 +142,11 @@ class LambdaRouter:
         """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
         function = self.function(name_or_arn)
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
+        busy = self._clock.busy()
+        outer_invocation = getattr(self._local, "current", None)
         with (
-            self._clock.busy(),
+            busy,
+            self._current(function, busy, outer_invocation),
             self._environment_of_function(function),
             call_recorder.acting_as(call_recorder.function(function.logical_id)),
             self.stdout.capture() if self.stdout else nullcontext(None) as printed,
@@ -179,6 +183,48 @@ class LambdaRouter:
         payload = timeout_payload(context.aws_request_id, function.timeout_seconds)
         self.invocations.append(Invocation(function.logical_id, at, payload["errorType"], _text(printed)))
         return None, payload
+
+    @contextmanager
+    def _current(self, function: LambdaFunction, busy: Any, outer: Any) -> Iterator[None]:
+        self._local.current = (function, busy)
+        try:
+            yield
+        finally:
+            self._local.current = outer
+
+    def pause(self, seconds: float, reason: str = "a slow AWS call") -> None:
+        """`seconds` of virtual time pass inside this thread's invocation (a slow AWS call).
+
+        On AWS each concurrent invocation has its own instance and process, so while one waits on a
+        slow call, others run. Here invocations share one process (and its environment, which is
+        why they take turns): the waiting one steps aside for the pause, letting any other
+        invocation run, and takes its environment back before it goes on. Outside an invocation,
+        it is a plain virtual sleep."""
+        current = getattr(self._local, "current", None)
+        if current is None:
+            self._clock.sleep(seconds, reason)
+            return
+        function, busy = current
+        running, environment = self._running, dict(os.environ)
+        held = 0
+        while True:  # the lock is re-entrant: step out of every level this thread holds
+            try:
+                self._environment.release()
+            except RuntimeError:
+                break
+            held += 1
+        busy.__exit__(None, None, None)
+        try:
+            self._clock.sleep(seconds, reason)
+        finally:
+            busy.__enter__()
+            for _ in range(held):
+                self._environment.acquire()
+            # Another invocation may have changed the process environment meanwhile: this one's back.
+            os.environ.clear()
+            os.environ.update(environment)
+            self._running = running
+            self._built_under(function.environment)
 
     @contextmanager
     def _environment_of_function(self, function: LambdaFunction) -> Iterator[None]:

@@ -17,6 +17,8 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckSyncInput.model_validate(event)
     logger.append_keys(executionArn=step.run.execution_arn)
-    run = steps.check_sync(step.run, wiring.ports(), wiring.settings(), step.started_at).to_state()
+    run = steps.check_sync(
+        step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution
+    ).to_state()
     logger.info("Checked the execution", extra=run)
     return run

@@ -34,8 +34,17 @@ from datasync_scheduler.domain.run_report import (
     timeline,
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
+from datasync_scheduler.domain.task_lease import lease_until, request_digest, when_held
 from datasync_scheduler.domain.watchdog import DeadlineOverrun, PhaseOverrun, decide_check, wait_seconds
-from datasync_scheduler.ports import ApiCallFailed, CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
+from datasync_scheduler.ports import (
+    ApiCallFailed,
+    CallbackPort,
+    DataSyncPort,
+    LedgerPort,
+    LineUpload,
+    StartRefused,
+    TaskLeasePort,
+)
 from datasync_scheduler.settings import NotificationSettings, Settings
 from datasync_scheduler.state.sync import (
     AwaitSyncEndOutcome,
@@ -58,6 +67,7 @@ class Ports:
     datasync: DataSyncPort
     ledger: LedgerPort
     callbacks: CallbackPort
+    lease: TaskLeasePort
 
 
 @dataclass(frozen=True)
@@ -81,7 +91,13 @@ def start_sync(
     # A retried start (the first one's response was lost, or its Lambda died after the call) adopts
     # the execution the first one started: DataSync's start is not idempotent, its tags are.
     adopted = ports.datasync.find_started(request.taskArn, tags)
+    first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
+    # The lease first: looking whether the task is busy and then starting it are two calls, and two
+    # runs looking at once both see it idle. An adopted execution is this run's already: its lease
+    # is renewed, and a lease lost meanwhile does not undo a start that happened.
+    _take_lease(ports, request, workflow_execution, settings, first_wait, adopted=adopted is not None)
     if adopted is None and settings.when_task_busy != "queue":
+        # Still needed: the lease knows this scheduler's runs, not an execution started elsewhere.
         _refuse_if_busy(ports, request.taskArn, settings.when_task_busy)
     try:
         execution_arn = adopted or ports.datasync.start(request, tags=tags, scope=scope)
@@ -92,7 +108,6 @@ def start_sync(
     now = utc_now()
     ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
-    first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
     return RunState(
         execution_arn=execution_arn, status="QUEUED", timeout_seconds=first_wait, adopted=adopted is not None
     )
@@ -100,6 +115,39 @@ def start_sync(
 
 class TaskBusy(Exception):
     """Another execution holds the task and the configuration says to wait: the workflow retries."""
+
+
+def _take_lease(
+    ports: Ports, request: SyncRequest, owner: str, settings: Settings, next_look: int, *, adopted: bool
+) -> None:
+    """Takes (or renews) the task's lease for this run, or does what WhenTaskBusy says when another
+    run holds it (`task_lease.when_held`). One atomic write: docs/aws-facts.md#the-task-lease."""
+    now = utc_now()
+    digest = request_digest(request.model_dump(mode="json", exclude_none=True))
+    holder = ports.lease.acquire(request.taskArn, owner, now, lease_until(now, next_look), digest)
+    if holder is None or adopted:
+        return
+    action = when_held(settings.when_task_busy, holder, digest)
+    if action == "refuse":
+        raise StartRefused(f"another run of the scheduler holds the task: {holder.owner}, and WhenTaskBusy is fail")
+    if action == "wait":
+        raise TaskBusy(f"another run of the scheduler holds the task: {holder.owner}; waiting for it to end")
+    # queue: a different request than the holder's; DataSync queues it behind the holder's execution.
+
+
+def _renew_lease(run: RunState, owner: str, ports: Ports) -> None:
+    """Keeps the run's lease through its next wait and the margin (`task_lease`). Best effort: a
+    renewal that fails leaves the lease to end on its own time, after this look's wait would have
+    ended anyway; the check's own work must not fail for it."""
+    now = utc_now()
+    task_arn = task_arn_of(run.execution_arn)
+    try:
+        renewed = ports.lease.renew(task_arn, owner, now, lease_until(now, run.timeout_seconds))
+    except Exception:
+        _logger.exception("The task's lease could not be renewed; it ends on its own time")
+        return
+    if not renewed:  # WhenTaskBusy=queue: a run queued behind another's holds no lease, and needs none
+        _logger.info("This run holds no lease on %s to renew", task_arn)
 
 
 _BUSY_STATUSES = frozenset({"RUNNING", "QUEUED"})
@@ -169,7 +217,9 @@ def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int
     return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
 
 
-def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str | None = None) -> RunState:
+def check_sync(
+    run: RunState, ports: Ports, settings: Settings, started_at: str | None = None, workflow_execution: str = ""
+) -> RunState:
     """The fallback when no terminal event came in time: describe, apply the watchdog, wait again."""
     execution_arn = run.execution_arn
     now = utc_now()
@@ -196,7 +246,7 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
     if decision.action in ("cancel", "abandon") and decision.overrun is not None and cancelled_by is None:
         # The first limit that cancelled decides, as in the ledger's note.
         cancelled_by = watchdog_cancel(decision.overrun)
-    return RunState(
+    checked = RunState(
         execution_arn=execution_arn,
         status=snapshot.status,
         timeout_seconds=decision.wait_seconds or settings.fallback_seconds,
@@ -205,6 +255,9 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
         cancelled_by=cancelled_by,
         await_error=run.await_error,
     )
+    if workflow_execution and not checked.finished:
+        _renew_lease(checked, workflow_execution, ports)
+    return checked
 
 
 def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun) -> WatchdogCancel:
@@ -432,8 +485,21 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             failures=_failures_summary(step),
             attempts=attempts,
         )
+    if step.release_error is not None:
+        report = replace(
+            report,
+            verdict=replace(report.verdict, reason=f"{report.verdict.reason} {_not_released(step.release_error)}"),
+        )
     _record_history(report, step.started_at, workflow_execution, ports)
     return report
+
+
+def _not_released(error: CaughtError) -> str:
+    """Why the next run of the task may be refused or wait for a while: said in this run's verdict."""
+    return (
+        f"The task's lease could not be released ({error.Error}: {error.message()}): it ends on its own "
+        "within an hour of this run's last look, and until then another run of the task is refused or waits."
+    )
 
 
 def _task_name(ports: Ports, task_arn: str) -> tuple[str | None, tuple[tuple[str, Cause], ...]]:

@@ -136,6 +136,8 @@ class SyncState(Contract):
     analysis: JsonObject | None = None
     analysis_error: CaughtError | None = None
     failure: StepFailure | None = None
+    # Release Task's error when the task's lease could not be released (it then ends on its own).
+    release_error: CaughtError | None = None
 
 
 # --- What each Lambda step receives (its `Parameters`) and returns (at its `ResultPath`) ---------
@@ -196,6 +198,7 @@ class ReportRunInput(StepInput):
     analysis: JsonObject | None
     analysis_error: CaughtError | None
     failure: StepFailure | None
+    release_error: CaughtError | None = None
 
 
 class Verdict(Contract):
