@@ -206,6 +206,11 @@ class LambdaRouter:
             return
         function, busy = current
         running, environment = self._running, dict(os.environ)
+        # Step aside with the process environment as it was before this thread's invocations set
+        # theirs: the invocations that run meanwhile then start from it and restore it when they
+        # end, in whatever order they end, and leave none of this invocation's variables behind.
+        for previous in reversed(self._undo_stack()):
+            _restore(previous)
         held = 0
         while True:  # the lock is re-entrant: step out of every level this thread holds
             try:
@@ -238,17 +243,23 @@ class LambdaRouter:
             os.environ.update(function.environment)
             self._running = function.environment
             self._built_under(function.environment)
+            undo = self._undo_stack()
+            undo.append(previous)
             try:
                 yield
             finally:
-                for key, value in previous.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+                undo.pop()
+                _restore(previous)
                 self._running = outer
                 if outer is not None:
                     self._built_under(outer)
+
+    def _undo_stack(self) -> list[dict[str, str | None]]:
+        """This thread's invocations, outermost first: what each one's end puts back."""
+        stack: list[dict[str, str | None]] | None = getattr(self._local, "undo", None)
+        if stack is None:
+            stack = self._local.undo = []
+        return stack
 
     def _built_under(self, environment: Mapping[str, str]) -> None:
         if environment != self._built_for:
@@ -277,3 +288,12 @@ class LambdaRouter:
 
 def _text(printed: io.StringIO | None) -> str:
     return printed.getvalue() if printed is not None else ""
+
+
+def _restore(previous: Mapping[str, str | None]) -> None:
+    """Puts the process environment's variables back as `previous` recorded them (None: unset)."""
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

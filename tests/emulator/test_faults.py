@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -348,3 +349,33 @@ def test_concurrent_starts_outside_one_to_ten_are_refused(value: Any) -> None:
     raw["concurrentStarts"] = value
     with pytest.raises(ScenarioError, match="concurrentStarts"):
         parse_scenario("nightly-success", raw)
+
+
+def test_two_slow_invocations_that_end_out_of_order_leave_no_variable_behind() -> None:
+    """One function's slow call starts first and ends first; the other's ends last. Each sees only
+    its own variables after its call, and once both ended the process holds neither's."""
+    with local_aws() as aws:
+        for name, variable in (("FirstFunction", "ONLY_FIRST"), ("SecondFunction", "ONLY_SECOND")):
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+            function = LambdaFunction(
+                name, name, arn, "sample_handlers.slow_call", HERE, 30, 128, environment={variable: name}
+            )
+            aws.router.register(function)
+        names = ["ONLY_FIRST", "ONLY_SECOND"]
+        seen: dict[str, Any] = {}
+
+        def invoke(name: str, seconds: float) -> None:
+            seen[name] = aws.router.invoke(name, {"router": aws.router, "seconds": seconds, "names": names})[0]
+
+        threads = [
+            aws.clock.start_thread(lambda: invoke("FirstFunction", 5), "first"),
+            aws.clock.start_thread(lambda: invoke("SecondFunction", 10), "second"),
+        ]
+        aws.clock.run_until(lambda: len(seen) == 2, real_timeout=30)
+        for thread in threads:
+            thread.join()
+        assert seen == {
+            "FirstFunction": {"ONLY_FIRST": "FirstFunction", "ONLY_SECOND": None},
+            "SecondFunction": {"ONLY_FIRST": None, "ONLY_SECOND": "SecondFunction"},
+        }
+        assert [name for name in names if name in os.environ] == []
