@@ -257,6 +257,15 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
     )
 
 
+def as_confirmed(snapshot: ExecutionSnapshot, run: RunState) -> ExecutionSnapshot:
+    """The execution as Check Sync confirmed its end: a later DescribeTaskExecution may still be
+    answered from behind (docs/aws-facts.md#end-event-and-describe), and a status Describe itself
+    showed as final stays final; its counters are the latest Describe gives."""
+    if run.finished and phases.is_terminal(run.status) and not phases.is_terminal(snapshot.status):
+        return replace(snapshot, status=run.status)
+    return snapshot
+
+
 def newly_stalled(before: RunState, after: RunState) -> bool:
     """Whether this check saw a stall the run had not seen yet (StallAction=report): counted once."""
     return after.stalled is not None and after.stalled != before.stalled
@@ -348,7 +357,7 @@ def plan_next_attempt(
     run, previous = step.run, step.next
     attempt = previous.attempt
     execution_arn = run.execution_arn
-    snapshot = ports.datasync.describe(execution_arn)
+    snapshot = as_confirmed(ports.datasync.describe(execution_arn), run)
     record = ports.ledger.get(execution_arn)
     failures = _analysis_of(step.analysis, execution_arn)
     outcome = AttemptOutcome(
@@ -479,7 +488,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
         if run is None:  # the contract: every path to here past a start carries the run
             raise ValueError("Report Run was given neither a failed step before the start nor a task execution")
         execution_arn = run.execution_arn
-        snapshot = _observe(ports, execution_arn, utc_now())
+        snapshot = as_confirmed(_observe(ports, execution_arn, utc_now()), run)
         record = ports.ledger.get(execution_arn)
         phase_times = dict(record.phase_times) if record else {}
         attempts = _all_attempts(step, snapshot)

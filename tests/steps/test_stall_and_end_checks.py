@@ -1,6 +1,7 @@
 """Check Sync's answers to what DataSync says: counters that stop moving, statuses it does not know,
 and an end DataSync's event announced before DescribeTaskExecution shows it."""
 
+from dataclasses import replace
 from typing import Any
 
 from datasync_scheduler import steps
@@ -122,3 +123,15 @@ def test_the_stall_watchdog_cannot_be_switched_off(world: Any) -> None:
             assert "STALL_MINUTES" in str(error) and "10 to 10080" in str(error)
         else:
             raise AssertionError(f"STALL_MINUTES={minutes} was accepted")
+
+
+def test_an_end_the_check_confirmed_stays_the_end_when_a_later_describe_answers_from_behind(world: World) -> None:
+    run, execution = transferring(world, "VERIFYING")
+    world.datasync.finish(execution, "SUCCESS")
+    confirmed = steps.check_sync(resumed(run, "SUCCESS"), world.ports, settings())
+    assert confirmed.finished and confirmed.status == "SUCCESS"
+    # Report Run's own DescribeTaskExecution reaches a replica that still says VERIFYING.
+    behind = replace(world.datasync.describe(execution), status="VERIFYING")
+    assert steps.as_confirmed(behind, confirmed).status == "SUCCESS"
+    # Without a confirmed end, Describe's answer stands.
+    assert steps.as_confirmed(behind, run).status == "VERIFYING"
