@@ -88,6 +88,7 @@ def test_when_describe_never_confirms_the_announced_end_the_verdict_says_exactly
     ]
     (message,) = summary["notifications"]
     assert "EndNotConfirmed" in message["subject"]
+    assert "its status there is the outcome" in message["message"]
 
 
 def test_a_transfer_that_stalls_is_cancelled_by_the_default_stall_watchdog_and_the_message_names_the_stall() -> None:
@@ -107,6 +108,7 @@ def test_a_transfer_that_stalls_is_cancelled_by_the_default_stall_watchdog_and_t
         assert STALL_LIMIT <= stalled_for <= STALL_LIMIT + 900
     (message,) = summary["notifications"]
     assert "made no progress in TRANSFERRING" in message["message"]
+    assert "raise StallMinutes (or set StallAction=report)" in message["message"]
     # Bounded work: the run ended instead of polling for ever.
     assert summary["history_events"] < 250
 
