@@ -13,6 +13,11 @@ per API over the whole run, or all of them), and how:
 - a fault may hold only for a window of the run's virtual time (`afterSeconds`, `forSeconds`):
   an outage that starts an hour into the run and lasts an hour fails every call in between and
   none outside it;
+- an AWS call takes `latency_seconds` of virtual time before it is answered (and then answers
+  as the service would, or with the fault's error when it names one too). Virtual time is what
+  makes a race reproducible: the clock stands still while any participant computes, so two
+  invocations that both reach the slow call wait there together, and both go on only once both
+  are waiting. Real-time latency would only make the race likely;
 - an AWS call fails with the named error code, as an HTTP response with the status AWS uses for
   it (docs/aws-facts.md#injected-aws-errors). botocore parses it and its own retry handler
   decides, so a throttled call is retried before the caller sees it, each HTTP attempt counting
@@ -50,7 +55,7 @@ _BOTOCORE_SERVICE = {"states": "stepfunctions"}
 # Errors every AWS API may return, with their HTTP status, where a service's model lists neither
 # ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
 COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
-_FIELDS = {"function", "api", "error", "timeout", "calls", "afterSeconds", "forSeconds"}
+_FIELDS = {"function", "api", "error", "timeout", "calls", "latency_seconds", "afterSeconds", "forSeconds"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -76,6 +81,7 @@ class Fault:
     service_id: str = ""
     operation: str = ""
     api_error: ApiError | None = None
+    latency_seconds: float = 0.0  # an API call's delay, in virtual seconds, before its answer
     # The window of virtual time, in seconds since the run started, in which the fault holds:
     # from `after_seconds` for `for_seconds` (None: to the end of the run).
     after_seconds: float = 0.0
@@ -95,7 +101,9 @@ class Fault:
         return self.for_seconds is None or elapsed < self.after_seconds + self.for_seconds
 
     def describe(self) -> str:
-        what = "times out" if self.timeout else f"raises {self.error}"
+        what = "times out" if self.timeout else f"raises {self.error}" if self.error else "is slow"
+        if self.latency_seconds:
+            what += f" after {self.latency_seconds:g} s"
         which = "every call" if self.calls is None else "call(s) " + ", ".join(map(str, sorted(self.calls)))
         when = ""
         if self.after_seconds or self.for_seconds is not None:
@@ -163,7 +171,14 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
     error = raw.get("error")
     if error is not None and not isinstance(error, str):
         raise FaultError(f"{where}.error: expected a name, not {error!r}")
+    latency = raw.get("latency_seconds", 0)
+    if "latency_seconds" in raw and (
+        isinstance(latency, bool) or not isinstance(latency, int | float) or not 0 < latency <= 900
+    ):
+        raise FaultError(f"{where}.latency_seconds: expected seconds (more than 0, at most 900), not {latency!r}")
     if "function" in raw:
+        if "latency_seconds" in raw:
+            raise FaultError(f"{where}.latency_seconds: only an API call is slowed; a function fault times out")
         function = raw["function"]
         if function not in functions:
             raise FaultError(
@@ -177,7 +192,9 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
         return Fault(
             "function", str(function), calls, error=error, timeout=timeout, after_seconds=after, for_seconds=lasting
         )
-    return replace(_api_fault(raw["api"], error, timeout, calls, where), after_seconds=after, for_seconds=lasting)
+    return replace(
+        _api_fault(raw["api"], error, timeout, calls, where, float(latency)), after_seconds=after, for_seconds=lasting
+    )
 
 
 def _seconds(raw: Any, where: str, *, allow_zero: bool = False) -> float:
@@ -187,7 +204,9 @@ def _seconds(raw: Any, where: str, *, allow_zero: bool = False) -> float:
     return float(raw)
 
 
-def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int] | None, where: str) -> Fault:
+def _api_fault(
+    api: Any, error: str | None, timeout: bool, calls: frozenset[int] | None, where: str, latency: float = 0.0
+) -> Fault:
     if not isinstance(api, str) or api.count(":") != 1:
         raise FaultError(f"{where}.api: expected 'service:Operation' as in IAM (e.g. datasync:StartTaskExecution)")
     prefix, operation = api.split(":")
@@ -199,7 +218,17 @@ def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int]
     if timeout:
         raise FaultError(f"{where}.timeout: only a function times out; an API fault gives 'error'")
     if error is None:
-        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with")
+        if latency:
+            return Fault(
+                "api",
+                api,
+                calls,
+                service=model.service_name,
+                service_id=model.service_id.hyphenize(),
+                operation=operation,
+                latency_seconds=latency,
+            )
+        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with, or latency_seconds")
     answer = api_error(model, error)
     if answer is None:
         raise FaultError(
@@ -215,6 +244,7 @@ def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int]
         service_id=model.service_id.hyphenize(),
         operation=operation,
         api_error=answer,
+        latency_seconds=latency,
     )
 
 
@@ -251,6 +281,8 @@ class FaultInjector:
     # Virtual seconds since the run started (set by the runner when it starts the run), for the
     # faults that hold in a window of time; None before.
     elapsed: Callable[[], float] | None = None
+    # How a slow call waits: the run's virtual clock (`VirtualClock.sleep`); set by the runner.
+    sleep: Callable[[float], None] | None = None
     _counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -260,7 +292,11 @@ class FaultInjector:
             elapsed = self.elapsed() if self.elapsed is not None else None
             for fault in matching:
                 if fault.hits(call, elapsed):
-                    self.injected.append(Injected(key, call, TIMEOUT_ERROR if fault.timeout else str(fault.error)))
+                    answer = TIMEOUT_ERROR if fault.timeout else fault.error or ""
+                    if fault.latency_seconds:
+                        answer = f"{answer} " if answer else ""
+                        answer += f"after {fault.latency_seconds:g} s"
+                    self.injected.append(Injected(key, call, answer))
                     return fault, call
         return None
 
@@ -404,11 +440,20 @@ class RawBody:
         return body
 
 
-def response_for(service_id: str, operation: str, request: Any) -> AWSResponse | None:
+_slow = threading.local()  # .seconds: the latency owed by this thread's call, once it is answered
+
+
+def response_for(service_id: str, operation: str, request: Any, *, answered_later: bool = False) -> AWSResponse | None:
     """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
+
+    A slow call's latency: an emulated service (`answered_later`, see emulator.aws_hooks) computes
+    its answer when the call arrives and the answer takes the latency to come back, so it describes
+    the service as it was when asked, not as it is when the caller reads it (what a race depends
+    on): the caller then owes `pay_latency()`. A call moto serves waits before it is served.
 
     Only the stack's calls count: a call made while the emulated AWS serves another, and the
     harness's own, are nobody's (`emulator.call_recorder`) and never fail."""
+    _slow.seconds = 0.0
     injector = _active
     if injector is None or is_answered(request) or not injector.armed(service_id, operation):
         return None
@@ -417,9 +462,26 @@ def response_for(service_id: str, operation: str, request: Any) -> AWSResponse |
     fault = injector.on_request(service_id, operation)
     if fault is None:
         return None
+    if fault.latency_seconds:
+        if injector.sleep is None:
+            raise RuntimeError("a slow-call fault needs the run's clock: FaultInjector.sleep is not set")
+        if answered_later and fault.api_error is None:
+            _slow.seconds = fault.latency_seconds
+        else:
+            injector.sleep(fault.latency_seconds)
+    if fault.api_error is None:
+        return None  # only slow: the service answers as it would have
     response = _error_response(fault, _service_model(fault.service), str(request.url))
     mark_answered(request)
     return response
+
+
+def pay_latency() -> None:
+    """Waits out the latency `response_for` left owing for this thread's call (none: returns)."""
+    seconds, _slow.seconds = getattr(_slow, "seconds", 0.0), 0.0
+    injector = _active
+    if seconds and injector is not None and injector.sleep is not None:
+        injector.sleep(seconds)
 
 
 # botocore asks every `before-send` handler and takes the first answer: the others still see the

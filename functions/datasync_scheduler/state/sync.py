@@ -87,7 +87,7 @@ class StepFailure(Contract):
     rejected_input: Any = None
 
 
-WatchdogLimit = Literal["runDeadline", "phaseTimeLimit"]
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall"]
 
 
 class WatchdogCancel(Contract):
@@ -113,6 +113,33 @@ class OutageWaitedOut(Unreachable):
     until: str  # ISO 8601, UTC: the first look that worked again
 
 
+class Progress(Contract):
+    """The task execution's byte and file counters at the last check, the status they were read
+    in, and since when (ISO 8601) neither has changed: what the stall watchdog compares."""
+
+    phase: str
+    counters: dict[str, int]
+    since: str
+
+
+class StallSeen(Contract):
+    """A stall the watchdog reported without cancelling (StallAction=report): the run's message
+    says so; `since` is when the counters last moved."""
+
+    phase: str
+    since: str
+    limit_seconds: int
+
+
+class EndAnnounced(Contract):
+    """DataSync's event said the task execution ended (`status`), DescribeTaskExecution did not
+    agree yet: the check looks again, `looks` times so far since `since`."""
+
+    status: str
+    looks: int
+    since: str
+
+
 class RunState(Contract):
     """`$.run`: what the workflow knows about the current attempt's task execution."""
 
@@ -132,6 +159,11 @@ class RunState(Contract):
     unreachable: Unreachable | None = None
     # The last outage the check waited out in this attempt, for the report to say so.
     waited_out: OutageWaitedOut | None = None
+    # The stall watchdog's memory between checks, and a stall it reported without cancelling.
+    progress: Progress | None = None
+    stalled: StallSeen | None = None
+    # Set while DataSync's end event and DescribeTaskExecution disagree; kept when they never agreed.
+    end_announced: EndAnnounced | None = None
 
 
 class NextAttempt(Contract):
@@ -156,6 +188,8 @@ class SyncState(Contract):
     analysis: JsonObject | None = None
     analysis_error: CaughtError | None = None
     failure: StepFailure | None = None
+    # Release Task's error when the task's lease could not be released (it then ends on its own).
+    release_error: CaughtError | None = None
 
 
 # --- What each Lambda step receives (its `Parameters`) and returns (at its `ResultPath`) ---------
@@ -216,6 +250,7 @@ class ReportRunInput(StepInput):
     analysis: JsonObject | None
     analysis_error: CaughtError | None
     failure: StepFailure | None
+    release_error: CaughtError | None = None
 
 
 class Verdict(Contract):
