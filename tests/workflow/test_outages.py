@@ -168,7 +168,7 @@ def test_throttling_before_the_start_is_named_throttling_not_a_refusal() -> None
     )
 
     assert (summary["status"], summary["error"]) == ("FAILED", "Start.Throttled")
-    assert "throttled" in summary["cause"]
-    assert "refused" not in summary["cause"]
+    assert summary["cause"].startswith("The start was throttled past every retry")
+    assert "DataSync refused" not in summary["cause"]
     assert "ListTaskExecutions failed with ThrottlingException" in summary["cause"]
     assert summary["executions"] == []
