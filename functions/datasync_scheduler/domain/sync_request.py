@@ -150,7 +150,12 @@ OPTION_RULES = (
 def _options_model() -> type[OverrideOptions]:
     members = _datasync_shape("Options").members
     fields: dict[str, Any] = {name: _option_field(shape) for name, shape in members.items()}
-    return create_model("OverrideOptions", __base__=OverrideOptions, **fields)
+    return create_model(
+        "OverrideOptions",
+        __base__=OverrideOptions,
+        __doc__="DataSync `Options` that may be overridden for one execution (the API's names and values).",
+        **fields,
+    )
 
 
 if TYPE_CHECKING:
