@@ -267,16 +267,19 @@ def _problems(error: ValidationError) -> Iterator[str]:
 
 def field_name(name: str) -> str:
     """A field name from the input, as a message may show it: on one line, and short."""
-    safe = one_line(name)
-    return safe if len(safe) <= FIELD_NAME_LIMIT else safe[: FIELD_NAME_LIMIT - 1] + "…"
+    return _shortened(one_line(name), FIELD_NAME_LIMIT)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def bounded(title: str, problems: Sequence[str]) -> str:
     """`title: p1; p2; …; and K more problem(s)`: the first PROBLEMS_SHOWN in full (each shortened)."""
-    shown = [one_line(p) if len(p) <= PROBLEM_LIMIT else one_line(p[: PROBLEM_LIMIT - 1]) + "…" for p in problems]
-    text = "; ".join(shown[:PROBLEMS_SHOWN])
-    if len(shown) > PROBLEMS_SHOWN:
-        text += f"; and {len(shown) - PROBLEMS_SHOWN} more problem(s)"
+    shown = [_shortened(one_line(problem), PROBLEM_LIMIT) for problem in problems[:PROBLEMS_SHOWN]]
+    text = "; ".join(shown)
+    if len(problems) > PROBLEMS_SHOWN:
+        text += f"; and {len(problems) - PROBLEMS_SHOWN} more problem(s)"
     return f"{title}: {text}"
 
 
