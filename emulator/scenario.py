@@ -270,10 +270,8 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     items = raw["tasks"]
     if not isinstance(items, list) or not items:
         raise ScenarioError(f"scenario {name}: 'tasks' needs a list of at least one task")
-    if raw.get("trigger", "manual") not in ("manual", "schedule", "batch"):
-        raise ScenarioError(f"scenario {name}: trigger must be 'manual', 'schedule' or 'batch'")
-    if raw.get("trigger") == "batch" and "rawInput" not in raw:
-        raise ScenarioError(f"scenario {name}: trigger 'batch' starts the BatchWorkflow with 'rawInput'")
+    if raw.get("trigger", "manual") not in ("manual", "schedule"):
+        raise ScenarioError(f"scenario {name}: with 'tasks', trigger must be 'manual' or 'schedule'")
     concurrency = raw.get("maxConcurrency")
     if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool)):
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
