@@ -11,6 +11,8 @@ from datasync_scheduler.domain.sync_request import (
     StackHome,
     parse_sync_request,
 )
+from datasync_scheduler.state.sync import ReportRunInput
+from datasync_scheduler.steps import _task_arn_of
 
 HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
@@ -138,3 +140,17 @@ def test_a_batch_too_large_for_the_workflow_is_refused_naming_the_limit() -> Non
     message = batch_rejection({"tasks": items, "maxConcurrency": 2})
     assert "a batch carries at most 64,512" in message
     assert json.dumps(items).encode()  # the batch's requests were measured as JSON
+
+
+def test_a_rejected_run_names_its_task_only_when_the_arn_is_whole() -> None:
+    def named(task_arn: str) -> str | None:
+        failure = {"step": "Validate Sync Request", "error": {"Error": "InvalidSyncRequest", "Cause": "x"}}
+        step = ReportRunInput.model_validate(
+            {"request": None, "failure": failure | {"rejectedInput": {"taskArn": task_arn}}, "run": None}
+            | {"workflowExecution": "arn:aws:states:eu-west-1:123456789012:execution:s:n", "startedAt": None}
+            | {"next": None, "analysis": None, "analysisError": None}
+        )
+        return _task_arn_of(step)
+
+    assert named(TASK) == TASK
+    assert named(TASK + "-and-more") is None

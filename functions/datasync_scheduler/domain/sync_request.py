@@ -41,7 +41,6 @@ def _java_pattern(shape_name: str) -> re.Pattern[str]:
 
 
 TASK_ARN = _java_pattern("TaskArn")
-TASK_ARN_PATTERN = TASK_ARN.pattern  # without anchors: use with re.fullmatch
 TASK_ARN_MAX = int(_datasync_shape("TaskArn").metadata["max"])
 TASK_ARN_EXAMPLE = "arn:aws:datasync:<region>:<account>:task/task-<17 hex digits>"
 # DataSync's limit for one filter's value (FilterRule.Value): includes and excludes, each.
