@@ -37,8 +37,7 @@ def test_a_batch_started_with_json_that_is_not_an_object_is_rejected_with_one_me
 
 
 def test_a_batch_naming_the_same_task_twice_is_refused_before_any_start() -> None:
-    twice = {"tasks": [{"taskArn": TASK}, {"taskArn": TASK, "overrides": {"LogLevel": "BASIC"}}], "maxConcurrency": 2}
-    summary = run("bad-input", rawInput=twice, trigger="batch")
+    summary = run("duplicate-task-batch")
 
     assert summary["status"] == "FAILED"
     assert summary["error"] == "InvalidBatchRequest"
