@@ -129,7 +129,7 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     if deferred is None:
         return None
     service_id, operation = event_name.split(".", 2)[1:]
-    failed = faults.response_for(service_id, operation, request)
+    failed = faults.response_for(service_id, operation, request, answered_later=True)
     if failed is not None:
         return failed
     url = str(request.url)
@@ -140,7 +140,9 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     except EmulatedServiceError as error:
         body = json.dumps({"__type": error.code, "message": error.message, **error.extra}).encode()
         headers = {"x-amzn-ErrorType": error.code, "Content-Type": "application/x-amz-json-1.1"}
+        faults.pay_latency()
         return AWSResponse(url, error.status, HTTPHeaders.from_dict(headers), faults.RawBody(body))
+    faults.pay_latency()  # a slow call's answer, computed on arrival, comes back after its latency
     return _as_http(deferred.model, parsed, url)
 
 

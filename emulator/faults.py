@@ -10,6 +10,11 @@ per API over the whole run, or all of them), and how:
   thrown away; the caller gets what Lambda returns for a timed-out invocation
   (docs/aws-facts.md#lambda-timeouts). Running it exposes more than not running it would: a
   caller that retries must cope with work that was done although it was told otherwise;
+- an AWS call takes `latency_seconds` of virtual time before it is answered (and then answers
+  as the service would, or with the fault's error when it names one too). Virtual time is what
+  makes a race reproducible: the clock stands still while any participant computes, so two
+  invocations that both reach the slow call wait there together, and both go on only once both
+  are waiting. Real-time latency would only make the race likely;
 - an AWS call fails with the named error code, as an HTTP response with the status AWS uses for
   it (docs/aws-facts.md#injected-aws-errors). botocore parses it and its own retry handler
   decides, so a throttled call is retried before the caller sees it, each HTTP attempt counting
@@ -25,7 +30,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -47,7 +52,7 @@ _BOTOCORE_SERVICE = {"states": "stepfunctions"}
 # Errors every AWS API may return, with their HTTP status, where a service's model lists neither
 # ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
 COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
-_FIELDS = {"function", "api", "error", "timeout", "calls"}
+_FIELDS = {"function", "api", "error", "timeout", "calls", "latency_seconds"}
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -73,12 +78,15 @@ class Fault:
     service_id: str = ""
     operation: str = ""
     api_error: ApiError | None = None
+    latency_seconds: float = 0.0  # an API call's delay, in virtual seconds, before its answer
 
     def hits(self, call: int) -> bool:
         return self.calls is None or call in self.calls
 
     def describe(self) -> str:
-        what = "times out" if self.timeout else f"raises {self.error}"
+        what = "times out" if self.timeout else f"raises {self.error}" if self.error else "is slow"
+        if self.latency_seconds:
+            what += f" after {self.latency_seconds:g} s"
         which = "every call" if self.calls is None else "call(s) " + ", ".join(map(str, sorted(self.calls)))
         return f"{self.target} {what} on {which}"
 
@@ -140,7 +148,14 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
     error = raw.get("error")
     if error is not None and not isinstance(error, str):
         raise FaultError(f"{where}.error: expected a name, not {error!r}")
+    latency = raw.get("latency_seconds", 0)
+    if "latency_seconds" in raw and (
+        isinstance(latency, bool) or not isinstance(latency, int | float) or not 0 < latency <= 900
+    ):
+        raise FaultError(f"{where}.latency_seconds: expected seconds (more than 0, at most 900), not {latency!r}")
     if "function" in raw:
+        if "latency_seconds" in raw:
+            raise FaultError(f"{where}.latency_seconds: only an API call is slowed; a function fault times out")
         function = raw["function"]
         if function not in functions:
             raise FaultError(
@@ -152,10 +167,12 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
         if error is not None and not _IDENTIFIER.fullmatch(error):
             raise FaultError(f"{where}.error: {error!r} is not a Python exception class name")
         return Fault("function", str(function), calls, error=error, timeout=timeout)
-    return _api_fault(raw["api"], error, timeout, calls, where)
+    return _api_fault(raw["api"], error, timeout, calls, where, float(latency))
 
 
-def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int] | None, where: str) -> Fault:
+def _api_fault(
+    api: Any, error: str | None, timeout: bool, calls: frozenset[int] | None, where: str, latency: float = 0.0
+) -> Fault:
     if not isinstance(api, str) or api.count(":") != 1:
         raise FaultError(f"{where}.api: expected 'service:Operation' as in IAM (e.g. datasync:StartTaskExecution)")
     prefix, operation = api.split(":")
@@ -167,7 +184,17 @@ def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int]
     if timeout:
         raise FaultError(f"{where}.timeout: only a function times out; an API fault gives 'error'")
     if error is None:
-        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with")
+        if latency:
+            return Fault(
+                "api",
+                api,
+                calls,
+                service=model.service_name,
+                service_id=model.service_id.hyphenize(),
+                operation=operation,
+                latency_seconds=latency,
+            )
+        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with, or latency_seconds")
     answer = api_error(model, error)
     if answer is None:
         raise FaultError(
@@ -183,6 +210,7 @@ def _api_fault(api: Any, error: str | None, timeout: bool, calls: frozenset[int]
         service_id=model.service_id.hyphenize(),
         operation=operation,
         api_error=answer,
+        latency_seconds=latency,
     )
 
 
@@ -216,6 +244,8 @@ class FaultInjector:
 
     faults: tuple[Fault, ...]
     injected: list[Injected] = field(default_factory=list)
+    # How a slow call waits: the run's virtual clock (`VirtualClock.sleep`); set by the runner.
+    sleep: Callable[[float], None] | None = None
     _counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -224,7 +254,11 @@ class FaultInjector:
             self._counts[key] = call = self._counts.get(key, 0) + 1
             for fault in matching:
                 if fault.hits(call):
-                    self.injected.append(Injected(key, call, TIMEOUT_ERROR if fault.timeout else str(fault.error)))
+                    answer = TIMEOUT_ERROR if fault.timeout else fault.error or ""
+                    if fault.latency_seconds:
+                        answer = f"{answer} " if answer else ""
+                        answer += f"after {fault.latency_seconds:g} s"
+                    self.injected.append(Injected(key, call, answer))
                     return fault, call
         return None
 
@@ -368,11 +402,20 @@ class RawBody:
         return body
 
 
-def response_for(service_id: str, operation: str, request: Any) -> AWSResponse | None:
+_slow = threading.local()  # .seconds: the latency owed by this thread's call, once it is answered
+
+
+def response_for(service_id: str, operation: str, request: Any, *, answered_later: bool = False) -> AWSResponse | None:
     """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
+
+    A slow call's latency: an emulated service (`answered_later`, see emulator.aws_hooks) computes
+    its answer when the call arrives and the answer takes the latency to come back, so it describes
+    the service as it was when asked, not as it is when the caller reads it (what a race depends
+    on): the caller then owes `pay_latency()`. A call moto serves waits before it is served.
 
     Only the stack's calls count: a call made while the emulated AWS serves another, and the
     harness's own, are nobody's (`emulator.call_recorder`) and never fail."""
+    _slow.seconds = 0.0
     injector = _active
     if injector is None or is_answered(request) or not injector.armed(service_id, operation):
         return None
@@ -381,9 +424,26 @@ def response_for(service_id: str, operation: str, request: Any) -> AWSResponse |
     fault = injector.on_request(service_id, operation)
     if fault is None:
         return None
+    if fault.latency_seconds:
+        if injector.sleep is None:
+            raise RuntimeError("a slow-call fault needs the run's clock: FaultInjector.sleep is not set")
+        if answered_later and fault.api_error is None:
+            _slow.seconds = fault.latency_seconds
+        else:
+            injector.sleep(fault.latency_seconds)
+    if fault.api_error is None:
+        return None  # only slow: the service answers as it would have
     response = _error_response(fault, _service_model(fault.service), str(request.url))
     mark_answered(request)
     return response
+
+
+def pay_latency() -> None:
+    """Waits out the latency `response_for` left owing for this thread's call (none: returns)."""
+    seconds, _slow.seconds = getattr(_slow, "seconds", 0.0), 0.0
+    injector = _active
+    if seconds and injector is not None and injector.sleep is not None:
+        injector.sleep(seconds)
 
 
 # botocore asks every `before-send` handler and takes the first answer: the others still see the
