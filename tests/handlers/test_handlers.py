@@ -65,6 +65,7 @@ def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
         "analysis": None,
         "analysisError": None,
         "failure": None,
+        "releaseError": None,
     }
 
 

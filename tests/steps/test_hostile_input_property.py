@@ -19,7 +19,7 @@ from datasync_scheduler.domain.sync_request import (
     parse_sync_request,
 )
 from datasync_scheduler.ports import DataSyncPort
-from tests.fakes import ACCOUNT, REGION, FakeDataSync, FakeLedger
+from tests.fakes import ACCOUNT, REGION, FakeDataSync, FakeLedger, FakeTaskLease
 from tests.steps.conftest import WORKFLOW
 from tests.steps.conftest import settings as step_settings
 
@@ -74,7 +74,9 @@ def validate_then_start(raw: object) -> tuple[CountingDataSync, str | None]:
         request = parse_sync_request(raw, home=HOME)
     except InvalidSyncRequest as refused:
         return datasync, str(refused)
-    ports = steps.Ports(datasync=cast(DataSyncPort, datasync), ledger=FakeLedger(), callbacks=cast(Any, None))
+    ports = steps.Ports(
+        datasync=cast(DataSyncPort, datasync), ledger=FakeLedger(), callbacks=cast(Any, None), lease=FakeTaskLease()
+    )
     steps.start_sync(request, WORKFLOW, ports, step_settings())
     return datasync, None
 
