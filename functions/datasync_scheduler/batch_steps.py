@@ -25,6 +25,7 @@ from datasync_scheduler.domain.batch import (
     unvalidated_batch,
 )
 from datasync_scheduler.domain.message import batch_message
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import (
@@ -46,14 +47,14 @@ _logger = logging.getLogger(__name__)
 NOTIFICATION_ERROR_LIMIT = 1000
 
 
-def validate_batch(event: ValidateBatchInput) -> ValidateBatchOutput:
+def validate_batch(event: ValidateBatchInput, home: StackHome) -> ValidateBatchOutput:
     """Each task's run name, in the tasks' order, and the concurrency limit.
 
     Raises InvalidBatchRequest (the state machine ends the batch with its message). The requests are
     not returned: the Map reads them from the batch's input, as given (already validated here, and
     validated again by the SyncWorkflow, whose input admits no other fields).
     """
-    batch = parse_batch_request(event.input)
+    batch = parse_batch_request(event.input, home=home)
     names = [child_execution_name(event.batch_name, event.batch_execution, index) for index in range(len(batch.tasks))]
     return ValidateBatchOutput(batch=ValidatedBatch(names=names, max_concurrency=batch.max_concurrency))
 

@@ -34,7 +34,7 @@ from datasync_scheduler.domain.run_report import (
     step_failed,
     timeline,
 )
-from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
+from datasync_scheduler.domain.sync_request import TASK_ARN, SyncRequest
 from datasync_scheduler.domain.task_lease import lease_until, request_digest, when_held
 from datasync_scheduler.domain.watchdog import (
     DeadlineOverrun,
@@ -705,4 +705,4 @@ def _task_arn_of(step: ReportRunInput) -> str | None:
     raw = step.failure.rejected_input if step.failure else None
     task_arn = raw.get("taskArn") if isinstance(raw, dict) else None
     # Only a well-formed ARN is worth naming; a malformed one is untrusted text already quoted in the reason.
-    return task_arn if isinstance(task_arn, str) and re.match(TASK_ARN_PATTERN, task_arn) else None
+    return task_arn if isinstance(task_arn, str) and TASK_ARN.fullmatch(task_arn) else None
