@@ -57,7 +57,9 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from moto.sns.exceptions import SNSInvalidParameter  # noqa: E402
 from moto.sns.models import SNSBackend, Subscription, sns_backends  # noqa: E402
 from moto.sns.utils import FilterPolicyMatcher  # noqa: E402
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl  # noqa: E402
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (  # noqa: E402
     StatesErrorName,
 )
@@ -91,6 +93,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.eval import count_down_latch  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.callback import callback  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.environment import Environment  # noqa: E402
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails  # noqa: E402
 from moto.stepfunctions.parser.backend import execution_worker  # noqa: E402
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication  # noqa: E402
 
@@ -265,6 +268,30 @@ def states_all_not_catching(error_names: frozenset[str]) -> Iterator[None]:
             env.stack[-1] = False
 
     with _replaced(error_equals_decl.ErrorEqualsDecl, "_eval_body", eval_body):
+        yield
+
+
+@contextmanager
+def integration_errors_named(name: Callable[[Exception], StatesErrorNameType | None]) -> Iterator[None]:
+    """A service integration's exception that `name` names fails the task with that error (a Retry
+    or Catch can take it), instead of moto's `States.Runtime` for anything but a ClientError
+    (ExecutionState._from_error)."""
+    original = execute_state.ExecutionState._from_error
+
+    def from_error(self: Any, env: Environment, ex: Exception) -> Any:
+        error = name(ex)
+        if error is None:
+            return original(self, env, ex)
+        return FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=error),
+            event_type=HistoryEventType.TaskFailed,
+            event_details=EventDetails(
+                taskFailedEventDetails=TaskFailedEventDetails(error=error.to_name(), cause=str(ex))
+            ),
+        )
+
+    with _replaced(execute_state.ExecutionState, "_from_error", from_error):
         yield
 
 
