@@ -44,7 +44,6 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 from botocore.model import ServiceModel
-
 from moto.core.models import botocore_stubber
 
 from emulator import call_recorder
@@ -450,7 +449,9 @@ def is_answered(request: Any) -> bool:
 def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
     service_id, operation = event_name.split(".", 2)[1:]
     # A call no emulated service of ours answers is moto's: a lost response is served by moto first.
-    return response_for(service_id, operation, request, lambda: botocore_stubber(event_name=event_name, request=request))
+    return response_for(
+        service_id, operation, request, lambda: botocore_stubber(event_name=event_name, request=request)
+    )
 
 
 # Every botocore session copies this list when it is created; first, so the fault answers before

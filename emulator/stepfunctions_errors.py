@@ -24,6 +24,8 @@ from emulator import moto_internals
 
 # The errors `States.ALL` leaves to fail the execution.
 NOT_CAUGHT_BY_STATES_ALL = frozenset({"States.DataLimitExceeded", "States.Runtime"})
+
+
 def _unanswered_call(error: Exception) -> moto_internals.StatesErrorNameType | None:
     # Step Functions' own name for "a Task state failed during the execution".
     return moto_internals.StatesErrorNameType.StatesTaskFailed if isinstance(error, HTTPClientError) else None

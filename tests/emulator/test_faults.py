@@ -13,8 +13,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
 from datasync_scheduler.cli import main
-from emulator import call_recorder
-from emulator import moto_internals
+from emulator import call_recorder, moto_internals
 from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
 from emulator.runner import LocalAws, local_aws, run_scenario
@@ -212,7 +211,9 @@ def test_a_publish_whose_response_is_lost_was_published_and_botocore_publishes_i
 def test_a_lost_response_without_retries_reaches_the_caller_as_a_read_timeout_after_the_publish() -> None:
     injector = faults({"api": "sns:Publish", "lose_response": True, "calls": "all"})
     with local_aws(), injecting(injector):
-        sns = boto3.client("sns", region_name=REGION, config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        sns = boto3.client(
+            "sns", region_name=REGION, config=Config(retries={"mode": "standard", "total_max_attempts": 1})
+        )
         topic = sns.create_topic(Name="alerts")["TopicArn"]
         with as_function(), pytest.raises(ReadTimeoutError):
             sns.publish(TopicArn=topic, Message="hello")
