@@ -65,9 +65,9 @@ class PostedMessages:
             self._guarded(delivery={"message": key}, post=post_and_note)
         except IdempotencyPersistenceLayerError:
             if posted:
-                logger.exception("Posted, but the record of the post was not completed", extra={"message": key})
+                logger.exception("Posted, but the record of the post was not completed", extra={"messageKey": key})
                 return True
-            logger.exception("Whether it was posted cannot be read: posting", extra={"message": key})
+            logger.exception("Whether it was posted cannot be read: posting", extra={"messageKey": key})
             post()
             return True
         return bool(posted)
