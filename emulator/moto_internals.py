@@ -443,6 +443,9 @@ def lambda_subscriptions_delivered_by(
             return
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
+            # "Message attributes are sent only when the message structure is String, not JSON"
+            # (docs/aws-facts.md#sns-delivery-guarantees): they filter, but do not reach the function.
+            message_attributes = None
         deliver(SnsDelivery(self, message, message_id, subject, message_attributes))
 
     with _replaced(Subscription, "publish", publish):

@@ -6,6 +6,7 @@ that arrives again (a publish retried after a lost answer, a redelivery) is post
 are recorded in the idempotency table (`adapters.posted_messages`).
 """
 
+import json
 import os
 from typing import Any
 
@@ -59,5 +60,15 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
 
 
 def _run_message(notification: SnsNotificationModel) -> str | None:
+    """The message's `message_id`: its attribute (a String-structured publish, such as the state
+    machines' plain messages) or its JSON's field (Report Run's and Summarize Batch's JSON-structured
+    publish, whose attributes SNS does not pass on: docs/aws-facts.md#sns-delivery-guarantees)."""
     attribute = (notification.MessageAttributes or {}).get(MESSAGE_ID_ATTRIBUTE)
-    return attribute.Value if attribute is not None and attribute.Value else None
+    if attribute is not None and attribute.Value:
+        return attribute.Value
+    try:
+        decoded = json.loads(str(notification.Message))
+    except ValueError:
+        return None
+    named = decoded.get(MESSAGE_ID_ATTRIBUTE) if isinstance(decoded, dict) else None
+    return named if isinstance(named, str) and named else None

@@ -10,6 +10,7 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from datasync_scheduler.adapters import slack_webhook
+from datasync_scheduler.domain.publication import sns_publication
 from emulator.faults import FaultInjector, injecting, parse_faults
 from emulator.runner import LocalAws, local_aws
 from emulator.scenario import template_functions
@@ -28,18 +29,15 @@ def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def publish(aws: LocalAws, run: str | None) -> str:
-    """A run's message as Report Run publishes it (with its `message_id` when `run` is given)."""
-    attributes = {"kind": {"DataType": "String", "StringValue": "run"}}
-    if run is not None:
-        attributes["message_id"] = {"DataType": "String", "StringValue": f"run:{run}"}
-    as_json = json.dumps(failed_run(()).to_json_dict())
+    """A run's message exactly as Report Run publishes it (named by `run` when given)."""
+    publication = sns_publication(failed_run(()), workflow_execution=run)
     return str(
         boto3.client("sns", region_name=REGION).publish(
             TopicArn=aws.stack.topics["NotificationTopic"],
-            Subject="DataSync nightly-archive: sync FAILED",
-            Message=json.dumps({"default": as_json, "email": "the email text"}),
+            Subject=publication["subject"],
+            Message=publication["structured"],
             MessageStructure="json",
-            MessageAttributes=attributes,
+            MessageAttributes=publication["attributes"],
         )["MessageId"]
     )
 

@@ -53,3 +53,10 @@ def test_every_message_a_state_machine_publishes_itself_carries_the_same_id(defi
 def test_a_message_named_by_no_run_has_no_id() -> None:
     message = run_message(RunReport(rejected_input("x")))
     assert MESSAGE_ID_ATTRIBUTE not in sns_publication(message)["attributes"]
+
+
+def test_the_json_rendering_names_the_message_too_as_sns_passes_it_no_attributes() -> None:
+    message = run_message(RunReport(rejected_input("x")))
+    publication = sns_publication(message, workflow_execution=RUN)
+    default = json.loads(json.loads(publication["structured"])["default"])
+    assert default["message_id"] == f"run:{RUN}"

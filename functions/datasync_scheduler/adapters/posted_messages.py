@@ -12,7 +12,8 @@ What the record cannot promise, and what happens then:
 - the post succeeded but its record could not be completed: the post stands and is reported as
   posted; a later delivery may post it again once the in-progress record expires;
 - a post that fails removes the record (Powertools deletes it when the function raises), so the
-  retry of the delivery posts it.
+  retry of the delivery posts it; if the record cannot be removed, the post's own failure is
+  raised (Lambda retries the delivery, which posts once the in-progress record has expired).
 """
 
 from __future__ import annotations
@@ -56,14 +57,22 @@ class PostedMessages:
 
     def __call__(self, key: str, post: Callable[[], None]) -> bool:
         posted: list[bool] = []
+        failed: list[Exception] = []
 
         def post_and_note() -> None:
-            post()
+            try:
+                post()
+            except Exception as failure:
+                failed.append(failure)
+                raise
             posted.append(True)
 
         try:
             self._guarded(delivery={"message": key}, post=post_and_note)
         except IdempotencyPersistenceLayerError:
+            if failed:  # the post failed, and its record could not be removed: the failure stands
+                logger.exception("The post failed and its record was not removed", extra={"messageKey": key})
+                raise failed[0] from None
             if posted:
                 logger.exception("Posted, but the record of the post was not completed", extra={"messageKey": key})
                 return True

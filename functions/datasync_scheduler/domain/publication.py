@@ -9,11 +9,14 @@ own. Message attributes
 (kind, outcome, severity, task) let a subscription's filter policy choose, e.g. email only on
 failures.
 
-Every publish of one message also carries `message_id`: the run's (or batch's) workflow execution
-and the message's kind, the same for every retry of that publish and for the state machine's plain
-fallback message, different for every run. SNS gives each accepted publish a new MessageId and
-cannot tell a retried publish from a new message (docs/aws-facts.md#sns-delivery-guarantees), so a
-subscriber that must show a message once (the Slack notifier) deduplicates on this attribute.
+Every publish of one message also carries its `message_id`: the run's (or batch's) workflow
+execution and the message's kind, the same for every retry of that publish and for the state
+machine's plain fallback message, different for every run. SNS gives each accepted publish a new
+MessageId and cannot tell a retried publish from a new message
+(docs/aws-facts.md#sns-delivery-guarantees), so a subscriber that must show a message once (the
+Slack notifier) deduplicates on it. It is an attribute (for filter policies, and for subscribers of
+the state machines' plain, String-structured messages) and a field of the JSON rendering: SNS does
+not pass attributes on to subscribers of a MessageStructure=json publish.
 """
 
 from __future__ import annotations
@@ -49,6 +52,9 @@ def sns_publication(
 ) -> dict[str, Any]:
     """What is published: `{publish, subject, structured, attributes}`; with the run's (or batch's)
     workflow execution, the attributes carry the message's `message_id`."""
+    named = message_id(message.kind, workflow_execution) if workflow_execution else None
+    if named is not None:
+        message = message.model_copy(update={"message_id": named})
     email = render_email(message)
     as_json = json.dumps(message.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
     structured: dict[str, str] = {"default": as_json, "email": email.message}
@@ -61,13 +67,10 @@ def sns_publication(
     }
     if message.task:
         attributes["task"] = _string(message.task)
-    if workflow_execution:
-        # Not cut like the others: an execution ARN is at most 256 characters of ARN characters,
-        # and a cut id could make two runs' messages one.
-        attributes[MESSAGE_ID_ATTRIBUTE] = {
-            "DataType": "String",
-            "StringValue": message_id(message.kind, workflow_execution),
-        }
+    if named is not None:
+        # Not cut like the others: an execution ARN is at most about 230 characters, and a cut id
+        # could make two runs' messages one.
+        attributes[MESSAGE_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": named}
     # Within SNS's limit by the message's own bounds (tests/unit/test_messages.py pins the worst case).
     body = json.dumps(structured, ensure_ascii=False)
     return {"publish": publish, "subject": email.subject, "structured": body, "attributes": attributes}
