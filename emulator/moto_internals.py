@@ -272,23 +272,23 @@ def states_all_not_catching(error_names: frozenset[str]) -> Iterator[None]:
 
 
 @contextmanager
-def integration_errors_named(name: Callable[[Exception], StatesErrorNameType | None]) -> Iterator[None]:
-    """A service integration's exception that `name` names fails the task with that error (a Retry
-    or Catch can take it), instead of moto's `States.Runtime` for anything but a ClientError
-    (ExecutionState._from_error)."""
+def integration_errors_failing_the_task(matches: Callable[[Exception], bool]) -> Iterator[None]:
+    """A service integration's exception that `matches` accepts fails the task with
+    `States.TaskFailed` (a Retry or Catch can take it), instead of moto's `States.Runtime` for
+    anything but a ClientError (ExecutionState._from_error)."""
     original = execute_state.ExecutionState._from_error
+    task_failed = StatesErrorNameType.StatesTaskFailed
 
     def from_error(self: Any, env: Environment, ex: Exception) -> Any:
-        error = name(ex)
-        if error is None:
+        if not matches(ex):
             return original(self, env, ex)
+        details = TaskFailedEventDetails(error=task_failed.to_name(), cause=str(ex))
         return FailureEvent(
             env=env,
-            error_name=StatesErrorName(typ=error),
+            error_name=StatesErrorName(typ=task_failed),
             event_type=HistoryEventType.TaskFailed,
-            event_details=EventDetails(
-                taskFailedEventDetails=TaskFailedEventDetails(error=error.to_name(), cause=str(ex))
-            ),
+            # moto's TypedDict lists every kind of detail; an event has one, as in moto's own code.
+            event_details=EventDetails(taskFailedEventDetails=details),  # type: ignore[typeddict-item]
         )
 
     with _replaced(execute_state.ExecutionState, "_from_error", from_error):

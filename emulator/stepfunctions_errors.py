@@ -26,14 +26,13 @@ from emulator import moto_internals
 NOT_CAUGHT_BY_STATES_ALL = frozenset({"States.DataLimitExceeded", "States.Runtime"})
 
 
-def _unanswered_call(error: Exception) -> moto_internals.StatesErrorNameType | None:
-    # Step Functions' own name for "a Task state failed during the execution".
-    return moto_internals.StatesErrorNameType.StatesTaskFailed if isinstance(error, HTTPClientError) else None
+def _unanswered_call(error: Exception) -> bool:
+    return isinstance(error, HTTPClientError)
 
 
 @contextmanager
 def states_all_as_on_aws() -> Iterator[None]:
     with ExitStack() as stack:
         stack.enter_context(moto_internals.states_all_not_catching(NOT_CAUGHT_BY_STATES_ALL))
-        stack.enter_context(moto_internals.integration_errors_named(_unanswered_call))
+        stack.enter_context(moto_internals.integration_errors_failing_the_task(_unanswered_call))
         yield

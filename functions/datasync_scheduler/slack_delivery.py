@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
@@ -83,7 +84,7 @@ def deliver(messages: Sequence[TopicMessage], webhook: ChatWebhook, once: OncePe
     for message in messages:
         payload = slack_payload(message.text, message.subject)
         try:
-            posted = once(message.key, lambda payload=payload: webhook.post(payload))
+            posted = once(message.key, partial(webhook.post, payload))
         except SlackDeliveryFailed as failure:
             failures.append(f"{message.message_id}: {failure}")
         else:
