@@ -44,9 +44,8 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.exceptions import ReadTimeoutError
 from botocore.model import ServiceModel
-from moto.core.models import botocore_stubber
 
-from emulator import call_recorder
+from emulator import call_recorder, moto_internals
 
 # IAM's service prefix -> botocore's service name, where they differ (Service Authorization Reference).
 _BOTOCORE_SERVICE = {"states": "stepfunctions"}
@@ -449,9 +448,7 @@ def is_answered(request: Any) -> bool:
 def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
     service_id, operation = event_name.split(".", 2)[1:]
     # A call no emulated service of ours answers is moto's: a lost response is served by moto first.
-    return response_for(
-        service_id, operation, request, lambda: botocore_stubber(event_name=event_name, request=request)
-    )
+    return response_for(service_id, operation, request, lambda: moto_internals.moto_answer(event_name, request))
 
 
 # Every botocore session copies this list when it is created; first, so the fault answers before

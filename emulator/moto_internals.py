@@ -48,6 +48,7 @@ check_moto_version(importlib.metadata.version("moto"))
 # Imported only after the check: on another version these paths may not even exist.
 import moto.logs.models  # noqa: E402
 from moto.cloudwatch.models import MetricDatum, cloudwatch_backends  # noqa: E402
+from moto.core.models import botocore_stubber  # noqa: E402
 from moto.events.models import EventPattern  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
@@ -269,6 +270,12 @@ def states_all_not_catching(error_names: frozenset[str]) -> Iterator[None]:
 
     with _replaced(error_equals_decl.ErrorEqualsDecl, "_eval_body", eval_body):
         yield
+
+
+def moto_answer(event_name: str, request: Any) -> Any:
+    """What moto answers one HTTP request with (its `before-send` handler), or None when moto does
+    not serve it: for a fault that lets the service act on a call and then loses the answer."""
+    return botocore_stubber(event_name=event_name, request=request)
 
 
 @contextmanager

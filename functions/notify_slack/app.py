@@ -51,7 +51,9 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
         )
         raise
     if delivered.already_posted:
-        logger.info(
+        # Worth a warning: a copy means SNS lost an answer, a report failed after publishing, or a
+        # redelivery; nobody sees it twice, but the cause is upstream.
+        logger.warning(
             "Already posted to Slack: not posted again",
             extra={"messageIds": delivered.already_posted, "messages": [m.key for m in messages]},
         )

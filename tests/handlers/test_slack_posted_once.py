@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from datasync_scheduler.adapters import slack_webhook
 from datasync_scheduler.domain.publication import sns_publication
 from emulator.faults import FaultInjector, injecting, parse_faults
-from emulator.runner import LocalAws, local_aws
+from emulator.runner import LocalAws
 from emulator.scenario import template_functions
 from emulator.webhook import Reply, SlackWebhookStandIn
 from tests.unit.test_slack_message import failed_run
@@ -46,16 +46,10 @@ def notifier_results(aws: LocalAws) -> list[str | None]:
     return [call.error_type for call in aws.router.invocations if call.function == "NotifySlackFunction"]
 
 
-def test_a_message_published_twice_is_posted_once_and_the_second_delivery_says_so() -> None:
-    with SlackWebhookStandIn() as stand_in, local_aws() as aws:
-        secret = boto3.client("secretsmanager", region_name=REGION).create_secret(
-            Name="hook", SecretString=stand_in.url
-        )
-        aws.deploy({"SlackWebhookSecretArn": secret["ARN"], "LogLevel": "INFO"})
-        delivered_twice(aws, stand_in)
-
-
-def delivered_twice(aws: LocalAws, stand_in: SlackWebhookStandIn) -> None:
+def test_a_message_published_twice_is_posted_once_and_the_second_delivery_says_so(
+    slack_stack: tuple[LocalAws, SlackWebhookStandIn],
+) -> None:
+    aws, stand_in = slack_stack
     first, second = publish(aws, RUN), publish(aws, RUN)
 
     assert first != second  # two publishes SNS took, one message
