@@ -649,7 +649,9 @@ def _failure_reports(stack: DeployedStack) -> dict[str, list[dict[str, Any]]]:
     for bucket in stack.buckets.values():
         for item in s3.list_objects_v2(Bucket=bucket, Prefix="failure-reports/").get("Contents", []):
             body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read().decode()
-            reports[f"s3://{bucket}/{item['Key']}"] = [json.loads(line) for line in body.splitlines()]
+            # JSON Lines: records end at "\n" only. A name may hold U+2028 or NEL, which JSON leaves
+            # unescaped and `str.splitlines` would take for line ends.
+            reports[f"s3://{bucket}/{item['Key']}"] = [json.loads(line) for line in body.split("\n") if line]
     return reports
 
 

@@ -10,6 +10,7 @@ development tooling, not Lambda code.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -20,16 +21,21 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
+from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.operate import ClientFactory, OperatorError
 from datasync_scheduler.ports import ApiCallFailed
 
 
 def _print_human(summary: dict[str, Any]) -> None:
-    out = print
+    def out(text: str = "") -> None:
+        # Task names, file names and DataSync's texts are in these lines: none may add a line or
+        # steer the terminal (docs in domain/untrusted.py).
+        print(one_line(text))
+
     out(f"Scenario {summary['scenario']}: {summary['description']}")
     out(
         f"Workflow ended {summary['status']} after {summary['state_transitions']} state transitions "
@@ -103,15 +109,15 @@ def _print_slack(summary: dict[str, Any]) -> None:
         print(f"Posted to Slack (the local webhook answered {post['status']}):")
         payload = post["payload"]
         shown = slack_readable(payload) if isinstance(payload, dict) else str(payload)
-        for line in shown.splitlines():
-            print(f"  | {line}")
+        for line in shown.split("\n"):
+            print(f"  | {one_line(line)}")
     for queue, held in (summary.get("queue_messages") or {}).items():
         if held:
             print("")
             print(f"Kept in the {queue} queue after Lambda's retries: {len(held)} message(s)")
             for record in held:
                 error = record.get("responsePayload") or {}
-                print(f"  {error.get('errorType', '?')}: {error.get('errorMessage', '')}")
+                print(one_line(f"  {error.get('errorType', '?')}: {error.get('errorMessage', '')}"))
 
 
 def _duration(seconds: float) -> str:
@@ -147,19 +153,28 @@ def _demo(args: argparse.Namespace) -> int:
 
 def _analyze_logs(args: argparse.Namespace) -> int:
     from datasync_scheduler.domain.log_parser import parse_events
-    from datasync_scheduler.failure_output import PrintedFailures, read_log_input
+    from datasync_scheduler.failure_output import PrintedFailures
+    from datasync_scheduler.log_input import LogInputError, decoded_lines, log_events
 
     printed = PrintedFailures(sys.stdout, args.format)
-    with ExitStack() as stack:
-        source: TextIO = sys.stdin
-        if args.path not in (None, "-"):
-            source = stack.enter_context(Path(args.path).open(encoding="utf-8", errors="replace"))
-        try:
-            for failure in parse_events(read_log_input(source)):
+    try:
+        with ExitStack() as stack:
+            if args.path in (None, "-"):
+                name = "standard input"
+                # Bytes, not the terminal's text: the input's own encoding is recognised.
+                source: BinaryIO = getattr(sys.stdin, "buffer", None) or io.BytesIO(sys.stdin.read().encode())
+            else:
+                name = args.path
+                try:
+                    source = stack.enter_context(Path(args.path).open("rb"))
+                except OSError as error:
+                    raise LogInputError(f"cannot read {one_line(args.path)}: {error.strerror or error}") from None
+            for failure in parse_events(log_events(decoded_lines(source, name))):
                 printed.write(failure)
-        except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
-            return 2
+    except LogInputError as error:
+        # Failures found before the problem are printed already; the status says the input was not read whole.
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     printed.finish()
     return 0
 
@@ -435,10 +450,10 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     try:
         return int(args.run(args))
     except OperatorError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
     except (ClientError, ApiCallFailed) as error:  # AWS refused: say what it said, without a traceback
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 1
 
 

@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from datasync_scheduler.domain.progress import Observation, duration, progress, size, status_line, verdict_line
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.state.sync import ReportFailedState, SyncState
 
 ClientFactory = Callable[[str], Any]  # service name -> boto3 client
@@ -183,7 +184,8 @@ def watch(
     while True:
         observation, end = observe(sfn, datasync, execution_arn, clock())
         seen = [*seen[-OBSERVATIONS_KEPT:], observation]
-        line = status_line(progress(seen), live=live)
+        # The line quotes the task's name and the workflow's cause: one_line keeps it one line.
+        line = one_line(status_line(progress(seen), live=live))
         if live:
             out.write("\r" + line.ljust(drawn))
             drawn = len(line)
@@ -192,7 +194,7 @@ def watch(
             printed = line
         out.flush()
         if end is not None:
-            out.write(("\n" if live else "") + end.line + "\n")
+            out.write(("\n" if live else "") + one_line(end.line) + "\n")
             out.flush()
             return 0 if end.status == "SUCCEEDED" else 1
         sleep(interval)
@@ -221,5 +223,7 @@ def history_lines(entries: Sequence[RunHistoryEntry]) -> list[str]:
                 duration(entry.duration.total_seconds()),
             )
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+    # Task names and errors come from outside: each cell stays on its line.
+    shown = [[one_line(cell) for cell in row] for row in rows]
+    widths = [max(len(row[column]) for row in shown) for column in range(len(shown[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in shown]

@@ -337,7 +337,7 @@ def test_a_task_name_or_a_reason_cannot_break_a_line_of_the_message() -> None:
     )
     tasks = task_lines(message_of(topic))
     assert len(tasks) == 2
-    assert "evil?name?[31m" in tasks[0]
+    assert "evil\\nname\\u001b[31m" in tasks[0]
     assert tasks[1].endswith("...") and len(tasks[1]) < 260
 
 

@@ -4,7 +4,8 @@ import io
 import json
 
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.failure_output import PrintedFailures, read_log_input
+from datasync_scheduler.failure_output import PrintedFailures
+from datasync_scheduler.log_input import log_events as read_log_input
 
 LINE = "[ERROR] Failed to open source file /a b.txt: No such file or directory"
 
@@ -53,4 +54,4 @@ def test_text_output_keeps_each_failure_on_one_line() -> None:
     printed.write(FileFailure("/evil\nname", "checksum_mismatch", "NOTICE"))
     printed.finish()
     first, *_ = out.getvalue().splitlines()
-    assert first.split() == ["checksum_mismatch", "NOTICE", "/evil?name"]
+    assert first.split() == ["checksum_mismatch", "NOTICE", "/evil\\nname"]

@@ -237,7 +237,7 @@ def test_a_hostile_file_name_stays_on_its_own_line() -> None:
             }
         )
     ).message
-    assert "    /x?DataSync status: SUCCESS?[2J" in message
+    assert "    /x\\nDataSync status: SUCCESS\\u001b[2J" in message
     assert "\nDataSync status: SUCCESS\x1b" not in message
 
 

@@ -149,9 +149,10 @@ def test_a_failed_run_with_hostile_file_names_cannot_ping_anyone_or_forge_a_link
     assert_cannot_ping_or_forge_links(payload)
     assert payload["blocks"][0]["text"]["text"].startswith("❌ archive @here: sync FAILED")  # plain_text: inert
     everything = texts(payload)
-    # Each path is shown, in a code span, spelled as it is (a line break shows as "?").
+    # Each path is shown, in a code span, spelled as it is (a line break shows as its escape).
     assert code("/in/<!channel> urgent.pdf") in everything
-    assert "`/in/line?forged line.txt`" in everything
+    assert code("/in/line\nforged line.txt") == "`/in/line\\nforged line.txt`"
+    assert code("/in/line\nforged line.txt") in "\n".join(mrkdwn_texts(payload))
     assert "`/in/*bold* _it_ ~x~ \u02cbrm -rf /\u02cb.doc`" in everything
     # The phishing link is named, not linked.
     assert "Phishing (not linked: not an AWS console address)" in everything

@@ -13,8 +13,9 @@ or format the message (`*`, `_`, `~`, backticks). What this module does about ea
   `@` a word joiner (no `@here` even where Slack parses plain mentions).
 - Text whose exact spelling matters (paths, task names, ARNs) goes in a code span instead, where
   Slack does not format: only backticks in it are replaced, so copying it still gives the name.
-- Control characters and bidirectional overrides (`gpj.exe` shown as `exe.jpg`) become "?", line
-  breaks too in one-line text, as in the email.
+- Control characters (C0 and C1), U+2028/U+2029 and bidirectional formatting (`gpj.exe` shown as
+  `exe.jpg`) are shown as visible escapes by `untrusted`, the filter the email uses too; line breaks
+  as well in one-line text.
 
 Lengths are counted in UTF-16 code units, which is what a JavaScript service counts: never less
 than Python's `len`, so a text within a limit here is within it on both sides.
@@ -25,11 +26,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-# Bidirectional controls reorder what a reader sees; they have no business in a name.
-_BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
-# C1 controls too: NEL (U+0085) breaks lines, CSI (U+009B) starts terminal escapes.
-_CONTROL_KEEPING_LINES = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
-_ANY_CONTROL = re.compile(rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+from datasync_scheduler.domain.untrusted import multiline, one_line
+
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _LOOKALIKES = str.maketrans(
     {
@@ -68,12 +66,12 @@ def escape(text: str) -> str:
 
 def paragraph(text: str) -> str:
     """Untrusted prose as mrkdwn: it keeps its line breaks, nothing in it formats, pings or links."""
-    return _unformatted(escape(_CONTROL_KEEPING_LINES.sub("?", text)))
+    return _unformatted(escape(multiline(text)))
 
 
 def line(text: str) -> str:
-    """Untrusted prose on one line as mrkdwn: like `paragraph`, and line breaks become "?"."""
-    return _unformatted(escape(_ANY_CONTROL.sub("?", text)))
+    """Untrusted prose on one line as mrkdwn: like `paragraph`, and line breaks are escaped too."""
+    return _unformatted(escape(one_line(text)))
 
 
 def code(text: str) -> str:
@@ -86,7 +84,7 @@ def code(text: str) -> str:
 def preformatted(text: str) -> str:
     """One line of untrusted text inside an mrkdwn code block (```): escaped, and no backtick that
     could close the block early."""
-    return escape(_ANY_CONTROL.sub("?", text)).replace("`", "\u02cb").replace("\uff40", "\u02cb")
+    return escape(one_line(text)).replace("`", "\u02cb").replace("\uff40", "\u02cb")
 
 
 def plain(text: str) -> str:
@@ -95,7 +93,7 @@ def plain(text: str) -> str:
     Slack does not parse plain_text, but angle brackets are replaced by look-alikes (single angle
     quotation marks, U+2039 and U+203A) rather than escaped, so the text shows the same whether or
     not a client decodes entities there."""
-    return _ANY_CONTROL.sub("?", text).replace("<", "\u2039").replace(">", "\u203a")
+    return one_line(text).replace("<", "\u2039").replace(">", "\u203a")
 
 
 def link(url: str, label: str) -> str:

@@ -17,7 +17,7 @@ import json
 from typing import Any
 
 from datasync_scheduler.domain import chat_text
-from datasync_scheduler.domain.chat_text import code, cut, line, paragraph, size
+from datasync_scheduler.domain.chat_text import code, cut, line, size
 from datasync_scheduler.domain.message import Failures, Message
 from datasync_scheduler.domain.watchdog import format_duration
 
@@ -65,7 +65,7 @@ def render_chatbot(message: Message) -> dict[str, Any]:
 def _description(message: Message) -> str:
     lines: list[str] = []
     if message.summary:
-        lines.append(paragraph(message.summary))
+        lines.append(line(message.summary))
     lines += [f"*{line(fact.label)}:* {line(fact.value)}" for fact in message.facts]
     if message.error:
         lines.append(f"*Error:* {code(message.error)}")
@@ -95,7 +95,7 @@ def _description(message: Message) -> str:
 
 def _failure_lines(failures: Failures) -> list[str]:
     if failures.unknown_because:
-        return [f"*Which files failed is unknown:* {paragraph(failures.unknown_because)}"]
+        return [f"*Which files failed is unknown:* {line(failures.unknown_because)}"]
     which = f" in attempt {failures.attempt}" if failures.attempt else ""
     lines = [
         f"*Files that failed{which}: {failures.total:,}* "
@@ -109,7 +109,7 @@ def _failure_lines(failures: Failures) -> list[str]:
             lines.append(f"  and {group.count - len(shown):,} more")
     if failures.report:
         lines.append(f"Complete list: {code(failures.report)}")
-    lines += [f"Note: {paragraph(caveat)}." for caveat in failures.caveats]
+    lines += [f"Note: {line(caveat)}." for caveat in failures.caveats]
     return lines
 
 

@@ -26,7 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from datasync_scheduler.domain.message import Message
-from datasync_scheduler.domain.notification import path_text, render_email
+from datasync_scheduler.domain.notification import render_email
+from datasync_scheduler.domain.untrusted import one_line
 
 # SNS: the message's bytes and its attributes' (names, types, values) together at most 256 KiB
 # (docs/aws-facts.md#sns-message-size).
@@ -83,5 +84,5 @@ def email_text(publication: Mapping[str, Any]) -> str:
 
 def _string(value: str) -> dict[str, str]:
     # SNS refuses control characters in attribute values, and an empty value.
-    text = path_text(value)[:ATTRIBUTE_VALUE_LIMIT] or "-"
+    text = one_line(value)[:ATTRIBUTE_VALUE_LIMIT] or "-"
     return {"DataType": "String", "StringValue": text}

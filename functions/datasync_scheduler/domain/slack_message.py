@@ -70,7 +70,7 @@ def render_slack(message: Message) -> dict[str, Any]:
     emoji = EMOJI.get(message.outcome, "")
     blocks: list[Block] = [_header(f"{emoji} {message.subject}")]
     if message.summary.strip():
-        blocks.append(_section(cut(paragraph(message.summary), TEXT_LIMIT)))
+        blocks.append(_section(cut(line(message.summary), TEXT_LIMIT)))
     blocks += _fact_sections(message)
     if message.attempts:
         blocks += _packed_sections([line(attempt) for attempt in message.attempts], heading="*Attempts*", sections=1)
@@ -141,7 +141,7 @@ def _fact_sections(message: Message) -> list[Block]:
 
 def _failure_sections(failures: Failures) -> list[Block]:
     if failures.unknown_because:
-        return [_section(cut(f"*Which files failed is unknown:* {paragraph(failures.unknown_because)}", TEXT_LIMIT))]
+        return [_section(cut(f"*Which files failed is unknown:* {line(failures.unknown_because)}", TEXT_LIMIT))]
     which = f" in attempt {failures.attempt}" if failures.attempt else ""
     overview = [
         f"*Files that failed{which}: {failures.total:,}* "
@@ -149,7 +149,7 @@ def _failure_sections(failures: Failures) -> list[Block]:
     ]
     if failures.report:
         overview.append(f"Complete list: {code(failures.report)}")
-    overview += [f"Note: {paragraph(caveat)}." for caveat in failures.caveats]
+    overview += [f"Note: {line(caveat)}." for caveat in failures.caveats]
     blocks: list[Block] = [DividerBlock(), _section(_fitting_lines(overview))]
     shown = failures.groups[:FAILURE_GROUP_SECTIONS]
     blocks += [_section(_failure_group(group)) for group in shown]
