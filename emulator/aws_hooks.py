@@ -130,7 +130,7 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
         return None
     service_id, operation = event_name.split(".", 2)[1:]
     url = str(request.url)
-    failed = faults.response_for(service_id, operation, request, lambda: _serve(deferred, url))
+    failed = faults.response_for(service_id, operation, request, lambda: _serve(deferred, url), answered_later=True)
     if failed is not None:
         return failed
     faults.mark_answered(request)  # served here: neither counted again nor served by moto as well
@@ -145,7 +145,9 @@ def _serve(deferred: _Deferred, url: str) -> AWSResponse:
     except EmulatedServiceError as error:
         body = json.dumps({"__type": error.code, "message": error.message, **error.extra}).encode()
         headers = {"x-amzn-ErrorType": error.code, "Content-Type": "application/x-amz-json-1.1"}
+        faults.pay_latency()
         return AWSResponse(url, error.status, HTTPHeaders.from_dict(headers), faults.RawBody(body))
+    faults.pay_latency()  # a slow call's answer, computed on arrival, comes back after its latency
     return _as_http(deferred.model, parsed, url)
 
 

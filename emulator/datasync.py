@@ -112,12 +112,17 @@ _NOT_FOUND_MESSAGE = "Request references a resource which does not exist."
 class Phase:
     status: str  # one of PHASES
     seconds: float | None  # None: the phase never ends by itself (e.g. LAUNCHING with the agent offline)
+    # For its first `stalled_seconds` the phase's counters do not move (a hung destination that
+    # recovers); they then grow over the rest of the phase, which still lasts `seconds` in all.
+    stalled_seconds: float = 0
 
     def __post_init__(self) -> None:
         if self.status not in PHASES:
             raise ValueError(f"status must be one of {list(PHASES)}, not {self.status!r}")
         if self.seconds is not None and (isinstance(self.seconds, bool) or self.seconds < 0):
             raise ValueError(f"seconds must be a non-negative number or null, not {self.seconds!r}")
+        if self.stalled_seconds < 0 or (self.seconds is not None and self.stalled_seconds >= self.seconds > 0):
+            raise ValueError("stalledSeconds must be at least 0 and shorter than the phase")
 
     @property
     def duration(self) -> timedelta | None:
@@ -139,6 +144,10 @@ class ExecutionScript:
     byte_count: int = 0
     failed_files: tuple[FailedFile, ...] = ()
     cancel_seconds: float = 5  # how long CANCELLING lasts
+    # How long after the execution ended DescribeTaskExecution still answers its last phase, while
+    # the end's event has already gone out: DataSync's API is eventually consistent, and how long
+    # it may lag is not documented (docs/aws-facts.md#end-event-and-describe).
+    describe_lag_seconds: float = 0
 
     def __post_init__(self) -> None:
         ranks = [PHASES.index(phase.status) for phase in self.phases]
@@ -150,15 +159,25 @@ class ExecutionScript:
             raise ValueError(f"outcome must be SUCCESS or ERROR, not {self.outcome!r}")
         if self.outcome == "SUCCESS" and (self.error_code is not None or self.error_detail is not None):
             raise ValueError("errorCode and errorDetail need outcome ERROR")
-        if self.file_count < 0 or self.byte_count < 0 or self.cancel_seconds < 0:
-            raise ValueError("files, bytes and cancelSeconds must not be negative")
+        if self.file_count < 0 or self.byte_count < 0 or self.cancel_seconds < 0 or self.describe_lag_seconds < 0:
+            raise ValueError("files, bytes, cancelSeconds and describeLagSeconds must not be negative")
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ExecutionScript:
         """Reads the camelCase JSON form; a ValueError names the offending key."""
         _reject_unknown_keys(
             data,
-            {"phases", "outcome", "errorCode", "errorDetail", "files", "bytes", "failedFiles", "cancelSeconds"},
+            {
+                "phases",
+                "outcome",
+                "errorCode",
+                "errorDetail",
+                "files",
+                "bytes",
+                "failedFiles",
+                "cancelSeconds",
+                "describeLagSeconds",
+            },
             "script",
         )
         raw_phases = _typed(data, "phases", list, None)
@@ -181,6 +200,7 @@ class ExecutionScript:
                 byte_count=_typed(data, "bytes", int, 0),
                 failed_files=failed_files,
                 cancel_seconds=_typed(data, "cancelSeconds", (int, float), 5),
+                describe_lag_seconds=_typed(data, "describeLagSeconds", (int, float), 0),
             )
         except ValueError as error:
             raise ValueError(f"script: {error}") from None
@@ -192,13 +212,15 @@ DEFAULT_SCRIPT = ExecutionScript()  # what an execution of an unscripted task do
 def _phase_from_dict(item: Any, where: str) -> Phase:
     if not isinstance(item, Mapping):
         raise ValueError(f"{where} must be an object")
-    _reject_unknown_keys(item, {"status", "seconds"}, where)
+    _reject_unknown_keys(item, {"status", "seconds", "stalledSeconds"}, where)
     for key in ("status", "seconds"):
         if key not in item:
             raise ValueError(f"{where}.{key} is required")
     try:
         return Phase(
-            status=_typed(item, "status", str, "", where), seconds=_typed(item, "seconds", (int, float), None, where)
+            status=_typed(item, "status", str, "", where),
+            seconds=_typed(item, "seconds", (int, float), None, where),
+            stalled_seconds=_typed(item, "stalledSeconds", (int, float), 0, where),
         )
     except ValueError as error:
         raise ValueError(f"{where}: {error}") from None
@@ -328,6 +350,9 @@ class _Execution:
 
     def duration_of(self, phase: str) -> timedelta | None:
         return next(step.duration for step in self.phases if step.status == phase)
+
+    def stalled_for(self, phase: str) -> timedelta:
+        return next(timedelta(seconds=step.stalled_seconds) for step in self.phases if step.status == phase)
 
 
 # -- the emulator ---------------------------------------------------------------------------------------------
@@ -670,6 +695,10 @@ class DataSyncEmulator:
             response["EndTime"] = execution.end_time
         if execution.report_result is not None:
             response["ReportResult"] = dict(execution.report_result)
+        if _lagging(execution, now):
+            # Still the last phase, as DescribeTaskExecution answers for a while after the end.
+            response["Status"] = execution.history[-2][0]
+            response.pop("EndTime", None)
         if execution.task.mode == "ENHANCED":
             happened = [failed for at, failed in execution.failures if at <= now]
             response["FilesPrepared"] = script.file_count if prepared else 0
@@ -913,6 +942,17 @@ def _task_status(task: _Task) -> str:
     return "QUEUED" if task.queue else "AVAILABLE"
 
 
+def _lagging(execution: _Execution, now: datetime) -> bool:
+    """Whether DescribeTaskExecution still shows the phase before the end (the script's lag)."""
+    lag = execution.script.describe_lag_seconds
+    return (
+        lag > 0
+        and execution.end_time is not None
+        and len(execution.history) > 1
+        and now < execution.end_time + timedelta(seconds=lag)
+    )
+
+
 def _passed(execution: _Execution, phase: str) -> bool:
     """Whether the execution reached a later phase (or SUCCESS): the phase, walked or skipped, is done."""
     return any(_PROGRESS.get(status, -1) > _PROGRESS[phase] for status, _ in execution.history)
@@ -938,8 +978,9 @@ def _progress(execution: _Execution, phase: str, total: int, now: datetime) -> i
     if not duration:  # never ends (None) or was interrupted at its first instant
         return 0
     entered, left = span
-    elapsed = min((left or now) - entered, duration)
-    return total * (elapsed // timedelta(microseconds=1)) // (duration // timedelta(microseconds=1))
+    stalled = execution.stalled_for(phase)
+    elapsed = max(timedelta(0), min((left or now) - entered, duration) - stalled)
+    return total * (elapsed // timedelta(microseconds=1)) // ((duration - stalled) // timedelta(microseconds=1))
 
 
 def _result(execution: _Execution) -> dict[str, Any]:

@@ -10,6 +10,11 @@ per API over the whole run, or all of them), and how:
   thrown away; the caller gets what Lambda returns for a timed-out invocation
   (docs/aws-facts.md#lambda-timeouts). Running it exposes more than not running it would: a
   caller that retries must cope with work that was done although it was told otherwise;
+- an AWS call takes `latency_seconds` of virtual time before it is answered (and then answers
+  as the service would, or with the fault's error when it names one too). Virtual time is what
+  makes a race reproducible: the clock stands still while any participant computes, so two
+  invocations that both reach the slow call wait there together, and both go on only once both
+  are waiting. Real-time latency would only make the race likely;
 - an AWS call fails with the named error code, as an HTTP response with the status AWS uses for
   it (docs/aws-facts.md#injected-aws-errors). botocore parses it and its own retry handler
   decides, so a throttled call is retried before the caller sees it, each HTTP attempt counting
@@ -52,7 +57,7 @@ _BOTOCORE_SERVICE = {"states": "stepfunctions"}
 # Errors every AWS API may return, with their HTTP status, where a service's model lists neither
 # ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
 COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
-_FIELDS = {"function", "api", "error", "timeout", "lose_response", "calls"}
+_FIELDS = {"function", "api", "error", "timeout", "lose_response", "calls", "latency_seconds"}
 # What the injected-call list says of a call whose response was lost (it succeeded at the service).
 RESPONSE_LOST = "ResponseLost"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -81,12 +86,23 @@ class Fault:
     service_id: str = ""
     operation: str = ""
     api_error: ApiError | None = None
+    latency_seconds: float = 0.0  # an API call's delay, in virtual seconds, before its answer
 
     def hits(self, call: int) -> bool:
         return self.calls is None or call in self.calls
 
     def describe(self) -> str:
-        what = "times out" if self.timeout else "loses its response" if self.lose_response else f"raises {self.error}"
+        what = (
+            "times out"
+            if self.timeout
+            else "loses its response"
+            if self.lose_response
+            else f"raises {self.error}"
+            if self.error
+            else "is slow"
+        )
+        if self.latency_seconds:
+            what += f" after {self.latency_seconds:g} s"
         which = "every call" if self.calls is None else "call(s) " + ", ".join(map(str, sorted(self.calls)))
         return f"{self.target} {what} on {which}"
 
@@ -151,9 +167,16 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
     error = raw.get("error")
     if error is not None and not isinstance(error, str):
         raise FaultError(f"{where}.error: expected a name, not {error!r}")
+    latency = raw.get("latency_seconds", 0)
+    if "latency_seconds" in raw and (
+        isinstance(latency, bool) or not isinstance(latency, int | float) or not 0 < latency <= 900
+    ):
+        raise FaultError(f"{where}.latency_seconds: expected seconds (more than 0, at most 900), not {latency!r}")
     if "function" in raw:
         if lose_response:
             raise FaultError(f"{where}.lose_response: only an API call loses its response; a function times out")
+        if "latency_seconds" in raw:
+            raise FaultError(f"{where}.latency_seconds: only an API call is slowed; a function fault times out")
         function = raw["function"]
         if function not in functions:
             raise FaultError(
@@ -165,11 +188,17 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
         if error is not None and not _IDENTIFIER.fullmatch(error):
             raise FaultError(f"{where}.error: {error!r} is not a Python exception class name")
         return Fault("function", str(function), calls, error=error, timeout=timeout)
-    return _api_fault(raw["api"], error, timeout, lose_response, calls, where)
+    return _api_fault(raw["api"], error, timeout, lose_response, calls, where, float(latency))
 
 
 def _api_fault(
-    api: Any, error: str | None, timeout: bool, lose_response: bool, calls: frozenset[int] | None, where: str
+    api: Any,
+    error: str | None,
+    timeout: bool,
+    lose_response: bool,
+    calls: frozenset[int] | None,
+    where: str,
+    latency: float = 0.0,
 ) -> Fault:
     if not isinstance(api, str) or api.count(":") != 1:
         raise FaultError(f"{where}.api: expected 'service:Operation' as in IAM (e.g. datasync:StartTaskExecution)")
@@ -192,9 +221,20 @@ def _api_fault(
             service=model.service_name,
             service_id=model.service_id.hyphenize(),
             operation=operation,
+            latency_seconds=latency,
         )
     if error is None:
-        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with")
+        if latency:
+            return Fault(
+                "api",
+                api,
+                calls,
+                service=model.service_name,
+                service_id=model.service_id.hyphenize(),
+                operation=operation,
+                latency_seconds=latency,
+            )
+        raise FaultError(f"{where}.error: an API fault needs the AWS error code to answer with, or latency_seconds")
     answer = api_error(model, error)
     if answer is None:
         raise FaultError(
@@ -210,6 +250,7 @@ def _api_fault(
         service_id=model.service_id.hyphenize(),
         operation=operation,
         api_error=answer,
+        latency_seconds=latency,
     )
 
 
@@ -243,6 +284,8 @@ class FaultInjector:
 
     faults: tuple[Fault, ...]
     injected: list[Injected] = field(default_factory=list)
+    # How a slow call waits: the run's virtual clock (`VirtualClock.sleep`); set by the runner.
+    sleep: Callable[[float], None] | None = None
     _counts: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -279,9 +322,11 @@ class FaultInjector:
 
 
 def _injected_error(fault: Fault) -> str:
-    if fault.timeout:
-        return TIMEOUT_ERROR
-    return RESPONSE_LOST if fault.lose_response else str(fault.error)
+    answer = TIMEOUT_ERROR if fault.timeout else RESPONSE_LOST if fault.lose_response else fault.error or ""
+    if fault.latency_seconds:
+        answer = f"{answer} " if answer else ""
+        answer += f"after {fault.latency_seconds:g} s"
+    return answer
 
 
 # -- functions ---------------------------------------------------------------------------------
@@ -401,16 +446,30 @@ class RawBody:
         return body
 
 
+_slow = threading.local()  # .seconds: the latency owed by this thread's call, once it is answered
+
+
 def response_for(
-    service_id: str, operation: str, request: Any, serve: Callable[[], AWSResponse | None]
+    service_id: str,
+    operation: str,
+    request: Any,
+    serve: Callable[[], AWSResponse | None],
+    *,
+    answered_later: bool = False,
 ) -> AWSResponse | None:
     """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
+
+    A slow call's latency: an emulated service (`answered_later`, see emulator.aws_hooks) computes
+    its answer when the call arrives and the answer takes the latency to come back, so it describes
+    the service as it was when asked, not as it is when the caller reads it (what a race depends
+    on): the caller then owes `pay_latency()`. A call moto serves waits before it is served.
 
     A fault that loses the response has the call served (`serve`: the service acts on it) and then
     raises what botocore raises when the answer does not come in time.
 
     Only the stack's calls count: a call made while the emulated AWS serves another, and the
     harness's own, are nobody's (`emulator.call_recorder`) and never fail."""
+    _slow.seconds = 0.0
     injector = _active
     if injector is None or is_answered(request) or not injector.armed(service_id, operation):
         return None
@@ -419,15 +478,32 @@ def response_for(
     fault = injector.on_request(service_id, operation)
     if fault is None:
         return None
+    if fault.latency_seconds:
+        if injector.sleep is None:
+            raise RuntimeError("a slow-call fault needs the run's clock: FaultInjector.sleep is not set")
+        if answered_later and fault.api_error is None and not fault.lose_response:
+            _slow.seconds = fault.latency_seconds
+        else:
+            injector.sleep(fault.latency_seconds)
     url = str(request.url)
     if fault.lose_response:
         if serve() is None:
             raise RuntimeError(f"nothing serves {fault.target} here: its response cannot be lost")
         mark_answered(request)
         raise ReadTimeoutError(endpoint_url=url, error=f"injected fault: {fault.target} loses its response")
+    if fault.api_error is None:
+        return None  # only slow: the service answers as it would have
     response = _error_response(fault, _service_model(fault.service), url)
     mark_answered(request)
     return response
+
+
+def pay_latency() -> None:
+    """Waits out the latency `response_for` left owing for this thread's call (none: returns)."""
+    seconds, _slow.seconds = getattr(_slow, "seconds", 0.0), 0.0
+    injector = _active
+    if seconds and injector is not None and injector.sleep is not None:
+        injector.sleep(seconds)
 
 
 # botocore asks every `before-send` handler and takes the first answer: the others still see the

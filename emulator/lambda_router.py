@@ -110,6 +110,7 @@ class LambdaRouter:
         self.stdout: RoutedStdout | None = None
         # A scenario's faults: invocations that raise or time out (see emulator/faults.py).
         self.faults: FaultInjector | None = None
+        self._local = threading.local()  # .current: (function, its busy mark) of this thread's invocation
 
     def register(self, function: LambdaFunction) -> None:
         for key in (function.logical_id, function.name, function.arn):
@@ -141,8 +142,11 @@ class LambdaRouter:
         """Calls the handler; returns (result, None) or (None, the runtime's error payload)."""
         function = self.function(name_or_arn)
         context = LambdaContext(function.name, function.arn, function.memory_mb, function.timeout_seconds)
+        busy = self._clock.busy()
+        outer_invocation = getattr(self._local, "current", None)
         with (
-            self._clock.busy(),
+            busy,
+            self._current(function, busy, outer_invocation),
             self._environment_of_function(function),
             call_recorder.acting_as(call_recorder.function(function.logical_id)),
             self.stdout.capture() if self.stdout else nullcontext(None) as printed,
@@ -181,6 +185,53 @@ class LambdaRouter:
         return None, payload
 
     @contextmanager
+    def _current(self, function: LambdaFunction, busy: Any, outer: Any) -> Iterator[None]:
+        self._local.current = (function, busy)
+        try:
+            yield
+        finally:
+            self._local.current = outer
+
+    def pause(self, seconds: float, reason: str = "a slow AWS call") -> None:
+        """`seconds` of virtual time pass inside this thread's invocation (a slow AWS call).
+
+        On AWS each concurrent invocation has its own instance and process, so while one waits on a
+        slow call, others run. Here invocations share one process (and its environment, which is
+        why they take turns): the waiting one steps aside for the pause, letting any other
+        invocation run, and takes its environment back before it goes on. Outside an invocation,
+        it is a plain virtual sleep."""
+        current = getattr(self._local, "current", None)
+        if current is None:
+            self._clock.sleep(seconds, reason)
+            return
+        function, busy = current
+        running, environment = self._running, dict(os.environ)
+        # Step aside with the process environment as it was before this thread's invocations set
+        # theirs: the invocations that run meanwhile then start from it and restore it when they
+        # end, in whatever order they end, and leave none of this invocation's variables behind.
+        for previous in reversed(self._undo_stack()):
+            _restore(previous)
+        held = 0
+        while True:  # the lock is re-entrant: step out of every level this thread holds
+            try:
+                self._environment.release()
+            except RuntimeError:
+                break
+            held += 1
+        busy.__exit__(None, None, None)
+        try:
+            self._clock.sleep(seconds, reason)
+        finally:
+            busy.__enter__()
+            for _ in range(held):
+                self._environment.acquire()
+            # Another invocation may have changed the process environment meanwhile: this one's back.
+            os.environ.clear()
+            os.environ.update(environment)
+            self._running = running
+            self._built_under(function.environment)
+
+    @contextmanager
     def _environment_of_function(self, function: LambdaFunction) -> Iterator[None]:
         """The function's own variables in the process environment while it runs, and no other's."""
         with self._environment:
@@ -192,17 +243,23 @@ class LambdaRouter:
             os.environ.update(function.environment)
             self._running = function.environment
             self._built_under(function.environment)
+            undo = self._undo_stack()
+            undo.append(previous)
             try:
                 yield
             finally:
-                for key, value in previous.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+                undo.pop()
+                _restore(previous)
                 self._running = outer
                 if outer is not None:
                     self._built_under(outer)
+
+    def _undo_stack(self) -> list[dict[str, str | None]]:
+        """This thread's invocations, outermost first: what each one's end puts back."""
+        stack: list[dict[str, str | None]] | None = getattr(self._local, "undo", None)
+        if stack is None:
+            stack = self._local.undo = []
+        return stack
 
     def _built_under(self, environment: Mapping[str, str]) -> None:
         if environment != self._built_for:
@@ -231,3 +288,12 @@ class LambdaRouter:
 
 def _text(printed: io.StringIO | None) -> str:
     return printed.getvalue() if printed is not None else ""
+
+
+def _restore(previous: Mapping[str, str | None]) -> None:
+    """Puts the process environment's variables back as `previous` recorded them (None: unset)."""
+    for key, value in previous.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import threading
 import types
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -49,6 +50,7 @@ check_moto_version(importlib.metadata.version("moto"))
 import moto.logs.models  # noqa: E402
 from moto.cloudwatch.models import MetricDatum, cloudwatch_backends  # noqa: E402
 from moto.core.models import botocore_stubber  # noqa: E402
+from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
 from moto.events.models import EventPattern  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
     DomainDispatcherApplication,
@@ -125,6 +127,33 @@ def _replaced(owner: Any, name: str, value: Any) -> Iterator[Any]:
             delattr(owner, name)
         else:
             setattr(owner, name, own)
+
+
+# -- DynamoDB: one write at a time -------------------------------------------------------------
+
+# DynamoDB applies each write atomically, its condition included (docs/aws-facts.md#the-task-lease).
+# moto's backend checks a condition and then writes, in two steps and without a lock, so two threads
+# (a function's Start Sync and a state machine's Release Task) could interleave between them. These
+# are the backend's writing methods; each runs whole under one lock.
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+@contextmanager
+def dynamodb_writes_atomic() -> Iterator[None]:
+    """Every DynamoDB write of moto's backend runs alone: its condition and its change are one step."""
+    lock = threading.RLock()
+
+    def serialized(method: Callable[..., Any]) -> Callable[..., Any]:
+        def write(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return method(*args, **kwargs)
+
+        return write
+
+    with ExitStack() as stack:
+        for name in _DYNAMODB_WRITES:
+            stack.enter_context(_replaced(DynamoDBBackend, name, serialized(getattr(DynamoDBBackend, name))))
+        yield
 
 
 # -- Step Functions interpreter: threads and waits -------------------------------------------------

@@ -107,6 +107,8 @@ class RunSummary:
     metric_data: list[dict[str, Any]] = field(default_factory=list)
     # The calls the scenario's faults failed, in order: `{"target", "call", "error"}`.
     faults_injected: list[dict[str, Any]] = field(default_factory=list)
+    # The runs started alongside the first (`concurrentStarts`): `{"status", "error", "cause", "output"}`.
+    other_runs: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -136,6 +138,7 @@ class RunSummary:
             "metrics": self.metrics,
             "metric_data": self.metric_data,
             "faults_injected": self.faults_injected,
+            "other_runs": self.other_runs,
         }
 
 
@@ -343,6 +346,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             # moto's CloudWatch Logs drops events far from its own clock; DataSync's log lines carry
             # virtual timestamps, so moto must read the same clock.
             moto_internals.logs_clock(aws.clock.now),
+            moto_internals.dynamodb_writes_atomic(),
             _quiet_interpreter(),
             sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
@@ -381,6 +385,7 @@ def run_scenario(
         faults.injecting(injector) if scenario.faults else nullcontext(injector),
     ):
         aws.router.faults = injector
+        injector.sleep = aws.router.pause  # a slow call lets other invocations run meanwhile
         aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         locations: dict[str, str] = {}
@@ -407,9 +412,12 @@ def run_scenario(
         aws.datasync.identical_start_while_busy = scenario.identical_start_while_busy
         started_at = aws.clock.now()
         machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
-        execution_arn = sfn.start_execution(
-            stateMachineArn=machine, name=f"{scenario.name}-run-1", input=workflow_input
-        )["executionArn"]
+        execution_arn, *other_runs = [
+            sfn.start_execution(stateMachineArn=machine, name=f"{scenario.name}-run-{number}", input=workflow_input)[
+                "executionArn"
+            ]
+            for number in range(1, scenario.concurrent_starts + 1)
+        ]
 
         def finished() -> bool:
             if str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING":
@@ -439,7 +447,19 @@ def run_scenario(
         summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
         summary.queue_messages = _queue_messages(stack)
         summary.faults_injected = [call.to_dict() for call in injector.injected]
+        summary.other_runs = [_other_run(sfn, arn) for arn in other_runs]
         return summary
+
+
+def _other_run(sfn: Any, execution_arn: str) -> dict[str, Any]:
+    description = sfn.describe_execution(executionArn=execution_arn)
+    return {
+        "executionArn": execution_arn,
+        "status": str(description["status"]),
+        "error": description.get("error"),
+        "cause": description.get("cause"),
+        "output": json.loads(description["output"]) if description.get("output") else None,
+    }
 
 
 def _settle(aws: LocalAws, sfn: Any, stack: DeployedStack, *, until: datetime, real_timeout: float) -> None:

@@ -35,6 +35,7 @@ _FIELDS = {
     "startDelaySeconds",
     "lostStartResponses",
     "identicalStartWhileBusy",
+    "concurrentStarts",
     "tasks",
     "maxConcurrency",
     "logStreamNames",
@@ -120,6 +121,9 @@ class Scenario:
     lost_start_responses: int = 0
     # What DataSync does with a start identical to the running execution's: undocumented, so either.
     identical_start_while_busy: Literal["queue", "refuse"] = "queue"
+    # How many runs start with the same input at the same virtual moment (a manual start that
+    # meets another manual or scheduled one); the summary is the first one's, the others are listed.
+    concurrent_starts: int = 1
     trigger: str = "manual"
     extra_input: dict[str, Any] = field(default_factory=dict)
     raw_input: Any = None
@@ -193,6 +197,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         start_delay_seconds=float(raw.get("startDelaySeconds", 0)),
         lost_start_responses=int(raw.get("lostStartResponses", 0)),
         identical_start_while_busy=_identical_start_while_busy(name, raw),
+        concurrent_starts=_concurrent_starts(name, raw),
         trigger=str(raw.get("trigger", "manual")),
         extra_input=dict(raw.get("input", {})),
         raw_input=raw.get("rawInput"),
@@ -203,6 +208,13 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         log_stream_names=_log_stream_names(name, raw),
         faults=_faults(name, raw),
     )
+
+
+def _concurrent_starts(name: str, raw: dict[str, Any]) -> int:
+    value = raw.get("concurrentStarts", 1)
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 10:
+        return value
+    raise ScenarioError(f"scenario {name}: concurrentStarts must be a whole number from 1 to 10, not {value!r}")
 
 
 def _identical_start_while_busy(name: str, raw: dict[str, Any]) -> Literal["queue", "refuse"]:

@@ -32,6 +32,7 @@ from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
@@ -403,6 +404,43 @@ class FakeLedger:
 
 
 # -- Step Functions callbacks -----------------------------------------------------------------------------
+
+
+class FakeTaskLease:
+    """Task leases in a dict, one lock around every write (DynamoDB's conditional write is atomic).
+    Times to the second, as the adapter stores them; an ended lease stays stored (TTL is lazy)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._leases: dict[str, LeaseHolder] = {}
+        self.refusals: list[tuple[str, str]] = []  # (task, the owner that was refused)
+
+    def acquire(self, task_arn: str, owner: str, now: datetime, until: datetime, request: str) -> LeaseHolder | None:
+        with self._lock:
+            held = self._leases.get(task_arn)
+            if held is not None and held.owner != owner and held.expires_at >= now.replace(microsecond=0):
+                self.refusals.append((task_arn, owner))
+                return held
+            self._leases[task_arn] = LeaseHolder(owner, request, until.replace(microsecond=0))
+            return None
+
+    def renew(self, task_arn: str, owner: str, now: datetime, until: datetime) -> bool:
+        with self._lock:
+            held = self._leases.get(task_arn)
+            if held is None or held.owner != owner:
+                return False
+            self._leases[task_arn] = replace(held, expires_at=until.replace(microsecond=0))
+            return True
+
+    def release(self, task_arn: str, owner: str) -> None:
+        with self._lock:
+            held = self._leases.get(task_arn)
+            if held is not None and held.owner == owner:
+                del self._leases[task_arn]
+
+    def holder(self, task_arn: str) -> LeaseHolder | None:
+        with self._lock:
+            return self._leases.get(task_arn)
 
 
 class FakeCallbacks:

@@ -17,6 +17,7 @@ from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.domain.task_lease import LeaseHolder
 
 
 class StartRefused(Exception):
@@ -149,6 +150,38 @@ class LedgerPort(Protocol):
     def record_run(self, entry: RunHistoryEntry) -> None:
         """Writes the run's line of history, keyed by its workflow execution: a retried Report Run
         replaces the line it wrote before instead of adding a second one."""
+        ...
+
+
+class TaskLeasePort(Protocol):
+    """One lease per DataSync task, held by the workflow run (its execution id) that may start it.
+
+    Taking a lease is one atomic conditional write: of any number of runs asking at once, exactly
+    one gets a free lease (docs/aws-facts.md#the-task-lease). A lease whose end has passed is free,
+    whether or not its item is still stored: TTL deletion is lazy, so the write compares the times
+    itself. Times are kept to the second.
+    """
+
+    def acquire(self, task_arn: str, owner: str, now: datetime, until: datetime, request: str) -> LeaseHolder | None:
+        """Takes the task's lease for `owner` until `until`, or renews it when `owner` holds it
+        already (a retried start, a later look of the same run); returns None then. When another
+        owner holds a lease that has not ended at `now`, nothing is written and the holder is
+        returned. `request` is the digest of the owner's request, kept with the lease."""
+        ...
+
+    def renew(self, task_arn: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Moves the end of `owner`'s lease to `until`; True when `owner` held it (even one that
+        ended at `now` but that nobody took since). False, writing nothing, when the lease is
+        another's or there is none."""
+        ...
+
+    def release(self, task_arn: str, owner: str) -> None:
+        """Ends `owner`'s lease on the task. Does nothing when the lease is another owner's, or
+        there is none: a run never frees a lease it does not hold."""
+        ...
+
+    def holder(self, task_arn: str) -> LeaseHolder | None:
+        """The lease as stored (a strongly consistent read), ended or not; None when there is none."""
         ...
 
 

@@ -12,7 +12,8 @@ Report Run publishes, once per run, under the dimension `Task` (the task's name,
 - `FileFailures`, also by `Category`: the failures found in each category, over all attempts, for
   the categories that occurred. Not "verification" failures: access, read and write errors count too.
 
-Summarize Batch publishes `BatchTasksSucceeded` and `BatchTasksFailed` for each batch.
+Summarize Batch publishes `BatchTasksSucceeded` and `BatchTasksFailed` for each batch, and Check
+Sync `ExecutionsStalled` (no dimension but `service`) for each stall it reports and leaves running.
 
 Phase is a dimension rather than part of a metric name: one name graphs every phase, and a phase
 DataSync adds (CANCELLING arrived in 2024) needs no change here. Every dimension stays small:
@@ -50,6 +51,8 @@ COLD_START = "ColdStart"
 SLACK_DELIVERY_FAILURES = "SlackDeliveryFailures"
 # The workflows' own, from Notify's catch (statemachine/*.asl.json): a message lost after every retry.
 NOTIFICATIONS_NOT_PUBLISHED = "NotificationsNotPublished"
+# Check Sync's, once per stall the watchdog reports without cancelling (StallAction=report).
+EXECUTIONS_STALLED = "ExecutionsStalled"
 
 # Every metric this code publishes (the dashboard and its tests may name no other of ours).
 METRIC_NAMES: frozenset[str] = frozenset(
@@ -67,6 +70,7 @@ METRIC_NAMES: frozenset[str] = frozenset(
         COLD_START,
         SLACK_DELIVERY_FAILURES,
         NOTIFICATIONS_NOT_PUBLISHED,
+        EXECUTIONS_STALLED,
     }
 )
 
@@ -117,6 +121,11 @@ def run_metrics(result: Mapping[str, Any], *, started_at: datetime | None, repor
         for category, count in failures_by_category(attempts).items()
     )
     return outcome + data
+
+
+def stall_metrics() -> list[Datum]:
+    """One stall the watchdog reported and left running (StallAction=report), for its alarm."""
+    return [Datum(EXECUTIONS_STALLED, "Count", 1)]
 
 
 def batch_metrics(result: Mapping[str, Any]) -> list[Datum]:

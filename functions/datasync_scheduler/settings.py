@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from datasync_scheduler.domain.retry_policy import RetrySettings
-from datasync_scheduler.domain.watchdog import DEFAULT_LIMITS, PhaseLimits
+from datasync_scheduler.domain.watchdog import DEFAULT_LIMITS, DEFAULT_STALL_MINUTES, PhaseLimits, StallLimit
 
 
 class ConfigurationError(RuntimeError):
@@ -26,6 +26,8 @@ class Settings:
     run_deadline_seconds: int = 0
     # What a start does when another execution holds the task: queue (DataSync's FIFO), wait, fail.
     when_task_busy: str = "queue"
+    # The stall watchdog: always on (no configuration leaves an execution unwatched forever).
+    stall: StallLimit = field(default_factory=StallLimit)
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             manifest_role_arn=env.get("MANIFEST_ACCESS_ROLE_ARN", ""),
             run_deadline_seconds=_whole_seconds(env, "RUN_DEADLINE_SECONDS", "0"),
             when_task_busy=_one_of(env, "WHEN_TASK_BUSY", "queue", ("queue", "wait", "fail")),
+            stall=_stall_limit(env),
         )
 
 
@@ -83,6 +86,19 @@ def _whole_seconds(env: Mapping[str, str], name: str, default: str) -> int:
     if not text.isdigit():
         raise ConfigurationError(f"{name}={text!r}: expected a whole number of seconds")
     return int(text)
+
+
+# The template's StallMinutes bounds (MinValue/MaxValue): at least 10 minutes, at most a week.
+STALL_MINUTES_RANGE = (10, 10_080)
+
+
+def _stall_limit(env: Mapping[str, str]) -> StallLimit:
+    text = env.get("STALL_MINUTES", str(DEFAULT_STALL_MINUTES))
+    low, high = STALL_MINUTES_RANGE
+    if not text.isdigit() or not low <= int(text) <= high:
+        raise ConfigurationError(f"STALL_MINUTES={text!r}: expected {low} to {high} minutes")
+    action = _one_of(env, "STALL_ACTION", "cancel", ("cancel", "report"))
+    return StallLimit(seconds=int(text) * 60, action="cancel" if action == "cancel" else "report")
 
 
 def _retry_settings(env: Mapping[str, str]) -> RetrySettings:

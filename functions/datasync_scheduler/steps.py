@@ -29,21 +29,45 @@ from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import (
     RunReport,
     across_attempts,
+    iso,
     judge_execution,
     step_failed,
     timeline,
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
-from datasync_scheduler.domain.watchdog import DeadlineOverrun, PhaseOverrun, decide_check, wait_seconds
-from datasync_scheduler.ports import ApiCallFailed, CallbackPort, DataSyncPort, LedgerPort, LineUpload, StartRefused
+from datasync_scheduler.domain.task_lease import lease_until, request_digest, when_held
+from datasync_scheduler.domain.watchdog import (
+    DeadlineOverrun,
+    PhaseOverrun,
+    ProgressMark,
+    Stall,
+    UnconfirmedEnd,
+    confirm_end,
+    decide_check,
+    format_duration,
+    next_mark,
+    wait_seconds,
+)
+from datasync_scheduler.ports import (
+    ApiCallFailed,
+    CallbackPort,
+    DataSyncPort,
+    LedgerPort,
+    LineUpload,
+    StartRefused,
+    TaskLeasePort,
+)
 from datasync_scheduler.settings import NotificationSettings, Settings
 from datasync_scheduler.state.sync import (
     AwaitSyncEndOutcome,
     CaughtError,
+    EndAnnounced,
     NextAttempt,
     PlanNextAttemptInput,
+    Progress,
     ReportRunInput,
     RunState,
+    StallSeen,
     WatchdogCancel,
 )
 
@@ -58,6 +82,7 @@ class Ports:
     datasync: DataSyncPort
     ledger: LedgerPort
     callbacks: CallbackPort
+    lease: TaskLeasePort
 
 
 @dataclass(frozen=True)
@@ -81,7 +106,13 @@ def start_sync(
     # A retried start (the first one's response was lost, or its Lambda died after the call) adopts
     # the execution the first one started: DataSync's start is not idempotent, its tags are.
     adopted = ports.datasync.find_started(request.taskArn, tags)
+    first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
+    # The lease first: looking whether the task is busy and then starting it are two calls, and two
+    # runs looking at once both see it idle. An adopted execution is this run's already: its lease
+    # is renewed, and a lease lost meanwhile does not undo a start that happened.
+    _take_lease(ports, request, workflow_execution, settings, first_wait, adopted=adopted is not None)
     if adopted is None and settings.when_task_busy != "queue":
+        # Still needed: the lease knows this scheduler's runs, not an execution started elsewhere.
         _refuse_if_busy(ports, request.taskArn, settings.when_task_busy)
     try:
         execution_arn = adopted or ports.datasync.start(request, tags=tags, scope=scope)
@@ -92,7 +123,6 @@ def start_sync(
     now = utc_now()
     ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
     ports.ledger.record_status(execution_arn, "QUEUED", now)
-    first_wait = wait_seconds(settings.phase_limits, "QUEUED", 0, settings.fallback_seconds)
     return RunState(
         execution_arn=execution_arn, status="QUEUED", timeout_seconds=first_wait, adopted=adopted is not None
     )
@@ -100,6 +130,39 @@ def start_sync(
 
 class TaskBusy(Exception):
     """Another execution holds the task and the configuration says to wait: the workflow retries."""
+
+
+def _take_lease(
+    ports: Ports, request: SyncRequest, owner: str, settings: Settings, next_look: int, *, adopted: bool
+) -> None:
+    """Takes (or renews) the task's lease for this run, or does what WhenTaskBusy says when another
+    run holds it (`task_lease.when_held`). One atomic write: docs/aws-facts.md#the-task-lease."""
+    now = utc_now()
+    digest = request_digest(request.model_dump(mode="json", exclude_none=True))
+    holder = ports.lease.acquire(request.taskArn, owner, now, lease_until(now, next_look), digest)
+    if holder is None or adopted:
+        return
+    action = when_held(settings.when_task_busy, holder, digest)
+    if action == "refuse":
+        raise StartRefused(f"another run of the scheduler holds the task: {holder.owner}, and WhenTaskBusy is fail")
+    if action == "wait":
+        raise TaskBusy(f"another run of the scheduler holds the task: {holder.owner}; waiting for it to end")
+    # queue: a different request than the holder's; DataSync queues it behind the holder's execution.
+
+
+def _renew_lease(run: RunState, owner: str, ports: Ports) -> None:
+    """Keeps the run's lease through its next wait and the margin (`task_lease`). Best effort: a
+    renewal that fails leaves the lease to end on its own time, after this look's wait would have
+    ended anyway; the check's own work must not fail for it."""
+    now = utc_now()
+    task_arn = task_arn_of(run.execution_arn)
+    try:
+        renewed = ports.lease.renew(task_arn, owner, now, lease_until(now, run.timeout_seconds))
+    except Exception:
+        _logger.exception("The task's lease could not be renewed; it ends on its own time")
+        return
+    if not renewed:  # WhenTaskBusy=queue: a run queued behind another's holds no lease, and needs none
+        _logger.info("This run holds no lease on %s to renew", task_arn)
 
 
 _BUSY_STATUSES = frozenset({"RUNNING", "QUEUED"})
@@ -169,13 +232,40 @@ def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int
     return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
 
 
-def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str | None = None) -> RunState:
-    """The fallback when no terminal event came in time: describe, apply the watchdog, wait again."""
+def check_sync(
+    run: RunState, ports: Ports, settings: Settings, started_at: str | None = None, workflow_execution: str = ""
+) -> RunState:
+    """Describes the execution and decides: finished, wait again (the watchdog's limits and the stall
+    watchdog applied, cancelling where they say so), or, after DataSync's end event, look again
+    until DescribeTaskExecution agrees that the execution ended. A run still going renews its lease."""
     execution_arn = run.execution_arn
     now = utc_now()
     snapshot = _observe(ports, execution_arn, now)
+    announced = _end_announced(run, now)
+    if announced is not None:
+        confirmation, wait = confirm_end(snapshot.status, announced.looks + 1)
+        if confirmation == "look_again":
+            # DataSync is eventually consistent (docs/aws-facts.md#end-event-and-describe): the
+            # event came first. No watchdog applies to an execution DataSync says has ended.
+            _logger.info("DataSync's end event and DescribeTaskExecution disagree; looking again")
+            return run.model_copy(
+                update={
+                    "status": snapshot.status,
+                    "timeout_seconds": wait,
+                    "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
+                }
+            )
+        if confirmation == "gave_up":
+            return run.model_copy(
+                update={
+                    "status": snapshot.status,
+                    "finished": True,
+                    "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
+                }
+            )
     record = ports.ledger.get(execution_arn)
     entered = (record.entered(snapshot.status) if record else None) or now
+    mark = next_mark(_progress_mark(run.progress), snapshot.status, snapshot.progress_counters(), now)
     decision = decide_check(
         status=snapshot.status,
         entered_at=entered,
@@ -186,6 +276,8 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
         events_flowing=bool(record and snapshot.status in record.event_statuses),
         remaining_seconds=remaining_seconds(snapshot, entered, now),
         deadline=_deadline(started_at, settings),
+        progress=mark,
+        stall=settings.stall,
     )
     cancelled_by = run.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
@@ -196,7 +288,13 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
     if decision.action in ("cancel", "abandon") and decision.overrun is not None and cancelled_by is None:
         # The first limit that cancelled decides, as in the ledger's note.
         cancelled_by = watchdog_cancel(decision.overrun)
-    return RunState(
+    stalled = run.stalled
+    if decision.stall is not None:
+        stall = decision.stall
+        stalled = StallSeen(phase=stall.phase, since=iso(mark.since), limit_seconds=stall.limit_seconds)
+        if run.stalled != stalled:
+            _logger.warning("Stalled: the task execution %s; StallAction is report", stall.reason)
+    checked = RunState(
         execution_arn=execution_arn,
         status=snapshot.status,
         timeout_seconds=decision.wait_seconds or settings.fallback_seconds,
@@ -204,11 +302,52 @@ def check_sync(run: RunState, ports: Ports, settings: Settings, started_at: str 
         abandoned=decision.action == "abandon",
         cancelled_by=cancelled_by,
         await_error=run.await_error,
+        progress=Progress(phase=mark.phase, counters=dict(mark.counters), since=iso(mark.since)),
+        stalled=stalled,
     )
+    if workflow_execution and not checked.finished:
+        _renew_lease(checked, workflow_execution, ports)
+    return checked
 
 
-def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun) -> WatchdogCancel:
+def as_confirmed(snapshot: ExecutionSnapshot, run: RunState) -> ExecutionSnapshot:
+    """The execution as Check Sync confirmed its end: a later DescribeTaskExecution may still be
+    answered from behind (docs/aws-facts.md#end-event-and-describe), and a status Describe itself
+    showed as final stays final; its counters are the latest Describe gives."""
+    if run.finished and phases.is_terminal(run.status) and not phases.is_terminal(snapshot.status):
+        return replace(snapshot, status=run.status)
+    return snapshot
+
+
+def newly_stalled(before: RunState, after: RunState) -> bool:
+    """Whether this check saw a stall the run had not seen yet (StallAction=report): counted once."""
+    return after.stalled is not None and after.stalled != before.stalled
+
+
+def _end_announced(run: RunState, now: datetime) -> EndAnnounced | None:
+    """The end DataSync's event announced: Await Sync End was resumed with a final status (the
+    check then runs once to confirm it), or an earlier check is still waiting for Describe to agree."""
+    if run.end_announced is not None:
+        return run.end_announced
+    if phases.is_terminal(run.status) and not run.finished:
+        return EndAnnounced(status=run.status, looks=0, since=iso(now))
+    return None
+
+
+def _progress_mark(progress: Progress | None) -> ProgressMark | None:
+    if progress is None:
+        return None
+    return ProgressMark(progress.phase, dict(progress.counters), _parse_time(progress.since))
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun | Stall) -> WatchdogCancel:
     """Which limit the watchdog applied, as data: the verdict is decided from it, not from the note."""
+    if isinstance(overrun, Stall):
+        return WatchdogCancel(limit="stall", phase=overrun.phase, limit_seconds=overrun.limit_seconds)
     if isinstance(overrun, DeadlineOverrun):
         return WatchdogCancel(limit="runDeadline", phase=overrun.phase, limit_seconds=overrun.deadline_seconds)
     return WatchdogCancel(limit="phaseTimeLimit", phase=overrun.phase, limit_seconds=overrun.limit_seconds)
@@ -271,7 +410,7 @@ def plan_next_attempt(
     run, previous = step.run, step.next
     attempt = previous.attempt
     execution_arn = run.execution_arn
-    snapshot = ports.datasync.describe(execution_arn)
+    snapshot = as_confirmed(ports.datasync.describe(execution_arn), run)
     record = ports.ledger.get(execution_arn)
     failures = _analysis_of(step.analysis, execution_arn)
     outcome = AttemptOutcome(
@@ -280,6 +419,7 @@ def plan_next_attempt(
         error_detail=snapshot.result.error_detail,
         watchdog_phase=_watchdog_phase(record),
         abandoned=run.abandoned,
+        unconfirmed=_unconfirmed(run, snapshot) is not None,
     )
     deadline = _deadline(step.started_at, settings)
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
@@ -401,7 +541,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
         if run is None:  # the contract: every path to here past a start carries the run
             raise ValueError("Report Run was given neither a failed step before the start nor a task execution")
         execution_arn = run.execution_arn
-        snapshot = _observe(ports, execution_arn, utc_now())
+        snapshot = as_confirmed(_observe(ports, execution_arn, utc_now()), run)
         record = ports.ledger.get(execution_arn)
         phase_times = dict(record.phase_times) if record else {}
         attempts = _all_attempts(step, snapshot)
@@ -414,9 +554,12 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
                     watchdog_note=record.watchdog_note if record else None,
                     watchdog_limit=run.cancelled_by.limit if run.cancelled_by else None,
                     abandoned=run.abandoned,
+                    unconfirmed=_unconfirmed(run, snapshot),
                 ),
                 attempts,
             )
+        if run.stalled is not None and run.cancelled_by is None:
+            verdict = replace(verdict, reason=f"{verdict.reason} {_stall_reported(run.stalled)}")
         if run.await_error is not None:
             verdict = replace(verdict, reason=f"{verdict.reason} {_polled_because(run.await_error)}")
         name, unread = _task_name(ports, task_arn_of(execution_arn))
@@ -432,8 +575,38 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             failures=_failures_summary(step),
             attempts=attempts,
         )
+    if step.release_error is not None:
+        report = replace(
+            report,
+            verdict=replace(report.verdict, reason=f"{report.verdict.reason} {_not_released(step.release_error)}"),
+        )
     _record_history(report, step.started_at, workflow_execution, ports)
     return report
+
+
+def _not_released(error: CaughtError) -> str:
+    """Why the next run of the task may be refused or wait for a while: said in this run's verdict."""
+    return (
+        f"The task's lease could not be released ({error.Error}: {error.message()}): it ends on its own "
+        "within an hour of this run's last look, and until then another run of the task is refused or waits."
+    )
+
+
+def _unconfirmed(run: RunState, snapshot: ExecutionSnapshot) -> UnconfirmedEnd | None:
+    """The end DataSync's event announced and the check never saw DescribeTaskExecution confirm."""
+    announced = run.end_announced
+    if announced is None or not run.finished or phases.is_terminal(snapshot.status):
+        return None
+    seconds = (utc_now() - _parse_time(announced.since)).total_seconds()
+    return UnconfirmedEnd(announced.status, snapshot.status, announced.looks, seconds)
+
+
+def _stall_reported(stalled: StallSeen) -> str:
+    """StallAction=report: the stall the watchdog saw, said in the run's one message."""
+    return (
+        f"The stall watchdog saw no progress in {stalled.phase} for {format_duration(stalled.limit_seconds)} "
+        f"from {stalled.since} (StallAction is report: the execution was left running)."
+    )
 
 
 def _task_name(ports: Ports, task_arn: str) -> tuple[str | None, tuple[tuple[str, Cause], ...]]:

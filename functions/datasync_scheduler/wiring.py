@@ -13,6 +13,7 @@ from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.published_messages import PublishedMessages
 from datasync_scheduler.adapters.s3_lines import S3LineUpload
+from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import ConfigurationError, NotificationSettings, Settings
@@ -49,6 +50,7 @@ def ports() -> Ports:
         datasync=DataSync(),
         ledger=DynamoDbLedger(settings().ledger_table),
         callbacks=StepFunctionsCallbacks(),
+        lease=DynamoDbTaskLease(settings().ledger_table),
     )
 
 

@@ -30,10 +30,19 @@ from datasync_scheduler.adapters.failure_report import S3FailureReport, read_fai
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.s3_lines import S3LineUpload, split_location
+from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
-from datasync_scheduler.ports import CallbackPort, DataSyncPort, LedgerPort, LineUpload, RunHistory, TopicPort
+from datasync_scheduler.ports import (
+    CallbackPort,
+    DataSyncPort,
+    LedgerPort,
+    LineUpload,
+    RunHistory,
+    TaskLeasePort,
+    TopicPort,
+)
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionScript, Phase
@@ -45,6 +54,7 @@ from tests.fakes import (
     FakeDataSync,
     FakeLedger,
     FakeLogs,
+    FakeTaskLease,
     FakeTaskReports,
     FakeTopic,
 )
@@ -84,6 +94,16 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[Ledger]:
         return
     with mock_aws():
         yield DynamoDbLedger(create_ledger_table(), boto3.client("dynamodb", region_name=REGION))
+
+
+@pytest.fixture(params=[FAKE, REAL])
+def task_lease(request: pytest.FixtureRequest) -> Iterator[TaskLeasePort]:
+    """The lease, in the ledger's table as the template defines it (its item beside the records)."""
+    if request.param == "fake":
+        yield FakeTaskLease()
+        return
+    with mock_aws():
+        yield DynamoDbTaskLease(create_ledger_table(), boto3.client("dynamodb", region_name=REGION))
 
 
 # -- DataSync ---------------------------------------------------------------------------------------------

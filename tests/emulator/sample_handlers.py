@@ -37,3 +37,12 @@ def hold(event: Any, context: Any) -> Any:
     event["running"].set()
     event["release"].wait(30)
     return None
+
+
+def slow_call(event: Any, context: Any) -> Any:
+    """Makes a call that takes `seconds` of virtual time (the event carries the router), then says
+    which of the asked-for variables it sees."""
+    import os
+
+    event["router"].pause(event["seconds"])
+    return {name: os.environ.get(name) for name in event["names"]}

@@ -218,6 +218,29 @@ def test_counters_grow_with_virtual_time_during_the_transfer(world: World) -> No
     assert "EndTime" not in described
 
 
+def test_a_phase_can_stall_before_its_counters_move(world: World) -> None:
+    stalling = {**QUICK, "files": 100, "phases": [{"status": "TRANSFERRING", "seconds": 100, "stalledSeconds": 60}]}
+    execution = world.start(world.task(stalling))
+    world.advance(59)
+    assert world.describe(execution)["FilesTransferred"] == 0  # still, though the phase runs
+    world.advance(21)
+    assert world.describe(execution)["FilesTransferred"] == 50  # half of the rest of the phase
+    world.settle()
+    assert world.describe(execution)["FilesTransferred"] == 100
+    assert world.states(execution)[-1] == ("SUCCESS", at(100))
+
+
+def test_describe_can_lag_the_end_its_event_announced(world: World) -> None:
+    execution = world.start(world.task({**QUICK, "describeLagSeconds": 30}))
+    world.advance(100)
+    assert world.states(execution)[-1] == ("SUCCESS", at(100))  # the event is out at the end
+    lagging = world.describe(execution)
+    assert lagging["Status"] == "TRANSFERRING" and "EndTime" not in lagging
+    world.advance(30)
+    caught_up = world.describe(execution)
+    assert caught_up["Status"] == "SUCCESS" and caught_up["EndTime"] == at(100)
+
+
 def test_a_failing_execution_reports_its_error_and_the_phase_that_failed(world: World) -> None:
     failing = {
         "phases": [

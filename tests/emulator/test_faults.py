@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,8 @@ from datasync_scheduler.cli import main
 from emulator import call_recorder, moto_internals
 from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
-from emulator.runner import LocalAws, local_aws, run_scenario
-from emulator.scenario import ScenarioError, parse_scenario, template_functions
+from emulator.runner import LocalAws, create_task_for, local_aws, run_scenario
+from emulator.scenario import Location, ScenarioError, TaskSpec, parse_scenario, template_functions
 
 HERE = Path(__file__).resolve().parent
 REGION = "us-east-1"
@@ -350,3 +351,110 @@ def test_the_demo_lists_the_calls_a_scenarios_faults_failed(capsys: pytest.Captu
     assert listed == [f"  datasync:StartTaskExecution call {n}: ThrottlingException" for n in range(1, 7)] + [
         f"  datasync:DescribeTaskExecution call {n}: ThrottlingException" for n in range(1, 4)
     ]
+
+
+# -- slow calls ----------------------------------------------------------------------------------
+
+
+def test_a_slow_call_is_a_fault_of_its_own_or_comes_with_an_error() -> None:
+    parsed = parse_faults(
+        [
+            {"api": "datasync:DescribeTask", "latency_seconds": 0.3, "calls": "all"},
+            {"api": "sns:Publish", "error": "InternalError", "latency_seconds": 2, "calls": [1]},
+        ],
+        FUNCTIONS,
+    )
+    assert [fault.describe() for fault in parsed] == [
+        "datasync:DescribeTask is slow after 0.3 s on every call",
+        "sns:Publish raises InternalError after 2 s on call(s) 1",
+    ]
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"function": "ReportRunFunction", "latency_seconds": 1, "calls": "all"},
+        {"api": "datasync:DescribeTask", "latency_seconds": 0, "calls": "all"},
+        {"api": "datasync:DescribeTask", "latency_seconds": True, "calls": "all"},
+        {"api": "datasync:DescribeTask", "latency_seconds": 901, "calls": "all"},
+        {"api": "datasync:DescribeTask", "latency_seconds": "0.3", "calls": "all"},
+    ],
+)
+def test_a_latency_that_cannot_be_injected_is_refused_naming_its_field(entry: dict[str, Any]) -> None:
+    with pytest.raises(FaultError, match=r"faults\[0\]\.latency_seconds"):
+        parse_faults([entry], FUNCTIONS)
+
+
+def test_a_slow_datasync_answer_describes_the_task_as_it_was_when_the_call_arrived() -> None:
+    # What a race depends on: while the answer travels back, another caller starts the task.
+    injector = faults({"api": "datasync:DescribeTask", "latency_seconds": 0.3, "calls": "all"})
+    waited: list[float] = []
+    with local_aws(), injecting(injector):
+        task_arn = create_task_for(
+            TaskSpec("slow", Location("S3", {"bucket": "slow-source"}), Location("S3", {"bucket": "slow-target"}))
+        )
+        datasync = boto3.client("datasync", region_name=REGION, config=STANDARD)
+
+        def meanwhile(seconds: float) -> None:
+            waited.append(seconds)
+            datasync.start_task_execution(TaskArn=task_arn)  # the harness's own call: another caller
+
+        injector.sleep = meanwhile
+        with as_function():
+            answer = datasync.describe_task(TaskArn=task_arn)
+        now = datasync.describe_task(TaskArn=task_arn)
+    assert waited == [0.3]
+    assert answer["Status"] == "AVAILABLE"
+    assert now["Status"] != "AVAILABLE" and "CurrentTaskExecutionArn" in now
+    assert [call.to_dict() for call in injector.injected] == [
+        {"target": "datasync:DescribeTask", "call": 1, "error": "after 0.3 s"}
+    ]
+
+
+def test_two_runs_started_at_the_same_moment_are_both_summarised() -> None:
+    raw = json.loads((HERE.parents[1] / "events" / "scenarios" / "nightly-success.json").read_text())
+    raw.update(trigger="manual", concurrentStarts=2, parameters={"WhenTaskBusy": "fail"})
+    summary = run_scenario(parse_scenario("nightly-success", raw)).to_dict()
+    (other,) = summary["other_runs"]
+    assert other["executionArn"].endswith(":nightly-success-run-2")
+    # One of the two took the task; the other was refused, and the summary says which is which.
+    assert sorted([summary["status"], other["status"]]) == ["FAILED", "SUCCEEDED"]
+    assert "DataSync.StartRefused" in (summary["error"], other["error"])
+
+
+@pytest.mark.parametrize("value", [0, 11, True, "2"])
+def test_concurrent_starts_outside_one_to_ten_are_refused(value: Any) -> None:
+    raw = json.loads((HERE.parents[1] / "events" / "scenarios" / "nightly-success.json").read_text())
+    raw["concurrentStarts"] = value
+    with pytest.raises(ScenarioError, match="concurrentStarts"):
+        parse_scenario("nightly-success", raw)
+
+
+def test_two_slow_invocations_that_end_out_of_order_leave_no_variable_behind() -> None:
+    """One function's slow call starts first and ends first; the other's ends last. Each sees only
+    its own variables after its call, and once both ended the process holds neither's."""
+    with local_aws() as aws:
+        for name, variable in (("FirstFunction", "ONLY_FIRST"), ("SecondFunction", "ONLY_SECOND")):
+            arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+            function = LambdaFunction(
+                name, name, arn, "sample_handlers.slow_call", HERE, 30, 128, environment={variable: name}
+            )
+            aws.router.register(function)
+        names = ["ONLY_FIRST", "ONLY_SECOND"]
+        seen: dict[str, Any] = {}
+
+        def invoke(name: str, seconds: float) -> None:
+            seen[name] = aws.router.invoke(name, {"router": aws.router, "seconds": seconds, "names": names})[0]
+
+        threads = [
+            aws.clock.start_thread(lambda: invoke("FirstFunction", 5), "first"),
+            aws.clock.start_thread(lambda: invoke("SecondFunction", 10), "second"),
+        ]
+        aws.clock.run_until(lambda: len(seen) == 2, real_timeout=30)
+        for thread in threads:
+            thread.join()
+        assert seen == {
+            "FirstFunction": {"ONLY_FIRST": "FirstFunction", "ONLY_SECOND": None},
+            "SecondFunction": {"ONLY_FIRST": None, "ONLY_SECOND": "SecondFunction"},
+        }
+        assert [name for name in names if name in os.environ] == []

@@ -11,8 +11,10 @@ from unittest.mock import patch
 import pytest
 from aws_lambda_powertools import Logger
 
+from emulator.datasync import ExecutionScript
 from emulator.function_output import emf_documents
-from emulator.runner import LocalAws
+from emulator.runner import LocalAws, create_task, local_aws
+from emulator.scenario import load_scenario
 from tests.handlers.sync_events import report_rejected_input, start_sync
 from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
 
@@ -142,3 +144,26 @@ def test_a_batch_publishes_how_many_of_its_tasks_succeeded_and_failed(aws: Local
 def test_steps_that_publish_no_metrics_print_nothing(aws: LocalAws, task_arn: str) -> None:
     run_steps(aws, task_arn)
     assert [call.output for call in aws.router.invocations] == ["", "", ""]
+
+
+def test_a_stall_reported_without_cancelling_is_one_metric_document_and_a_check_without_one_prints_none() -> None:
+    with local_aws() as aws:
+        aws.deploy({"StallMinutes": "10", "StallAction": "report"})
+        stuck = create_task(load_scenario("stalled-transferring"))
+        forever = {"phases": [{"status": "LAUNCHING", "seconds": 20}, {"status": "TRANSFERRING", "seconds": None}]}
+        aws.datasync.script_task(stuck, [ExecutionScript.from_dict(forever)])  # nothing ever moves
+        run = invoke(aws, "StartSyncFunction", start_sync({"taskArn": stuck}))
+        aws.clock.advance(600)  # well into TRANSFERRING
+        check = {"startedAt": None, "workflowExecution": WORKFLOW}
+        run = invoke(aws, "CheckSyncFunction", {**check, "run": run})
+        assert printed_by_last(aws) == []  # the counters' first sighting: nothing to count
+        aws.clock.advance(600)
+        run = invoke(aws, "CheckSyncFunction", {**check, "run": run})
+        (document,) = printed_by_last(aws)
+        (directive,) = document["_aws"]["CloudWatchMetrics"]
+        assert directive["Namespace"] == "DataSyncScheduler" and directive["Dimensions"] == [["service"]]
+        assert document["ExecutionsStalled"] == [1]  # what the execution-stalled alarm watches
+        assert run["stalled"]["phase"] == "TRANSFERRING" and run["finished"] is False
+        aws.clock.advance(600)
+        invoke(aws, "CheckSyncFunction", {**check, "run": run})
+        assert printed_by_last(aws) == []  # the same stall is counted once

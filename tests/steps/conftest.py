@@ -12,7 +12,7 @@ import pytest
 from datasync_scheduler.clock import use_time_source
 from datasync_scheduler.settings import Settings
 from datasync_scheduler.steps import Ports
-from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger
+from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger, FakeTaskLease
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
 WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:nightly-1"
@@ -23,11 +23,12 @@ class World:
     datasync: FakeDataSync = field(default_factory=FakeDataSync)
     ledger: FakeLedger = field(default_factory=FakeLedger)
     callbacks: FakeCallbacks = field(default_factory=FakeCallbacks)
+    lease: FakeTaskLease = field(default_factory=FakeTaskLease)
     now: datetime = T0
 
     @property
     def ports(self) -> Ports:
-        return Ports(datasync=self.datasync, ledger=self.ledger, callbacks=self.callbacks)
+        return Ports(datasync=self.datasync, ledger=self.ledger, callbacks=self.callbacks, lease=self.lease)
 
     def pass_time(self, **delta: float) -> datetime:
         """Moves the steps' clock (and DataSync's) forward."""

@@ -123,4 +123,6 @@ def test_while_events_flow_the_check_trusts_them_and_looks_less_often(world: Wor
     steps.record_event(execution, "TRANSFERRING", world.now, world.ports)
     world.pass_time(minutes=15)
     checked = state(steps.check_sync(run, world.ports, settings()))
-    assert checked["timeoutSeconds"] == 86_400  # no limit on TRANSFERRING, no progress: a day at most
+    # No phase limit on TRANSFERRING and no progress to extrapolate: trusting the events, the check
+    # would wait a day; the stall watchdog looks again when its limit (4 h by default) would be reached.
+    assert checked["timeoutSeconds"] == 4 * 3600 + 1

@@ -7,9 +7,16 @@ from datasync_scheduler.domain import phases
 
 
 def test_only_success_and_error_are_terminal() -> None:
-    assert {status for status in phases.KNOWN if phases.is_terminal(status)} == {"SUCCESS", "ERROR"}
+    assert {status for status in phases.known() if phases.is_terminal(status)} == {"SUCCESS", "ERROR"}
     assert not phases.is_terminal("CANCELLING")
     assert not phases.is_terminal("LAUNCHED")
+
+
+def test_the_known_statuses_are_botocores_and_include_every_phase_the_code_orders() -> None:
+    # Read from the model, so a status DataSync adds to the API is known as soon as botocore has it.
+    assert {*phases.PHASES, phases.CANCELLING, phases.SUCCESS, phases.ERROR} <= phases.known()
+    assert phases.is_known("VERIFYING")
+    assert not phases.is_known("PAUSED")
 
 
 def test_the_latest_status_is_the_most_advanced_whatever_order_they_were_seen_in() -> None:

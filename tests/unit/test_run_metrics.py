@@ -187,4 +187,5 @@ def test_every_published_name_is_one_the_dashboard_may_name() -> None:
         "ColdStart",
         "SlackDeliveryFailures",
         "NotificationsNotPublished",
+        "ExecutionsStalled",
     }

@@ -7,12 +7,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datasync_scheduler.domain.watchdog import (
+    CONFIRM_WAITS_SECONDS,
     DEFAULT_LIMITS,
     MAX_TRUSTING_WAIT_SECONDS,
     MIN_WAIT_SECONDS,
     PhaseLimits,
+    ProgressMark,
+    Stall,
+    StallLimit,
+    confirm_end,
     decide_check,
     format_duration,
+    next_mark,
     wait_seconds,
 )
 
@@ -134,3 +140,61 @@ def test_the_check_wakes_at_the_deadline_rather_than_later() -> None:
     deadline = (T0 + timedelta(hours=1), 3600)
     decision = check("TRANSFERRING", 50, events_flowing=True, remaining_seconds=5 * 3600, deadline=deadline)
     assert decision.wait_seconds == 10 * 60 + 1
+
+
+# --- the stall watchdog and the announced end ---------------------------------------------------
+
+STALL = StallLimit(seconds=4 * 3600, action="cancel")
+
+
+def marked(minutes_still: float, phase: str = "TRANSFERRING") -> ProgressMark:
+    return ProgressMark(phase, {"bytesTransferred": 10}, T0 - timedelta(minutes=minutes_still))
+
+
+def test_counters_that_stood_still_for_the_stall_limit_cancel_the_execution_with_a_reason() -> None:
+    decision = check("TRANSFERRING", 0, progress=marked(240), stall=STALL)
+    assert decision.action == "cancel"
+    assert isinstance(decision.overrun, Stall)
+    assert decision.overrun.reason == (
+        "made no progress in TRANSFERRING for 4 h (stall limit 4 h): its byte and file counters did not move"
+    )
+
+
+def test_before_the_stall_limit_the_next_look_is_when_it_would_be_reached() -> None:
+    decision = check("VERIFYING", 0, progress=marked(180), stall=STALL, events_flowing=True)
+    assert (decision.action, decision.wait_seconds) == ("wait", 3601)
+
+
+def test_only_phases_that_show_progress_and_unknown_statuses_are_watched_for_stalls() -> None:
+    assert check("PREPARING", 0, progress=marked(600, "PREPARING"), stall=STALL).action == "wait"
+    assert check("QUEUED", 0, progress=marked(600, "QUEUED"), stall=STALL).action == "wait"
+    assert check("REBALANCING", 0, progress=marked(240, "REBALANCING"), stall=STALL).action == "cancel"
+
+
+def test_a_reported_stall_keeps_the_run_waiting_and_survives_the_deadline_adjustment() -> None:
+    decision = check(
+        "TRANSFERRING",
+        0,
+        progress=marked(300),
+        stall=StallLimit(seconds=4 * 3600, action="report"),
+        deadline=(T0 + timedelta(hours=1), 7200),
+    )
+    assert decision.action == "wait" and decision.overrun is None
+    assert decision.stall is not None and decision.stall.stalled_seconds == 300 * 60
+    assert decision.wait_seconds == 900
+
+
+def test_a_mark_is_kept_while_status_and_counters_stay_and_renewed_when_either_changes() -> None:
+    first = next_mark(None, "TRANSFERRING", {"bytesTransferred": 1}, T0)
+    later = T0 + timedelta(hours=1)
+    assert next_mark(first, "TRANSFERRING", {"bytesTransferred": 1}, later) is first
+    assert next_mark(first, "TRANSFERRING", {"bytesTransferred": 2}, later).since == later
+    assert next_mark(first, "VERIFYING", {"bytesTransferred": 1}, later).since == later
+
+
+def test_an_announced_end_is_looked_at_again_a_bounded_number_of_times() -> None:
+    assert confirm_end("SUCCESS", 1) == ("agreed", 0)
+    assert confirm_end("ERROR", 3) == ("agreed", 0)  # Describe's own end is the outcome
+    waits = [confirm_end("VERIFYING", look) for look in range(1, 7)]
+    assert waits == [*(("look_again", wait) for wait in (30, 60, 120, 240, 480)), ("gave_up", 0)]
+    assert sum(CONFIRM_WAITS_SECONDS) == 930

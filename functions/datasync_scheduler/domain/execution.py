@@ -60,6 +60,21 @@ class ExecutionSnapshot:
     def task_arn(self) -> str:
         return task_arn_of(self.execution_arn)
 
+    def progress_counters(self) -> dict[str, int]:
+        """The byte and file counters that move while DataSync works, as reported (absent ones
+        left out): the stall watchdog compares them between checks (docs/aws-facts.md#stalled-executions)."""
+        counters = {
+            "bytesTransferred": self.bytes_transferred,
+            "bytesWritten": self.bytes_written,
+            "filesTransferred": self.files_transferred,
+            "filesVerified": self.files_verified,
+            "filesSkipped": self.files_skipped,
+            "filesDeleted": self.files_deleted,
+            "filesFailed": self.files_failed,
+            "foldersFailed": self.folders_failed,
+        }
+        return {name: value for name, value in counters.items() if value is not None}
+
     @classmethod
     def from_api(cls, response: Mapping[str, Any]) -> ExecutionSnapshot:
         result = response.get("Result") or {}

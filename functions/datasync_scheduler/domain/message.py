@@ -332,6 +332,16 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
         return ("If runs this long are expected, raise PhaseTimeLimits for that phase; otherwise look at the agent.",)
     if error == "Watchdog.RunDeadline":
         return ("Raise RunDeadlineSeconds, or split the task so each part fits in the night.",)
+    if error == "Watchdog.Stalled":
+        return (
+            "Nothing moved for StallMinutes: check the agent, the network and both locations' storage; "
+            "if such pauses are expected, raise StallMinutes (or set StallAction=report).",
+        )
+    if error == "DataSync.EndNotConfirmed":
+        return (
+            "Open the task execution in the DataSync console: its status there is the outcome. "
+            "Nothing was retried; rerun the task if it did not succeed.",
+        )
     if error == "Watchdog.Cancelled":
         return ("The watchdog cancelled the execution; its note above says where it stayed too long.",)
     if error == "Watchdog.CancelDidNotComplete":

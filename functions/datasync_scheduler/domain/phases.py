@@ -1,12 +1,18 @@
 """DataSync execution statuses and their order.
 
 Statuses are kept as strings, not an enum: DataSync adds values over time (CANCELLING arrived in
-2024) and an orchestrator must treat a status it does not know as still running.
+2024) and an orchestrator must treat a status it does not know as still running. Which statuses
+are known is botocore's model's `TaskExecutionStatus` (docs/aws-facts.md#datasync-executions-and-events),
+not a list retyped here: a status the model lacks is watched like a phase and named as unknown.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+
+import botocore.session
+from botocore.model import StringShape
 
 # The phases an execution passes through, in the order DataSync walks them.
 PHASES: tuple[str, ...] = ("QUEUED", "LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING")
@@ -14,7 +20,19 @@ CANCELLING = "CANCELLING"
 SUCCESS = "SUCCESS"
 ERROR = "ERROR"
 TERMINAL: frozenset[str] = frozenset({SUCCESS, ERROR})
-KNOWN: frozenset[str] = frozenset({*PHASES, CANCELLING, *TERMINAL})
+
+
+@functools.cache
+def known() -> frozenset[str]:
+    """The statuses botocore's DataSync model lists (`TaskExecutionStatus`), read once per process."""
+    shape = botocore.session.get_session().get_service_model("datasync").shape_for("TaskExecutionStatus")
+    assert isinstance(shape, StringShape)  # an enum is a string shape in botocore's models
+    return frozenset(shape.enum)
+
+
+def is_known(status: str) -> bool:
+    return status in known()
+
 
 _STATUS_SHAPE = re.compile(r"^[A-Z][A-Z_]{0,31}$")
 

@@ -85,6 +85,8 @@ class AttemptOutcome:
     error_detail: str | None = None
     watchdog_phase: str | None = None  # the phase the watchdog cancelled, if it did
     abandoned: bool = False
+    # DataSync's event said the execution ended; DescribeTaskExecution never agreed.
+    unconfirmed: bool = False
 
 
 def backoff(settings: RetrySettings, attempt: int) -> int:
@@ -109,6 +111,10 @@ def decide_retry(
         return RetryDecision("done", "DataSync completed the execution successfully.")
     if outcome.abandoned:
         return RetryDecision("give_up", "the cancel never completed; a new attempt would queue behind it")
+    if outcome.unconfirmed:
+        return RetryDecision(
+            "give_up", "DataSync never confirmed the end its event announced; a new attempt would queue behind it"
+        )
     error_text = " ".join(part for part in (outcome.error_code, outcome.error_detail) if part)
     if _mentions(error_text, _PERMANENT_ERROR_WORDS):
         return RetryDecision("give_up", f"a permanent cause: {error_text} (a rerun fails the same way)")

@@ -11,6 +11,7 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import RETRY_CLASS
+from datasync_scheduler.domain.watchdog import UnconfirmedEnd
 
 VerdictStatus = Literal["SUCCEEDED", "FAILED"]
 
@@ -95,10 +96,11 @@ def timeline(phase_times: Mapping[str, datetime]) -> tuple[PhaseMark, ...]:
     return tuple(PhaseMark(phase, at) for phase, at in ordered)
 
 
-WatchdogLimit = Literal["runDeadline", "phaseTimeLimit"]
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall"]
 _WATCHDOG_ERRORS: dict[WatchdogLimit | None, str] = {
     "runDeadline": "Watchdog.RunDeadline",
     "phaseTimeLimit": "Watchdog.PhaseTimeLimit",
+    "stall": "Watchdog.Stalled",
     # The ledger says the watchdog cancelled, the run's state does not say which limit (a check
     # retried after cancelling): the verdict does not guess from the note's words.
     None: "Watchdog.Cancelled",
@@ -111,13 +113,18 @@ def judge_execution(
     watchdog_note: str | None,
     abandoned: bool,
     watchdog_limit: WatchdogLimit | None = None,
+    unconfirmed: UnconfirmedEnd | None = None,
 ) -> Verdict:
     """The verdict on an execution that was started: SUCCESS is the only success.
 
     `watchdog_limit` is which limit the watchdog cancelled for (data from Check Sync); the note is
-    only the sentence that tells a person how long the execution stayed where."""
+    only the sentence that tells a person how long the execution stayed where. `unconfirmed` is an
+    end DataSync's event announced that DescribeTaskExecution never confirmed: unless Describe now
+    says the execution ended, the verdict says exactly that, never that DataSync failed it."""
     if abandoned:
         return Verdict("FAILED", "Watchdog.CancelDidNotComplete", f"The watchdog gave up waiting: {watchdog_note}")
+    if unconfirmed is not None and not phases.is_terminal(snapshot.status):
+        return Verdict("FAILED", "DataSync.EndNotConfirmed", unconfirmed.reason)
     if snapshot.status == phases.SUCCESS:
         return Verdict("SUCCEEDED", "", "DataSync completed the execution successfully.")
     if watchdog_note or watchdog_limit:

@@ -1,16 +1,18 @@
-"""Per-phase time limits and what the fallback check does about them.
+"""Per-phase time limits, the stall watchdog, and what the check does about them.
 
-The check runs when the await step times out (no terminal event arrived in time). It decides,
-from the execution's current status and how long it has been in it, whether to keep waiting,
-cancel the execution, or stop waiting for a cancel that never completes.
+The check runs when the await step times out (no terminal event arrived in time), and once after
+DataSync's end event resumed the run. It decides, from the execution's current status, how long
+it has been in it and whether its counters still move, whether to keep waiting, cancel the
+execution, or stop waiting for a cancel that never completes; and, when DataSync's event and
+DescribeTaskExecution disagree about the end, whether to look again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from datasync_scheduler.domain import phases
 
@@ -28,6 +30,100 @@ DEFAULT_LIMITS = "QUEUED=21600,LAUNCHING=1800,PREPARING=43200,TRANSFERRING=0,VER
 MIN_WAIT_SECONDS = 30
 # While events flow, the safety net still looks at least this often (a terminal event can be lost).
 MAX_TRUSTING_WAIT_SECONDS = 86_400
+# The phases whose byte and file counters show progress (docs/aws-facts.md#stalled-executions);
+# a status botocore's model does not know is watched the same way, so it cannot last unnoticed.
+PROGRESS_PHASES = frozenset({"TRANSFERRING", "VERIFYING"})
+# Why 4 hours: longer than DataSync plausibly leaves its counters still in a healthy execution
+# (FilesVerified moves once per file: verifying one 3.5 TB file at 250 MB/s), shorter than a
+# night, so a stuck nightly execution is gone before the next night's start queues behind it.
+DEFAULT_STALL_MINUTES = 240
+# When DataSync's end event and DescribeTaskExecution disagree, the check looks again after these
+# waits (15.5 minutes in all) before it says that they never agreed (docs/aws-facts.md#end-event-and-describe).
+CONFIRM_WAITS_SECONDS = (30, 60, 120, 240, 480)
+
+StallAction = Literal["report", "cancel"]
+
+
+@dataclass(frozen=True)
+class StallLimit:
+    """How long the counters may stand still in TRANSFERRING, VERIFYING or an unknown status, and
+    what the watchdog does then: cancel the execution, or report the stall and let it run."""
+
+    seconds: int = DEFAULT_STALL_MINUTES * 60
+    action: StallAction = "cancel"
+
+
+def watched_for_stalls(status: str) -> bool:
+    return status in PROGRESS_PHASES or not phases.is_known(status)
+
+
+@dataclass(frozen=True)
+class ProgressMark:
+    """The counters at a check, the status they were read in, and since when they have not moved."""
+
+    phase: str
+    counters: Mapping[str, int]
+    since: datetime
+
+
+def next_mark(previous: ProgressMark | None, status: str, counters: Mapping[str, int], now: datetime) -> ProgressMark:
+    """The mark after this check: unchanged while status and counters stay as they were, else new."""
+    if previous is not None and previous.phase == status and dict(previous.counters) == dict(counters):
+        return previous
+    return ProgressMark(status, dict(counters), now)
+
+
+@dataclass(frozen=True)
+class Stall:
+    """The counters stood still in `phase` for `stalled_seconds`, at least the limit."""
+
+    phase: str
+    limit_seconds: int
+    stalled_seconds: int
+
+    @property
+    def reason(self) -> str:
+        where = (
+            self.phase
+            if phases.is_known(self.phase)
+            else f"{self.phase} (a status DataSync reports that this scheduler does not know)"
+        )
+        return (
+            f"made no progress in {where} for {format_duration(self.stalled_seconds)} "
+            f"(stall limit {format_duration(self.limit_seconds)}): its byte and file counters did not move"
+        )
+
+
+@dataclass(frozen=True)
+class UnconfirmedEnd:
+    """DataSync's event said the execution ended; DescribeTaskExecution kept saying otherwise."""
+
+    announced: str
+    described: str
+    looks: int
+    seconds: float
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"DataSync's event said the task execution ended {self.announced}, but DescribeTaskExecution "
+            f"still answered {self.described} at {self.looks} looks over {format_duration(self.seconds)}: "
+            "the run cannot confirm DataSync's outcome. Look at the task execution in the DataSync console."
+        )
+
+
+Confirmation: TypeAlias = Literal["agreed", "look_again", "gave_up"]
+
+
+def confirm_end(described: str, disagreeing_looks: int) -> tuple[Confirmation, int]:
+    """After DataSync's end event: whether DescribeTaskExecution agrees, and if not how long to wait
+    before looking again (`disagreeing_looks` counts this one). Describe's terminal status is the
+    outcome, even if the event said the other one: it is DataSync's own record of the execution."""
+    if phases.is_terminal(described):
+        return "agreed", 0
+    if disagreeing_looks <= len(CONFIRM_WAITS_SECONDS):
+        return "look_again", CONFIRM_WAITS_SECONDS[disagreeing_looks - 1]
+    return "gave_up", 0
 
 
 @dataclass(frozen=True)
@@ -90,7 +186,9 @@ class DeadlineOverrun:
 class CheckDecision:
     action: Literal["finished", "wait", "cancel", "abandon"]
     wait_seconds: int
-    overrun: PhaseOverrun | DeadlineOverrun | None = None
+    overrun: PhaseOverrun | DeadlineOverrun | Stall | None = None
+    # A stall seen and only reported (StallAction=report): the run goes on.
+    stall: Stall | None = None
 
 
 def decide_check(
@@ -104,12 +202,15 @@ def decide_check(
     events_flowing: bool = False,
     remaining_seconds: float | None = None,
     deadline: tuple[datetime, int] | None = None,
+    progress: ProgressMark | None = None,
+    stall: StallLimit | None = None,
 ) -> CheckDecision:
     """What the fallback check does next for an execution in `status` since `entered_at`.
 
     `events_flowing` says DataSync's event for the current status arrived; `remaining_seconds` is
     the current phase's expected remaining time, from DataSync's progress counters, when known;
-    `deadline` is when the whole run must be over (and its length, for the reason).
+    `deadline` is when the whole run must be over (and its length, for the reason); `progress` is
+    since when the counters have not moved, for the stall watchdog's `stall` limit.
     """
     if phases.is_terminal(status):
         return CheckDecision("finished", 0)
@@ -119,10 +220,12 @@ def decide_check(
     decision = _phase_decision(
         status, entered_at, now, limits, fallback_seconds, cancel_requested, events_flowing, remaining_seconds
     )
+    if stall is not None and progress is not None and decision.action == "wait" and watched_for_stalls(status):
+        decision = _stall_decision(decision, status, progress, now, limits, fallback_seconds, stall, cancel_requested)
     if deadline is not None and decision.action == "wait" and deadline[0] > now:
         # Wake just after the deadline rather than a whole interval later.
         until_deadline = int((deadline[0] - now).total_seconds()) + 1
-        return CheckDecision("wait", max(MIN_WAIT_SECONDS, min(decision.wait_seconds, until_deadline)))
+        return replace(decision, wait_seconds=max(MIN_WAIT_SECONDS, min(decision.wait_seconds, until_deadline)))
     return decision
 
 
@@ -155,6 +258,29 @@ def _phase_decision(
             remaining_seconds=remaining_seconds,
         ),
     )
+
+
+def _stall_decision(
+    decision: CheckDecision,
+    status: str,
+    progress: ProgressMark,
+    now: datetime,
+    limits: PhaseLimits,
+    fallback_seconds: int,
+    stall: StallLimit,
+    cancel_requested: bool,
+) -> CheckDecision:
+    """Cancels or reports an execution whose counters stood still for the stall limit; otherwise
+    makes sure the next look comes no later than the moment the limit would be reached."""
+    still = max(0, int((now - progress.since).total_seconds()))
+    if still >= stall.seconds:
+        seen = Stall(status, stall.seconds, still)
+        if stall.action == "cancel" and not cancel_requested:
+            return CheckDecision("cancel", wait_seconds(limits, phases.CANCELLING, 0, fallback_seconds), seen)
+        # Reported once per stall by the step; then looked at once per stall limit, not more often.
+        return CheckDecision("wait", max(MIN_WAIT_SECONDS, min(decision.wait_seconds, stall.seconds)), stall=seen)
+    until_limit = stall.seconds - still + 1
+    return CheckDecision("wait", max(MIN_WAIT_SECONDS, min(decision.wait_seconds, until_limit)))
 
 
 def wait_seconds(

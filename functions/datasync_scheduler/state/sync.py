@@ -87,7 +87,7 @@ class StepFailure(Contract):
     rejected_input: Any = None
 
 
-WatchdogLimit = Literal["runDeadline", "phaseTimeLimit"]
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall"]
 
 
 class WatchdogCancel(Contract):
@@ -96,6 +96,33 @@ class WatchdogCancel(Contract):
     limit: WatchdogLimit
     phase: str
     limit_seconds: int
+
+
+class Progress(Contract):
+    """The task execution's byte and file counters at the last check, the status they were read
+    in, and since when (ISO 8601) neither has changed: what the stall watchdog compares."""
+
+    phase: str
+    counters: dict[str, int]
+    since: str
+
+
+class StallSeen(Contract):
+    """A stall the watchdog reported without cancelling (StallAction=report): the run's message
+    says so; `since` is when the counters last moved."""
+
+    phase: str
+    since: str
+    limit_seconds: int
+
+
+class EndAnnounced(Contract):
+    """DataSync's event said the task execution ended (`status`), DescribeTaskExecution did not
+    agree yet: the check looks again, `looks` times so far since `since`."""
+
+    status: str
+    looks: int
+    since: str
 
 
 class RunState(Contract):
@@ -112,6 +139,11 @@ class RunState(Contract):
     # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
     # the report says so.
     await_error: CaughtError | None = None
+    # The stall watchdog's memory between checks, and a stall it reported without cancelling.
+    progress: Progress | None = None
+    stalled: StallSeen | None = None
+    # Set while DataSync's end event and DescribeTaskExecution disagree; kept when they never agreed.
+    end_announced: EndAnnounced | None = None
 
 
 class NextAttempt(Contract):
@@ -136,6 +168,8 @@ class SyncState(Contract):
     analysis: JsonObject | None = None
     analysis_error: CaughtError | None = None
     failure: StepFailure | None = None
+    # Release Task's error when the task's lease could not be released (it then ends on its own).
+    release_error: CaughtError | None = None
 
 
 # --- What each Lambda step receives (its `Parameters`) and returns (at its `ResultPath`) ---------
@@ -196,6 +230,7 @@ class ReportRunInput(StepInput):
     analysis: JsonObject | None
     analysis_error: CaughtError | None
     failure: StepFailure | None
+    release_error: CaughtError | None = None
 
 
 class Verdict(Contract):
