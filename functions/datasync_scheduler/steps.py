@@ -42,9 +42,12 @@ from datasync_scheduler.domain.watchdog import (
     ProgressMark,
     Stall,
     UnconfirmedEnd,
+    WatchBudget,
+    WatchLimit,
     confirm_end,
     decide_check,
     format_duration,
+    max_looks,
     next_mark,
     wait_seconds,
 )
@@ -278,6 +281,7 @@ def check_sync(
         deadline=_deadline(started_at, settings),
         progress=mark,
         stall=settings.stall,
+        budget=WatchBudget(run.looks + 1, max_looks(settings.retry.max_attempts), _parse_optional(started_at)),
     )
     cancelled_by = run.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
@@ -304,6 +308,7 @@ def check_sync(
         await_error=run.await_error,
         progress=Progress(phase=mark.phase, counters=dict(mark.counters), since=iso(mark.since)),
         stalled=stalled,
+        looks=run.looks + 1,
     )
     if workflow_execution and not checked.finished:
         _renew_lease(checked, workflow_execution, ports)
@@ -340,12 +345,18 @@ def _progress_mark(progress: Progress | None) -> ProgressMark | None:
     return ProgressMark(progress.phase, dict(progress.counters), _parse_time(progress.since))
 
 
+def _parse_optional(text: str | None) -> datetime | None:
+    return _parse_time(text) if text else None
+
+
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun | Stall) -> WatchdogCancel:
+def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun | Stall | WatchLimit) -> WatchdogCancel:
     """Which limit the watchdog applied, as data: the verdict is decided from it, not from the note."""
+    if isinstance(overrun, WatchLimit):
+        return WatchdogCancel(limit="watchLimit", phase=overrun.phase, limit_seconds=overrun.watched_seconds)
     if isinstance(overrun, Stall):
         return WatchdogCancel(limit="stall", phase=overrun.phase, limit_seconds=overrun.limit_seconds)
     if isinstance(overrun, DeadlineOverrun):
@@ -419,6 +430,7 @@ def plan_next_attempt(
         error_detail=snapshot.result.error_detail,
         watchdog_phase=_watchdog_phase(record),
         abandoned=run.abandoned,
+        left_running=run.abandoned and run.cancelled_by is not None and run.cancelled_by.limit == "watchLimit",
         unconfirmed=_unconfirmed(run, snapshot) is not None,
     )
     deadline = _deadline(step.started_at, settings)

@@ -344,6 +344,11 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
         )
     if error == "Watchdog.Cancelled":
         return ("The watchdog cancelled the execution; its note above says where it stayed too long.",)
+    if error == "Watchdog.WatchLimit":
+        return (
+            "The execution was left running: open it in the DataSync console. For transfers this long, "
+            "make sure DataSync's events reach the stack (the run then looks less often) or split the task.",
+        )
     if error == "Watchdog.CancelDidNotComplete":
         return ("Open the task in the DataSync console and check that the execution really stopped.",)
     if error == "DataSync.PermanentFailures":
