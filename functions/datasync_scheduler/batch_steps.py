@@ -74,7 +74,7 @@ def summarize_batch_step(
     A message SNS does not take is kept as `notificationError`: the verdict never depends on it.
     """
     summary = _summary(event, task_name, described_run)
-    publication = publication_of(batch_message(summary), notifications)
+    publication = publication_of(batch_message(summary), notifications, workflow_execution=event.batch_execution)
     message_id: str | None = None
     notification_error: CaughtError | None = None
     if publication["publish"]:

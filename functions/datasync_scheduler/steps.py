@@ -638,13 +638,17 @@ def _polled_because(error: CaughtError) -> str:
     )
 
 
-def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:
-    """The SNS publication of a run's or batch's message; `publish` is false for a silent success."""
+def publication_of(
+    message: Message, notifications: NotificationSettings | None, *, workflow_execution: str
+) -> dict[str, Any]:
+    """The SNS publication of a run's or batch's message (`workflow_execution`: the run's or batch's,
+    which names the message); `publish` is false for a silent success."""
     settings = notifications or NotificationSettings()
     return sns_publication(
         message,
         chatbot=render_chatbot(message) if settings.chatbot else None,
         publish=not (message.outcome == "succeeded" and settings.on_success == "silent"),
+        workflow_execution=workflow_execution,
     )
 
 

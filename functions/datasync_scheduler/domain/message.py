@@ -108,6 +108,10 @@ class Message(_Frozen):
     links: tuple[Link, ...] = ()
     # The ARNs behind the links, for the command line ("DataSync execution": arn:aws:datasync:...).
     references: tuple[Fact, ...] = ()
+    # The message's own id, the same for every publish of it (`domain.publication.message_id`);
+    # set when it is published. Also the `message_id` attribute, which SNS does not pass on to
+    # subscribers of a MessageStructure=json publish (docs/aws-facts.md#sns-delivery-guarantees).
+    message_id: str | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
