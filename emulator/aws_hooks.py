@@ -129,11 +129,16 @@ def _send_deferred(request: Any, event_name: str, **_: Any) -> AWSResponse | Non
     if deferred is None:
         return None
     service_id, operation = event_name.split(".", 2)[1:]
-    failed = faults.response_for(service_id, operation, request, answered_later=True)
+    url = str(request.url)
+    failed = faults.response_for(service_id, operation, request, lambda: _serve(deferred, url), answered_later=True)
     if failed is not None:
         return failed
-    url = str(request.url)
     faults.mark_answered(request)  # served here: neither counted again nor served by moto as well
+    return _serve(deferred, url)
+
+
+def _serve(deferred: _Deferred, url: str) -> AWSResponse:
+    """The emulated service's answer to a deferred call, as an HTTP response."""
     try:
         with call_recorder.acting_as(None):
             parsed = deferred.handler(deferred.model.name, copy.deepcopy(deferred.params))

@@ -23,7 +23,11 @@ per API over the whole run, or all of them), and how:
   decides, so a throttled call is retried before the caller sees it, each HTTP attempt counting
   as one call. Calls from the functions and from the state machines' service integrations
   count; the emulated services' own calls and the harness's (deploying, starting, watching) never
-  do (see `emulator.call_recorder`).
+  do (see `emulator.call_recorder`);
+- an AWS call's response is lost (`"lose_response": true`): the service acts on the call (a
+  Publish is published), then the caller's connection times out before the answer arrives, and
+  botocore raises `ReadTimeoutError`, which its retry handler retries like any connection error
+  (docs/aws-facts.md#lost-responses). The caller cannot tell this from a call that never arrived.
 """
 
 from __future__ import annotations
@@ -46,16 +50,29 @@ import botocore.loaders
 import botocore.session
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ReadTimeoutError
 from botocore.model import ServiceModel
 
-from emulator import call_recorder
+from emulator import call_recorder, moto_internals
 
 # IAM's service prefix -> botocore's service name, where they differ (Service Authorization Reference).
 _BOTOCORE_SERVICE = {"states": "stepfunctions"}
 # Errors every AWS API may return, with their HTTP status, where a service's model lists neither
 # ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
 COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
-_FIELDS = {"function", "api", "error", "timeout", "calls", "latency_seconds", "afterSeconds", "forSeconds"}
+_FIELDS = {
+    "function",
+    "api",
+    "error",
+    "timeout",
+    "lose_response",
+    "calls",
+    "latency_seconds",
+    "afterSeconds",
+    "forSeconds",
+}
+# What the injected-call list says of a call whose response was lost (it succeeded at the service).
+RESPONSE_LOST = "ResponseLost"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -76,6 +93,7 @@ class Fault:
     calls: frozenset[int] | None  # None: every call
     error: str | None = None  # exception class name (function) or AWS error code (api)
     timeout: bool = False
+    lose_response: bool = False  # an API: the call is served, then its answer never reaches the caller
     # For an API: botocore's service name and id (as in its event names), the operation, the answer.
     service: str = ""
     service_id: str = ""
@@ -101,7 +119,15 @@ class Fault:
         return self.for_seconds is None or elapsed < self.after_seconds + self.for_seconds
 
     def describe(self) -> str:
-        what = "times out" if self.timeout else f"raises {self.error}" if self.error else "is slow"
+        what = (
+            "times out"
+            if self.timeout
+            else "loses its response"
+            if self.lose_response
+            else f"raises {self.error}"
+            if self.error
+            else "is slow"
+        )
         if self.latency_seconds:
             what += f" after {self.latency_seconds:g} s"
         which = "every call" if self.calls is None else "call(s) " + ", ".join(map(str, sorted(self.calls)))
@@ -168,6 +194,9 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
     timeout = raw.get("timeout", False)
     if not isinstance(timeout, bool):
         raise FaultError(f"{where}.timeout: expected true or false, not {timeout!r}")
+    lose_response = raw.get("lose_response", False)
+    if not isinstance(lose_response, bool):
+        raise FaultError(f"{where}.lose_response: expected true or false, not {lose_response!r}")
     error = raw.get("error")
     if error is not None and not isinstance(error, str):
         raise FaultError(f"{where}.error: expected a name, not {error!r}")
@@ -177,6 +206,8 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
     ):
         raise FaultError(f"{where}.latency_seconds: expected seconds (more than 0, at most 900), not {latency!r}")
     if "function" in raw:
+        if lose_response:
+            raise FaultError(f"{where}.lose_response: only an API call loses its response; a function times out")
         if "latency_seconds" in raw:
             raise FaultError(f"{where}.latency_seconds: only an API call is slowed; a function fault times out")
         function = raw["function"]
@@ -193,7 +224,9 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
             "function", str(function), calls, error=error, timeout=timeout, after_seconds=after, for_seconds=lasting
         )
     return replace(
-        _api_fault(raw["api"], error, timeout, calls, where, float(latency)), after_seconds=after, for_seconds=lasting
+        _api_fault(raw["api"], error, timeout, lose_response, calls, where, float(latency)),
+        after_seconds=after,
+        for_seconds=lasting,
     )
 
 
@@ -205,7 +238,13 @@ def _seconds(raw: Any, where: str, *, allow_zero: bool = False) -> float:
 
 
 def _api_fault(
-    api: Any, error: str | None, timeout: bool, calls: frozenset[int] | None, where: str, latency: float = 0.0
+    api: Any,
+    error: str | None,
+    timeout: bool,
+    lose_response: bool,
+    calls: frozenset[int] | None,
+    where: str,
+    latency: float = 0.0,
 ) -> Fault:
     if not isinstance(api, str) or api.count(":") != 1:
         raise FaultError(f"{where}.api: expected 'service:Operation' as in IAM (e.g. datasync:StartTaskExecution)")
@@ -216,7 +255,20 @@ def _api_fault(
     if operation not in model.operation_names:
         raise FaultError(f"{where}.api: {model.service_name} has no operation {operation!r}")
     if timeout:
-        raise FaultError(f"{where}.timeout: only a function times out; an API fault gives 'error'")
+        raise FaultError(f"{where}.timeout: only a function times out; an API fault gives 'error' or 'lose_response'")
+    if lose_response:
+        if error is not None:
+            raise FaultError(f"{where}: an API fault gives either 'error' or 'lose_response': true, not both")
+        return Fault(
+            "api",
+            api,
+            calls,
+            lose_response=True,
+            service=model.service_name,
+            service_id=model.service_id.hyphenize(),
+            operation=operation,
+            latency_seconds=latency,
+        )
     if error is None:
         if latency:
             return Fault(
@@ -292,11 +344,7 @@ class FaultInjector:
             elapsed = self.elapsed() if self.elapsed is not None else None
             for fault in matching:
                 if fault.hits(call, elapsed):
-                    answer = TIMEOUT_ERROR if fault.timeout else fault.error or ""
-                    if fault.latency_seconds:
-                        answer = f"{answer} " if answer else ""
-                        answer += f"after {fault.latency_seconds:g} s"
-                    self.injected.append(Injected(key, call, answer))
+                    self.injected.append(Injected(key, call, _injected_error(fault)))
                     return fault, call
         return None
 
@@ -321,6 +369,14 @@ class FaultInjector:
         matching = self._api_faults(service_id, operation)
         hit = self._next(matching[0].target, matching) if matching else None
         return hit[0] if hit else None
+
+
+def _injected_error(fault: Fault) -> str:
+    answer = TIMEOUT_ERROR if fault.timeout else RESPONSE_LOST if fault.lose_response else fault.error or ""
+    if fault.latency_seconds:
+        answer = f"{answer} " if answer else ""
+        answer += f"after {fault.latency_seconds:g} s"
+    return answer
 
 
 # -- functions ---------------------------------------------------------------------------------
@@ -443,13 +499,23 @@ class RawBody:
 _slow = threading.local()  # .seconds: the latency owed by this thread's call, once it is answered
 
 
-def response_for(service_id: str, operation: str, request: Any, *, answered_later: bool = False) -> AWSResponse | None:
+def response_for(
+    service_id: str,
+    operation: str,
+    request: Any,
+    serve: Callable[[], AWSResponse | None],
+    *,
+    answered_later: bool = False,
+) -> AWSResponse | None:
     """Counts one HTTP attempt of a call; the error response of the fault it meets, if any.
 
     A slow call's latency: an emulated service (`answered_later`, see emulator.aws_hooks) computes
     its answer when the call arrives and the answer takes the latency to come back, so it describes
     the service as it was when asked, not as it is when the caller reads it (what a race depends
     on): the caller then owes `pay_latency()`. A call moto serves waits before it is served.
+
+    A fault that loses the response has the call served (`serve`: the service acts on it) and then
+    raises what botocore raises when the answer does not come in time.
 
     Only the stack's calls count: a call made while the emulated AWS serves another, and the
     harness's own, are nobody's (`emulator.call_recorder`) and never fail."""
@@ -465,13 +531,19 @@ def response_for(service_id: str, operation: str, request: Any, *, answered_late
     if fault.latency_seconds:
         if injector.sleep is None:
             raise RuntimeError("a slow-call fault needs the run's clock: FaultInjector.sleep is not set")
-        if answered_later and fault.api_error is None:
+        if answered_later and fault.api_error is None and not fault.lose_response:
             _slow.seconds = fault.latency_seconds
         else:
             injector.sleep(fault.latency_seconds)
+    url = str(request.url)
+    if fault.lose_response:
+        if serve() is None:
+            raise RuntimeError(f"nothing serves {fault.target} here: its response cannot be lost")
+        mark_answered(request)
+        raise ReadTimeoutError(endpoint_url=url, error=f"injected fault: {fault.target} loses its response")
     if fault.api_error is None:
         return None  # only slow: the service answers as it would have
-    response = _error_response(fault, _service_model(fault.service), str(request.url))
+    response = _error_response(fault, _service_model(fault.service), url)
     mark_answered(request)
     return response
 
@@ -501,7 +573,8 @@ def is_answered(request: Any) -> bool:
 
 def _before_send(request: Any, event_name: str, **_: Any) -> AWSResponse | None:
     service_id, operation = event_name.split(".", 2)[1:]
-    return response_for(service_id, operation, request)
+    # A call no emulated service of ours answers is moto's: a lost response is served by moto first.
+    return response_for(service_id, operation, request, lambda: moto_internals.moto_answer(event_name, request))
 
 
 # Every botocore session copies this list when it is created; first, so the fault answers before

@@ -49,6 +49,7 @@ check_moto_version(importlib.metadata.version("moto"))
 # Imported only after the check: on another version these paths may not even exist.
 import moto.logs.models  # noqa: E402
 from moto.cloudwatch.models import MetricDatum, cloudwatch_backends  # noqa: E402
+from moto.core.models import botocore_stubber  # noqa: E402
 from moto.dynamodb.models import DynamoDBBackend  # noqa: E402
 from moto.events.models import EventPattern  # noqa: E402
 from moto.moto_server.werkzeug_app import (  # noqa: E402
@@ -59,7 +60,9 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from moto.sns.exceptions import SNSInvalidParameter  # noqa: E402
 from moto.sns.models import SNSBackend, Subscription, sns_backends  # noqa: E402
 from moto.sns.utils import FilterPolicyMatcher  # noqa: E402
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl  # noqa: E402
+from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (  # noqa: E402
     StatesErrorName,
 )
@@ -93,6 +96,7 @@ from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_funct
 from moto.stepfunctions.parser.asl.eval import count_down_latch  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.callback import callback  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.environment import Environment  # noqa: E402
+from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails  # noqa: E402
 from moto.stepfunctions.parser.backend import execution_worker  # noqa: E402
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication  # noqa: E402
 
@@ -297,6 +301,36 @@ def states_all_not_catching(error_names: frozenset[str]) -> Iterator[None]:
         yield
 
 
+def moto_answer(event_name: str, request: Any) -> Any:
+    """What moto answers one HTTP request with (its `before-send` handler), or None when moto does
+    not serve it: for a fault that lets the service act on a call and then loses the answer."""
+    return botocore_stubber(event_name=event_name, request=request)
+
+
+@contextmanager
+def integration_errors_failing_the_task(matches: Callable[[Exception], bool]) -> Iterator[None]:
+    """A service integration's exception that `matches` accepts fails the task with
+    `States.TaskFailed` (a Retry or Catch can take it), instead of moto's `States.Runtime` for
+    anything but a ClientError (ExecutionState._from_error)."""
+    original = execute_state.ExecutionState._from_error
+    task_failed = StatesErrorNameType.StatesTaskFailed
+
+    def from_error(self: Any, env: Environment, ex: Exception) -> Any:
+        if not matches(ex):
+            return original(self, env, ex)
+        details = TaskFailedEventDetails(error=task_failed.to_name(), cause=str(ex))
+        return FailureEvent(
+            env=env,
+            error_name=StatesErrorName(typ=task_failed),
+            event_type=HistoryEventType.TaskFailed,
+            # moto's TypedDict lists every kind of detail; an event has one, as in moto's own code.
+            event_details=EventDetails(taskFailedEventDetails=details),  # type: ignore[typeddict-item]
+        )
+
+    with _replaced(execute_state.ExecutionState, "_from_error", from_error):
+        yield
+
+
 @contextmanager
 def stepfunctions_integration_shaped(operations: dict[str, Any]) -> Iterator[None]:
     """The `states:` integration's parameters and results go through botocore's shapes.
@@ -445,6 +479,9 @@ def lambda_subscriptions_delivered_by(
             return
         if message_structure == "json":
             message = self._parse_message_structure(message, self.protocol)
+            # "Message attributes are sent only when the message structure is String, not JSON"
+            # (docs/aws-facts.md#sns-delivery-guarantees): they filter, but do not reach the function.
+            message_attributes = None
         deliver(SnsDelivery(self, message, message_id, subject, message_attributes))
 
     with _replaced(Subscription, "publish", publish):

@@ -265,6 +265,9 @@ def _workflow_start(
         # A manual batch, with the nightly concurrency unless the scenario sets its own.
         concurrency = scenario.max_concurrency or int(stack.parameters["NightlyMaxConcurrency"])
         return stack.state_machines[BATCH_WORKFLOW], json.dumps({"tasks": batch, "maxConcurrency": concurrency})
+    if scenario.trigger == "batch":
+        # A batch started by hand with exactly this input (for bad-input scenarios).
+        return stack.state_machines[BATCH_WORKFLOW], json.dumps(scenario.raw_input)
     if scenario.has_raw_input:
         return stack.state_machines[WORKFLOW], json.dumps(scenario.raw_input)
     return stack.state_machines[WORKFLOW], json.dumps({"taskArn": task_arn, **scenario.extra_input})

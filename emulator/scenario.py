@@ -181,8 +181,10 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     unknown = set(task_raw) - _TASK_FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: task has unknown field(s) {', '.join(sorted(unknown))}")
-    if raw.get("trigger", "manual") not in ("manual", "schedule"):
-        raise ScenarioError(f"scenario {name}: trigger must be 'manual' or 'schedule'")
+    if raw.get("trigger", "manual") not in ("manual", "schedule", "batch"):
+        raise ScenarioError(f"scenario {name}: trigger must be 'manual', 'schedule' or 'batch'")
+    if raw.get("trigger") == "batch" and "rawInput" not in raw:
+        raise ScenarioError(f"scenario {name}: trigger 'batch' starts the BatchWorkflow with 'rawInput'")
     try:
         executions = [ExecutionScript.from_dict(item) for item in raw.get("executions", [])]
         already_running = ExecutionScript.from_dict(raw["alreadyRunning"]) if raw.get("alreadyRunning") else None
@@ -294,7 +296,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     if not isinstance(items, list) or not items:
         raise ScenarioError(f"scenario {name}: 'tasks' needs a list of at least one task")
     if raw.get("trigger", "manual") not in ("manual", "schedule"):
-        raise ScenarioError(f"scenario {name}: trigger must be 'manual' or 'schedule'")
+        raise ScenarioError(f"scenario {name}: with 'tasks', trigger must be 'manual' or 'schedule'")
     concurrency = raw.get("maxConcurrency")
     if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool)):
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")

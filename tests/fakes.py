@@ -272,7 +272,7 @@ class FakeDataSync:
 
     @staticmethod
     def _filters_or_removal(task: FakeTask, request: SyncRequest) -> bool:
-        removal = (request.overrides.PreserveDeletedFiles or task.preserve_deleted_files) == "REMOVE"
+        removal = (request.overrides.option("PreserveDeletedFiles") or task.preserve_deleted_files) == "REMOVE"
         return bool(task.includes or task.excludes or request.includes or request.excludes or removal)
 
     def _busy(self, task_arn: str) -> bool:

@@ -25,6 +25,7 @@ from datasync_scheduler.domain.batch import (
     unvalidated_batch,
 )
 from datasync_scheduler.domain.message import batch_message
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import (
@@ -46,14 +47,14 @@ _logger = logging.getLogger(__name__)
 NOTIFICATION_ERROR_LIMIT = 1000
 
 
-def validate_batch(event: ValidateBatchInput) -> ValidateBatchOutput:
+def validate_batch(event: ValidateBatchInput, home: StackHome) -> ValidateBatchOutput:
     """Each task's run name, in the tasks' order, and the concurrency limit.
 
     Raises InvalidBatchRequest (the state machine ends the batch with its message). The requests are
     not returned: the Map reads them from the batch's input, as given (already validated here, and
     validated again by the SyncWorkflow, whose input admits no other fields).
     """
-    batch = parse_batch_request(event.input)
+    batch = parse_batch_request(event.input, home=home)
     names = [child_execution_name(event.batch_name, event.batch_execution, index) for index in range(len(batch.tasks))]
     return ValidateBatchOutput(batch=ValidatedBatch(names=names, max_concurrency=batch.max_concurrency))
 
@@ -73,7 +74,7 @@ def summarize_batch_step(
     A message SNS does not take is kept as `notificationError`: the verdict never depends on it.
     """
     summary = _summary(event, task_name, described_run)
-    publication = publication_of(batch_message(summary), notifications)
+    publication = publication_of(batch_message(summary), notifications, workflow_execution=event.batch_execution)
     message_id: str | None = None
     notification_error: CaughtError | None = None
     if publication["publish"]:

@@ -3,13 +3,19 @@
 It runs after the workflow has published, so nothing here can change a run's verdict: a message
 that cannot be delivered makes the notifier's invocation fail, and Lambda retries it and then keeps
 it in the on-failure queue.
+
+One message is posted once however often it arrives: a run's message is published again when SNS's
+answer to the first publish was lost, and SNS and Lambda may each deliver one publish more than once
+(docs/aws-facts.md#sns-delivery-guarantees). Each post goes through `OncePerMessage`, keyed on the
+message's own id (`TopicMessage.key`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
@@ -21,9 +27,26 @@ from datasync_scheduler.settings import ConfigurationError
 class TopicMessage:
     """One message as SNS delivered it: our Message JSON, a CloudWatch alarm, or any text."""
 
-    message_id: str
+    message_id: str  # SNS's MessageId: this publish (a retried publish gets another)
     text: str
     subject: str | None = None
+    # The `message_id` attribute: the run's or batch's message, the same for every publish of it.
+    run_message: str | None = None
+
+    @property
+    def key(self) -> str:
+        """What every delivery of this message shares: its `message_id` attribute, else (a message
+        published by someone else, such as a CloudWatch alarm) SNS's MessageId, which SNS's and
+        Lambda's redeliveries of one publish keep."""
+        return self.run_message or f"sns:{self.message_id}"
+
+
+@dataclass
+class Delivered:
+    """What one invocation did: SNS MessageIds posted, and those already posted before."""
+
+    posted: list[str] = field(default_factory=list)
+    already_posted: list[str] = field(default_factory=list)
 
 
 class ChatWebhook(Protocol):
@@ -40,18 +63,32 @@ def webhook_secret_arn(environ: Mapping[str, str] | None = None) -> str:
     return arn
 
 
-def deliver(messages: Sequence[TopicMessage], webhook: ChatWebhook) -> list[str]:
-    """Posts every message; returns the ids delivered. Raises SlackDeliveryFailed, after trying them
-    all, when any was not delivered (SNS sends one message per invocation, so a retry repeats none)."""
-    delivered: list[str] = []
+class OncePerMessage(Protocol):
+    def __call__(self, key: str, post: Callable[[], None]) -> bool:
+        """Runs `post` unless a post under `key` completed before; True when it ran. What `post`
+        raises propagates, and the key is then not taken."""
+        ...
+
+
+def every_time(key: str, post: Callable[[], None]) -> bool:
+    """No memory of earlier posts (tests, and `sam local invoke` without a table)."""
+    post()
+    return True
+
+
+def deliver(messages: Sequence[TopicMessage], webhook: ChatWebhook, once: OncePerMessage = every_time) -> Delivered:
+    """Posts every message not posted before. Raises SlackDeliveryFailed, after trying them all,
+    when any was not delivered (SNS sends one message per invocation, so a retry repeats none)."""
+    delivered = Delivered()
     failures: list[str] = []
     for message in messages:
+        payload = slack_payload(message.text, message.subject)
         try:
-            webhook.post(slack_payload(message.text, message.subject))
+            posted = once(message.key, partial(webhook.post, payload))
         except SlackDeliveryFailed as failure:
             failures.append(f"{message.message_id}: {failure}")
         else:
-            delivered.append(message.message_id)
+            (delivered.posted if posted else delivered.already_posted).append(message.message_id)
     if failures:
         raise SlackDeliveryFailed("; ".join(failures))
     return delivered

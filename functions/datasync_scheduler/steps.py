@@ -35,7 +35,7 @@ from datasync_scheduler.domain.run_report import (
     step_failed,
     timeline,
 )
-from datasync_scheduler.domain.sync_request import TASK_ARN_PATTERN, SyncRequest
+from datasync_scheduler.domain.sync_request import TASK_ARN, SyncRequest
 from datasync_scheduler.domain.task_lease import lease_until, request_digest, when_held
 from datasync_scheduler.domain.watchdog import (
     DeadlineOverrun,
@@ -43,9 +43,12 @@ from datasync_scheduler.domain.watchdog import (
     ProgressMark,
     Stall,
     UnconfirmedEnd,
+    WatchBudget,
+    WatchLimit,
     confirm_end,
     decide_check,
     format_duration,
+    max_looks,
     next_mark,
     wait_seconds,
 )
@@ -356,6 +359,7 @@ def check_sync(
         deadline=_deadline(started_at, settings),
         progress=mark,
         stall=settings.stall,
+        budget=WatchBudget(run.looks + 1, max_looks(settings.retry.max_attempts), _parse_optional(started_at)),
     )
     cancelled_by = run.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
@@ -383,6 +387,7 @@ def check_sync(
         progress=Progress(phase=mark.phase, counters=dict(mark.counters), since=iso(mark.since)),
         stalled=stalled,
         waited_out=run.waited_out,
+        looks=run.looks + 1,
     )
     if workflow_execution and not checked.finished:
         _renew_lease(checked, workflow_execution, ports)
@@ -493,12 +498,18 @@ def _progress_mark(progress: Progress | None) -> ProgressMark | None:
     return ProgressMark(progress.phase, dict(progress.counters), _parse_time(progress.since))
 
 
+def _parse_optional(text: str | None) -> datetime | None:
+    return _parse_time(text) if text else None
+
+
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun | Stall) -> WatchdogCancel:
+def watchdog_cancel(overrun: PhaseOverrun | DeadlineOverrun | Stall | WatchLimit) -> WatchdogCancel:
     """Which limit the watchdog applied, as data: the verdict is decided from it, not from the note."""
+    if isinstance(overrun, WatchLimit):
+        return WatchdogCancel(limit="watchLimit", phase=overrun.phase, limit_seconds=overrun.watched_seconds)
     if isinstance(overrun, Stall):
         return WatchdogCancel(limit="stall", phase=overrun.phase, limit_seconds=overrun.limit_seconds)
     if isinstance(overrun, DeadlineOverrun):
@@ -574,6 +585,7 @@ def plan_next_attempt(
         error_detail=snapshot.result.error_detail,
         watchdog_phase=_watchdog_phase(record),
         abandoned=run.abandoned,
+        left_running=run.abandoned and run.cancelled_by is not None and run.cancelled_by.limit == "watchLimit",
         unconfirmed=_unconfirmed(run, snapshot) is not None,
     )
     deadline = _deadline(step.started_at, settings)
@@ -815,13 +827,17 @@ def _polled_because(error: CaughtError) -> str:
     )
 
 
-def publication_of(message: Message, notifications: NotificationSettings | None) -> dict[str, Any]:
-    """The SNS publication of a run's or batch's message; `publish` is false for a silent success."""
+def publication_of(
+    message: Message, notifications: NotificationSettings | None, *, workflow_execution: str
+) -> dict[str, Any]:
+    """The SNS publication of a run's or batch's message (`workflow_execution`: the run's or batch's,
+    which names the message); `publish` is false for a silent success."""
     settings = notifications or NotificationSettings()
     return sns_publication(
         message,
         chatbot=render_chatbot(message) if settings.chatbot else None,
         publish=not (message.outcome == "succeeded" and settings.on_success == "silent"),
+        workflow_execution=workflow_execution,
     )
 
 
@@ -900,4 +916,4 @@ def _task_arn_of(step: ReportRunInput) -> str | None:
     raw = step.failure.rejected_input if step.failure else None
     task_arn = raw.get("taskArn") if isinstance(raw, dict) else None
     # Only a well-formed ARN is worth naming; a malformed one is untrusted text already quoted in the reason.
-    return task_arn if isinstance(task_arn, str) and re.match(TASK_ARN_PATTERN, task_arn) else None
+    return task_arn if isinstance(task_arn, str) and TASK_ARN.fullmatch(task_arn) else None

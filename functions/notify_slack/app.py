@@ -1,35 +1,44 @@
 """Notify Slack: posts each message of the notification topic to a Slack channel (incoming webhook).
 
 SNS invokes it asynchronously, after the workflow published: a delivery that fails is retried by
-Lambda (EventInvokeConfig) and then kept in the SlackDeliveryFailures queue, and counted.
+Lambda (EventInvokeConfig) and then kept in the SlackDeliveryFailures queue, and counted. A message
+that arrives again (a publish retried after a lost answer, a redelivery) is posted once: the posts
+are recorded in the idempotency table (`adapters.posted_messages`).
 """
 
+import json
+import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.parser.models import SnsModel
+from aws_lambda_powertools.utilities.parser.models import SnsModel, SnsNotificationModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import slack_delivery
+from datasync_scheduler.adapters.posted_messages import PostedMessages
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
+from datasync_scheduler.domain.publication import MESSAGE_ID_ATTRIBUTE
 from datasync_scheduler.run_metrics import SLACK_DELIVERY_FAILURES
 from datasync_scheduler.slack_delivery import TopicMessage
 
 logger = Logger()
 metrics = Metrics()
+posted_messages = PostedMessages(os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
 
 
 @logger.inject_lambda_context(clear_state=True)
 @event_parser(model=SnsModel)
 def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
+    posted_messages.register(context)
     messages = [
-        TopicMessage(record.Sns.MessageId, str(record.Sns.Message), record.Sns.Subject) for record in event.Records
+        TopicMessage(record.Sns.MessageId, str(record.Sns.Message), record.Sns.Subject, _run_message(record.Sns))
+        for record in event.Records
     ]
     try:
         webhook = SlackWebhook(read_webhook_url(slack_delivery.webhook_secret_arn()))
-        delivered = slack_delivery.deliver(messages, webhook)
+        delivered = slack_delivery.deliver(messages, webhook, posted_messages)
     except SlackDeliveryFailed as failure:
         # Flushed here rather than by @metrics.log_metrics: a delivery that worked has nothing to
         # count, and log_metrics would warn about (and print) an empty document every time.
@@ -41,5 +50,27 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
             extra={"reason": str(failure), "messageIds": [message.message_id for message in messages]},
         )
         raise
-    logger.info("Delivered to Slack", extra={"messageIds": delivered})
-    return {"delivered": len(delivered)}
+    if delivered.already_posted:
+        # Worth a warning: a copy means SNS lost an answer, a report failed after publishing, or a
+        # redelivery; nobody sees it twice, but the cause is upstream.
+        logger.warning(
+            "Already posted to Slack: not posted again",
+            extra={"messageIds": delivered.already_posted, "messages": [m.key for m in messages]},
+        )
+    logger.info("Delivered to Slack", extra={"messageIds": delivered.posted})
+    return {"delivered": len(delivered.posted), "alreadyPosted": len(delivered.already_posted)}
+
+
+def _run_message(notification: SnsNotificationModel) -> str | None:
+    """The message's `message_id`: its attribute (a String-structured publish, such as the state
+    machines' plain messages) or its JSON's field (Report Run's and Summarize Batch's JSON-structured
+    publish, whose attributes SNS does not pass on: docs/aws-facts.md#sns-delivery-guarantees)."""
+    attribute = (notification.MessageAttributes or {}).get(MESSAGE_ID_ATTRIBUTE)
+    if attribute is not None and attribute.Value:
+        return attribute.Value
+    try:
+        decoded = json.loads(str(notification.Message))
+    except ValueError:
+        return None
+    named = decoded.get(MESSAGE_ID_ATTRIBUTE) if isinstance(decoded, dict) else None
+    return named if isinstance(named, str) and named else None

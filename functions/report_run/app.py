@@ -41,7 +41,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(executionArn=step.run.execution_arn)
     report = steps.report_run(step, wiring.ports())
     result = RunResult.model_validate(report.to_dict())
-    publication = steps.publication_of(run_message(report), wiring.notification_settings())
+    publication = steps.publication_of(
+        run_message(report), wiring.notification_settings(), workflow_execution=step.workflow_execution
+    )
     message_id = None
     if publication["publish"]:
         try:

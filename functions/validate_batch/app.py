@@ -10,6 +10,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.state.batch import ValidateBatchInput
 
 logger = Logger()
@@ -20,4 +21,6 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidBatchRequest propagates: its class name is the error the state machine's message names.
-    return batch_steps.validate_batch(ValidateBatchInput.model_validate(event)).to_state()
+    # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
+    home = StackHome.of_function(context.invoked_function_arn)
+    return batch_steps.validate_batch(ValidateBatchInput.model_validate(event), home).to_state()

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler import steps
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain.run_report import iso
-from datasync_scheduler.domain.sync_request import parse_sync_request
+from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
 from datasync_scheduler.state.sync import SyncState, ValidateSyncRequestInput
 
 logger = Logger()
@@ -25,7 +25,8 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ValidateSyncRequestInput.model_validate(event)
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
-    request = parse_sync_request(step.input)
+    # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
+    request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))
     return SyncState(
         request=request,
         next=steps.first_attempt(),

@@ -11,11 +11,11 @@ from typing import Any
 import boto3
 import pytest
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ReadTimeoutError
 
 from datasync_scheduler.cli import main
-from emulator import call_recorder
-from emulator.faults import TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
+from emulator import call_recorder, moto_internals
+from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
 from emulator.runner import LocalAws, create_task_for, local_aws, run_scenario
 from emulator.scenario import Location, ScenarioError, TaskSpec, parse_scenario, template_functions
@@ -83,6 +83,9 @@ def test_the_issues_example_is_a_valid_list_of_faults() -> None:
         ),
         ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": "1h"}, "faults[0].forSeconds"),
         ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": True}, "faults[0].forSeconds"),
+        ({"function": "ReportRunFunction", "lose_response": True, "calls": "all"}, "faults[0].lose_response"),
+        ({"api": "sns:Publish", "lose_response": True, "error": "InternalError", "calls": [1]}, "faults[0]"),
+        ({"api": "sns:Publish", "lose_response": "yes", "calls": [1]}, "faults[0].lose_response"),
     ],
 )
 def test_a_fault_that_cannot_be_injected_is_refused_naming_its_field(entry: dict[str, Any], named: str) -> None:
@@ -231,6 +234,54 @@ def test_an_api_that_fails_every_call_fails_after_botocores_last_attempt() -> No
     assert published["Subscriptions"] == []
 
 
+def sent(topic: str) -> list[tuple[str, str | None, Any]]:
+    return moto_internals.sns_sent_notifications(ACCOUNT, REGION, topic)
+
+
+def test_a_publish_whose_response_is_lost_was_published_and_botocore_publishes_it_again() -> None:
+    """SNS took the message, the answer never came: the caller sees a read timeout, and botocore's
+    standard mode retries it like any connection error. Two messages are out, SNS's MessageId of
+    the first was never seen."""
+    injector = faults({"api": "sns:Publish", "lose_response": True, "calls": [1]})
+    with local_aws(), injecting(injector):
+        sns = boto3.client("sns", region_name=REGION, config=STANDARD)
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        with as_function():
+            response = sns.publish(TopicArn=topic, Message="hello")
+        published = sent(topic)
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert [message for message, _, _ in published] == ["hello", "hello"]
+    assert [call.to_dict() for call in injector.injected] == [
+        {"target": "sns:Publish", "call": 1, "error": RESPONSE_LOST}
+    ]
+    assert injector.calls("sns:Publish") == 2
+
+
+def test_a_lost_response_without_retries_reaches_the_caller_as_a_read_timeout_after_the_publish() -> None:
+    injector = faults({"api": "sns:Publish", "lose_response": True, "calls": "all"})
+    with local_aws(), injecting(injector):
+        sns = boto3.client(
+            "sns", region_name=REGION, config=Config(retries={"mode": "standard", "total_max_attempts": 1})
+        )
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        with as_function(), pytest.raises(ReadTimeoutError):
+            sns.publish(TopicArn=topic, Message="hello")
+        published = sent(topic)
+    assert len(published) == 1  # it was published all the same
+
+
+def test_a_lost_response_of_an_emulated_service_was_served_too() -> None:
+    """DataSync is the emulator's own: a start whose response is lost has started the execution."""
+    injector = faults({"api": "datasync:ListTasks", "lose_response": True, "calls": [1]})
+    with local_aws(), injecting(injector):
+        datasync = boto3.client("datasync", region_name=REGION, config=STANDARD)
+        with as_function():
+            response = datasync.list_tasks()
+    assert response["Tasks"] == []
+    assert response["ResponseMetadata"]["RetryAttempts"] == 1
+    assert injector.calls("datasync:ListTasks") == 2
+
+
 def test_a_throttled_datasync_call_is_retried_by_botocore_before_the_code_sees_it() -> None:
     injector = faults({"api": "datasync:ListTasks", "error": "ThrottlingException", "calls": [1, 2]})
     with local_aws(), injecting(injector):
@@ -286,6 +337,34 @@ def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
     assert described["status"] == "FAILED"
     assert described["error"].startswith("SNS.") and "InternalError" in described["error"]
     assert injector.calls("sns:Publish") == 3  # the first attempt and two retries
+
+
+def test_a_state_machines_publish_whose_response_is_lost_is_published_again_by_its_retry() -> None:
+    """The integration's call times out after SNS took the message; the state's Retry publishes it again."""
+    injector = faults({"api": "sns:Publish", "lose_response": True, "calls": [1]})
+    with local_aws() as aws, injecting(injector):
+        sns = boto3.client("sns", region_name=REGION)
+        topic = sns.create_topic(Name="alerts")["TopicArn"]
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        notify = {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {"TopicArn": topic, "Message": "done"},
+            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 2}],
+            "End": True,
+        }
+        machine = sfn.create_state_machine(
+            name="notify",
+            definition=json.dumps({"StartAt": "Notify", "States": {"Notify": notify}}),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/x",
+        )["stateMachineArn"]
+        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
+        aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", 30)
+        described = sfn.describe_execution(executionArn=execution)
+        published = sent(topic)
+    assert described["status"] == "SUCCEEDED"
+    assert [message for message, _, _ in published] == ["done", "done"]
+    assert injector.calls("sns:Publish") == 2
 
 
 def test_the_run_summary_lists_the_calls_that_failed() -> None:

@@ -85,7 +85,7 @@ def test_the_slack_notifier_posts_a_plain_sns_message_as_it_is(
 ) -> None:
     aws, stand_in = slack_stack
     result, error = aws.router.invoke("NotifySlackFunction", sample("sns/lambda-guide-sns-event.json"))
-    assert error is None and result == {"delivered": 1}
+    assert error is None and result == {"delivered": 1, "alreadyPosted": 0}
     (payload,) = stand_in.delivered
     assert_valid_block_kit(payload)
     assert "Hello from SNS!" in payload_text(payload)
@@ -102,7 +102,7 @@ def test_the_slack_notifier_posts_a_cloudwatch_alarm_as_an_alarm(
     for key in ("SigningCertUrl", "UnsubscribeUrl"):
         event["Records"][0]["Sns"][key] = urls[key]
     result, error = aws.router.invoke("NotifySlackFunction", event)
-    assert error is None and result == {"delivered": 1}
+    assert error is None and result == {"delivered": 1, "alreadyPosted": 0}
     (payload,) = stand_in.delivered
     assert_valid_block_kit(payload)
     text = payload_text(payload)
@@ -121,10 +121,20 @@ def test_the_emulators_sns_delivery_to_a_function_has_the_shape_lambda_documents
         return original(function, event)
 
     monkeypatch.setattr(aws.router, "invoke", recording)
+    # A plain-text publish, as in the sample: SNS passes attributes on only for those.
+    boto3.client("sns", region_name="us-east-1").publish(
+        TopicArn=aws.stack.topics["NotificationTopic"],
+        Subject="DataSync run: the report failed",
+        Message="The sync of DataSync task … did not succeed.",
+        MessageAttributes={"kind": {"DataType": "String", "StringValue": "run"}},
+    )
     publish_message(aws, failed_run(()).to_json_dict())
 
-    (event,) = delivered
-    assert shape(event) == shape(sample("sns/lambda-guide-sns-event.json"))
+    plain, structured = delivered
+    assert shape(plain) == shape(sample("sns/lambda-guide-sns-event.json"))
+    # A MessageStructure=json publish reaches the function without its attributes
+    # (docs/aws-facts.md#sns-delivery-guarantees).
+    assert structured["Records"][0]["Sns"]["MessageAttributes"] == {}
 
 
 # --- AWS Chatbot ----------------------------------------------------------------------------------

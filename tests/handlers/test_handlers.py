@@ -44,7 +44,9 @@ def test_validation_rejects_a_bad_request_with_an_error_the_workflow_can_catch(a
 
 
 def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
-    raw = json.loads((EVENTS / "start-sync.json").read_text())
+    # The sample names a task in eu-west-1: valid for a stack there, so moved to this stack's Region.
+    sample = (EVENTS / "start-sync.json").read_text()
+    raw = json.loads(sample.replace(":eu-west-1:123456789012:", f":{REGION}:{ACCOUNT_ID}:"))
     validated = invoke(aws, "ValidateSyncRequestFunction", {"input": raw, "workflowExecution": WORKFLOW})
     assert validated["request"]["overrides"] == {"LogLevel": "BASIC", "VerifyMode": "ONLY_FILES_TRANSFERRED"}
     # The run's state starts here: the input is not echoed, every later field is present and null.
@@ -63,6 +65,7 @@ def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
         "analysis": None,
         "analysisError": None,
         "failure": None,
+        "releaseError": None,
     }
 
 
@@ -169,3 +172,15 @@ def test_a_message_whose_mark_cannot_be_kept_is_still_sent_once_and_the_report_s
     assert report["messageId"]
     assert len(sent_messages(aws)) == 1
     assert "its mark was not written" in caplog.text
+
+
+def test_a_task_in_another_region_than_the_stacks_is_refused_before_any_datasync_call(aws: LocalAws) -> None:
+    raw = json.loads((EVENTS / "start-sync.json").read_text())  # a task in eu-west-1; this stack is elsewhere
+    assert REGION != "eu-west-1"
+    result, error = aws.router.invoke("ValidateSyncRequestFunction", {"input": raw, "workflowExecution": WORKFLOW})
+    assert result is None and error is not None
+    assert error["errorType"] == "InvalidSyncRequest"
+    assert (
+        f"taskArn: the task is in Region eu-west-1, and this stack runs in partition aws, Region {REGION}"
+        in (error["errorMessage"])
+    )

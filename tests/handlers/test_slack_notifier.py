@@ -207,7 +207,7 @@ def test_the_sample_event_is_what_sns_sends_the_notifier(slack_stack: tuple[Loca
 
     result, error = aws.router.invoke("NotifySlackFunction", event)
 
-    assert error is None and result == {"delivered": 1}
+    assert error is None and result == {"delivered": 1, "alreadyPosted": 0}
     (payload,) = stand_in.delivered
     assert_valid_block_kit(payload)
     assert payload["blocks"][0]["text"]["text"] == "❌ nightly-archive: sync FAILED (DataSync.PermanentFailures)"

@@ -24,23 +24,26 @@ from datasync_scheduler.domain.batch import (
     parse_batch_request,
 )
 from datasync_scheduler.domain.publication import email_text
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import SummarizeBatchInput, ValidateBatchInput
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
+HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")
 TASKS = [f"{ACCOUNT}:task/task-{index:017x}" for index in range(6)]
 BATCH = "arn:aws:states:eu-west-1:123456789012:execution:stack-BatchWorkflow:nightly-2026-11-22"
 
 
 def rejection(raw: object) -> str:
     with pytest.raises(InvalidBatchRequest) as caught:
-        parse_batch_request(raw)
+        parse_batch_request(raw, home=HOME)
     return str(caught.value)
 
 
 def test_a_batch_is_a_list_of_sync_requests_and_a_concurrency_limit() -> None:
     batch = parse_batch_request(
-        {"tasks": [{"taskArn": TASKS[0]}, {"taskArn": TASKS[1], "includes": "/a|/b*"}], "maxConcurrency": 2}
+        {"tasks": [{"taskArn": TASKS[0]}, {"taskArn": TASKS[1], "includes": "/a|/b*"}], "maxConcurrency": 2},
+        home=HOME,
     )
     assert [task.taskArn for task in batch.tasks] == TASKS[:2]
     assert batch.tasks[1].includes == "/a|/b*"
@@ -63,7 +66,7 @@ def test_every_problem_is_named_at_once() -> None:
         {"tasks": [{"taskArn": "task-1"}, "not a request", {"taskArn": TASKS[2], "priority": 1}], "extra": True}
     )
     assert "tasks[0]: taskArn: must be a DataSync task ARN" in message
-    assert "tasks[1]: must be a sync request object" in message and "got str" in message
+    assert "tasks[1]: must be a sync request object" in message and "got a string" in message
     assert "tasks[2] (task-00000000000000002): priority: unknown field" in message
     assert "extra: unknown field" in message
     assert "maxConcurrency: required field is missing" in message
@@ -77,9 +80,12 @@ def test_every_problem_is_named_at_once() -> None:
         ({"tasks": {"taskArn": TASKS[0]}, "maxConcurrency": 1}, "tasks: must be a list of sync requests, got dict"),
         ({"tasks": [{"taskArn": TASKS[0]}], "maxConcurrency": 0}, "maxConcurrency: must be from 1 to 100, got 0"),
         ({"tasks": [{"taskArn": TASKS[0]}], "maxConcurrency": 101}, "maxConcurrency: must be from 1 to 100, got 101"),
-        ({"tasks": [{"taskArn": TASKS[0]}], "maxConcurrency": "2"}, "must be a whole number from 1 to 100, got str"),
-        ({"tasks": [{"taskArn": TASKS[0]}], "maxConcurrency": True}, "must be a whole number from 1 to 100, got bool"),
-        ([{"taskArn": TASKS[0]}], "the input must be a JSON object, got list"),
+        (
+            {"tasks": [{"taskArn": TASKS[0]}], "maxConcurrency": "2"},
+            "must be a whole number from 1 to 100, got a string",
+        ),
+        ({"tasks": [{"taskArn": TASKS[0]}], "maxConcurrency": True}, "must be a whole number from 1 to 100, got true"),
+        ([{"taskArn": TASKS[0]}], "the input must be a JSON object, got an array"),
     ],
 )
 def test_an_empty_batch_or_a_concurrency_outside_1_to_100_is_rejected(raw: object, expected: str) -> None:
@@ -94,7 +100,9 @@ def test_validate_batch_returns_each_tasks_run_name_and_not_the_requests() -> No
         batch_name="nightly",
     )
     # The Map reads the requests from the batch's own input: the state carries only the names.
-    assert validate_batch(event).to_state() == {"batch": {"names": ["nightly-0", "nightly-1"], "maxConcurrency": 3}}
+    assert validate_batch(event, HOME).to_state() == {
+        "batch": {"names": ["nightly-0", "nightly-1"], "maxConcurrency": 3}
+    }
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=80), st.integers(0, 9999))
@@ -489,7 +497,9 @@ def largest_requests(task_arn: str, tasks: int) -> list[dict[str, Any]]:
     """`tasks` requests whose filters fill the batch to its limit."""
     length = REQUESTS_LIMIT // tasks
     while True:
-        requests = [{"taskArn": task_arn, "excludes": '/"' * (length // 2)} for _ in range(tasks)]
+        # Distinct tasks (a batch runs each task once): the ARNs differ only in their last digits.
+        arns = [f"{task_arn[:-5]}{index:05x}" for index in range(tasks)]
+        requests = [{"taskArn": arn, "excludes": '/"' * (length // 2)} for arn in arns]
         if size(requests) <= REQUESTS_LIMIT:
             return requests
         length -= 2
@@ -515,7 +525,8 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
     requests = largest_requests(task_arn, tasks)
     raw = {"tasks": requests, "maxConcurrency": MAX_CONCURRENCY}
     validate_input = {"input": raw, "batchExecution": batch, "batchName": batch_name}
-    validated = validate_batch(ValidateBatchInput.model_validate(validate_input)).to_state()
+    home = StackHome(partition, region, account)
+    validated = validate_batch(ValidateBatchInput.model_validate(validate_input), home).to_state()
     names = validated["batch"]["names"]
     item = {"index": tasks - 1, "name": names[-1], "request": requests[-1]}
     all_succeeded = [

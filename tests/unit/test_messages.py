@@ -249,10 +249,11 @@ def test_a_batch_counts_its_outcomes_and_a_recovered_task_makes_it_a_warning() -
 
 def test_a_silent_success_publishes_nothing_but_failures_and_recoveries_always_do() -> None:
     silent = NotificationSettings(on_success="silent")
-    assert publication_of(run_message(success()), silent)["publish"] is False
-    assert publication_of(run_message(success()), NotificationSettings())["publish"] is True
+    run = "arn:aws:states:us-east-1:123456789012:execution:SyncWorkflow:nightly"
+    assert publication_of(run_message(success()), silent, workflow_execution=run)["publish"] is False
+    assert publication_of(run_message(success()), NotificationSettings(), workflow_execution=run)["publish"] is True
     rejected = run_message(RunReport(rejected_input("x")))
-    assert publication_of(rejected, silent)["publish"] is True
+    assert publication_of(rejected, silent, workflow_execution=run)["publish"] is True
 
 
 def test_each_kind_of_subscriber_gets_its_own_rendering_and_the_attributes_say_what_happened() -> None:
@@ -306,7 +307,11 @@ def test_the_largest_message_the_bounds_allow_still_fits_in_one_sns_publish() ->
     worst_run = replace(
         worst_run, attempts=tuple({**attempt, "unknownBecause": endless.to_dict()} for attempt in worst_run.attempts)
     )
-    publication = sns_publication(run_message(worst_run), chatbot=render_chatbot(run_message(worst_run)))
+    # The longest execution ARN Step Functions makes (names of 80 characters) names the message.
+    longest = "arn:aws-iso-b:states:us-isob-east-1:123456789012:execution:" + "s" * 80 + ":" + "e" * 80
+    publication = sns_publication(
+        run_message(worst_run), chatbot=render_chatbot(run_message(worst_run)), workflow_execution=longest
+    )
     assert set(json.loads(publication["structured"])) == {"default", "email", "https"}
     # SNS counts the body's bytes and each attribute's name, type and value.
     attributes = sum(

@@ -52,6 +52,12 @@ def test_a_cancel_that_never_completed_is_not_retried() -> None:
     assert decide_retry(AttemptOutcome("CANCELLING", abandoned=True), None, 1, SETTINGS).action == "give_up"
 
 
+def test_an_execution_the_run_stopped_watching_is_not_retried_behind_it() -> None:
+    outcome = AttemptOutcome("TRANSFERRING", abandoned=True, left_running=True)
+    decision = decide_retry(outcome, None, 1, SETTINGS)
+    assert decision.action == "give_up" and "left running" in decision.reason
+
+
 def test_files_that_vanished_at_the_source_are_settled_by_a_full_run() -> None:
     assert decide_retry(ERROR, found(source_vanished=1), 1, SETTINGS).action == "retry_all"
 

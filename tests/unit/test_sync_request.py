@@ -7,26 +7,30 @@ from datasync_scheduler.domain.sync_request import (
     FILTER_LIMIT,
     InvalidSyncRequest,
     OverrideOptions,
+    StackHome,
+    SyncRequest,
     parse_sync_request,
 )
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
+HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")
 
 
 def rejection(raw: object) -> str:
     with pytest.raises(InvalidSyncRequest) as caught:
-        parse_sync_request(raw)
+        parse_sync_request(raw, home=HOME)
     return str(caught.value)
 
 
 def test_a_complete_request_is_accepted_as_written() -> None:
     request = parse_sync_request(
-        {
+        home=HOME,
+        raw={
             "taskArn": TASK,
             "overrides": {"VerifyMode": "ONLY_FILES_TRANSFERRED", "BytesPerSecond": -1, "LogLevel": "BASIC"},
             "includes": "/projects/2026*|/reports",
             "excludes": "*.tmp|*/.snapshot",
-        }
+        },
     )
     assert request.taskArn == TASK
     assert request.overrides.as_api() == {
@@ -37,7 +41,7 @@ def test_a_complete_request_is_accepted_as_written() -> None:
 
 
 def test_only_the_task_is_required() -> None:
-    request = parse_sync_request({"taskArn": TASK})
+    request = parse_sync_request({"taskArn": TASK}, home=HOME)
     assert request.overrides.as_api() == {}
     assert request.includes is None and request.excludes is None
 
@@ -87,20 +91,22 @@ def test_filters_longer_than_datasync_allows_are_rejected() -> None:
 
 def test_option_combinations_datasync_refuses_are_rejected_up_front() -> None:
     message = rejection({"taskArn": TASK, "overrides": {"TransferMode": "ALL", "PreserveDeletedFiles": "REMOVE"}})
-    assert "overrides: TransferMode ALL cannot be combined with PreserveDeletedFiles REMOVE" in message
+    assert "overrides: PreserveDeletedFiles REMOVE cannot be combined with TransferMode ALL" in message
 
 
 def test_the_input_must_be_an_object() -> None:
-    assert rejection(["taskArn"]) == "the input must be a JSON object, got list"
+    assert rejection(["taskArn"]) == "Invalid sync request: the input must be a JSON object, got an array"
 
 
 def test_override_options_match_the_datasync_api_model() -> None:
-    """The model mirrors botocore's `Options` shape, so it cannot drift from what DataSync accepts."""
+    """The model is generated from botocore's `Options` shape, so it cannot drift from what DataSync accepts."""
+    generated = SyncRequest.model_fields["overrides"].annotation
+    assert isinstance(generated, type) and issubclass(generated, OverrideOptions)
     options = botocore.session.get_session().get_service_model("datasync").shape_for("Options")
-    assert set(OverrideOptions.model_fields) == set(options.members)
+    assert set(generated.model_fields) == set(options.members)
     for name, shape in options.members.items():
         for value in shape.metadata.get("enum", []):
-            OverrideOptions.model_validate({name: value})  # every value DataSync knows is accepted
+            generated.model_validate({name: value})  # every value DataSync knows is accepted
         if shape.metadata.get("enum"):
             with pytest.raises(ValueError):
-                OverrideOptions.model_validate({name: "NOT_A_DATASYNC_VALUE"})
+                generated.model_validate({name: "NOT_A_DATASYNC_VALUE"})

@@ -25,7 +25,7 @@ from datasync_scheduler.domain.message import Message, batch_message, run_messag
 from datasync_scheduler.domain.notification import render_email
 from datasync_scheduler.domain.run_report import judge_execution, rejected_input
 from datasync_scheduler.domain.slack_message import render_slack, slack_payload
-from datasync_scheduler.domain.sync_request import InvalidSyncRequest, parse_sync_request
+from datasync_scheduler.domain.sync_request import InvalidSyncRequest, StackHome, parse_sync_request
 from datasync_scheduler.domain.untrusted import FORBIDDEN, forbidden_in
 from datasync_scheduler.failure_output import PrintedFailures
 from datasync_scheduler.slack_readable import slack_readable
@@ -78,7 +78,7 @@ def batch_with(text: str) -> Message:
 def rejection_with(text: str) -> Message:
     """A run refused because its input has a field named `text`."""
     with pytest.raises(InvalidSyncRequest) as refused:
-        parse_sync_request({"taskArn": TASK, text: 1})
+        parse_sync_request({"taskArn": TASK, text: 1}, home=StackHome("aws", "eu-west-1", "123456789012"))
     return run_message(report(rejected_input(str(refused.value))))
 
 

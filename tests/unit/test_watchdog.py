@@ -15,9 +15,12 @@ from datasync_scheduler.domain.watchdog import (
     ProgressMark,
     Stall,
     StallLimit,
+    WatchBudget,
+    WatchLimit,
     confirm_end,
     decide_check,
     format_duration,
+    max_looks,
     next_mark,
     wait_seconds,
 )
@@ -198,3 +201,35 @@ def test_an_announced_end_is_looked_at_again_a_bounded_number_of_times() -> None
     waits = [confirm_end("VERIFYING", look) for look in range(1, 7)]
     assert waits == [*(("look_again", wait) for wait in (30, 60, 120, 240, 480)), ("gave_up", 0)]
     assert sum(CONFIRM_WAITS_SECONDS) == 930
+
+
+def test_every_attempts_looks_fit_the_history_step_functions_keeps_for_a_run() -> None:
+    # 25,000 events at most: 2,000 kept for the rest of the run, 20 for each look.
+    assert max_looks(3) == 383
+    assert max_looks(10) == 115
+    for attempts in range(1, 11):
+        assert attempts * max_looks(attempts) * 20 + 2_000 <= 25_000
+
+
+def test_a_run_that_has_taken_all_its_looks_stops_watching_and_leaves_the_execution_running() -> None:
+    going = check("TRANSFERRING", 60, budget=WatchBudget(looks=382, max_looks=383, run_started=T0))
+    assert going.action == "wait"
+    stopped = check("TRANSFERRING", 60, budget=WatchBudget(looks=383, max_looks=383, run_started=T0))
+    assert stopped.action == "abandon" and isinstance(stopped.overrun, WatchLimit)
+    assert "after 383 looks over 1 h" in stopped.overrun.reason
+    assert "left running" in stopped.overrun.reason
+
+
+def test_a_run_stops_watching_a_week_before_step_functions_year_is_up() -> None:
+    began = T0 - timedelta(days=358)
+    decision = check("VERIFYING", 5, budget=WatchBudget(looks=3, max_looks=383, run_started=began))
+    assert decision.action == "abandon" and isinstance(decision.overrun, WatchLimit)
+    younger = check("VERIFYING", 5, budget=WatchBudget(looks=3, max_looks=383, run_started=began + timedelta(days=1)))
+    assert younger.action == "wait"
+
+
+def test_an_execution_that_ended_or_is_being_cancelled_is_not_left_for_the_watch_limit() -> None:
+    spent = WatchBudget(looks=500, max_looks=383, run_started=T0)
+    assert check("SUCCESS", 60, budget=spent).action == "finished"
+    # A phase limit's cancel comes first: the execution is not left running when it can be stopped.
+    assert check("LAUNCHING", 31, budget=spent).action == "cancel"

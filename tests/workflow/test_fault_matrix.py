@@ -292,3 +292,19 @@ def test_an_outage_of_an_api_the_run_watches_through_is_waited_out(api: str, min
     summary = run_with(SYNC_BASE, [{**outage, "forSeconds": minutes * 60}])
     assert summary["status"] == "SUCCEEDED", (summary["error"], summary["cause"])
     assert_outcome(summary, tasks=1, where=[], error=[], sns_down=False)
+
+
+@pytest.mark.parametrize("scenario", [SYNC_BASE, "nightly-batch"])
+def test_a_publish_whose_answer_is_lost_is_sent_again_and_posted_to_slack_once(scenario: str) -> None:
+    """SNS takes the first message of the run but its answer is lost: botocore publishes it again.
+    The verdict stays DataSync's, no message is reported lost, every message reaches Slack once
+    (all publishes of one message carry its `message_id`), and email gets the second copy."""
+    summary = run_with(scenario, [{"api": "sns:Publish", "lose_response": True, "calls": [1]}])
+    assert summary["status"] == datasync_verdict(summary, tasks_of(scenario))
+    assert_no_second_execution(summary)
+    ids = Counter(m["attributes"]["message_id"]["Value"] for m in summary["notifications"])
+    runs = len(summary["batch"]["children"]) if summary["batch"] else 1
+    assert len(ids) == runs + (1 if summary["batch"] else 0), ids
+    assert sorted(ids.values())[-1] == 2 and sum(ids.values()) == len(ids) + 1  # one message twice
+    assert [post["status"] for post in summary["slack_messages"]] == [200] * len(ids)
+    assert not [d for d in summary["metric_data"] if d["name"] == "NotificationsNotPublished"]

@@ -27,12 +27,15 @@ def test_a_failed_run_publishes_one_message_with_attributes_for_filter_policies(
     summary = run("checksum-failure-recovers", parameters={"MaxAttempts": "1"})
     assert summary["status"] == "FAILED"
     (notification,) = summary["notifications"]
-    assert attributes(notification) == {
+    found = attributes(notification)
+    named = found.pop("message_id")
+    assert found == {
         "kind": "run",
         "outcome": "failed",
         "severity": "error",
         "task": "design-share",
     }
+    assert named.startswith("run:arn:aws:states:") and ":execution:SyncWorkflow-" in named
     structured = notification["structured"]
     assert notification["message"] == structured["email"]
     message = Message.model_validate_json(structured["default"])
@@ -69,7 +72,10 @@ def test_with_silent_successes_a_failure_is_still_told() -> None:
 def test_the_batch_message_is_marked_as_a_batch_and_counts_as_a_failure_when_a_task_failed() -> None:
     summary = run("nightly-batch")
     batch = [n for n in summary["notifications"] if attributes(n)["kind"] == "batch"]
-    assert [attributes(n) for n in batch] == [{"kind": "batch", "outcome": "failed", "severity": "error"}]
+    assert [{**attributes(n), "message_id": "…"} for n in batch] == [
+        {"kind": "batch", "outcome": "failed", "severity": "error", "message_id": "…"}
+    ]
+    assert attributes(batch[0])["message_id"].startswith("batch:arn:aws:states:")
     assert json.loads(batch[0]["structured"]["default"])["kind"] == "batch"
 
 

@@ -137,3 +137,21 @@ def test_with_stall_action_report_the_execution_runs_on_and_the_message_mentions
     assert "StallAction is report: the execution was left running" in reason
     (message,) = summary["notifications"]
     assert "The stall watchdog saw no progress in TRANSFERRING" in message["message"]
+
+
+def test_an_execution_stalled_for_good_under_stall_action_report_ends_the_run_with_a_message() -> None:
+    """Reported, never cancelled, never moving again: the run does not wait until Step Functions'
+    own limits end it without a message; it stops watching and says so."""
+    summary = run(
+        "stalled-transferring", parameters={"StallMinutes": "60", "StallAction": "report", "MaxAttempts": "10"}
+    )
+
+    assert summary["status"] == "FAILED"
+    assert summary["error"] == "Watchdog.WatchLimit"
+    assert "after 115 looks" in summary["cause"]
+    assert summary["history_events"] < 25_000
+    (execution,) = summary["executions"]
+    assert "CANCELLING" not in phase_times(execution)  # left running, as StallAction=report asks
+    (message,) = summary["notifications"]
+    assert "Watchdog.WatchLimit" in message["subject"]
+    assert "the execution was left running; a new attempt would queue behind it" in message["message"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,10 +17,13 @@ from typing import Any
 
 from datasync_scheduler.domain.run_report import Verdict
 from datasync_scheduler.domain.sync_request import (
-    TASK_ARN_PATTERN,
-    InvalidSyncRequest,
+    TASK_ARN,
+    StackHome,
     SyncRequest,
-    parse_sync_request,
+    bounded,
+    field_name,
+    json_kind,
+    sync_request_problems,
 )
 
 # How many tasks one batch may hold: with it and REQUESTS_LIMIT, the batch's state stays within its
@@ -38,7 +40,7 @@ MAX_CONCURRENCY = 100
 # Step Functions execution names: 1 to 80 characters.
 EXECUTION_NAME_LIMIT = 80
 _FIELDS = ("tasks", "maxConcurrency")
-_SYNC_PREFIX = "Invalid sync request: "
+_TITLE = "Invalid batch request"
 
 
 class InvalidBatchRequest(ValueError):
@@ -51,11 +53,12 @@ class BatchRequest:
     max_concurrency: int
 
 
-def parse_batch_request(raw: object) -> BatchRequest:
-    """Validates a batch's input; raises InvalidBatchRequest naming every problem, items by index."""
+def parse_batch_request(raw: object, *, home: StackHome) -> BatchRequest:
+    """Validates a batch's input; raises InvalidBatchRequest naming the problems (the first few in
+    full, then a count), items by index."""
     if not isinstance(raw, dict):
-        raise InvalidBatchRequest(f"Invalid batch request: the input must be a JSON object, got {type(raw).__name__}")
-    problems = [f"{name}: unknown field" for name in sorted(set(raw) - set(_FIELDS))]
+        raise InvalidBatchRequest(f"{_TITLE}: the input must be a JSON object, got {json_kind(raw)}")
+    problems = [f"{field_name(name)}: unknown field" for name in sorted(set(raw) - set(_FIELDS))]
     tasks: list[SyncRequest] = []
     items = raw.get("tasks")
     if "tasks" not in raw:
@@ -72,38 +75,45 @@ def parse_batch_request(raw: object) -> BatchRequest:
             "(long includes or excludes belong in fewer tasks per batch)"
         )
     else:
+        first_of: dict[str, int] = {}
         for index, item in enumerate(items):
             if not isinstance(item, dict):
                 problems.append(
-                    f'tasks[{index}]: must be a sync request object ({{"taskArn": ...}}), got {_kind(item)}'
+                    f'tasks[{index}]: must be a sync request object ({{"taskArn": ...}}), got {json_kind(item)}'
                 )
                 continue
-            try:
-                tasks.append(parse_sync_request(item))
-            except InvalidSyncRequest as error:
-                problems.append(f"tasks[{index}]{_label_of(item)}: {str(error).removeprefix(_SYNC_PREFIX)}")
+            request, item_problems = sync_request_problems(item, home)
+            problems.extend(f"tasks[{index}]{_label_of(item)}: {problem}" for problem in item_problems)
+            if request is None:
+                continue
+            tasks.append(request)
+            # DataSync runs one execution of a task at a time: a second run of it would queue behind
+            # the first (or be refused) and report on the same files twice.
+            first = first_of.setdefault(request.taskArn, index)
+            if first != index:
+                problems.append(
+                    f"tasks[{index}]{_label_of(item)}: the same task as tasks[{first}]; a batch runs each task once"
+                )
     concurrency = raw.get("maxConcurrency")
     if "maxConcurrency" not in raw:
         problems.append("maxConcurrency: required field is missing")
     # bool is an int in Python, but `true` is no concurrency limit.
     elif not isinstance(concurrency, int) or isinstance(concurrency, bool):
-        problems.append(f"maxConcurrency: must be a whole number from 1 to {MAX_CONCURRENCY}, got {_kind(concurrency)}")
+        problems.append(
+            f"maxConcurrency: must be a whole number from 1 to {MAX_CONCURRENCY}, got {json_kind(concurrency)}"
+        )
     elif not 1 <= concurrency <= MAX_CONCURRENCY:
         problems.append(f"maxConcurrency: must be from 1 to {MAX_CONCURRENCY}, got {concurrency}")
     if problems:
-        raise InvalidBatchRequest("Invalid batch request: " + "; ".join(problems))
+        raise InvalidBatchRequest(bounded(_TITLE, problems))
     assert isinstance(concurrency, int)  # narrowed by the checks above
     return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency)
-
-
-def _kind(value: object) -> str:
-    return "null" if value is None else type(value).__name__
 
 
 def _label_of(item: Mapping[str, Any]) -> str:
     """` (task-…)` when the item names a well-formed task: it tells the reader which line to fix."""
     task_arn = item.get("taskArn")
-    if isinstance(task_arn, str) and re.match(TASK_ARN_PATTERN, task_arn):
+    if isinstance(task_arn, str) and TASK_ARN.fullmatch(task_arn):
         return f" ({task_arn.rsplit('/', 1)[-1]})"
     return ""
 

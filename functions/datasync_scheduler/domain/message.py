@@ -108,6 +108,10 @@ class Message(_Frozen):
     links: tuple[Link, ...] = ()
     # The ARNs behind the links, for the command line ("DataSync execution": arn:aws:datasync:...).
     references: tuple[Fact, ...] = ()
+    # The message's own id, the same for every publish of it (`domain.publication.message_id`);
+    # set when it is published. Also the `message_id` attribute, which SNS does not pass on to
+    # subscribers of a MessageStructure=json publish (docs/aws-facts.md#sns-delivery-guarantees).
+    message_id: str | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -343,6 +347,11 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
         )
     if error == "Watchdog.Cancelled":
         return ("The watchdog cancelled the execution; its note above says where it stayed too long.",)
+    if error == "Watchdog.WatchLimit":
+        return (
+            "The execution was left running: open it in the DataSync console. For transfers this long, "
+            "make sure DataSync's events reach the stack (the run then looks less often) or split the task.",
+        )
     if error == "Watchdog.CancelDidNotComplete":
         return ("Open the task in the DataSync console and check that the execution really stopped.",)
     if error == "DataSync.PermanentFailures":

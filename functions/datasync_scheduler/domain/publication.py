@@ -8,6 +8,15 @@ by Report Run itself and never enters the workflow's state; the batch's Notify s
 own. Message attributes
 (kind, outcome, severity, task) let a subscription's filter policy choose, e.g. email only on
 failures.
+
+Every publish of one message also carries its `message_id`: the run's (or batch's) workflow
+execution and the message's kind, the same for every retry of that publish and for the state
+machine's plain fallback message, different for every run. SNS gives each accepted publish a new
+MessageId and cannot tell a retried publish from a new message
+(docs/aws-facts.md#sns-delivery-guarantees), so a subscriber that must show a message once (the
+Slack notifier) deduplicates on it. It is an attribute (for filter policies, and for subscribers of
+the state machines' plain, String-structured messages) and a field of the JSON rendering: SNS does
+not pass attributes on to subscribers of a MessageStructure=json publish.
 """
 
 from __future__ import annotations
@@ -25,12 +34,28 @@ from datasync_scheduler.domain.untrusted import one_line
 SNS_PUBLISH_LIMIT = 262_144
 # Attribute values are compared by filter policies; a task name is cut to a sane length.
 ATTRIBUTE_VALUE_LIMIT = 256
+# The attribute naming the message, not the publish (SNS's own MessageId names the publish).
+MESSAGE_ID_ATTRIBUTE = "message_id"
+
+
+def message_id(kind: str, workflow_execution: str) -> str:
+    """The message's id: `run:<SyncWorkflow execution ARN>` or `batch:<BatchWorkflow execution ARN>`.
+    The state machines build the same value with `States.Format('run:{}', $$.Execution.Id)`."""
+    return f"{kind}:{workflow_execution}"
 
 
 def sns_publication(
-    message: Message, *, chatbot: Mapping[str, Any] | None = None, publish: bool = True
+    message: Message,
+    *,
+    chatbot: Mapping[str, Any] | None = None,
+    publish: bool = True,
+    workflow_execution: str | None = None,
 ) -> dict[str, Any]:
-    """What is published: `{publish, subject, structured, attributes}` (Report Run, or the batch's Notify state)."""
+    """What is published: `{publish, subject, structured, attributes}`; with the run's (or batch's)
+    workflow execution, the attributes carry the message's `message_id`."""
+    named = message_id(message.kind, workflow_execution) if workflow_execution else None
+    if named is not None:
+        message = message.model_copy(update={"message_id": named})
     email = render_email(message)
     as_json = json.dumps(message.to_json_dict(), ensure_ascii=False, separators=(",", ":"))
     structured: dict[str, str] = {"default": as_json, "email": email.message}
@@ -43,6 +68,10 @@ def sns_publication(
     }
     if message.task:
         attributes["task"] = _string(message.task)
+    if named is not None:
+        # Not cut like the others: an execution ARN is at most about 230 characters, and a cut id
+        # could make two runs' messages one.
+        attributes[MESSAGE_ID_ATTRIBUTE] = {"DataType": "String", "StringValue": named}
     # Within SNS's limit by the message's own bounds (tests/unit/test_messages.py pins the worst case).
     body = json.dumps(structured, ensure_ascii=False)
     return {"publish": publish, "subject": email.subject, "structured": body, "attributes": attributes}

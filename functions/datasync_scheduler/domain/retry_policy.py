@@ -85,6 +85,8 @@ class AttemptOutcome:
     error_detail: str | None = None
     watchdog_phase: str | None = None  # the phase the watchdog cancelled, if it did
     abandoned: bool = False
+    # The run stopped watching an execution still going (its looks or time ran out): it runs on.
+    left_running: bool = False
     # DataSync's event said the execution ended; DescribeTaskExecution never agreed.
     unconfirmed: bool = False
 
@@ -109,6 +111,8 @@ def decide_retry(
     the run's overall deadline, if it has one."""
     if outcome.status == "SUCCESS":
         return RetryDecision("done", "DataSync completed the execution successfully.")
+    if outcome.left_running:
+        return RetryDecision("give_up", "the execution was left running; a new attempt would queue behind it")
     if outcome.abandoned:
         return RetryDecision("give_up", "the cancel never completed; a new attempt would queue behind it")
     if outcome.unconfirmed:

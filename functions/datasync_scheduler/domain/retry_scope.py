@@ -101,7 +101,7 @@ def _manifest_refusal(failed: list[FailedPath], request: SyncRequest, task: Task
     if request.includes or request.excludes or task.includes or task.excludes:
         return "DataSync refuses a manifest on a run with filters"
     # An override replaces the task's setting for this execution.
-    if (request.overrides.PreserveDeletedFiles or task.preserve_deleted_files) == "REMOVE":
+    if (request.overrides.option("PreserveDeletedFiles") or task.preserve_deleted_files) == "REMOVE":
         return "DataSync refuses a manifest with PreserveDeletedFiles REMOVE"
     if any(item.directory for item in failed):
         return "a manifest cannot name a directory"

@@ -98,11 +98,12 @@ def timeline(phase_times: Mapping[str, datetime]) -> tuple[PhaseMark, ...]:
     return tuple(PhaseMark(phase, at) for phase, at in ordered)
 
 
-WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall"]
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall", "watchLimit"]
 _WATCHDOG_ERRORS: dict[WatchdogLimit | None, str] = {
     "runDeadline": "Watchdog.RunDeadline",
     "phaseTimeLimit": "Watchdog.PhaseTimeLimit",
     "stall": "Watchdog.Stalled",
+    "watchLimit": "Watchdog.WatchLimit",
     # The ledger says the watchdog cancelled, the run's state does not say which limit (a check
     # retried after cancelling): the verdict does not guess from the note's words.
     None: "Watchdog.Cancelled",
@@ -123,6 +124,8 @@ def judge_execution(
     only the sentence that tells a person how long the execution stayed where. `unconfirmed` is an
     end DataSync's event announced that DescribeTaskExecution never confirmed: unless Describe now
     says the execution ended, the verdict says exactly that, never that DataSync failed it."""
+    if abandoned and watchdog_limit == "watchLimit":
+        return Verdict("FAILED", "Watchdog.WatchLimit", f"The run stopped watching: the execution {watchdog_note}.")
     if abandoned:
         return Verdict("FAILED", "Watchdog.CancelDidNotComplete", f"The watchdog gave up waiting: {watchdog_note}")
     if unconfirmed is not None and not phases.is_terminal(snapshot.status):

@@ -1,58 +1,166 @@
 """The input of one sync run, validated before anything touches DataSync.
 
 Field names and values mirror DataSync's own API (`OverrideOptions`, filter patterns), so what a
-user writes here is what they would pass to `aws datasync start-task-execution`.
+user writes here is what they would pass to `aws datasync start-task-execution`. The options' names,
+allowed values and ranges, the task ARN's pattern and the filters' limits are read from botocore's
+DataSync model, so they cannot drift from what DataSync accepts (docs/aws-facts.md#what-a-run-accepts).
+Types are strict: `true` or `"100"` is not a number, `1` is not an option value.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+import botocore.session
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-TASK_ARN_PATTERN = (
-    r"^arn:(aws|aws-cn|aws-us-gov|aws-eusc|aws-iso|aws-iso-b):datasync:[a-z\-0-9]+:[0-9]{12}:task/task-[0-9a-f]{17}$"
-)
+from datasync_scheduler.domain.untrusted import one_line
+
+# Java's long and int, which botocore's `long` and `integer` shapes are: the bounds DataSync applies
+# when the model gives no `max` (docs/aws-facts.md#what-a-run-accepts).
+JAVA_LONG_MAX = 2**63 - 1
+JAVA_INT_MAX = 2**31 - 1
+_JAVA_BOUNDS = {"long": (-(2**63), JAVA_LONG_MAX), "integer": (-(2**31), JAVA_INT_MAX)}
+
+
+@cache
+def _datasync_shape(name: str) -> Any:
+    # The model ships with botocore (in the Lambda's package); loading it needs no credentials.
+    return botocore.session.get_session().get_service_model("datasync").shape_for(name)
+
+
+def _java_pattern(shape_name: str) -> re.Pattern[str]:
+    """A botocore `pattern` (a Java regex, anchored with ^…$) as a Python regex used with fullmatch:
+    `$` alone would also accept a trailing line feed."""
+    pattern = str(_datasync_shape(shape_name).metadata["pattern"])
+    return re.compile(pattern.removeprefix("^").removesuffix("$"))
+
+
+TASK_ARN = _java_pattern("TaskArn")
+TASK_ARN_MAX = int(_datasync_shape("TaskArn").metadata["max"])
 TASK_ARN_EXAMPLE = "arn:aws:datasync:<region>:<account>:task/task-<17 hex digits>"
-# DataSync's limit for include and exclude patterns together (FilterRule.Value).
-FILTER_LIMIT = 102_400
+# DataSync's limit for one filter's value (FilterRule.Value): includes and excludes, each.
+FILTER_LIMIT = int(_datasync_shape("FilterValue").metadata["max"])
+_FILTER_VALUE = _java_pattern("FilterValue")
+
+# A rejection names this many problems in full, then counts the rest: the message stays far below
+# SNS's and Step Functions' limits whatever the input holds (docs/aws-facts.md#what-a-run-accepts).
+PROBLEMS_SHOWN = 10
+# A field name or a problem from the input is shortened to this many characters.
+FIELD_NAME_LIMIT = 80
+PROBLEM_LIMIT = 300
 
 
 class InvalidSyncRequest(ValueError):
-    """The run's input is unusable; the message names every offending field."""
+    """The run's input is unusable; the message names the offending fields."""
+
+
+@dataclass(frozen=True)
+class StackHome:
+    """Where the stack runs: its functions call DataSync there, with the stack's own role."""
+
+    partition: str
+    region: str
+    account: str
+
+    @classmethod
+    def of_function(cls, function_arn: str) -> StackHome:
+        """From a function's own ARN (`arn:<partition>:lambda:<region>:<account>:function:<name>[:qualifier]`),
+        which Lambda gives every invocation (docs/aws-facts.md#what-a-run-accepts)."""
+        parts = function_arn.split(":")
+        if len(parts) < 7 or parts[0] != "arn" or parts[2] != "lambda":
+            raise ValueError(f"not a Lambda function ARN: {one_line(function_arn)[:200]}")
+        return cls(partition=parts[1], region=parts[3], account=parts[4])
+
+    def __str__(self) -> str:
+        return f"partition {self.partition}, Region {self.region}, account {self.account}"
+
+
+# --- DataSync's Options, generated from botocore's `Options` shape ---------------------------------
+
+
+def _option_field(shape: Any) -> tuple[Any, Any]:
+    """A pydantic field for one member of `Options`: its enum, or its integer range."""
+    if shape.type_name == "string" and shape.enum:
+        return Literal[tuple(shape.enum)] | None, None  # type: ignore[valid-type]
+    if shape.type_name in _JAVA_BOUNDS:
+        low, high = _JAVA_BOUNDS[shape.type_name]
+        bounded = Annotated[int, Field(ge=shape.metadata.get("min", low), le=shape.metadata.get("max", high))]
+        return bounded | None, None
+    raise TypeError(f"Options.{shape.name}: a {shape.type_name} option is not handled; add it here")
 
 
 class OverrideOptions(BaseModel):
-    """DataSync `Options` that may be overridden for one execution (the API's names and values)."""
+    """DataSync `Options` that may be overridden for one execution (the API's names and values).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    The fields are generated from botocore's model (see `_options_model`); this class holds what
+    every version of the model shares: strict types, no unknown names, and the documented rules."""
 
-    VerifyMode: Literal["POINT_IN_TIME_CONSISTENT", "ONLY_FILES_TRANSFERRED", "NONE"] | None = None
-    OverwriteMode: Literal["ALWAYS", "NEVER"] | None = None
-    Atime: Literal["NONE", "BEST_EFFORT"] | None = None
-    Mtime: Literal["NONE", "PRESERVE"] | None = None
-    Uid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None = None
-    Gid: Literal["NONE", "INT_VALUE", "NAME", "BOTH"] | None = None
-    PreserveDeletedFiles: Literal["PRESERVE", "REMOVE"] | None = None
-    PreserveDevices: Literal["NONE", "PRESERVE"] | None = None
-    PosixPermissions: Literal["NONE", "PRESERVE"] | None = None
-    BytesPerSecond: Annotated[int, Field(ge=-1)] | None = None
-    TaskQueueing: Literal["ENABLED", "DISABLED"] | None = None
-    LogLevel: Literal["OFF", "BASIC", "TRANSFER"] | None = None
-    TransferMode: Literal["CHANGED", "ALL"] | None = None
-    SecurityDescriptorCopyFlags: Literal["NONE", "OWNER_DACL", "OWNER_DACL_SACL"] | None = None
-    ObjectTags: Literal["PRESERVE", "NONE"] | None = None
-    ObjectMetadata: Literal["PRESERVE", "NONE"] | None = None
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    @model_validator(mode="after")
-    def _compatible(self) -> OverrideOptions:
-        if self.TransferMode == "ALL" and self.PreserveDeletedFiles == "REMOVE":
-            raise ValueError("TransferMode ALL cannot be combined with PreserveDeletedFiles REMOVE")
-        return self
+    def option(self, name: str) -> str | int | None:
+        value = getattr(self, name, None)
+        return value if isinstance(value, str | int) else None
 
     def as_api(self) -> dict[str, str | int]:
         return self.model_dump(exclude_none=True)
+
+    @model_validator(mode="after")
+    def _compatible(self) -> OverrideOptions:
+        broken = [rule.text for rule in OPTION_RULES if rule.forbids(self)]
+        if broken:
+            raise ValueError("; ".join(broken))
+        return self
+
+
+@dataclass(frozen=True)
+class OptionRule:
+    """A combination the DataSync `Options` reference forbids in every task mode
+    (docs/aws-facts.md#datasync-option-combinations)."""
+
+    option: str
+    value: str
+    other: str
+    forbidden: str
+    text: str
+
+    def forbids(self, options: OverrideOptions) -> bool:
+        return options.option(self.option) == self.value and options.option(self.other) == self.forbidden
+
+
+OPTION_RULES = (
+    # Basic mode: Atime BEST_EFFORT needs Mtime PRESERVE; Enhanced mode refuses Mtime NONE at all.
+    OptionRule("Atime", "BEST_EFFORT", "Mtime", "NONE", "Atime BEST_EFFORT requires Mtime PRESERVE"),
+    # A transfer of everything does not scan the destination, so it cannot know what to delete.
+    OptionRule(
+        "PreserveDeletedFiles",
+        "REMOVE",
+        "TransferMode",
+        "ALL",
+        "PreserveDeletedFiles REMOVE cannot be combined with TransferMode ALL",
+    ),
+)
+
+
+def _options_model() -> type[OverrideOptions]:
+    members = _datasync_shape("Options").members
+    fields: dict[str, Any] = {name: _option_field(shape) for name, shape in members.items()}
+    return create_model(
+        "OverrideOptions",
+        __base__=OverrideOptions,
+        __doc__="DataSync `Options` that may be overridden for one execution (the API's names and values).",
+        **fields,
+    )
+
+
+if TYPE_CHECKING:
+    _Options = OverrideOptions
+else:
+    _Options = _options_model()
 
 
 def _patterns(value: str) -> list[str]:
@@ -62,18 +170,29 @@ def _patterns(value: str) -> list[str]:
 class SyncRequest(BaseModel):
     """What to sync: `{"taskArn": …, "overrides": {…}, "includes": "…", "excludes": "…"}`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     taskArn: str
-    overrides: OverrideOptions = Field(default_factory=OverrideOptions)
+    overrides: _Options = Field(default_factory=_Options)
     includes: str | None = None
     excludes: str | None = None
 
     @field_validator("taskArn")
     @classmethod
     def _task_arn(cls, value: str) -> str:
-        if not re.match(TASK_ARN_PATTERN, value):
+        if len(value) > TASK_ARN_MAX or not TASK_ARN.fullmatch(value):
             raise ValueError(f"must be a DataSync task ARN like {TASK_ARN_EXAMPLE}")
+        return value
+
+    @field_validator("includes", "excludes")
+    @classmethod
+    def _filter_value(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if len(value) > FILTER_LIMIT:
+            raise ValueError(f"{len(value)} characters; DataSync allows {FILTER_LIMIT}")
+        if not _FILTER_VALUE.fullmatch(value):
+            raise ValueError("must be one or more patterns, without NUL characters")
         return value
 
     @field_validator("includes")
@@ -99,28 +218,40 @@ class SyncRequest(BaseModel):
             raise ValueError("empty pattern: patterns are separated by a single '|'")
         return value
 
-    @model_validator(mode="after")
-    def _filters_fit(self) -> SyncRequest:
-        size = len(self.includes or "") + len(self.excludes or "")
-        if size > FILTER_LIMIT:
-            raise ValueError(f"includes and excludes together are {size} characters; DataSync allows {FILTER_LIMIT}")
-        if "\x00" in (self.includes or "") + (self.excludes or ""):
-            raise ValueError("filter patterns cannot contain NUL characters")
-        return self
 
-
-def parse_sync_request(raw: object) -> SyncRequest:
-    """Validates a run's input; raises InvalidSyncRequest naming each bad field."""
+def parse_sync_request(raw: object, *, home: StackHome) -> SyncRequest:
+    """Validates a run's input; raises InvalidSyncRequest naming the bad fields (the first few in full)."""
+    title = "Invalid sync request"
     if not isinstance(raw, dict):
-        raise InvalidSyncRequest(f"the input must be a JSON object, got {type(raw).__name__}")
+        raise InvalidSyncRequest(f"{title}: the input must be a JSON object, got {json_kind(raw)}")
+    request, problems = sync_request_problems(raw, home)
+    if request is None:
+        raise InvalidSyncRequest(bounded(title, problems))
+    return request
+
+
+def sync_request_problems(raw: dict[str, Any], home: StackHome) -> tuple[SyncRequest | None, list[str]]:
+    """The request, or each problem of it as `field: what is wrong` (field names made safe to show)."""
     try:
-        return SyncRequest.model_validate(raw)
+        request = SyncRequest.model_validate(raw)
     except ValidationError as error:
-        raise InvalidSyncRequest(describe_validation_error(error)) from None
+        return None, list(_problems(error))
+    task_arn = request.taskArn
+    _, partition, _, region, account, _ = task_arn.split(":", 5)
+    if (partition, region, account) != (home.partition, home.region, home.account):
+        where = (
+            f"partition {partition}"
+            if partition != home.partition
+            else (f"Region {region}" if region != home.region else f"account {account}")
+        )
+        return None, [
+            f"taskArn: the task is in {where}, and this stack runs in {home}: its functions call DataSync "
+            "in the stack's own Region with the stack's role, so they cannot reach it"
+        ]
+    return request, []
 
 
-def describe_validation_error(error: ValidationError) -> str:
-    problems = []
+def _problems(error: ValidationError) -> Iterator[str]:
     for item in error.errors(include_url=False):
         field = ".".join(str(part) for part in item["loc"]) or "input"
         message = item["msg"].removeprefix("Value error, ")
@@ -128,5 +259,39 @@ def describe_validation_error(error: ValidationError) -> str:
             message = "unknown field"
         elif item["type"] == "missing":
             message = "required field is missing"
-        problems.append(f"{field}: {message}")
-    return "Invalid sync request: " + "; ".join(problems)
+        elif item["type"] == "model_type":
+            message = f"must be a JSON object, got {json_kind(item['input'])}"
+        yield f"{field_name(field)}: {message}"
+
+
+def field_name(name: str) -> str:
+    """A field name from the input, as a message may show it: on one line, and short."""
+    return _shortened(one_line(name), FIELD_NAME_LIMIT)
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bounded(title: str, problems: Sequence[str]) -> str:
+    """`title: p1; p2; …; and K more problem(s)`: the first PROBLEMS_SHOWN in full (each shortened)."""
+    shown = [_shortened(one_line(problem), PROBLEM_LIMIT) for problem in problems[:PROBLEMS_SHOWN]]
+    text = "; ".join(shown)
+    if len(problems) > PROBLEMS_SHOWN:
+        text += f"; and {len(problems) - PROBLEMS_SHOWN} more problem(s)"
+    return f"{title}: {text}"
+
+
+def json_kind(value: object) -> str:
+    """What a JSON value is, in JSON's words (not Python's)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object" if isinstance(value, dict) else type(value).__name__

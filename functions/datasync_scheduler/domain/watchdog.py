@@ -182,11 +182,66 @@ class DeadlineOverrun:
         )
 
 
+# Step Functions fails a Standard workflow run at its 25,000th history event, or after a year,
+# with no step of its own to send a message (docs/aws-facts.md#how-long-a-run-can-be-watched). The
+# check stops watching before either: the run then ends with a verdict and its one message.
+HISTORY_EVENTS_LIMIT = 25_000
+# Kept for all the rest of a run: validation, starts, analyses, plans, waits between attempts, the report.
+RESERVED_HISTORY_EVENTS = 2_000
+# The most one look costs in history events: Await Sync End (entered, scheduled, started, timed
+# out, exited) or Wait Before Check, Check Sync with a retry or two, and Sync Finished?.
+HISTORY_EVENTS_PER_LOOK = 20
+RUN_TIME_LIMIT_SECONDS = 365 * 86_400
+# The time left for what comes after the last look (cancel, analysis, retries' waits, the report).
+RUN_TIME_RESERVE_SECONDS = 7 * 86_400
+
+
+def max_looks(max_attempts: int) -> int:
+    """How many looks one attempt may take so that every attempt's looks fit the run's history."""
+    return (HISTORY_EVENTS_LIMIT - RESERVED_HISTORY_EVENTS) // (HISTORY_EVENTS_PER_LOOK * max(1, max_attempts))
+
+
+@dataclass(frozen=True)
+class WatchBudget:
+    """The looks this attempt has taken (this one included), the most it may take, and when the run began."""
+
+    looks: int
+    max_looks: int
+    run_started: datetime | None
+
+
+@dataclass(frozen=True)
+class WatchLimit:
+    """The run stops watching an execution still in `phase` before Step Functions' own limits end
+    the run without a message; the execution is left as it is."""
+
+    phase: str
+    looks: int
+    watched_seconds: int
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"was still in {self.phase} after {self.looks} looks over {format_duration(self.watched_seconds)}: "
+            "the run stopped watching it before Step Functions' limits on a run (25,000 history events, "
+            "a year) would end the run without a message. The task execution was left running; look at "
+            "it in the DataSync console"
+        )
+
+
+def _out_of_watch(budget: WatchBudget, status: str, entered_at: datetime, now: datetime) -> WatchLimit | None:
+    began = budget.run_started or entered_at
+    watched = max(0, int((now - began).total_seconds()))
+    if budget.looks >= budget.max_looks or watched >= RUN_TIME_LIMIT_SECONDS - RUN_TIME_RESERVE_SECONDS:
+        return WatchLimit(status, budget.looks, watched)
+    return None
+
+
 @dataclass(frozen=True)
 class CheckDecision:
     action: Literal["finished", "wait", "cancel", "abandon"]
     wait_seconds: int
-    overrun: PhaseOverrun | DeadlineOverrun | Stall | None = None
+    overrun: PhaseOverrun | DeadlineOverrun | Stall | WatchLimit | None = None
     # A stall seen and only reported (StallAction=report): the run goes on.
     stall: Stall | None = None
 
@@ -204,13 +259,15 @@ def decide_check(
     deadline: tuple[datetime, int] | None = None,
     progress: ProgressMark | None = None,
     stall: StallLimit | None = None,
+    budget: WatchBudget | None = None,
 ) -> CheckDecision:
     """What the fallback check does next for an execution in `status` since `entered_at`.
 
     `events_flowing` says DataSync's event for the current status arrived; `remaining_seconds` is
     the current phase's expected remaining time, from DataSync's progress counters, when known;
     `deadline` is when the whole run must be over (and its length, for the reason); `progress` is
-    since when the counters have not moved, for the stall watchdog's `stall` limit.
+    since when the counters have not moved, for the stall watchdog's `stall` limit; `budget` is
+    how many looks the attempt may still take before the run must stop watching.
     """
     if phases.is_terminal(status):
         return CheckDecision("finished", 0)
@@ -222,6 +279,10 @@ def decide_check(
     )
     if stall is not None and progress is not None and decision.action == "wait" and watched_for_stalls(status):
         decision = _stall_decision(decision, status, progress, now, limits, fallback_seconds, stall, cancel_requested)
+    if budget is not None and decision.action == "wait":
+        out_of_watch = _out_of_watch(budget, status, entered_at, now)
+        if out_of_watch is not None:
+            return CheckDecision("abandon", 0, out_of_watch)
     if deadline is not None and decision.action == "wait" and deadline[0] > now:
         # Wake just after the deadline rather than a whole interval later.
         until_deadline = int((deadline[0] - now).total_seconds()) + 1

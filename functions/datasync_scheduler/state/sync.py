@@ -87,7 +87,7 @@ class StepFailure(Contract):
     rejected_input: Any = None
 
 
-WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall"]
+WatchdogLimit = Literal["runDeadline", "phaseTimeLimit", "stall", "watchLimit"]
 
 
 class WatchdogCancel(Contract):
@@ -164,6 +164,9 @@ class RunState(Contract):
     stalled: StallSeen | None = None
     # Set while DataSync's end event and DescribeTaskExecution disagree; kept when they never agreed.
     end_announced: EndAnnounced | None = None
+    # The checks this attempt has made: the run stops watching before Step Functions' limits would
+    # end it without a message (docs/aws-facts.md#how-long-a-run-can-be-watched).
+    looks: int = 0
 
 
 class NextAttempt(Contract):
