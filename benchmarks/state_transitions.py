@@ -3,7 +3,9 @@
 Runs the real workflow on the local emulator (virtual time) for transfers of 10 min, 1 h, 8 h and
 24 h, once with every DataSync event delivered and once with every event lost, and prints state
 transitions (what Standard workflows bill), history events (the 25,000 limit is per execution),
-fallback checks, and how long after DataSync's end the workflow reacted. Figures, not assertions.
+fallback checks, and how long after DataSync's end the workflow reacted. Then what waiting out a
+DataSync outage costs: the `datasync-outage-events-lost` run with its outage lasting 1, 6 and 20
+hours (every event lost, so only the checks can see the end). Figures, not assertions.
 
 Usage: python benchmarks/state_transitions.py [--fallback SECONDS]
 """
@@ -60,6 +62,42 @@ def main() -> None:
                 f"{summary['history_events']:>14} | {checks:>6} | {summary['reaction_seconds']:>12.0f} | "
                 f"{summary['state_transitions'] * PRICE_PER_TRANSITION:>14.6f} | {time.monotonic() - started:>8.2f}"
             )
+
+    outages(args.fallback)
+
+
+OUTAGE_HOURS = (1, 6, 20)
+
+
+def outages(fallback: int) -> None:
+    """The outage scenario, DataSync's Describe and List calls down for N hours from 1000 s in
+    (after the first check saw TRANSFERRING)."""
+    print(f"\nSyncWorkflow, a 2-hour transfer, DataSync's API down and every event lost, fallback {fallback} s")
+    header = f"{'outage':>6} | {'transitions':>11} | {'history events':>14} | {'checks':>6} | {'real (s)':>8}"
+    print(header)
+    print("-" * len(header))
+    for hours in OUTAGE_HOURS:
+        raw = json.loads(Path(SCENARIO_DIR / "datasync-outage-events-lost.json").read_text())
+        raw["parameters"] = {"FallbackIntervalSeconds": str(fallback)}
+        raw["faults"] = [
+            {
+                "api": api,
+                "error": "ServiceUnavailable",
+                "calls": "all",
+                "afterSeconds": 1000,
+                "forSeconds": hours * 3600,
+            }
+            for api in ("datasync:DescribeTaskExecution", "datasync:DescribeTask", "datasync:ListTaskExecutions")
+        ]
+        started = time.monotonic()
+        summary = run_scenario(parse_scenario(f"bench-outage-{hours}h", raw)).to_dict()
+        if summary["status"] != "SUCCEEDED":
+            raise SystemExit(f"{hours} h outage: the run ended {summary['status']}: {summary['cause']}")
+        checks = sum(1 for call in summary["invocations"] if call["function"] == "CheckSyncFunction")
+        print(
+            f"{hours:>4} h | {summary['state_transitions']:>11} | {summary['history_events']:>14} | {checks:>6} | "
+            f"{time.monotonic() - started:>8.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -279,6 +279,7 @@ class ExecutionRecord:
     task_arn: str
     status_history: tuple[tuple[str, datetime], ...]  # (status, virtual time it was entered)
     start_params: Mapping[str, Any]  # the StartTaskExecution request as the caller sent it
+    deleted: bool = False  # its task was deleted: DataSync no longer describes it
 
     @property
     def status(self) -> str:
@@ -317,6 +318,8 @@ class _Task:
     queue: deque[_Execution] = field(default_factory=deque)
     running: _Execution | None = None  # from leaving QUEUED until terminal: one per task
     current_execution_arn: str | None = None
+    # DeleteTask was called: DataSync knows neither the task nor its executions any more.
+    deleted: bool = False
 
 
 @dataclass(eq=False)
@@ -406,6 +409,7 @@ class DataSyncEmulator:
         self._tags: dict[str, list[dict[str, str]]] = {}
         self._operations: dict[str, Callable[[dict[str, Any], datetime], dict[str, Any]]] = {
             "CreateTask": self._create_task,
+            "DeleteTask": self._delete_task,
             "DescribeTask": self._describe_task,
             "ListTasks": self._list_tasks,
             "StartTaskExecution": self._start_task_execution,
@@ -457,7 +461,11 @@ class DataSyncEmulator:
         with self._lock:
             return [
                 ExecutionRecord(
-                    execution.arn, execution.task.arn, tuple(execution.history), copy.deepcopy(execution.start_params)
+                    execution.arn,
+                    execution.task.arn,
+                    tuple(execution.history),
+                    copy.deepcopy(execution.start_params),
+                    deleted=execution.task.deleted,
                 )
                 for execution in self._executions.values()
             ]
@@ -538,6 +546,32 @@ class DataSyncEmulator:
         self._tasks[arn] = _Task(arn, mode, options, config, now)
         self._tags[arn] = list(params.get("Tags", []))
         return {"TaskArn": arn}
+
+    def _delete_task(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
+        self._delete(self._task(params["TaskArn"]))
+        return {}
+
+    def delete_task_at(self, task_arn: str, at: datetime) -> None:
+        """Someone deletes the task at virtual time `at` (a scenario's `deleteTaskAtSeconds`)."""
+        with self._lock:
+            task = self._task(task_arn)
+            self._schedule(at, lambda then: self._delete(task))
+
+    def _delete(self, task: _Task) -> _Effects:
+        """Not documented: what DeleteTask does to an execution that is running or queued
+        (docs/aws-facts.md#deleted-tasks). The emulator takes the reading hardest on a watcher: the
+        task and every one of its executions are gone at once (DescribeTask and DescribeTaskExecution
+        answer InvalidRequestException, as for any resource DataSync does not know), and no event,
+        log line or report follows."""
+        task.deleted = True
+        self._tasks.pop(task.arn, None)
+        for execution in self._executions.values():
+            if execution.task is task and execution.pending is not None:
+                execution.pending.stale = True
+                execution.pending = None
+        task.queue.clear()
+        task.running = None
+        return _Effects()
 
     def _describe_task(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
         task = self._task(params["TaskArn"])
@@ -748,7 +782,7 @@ class DataSyncEmulator:
         entries = [
             {"TaskExecutionArn": execution.arn, "Status": execution.status, "TaskMode": execution.task.mode}
             for execution in self._executions.values()
-            if task_arn in (None, execution.task.arn)
+            if task_arn in (None, execution.task.arn) and not execution.task.deleted
         ]
         return _page("TaskExecutions", entries, params)
 
@@ -923,7 +957,7 @@ class DataSyncEmulator:
 
     def _execution(self, arn: str) -> _Execution:
         execution = self._executions.get(arn)
-        if execution is None:
+        if execution is None or execution.task.deleted:
             raise _not_found()
         return execution
 

@@ -10,6 +10,9 @@ per API over the whole run, or all of them), and how:
   thrown away; the caller gets what Lambda returns for a timed-out invocation
   (docs/aws-facts.md#lambda-timeouts). Running it exposes more than not running it would: a
   caller that retries must cope with work that was done although it was told otherwise;
+- a fault may hold only for a window of the run's virtual time (`afterSeconds`, `forSeconds`):
+  an outage that starts an hour into the run and lasts an hour fails every call in between and
+  none outside it;
 - an AWS call takes `latency_seconds` of virtual time before it is answered (and then answers
   as the service would, or with the fault's error when it names one too). Virtual time is what
   makes a race reproducible: the clock stands still while any participant computes, so two
@@ -36,7 +39,7 @@ import threading
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -57,7 +60,17 @@ _BOTOCORE_SERVICE = {"states": "stepfunctions"}
 # Errors every AWS API may return, with their HTTP status, where a service's model lists neither
 # ("Common Errors" of the API references: docs/aws-facts.md#injected-aws-errors).
 COMMON_ERRORS = {"InternalFailure": 500, "ServiceUnavailable": 503, "ThrottlingException": 400}
-_FIELDS = {"function", "api", "error", "timeout", "lose_response", "calls", "latency_seconds"}
+_FIELDS = {
+    "function",
+    "api",
+    "error",
+    "timeout",
+    "lose_response",
+    "calls",
+    "latency_seconds",
+    "afterSeconds",
+    "forSeconds",
+}
 # What the injected-call list says of a call whose response was lost (it succeeded at the service).
 RESPONSE_LOST = "ResponseLost"
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -87,9 +100,23 @@ class Fault:
     operation: str = ""
     api_error: ApiError | None = None
     latency_seconds: float = 0.0  # an API call's delay, in virtual seconds, before its answer
+    # The window of virtual time, in seconds since the run started, in which the fault holds:
+    # from `after_seconds` for `for_seconds` (None: to the end of the run).
+    after_seconds: float = 0.0
+    for_seconds: float | None = None
 
-    def hits(self, call: int) -> bool:
-        return self.calls is None or call in self.calls
+    def hits(self, call: int, elapsed: float | None = None) -> bool:
+        """Whether the call numbered `call`, made `elapsed` virtual seconds into the run, fails."""
+        if self.calls is not None and call not in self.calls:
+            return False
+        return self.within(elapsed)
+
+    def within(self, elapsed: float | None) -> bool:
+        if elapsed is None:  # the run has not started: only a fault without a window holds
+            return self.after_seconds == 0 and self.for_seconds is None
+        if elapsed < self.after_seconds:
+            return False
+        return self.for_seconds is None or elapsed < self.after_seconds + self.for_seconds
 
     def describe(self) -> str:
         what = (
@@ -104,7 +131,11 @@ class Fault:
         if self.latency_seconds:
             what += f" after {self.latency_seconds:g} s"
         which = "every call" if self.calls is None else "call(s) " + ", ".join(map(str, sorted(self.calls)))
-        return f"{self.target} {what} on {which}"
+        when = ""
+        if self.after_seconds or self.for_seconds is not None:
+            until = "the end" if self.for_seconds is None else f"{self.after_seconds + self.for_seconds:g} s"
+            when = f" from {self.after_seconds:g} s to {until} into the run"
+        return f"{self.target} {what} on {which}{when}"
 
 
 @cache
@@ -158,6 +189,8 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
     if ("function" in raw) == ("api" in raw):
         raise FaultError(f"{where}: give exactly one of 'function' (a logical id) or 'api' (service:Operation)")
     calls = _calls(raw.get("calls"), f"{where}.calls")
+    after = _seconds(raw.get("afterSeconds", 0), f"{where}.afterSeconds", allow_zero=True)
+    lasting = None if raw.get("forSeconds") is None else _seconds(raw["forSeconds"], f"{where}.forSeconds")
     timeout = raw.get("timeout", False)
     if not isinstance(timeout, bool):
         raise FaultError(f"{where}.timeout: expected true or false, not {timeout!r}")
@@ -187,8 +220,21 @@ def _parse_fault(raw: Any, functions: Collection[str], where: str) -> Fault:
             raise FaultError(f"{where}: a function fault gives either 'error' (an exception) or 'timeout': true")
         if error is not None and not _IDENTIFIER.fullmatch(error):
             raise FaultError(f"{where}.error: {error!r} is not a Python exception class name")
-        return Fault("function", str(function), calls, error=error, timeout=timeout)
-    return _api_fault(raw["api"], error, timeout, lose_response, calls, where, float(latency))
+        return Fault(
+            "function", str(function), calls, error=error, timeout=timeout, after_seconds=after, for_seconds=lasting
+        )
+    return replace(
+        _api_fault(raw["api"], error, timeout, lose_response, calls, where, float(latency)),
+        after_seconds=after,
+        for_seconds=lasting,
+    )
+
+
+def _seconds(raw: Any, where: str, *, allow_zero: bool = False) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw < 0 or (raw == 0 and not allow_zero):
+        least = "0 or more" if allow_zero else "more than 0"
+        raise FaultError(f"{where}: expected a number of virtual seconds, {least}, not {raw!r}")
+    return float(raw)
 
 
 def _api_fault(
@@ -284,6 +330,9 @@ class FaultInjector:
 
     faults: tuple[Fault, ...]
     injected: list[Injected] = field(default_factory=list)
+    # Virtual seconds since the run started (set by the runner when it starts the run), for the
+    # faults that hold in a window of time; None before.
+    elapsed: Callable[[], float] | None = None
     # How a slow call waits: the run's virtual clock (`VirtualClock.sleep`); set by the runner.
     sleep: Callable[[float], None] | None = None
     _counts: dict[str, int] = field(default_factory=dict)
@@ -292,8 +341,9 @@ class FaultInjector:
     def _next(self, key: str, matching: list[Fault]) -> tuple[Fault, int] | None:
         with self._lock:
             self._counts[key] = call = self._counts.get(key, 0) + 1
+            elapsed = self.elapsed() if self.elapsed is not None else None
             for fault in matching:
-                if fault.hits(call):
+                if fault.hits(call, elapsed):
                     self.injected.append(Injected(key, call, _injected_error(fault)))
                     return fault, call
         return None

@@ -414,6 +414,10 @@ def run_scenario(
         aws.datasync.lost_start_responses = scenario.lost_start_responses
         aws.datasync.identical_start_while_busy = scenario.identical_start_while_busy
         started_at = aws.clock.now()
+        # A fault's window (`afterSeconds`, `forSeconds`) is counted from here.
+        injector.elapsed = lambda: (aws.clock.now() - started_at).total_seconds()
+        if scenario.delete_task_at_seconds is not None:
+            aws.datasync.delete_task_at(task_arn, started_at + timedelta(seconds=scenario.delete_task_at_seconds))
         machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
         execution_arn, *other_runs = [
             sfn.start_execution(stateMachineArn=machine, name=f"{scenario.name}-run-{number}", input=workflow_input)[
@@ -683,7 +687,11 @@ def _started_by_workflow(start_params: Any) -> bool:
 
 
 def _execution_summary(record: ExecutionRecord, recorded: RunRecord | None) -> dict[str, Any]:
-    described = boto3.client("datasync", region_name=REGION).describe_task_execution(TaskExecutionArn=record.arn)
+    described = (
+        {}  # DataSync no longer knows an execution whose task was deleted
+        if record.deleted
+        else boto3.client("datasync", region_name=REGION).describe_task_execution(TaskExecutionArn=record.arn)
+    )
     result = described.get("Result", {})
     counters = {
         key: described[key]
@@ -698,6 +706,7 @@ def _execution_summary(record: ExecutionRecord, recorded: RunRecord | None) -> d
         "errorCode": result.get("ErrorCode"),
         "errorDetail": result.get("ErrorDetail"),
         "startedByWorkflow": _started_by_workflow(record.start_params),
+        "taskDeleted": record.deleted,
         "overrides": record.start_params.get("OverrideOptions", {}),
         "includes": record.start_params.get("Includes", []),
         "excludes": record.start_params.get("Excludes", []),

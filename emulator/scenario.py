@@ -40,9 +40,10 @@ _FIELDS = {
     "maxConcurrency",
     "logStreamNames",
     "faults",
+    "deleteTaskAtSeconds",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
-_SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning"}
+_SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
 _TASK_FIELDS = {
     "name",
     "source",
@@ -136,6 +137,8 @@ class Scenario:
     max_concurrency: int | None = None
     # How the emulated DataSync names its log streams: "execution" or "unnamed" (not documented).
     log_stream_names: str = "execution"
+    # Virtual seconds after the workflow's start at which someone deletes the task (None: never).
+    delete_task_at_seconds: float | None = None
     # Functions that raise or time out and AWS calls that fail (emulator/faults.py).
     faults: tuple[Fault, ...] = ()
 
@@ -208,8 +211,18 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         events=events,
         expect=dict(raw.get("expect", {})),
         log_stream_names=_log_stream_names(name, raw),
+        delete_task_at_seconds=_delete_task_at(name, raw),
         faults=_faults(name, raw),
     )
+
+
+def _delete_task_at(name: str, raw: dict[str, Any]) -> float | None:
+    value = raw.get("deleteTaskAtSeconds")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ScenarioError(f"scenario {name}: deleteTaskAtSeconds must be a number of virtual seconds, 0 or more")
+    return float(value)
 
 
 def _concurrent_starts(name: str, raw: dict[str, Any]) -> int:

@@ -34,18 +34,22 @@ from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
-    ApiCallFailed,
     CallbackPort,
     DataSyncPort,
+    ExecutionNotFound,
     LedgerPort,
     LineUpload,
     RunHistory,
     StartRefused,
+    TaskNotFound,
     TopicPort,
 )
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+
+
+NOT_FOUND_MESSAGE = "Request references a resource which does not exist."
 
 
 def invalid_request(operation: str, message: str) -> ClientError:
@@ -209,7 +213,10 @@ class FakeDataSync:
 
     def describe(self, execution_arn: str) -> ExecutionSnapshot:
         self.describe_calls += 1
-        execution = self._execution(execution_arn, "DescribeTaskExecution")
+        execution = self.executions.get(execution_arn)
+        if execution is None or execution.task_arn not in self.tasks:
+            # As the adapter names DataSync's InvalidRequestException for an execution it does not know.
+            raise ExecutionNotFound(Cause.of("DescribeTaskExecution", "InvalidRequestException", NOT_FOUND_MESSAGE))
         failed = execution.status == phases.ERROR
         task = self.tasks[execution.task_arn]
         return ExecutionSnapshot(
@@ -244,11 +251,7 @@ class FakeDataSync:
         task = self.tasks.get(task_arn)
         if task is None:
             # The port names a failed DescribeTask by its operation and code, as the adapter does.
-            raise ApiCallFailed(
-                Cause.of(
-                    "DescribeTask", "InvalidRequestException", "Request references a resource which does not exist."
-                )
-            )
+            raise TaskNotFound(Cause.of("DescribeTask", "InvalidRequestException", NOT_FOUND_MESSAGE))
         unfinished = [item for item in self.started(task_arn) if not phases.is_terminal(item.status)]
         running = [item for item in unfinished if item.status != "QUEUED"]
         status = "RUNNING" if running else "QUEUED" if unfinished else "AVAILABLE"

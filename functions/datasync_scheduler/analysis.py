@@ -17,7 +17,7 @@ from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FailureTally, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser
 from datasync_scheduler.domain.task_report import failures_from_report
-from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler.ports import ApiCallFailed, ServiceUnreachable
 
 
 class LogSource(Protocol):
@@ -113,6 +113,11 @@ def analyze(
     except LogGroupMissing as missing:
         sink.abort()
         return unavailable(f"the log group {missing} does not exist, so there is nothing to read")
+    except ServiceUnreachable:
+        # An outage of the logs (or the report's bucket): the workflow retries the analysis later
+        # rather than reporting the files as unknown (docs/aws-facts.md#transient-aws-errors).
+        sink.abort()
+        raise
     except ApiCallFailed as failed:
         sink.abort()
         what = "the task's logs" if plan.source == "logs" else "the task report"

@@ -37,6 +37,33 @@ class ApiCallFailed(Exception):
         self.cause = cause
 
 
+class ServiceUnreachable(ApiCallFailed):
+    """An AWS call failed in a way that passes (throttling, a server error, a timeout, a lost
+    connection) even after the SDK's own retries: the answer exists, it could not be had now.
+
+    `service` names the AWS service for a person ("DataSync", "DynamoDB"); the cause names the
+    operation and its error code. Raised by the adapters the watching steps use, so a step can wait
+    the outage out instead of failing (docs/aws-facts.md#transient-aws-errors)."""
+
+    def __init__(self, cause: Cause, service: str) -> None:
+        super().__init__(cause)
+        self.service = service
+
+
+class ServiceThrottled(ServiceUnreachable):
+    """A `ServiceUnreachable` whose error is throttling: named apart, so a verdict says "throttled"."""
+
+
+class ExecutionNotFound(ApiCallFailed):
+    """DataSync answers InvalidRequestException for a task execution it once started: it no longer
+    knows it (its task was deleted, or its history is gone). docs/aws-facts.md#deleted-tasks"""
+
+
+class TaskNotFound(ApiCallFailed):
+    """DataSync answers InvalidRequestException for a task it once ran: the task was deleted.
+    docs/aws-facts.md#deleted-tasks"""
+
+
 class DataSyncPort(Protocol):
     """DataSync's tasks and task executions, as the steps use them.
 
@@ -69,7 +96,10 @@ class DataSyncPort(Protocol):
         ...
 
     def describe(self, execution_arn: str) -> ExecutionSnapshot:
-        """What DataSync says about the execution now (status, counters, Result)."""
+        """What DataSync says about the execution now (status, counters, Result).
+
+        Raises `ServiceUnreachable` when DataSync cannot answer now (throttling, a server error),
+        `ExecutionNotFound` when it does not know the execution (InvalidRequestException)."""
         ...
 
     def cancel(self, execution_arn: str) -> None:
@@ -86,7 +116,8 @@ class DataSyncPort(Protocol):
     def task(self, task_arn: str) -> TaskFacts:
         """What DescribeTask says: status (AVAILABLE, QUEUED, RUNNING, …), the current execution,
         the task's own filters, options and report and log settings. Raises `ApiCallFailed` when
-        DescribeTask fails."""
+        DescribeTask fails: `ServiceUnreachable` when DataSync cannot answer now, `TaskNotFound`
+        when it does not know the task (InvalidRequestException)."""
         ...
 
 

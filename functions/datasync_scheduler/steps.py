@@ -21,6 +21,7 @@ from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.message import Message
+from datasync_scheduler.domain.outage import Outage, decide_outage, gave_up_reason
 from datasync_scheduler.domain.publication import sns_publication
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
@@ -55,10 +56,14 @@ from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
     DataSyncPort,
+    ExecutionNotFound,
     LedgerPort,
     LineUpload,
+    ServiceThrottled,
+    ServiceUnreachable,
     StartRefused,
     TaskLeasePort,
+    TaskNotFound,
 )
 from datasync_scheduler.settings import NotificationSettings, Settings
 from datasync_scheduler.state.sync import (
@@ -66,11 +71,13 @@ from datasync_scheduler.state.sync import (
     CaughtError,
     EndAnnounced,
     NextAttempt,
+    OutageWaitedOut,
     PlanNextAttemptInput,
     Progress,
     ReportRunInput,
     RunState,
     StallSeen,
+    Unreachable,
     WatchdogCancel,
 )
 
@@ -124,8 +131,14 @@ def start_sync(
             _wait_if_busy(ports, request.taskArn, refusal)
         raise
     now = utc_now()
-    ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
-    ports.ledger.record_status(execution_arn, "QUEUED", now)
+    try:
+        ports.ledger.register_start(execution_arn, workflow_execution, now, attempt)
+        ports.ledger.record_status(execution_arn, "QUEUED", now)
+    except ServiceUnreachable as failed:
+        # The execution is started: failing now would make the workflow's retry come after the
+        # outage, when the execution may have ended and can no longer be adopted, and start a second
+        # one. The record opens with the next write that gets through (an event, a check).
+        _logger.warning("The start could not be recorded in the run ledger: %s", failed.cause.describe())
     return RunState(
         execution_arn=execution_arn, status="QUEUED", timeout_seconds=first_wait, adopted=adopted is not None
     )
@@ -220,10 +233,17 @@ def _resume_if_finished(ports: Ports, execution_arn: str, status: str) -> bool:
 
 
 def await_end(token: str, execution_arn: str, ports: Ports) -> AwaitSyncEndOutcome:
-    """Parks the workflow's task token, then looks once: the end may have come before the token."""
+    """Parks the workflow's task token, then looks once: the end may have come before the token.
+
+    The look is only a shortcut: when DataSync cannot answer it (an outage, an execution it no
+    longer knows), the token stays parked and the check, at the end of the wait, decides."""
     now = utc_now()
     ports.ledger.store_token(execution_arn, token, now)
-    snapshot = _observe(ports, execution_arn, now)
+    try:
+        snapshot = _observe(ports, execution_arn, now)
+    except ApiCallFailed as failed:
+        _logger.warning("The first look failed; the check will look again: %s", failed.cause.describe())
+        return AwaitSyncEndOutcome(execution_arn=execution_arn, status=None, resumed=False)
     resumed = _resume_if_finished(ports, execution_arn, snapshot.status)
     return AwaitSyncEndOutcome(execution_arn=execution_arn, status=snapshot.status, resumed=resumed)
 
@@ -235,15 +255,65 @@ def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int
     return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
 
 
+class WatchEnded(Exception):
+    """Check Sync stops watching the task execution for a reason that is not DataSync's verdict.
+
+    Each subclass is one cause, raised by its name (the Lambda's errorType): the state machine
+    does not retry it and the report names the cause from it (`run_report.step_failed`)."""
+
+
+class RunDeadlineDuringOutage(WatchEnded):
+    """The run's deadline passed while DataSync or the run ledger could not be reached."""
+
+
+class PhaseLimitDuringOutage(WatchEnded):
+    """The last-seen phase's time limit passed while DataSync or the run ledger could not be reached."""
+
+
+class OutageTooLong(WatchEnded):
+    """DataSync or the run ledger stayed unreachable for longer than a run waits out."""
+
+
+class TaskDeleted(WatchEnded):
+    """The task was deleted while its execution ran: DataSync knows neither any more."""
+
+
+class ExecutionGone(WatchEnded):
+    """DataSync no longer knows the task execution, although it still knows its task."""
+
+
+_GIVE_UP: dict[str, type[WatchEnded]] = {
+    "Outage.RunDeadline": RunDeadlineDuringOutage,
+    "Outage.PhaseTimeLimit": PhaseLimitDuringOutage,
+    "Outage.TooLong": OutageTooLong,
+}
+
+
 def check_sync(
     run: RunState, ports: Ports, settings: Settings, started_at: str | None = None, workflow_execution: str = ""
 ) -> RunState:
     """Describes the execution and decides: finished, wait again (the watchdog's limits and the stall
     watchdog applied, cancelling where they say so), or, after DataSync's end event, look again
-    until DescribeTaskExecution agrees that the execution ended. A run still going renews its lease."""
+    until DescribeTaskExecution agrees that the execution ended. A run still going renews its lease.
+
+    When it cannot look (DataSync or the run ledger does not answer, after botocore's retries), it
+    waits the outage out with back-off within the run's limits (`domain.outage`); when DataSync
+    no longer knows the execution, it says whether the task was deleted."""
     execution_arn = run.execution_arn
     now = utc_now()
-    snapshot = _observe(ports, execution_arn, now)
+    try:
+        snapshot = ports.datasync.describe(execution_arn)
+    except ServiceUnreachable as failed:
+        return _wait_out(run, failed, ports, settings, started_at, now)
+    except ExecutionNotFound as gone:
+        raise _gone(run, gone, ports) from gone
+    run = run.model_copy(update={"unreachable": None, "waited_out": _waited_out(run, now)})
+    ledger_down: ServiceUnreachable | None = None
+    try:
+        if phases.is_well_formed(snapshot.status):
+            ports.ledger.record_status(execution_arn, snapshot.status, entry_time(snapshot) or now)
+    except ServiceUnreachable as failed:
+        ledger_down = failed
     announced = _end_announced(run, now)
     if announced is not None:
         confirmation, wait = confirm_end(snapshot.status, announced.looks + 1)
@@ -266,7 +336,15 @@ def check_sync(
                     "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
                 }
             )
-    record = ports.ledger.get(execution_arn)
+    try:
+        if ledger_down is not None:
+            raise ledger_down
+        record = ports.ledger.get(execution_arn)
+    except ServiceUnreachable as failed:
+        if phases.is_terminal(snapshot.status):
+            # DataSync's own end needs nothing from the ledger: the run goes on to its verdict.
+            return run.model_copy(update={"status": snapshot.status, "finished": True})
+        return _wait_out(run.model_copy(update={"status": snapshot.status}), failed, ports, settings, started_at, now)
     entered = (record.entered(snapshot.status) if record else None) or now
     mark = next_mark(_progress_mark(run.progress), snapshot.status, snapshot.progress_counters(), now)
     decision = decide_check(
@@ -308,11 +386,86 @@ def check_sync(
         await_error=run.await_error,
         progress=Progress(phase=mark.phase, counters=dict(mark.counters), since=iso(mark.since)),
         stalled=stalled,
+        waited_out=run.waited_out,
         looks=run.looks + 1,
     )
     if workflow_execution and not checked.finished:
         _renew_lease(checked, workflow_execution, ports)
     return checked
+
+
+def _waited_out(run: RunState, now: datetime) -> OutageWaitedOut | None:
+    """The outage that this look ends, if one was being waited out; else the one waited out before."""
+    if run.unreachable is None:
+        return run.waited_out
+    return OutageWaitedOut(**run.unreachable.model_dump(), until=iso(now))
+
+
+def _wait_out(
+    run: RunState, failed: ServiceUnreachable, ports: Ports, settings: Settings, started_at: str | None, now: datetime
+) -> RunState:
+    """One more failed look: wait (with back-off) for as long as the run's limits allow, else stop."""
+    before = run.unreachable
+    outage = Outage(
+        service=failed.service,
+        since=_parse_time(before.since) if before else now,
+        looks=(before.looks if before else 0) + 1,
+        cause=failed.cause,
+    )
+    entered = None
+    try:  # when the ledger answers, the phase limit counts from the phase's start, not the outage's
+        record = ports.ledger.get(run.execution_arn)
+        entered = record.entered(run.status) if record else None
+    except ApiCallFailed:
+        entered = None
+    decision = decide_outage(
+        outage,
+        now=now,
+        status=run.status,
+        entered_at=entered,
+        limits=settings.phase_limits,
+        fallback_seconds=settings.fallback_seconds,
+        deadline=_deadline(started_at, settings),
+    )
+    if decision.action == "give_up" and decision.limit is not None:
+        reason = gave_up_reason(outage, decision, now=now, execution_arn=run.execution_arn, status=run.status)
+        raise _GIVE_UP[decision.limit](reason)
+    _logger.warning(
+        "%s could not be reached (%s); looking again in %d s",
+        outage.service,
+        outage.cause.describe(),
+        decision.wait_seconds,
+    )
+    return run.model_copy(
+        update={
+            "timeout_seconds": decision.wait_seconds,
+            "unreachable": Unreachable(
+                service=outage.service, since=iso(outage.since), looks=outage.looks, cause=outage.cause.to_dict()
+            ),
+        }
+    )
+
+
+def _gone(run: RunState, gone: ExecutionNotFound, ports: Ports) -> WatchEnded:
+    """DataSync no longer knows the execution: is its task gone too? The verdict says which."""
+    task_arn = task_arn_of(run.execution_arn)
+    try:
+        ports.datasync.task(task_arn)
+    except TaskNotFound as deleted:
+        return TaskDeleted(
+            f"The task {task_arn} was deleted while its task execution {run.execution_arn} ran (last seen "
+            f"{run.status}): DataSync knows neither any more ({gone.cause.describe()}; "
+            f"{deleted.cause.describe()}). Whether the execution finished its work is unknown."
+        )
+    except ApiCallFailed as unread:
+        return ExecutionGone(
+            f"DataSync no longer knows task execution {run.execution_arn} (last seen {run.status}): "
+            f"{gone.cause.describe()}; whether its task still exists could not be read ({unread.cause.describe()})."
+        )
+    return ExecutionGone(
+        f"DataSync no longer knows task execution {run.execution_arn} (last seen {run.status}), although its "
+        f"task still exists: {gone.cause.describe()}. Whether the execution finished its work is unknown."
+    )
 
 
 def as_confirmed(snapshot: ExecutionSnapshot, run: RunState) -> ExecutionSnapshot:
@@ -380,6 +533,8 @@ def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> d
     try:
         # Where the task logs and writes its reports, and at which level: without it, nothing to read.
         task = ports.datasync.task(snapshot.task_arn)
+    except ServiceUnreachable:
+        raise  # an outage: the workflow retries the analysis later (docs/aws-facts.md#transient-aws-errors)
     except ApiCallFailed as failed:
         return {**unreadable(failed.cause, "the task's log and report settings"), "executionArn": execution_arn}
     task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
@@ -441,6 +596,8 @@ def plan_next_attempt(
     if decision.action == "retry_files" and failures and failures.get("report"):
         try:
             task = ports.datasync.task(snapshot.task_arn)
+        except ServiceUnreachable:
+            raise  # an outage: the workflow retries the plan later rather than widen the retry
         except ApiCallFailed as unread:
             # A manifest or an Includes filter is only safe knowing the task's own filters: without
             # them, the whole task runs again, and the attempt says why.
@@ -553,8 +710,8 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
         if run is None:  # the contract: every path to here past a start carries the run
             raise ValueError("Report Run was given neither a failed step before the start nor a task execution")
         execution_arn = run.execution_arn
-        snapshot = as_confirmed(_observe(ports, execution_arn, utc_now()), run)
-        record = ports.ledger.get(execution_arn)
+        snapshot, record, unread_run = _last_look(ports, run)
+        snapshot = as_confirmed(snapshot, run)
         phase_times = dict(record.phase_times) if record else {}
         attempts = _all_attempts(step, snapshot)
         if failure is not None:  # Check Sync or Plan Next Attempt failed after the start
@@ -579,7 +736,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             verdict,
             task_arn=task_arn_of(execution_arn),
             task_name=name,
-            unread=unread,
+            unread=_outage_unread(run) + unread_run + unread,
             execution_arn=execution_arn,
             workflow_execution=workflow_execution,
             snapshot=snapshot,
@@ -592,8 +749,40 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             report,
             verdict=replace(report.verdict, reason=f"{report.verdict.reason} {_not_released(step.release_error)}"),
         )
-    _record_history(report, step.started_at, workflow_execution, ports)
-    return report
+    unwritten = _record_history(report, step.started_at, workflow_execution, ports)
+    return replace(report, unwritten=unwritten) if unwritten else report
+
+
+def _outage_unread(run: RunState) -> tuple[tuple[str, Cause], ...]:
+    """An outage the run waited out, told like any read that failed: for how long, and its error."""
+    outage = run.waited_out
+    cause = Cause.from_dict(outage.cause) if outage else None
+    if outage is None or cause is None:
+        return ()
+    lasted = format_duration((_parse_time(outage.until) - _parse_time(outage.since)).total_seconds())
+    return ((f"the task execution's state for about {lasted} ({outage.looks} look(s), until the outage ended)", cause),)
+
+
+def _last_look(
+    ports: Ports, run: RunState
+) -> tuple[ExecutionSnapshot, RunRecord | None, tuple[tuple[str, Cause], ...]]:
+    """The execution and its record as the report tells them. Each read is best effort: a report
+    made while DataSync or the run ledger is down (or the execution is gone) tells what the run
+    last saw, says what it could not read, and still goes out (docs/aws-facts.md#transient-aws-errors)."""
+    unread: list[tuple[str, Cause]] = []
+    try:
+        snapshot = ports.datasync.describe(run.execution_arn)
+    except ApiCallFailed as failed:
+        snapshot = ExecutionSnapshot(execution_arn=run.execution_arn, status=run.status)
+        unread.append(("the task execution's final state", failed.cause))
+    record: RunRecord | None = None
+    try:
+        if phases.is_well_formed(snapshot.status) and not unread:
+            ports.ledger.record_status(run.execution_arn, snapshot.status, entry_time(snapshot) or utc_now())
+        record = ports.ledger.get(run.execution_arn)
+    except ApiCallFailed as failed:
+        unread.append(("the times of its phases", failed.cause))
+    return snapshot, record, tuple(unread)
 
 
 def _not_released(error: CaughtError) -> str:
@@ -652,12 +841,16 @@ def publication_of(
     )
 
 
-def _record_history(report: RunReport, started: str | None, workflow_execution: str | None, ports: Ports) -> None:
-    """Writes the run's line of history. Best effort: a run whose history cannot be written is still
-    reported and notified. Failing here would make the state machine retry the whole Report Run and,
-    if the table stayed unreachable, end the run without its notification: a worse loss than a line."""
+def _record_history(
+    report: RunReport, started: str | None, workflow_execution: str | None, ports: Ports
+) -> tuple[tuple[str, Cause], ...]:
+    """Writes the run's line of history; returns what could not be written, and why, for the message.
+
+    Best effort: a run whose history cannot be written is still reported and notified. Failing here
+    would make the state machine retry the whole Report Run and, if the table stayed unreachable,
+    end the run without its notification: a worse loss than a line."""
     if not workflow_execution:
-        return
+        return ()
     try:
         entry = history_entry(
             report,
@@ -666,8 +859,13 @@ def _record_history(report: RunReport, started: str | None, workflow_execution: 
             ended_at=utc_now(),
         )
         ports.ledger.record_run(entry)
-    except Exception:
+    except ApiCallFailed as failed:
         _logger.exception("The run's history could not be written; the run is reported all the same")
+        return (("the run's line of history", failed.cause),)
+    except Exception as error:
+        _logger.exception("The run's history could not be written; the run is reported all the same")
+        return (("the run's line of history", Cause.of("PutItem", type(error).__name__, str(error))),)
+    return ()
 
 
 def _all_attempts(step: ReportRunInput, snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:
@@ -698,8 +896,17 @@ def _failures_summary(step: ReportRunInput) -> dict[str, Any] | None:
         return dict(step.analysis)
     if step.analysis_error is not None:
         cause = analysis_step_cause(step.analysis_error)
-        return unavailable(f"the analysis failed: {cause.describe()}", source="analysisFailed", cause=cause)
+        if cause.error in _OUTAGE_ERRORS:
+            # The analysis waited an outage out for as long as its Retry allows; its message names
+            # the AWS call and its error (ServiceUnreachable's text is the call's cause).
+            note = f"AWS stayed unreachable while the analysis waited: {cause.message}"
+        else:
+            note = f"the analysis failed: {cause.describe()}"
+        return unavailable(note, source="analysisFailed", cause=cause)
     return None
+
+
+_OUTAGE_ERRORS = frozenset({ServiceThrottled.__name__, ServiceUnreachable.__name__})
 
 
 def _task_arn_of(step: ReportRunInput) -> str | None:

@@ -121,6 +121,9 @@ class DataSyncWorld(Protocol):
     def end(self, execution_arn: str) -> None:
         """Lets the execution run to its end (SUCCESS, or ERROR after a cancel)."""
 
+    def delete_task(self, task_arn: str) -> None:
+        """Someone deletes the task (DataSync's DeleteTask), whatever its executions are doing."""
+
     def includes_of(self, execution_arn: str) -> str | None: ...
     def manifest_of(self, execution_arn: str) -> dict[str, Any] | None: ...
 
@@ -139,6 +142,9 @@ class FakeDataSyncWorld:
 
     def end(self, execution_arn: str) -> None:
         self.port.finish(execution_arn)
+
+    def delete_task(self, task_arn: str) -> None:
+        del self.port.tasks[task_arn]
 
     def includes_of(self, execution_arn: str) -> str | None:
         return self.port.executions[execution_arn].includes
@@ -196,6 +202,9 @@ class EmulatedDataSyncWorld:
 
     def end(self, execution_arn: str) -> None:
         self._run_until(execution_arn, phases.is_terminal)
+
+    def delete_task(self, task_arn: str) -> None:
+        self.client.delete_task(TaskArn=task_arn)
 
     def _start_params(self, execution_arn: str) -> Any:
         (record,) = [item for item in self.emulator.executions() if item.arn == execution_arn]

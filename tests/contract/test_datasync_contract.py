@@ -4,7 +4,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import ApiCallFailed, StartRefused
+from datasync_scheduler.ports import ApiCallFailed, ExecutionNotFound, StartRefused, TaskNotFound
 from datasync_scheduler.steps import ATTEMPT_TAG, WORKFLOW_TAG
 from tests.contract.conftest import DataSyncWorld
 
@@ -99,8 +99,20 @@ def test_an_execution_that_ended_cannot_be_cancelled(datasync: DataSyncWorld) ->
 
 
 def test_an_execution_datasync_does_not_know_cannot_be_described(datasync: DataSyncWorld) -> None:
-    with pytest.raises(ClientError):
+    with pytest.raises(ExecutionNotFound) as failed:
         datasync.port.describe(f"{datasync.new_task()}/execution/exec-00000000000000000")
+    assert (failed.value.cause.where, failed.value.cause.error) == ("DescribeTaskExecution", "InvalidRequestException")
+
+
+def test_a_deleted_tasks_running_execution_is_known_no_more_and_nor_is_the_task(datasync: DataSyncWorld) -> None:
+    task = datasync.new_task()
+    execution = datasync.port.start(SyncRequest(taskArn=task), FIRST)
+    datasync.launch(execution)
+    datasync.delete_task(task)
+    with pytest.raises(ExecutionNotFound):
+        datasync.port.describe(execution)
+    with pytest.raises(TaskNotFound):
+        datasync.port.task(task)
 
 
 def test_a_task_name_is_decoration_and_never_fails(datasync: DataSyncWorld) -> None:

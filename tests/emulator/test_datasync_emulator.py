@@ -521,6 +521,37 @@ def test_a_queued_execution_can_be_cancelled_and_the_queue_moves_on(world: World
     assert world.describe(third)["LaunchTime"] == world.describe(first)["EndTime"]
 
 
+def test_a_task_deleted_while_its_execution_runs_takes_the_execution_with_it(world: World) -> None:
+    task = world.task(NIGHTLY)
+    execution = world.start(task)
+    world.advance(600)
+    world.datasync.delete_task(TaskArn=task)
+    world.settle()
+
+    for call, params in (
+        (world.datasync.describe_task_execution, {"TaskExecutionArn": execution}),
+        (world.datasync.describe_task, {"TaskArn": task}),
+        (world.datasync.list_task_executions, {"TaskArn": task}),
+    ):
+        error = error_of(call, **params)
+        assert isinstance(error, world.datasync.exceptions.InvalidRequestException)
+    assert world.datasync.list_task_executions()["TaskExecutions"] == []
+    # No event after the deletion: the execution was TRANSFERRING, and nothing more is heard of it.
+    assert [status for status, _ in world.states(execution)][-1] == "TRANSFERRING"
+    assert [record.deleted for record in world.emulator.executions()] == [True]
+
+
+def test_a_task_can_be_deleted_at_a_virtual_time(world: World) -> None:
+    task = world.task(NIGHTLY)
+    world.emulator.delete_task_at(task, T0 + timedelta(hours=1))
+    world.advance(3599)
+    assert world.task_status(task) == "AVAILABLE"
+    world.advance(1)
+    assert isinstance(
+        error_of(world.datasync.describe_task, TaskArn=task), world.datasync.exceptions.InvalidRequestException
+    )
+
+
 # -- API surface ------------------------------------------------------------------------------------------------
 
 

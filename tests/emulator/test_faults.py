@@ -76,6 +76,13 @@ def test_the_issues_example_is_a_valid_list_of_faults() -> None:
         ({"function": "ReportRunFunction", "error": "Runtime Error", "calls": "all"}, "faults[0].error"),
         ({"function": "ReportRunFunction", "calls": "all"}, "faults[0]"),
         ({"function": "ReportRunFunction", "error": "RuntimeError", "calls": "all", "when": 1}, "when"),
+        ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": 0}, "faults[0].forSeconds"),
+        (
+            {"api": "sns:Publish", "error": "InternalError", "calls": "all", "afterSeconds": -1},
+            "faults[0].afterSeconds",
+        ),
+        ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": "1h"}, "faults[0].forSeconds"),
+        ({"api": "sns:Publish", "error": "InternalError", "calls": "all", "forSeconds": True}, "faults[0].forSeconds"),
         ({"function": "ReportRunFunction", "lose_response": True, "calls": "all"}, "faults[0].lose_response"),
         ({"api": "sns:Publish", "lose_response": True, "error": "InternalError", "calls": [1]}, "faults[0]"),
         ({"api": "sns:Publish", "lose_response": "yes", "calls": [1]}, "faults[0].lose_response"),
@@ -104,6 +111,47 @@ def test_an_error_code_gets_the_status_aws_answers_it_with() -> None:
     assert api_error(datasync, "ThrottlingException").status == 400  # type: ignore[union-attr]
     assert api_error(datasync, "ServiceUnavailable").status == 503  # type: ignore[union-attr]
     assert api_error(datasync, "NoSuchThing") is None
+
+
+def test_an_outage_holds_for_its_window_of_virtual_time_and_not_outside_it() -> None:
+    """An hour-long outage that starts an hour into the run: calls before and after it succeed."""
+    (outage,) = parse_faults(
+        [
+            {
+                "api": "datasync:DescribeTaskExecution",
+                "error": "ServiceUnavailable",
+                "calls": "all",
+                "afterSeconds": 3600,
+                "forSeconds": 3600,
+            }
+        ],
+        FUNCTIONS,
+    )
+    assert outage.describe() == (
+        "datasync:DescribeTaskExecution raises ServiceUnavailable on every call from 3600 s to 7200 s into the run"
+    )
+    assert [outage.hits(1, elapsed) for elapsed in (0, 3599.9, 3600, 7199.9, 7200, 90_000)] == [
+        False,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
+    # Before the run starts (the harness deploying), a fault with a window never holds.
+    assert not outage.hits(1, None)
+
+
+def test_the_injector_reads_the_runs_virtual_time_and_counts_every_call_inside_or_outside_the_window() -> None:
+    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": [2, 3], "afterSeconds": 60})
+    now = [0.0]
+    injector.elapsed = lambda: now[0]
+    assert injector.on_request("sns", "Publish") is None  # call 1: not named
+    assert injector.on_request("sns", "Publish") is None  # call 2: named, but before the window
+    now[0] = 61.0
+    assert injector.on_request("sns", "Publish") is not None  # call 3: named and inside the window
+    assert injector.calls("sns:Publish") == 3
+    assert [call.call for call in injector.injected] == [3]
 
 
 # -- functions -----------------------------------------------------------------------------------

@@ -2,8 +2,13 @@
 
 from typing import Any
 
+import pytest
+
 from datasync_scheduler import steps
+from datasync_scheduler.domain.causes import Cause
+from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.ports import ServiceThrottled, ServiceUnreachable
 from tests.steps.conftest import WORKFLOW, World, settings, state, subset
 
 
@@ -126,3 +131,108 @@ def test_while_events_flow_the_check_trusts_them_and_looks_less_often(world: Wor
     # No phase limit on TRANSFERRING and no progress to extrapolate: trusting the events, the check
     # would wait a day; the stall watchdog looks again when its limit (4 h by default) would be reached.
     assert checked["timeoutSeconds"] == 4 * 3600 + 1
+
+
+def test_a_look_datasync_cannot_answer_is_tried_again_later_backing_off_and_the_next_good_look_clears_it(
+    world: World, monkeypatch: Any
+) -> None:
+    run = started(world)
+    execution = str(state(run)["executionArn"])
+    world.datasync.advance(execution, "TRANSFERRING")
+    world.pass_time(minutes=15)
+    run = steps.check_sync(run, world.ports, settings())
+
+    def unreachable(_arn: str) -> Any:
+        raise ServiceThrottled(Cause.of("DescribeTaskExecution", "ThrottlingException", "Rate exceeded"), "DataSync")
+
+    real_describe = world.datasync.describe
+    monkeypatch.setattr(world.datasync, "describe", unreachable)
+    first = steps.check_sync(run, world.ports, settings())
+    world.pass_time(minutes=1)
+    second = steps.check_sync(first, world.ports, settings())
+    assert subset(second, "status", "finished", "timeoutSeconds") == {
+        "status": "TRANSFERRING",  # the last status seen
+        "finished": False,
+        "timeoutSeconds": 120,  # the second failed look waits twice as long as the first
+    }
+    assert state(second)["unreachable"] == {
+        "service": "DataSync",
+        "since": state(first)["unreachable"]["since"],
+        "looks": 2,
+        "cause": {"where": "DescribeTaskExecution", "error": "ThrottlingException", "message": "Rate exceeded"},
+    }
+
+    monkeypatch.setattr(world.datasync, "describe", real_describe)
+    world.pass_time(minutes=2)
+    recovered = state(steps.check_sync(second, world.ports, settings()))
+    assert recovered["unreachable"] is None
+    assert recovered["waitedOut"] == {
+        **state(second)["unreachable"],
+        "until": world.now.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def test_an_outage_past_the_run_deadline_stops_the_watch_with_its_own_error(world: World, monkeypatch: Any) -> None:
+    run = started(world)
+    started_at = world.now.isoformat()
+    world.pass_time(minutes=15)
+
+    def unreachable(_arn: str) -> Any:
+        raise ServiceUnreachable(Cause.of("DescribeTaskExecution", "InternalException", "oops"), "DataSync")
+
+    monkeypatch.setattr(world.datasync, "describe", unreachable)
+    run = steps.check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at)
+    world.pass_time(minutes=50)
+    with pytest.raises(steps.RunDeadlineDuringOutage, match="the run's deadline of 1 h passed"):
+        steps.check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at)
+
+
+def test_an_execution_whose_task_was_deleted_ends_the_watch_saying_so(world: World) -> None:
+    run = started(world)
+    del world.datasync.tasks[task_arn_of(str(state(run)["executionArn"]))]
+    world.pass_time(minutes=15)
+    with pytest.raises(steps.TaskDeleted, match="was deleted while its task execution"):
+        steps.check_sync(run, world.ports, settings())
+
+
+def test_an_end_datasync_reports_while_the_ledger_is_down_finishes_the_run(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = started(world)
+    execution = str(state(run)["executionArn"])
+    world.pass_time(minutes=15)
+    world.datasync.finish(execution, "SUCCESS")
+
+    def ledger_down(*_args: Any, **_kwargs: Any) -> Any:
+        raise ServiceUnreachable(Cause.of("GetItem", "InternalServerError", "oops"), "DynamoDB")
+
+    monkeypatch.setattr(world.ledger, "record_status", ledger_down)
+    monkeypatch.setattr(world.ledger, "get", ledger_down)
+    checked = state(steps.check_sync(run, world.ports, settings()))
+    assert subset(checked, "status", "finished", "unreachable") == {
+        "status": "SUCCESS",
+        "finished": True,
+        "unreachable": None,
+    }
+
+
+def test_a_ledger_outage_while_datasync_answers_waits_with_the_status_datasync_gave(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = started(world)
+    execution = str(state(run)["executionArn"])
+    world.datasync.advance(execution, "TRANSFERRING")
+    world.pass_time(minutes=15)
+
+    def ledger_down(*_args: Any, **_kwargs: Any) -> Any:
+        raise ServiceUnreachable(Cause.of("UpdateItem", "InternalServerError", "oops"), "DynamoDB")
+
+    monkeypatch.setattr(world.ledger, "record_status", ledger_down)
+    monkeypatch.setattr(world.ledger, "get", ledger_down)
+    checked = state(steps.check_sync(run, world.ports, settings()))
+    assert subset(checked, "status", "finished", "timeoutSeconds") == {
+        "status": "TRANSFERRING",
+        "finished": False,
+        "timeoutSeconds": 60,
+    }
+    assert checked["unreachable"]["service"] == "DynamoDB"

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 
 from datasync_scheduler import steps
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.ports import ServiceUnreachable
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
 
@@ -98,3 +100,23 @@ def test_a_resume_that_failed_puts_the_token_back_for_the_next_event(world: Worl
     retried = steps.record_event(execution, "SUCCESS", world.now, world.ports)  # EventBridge retries the target
     assert retried["resumed"] is True
     assert world.callbacks.resumed == [("token-1", "SUCCESS")]
+
+
+def test_an_await_whose_look_datasync_cannot_answer_still_parks_the_token_for_the_end_event(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    execution = started(world)
+
+    def unreachable(_arn: str) -> object:
+        raise ServiceUnreachable(Cause.of("DescribeTaskExecution", "InternalException", "oops"), "DataSync")
+
+    real_describe = world.datasync.describe
+    monkeypatch.setattr(world.datasync, "describe", unreachable)
+    token = world.callbacks.issue("token-1")
+    awaited = state(steps.await_end(token, execution, world.ports))
+    assert awaited == {"executionArn": execution, "status": None, "resumed": False}
+    assert world.ledger.token_of(execution) == token
+
+    monkeypatch.setattr(world.datasync, "describe", real_describe)
+    world.datasync.finish(execution, "SUCCESS")
+    assert steps.record_event(execution, "SUCCESS", world.now, world.ports)["resumed"] is True

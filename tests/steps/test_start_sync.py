@@ -4,8 +4,9 @@ import pytest
 
 from datasync_scheduler import steps
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import StartRefused
+from datasync_scheduler.ports import ServiceUnreachable, StartRefused
 from tests.steps.conftest import WORKFLOW, World, settings, state, subset
 
 
@@ -139,3 +140,19 @@ def test_a_task_that_does_not_exist_is_refused_before_anything_starts(world: Wor
     with pytest.raises(StartRefused):
         steps.start_sync(SyncRequest(taskArn=missing), WORKFLOW, world.ports, settings())
     assert world.datasync.executions == {}
+
+
+def test_a_start_the_run_ledger_cannot_record_still_returns_the_started_execution(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Failing after DataSync started the execution would make a retry, after the outage, start a
+    second one once the first has ended (only unfinished executions are adopted)."""
+
+    def ledger_down(*_args: object, **_kwargs: object) -> None:
+        raise ServiceUnreachable(Cause.of("UpdateItem", "ProvisionedThroughputExceededException", "slow"), "DynamoDB")
+
+    monkeypatch.setattr(world.ledger, "register_start", ledger_down)
+    task = world.datasync.add_task()
+    run = state(steps.start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings()))
+    assert run["status"] == "QUEUED" and run["adopted"] is False
+    assert [execution.arn for execution in world.datasync.started(task)] == [run["executionArn"]]

@@ -131,16 +131,19 @@ def test_a_rejected_run_whose_report_breaks_still_sends_a_plain_message(monkeypa
 
 def test_a_run_that_fails_while_its_logs_cannot_be_read_says_which_call_failed_and_its_error() -> None:
     # One attempt only: the run fails on DataSync's verification error, and its analysis could not
-    # read the task's logs because CloudWatch Logs answered every call with an error.
+    # read the task's logs because CloudWatch Logs answered every call with a server error: the
+    # analysis waited the outage out for as long as its Retry allows, then the report says why.
     summary = run(
         "checksum-failure-recovers",
         parameters={"MaxAttempts": "1"},
         faults=[{"api": "logs:FilterLogEvents", "error": "ServiceUnavailableException", "calls": "all"}],
     )
     assert summary["status"] == "FAILED" and len(summary["executions"]) == 1
+    # Analyze Run's first try and its 16 retries while CloudWatch Logs was unreachable.
+    assert sum(call["function"] == "AnalyzeRunFunction" for call in summary["invocations"]) == 17
     message = the_message(summary)["message"]
     assert (
-        "Which files failed is unknown: the task's logs could not be read: "
+        "Which files failed is unknown: AWS stayed unreachable while the analysis waited: "
         "FilterLogEvents failed with ServiceUnavailableException" in message
     )
     assert "Failure report" not in message

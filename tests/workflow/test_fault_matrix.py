@@ -261,6 +261,39 @@ def test_when_the_report_breaks_and_its_plain_message_is_refused_too_the_loss_is
     assert [d for d in summary["metric_data"] if d["name"] == "NotificationsNotPublished"]
 
 
+# The base run's first attempt ends (ERROR, checksum mismatches) this many seconds in: its analysis,
+# plan and retry all come right after, so an outage from then on meets each of their calls.
+FIRST_ATTEMPT_ENDS = 20 + 300 + 7200 + 900
+# What each API answers during its outage. The logs adapter waits out throttling itself, in real
+# seconds the emulator's clock cannot skip, so its outage is a server error instead.
+OUTAGE_APIS = {
+    "datasync:DescribeTaskExecution": "ThrottlingException",
+    "datasync:DescribeTask": "ThrottlingException",
+    "dynamodb:GetItem": "ThrottlingException",
+    "dynamodb:UpdateItem": "InternalServerError",
+    "logs:FilterLogEvents": "ServiceUnavailableException",
+}
+
+
+# Writes to DynamoDB fail during the first attempt's transfer instead: Start Sync's idempotency
+# record is written after DataSync started the execution, and an outage then fails the start
+# (README, Known limits), so the write outage is placed where the run only watches.
+OUTAGE_STARTS = {"dynamodb:UpdateItem": 600}
+
+
+@pytest.mark.parametrize("minutes", [30, 120], ids=lambda minutes: f"{minutes}-minutes")
+@pytest.mark.parametrize("api", OUTAGE_APIS)
+def test_an_outage_of_an_api_the_run_watches_through_is_waited_out(api: str, minutes: int) -> None:
+    """The API fails every call for N minutes from the moment the first attempt ends: the run waits
+    it out (Check Sync's looks, Analyze Run's and Plan Next Attempt's Retry) and ends on DataSync's
+    own outcome, the retry that recovers, with one message."""
+    after = OUTAGE_STARTS.get(api, FIRST_ATTEMPT_ENDS)
+    outage = {"api": api, "error": OUTAGE_APIS[api], "calls": "all", "afterSeconds": after}
+    summary = run_with(SYNC_BASE, [{**outage, "forSeconds": minutes * 60}])
+    assert summary["status"] == "SUCCEEDED", (summary["error"], summary["cause"])
+    assert_outcome(summary, tasks=1, where=[], error=[], sns_down=False)
+
+
 @pytest.mark.parametrize("scenario", [SYNC_BASE, "nightly-batch"])
 def test_a_publish_whose_answer_is_lost_is_sent_again_and_posted_to_slack_once(scenario: str) -> None:
     """SNS takes the first message of the run but its answer is lost: botocore publishes it again.

@@ -9,10 +9,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
 
 from datasync_scheduler.domain.causes import Cause
-from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler.ports import ApiCallFailed, ServiceThrottled, ServiceUnreachable
 
 # Standard retry mode backs off on throttling, which DataSync and CloudWatch Logs do at low rates.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
@@ -45,3 +46,82 @@ def api_call_failed(error: ClientError) -> ApiCallFailed:
     details = error.response.get("Error", {})
     code = str(details.get("Code") or "UnknownError")
     return ApiCallFailed(Cause.of(error.operation_name, code, details.get("Message")))
+
+
+# botocore's own judgement of which errors pass: the codes and statuses its standard retry mode
+# retries (docs/aws-facts.md#transient-aws-errors). Reused, not copied, so both always agree.
+_PASSING = (ThrottledRetryableChecker(), TransientRetryableChecker())
+
+
+def _context(error: ClientError) -> RetryContext:
+    metadata = error.response.get("ResponseMetadata", {})
+    return RetryContext(
+        attempt_number=1,
+        parsed_response=dict(error.response),
+        http_response=_Status(int(metadata.get("HTTPStatusCode") or 0)),
+    )
+
+
+def is_transient(error: ClientError) -> bool:
+    """Whether botocore's standard mode would retry this error response (throttling, 5xx, timeouts)."""
+    context = _context(error)
+    return any(checker.is_retryable(context) for checker in _PASSING)
+
+
+def is_throttling(error: ClientError) -> bool:
+    return bool(_PASSING[0].is_retryable(_context(error)))
+
+
+class _Status:
+    """The one thing botocore's checkers read from an HTTP response: its status."""
+
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+
+
+def port_error(error: ClientError, service: str) -> ApiCallFailed:
+    """The port's error for an AWS error response: `ServiceThrottled` or `ServiceUnreachable` for
+    one that passes, else `ApiCallFailed`; each names the operation and code."""
+    cause = api_call_failed(error).cause
+    if is_throttling(error):
+        return ServiceThrottled(cause, service)
+    if is_transient(error):
+        return ServiceUnreachable(cause, service)
+    return ApiCallFailed(cause)
+
+
+@contextmanager
+def transient_errors_named(service: str, operation: str) -> Iterator[None]:
+    """Raises an error that passes (after botocore's retries) as `ServiceUnreachable`; others as they came.
+
+    `operation` names the call when botocore gives no response to read it from (a lost connection)."""
+    try:
+        yield
+    except ClientError as error:
+        if is_transient(error):
+            raise port_error(error, service) from error
+        raise
+    except (ConnectionError, HTTPClientError) as error:
+        raise ServiceUnreachable(Cause.of(operation, type(error).__name__, str(error)), service) from error
+
+
+class TransientErrorsNamed:
+    """A boto3 client whose calls raise `ServiceUnreachable` for errors that pass (see above)."""
+
+    def __init__(self, wrapped: Any, service: str) -> None:
+        self._wrapped = wrapped
+        self._service = service
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._wrapped, name)
+        if not callable(attribute) or name.startswith("_") or name in ("get_paginator", "get_waiter"):
+            return attribute
+
+        meta = getattr(self._wrapped, "meta", None)
+        operation = getattr(meta, "method_to_api_mapping", {}).get(name, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with transient_errors_named(self._service, operation):
+                return attribute(*args, **kwargs)
+
+        return call

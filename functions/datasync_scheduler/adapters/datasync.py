@@ -6,11 +6,16 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import client, named_api_errors
+from datasync_scheduler.adapters.aws_clients import api_call_failed, client, transient_errors_named
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import ApiCallFailed, StartRefused
+from datasync_scheduler.ports import ApiCallFailed, ExecutionNotFound, StartRefused, TaskNotFound
+
+SERVICE = "DataSync"
+# DataSync's answer for a task or task execution it does not know; the API reference documents
+# no other error for a well-formed ARN it once gave out (docs/aws-facts.md#deleted-tasks).
+NOT_FOUND = "InvalidRequestException"
 
 
 class DataSyncThrottled(Exception):
@@ -81,7 +86,8 @@ class DataSync:
         wanted = set(tags.items())
         looked = 0
         try:
-            pages = list(self._client.get_paginator("list_task_executions").paginate(TaskArn=task_arn))
+            with transient_errors_named(SERVICE, "ListTaskExecutions"):
+                pages = list(self._client.get_paginator("list_task_executions").paginate(TaskArn=task_arn))
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "InvalidRequestException":
                 # The task does not exist (or is not ours to list): the start would be refused too.
@@ -95,26 +101,45 @@ class DataSync:
                 if looked > ADOPTION_LOOKUPS:
                     return None
                 arn = str(item["TaskExecutionArn"])
-                found = self._client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
+                with transient_errors_named(SERVICE, "ListTagsForResource"):
+                    found = self._client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
                 if wanted <= {(tag["Key"], tag.get("Value", "")) for tag in found}:
                     return arn
         return None
 
     def describe(self, execution_arn: str) -> ExecutionSnapshot:
-        return ExecutionSnapshot.from_api(self._client.describe_task_execution(TaskExecutionArn=execution_arn))
+        try:
+            with transient_errors_named(SERVICE, "DescribeTaskExecution"):
+                response = self._client.describe_task_execution(TaskExecutionArn=execution_arn)
+        except ClientError as error:
+            if _code(error) == NOT_FOUND:
+                raise ExecutionNotFound(api_call_failed(error).cause) from error
+            raise
+        return ExecutionSnapshot.from_api(response)
 
     def cancel(self, execution_arn: str) -> None:
-        self._client.cancel_task_execution(TaskExecutionArn=execution_arn)
+        with transient_errors_named(SERVICE, "CancelTaskExecution"):
+            self._client.cancel_task_execution(TaskExecutionArn=execution_arn)
 
     def task(self, task_arn: str) -> TaskFacts:
-        with named_api_errors():
-            return TaskFacts.from_api(self._client.describe_task(TaskArn=task_arn))
+        try:
+            with transient_errors_named(SERVICE, "DescribeTask"):
+                response = self._client.describe_task(TaskArn=task_arn)
+        except ClientError as error:
+            if _code(error) == NOT_FOUND:
+                raise TaskNotFound(api_call_failed(error).cause) from error
+            raise api_call_failed(error) from error
+        return TaskFacts.from_api(response)
 
     def task_name(self, task_arn: str) -> str | None:
         try:
             return self.task(task_arn).name
         except ApiCallFailed:
             return None  # a name is only decoration for the message
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def partition_of(arn: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import api_call_failed, client
+from datasync_scheduler.adapters.aws_clients import client, port_error
 
 # Basic mode: the lines that open or continue a verification group, and per-file errors and
 # warnings. Hash lines carry no path, so they are asked for by their own words.
@@ -68,7 +68,9 @@ class ExecutionLogs:
                 if code == "ResourceNotFoundException":
                     raise LogGroupMissing(params["logGroupName"]) from error
                 if code not in ("ThrottlingException", "LimitExceededException") or attempt == MAX_ATTEMPTS - 1:
-                    raise api_call_failed(error) from error
+                    # Throttling past these tries, or a server error, is ServiceUnreachable: Analyze
+                    # Run then fails and the workflow waits the outage out (its Retry).
+                    raise port_error(error, "CloudWatch Logs") from error
                 # Full jitter: callers throttled together should not retry together.
                 self._sleep(random.uniform(0, min(20.0, 0.25 * 2**attempt)))  # noqa: S311 - not cryptography
         raise AssertionError("unreachable")

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.aws_clients import TransientErrorsNamed, client
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.run_history import RunHistoryEntry
@@ -50,7 +50,9 @@ def _is_conflict(error: ClientError) -> bool:
 class DynamoDbLedger:
     def __init__(self, table_name: str, dynamodb_client: Any | None = None) -> None:
         self._table = table_name
-        self._client = dynamodb_client or client("dynamodb")
+        # An error that passes (throttling, a server error) is raised as ServiceUnreachable, so the
+        # steps that watch a run can wait a DynamoDB outage out (docs/aws-facts.md#transient-aws-errors).
+        self._client = TransientErrorsNamed(dynamodb_client or client("dynamodb"), "DynamoDB")
 
     def _key(self, execution_arn: str) -> dict[str, Any]:
         return {"executionArn": {"S": execution_arn}}

@@ -189,6 +189,9 @@ def _run_facts(report: RunReport) -> tuple[Fact, ...]:
 def _unread_facts(report: RunReport) -> tuple[Fact, ...]:
     return tuple(
         Fact(label="Not read", value=f"{what} could not be read: {cause.describe()}") for what, cause in report.unread
+    ) + tuple(
+        Fact(label="Not written", value=f"{what} could not be written: {cause.describe()}")
+        for what, cause in report.unwritten
     )
 
 

@@ -45,6 +45,8 @@ class RunReport:
     attempts: tuple[Mapping[str, Any], ...] = ()
     # What the report could not read, and which call failed: (what, its cause).
     unread: tuple[tuple[str, Cause], ...] = ()
+    # What the report could not write (the run's line of history), and which call failed.
+    unwritten: tuple[tuple[str, Cause], ...] = ()
 
     @property
     def task_label(self) -> str:
@@ -197,6 +199,19 @@ _START_CAUSES = {
     "TaskBusy": "Start.TaskBusy",
     "DataSyncThrottled": "Start.Throttled",
     "DataSyncUnavailable": "Start.DataSyncUnavailable",
+    # A call before or after the start itself (finding an execution to adopt, the busy check, the
+    # ledger's record) that stayed throttled or unavailable: ports.ServiceThrottled, ServiceUnreachable.
+    "ServiceThrottled": "Start.Throttled",
+    "ServiceUnreachable": "Start.ServiceUnavailable",
+}
+# Why Check Sync stopped watching, when it was not DataSync's verdict (steps.WatchEnded): each
+# cause by its name; the reason is the step's own sentence.
+_CHECK_CAUSES = {
+    "RunDeadlineDuringOutage": "Outage.RunDeadline",
+    "PhaseLimitDuringOutage": "Outage.PhaseTimeLimit",
+    "OutageTooLong": "Outage.TooLong",
+    "TaskDeleted": "DataSync.TaskDeleted",
+    "ExecutionGone": "DataSync.ExecutionNotFound",
 }
 _STEP_ERRORS = {
     "Validate Sync Request": "ValidateSyncRequest.Failed",
@@ -214,6 +229,8 @@ def step_failed(step: str, caught: CaughtStepError, *, execution_arn: str | None
     if step == "Start Sync" and caught.Error in _START_CAUSES:
         error = _START_CAUSES[caught.Error]
         return Verdict("FAILED", error, _START_REASONS[error].format(message=message))
+    if step == "Check Sync" and caught.Error in _CHECK_CAUSES:
+        return Verdict("FAILED", _CHECK_CAUSES[caught.Error], message)
     fault = _fault(step, caught)
     if step == "Check Sync":
         return Verdict(
@@ -235,8 +252,9 @@ def step_failed(step: str, caught: CaughtStepError, *, execution_arn: str | None
 _START_REASONS = {
     "DataSync.StartRefused": "DataSync refused to start the task: {message}",
     "Start.TaskBusy": "The task stayed busy with another execution past the wait limit: {message}",
-    "Start.Throttled": "DataSync throttled the start past every retry: {message}",
+    "Start.Throttled": "The start was throttled past every retry: {message}",
     "Start.DataSyncUnavailable": "DataSync was unavailable past every retry: {message}",
+    "Start.ServiceUnavailable": "A service the start needs was unavailable past every retry: {message}",
 }
 
 

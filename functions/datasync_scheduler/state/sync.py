@@ -98,6 +98,21 @@ class WatchdogCancel(Contract):
     limit_seconds: int
 
 
+class Unreachable(Contract):
+    """The outage the fallback check is waiting out: its looks have failed since `since`."""
+
+    service: str  # "DataSync", "DynamoDB"
+    since: str  # ISO 8601, UTC: the first failed look of this outage
+    looks: int  # failed looks so far
+    cause: JsonObject  # the last look's error: {"where", "error", "message"} (domain.causes.Cause)
+
+
+class OutageWaitedOut(Unreachable):
+    """An outage Check Sync waited out in this attempt (the latest): it ended at `until`."""
+
+    until: str  # ISO 8601, UTC: the first look that worked again
+
+
 class Progress(Contract):
     """The task execution's byte and file counters at the last check, the status they were read
     in, and since when (ISO 8601) neither has changed: what the stall watchdog compares."""
@@ -139,6 +154,11 @@ class RunState(Contract):
     # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
     # the report says so.
     await_error: CaughtError | None = None
+    # Set while Check Sync cannot look (DataSync or the run ledger is unreachable); cleared by the
+    # first look that works.
+    unreachable: Unreachable | None = None
+    # The last outage the check waited out in this attempt, for the report to say so.
+    waited_out: OutageWaitedOut | None = None
     # The stall watchdog's memory between checks, and a stall it reported without cancelling.
     progress: Progress | None = None
     stalled: StallSeen | None = None
@@ -201,7 +221,7 @@ class AwaitSyncEndOutcome(Contract):
     """The function's own return value (Step Functions waits for the token's output instead)."""
 
     execution_arn: str
-    status: str
+    status: str | None  # None: the look failed (the token is parked; the check looks later)
     resumed: bool
 
 
