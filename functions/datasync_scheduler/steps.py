@@ -325,6 +325,7 @@ def check_sync(
                 update={
                     "status": snapshot.status,
                     "timeout_seconds": wait,
+                    "looks": run.looks + 1,
                     "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
                 }
             )
@@ -333,6 +334,7 @@ def check_sync(
                 update={
                     "status": snapshot.status,
                     "finished": True,
+                    "looks": run.looks + 1,
                     "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
                 }
             )
@@ -439,6 +441,7 @@ def _wait_out(
     return run.model_copy(
         update={
             "timeout_seconds": decision.wait_seconds,
+            "looks": run.looks + 1,  # a look that failed costs its history events all the same
             "unreachable": Unreachable(
                 service=outage.service, since=iso(outage.since), looks=outage.looks, cause=outage.cause.to_dict()
             ),
