@@ -210,7 +210,7 @@ class LambdaRouter:
         # theirs: the invocations that run meanwhile then start from it and restore it when they
         # end, in whatever order they end, and leave none of this invocation's variables behind.
         for previous in reversed(self._undo_stack()):
-            _restore(previous)
+            restore_environment(previous)
         held = 0
         while True:  # the lock is re-entrant: step out of every level this thread holds
             try:
@@ -249,7 +249,7 @@ class LambdaRouter:
                 yield
             finally:
                 undo.pop()
-                _restore(previous)
+                restore_environment(previous)
                 self._running = outer
                 if outer is not None:
                     self._built_under(outer)
@@ -290,7 +290,7 @@ def _text(printed: io.StringIO | None) -> str:
     return printed.getvalue() if printed is not None else ""
 
 
-def _restore(previous: Mapping[str, str | None]) -> None:
+def restore_environment(previous: Mapping[str, str | None]) -> None:
     """Puts the process environment's variables back as `previous` recorded them (None: unset)."""
     for key, value in previous.items():
         if value is None:

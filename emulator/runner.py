@@ -34,7 +34,7 @@ from emulator.clock import Deadlock, VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord
 from emulator.event_bus import EventBus, EventFaults
 from emulator.function_output import emf_documents, routed_stdout
-from emulator.lambda_router import LambdaRouter
+from emulator.lambda_router import LambdaRouter, restore_environment
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.sns_rules import sns_as_documented
@@ -44,7 +44,6 @@ from emulator.stack import (
     STACK_NAME,
     DeployedStack,
     deploy,
-    restore_environment,
     set_environment,
 )
 from emulator.stepfunctions_errors import states_all_as_on_aws

@@ -340,11 +340,3 @@ def set_environment(values: dict[str, str]) -> dict[str, str | None]:
     previous = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     return previous
-
-
-def restore_environment(previous: dict[str, str | None]) -> None:
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
