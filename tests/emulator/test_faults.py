@@ -312,9 +312,9 @@ def test_calls_nobody_makes_for_the_stack_are_neither_failed_nor_counted() -> No
     assert injector.calls("sns:Publish") == 0
 
 
-def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
-    """Step Functions calls an integration once per state attempt; the ASL's Retry does the rest."""
-    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": "all"})
+def run_one_publish_state(injector: FaultInjector) -> tuple[dict[str, Any], list[tuple[str, str | None, Any]]]:
+    """Runs a state machine of one `sns:publish` state (retried twice) with `injector`'s faults:
+    how its execution ended, and what the topic received."""
     with local_aws() as aws, injecting(injector):
         sns = boto3.client("sns", region_name=REGION)
         topic = sns.create_topic(Name="alerts")["TopicArn"]
@@ -333,7 +333,13 @@ def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
         )["stateMachineArn"]
         execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
         aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", 30)
-        described = sfn.describe_execution(executionArn=execution)
+        return dict(sfn.describe_execution(executionArn=execution)), sent(topic)
+
+
+def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
+    """Step Functions calls an integration once per state attempt; the ASL's Retry does the rest."""
+    injector = faults({"api": "sns:Publish", "error": "InternalError", "calls": "all"})
+    described, _ = run_one_publish_state(injector)
     assert described["status"] == "FAILED"
     assert described["error"].startswith("SNS.") and "InternalError" in described["error"]
     assert injector.calls("sns:Publish") == 3  # the first attempt and two retries
@@ -342,26 +348,7 @@ def test_a_state_machines_service_integration_meets_the_fault_too() -> None:
 def test_a_state_machines_publish_whose_response_is_lost_is_published_again_by_its_retry() -> None:
     """The integration's call times out after SNS took the message; the state's Retry publishes it again."""
     injector = faults({"api": "sns:Publish", "lose_response": True, "calls": [1]})
-    with local_aws() as aws, injecting(injector):
-        sns = boto3.client("sns", region_name=REGION)
-        topic = sns.create_topic(Name="alerts")["TopicArn"]
-        sfn = boto3.client("stepfunctions", region_name=REGION)
-        notify = {
-            "Type": "Task",
-            "Resource": "arn:aws:states:::sns:publish",
-            "Parameters": {"TopicArn": topic, "Message": "done"},
-            "Retry": [{"ErrorEquals": ["States.ALL"], "IntervalSeconds": 5, "MaxAttempts": 2}],
-            "End": True,
-        }
-        machine = sfn.create_state_machine(
-            name="notify",
-            definition=json.dumps({"StartAt": "Notify", "States": {"Notify": notify}}),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/x",
-        )["stateMachineArn"]
-        execution = sfn.start_execution(stateMachineArn=machine)["executionArn"]
-        aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", 30)
-        described = sfn.describe_execution(executionArn=execution)
-        published = sent(topic)
+    described, published = run_one_publish_state(injector)
     assert described["status"] == "SUCCEEDED"
     assert [message for message, _, _ in published] == ["done", "done"]
     assert injector.calls("sns:Publish") == 2
