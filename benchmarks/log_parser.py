@@ -1,4 +1,4 @@
-"""Prints how fast the log parser reads two DataSync logs, as ratios to a bare line read, and that its memory stays flat.
+"""Prints how fast the log parser reads two DataSync logs, as ratios to a bare line read, and its memory.
 
 Two logs, written to temporary files before any timing (start-up excluded):
 
@@ -184,7 +184,7 @@ def fed_lines_one_by_one(path: Path) -> int:
 
 
 def fed_blocks(path: Path) -> int:
-    """Reads a one-stream log in blocks of whole lines and feeds each to `LogParser.feed_lines`; the number of failures."""
+    """Reads a one-stream log in blocks of whole lines, each fed to `LogParser.feed_lines`; the number of failures."""
     parser = LogParser()
     failures = 0
     rest = ""
