@@ -808,13 +808,28 @@ def _lenient(line: str, how: int) -> str:
     return line.replace(" ", "\t") if how == 1 else line.replace(" ", "  ") if how == 2 else line
 
 
+# Failure lines of forms the parser does not know, and lines near them that are not failures.
+UNKNOWN_FORMS = st.sampled_from(
+    [
+        "[WARN] Skipping /data/c.bin: unsupported file type",
+        "[ERROR] Could not copy /data/a.bin: Permission denied",
+        "[WARN] Unexpected response while listing the destination",
+        "[ERROR] S3 Exception: op=GetObjectTagging photos/picture1.png, code=403, type=15, exception=AccessDenied, ",
+        "[NOTICE] Could not copy /data/a.bin: Permission denied",
+        "[INFO] Transferred file /mailed/{draft}.eml",
+        '[NOTICE] Deferred error: WriteAcl(filename="/data/d.bin"): Operation not permitted',
+        "[INFO] Failed to open source file /data/e.bin: No such file or directory",
+    ]
+)
+
+
 @st.composite
 def text_logs(draw: st.DrawFn) -> str:
     """A text log: AWS's failure forms (some with other whitespace), successes and arbitrary lines."""
     events, _ = draw(failure_streams())
     lines = [_lenient(line, draw(st.integers(0, 5))) for line, _stream in events]
     for _ in range(draw(st.integers(0, 6))):
-        lines.insert(draw(st.integers(0, len(lines))), draw(MESSAGES))
+        lines.insert(draw(st.integers(0, len(lines))), draw(MESSAGES | UNKNOWN_FORMS))
     separators = draw(st.lists(st.sampled_from(["\n", "\r\n"]), min_size=len(lines), max_size=len(lines)))
     text = "".join(line + separator for line, separator in zip(lines, separators, strict=True))
     return text if draw(st.booleans()) else text.rstrip("\r\n")  # with or without a last line feed
