@@ -181,8 +181,43 @@ class LogParser:
                 joined = _with_s3_exception(held, message)
                 if joined is not None:
                     return [joined]
-                return [held, *self._feed(message, stream)]
-        return self._feed(message, stream)
+                return [held, *self.feed(message, stream)]  # the stream holds nothing now
+        # The hot path: most events of a large log are group continuations or lines that are not
+        # failures, so those are decided with a dictionary lookup and a few prefix tests.
+        group = self._open.get(stream)
+        if group is not None:
+            # The group's own lines, matched by their exact starts. Inline, not a method: this runs for
+            # about half the events of a large log.
+            if group.src_meta is None and message.startswith(group.src_prefix):
+                group.src_meta = message[len(group.src_prefix) :]
+                return []
+            if group.dst_meta is None and message.startswith(group.dst_prefix):
+                group.dst_meta = message[len(group.dst_prefix) :]
+                return []
+            if message.startswith(group.hash_prefix):
+                at = len(group.hash_prefix)
+                if group.src_hash is None and message.startswith("srcHash: ", at):
+                    group.src_hash = message[at + 9 :].strip()
+                    return []
+                if message.startswith("dstHash: ", at):  # the last line DataSync writes for a group
+                    group.dst_hash = message[at + 9 :].strip()
+                    del self._open[stream]
+                    return [group.failure()]
+            if group.widen(message):
+                return self.feed(message, stream)
+            taken = group.take_leniently(message)
+            if taken is not None:
+                if not taken:
+                    return []
+                del self._open[stream]
+                return [group.failure()]
+            # Any other line of the stream ends the group with what it has, then counts on its own.
+            del self._open[stream]
+            found = [group.failure()]
+        else:
+            found = []
+        self._line(message, stream, found)
+        return found
 
     def feed_lines(self, text: str, stream: str = "") -> list[FileFailure]:
         """The failures that the lines of `text`, fed one by one, complete: the same as `feed` of each line.
@@ -220,44 +255,6 @@ class LogParser:
                 if end > start and text[end - 1] == "\r":
                     end -= 1  # "\r\n" ends the line
             found.extend(self.feed(text[start:end], stream))
-        return found
-
-    def _feed(self, message: str, stream: str) -> list[FileFailure]:
-        # The hot path: most events of a large log are group continuations or lines that are not
-        # failures, so those are decided with a dictionary lookup and a few prefix tests.
-        group = self._open.get(stream)
-        if group is not None:
-            # The group's own lines, matched by their exact starts. Inline, not a method: this runs for
-            # about half the events of a large log.
-            if group.src_meta is None and message.startswith(group.src_prefix):
-                group.src_meta = message[len(group.src_prefix) :]
-                return []
-            if group.dst_meta is None and message.startswith(group.dst_prefix):
-                group.dst_meta = message[len(group.dst_prefix) :]
-                return []
-            if message.startswith(group.hash_prefix):
-                at = len(group.hash_prefix)
-                if group.src_hash is None and message.startswith("srcHash: ", at):
-                    group.src_hash = message[at + 9 :].strip()
-                    return []
-                if message.startswith("dstHash: ", at):  # the last line DataSync writes for a group
-                    group.dst_hash = message[at + 9 :].strip()
-                    del self._open[stream]
-                    return [group.failure()]
-            if group.widen(message):
-                return self._feed(message, stream)
-            taken = group.take_leniently(message)
-            if taken is not None:
-                if not taken:
-                    return []
-                del self._open[stream]
-                return [group.failure()]
-            # Any other line of the stream ends the group with what it has, then counts on its own.
-            del self._open[stream]
-            found = [group.failure()]
-        else:
-            found = []
-        self._line(message, stream, found)
         return found
 
     def _line(self, message: str, stream: str, found: list[FileFailure], lenient: bool = False) -> None:
