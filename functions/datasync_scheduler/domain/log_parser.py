@@ -59,7 +59,8 @@ _WHITESPACE = re.compile(r"\s+")
 # whitespace, so a line that is read leniently (its whitespace collapsed) holds them too. A line
 # that holds one and is no failure ("/mailed/…") is parsed and skipped: the anchors may find more
 # lines than needed, never fewer. Literal strings, not a regular expression: `str.find` scans for
-# each at memory speed, an alternation runs the matcher at every "[" and capital letter.
+# each at memory speed, an alternation runs the matcher at every "[" and capital letter. What success
+# lines look like is not documented (docs/aws-facts.md#datasync-logs); skipping them is exact whatever it is.
 _ANCHORS = ("[ERROR]", "[WARN]", "ailed", "Deferred", "{")
 
 # Enhanced-mode error codes the sources document (docs/aws-facts.md#datasync-logs); an unknown code is
