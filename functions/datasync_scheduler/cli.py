@@ -152,9 +152,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _analyze_logs(args: argparse.Namespace) -> int:
-    from datasync_scheduler.domain.log_parser import parse_events
     from datasync_scheduler.failure_output import PrintedFailures
-    from datasync_scheduler.log_input import LogInputError, decoded_lines, log_events
+    from datasync_scheduler.log_input import LogInputError, failures_in
 
     printed = PrintedFailures(sys.stdout, args.format)
     try:
@@ -169,7 +168,7 @@ def _analyze_logs(args: argparse.Namespace) -> int:
                     source = stack.enter_context(Path(args.path).open("rb"))
                 except OSError as error:
                     raise LogInputError(f"cannot read {one_line(args.path)}: {error.strerror or error}") from None
-            for failure in parse_events(log_events(decoded_lines(source, name))):
+            for failure in failures_in(source, name):
                 printed.write(failure)
     except LogInputError as error:
         # Failures found before the problem are printed already; the status says the input was not read whole.

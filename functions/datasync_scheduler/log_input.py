@@ -26,10 +26,13 @@ Every problem is a `LogInputError` whose message is one line; the command prints
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
+from datasync_scheduler.domain.failures import FileFailure
+from datasync_scheduler.domain.log_parser import LogParser, parse_events
 from datasync_scheduler.domain.untrusted import one_line
 
 CHUNK = 64 * 1024
@@ -57,8 +60,9 @@ class LogInputError(Exception):
     """The input cannot be read as a log; the message (one line) says why and where."""
 
 
-def decoded_lines(source: BinaryIO, name: str) -> Iterator[str]:
-    """The lines of `source` (each with its line feed, except perhaps the last), decoded.
+def decoded_blocks(source: BinaryIO, name: str) -> Iterator[str]:
+    """`source` decoded, in runs of whole lines (each line with its line feed, except perhaps the
+    input's last), some 64 KiB each.
 
     `name` is how errors call the input ("standard input", or the file's path)."""
     head = source.read(CHUNK)
@@ -81,15 +85,60 @@ def decoded_lines(source: BinaryIO, name: str) -> Iterator[str]:
             ) from None
         offset += len(chunk)
         pending += text
-        if "\n" in pending:
-            *complete, pending = pending.split("\n")
-            for line in complete:
-                yield line + "\n"
+        end = pending.rfind("\n") + 1
+        if end:
+            yield pending[:end]
+            pending = pending[end:]
         if final:
             break
         chunk = source.read(CHUNK)
     if pending:
         yield pending
+
+
+def decoded_lines(source: BinaryIO, name: str) -> Iterator[str]:
+    """The lines of `source` (each with its line feed, except perhaps the last), decoded."""
+    return lines_of(decoded_blocks(source, name))
+
+
+def lines_of(blocks: Iterable[str]) -> Iterator[str]:
+    """The lines of runs of whole lines, each with its line feed (except perhaps the very last).
+    A log's lines end at line feeds only (not at U+2028 or NEL, which file names may hold)."""
+    for block in blocks:
+        *complete, last = block.split("\n")
+        for line in complete:
+            yield line + "\n"
+        if last:
+            yield last
+
+
+def failures_in(source: BinaryIO, name: str) -> Iterator[FileFailure]:
+    """The failures a log (any format above) records, in the order they complete. A text log is
+    read a block at a time (`LogParser.feed_lines`), so its lines that cannot be failures cost
+    almost nothing; JSON is read event by event."""
+    blocks = decoded_blocks(source, name)
+    head = ""
+    for block in blocks:
+        head += block
+        if _first_line(head) is not None:
+            break
+    first = _first_line(head)
+    rest = itertools.chain([head], blocks)
+    if first is None or _reading_of(first) != "text":
+        yield from parse_events(log_events(lines_of(rest)))
+        return
+    parser = LogParser()
+    for block in rest:
+        yield from parser.feed_lines(block)
+    yield from parser.finish()
+
+
+def _first_line(text: str) -> str | None:
+    """The first non-blank line of `text` once it is complete, else None."""
+    for line in lines_of([text]):
+        if line.strip():
+            return line if line.endswith("\n") else None
+    return None
 
 
 def log_events(lines: Iterable[str]) -> Iterator[tuple[str, str]]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from unittest import mock
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from datasync_scheduler import log_input
 from datasync_scheduler.domain.failures import CATEGORIES, RETRY_CLASS, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser, category_of_error, parse_events
 
@@ -884,3 +887,28 @@ def test_a_success_line_that_holds_an_anchor_is_parsed_and_skipped() -> None:
     parser = CountingParser()
     assert parser.feed_lines("[INFO] Transferred file /mailed/{draft}.eml, 10 bytes\n") == []
     assert parser.parsed == ["[INFO] Transferred file /mailed/{draft}.eml, 10 bytes"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=text_logs(), chunk=st.integers(8, 64), encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]))
+def test_analyze_logs_reads_a_text_file_in_blocks_as_line_by_line(text: str, chunk: int, encoding: str) -> None:
+    """`analyze-logs` reads a text log's file a block at a time, the blocks cut wherever reads end
+    (here after 8 to 64 bytes): the failures are the ones its lines give one by one."""
+    assume(not any("\ud800" <= character <= "\udfff" for character in text))  # a file cannot hold them
+    data = text.encode(encoding)
+    with mock.patch.object(log_input, "CHUNK", chunk):
+        in_blocks = read_whole(lambda: log_input.failures_in(io.BytesIO(data), "a log"))
+        line_by_line = read_whole(
+            lambda: parse_events(log_input.log_events(log_input.decoded_lines(io.BytesIO(data), "a log")))
+        )
+    assert in_blocks == line_by_line
+
+
+def read_whole(failures: Callable[[], Iterable[FileFailure]]) -> tuple[list[FileFailure], str | None]:
+    """The failures read, and the error that ended the reading (a log whose first line is JSON)."""
+    found: list[FileFailure] = []
+    try:
+        found.extend(failures())
+    except log_input.LogInputError as error:
+        return found, str(error)
+    return found, None
