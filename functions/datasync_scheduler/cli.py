@@ -204,11 +204,13 @@ def _analyze_execution(args: argparse.Namespace) -> int:
 
 
 def _aws_clients(service: str) -> Any:
-    """boto3's standard credential chain and endpoint settings (AWS_ENDPOINT_URL included)."""
+    """boto3's standard credential chain and endpoint settings (AWS_ENDPOINT_URL included), retried
+    as the functions' clients are."""
     import boto3
-    from botocore.config import Config
 
-    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))  # type: ignore[call-overload]
+    from datasync_scheduler.adapters.aws_clients import config
+
+    return boto3.client(service, config=config(service))  # type: ignore[call-overload]
 
 
 def _resources(args: argparse.Namespace, *needed: str) -> Any:
