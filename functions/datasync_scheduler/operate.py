@@ -129,9 +129,12 @@ def _position(sfn: Any, execution_arn: str) -> tuple[str | None, str | None, int
     the newest exited state that has them is enough: the history is read newest first, a page at a time.
     """
     state: str | None = None
-    params: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": True, "maxResults": _HISTORY_PAGE}
-    for _ in range(_HISTORY_PAGES):
-        page = sfn.get_execution_history(**params)
+    pages = sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn,
+        reverseOrder=True,
+        PaginationConfig={"PageSize": _HISTORY_PAGE, "MaxItems": _HISTORY_PAGE * _HISTORY_PAGES},
+    )
+    for page in pages:
         # Newest first by id, whatever the order: moto (the local stack) ignores reverseOrder and paging.
         for event in sorted(page["events"], key=lambda event: int(event["id"]), reverse=True):
             if state is None and event["type"].endswith("StateEntered"):
@@ -141,9 +144,6 @@ def _position(sfn: Any, execution_arn: str) -> tuple[str | None, str | None, int
                 carried = _carried(details.get("output"))
                 if carried is not None:
                     return state or details.get("name"), carried[0], carried[1]
-        if not page.get("nextToken"):
-            break
-        params["nextToken"] = page["nextToken"]
     return state, None, None
 
 

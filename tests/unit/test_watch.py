@@ -2,6 +2,7 @@
 
 import io
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from datasync_scheduler.operate import watch
@@ -45,8 +46,10 @@ class Polls:
         self.poll += 1
         return {"status": "RUNNING", **self.look().get("end", {})}
 
-    def get_execution_history(self, **_: Any) -> dict[str, Any]:
-        return {"events": self.look()["events"]}  # oldest first, no paging: as moto answers
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "get_execution_history"
+        # One page, oldest first: as moto answers (it ignores reverseOrder and paging).
+        return SimpleNamespace(paginate=lambda **_: iter([{"events": self.look()["events"]}]))
 
     def describe_task_execution(self, TaskExecutionArn: str) -> dict[str, Any]:
         assert TaskExecutionArn == self.look()["follows"]
