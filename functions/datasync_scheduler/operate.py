@@ -18,9 +18,10 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from datasync_scheduler.domain.progress import Observation, duration, progress, size, status_line, verdict_line
+from datasync_scheduler.domain.progress import Observation, progress, status_line, verdict_line
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.state.sync import ReportFailedState, SyncState
 
@@ -216,11 +217,11 @@ def history_lines(entries: Sequence[RunHistoryEntry]) -> list[str]:
                 iso(entry.ended_at)[:19].replace("T", " "),
                 entry.task_label,
                 outcome,
-                size(entry.bytes_transferred),
+                format_bytes(entry.bytes_transferred),
                 f"{entry.files_transferred:,}",
                 failures,
                 str(entry.attempts),
-                duration(entry.duration.total_seconds()),
+                format_duration(entry.duration.total_seconds()),
             )
         )
     # Task names and errors come from outside: each cell stays on its line.

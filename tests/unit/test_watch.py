@@ -87,7 +87,7 @@ def test_on_a_terminal_one_line_is_redrawn_in_place_then_the_verdict_follows() -
     assert slept == [5, 5]  # the injected sleep: the test never waits
     frames = printed.split("\r")[1:]
     assert len(frames) == 3 and printed.startswith("\r")
-    assert "1.0 GiB/s  ETA 3s" in frames[1]  # 5 GiB in 5 s, 3 GiB to go
+    assert "1.0 GiB/s  ETA 3 s" in frames[1]  # 5 GiB in 5 s, 3 GiB to go
     last, verdict = frames[2].split("\n")[:2]
     assert len(last) >= len(frames[1]) and last.startswith("SUCCESS")  # padded over the longer line before
     assert verdict == "SUCCEEDED: All copied."
