@@ -771,3 +771,116 @@ def test_deeply_nested_or_oversized_input_is_skipped_not_fatal() -> None:
     ]
     [failure] = parse(lines)
     assert failure.evidence["src_size"] == "9" * 5000
+
+
+# -- a text log read in blocks of lines -----------------------------------------------------------------------
+
+
+def lines_of(text: str) -> list[str]:
+    """The lines of a text log as a line reader gives them: split at "\n", without "\n" or "\r\n"."""
+    return [
+        line[:-2] if line.endswith("\r\n") else line[:-1] if line.endswith("\n") else line
+        for line in re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+    ]
+
+
+def fed_line_by_line(text: str) -> list[FileFailure]:
+    parser = LogParser()
+    found = [failure for line in lines_of(text) for failure in parser.feed(line, "log")]
+    return found + parser.finish()
+
+
+def fed_in_blocks(text: str, cuts: Iterable[int]) -> list[FileFailure]:
+    """`text` given to `feed_lines` in blocks of whole lines, cut after the line feeds whose order is in `cuts`."""
+    ends = [match.end() for match in re.finditer("\n", text)]
+    chosen = sorted({ends[cut % len(ends)] for cut in cuts} if ends else set())
+    parser = LogParser()
+    found: list[FileFailure] = []
+    start = 0
+    for end in [*chosen, len(text)]:
+        found.extend(parser.feed_lines(text[start:end], "log"))
+        start = end
+    return found + parser.finish()
+
+
+def _lenient(line: str, how: int) -> str:
+    """The line with its spaces as a copied page may show them: as tabs, doubled, or as they are."""
+    return line.replace(" ", "\t") if how == 1 else line.replace(" ", "  ") if how == 2 else line
+
+
+# Failure lines of forms the parser does not know, and lines near them that are not failures.
+UNKNOWN_FORMS = st.sampled_from(
+    [
+        "[WARN] Skipping /data/c.bin: unsupported file type",
+        "[ERROR] Could not copy /data/a.bin: Permission denied",
+        "[WARN] Unexpected response while listing the destination",
+        "[ERROR] S3 Exception: op=GetObjectTagging photos/picture1.png, code=403, type=15, exception=AccessDenied, ",
+        "[NOTICE] Could not copy /data/a.bin: Permission denied",
+        "[INFO] Transferred file /mailed/{draft}.eml",
+        '[NOTICE] Deferred error: WriteAcl(filename="/data/d.bin"): Operation not permitted',
+        "[INFO] Failed to open source file /data/e.bin: No such file or directory",
+    ]
+)
+
+
+@st.composite
+def text_logs(draw: st.DrawFn) -> str:
+    """A text log: AWS's failure forms (some with other whitespace), successes and arbitrary lines."""
+    events, _ = draw(failure_streams())
+    lines = [_lenient(line, draw(st.integers(0, 5))) for line, _stream in events]
+    for _ in range(draw(st.integers(0, 6))):
+        lines.insert(draw(st.integers(0, len(lines))), draw(MESSAGES | UNKNOWN_FORMS))
+    separators = draw(st.lists(st.sampled_from(["\n", "\r\n"]), min_size=len(lines), max_size=len(lines)))
+    text = "".join(line + separator for line, separator in zip(lines, separators, strict=True))
+    return text if draw(st.booleans()) else text.rstrip("\r\n")  # with or without a last line feed
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_logs(), st.lists(st.integers(0, 10_000), max_size=6))
+def test_a_text_log_read_in_blocks_gives_what_it_gives_line_by_line(text: str, cuts: list[int]) -> None:
+    assert fed_in_blocks(text, cuts) == fed_line_by_line(text)
+
+
+def test_the_guides_examples_in_one_block_among_successes_give_every_failure() -> None:
+    successes = "".join(f"[INFO] Transferred file /ok/file-{n}.dat, 48213 bytes\n" for n in range(50))
+    guide = [
+        GUIDE_CHECKSUM_GROUP,
+        GUIDE_NOT_AT_SOURCE_GROUP,
+        GUIDE_ONE_LINE,
+        GUIDE_S3_EXCEPTION,
+        fixture_lines("basic-checksum-mismatch.page.log"),
+    ]
+    text = successes + "".join("\n".join(lines) + "\n" + successes for lines in guide)
+    found = LogParser().feed_lines(text)
+    assert found == fed_line_by_line(text)
+    assert len(found) == 2 + len(GUIDE_ONE_LINE) + 1 + 1
+
+
+class CountingParser(LogParser):
+    """A parser that counts the lines it parses one by one."""
+
+    __slots__ = ("parsed",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsed: list[str] = []
+
+    def feed(self, message: str, stream: str = "") -> list[FileFailure]:
+        self.parsed.append(message)
+        return super().feed(message, stream)
+
+
+def test_lines_between_failures_are_skipped_without_being_parsed() -> None:
+    successes = "".join(f"[INFO] Verified file /ok/file-{n}.dat\n" for n in range(1000))
+    text = successes + "\n".join(GUIDE_CHECKSUM_GROUP) + "\n" + successes + GUIDE_ONE_LINE[0] + "\n" + successes
+    parser = CountingParser()
+    [group, missing] = parser.feed_lines(text)
+    assert (group.category, missing.category) == ("checksum_mismatch", "source_vanished")
+    # The group's five lines and the one-line error: nothing of the 3,000 successes.
+    assert parser.parsed == [*GUIDE_CHECKSUM_GROUP, GUIDE_ONE_LINE[0]]
+
+
+def test_a_success_line_that_holds_an_anchor_is_parsed_and_skipped() -> None:
+    parser = CountingParser()
+    assert parser.feed_lines("[INFO] Transferred file /mailed/{draft}.eml, 10 bytes\n") == []
+    assert parser.parsed == ["[INFO] Transferred file /mailed/{draft}.eml, 10 bytes"]

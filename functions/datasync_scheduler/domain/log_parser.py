@@ -53,6 +53,15 @@ _S3_EXCEPTION = "S3 Exception: "
 # the object but not its path in the location.
 _S3_EXCEPTION_FIELDS = re.compile(r"op=(\S*) (.*), code=(\d*)(?:, type=[^,]*)?(?:, exception=([^,]*))?", re.DOTALL)
 _WHITESPACE = re.compile(r"\s+")
+# Every line that can start or be a failure, outside an open group or a held warning, holds one of
+# these: a failure tag (`_FAILURE_TAGS`), "ailed" (in "Verification failed " and "Failed to " of
+# `_INTERESTING`), "Deferred" (the third), or the brace that starts an Enhanced event. None holds
+# whitespace, so a line that is read leniently (its whitespace collapsed) holds them too. A line
+# that holds one and is no failure ("/mailed/…") is parsed and skipped: the anchors may find more
+# lines than needed, never fewer. Literal strings, not a regular expression: `str.find` scans for
+# each at memory speed, an alternation runs the matcher at every "[" and capital letter. What success
+# lines look like is not documented (docs/aws-facts.md#datasync-logs); skipping them is exact whatever it is.
+_ANCHORS = ("[ERROR]", "[WARN]", "ailed", "Deferred", "{")
 
 # Enhanced-mode error codes the sources document (docs/aws-facts.md#datasync-logs); an unknown code is
 # classified by its words.
@@ -173,10 +182,7 @@ class LogParser:
                 joined = _with_s3_exception(held, message)
                 if joined is not None:
                     return [joined]
-                return [held, *self._feed(message, stream)]
-        return self._feed(message, stream)
-
-    def _feed(self, message: str, stream: str) -> list[FileFailure]:
+                return [held, *self.feed(message, stream)]  # the stream holds nothing now
         # The hot path: most events of a large log are group continuations or lines that are not
         # failures, so those are decided with a dictionary lookup and a few prefix tests.
         group = self._open.get(stream)
@@ -199,7 +205,7 @@ class LogParser:
                     del self._open[stream]
                     return [group.failure()]
             if group.widen(message):
-                return self._feed(message, stream)
+                return self.feed(message, stream)
             taken = group.take_leniently(message)
             if taken is not None:
                 if not taken:
@@ -212,6 +218,45 @@ class LogParser:
         else:
             found = []
         self._line(message, stream, found)
+        return found
+
+    def feed_lines(self, text: str, stream: str = "") -> list[FileFailure]:
+        """The failures that the lines of `text`, fed one by one, complete: the same as `feed` of each line.
+
+        `text` is a run of whole lines of one stream, each an event: a line ends at "\n", which goes with
+        a "\r" before it (as a text log's reader reads them); a last line without "\n" is a line too.
+        While the stream has no open group and no held warning, only the lines that hold an anchor
+        (`_ANCHORS`) are parsed: the lines between them are skipped by `str.find` over the whole text,
+        so a log that is mostly successes costs little more than decoding it. Blocks of some 64 KiB
+        are best: the anchors' scans of a block then stay in the processor's cache.
+        """
+        found: list[FileFailure] = []
+        at, size = 0, len(text)
+        # The next place of each anchor at or after `at` (-1: none left). Each anchor's scan moves only
+        # forward, so the text is scanned once per anchor, however many lines are parsed.
+        ahead = [text.find(anchor) for anchor in _ANCHORS]
+        while at < size:
+            if stream in self._open or stream in self._held:
+                start = at  # a group's next line or an `S3 Exception:` line may be any line
+            else:
+                nearest = size
+                for index, place in enumerate(ahead):
+                    if 0 <= place < at:
+                        place = ahead[index] = text.find(_ANCHORS[index], at)
+                    if 0 <= place < nearest:
+                        nearest = place
+                if nearest == size:
+                    break
+                # The line that holds the anchor: lines start at `at` and after each line feed.
+                start = text.rfind("\n", at, nearest) + 1 or at
+            end = text.find("\n", start)
+            if end < 0:
+                end = at = size
+            else:
+                at = end + 1
+                if end > start and text[end - 1] == "\r":
+                    end -= 1  # "\r\n" ends the line
+            found.extend(self.feed(text[start:end], stream))
         return found
 
     def _line(self, message: str, stream: str, found: list[FileFailure], lenient: bool = False) -> None:
