@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
+from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.operate import ClientFactory, OperatorError
 from datasync_scheduler.ports import ApiCallFailed
@@ -40,7 +41,7 @@ def _print_human(summary: dict[str, Any]) -> None:
     out(
         f"Workflow ended {summary['status']} after {summary['state_transitions']} state transitions "
         f"({summary['history_events']} history events); virtual time {summary['started_at']} -> {summary['ended_at']} "
-        f"({_duration(summary['virtual_seconds'])}), real time {summary['real_seconds']:.2f} s"
+        f"({format_duration(summary['virtual_seconds'])}), real time {summary['real_seconds']:.2f} s"
     )
     if summary.get("error"):
         out(f"  {summary['error']}: {summary['cause']}")
@@ -120,12 +121,6 @@ def _print_slack(summary: dict[str, Any]) -> None:
                 print(one_line(f"  {error.get('errorType', '?')}: {error.get('errorMessage', '')}"))
 
 
-def _duration(seconds: float) -> str:
-    hours, rest = divmod(int(seconds), 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours} h {minutes} min {secs} s" if hours else f"{minutes} min {secs} s"
-
-
 def _demo(args: argparse.Namespace) -> int:
     from emulator.runner import run_scenario
     from emulator.scenario import DEFAULT_SCENARIO, ScenarioError, load_scenario, scenario_names
@@ -203,11 +198,13 @@ def _analyze_execution(args: argparse.Namespace) -> int:
 
 
 def _aws_clients(service: str) -> Any:
-    """boto3's standard credential chain and endpoint settings (AWS_ENDPOINT_URL included)."""
+    """boto3's standard credential chain and endpoint settings (AWS_ENDPOINT_URL included), retried
+    as the functions' clients are."""
     import boto3
-    from botocore.config import Config
 
-    return boto3.client(service, config=Config(retries={"mode": "standard", "max_attempts": 5}))  # type: ignore[call-overload]
+    from datasync_scheduler.adapters.aws_clients import config
+
+    return boto3.client(service, config=config(service))  # type: ignore[call-overload]
 
 
 def _resources(args: argparse.Namespace, *needed: str) -> Any:

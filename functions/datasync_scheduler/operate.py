@@ -18,9 +18,10 @@ from typing import Any, TextIO
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from datasync_scheduler.domain.progress import Observation, duration, progress, size, status_line, verdict_line
+from datasync_scheduler.domain.progress import Observation, progress, status_line, verdict_line
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.state.sync import ReportFailedState, SyncState
 
@@ -129,9 +130,12 @@ def _position(sfn: Any, execution_arn: str) -> tuple[str | None, str | None, int
     the newest exited state that has them is enough: the history is read newest first, a page at a time.
     """
     state: str | None = None
-    params: dict[str, Any] = {"executionArn": execution_arn, "reverseOrder": True, "maxResults": _HISTORY_PAGE}
-    for _ in range(_HISTORY_PAGES):
-        page = sfn.get_execution_history(**params)
+    pages = sfn.get_paginator("get_execution_history").paginate(
+        executionArn=execution_arn,
+        reverseOrder=True,
+        PaginationConfig={"PageSize": _HISTORY_PAGE, "MaxItems": _HISTORY_PAGE * _HISTORY_PAGES},
+    )
+    for page in pages:
         # Newest first by id, whatever the order: moto (the local stack) ignores reverseOrder and paging.
         for event in sorted(page["events"], key=lambda event: int(event["id"]), reverse=True):
             if state is None and event["type"].endswith("StateEntered"):
@@ -141,9 +145,6 @@ def _position(sfn: Any, execution_arn: str) -> tuple[str | None, str | None, int
                 carried = _carried(details.get("output"))
                 if carried is not None:
                     return state or details.get("name"), carried[0], carried[1]
-        if not page.get("nextToken"):
-            break
-        params["nextToken"] = page["nextToken"]
     return state, None, None
 
 
@@ -216,11 +217,11 @@ def history_lines(entries: Sequence[RunHistoryEntry]) -> list[str]:
                 iso(entry.ended_at)[:19].replace("T", " "),
                 entry.task_label,
                 outcome,
-                size(entry.bytes_transferred),
+                format_bytes(entry.bytes_transferred),
                 f"{entry.files_transferred:,}",
                 failures,
                 str(entry.attempts),
-                duration(entry.duration.total_seconds()),
+                format_duration(entry.duration.total_seconds()),
             )
         )
     # Task names and errors come from outside: each cell stays on its line.

@@ -37,6 +37,7 @@ from datasync_scheduler.domain.run_report import (
 )
 from datasync_scheduler.domain.sync_request import TASK_ARN, SyncRequest
 from datasync_scheduler.domain.task_lease import lease_until, request_digest, when_held
+from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.domain.watchdog import (
     DeadlineOverrun,
     PhaseOverrun,
@@ -47,7 +48,6 @@ from datasync_scheduler.domain.watchdog import (
     WatchLimit,
     confirm_end,
     decide_check,
-    format_duration,
     max_looks,
     next_mark,
     wait_seconds,

@@ -463,7 +463,7 @@ def logs(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     monkeypatch.setattr(moto.logs.models, "utcnow", lambda: LOG_DAY.replace(tzinfo=None))
     with mock_aws():
         client = boto3.client("logs", region_name=REGION)
-        yield CloudWatchLogsWorld(ExecutionLogs(client, sleep=lambda seconds: None), client)
+        yield CloudWatchLogsWorld(ExecutionLogs(client), client)
 
 
 LOG_DAY = datetime.fromisoformat("2026-11-22T02:00:00+00:00")

@@ -2,68 +2,102 @@
 
 import json
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import botocore.endpoint
 import pytest
-from botocore.exceptions import ClientError
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.compat import HTTPHeaders
 
+from datasync_scheduler.adapters import aws_clients
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler.ports import ServiceThrottled, ServiceUnreachable
+from emulator.faults import RawBody
 from emulator.runner import LocalAws
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
 
 
-class ScriptedLogs:
-    """A CloudWatch Logs client that answers from a script: pages, empty pages, throttling."""
+# The HTTP status CloudWatch Logs answers each error with (botocore `logs/2014-03-28`: a `fault`
+# is a server error).
+ERROR_STATUS = {"ThrottlingException": 400, "ServiceUnavailableException": 500}
 
-    def __init__(self, answers: list[dict[str, Any] | Exception]) -> None:
+
+class ScriptedLogs:
+    """CloudWatch Logs' HTTP answers from a script (pages, empty pages, throttling), given to a real
+    botocore client built as the adapter's is, so botocore's own retries and parsing run."""
+
+    def __init__(self, answers: list[dict[str, Any] | str], monkeypatch: pytest.MonkeyPatch) -> None:
         self.answers = answers
         self.calls: list[dict[str, Any]] = []
+        self.pauses: list[float] = []
+        # botocore sleeps between attempts in real time: record the pauses instead of waiting them.
+        real_time = vars(botocore.endpoint)["time"]
+        recorded = SimpleNamespace(**{**vars(real_time), "sleep": self.pauses.append})
+        monkeypatch.setattr(botocore.endpoint, "time", recorded)
+        self.client = boto3.client(
+            "logs",
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            config=aws_clients.config("logs"),
+        )
+        self.client.meta.events.register("before-send.logs.FilterLogEvents", self._answer)
 
-    def filter_log_events(self, **params: Any) -> dict[str, Any]:
-        self.calls.append(params)
+    def _answer(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
+        self.calls.append(json.loads(request.body or b"{}"))
         answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+        if isinstance(answer, str):  # an error code, as CloudWatch Logs' JSON protocol sends it
+            status, body = ERROR_STATUS[answer], {"__type": answer, "message": "injected"}
+        else:
+            status, body = 200, answer
+        return AWSResponse(request.url, status, HTTPHeaders.from_dict({}), RawBody(json.dumps(body).encode()))
 
 
-def throttled() -> ClientError:
-    return ClientError({"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "FilterLogEvents")
-
-
-def test_every_page_is_read_including_empty_pages_that_promise_more() -> None:
-    client = ScriptedLogs(
+def test_every_page_is_read_including_empty_pages_that_promise_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ScriptedLogs(
         [
             {"events": [{"message": "one", "logStreamName": "s1"}], "nextToken": "t1"},
             {"events": [], "nextToken": "t2"},
+            {"events": [], "nextToken": "t2"},  # the same token again: still more to read
             {"events": [{"message": "two", "logStreamName": "s2"}]},
-        ]
+        ],
+        monkeypatch,
     )
-    logs = ExecutionLogs(client, sleep=lambda seconds: None)
+    logs = ExecutionLogs(server.client)
     assert list(logs.events("/g", T0, T0 + timedelta(hours=1), "pattern")) == [("one", "s1"), ("two", "s2")]
-    assert [call.get("nextToken") for call in client.calls] == [None, "t1", "t2"]
-    assert client.calls[0]["startTime"] == int(T0.timestamp() * 1000)
-    assert client.calls[0]["filterPattern"] == "pattern"
+    assert [call.get("nextToken") for call in server.calls] == [None, "t1", "t2", "t2"]
+    assert server.calls[0]["startTime"] == int(T0.timestamp() * 1000)
+    assert server.calls[0]["filterPattern"] == "pattern"
 
 
-def test_throttling_is_waited_out_with_growing_pauses() -> None:
-    pauses: list[float] = []
-    client = ScriptedLogs([throttled(), throttled(), {"events": [{"message": "m", "logStreamName": "s"}]}])
-    logs = ExecutionLogs(client, sleep=pauses.append)
-    assert list(logs.events("/g", T0, T0)) == [("m", "s")]
-    assert len(pauses) == 2 and logs.requests == 3
+def test_throttling_is_waited_out_by_botocores_retries_with_growing_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ScriptedLogs(
+        ["ThrottlingException", "ThrottlingException", {"events": [{"message": "m", "logStreamName": "s"}]}],
+        monkeypatch,
+    )
+    assert list(ExecutionLogs(server.client).events("/g", T0, T0)) == [("m", "s")]
+    assert len(server.calls) == 3 and len(server.pauses) == 2
 
 
-def test_endless_throttling_eventually_fails_loudly() -> None:
-    logs = ExecutionLogs(ScriptedLogs([throttled() for _ in range(10)]), sleep=lambda seconds: None)
-    with pytest.raises(ApiCallFailed) as failed:
-        list(logs.events("/g", T0, T0))
+def test_endless_throttling_fails_as_throttled_after_botocores_attempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    attempts = aws_clients.SERVICE_TOTAL_ATTEMPTS["logs"]
+    server = ScriptedLogs(["ThrottlingException"] * (attempts + 5), monkeypatch)
+    with pytest.raises(ServiceThrottled) as failed:
+        list(ExecutionLogs(server.client).events("/g", T0, T0))
     assert (failed.value.cause.where, failed.value.cause.error) == ("FilterLogEvents", "ThrottlingException")
+    assert len(server.calls) == attempts  # each page is asked for at most this often
+
+
+def test_a_server_error_that_lasts_fails_as_unreachable(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ScriptedLogs(["ServiceUnavailableException"] * 20, monkeypatch)
+    with pytest.raises(ServiceUnreachable) as failed:
+        list(ExecutionLogs(server.client).events("/g", T0, T0))
+    assert failed.value.cause.error == "ServiceUnavailableException"
 
 
 def test_a_large_failure_report_is_uploaded_in_parts_and_reads_back_whole(aws: LocalAws) -> None:

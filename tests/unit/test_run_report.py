@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds
-from datasync_scheduler.domain.notification import SUBJECT_LIMIT, format_bytes, render_plain, subject_text
+from datasync_scheduler.domain.notification import SUBJECT_LIMIT, render_plain, subject_text
 from datasync_scheduler.domain.run_report import RunReport, judge_execution, rejected_input, step_failed, timeline
 from datasync_scheduler.state.sync import CaughtError
 
@@ -194,13 +194,6 @@ def test_control_characters_in_untrusted_text_cannot_reach_the_reader() -> None:
     message = render_plain(report)
     assert "\x1b" not in message.message and "\x07" not in message.message and "\r" not in message.message
     assert "\n" not in message.subject
-
-
-def test_sizes_read_in_binary_units() -> None:
-    assert format_bytes(512) == "512 bytes"
-    assert format_bytes(1536) == "1.5 KiB"
-    assert format_bytes(53687091200) == "50.0 GiB"
-    assert format_bytes(3 << 40) == "3.0 TiB"
 
 
 def failed_run(failures: dict[str, object]) -> RunReport:

@@ -2,6 +2,7 @@
 
 import io
 import json
+from types import SimpleNamespace
 from typing import Any
 
 from datasync_scheduler.operate import watch
@@ -45,8 +46,10 @@ class Polls:
         self.poll += 1
         return {"status": "RUNNING", **self.look().get("end", {})}
 
-    def get_execution_history(self, **_: Any) -> dict[str, Any]:
-        return {"events": self.look()["events"]}  # oldest first, no paging: as moto answers
+    def get_paginator(self, operation: str) -> Any:
+        assert operation == "get_execution_history"
+        # One page, oldest first: as moto answers (it ignores reverseOrder and paging).
+        return SimpleNamespace(paginate=lambda **_: iter([{"events": self.look()["events"]}]))
 
     def describe_task_execution(self, TaskExecutionArn: str) -> dict[str, Any]:
         assert TaskExecutionArn == self.look()["follows"]
@@ -84,7 +87,7 @@ def test_on_a_terminal_one_line_is_redrawn_in_place_then_the_verdict_follows() -
     assert slept == [5, 5]  # the injected sleep: the test never waits
     frames = printed.split("\r")[1:]
     assert len(frames) == 3 and printed.startswith("\r")
-    assert "1.0 GiB/s  ETA 3s" in frames[1]  # 5 GiB in 5 s, 3 GiB to go
+    assert "1.0 GiB/s  ETA 3 s" in frames[1]  # 5 GiB in 5 s, 3 GiB to go
     last, verdict = frames[2].split("\n")[:2]
     assert len(last) >= len(frames[1]) and last.startswith("SUCCESS")  # padded over the longer line before
     assert verdict == "SUCCEEDED: All copied."

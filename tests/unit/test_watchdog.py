@@ -19,7 +19,6 @@ from datasync_scheduler.domain.watchdog import (
     WatchLimit,
     confirm_end,
     decide_check,
-    format_duration,
     max_looks,
     next_mark,
     wait_seconds,
@@ -122,13 +121,6 @@ def test_a_wait_is_bounded_by_the_phase_limit_and_never_trivially_short(
         assert wait <= max(MIN_WAIT_SECONDS, limit - elapsed + 1)
     if not events_flowing:
         assert wait <= max(MIN_WAIT_SECONDS, fallback)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"), [(5, "5 s"), (60, "1 min"), (1830, "30 min 30 s"), (3600, "1 h"), (30600, "8 h 30 min")]
-)
-def test_durations_read_naturally(seconds: int, text: str) -> None:
-    assert format_duration(seconds) == text
 
 
 def test_a_run_past_its_deadline_is_cancelled_whatever_its_phase() -> None:

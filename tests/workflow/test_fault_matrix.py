@@ -264,14 +264,14 @@ def test_when_the_report_breaks_and_its_plain_message_is_refused_too_the_loss_is
 # The base run's first attempt ends (ERROR, checksum mismatches) this many seconds in: its analysis,
 # plan and retry all come right after, so an outage from then on meets each of their calls.
 FIRST_ATTEMPT_ENDS = 20 + 300 + 7200 + 900
-# What each API answers during its outage. The logs adapter waits out throttling itself, in real
-# seconds the emulator's clock cannot skip, so its outage is a server error instead.
+# What each API answers during its outage (botocore retries each throttled call before the step
+# sees it; the emulator skips botocore's pauses).
 OUTAGE_APIS = {
     "datasync:DescribeTaskExecution": "ThrottlingException",
     "datasync:DescribeTask": "ThrottlingException",
     "dynamodb:GetItem": "ThrottlingException",
     "dynamodb:UpdateItem": "InternalServerError",
-    "logs:FilterLogEvents": "ServiceUnavailableException",
+    "logs:FilterLogEvents": "ThrottlingException",
 }
 
 

@@ -15,13 +15,27 @@ from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, T
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.ports import ApiCallFailed, ServiceThrottled, ServiceUnreachable
 
-# Standard retry mode backs off on throttling, which DataSync and CloudWatch Logs do at low rates.
-_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
+# Standard retry mode backs off on throttling, which DataSync and CloudWatch Logs do at low rates
+# (docs/aws-facts.md#transient-aws-errors).
+# Attempts per call, the first included (botocore's `total_max_attempts`; its `max_attempts` in a
+# Config counts only the retries).
+TOTAL_ATTEMPTS = 6
+# FilterLogEvents shares a small per-account request rate with every other reader of the account's
+# logs, and a page that still fails fails the whole analysis (Step Functions then retries it from
+# its first page), so a page is tried longer: standard mode's back-off, capped at 20 s, waits up to
+# about 110 s over these attempts, well inside Analyze Run's timeout.
+SERVICE_TOTAL_ATTEMPTS = {"logs": 10}
+
+
+def config(service: str) -> Config:
+    """The client configuration of `service`: botocore's standard retry mode, its attempts."""
+    attempts = SERVICE_TOTAL_ATTEMPTS.get(service, TOTAL_ATTEMPTS)
+    return Config(retries={"mode": "standard", "total_max_attempts": attempts})
 
 
 @cache
 def client(service: str) -> Any:
-    return boto3.client(service, config=_CONFIG)  # type: ignore[call-overload]
+    return boto3.client(service, config=config(service))  # type: ignore[call-overload]
 
 
 def forget_clients() -> None:

@@ -2,15 +2,14 @@
 
 FilterLogEvents is bounded by the execution's time window and asks the server to keep only lines
 that can matter; the parser stays correct when the server ignores the pattern (moto does) or a
-page is empty while `nextToken` says more remain. CloudWatch Logs allows 5 requests per second per
-account and Region, shared with everyone: throttling is waited out, not failed on.
+page is empty while `nextToken` says more remain. Throttling (CloudWatch Logs' request rate is
+shared by the whole account) is waited out by botocore's standard retry mode, configured where the
+client is built (`aws_clients.config`); what still fails after its attempts is an outage.
 """
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +24,6 @@ BASIC_FILTER = (
 )
 # Enhanced mode: JSON events that carry an error code.
 ENHANCED_FILTER = "{ $.ErrorCode = * }"
-MAX_ATTEMPTS = 8
 
 
 class LogGroupMissing(Exception):
@@ -33,10 +31,8 @@ class LogGroupMissing(Exception):
 
 
 class ExecutionLogs:
-    def __init__(self, logs_client: Any | None = None, sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(self, logs_client: Any | None = None) -> None:
         self._client = logs_client or client("logs")
-        self._sleep = sleep
-        self.requests = 0
 
     def events(
         self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
@@ -49,6 +45,9 @@ class ExecutionLogs:
         }
         if filter_pattern:
             params["filterPattern"] = filter_pattern
+        # Paged here, not by botocore's paginator: the paginator fails when a page repeats the
+        # previous page's token, which FilterLogEvents has been seen to do on empty pages
+        # (docs/aws-facts.md#cloudwatch-logs-paging).
         while True:
             page = self._page(params)
             for event in page.get("events", []):
@@ -59,18 +58,11 @@ class ExecutionLogs:
             params["nextToken"] = token  # an empty page with a token means: keep going
 
     def _page(self, params: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(MAX_ATTEMPTS):
-            self.requests += 1
-            try:
-                return dict(self._client.filter_log_events(**params))
-            except ClientError as error:
-                code = error.response.get("Error", {}).get("Code")
-                if code == "ResourceNotFoundException":
-                    raise LogGroupMissing(params["logGroupName"]) from error
-                if code not in ("ThrottlingException", "LimitExceededException") or attempt == MAX_ATTEMPTS - 1:
-                    # Throttling past these tries, or a server error, is ServiceUnreachable: Analyze
-                    # Run then fails and the workflow waits the outage out (its Retry).
-                    raise port_error(error, "CloudWatch Logs") from error
-                # Full jitter: callers throttled together should not retry together.
-                self._sleep(random.uniform(0, min(20.0, 0.25 * 2**attempt)))  # noqa: S311 - not cryptography
-        raise AssertionError("unreachable")
+        try:
+            return dict(self._client.filter_log_events(**params))
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+                raise LogGroupMissing(params["logGroupName"]) from error
+            # Throttling past botocore's attempts is ServiceThrottled, a server error
+            # ServiceUnreachable: Analyze Run then fails and the workflow waits the outage out.
+            raise port_error(error, "CloudWatch Logs") from error

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import TransientErrorsNamed, client
+from datasync_scheduler.adapters.aws_clients import TransientErrorsNamed, client, transient_errors_named
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.run_history import RunHistoryEntry
@@ -218,14 +218,12 @@ class DynamoDbLedger:
             "ExpressionAttributeValues": {":key": {"S": key_value}},
             "ScanIndexForward": False,
         }
-        entries: list[RunHistoryEntry] = []
-        while len(entries) < limit:
-            response = self._client.query(**params, Limit=limit - len(entries))
-            entries.extend(_history_entry(item) for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                break
-            params["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return entries
+        # botocore's Query paginator follows LastEvaluatedKey and stops after `limit` items.
+        pages = self._client.get_paginator("query").paginate(
+            **params, PaginationConfig={"MaxItems": limit, "PageSize": limit}
+        )
+        with transient_errors_named("DynamoDB", "Query"):
+            return [_history_entry(item) for page in pages for item in page.get("Items", [])]
 
 
 def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:

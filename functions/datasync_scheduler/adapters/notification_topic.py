@@ -13,11 +13,13 @@ from functools import cached_property
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
-# Standard mode: up to 5 attempts in all (the first call included), each retryable error backed off.
-PUBLISH_RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+from datasync_scheduler.adapters.aws_clients import config
+
+# Standard mode, as every client of the functions: up to 6 attempts in all (the first call
+# included), each retryable error backed off.
+PUBLISH_RETRIES = config("sns")
 
 
 class NotPublished(Exception):

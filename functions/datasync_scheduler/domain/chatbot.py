@@ -19,7 +19,7 @@ from typing import Any
 from datasync_scheduler.domain import chat_text
 from datasync_scheduler.domain.chat_text import code, cut, line, size
 from datasync_scheduler.domain.message import Failures, Message
-from datasync_scheduler.domain.watchdog import format_duration
+from datasync_scheduler.domain.units import format_duration
 
 TITLE_LIMIT = 250
 DESCRIPTION_LIMIT = 8000

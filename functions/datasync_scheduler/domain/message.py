@@ -18,7 +18,7 @@ from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.failures import ADVICE, RETRY_CLASS
 from datasync_scheduler.domain.run_report import RunReport, iso
-from datasync_scheduler.domain.watchdog import format_duration
+from datasync_scheduler.domain.units import format_bytes, format_duration
 
 Outcome = Literal["succeeded", "recovered", "failed"]
 Severity = Literal["info", "warning", "error"]
@@ -115,17 +115,6 @@ class Message(_Frozen):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
-
-
-def format_bytes(count: int) -> str:
-    if count < 1024:
-        return f"{count:,} bytes"
-    size, unit = count / 1024, "KiB"
-    for larger in ("MiB", "GiB", "TiB", "PiB"):
-        if size < 1024:
-            break
-        size, unit = size / 1024, larger
-    return f"{size:,.1f} {unit}"
 
 
 def run_outcome(report: RunReport) -> Outcome:

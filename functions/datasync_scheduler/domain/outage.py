@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from datasync_scheduler.domain.causes import Cause
-from datasync_scheduler.domain.watchdog import PhaseLimits, format_duration
+from datasync_scheduler.domain.units import format_duration
+from datasync_scheduler.domain.watchdog import PhaseLimits
 
 # With no run deadline and no limit on the phase, the run still stops watching after a day of
 # outage: it says so, rather than running unwatched for the year Step Functions would allow.

@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from datasync_scheduler.domain.units import format_bytes, format_duration
+
 RATE_WINDOW_SECONDS = 60.0
 BAR_WIDTH = 20
-_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
 @dataclass(frozen=True)
@@ -78,28 +79,6 @@ def _rate(observations: Sequence[Observation], window_seconds: float, by_bytes: 
     return (amount(latest) - amount(earliest)) / elapsed
 
 
-def size(count: float) -> str:
-    """1536 -> "1.5 KiB"."""
-    value = float(count)
-    for unit in _UNITS:
-        if abs(value) < 1024 or unit == _UNITS[-1]:
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
-
-
-def duration(seconds: float) -> str:
-    """3725 -> "1h02m", 250 -> "4m10s", 12 -> "12s"."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
-
-
 def bar(fraction: float | None, width: int = BAR_WIDTH) -> str:
     filled = round((fraction or 0.0) * width)
     return "[" + "#" * filled + "-" * (width - filled) + "]"
@@ -118,13 +97,13 @@ def status_line(current: Progress, *, live: bool) -> str:
     if current.fraction is not None:
         parts.append(f"{int(current.fraction * 100):3d}%")
     if latest.bytes_total:
-        parts.append(f"{size(latest.bytes_done)} of {size(latest.bytes_total)}")
+        parts.append(f"{format_bytes(latest.bytes_done)} of {format_bytes(latest.bytes_total)}")
     if latest.files_total:
         parts.append(f"{latest.files_done:,} of {latest.files_total:,} files")
     if live and current.rate:
-        parts.append(f"{size(current.rate)}/s" if current.measures_bytes else f"{current.rate:,.1f} files/s")
+        parts.append(f"{format_bytes(current.rate)}/s" if current.measures_bytes else f"{current.rate:,.1f} files/s")
     if live and current.eta_seconds is not None:
-        parts.append(f"ETA {duration(current.eta_seconds)}")
+        parts.append(f"ETA {format_duration(current.eta_seconds)}")
     if latest.attempt:
         parts.append(f"attempt {latest.attempt}")
     if latest.state:

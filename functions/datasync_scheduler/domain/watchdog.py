@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Literal, TypeAlias
 
 from datasync_scheduler.domain import phases
+from datasync_scheduler.domain.units import format_duration
 
 # Why a phase usually overstays, in the words of DataSync's troubleshooting guide.
 _LIKELY_CAUSE: Mapping[str, str] = {
@@ -373,14 +374,3 @@ def wait_seconds(
     if limit is not None and limit > elapsed:
         wait = min(wait, float(limit - elapsed + 1))
     return max(MIN_WAIT_SECONDS, int(wait))
-
-
-def format_duration(seconds: float) -> str:
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, secs = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min" + (f" {secs} s" if secs else "")
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h" + (f" {minutes} min" if minutes else "")
