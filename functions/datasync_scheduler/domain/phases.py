@@ -11,8 +11,9 @@ from __future__ import annotations
 import functools
 import re
 
-import botocore.session
 from botocore.model import StringShape
+
+from datasync_scheduler.domain import datasync_model
 
 # The phases an execution passes through, in the order DataSync walks them.
 PHASES: tuple[str, ...] = ("QUEUED", "LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING")
@@ -25,7 +26,7 @@ TERMINAL: frozenset[str] = frozenset({SUCCESS, ERROR})
 @functools.cache
 def known() -> frozenset[str]:
     """The statuses botocore's DataSync model lists (`TaskExecutionStatus`), read once per process."""
-    shape = botocore.session.get_session().get_service_model("datasync").shape_for("TaskExecutionStatus")
+    shape = datasync_model.shape("TaskExecutionStatus")
     assert isinstance(shape, StringShape)  # an enum is a string shape in botocore's models
     return frozenset(shape.enum)
 

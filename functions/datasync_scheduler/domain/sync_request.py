@@ -12,12 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import botocore.session
+from botocore.model import StructureShape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from datasync_scheduler.domain import datasync_model
 from datasync_scheduler.domain.untrusted import one_line
 
 # Java's long and int, which botocore's `long` and `integer` shapes are: the bounds DataSync applies
@@ -27,24 +27,18 @@ JAVA_INT_MAX = 2**31 - 1
 _JAVA_BOUNDS = {"long": (-(2**63), JAVA_LONG_MAX), "integer": (-(2**31), JAVA_INT_MAX)}
 
 
-@cache
-def _datasync_shape(name: str) -> Any:
-    # The model ships with botocore (in the Lambda's package); loading it needs no credentials.
-    return botocore.session.get_session().get_service_model("datasync").shape_for(name)
-
-
 def _java_pattern(shape_name: str) -> re.Pattern[str]:
     """A botocore `pattern` (a Java regex, anchored with ^…$) as a Python regex used with fullmatch:
     `$` alone would also accept a trailing line feed."""
-    pattern = str(_datasync_shape(shape_name).metadata["pattern"])
+    pattern = str(datasync_model.shape(shape_name).metadata["pattern"])
     return re.compile(pattern.removeprefix("^").removesuffix("$"))
 
 
 TASK_ARN = _java_pattern("TaskArn")
-TASK_ARN_MAX = int(_datasync_shape("TaskArn").metadata["max"])
+TASK_ARN_MAX = int(datasync_model.shape("TaskArn").metadata["max"])
 TASK_ARN_EXAMPLE = "arn:aws:datasync:<region>:<account>:task/task-<17 hex digits>"
 # DataSync's limit for one filter's value (FilterRule.Value): includes and excludes, each.
-FILTER_LIMIT = int(_datasync_shape("FilterValue").metadata["max"])
+FILTER_LIMIT = int(datasync_model.shape("FilterValue").metadata["max"])
 _FILTER_VALUE = _java_pattern("FilterValue")
 
 # A rejection names this many problems in full, then counts the rest: the message stays far below
@@ -147,7 +141,9 @@ OPTION_RULES = (
 
 
 def _options_model() -> type[OverrideOptions]:
-    members = _datasync_shape("Options").members
+    options = datasync_model.shape("Options")
+    assert isinstance(options, StructureShape)  # a structure in every version of the model
+    members = options.members
     fields: dict[str, Any] = {name: _option_field(shape) for name, shape in members.items()}
     return create_model(
         "OverrideOptions",
