@@ -44,8 +44,8 @@ unit: $(INSTALLED) ## Run the fast layer only: domain, steps on fakes, the fakes
 	$(BIN)/pytest -q -m unit tests/unit tests/steps tests/contract
 
 lint: $(INSTALLED) ## ruff
-	$(BIN)/ruff check functions emulator tests benchmarks
-	$(BIN)/ruff format --check functions emulator tests benchmarks
+	$(BIN)/ruff check layers functions datasync_scheduler_cli emulator tests benchmarks
+	$(BIN)/ruff format --check layers functions datasync_scheduler_cli emulator tests benchmarks
 
 typecheck: $(INSTALLED) ## mypy (strict)
 	$(BIN)/mypy

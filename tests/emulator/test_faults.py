@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError, ReadTimeoutError
 
-from datasync_scheduler.cli import main
+from datasync_scheduler_cli.cli import main
 from emulator import call_recorder, moto_internals
 from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTIONS = {"ReportRunFunction", "CheckSyncFunction"}
-# How the stack's functions build their clients (functions/datasync_scheduler/adapters/aws_clients.py).
+# How the stack's functions build their clients (layers/core/datasync_scheduler/adapters/aws_clients.py).
 STANDARD = Config(retries={"mode": "standard", "max_attempts": 5})
 
 

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from datasync_scheduler.cli import main
+from datasync_scheduler_cli.cli import main
 from emulator.runner import LocalAws, create_task
 from emulator.scenario import load_scenario
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.cli import main
+from datasync_scheduler_cli.cli import main
 from emulator.server import LocalStackServer
 from tests.operate.conftest import http_clients
 
@@ -144,9 +144,18 @@ def test_from_another_process_aws_endpoint_url_is_all_it_takes(served: LocalStac
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "PYTHONPATH": f"{ROOT / 'functions'}{os.pathsep}{ROOT}",
+        "PYTHONPATH": f"{ROOT / 'layers' / 'core'}{os.pathsep}{ROOT}",
     }
-    command = [sys.executable, "-m", "datasync_scheduler.cli", "run", "--task", quick_copy(served), "--watch", *FAST]
+    command = [
+        sys.executable,
+        "-m",
+        "datasync_scheduler_cli.cli",
+        "run",
+        "--task",
+        quick_copy(served),
+        "--watch",
+        *FAST,
+    ]
     finished = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=120, check=False)
 
     assert finished.returncode == 0, finished.stderr

@@ -130,7 +130,7 @@ def test_every_handler_in_the_template_is_importable_and_callable(monkeypatch: p
 
 
 def test_every_environment_variable_the_code_reads_is_set_by_the_template() -> None:
-    source = "\n".join(path.read_text() for path in (ROOT / "functions").rglob("*.py"))
+    source = "\n".join(path.read_text() for code in ("layers", "functions") for path in (ROOT / code).rglob("*.py"))
     read = set(re.findall(r'env\.get\("([A-Z_]+)"', source))
     variables = set(load_template(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"])
     for spec in resources("AWS::Serverless::Function").values():

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from datasync_scheduler.cli import main
+from datasync_scheduler_cli.cli import main
 
 LOGS = Path(__file__).parents[1] / "fixtures" / "aws" / "logs"
 # The DataSync guide's one-line Basic failures: eight lines, eight failed items.

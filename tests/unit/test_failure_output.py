@@ -4,8 +4,8 @@ import io
 import json
 
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.failure_output import PrintedFailures
-from datasync_scheduler.log_input import log_events as read_log_input
+from datasync_scheduler_cli.failure_output import PrintedFailures
+from datasync_scheduler_cli.log_input import log_events as read_log_input
 
 LINE = "[ERROR] Failed to open source file /a b.txt: No such file or directory"
 

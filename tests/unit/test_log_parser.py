@@ -15,9 +15,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from datasync_scheduler import log_input
 from datasync_scheduler.domain.failures import CATEGORIES, RETRY_CLASS, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser, category_of_error, parse_events
+from datasync_scheduler_cli import log_input
 
 # AWS's published examples (tests/fixtures/aws/logs/SOURCES.md says where each comes from).
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "aws" / "logs"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from datasync_scheduler.domain.progress import (
+from datasync_scheduler_cli.progress import (
     Observation,
     bar,
     progress,

@@ -19,7 +19,7 @@ from datasync_scheduler.domain.message import (
     TaskLine,
 )
 from datasync_scheduler.domain.slack_message import render_slack, slack_payload
-from datasync_scheduler.slack_readable import slack_readable
+from datasync_scheduler_cli.slack_readable import slack_readable
 from tests.slack_payloads import assert_cannot_ping_or_forge_links, assert_valid_block_kit, mrkdwn_texts
 
 EXECUTION = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"

@@ -27,8 +27,8 @@ from datasync_scheduler.domain.run_report import judge_execution, rejected_input
 from datasync_scheduler.domain.slack_message import render_slack, slack_payload
 from datasync_scheduler.domain.sync_request import InvalidSyncRequest, StackHome, parse_sync_request
 from datasync_scheduler.domain.untrusted import FORBIDDEN, forbidden_in
-from datasync_scheduler.failure_output import PrintedFailures
-from datasync_scheduler.slack_readable import slack_readable
+from datasync_scheduler_cli.failure_output import PrintedFailures
+from datasync_scheduler_cli.slack_readable import slack_readable
 from tests.unit.test_batch import failed_task, succeeded_task
 from tests.unit.test_messages import TASK, report, snapshot
 
@@ -223,7 +223,7 @@ def test_the_history_table_keeps_each_run_on_its_line(char: str) -> None:
     from datetime import UTC, datetime
 
     from datasync_scheduler.domain.run_history import RunHistoryEntry
-    from datasync_scheduler.operate import history_lines
+    from datasync_scheduler_cli.operate import history_lines
 
     ended = datetime(2026, 11, 22, 1, 0, tzinfo=UTC)
     entry = RunHistoryEntry(

@@ -5,8 +5,8 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from datasync_scheduler.operate import watch
 from datasync_scheduler.state.sync import NextAttempt, RunState, SyncState
+from datasync_scheduler_cli.operate import watch
 
 WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:manual-1"
 TASK = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0"

@@ -156,7 +156,9 @@ def record_apis() -> list[dict[str, Any]]:
 
 def _digest() -> str:
     paths = [ROOT / "template.yaml", *sorted((ROOT / "statemachine").glob("*.json"))]
-    paths += sorted((ROOT / "functions").rglob("*.py")) + sorted((ROOT / "emulator").glob("*.py"))
+    for code in ("layers", "functions"):
+        paths += sorted((ROOT / code).rglob("*.py"))
+    paths += sorted((ROOT / "emulator").glob("*.py"))
     paths += [SCENARIO_DIR / f"{name}.json" for name in BASES]
     digest = hashlib.sha256()
     for path in paths:

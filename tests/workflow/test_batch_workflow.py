@@ -12,8 +12,8 @@ from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
 from datasync_scheduler import batch_steps
 from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
-from datasync_scheduler.cli import main
 from datasync_scheduler.state.batch import SyncRunOutput
+from datasync_scheduler_cli.cli import main
 from tests.workflow.conftest import run
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.cli import main
+from datasync_scheduler_cli.cli import main
 from tests.workflow.conftest import run
 
 GiB = 2**30

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from datasync_scheduler.adapters import slack_webhook
-from datasync_scheduler.cli import main
+from datasync_scheduler_cli.cli import main
 from emulator.runner import run_scenario
 from emulator.scenario import SCENARIO_DIR, parse_scenario
 from emulator.webhook import Reply, SlackWebhookStandIn

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.cli import _print_human
 from datasync_scheduler.domain.untrusted import forbidden_in
+from datasync_scheduler_cli.cli import _print_human
 from tests.workflow.conftest import run
 
 PATHS = ("/in/line\u2028separator.pdf", "/in/next\x85line.pdf", "/in/csi\x9b2J.pdf", "/in/gpj\u202eexe.pdf")

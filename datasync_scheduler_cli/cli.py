@@ -27,8 +27,8 @@ from botocore.exceptions import ClientError
 
 from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.operate import ClientFactory, OperatorError
 from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler_cli.operate import ClientFactory, OperatorError
 
 
 def _print_human(summary: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ def _print_human(summary: dict[str, Any]) -> None:
 
 
 def _print_slack(summary: dict[str, Any]) -> None:
-    from datasync_scheduler.slack_readable import slack_readable
+    from datasync_scheduler_cli.slack_readable import slack_readable
 
     for post in summary.get("slack_messages") or []:
         print("")
@@ -147,8 +147,8 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _analyze_logs(args: argparse.Namespace) -> int:
-    from datasync_scheduler.failure_output import PrintedFailures
-    from datasync_scheduler.log_input import LogInputError, failures_in
+    from datasync_scheduler_cli.failure_output import PrintedFailures
+    from datasync_scheduler_cli.log_input import LogInputError, failures_in
 
     printed = PrintedFailures(sys.stdout, args.format)
     try:
@@ -179,7 +179,7 @@ def _analyze_execution(args: argparse.Namespace) -> int:
     from datasync_scheduler.adapters.task_reports import TaskReports
     from datasync_scheduler.analysis import analyze
     from datasync_scheduler.clock import utc_now
-    from datasync_scheduler.failure_output import PrintedFailures
+    from datasync_scheduler_cli.failure_output import PrintedFailures
 
     clients: ClientFactory = args.clients
     datasync = DataSync(clients("datasync"))
@@ -208,7 +208,7 @@ def _aws_clients(service: str) -> Any:
 
 
 def _resources(args: argparse.Namespace, *needed: str) -> Any:
-    from datasync_scheduler.operate import find_resources
+    from datasync_scheduler_cli.operate import find_resources
 
     resources = find_resources(
         args.clients,
@@ -232,7 +232,7 @@ def _json_argument(text: str, what: str) -> Any:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from datasync_scheduler.operate import run_name, start_run
+    from datasync_scheduler_cli.operate import run_name, start_run
 
     if args.batch is not None:
         if args.overrides or args.includes or args.excludes:
@@ -260,7 +260,7 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _watch_execution(args: argparse.Namespace, execution_arn: str) -> int:
-    from datasync_scheduler.operate import watch
+    from datasync_scheduler_cli.operate import watch
 
     return watch(
         execution_arn,
@@ -276,7 +276,7 @@ def _watch_execution(args: argparse.Namespace, execution_arn: str) -> int:
 
 def _history(args: argparse.Namespace) -> int:
     from datasync_scheduler.adapters.ledger import DynamoDbLedger
-    from datasync_scheduler.operate import history_lines
+    from datasync_scheduler_cli.operate import history_lines
 
     table = _resources(args, "ledger_table").ledger_table
     entries = DynamoDbLedger(table, args.clients("dynamodb")).history(args.task, limit=args.limit)
