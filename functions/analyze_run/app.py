@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.settings import AnalyzeRunSettings
 from datasync_scheduler.state.sync import AnalyzeRunInput
 
 logger = Logger()
@@ -17,7 +18,8 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = AnalyzeRunInput.model_validate(event)
     logger.append_keys(executionArn=step.run.execution_arn)
-    summary = steps.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
+    settings = wiring.settings(AnalyzeRunSettings)
+    summary = steps.analyze_run(step.run, wiring.datasync(), wiring.analysis_ports(settings))
     logger.info(
         "Execution analysed",
         extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.settings import AwaitSyncEndSettings
 from datasync_scheduler.state.sync import AwaitSyncEndInput
 
 logger = Logger()
@@ -17,6 +18,8 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = AwaitSyncEndInput.model_validate(event)
     logger.append_keys(executionArn=step.execution_arn)
-    outcome = steps.await_end(step.token, step.execution_arn, wiring.ports()).to_state()
+    outcome = steps.await_end(
+        step.token, step.execution_arn, wiring.ports(wiring.settings(AwaitSyncEndSettings))
+    ).to_state()
     logger.info("Waiting for the execution to end", extra=outcome)
     return outcome

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler import steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.run_metrics import stall_metrics
+from datasync_scheduler.settings import CheckSyncSettings
 from datasync_scheduler.state.sync import CheckSyncInput
 
 logger = Logger()
@@ -21,7 +22,8 @@ metrics = Metrics()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckSyncInput.model_validate(event)
     logger.append_keys(executionArn=step.run.execution_arn)
-    checked = steps.check_sync(step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution)
+    settings = wiring.settings(CheckSyncSettings)
+    checked = steps.check_sync(step.run, wiring.ports(settings), settings, step.started_at, step.workflow_execution)
     if steps.newly_stalled(step.run, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.
         publish(stall_metrics(), metrics)

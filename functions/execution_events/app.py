@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.settings import ExecutionEventsSettings
 
 logger = Logger()
 tracer = Tracer()
@@ -34,6 +35,8 @@ class ExecutionStateChange(EventBridgeModel):  # type: ignore[misc]
 def handler(event: ExecutionStateChange, context: LambdaContext) -> dict[str, Any]:
     execution_arn = event.resources[0]
     logger.append_keys(executionArn=execution_arn)
-    outcome = steps.record_event(execution_arn, event.detail.State, event.time, wiring.ports())
+    outcome = steps.record_event(
+        execution_arn, event.detail.State, event.time, wiring.ports(wiring.settings(ExecutionEventsSettings))
+    )
     logger.info("Execution state change", extra=outcome)
     return outcome

@@ -7,7 +7,6 @@ are recorded in the idempotency table (`adapters.posted_messages`).
 """
 
 import json
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -16,16 +15,17 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SnsModel, SnsNotificationModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import slack_delivery
+from datasync_scheduler import slack_delivery, wiring
 from datasync_scheduler.adapters.posted_messages import PostedMessages
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
 from datasync_scheduler.domain.publication import MESSAGE_ID_ATTRIBUTE
 from datasync_scheduler.run_metrics import SLACK_DELIVERY_FAILURES
+from datasync_scheduler.settings import NotifySlackSettings
 from datasync_scheduler.slack_delivery import TopicMessage
 
 logger = Logger()
 metrics = Metrics()
-posted_messages = PostedMessages(os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
+posted_messages = PostedMessages(wiring.settings(NotifySlackSettings).idempotency_table)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -37,7 +37,7 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
         for record in event.Records
     ]
     try:
-        webhook = SlackWebhook(read_webhook_url(slack_delivery.webhook_secret_arn()))
+        webhook = SlackWebhook(read_webhook_url(wiring.settings(NotifySlackSettings).webhook_secret_arn))
         delivered = slack_delivery.deliver(messages, webhook, posted_messages)
     except SlackDeliveryFailed as failure:
         # Flushed here rather than by @metrics.log_metrics: a delivery that worked has nothing to

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.settings import PlanNextAttemptSettings
 from datasync_scheduler.state.sync import PlanNextAttemptInput
 
 logger = Logger()
@@ -17,6 +18,7 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = PlanNextAttemptInput.model_validate(event)
     logger.append_keys(executionArn=step.run.execution_arn)
-    plan = steps.plan_next_attempt(step, wiring.ports(), wiring.retry_ports(), wiring.settings())
+    settings = wiring.settings(PlanNextAttemptSettings)
+    plan = steps.plan_next_attempt(step, wiring.ports(settings), wiring.retry_ports(settings), settings)
     logger.info("Next attempt planned", extra={"decision": plan.decision, "scope": plan.scope})
     return plan.to_state()

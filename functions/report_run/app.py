@@ -25,6 +25,7 @@ from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain.message import run_message
 from datasync_scheduler.run_metrics import parse_time, run_metrics
+from datasync_scheduler.settings import ReportRunSettings
 from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
@@ -39,22 +40,21 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ReportRunInput.model_validate(event)
     if step.run is not None:
         logger.append_keys(executionArn=step.run.execution_arn)
-    report = steps.report_run(step, wiring.ports())
+    settings = wiring.settings(ReportRunSettings)
+    report = steps.report_run(step, wiring.ports(settings))
     result = RunResult.model_validate(report.to_dict())
-    publication = steps.publication_of(
-        run_message(report), wiring.notification_settings(), workflow_execution=step.workflow_execution
-    )
+    publication = steps.publication_of(run_message(report), settings, workflow_execution=step.workflow_execution)
     message_id = None
     if publication["publish"]:
         try:
             message_id = publish_once(
                 step.workflow_execution,
-                lambda: wiring.topic().publish(
+                lambda: wiring.topic(settings).publish(
                     subject=publication["subject"],
                     structured=publication["structured"],
                     attributes=publication["attributes"],
                 ),
-                wiring.published_messages(),
+                wiring.published_messages(settings),
                 utc_now(),
             )
         except NotPublished as error:

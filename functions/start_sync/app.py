@@ -6,7 +6,6 @@ DataSync again; the execution's tags let a retry after a lost response or a cras
 find and adopt the execution that did start.
 """
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -18,13 +17,15 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.settings import StartSyncSettings
 from datasync_scheduler.state.sync import RunState, StartSyncInput
 
 logger = Logger()
 tracer = Tracer()
 # A run lasts at most days; a record older than that protects nothing.
 idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
+# Built at import, as Powertools' idempotent_function needs it: the settings are read then.
+persistence = DynamoDBPersistenceLayer(table_name=wiring.settings(StartSyncSettings).idempotency_table)
 
 
 @idempotent_function(  # type: ignore[untyped-decorator]
@@ -35,8 +36,8 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
     return steps.start_sync(
         step.request,
         attempt_key["workflowExecution"],
-        wiring.ports(),
-        wiring.settings(),
+        wiring.ports(wiring.settings(StartSyncSettings)),
+        wiring.settings(StartSyncSettings),
         attempt=attempt_key["attempt"],
         scope=step.next.scope,
     ).to_state()

@@ -21,6 +21,7 @@ from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.run_metrics import batch_metrics
+from datasync_scheduler.settings import SummarizeBatchSettings
 from datasync_scheduler.state.batch import SummarizeBatchInput
 
 logger = Logger()
@@ -31,14 +32,15 @@ metrics = Metrics()
 class OncePerBatch:
     """The notification topic, publishing at most one message for `batch_execution`."""
 
-    def __init__(self, batch_execution: str) -> None:
+    def __init__(self, batch_execution: str, settings: SummarizeBatchSettings) -> None:
         self.batch_execution = batch_execution
+        self.settings = settings
 
     def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
         return publish_once(
             self.batch_execution,
-            lambda: wiring.topic().publish(subject=subject, structured=structured, attributes=attributes),
-            wiring.published_messages(),
+            lambda: wiring.topic(self.settings).publish(subject=subject, structured=structured, attributes=attributes),
+            wiring.published_messages(self.settings),
             utc_now(),
         )
 
@@ -48,11 +50,12 @@ class OncePerBatch:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = SummarizeBatchInput.model_validate(event)
+    settings = wiring.settings(SummarizeBatchSettings)
     output = batch_steps.summarize_batch_step(
         request,
         DataSync().task_name,
-        OncePerBatch(request.batch_execution),
-        wiring.notification_settings(),
+        OncePerBatch(request.batch_execution, settings),
+        settings,
         described_run=WorkflowRuns().described,
     )
     result = output.result

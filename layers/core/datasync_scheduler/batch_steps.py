@@ -27,7 +27,7 @@ from datasync_scheduler.domain.batch import (
 from datasync_scheduler.domain.message import batch_message
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.settings import NotificationSettings
+from datasync_scheduler.settings import MessageSettings
 from datasync_scheduler.state.batch import (
     BatchProgress,
     BatchResult,
@@ -63,7 +63,7 @@ def summarize_batch_step(
     event: SummarizeBatchInput,
     task_name: Callable[[str], str | None],
     topic: TopicPort,
-    notifications: NotificationSettings | None = None,
+    notifications: MessageSettings,
     *,
     described_run: Callable[[str], Mapping[str, Any] | None] = lambda arn: None,
 ) -> SummarizeBatchOutput:

@@ -20,7 +20,6 @@ from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
 from datasync_scheduler.domain.slack_message import slack_payload
-from datasync_scheduler.settings import ConfigurationError
 
 
 @dataclass(frozen=True)
@@ -53,14 +52,6 @@ class ChatWebhook(Protocol):
     def post(self, payload: dict[str, Any]) -> None:
         """Delivers one payload; raises SlackDeliveryFailed when it could not."""
         ...
-
-
-def webhook_secret_arn(environ: Mapping[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    arn = env.get("SLACK_WEBHOOK_SECRET_ARN", "")
-    if not arn:
-        raise ConfigurationError("SLACK_WEBHOOK_SECRET_ARN is not set: the notifier has no webhook to post to")
-    return arn
 
 
 class OncePerMessage(Protocol):

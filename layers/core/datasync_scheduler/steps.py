@@ -65,7 +65,7 @@ from datasync_scheduler.ports import (
     TaskLeasePort,
     TaskNotFound,
 )
-from datasync_scheduler.settings import NotificationSettings, Settings
+from datasync_scheduler.settings import CheckSyncSettings, MessageSettings, PlanNextAttemptSettings, StartSyncSettings
 from datasync_scheduler.state.sync import (
     AwaitSyncEndOutcome,
     CaughtError,
@@ -106,7 +106,7 @@ def start_sync(
     request: SyncRequest,
     workflow_execution: str,
     ports: Ports,
-    settings: Settings,
+    settings: StartSyncSettings,
     attempt: int = 1,
     scope: dict[str, Any] | None = None,
 ) -> RunState:
@@ -149,7 +149,7 @@ class TaskBusy(Exception):
 
 
 def _take_lease(
-    ports: Ports, request: SyncRequest, owner: str, settings: Settings, next_look: int, *, adopted: bool
+    ports: Ports, request: SyncRequest, owner: str, settings: StartSyncSettings, next_look: int, *, adopted: bool
 ) -> None:
     """Takes (or renews) the task's lease for this run, or does what WhenTaskBusy says when another
     run holds it (`task_lease.when_held`). One atomic write: docs/aws-facts.md#the-task-lease."""
@@ -248,11 +248,11 @@ def await_end(token: str, execution_arn: str, ports: Ports) -> AwaitSyncEndOutco
     return AwaitSyncEndOutcome(execution_arn=execution_arn, status=snapshot.status, resumed=resumed)
 
 
-def _deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int] | None:
-    if not started_at or not settings.run_deadline_seconds:
+def _deadline(started_at: str | None, run_deadline_seconds: int) -> tuple[datetime, int] | None:
+    if not started_at or not run_deadline_seconds:
         return None
     began = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-    return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
+    return began + timedelta(seconds=run_deadline_seconds), run_deadline_seconds
 
 
 class WatchEnded(Exception):
@@ -290,7 +290,11 @@ _GIVE_UP: dict[str, type[WatchEnded]] = {
 
 
 def check_sync(
-    run: RunState, ports: Ports, settings: Settings, started_at: str | None = None, workflow_execution: str = ""
+    run: RunState,
+    ports: Ports,
+    settings: CheckSyncSettings,
+    started_at: str | None = None,
+    workflow_execution: str = "",
 ) -> RunState:
     """Describes the execution and decides: finished, wait again (the watchdog's limits and the stall
     watchdog applied, cancelling where they say so), or, after DataSync's end event, look again
@@ -358,10 +362,10 @@ def check_sync(
         cancel_requested=bool(record and record.cancel_requested_at),
         events_flowing=bool(record and snapshot.status in record.event_statuses),
         remaining_seconds=remaining_seconds(snapshot, entered, now),
-        deadline=_deadline(started_at, settings),
+        deadline=_deadline(started_at, settings.run_deadline_seconds),
         progress=mark,
         stall=settings.stall,
-        budget=WatchBudget(run.looks + 1, max_looks(settings.retry.max_attempts), _parse_optional(started_at)),
+        budget=WatchBudget(run.looks + 1, max_looks(settings.max_attempts), _parse_optional(started_at)),
     )
     cancelled_by = run.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
@@ -404,7 +408,12 @@ def _waited_out(run: RunState, now: datetime) -> OutageWaitedOut | None:
 
 
 def _wait_out(
-    run: RunState, failed: ServiceUnreachable, ports: Ports, settings: Settings, started_at: str | None, now: datetime
+    run: RunState,
+    failed: ServiceUnreachable,
+    ports: Ports,
+    settings: CheckSyncSettings,
+    started_at: str | None,
+    now: datetime,
 ) -> RunState:
     """One more failed look: wait (with back-off) for as long as the run's limits allow, else stop."""
     before = run.unreachable
@@ -427,7 +436,7 @@ def _wait_out(
         entered_at=entered,
         limits=settings.phase_limits,
         fallback_seconds=settings.fallback_seconds,
-        deadline=_deadline(started_at, settings),
+        deadline=_deadline(started_at, settings.run_deadline_seconds),
     )
     if decision.action == "give_up" and decision.limit is not None:
         reason = gave_up_reason(outage, decision, now=now, execution_arn=run.execution_arn, status=run.status)
@@ -529,13 +538,14 @@ def record_event(execution_arn: str, status: str, at: datetime, ports: Ports) ->
     return {"executionArn": execution_arn, "status": status, "recorded": True, "resumed": resumed}
 
 
-def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
-    """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
+def analyze_run(run: RunState, datasync: DataSyncPort, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+    """Which files failed and why: a bounded summary; the complete list goes to the failure report.
+    Only DataSync and the analysis' own ports: the analysis writes nothing to the run ledger."""
     execution_arn = run.execution_arn
-    snapshot = ports.datasync.describe(execution_arn)
+    snapshot = datasync.describe(execution_arn)
     try:
         # Where the task logs and writes its reports, and at which level: without it, nothing to read.
-        task = ports.datasync.task(snapshot.task_arn)
+        task = datasync.task(snapshot.task_arn)
     except ServiceUnreachable:
         raise  # an outage: the workflow retries the analysis later (docs/aws-facts.md#transient-aws-errors)
     except ApiCallFailed as failed:
@@ -573,7 +583,7 @@ def _watchdog_phase(record: RunRecord | None) -> str | None:
 
 
 def plan_next_attempt(
-    step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: Settings
+    step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: PlanNextAttemptSettings
 ) -> NextAttempt:
     """After an attempt: record it, and decide whether another one runs and on which files."""
     run, previous = step.run, step.next
@@ -591,7 +601,7 @@ def plan_next_attempt(
         left_running=run.abandoned and run.cancelled_by is not None and run.cancelled_by.limit == "watchLimit",
         unconfirmed=_unconfirmed(run, snapshot) is not None,
     )
-    deadline = _deadline(step.started_at, settings)
+    deadline = _deadline(step.started_at, settings.run_deadline_seconds)
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
     decision = decide_retry(outcome, failures, attempt, settings.retry, left)
     scope: dict[str, Any] = {"kind": "all"}
@@ -830,12 +840,9 @@ def _polled_because(error: CaughtError) -> str:
     )
 
 
-def publication_of(
-    message: Message, notifications: NotificationSettings | None, *, workflow_execution: str
-) -> dict[str, Any]:
+def publication_of(message: Message, settings: MessageSettings, *, workflow_execution: str) -> dict[str, Any]:
     """The SNS publication of a run's or batch's message (`workflow_execution`: the run's or batch's,
     which names the message); `publish` is false for a silent success."""
-    settings = notifications or NotificationSettings()
     return sns_publication(
         message,
         chatbot=render_chatbot(message) if settings.chatbot else None,
