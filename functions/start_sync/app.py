@@ -33,11 +33,12 @@ persistence = DynamoDBPersistenceLayer(table_name=wiring.settings(StartSyncSetti
 )
 def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     step = StartSyncInput.model_validate(event)
+    settings = wiring.settings(StartSyncSettings)
     return steps.start_sync(
         step.request,
         attempt_key["workflowExecution"],
-        wiring.ports(wiring.settings(StartSyncSettings)),
-        wiring.settings(StartSyncSettings),
+        wiring.ports(settings),
+        settings,
         attempt=attempt_key["attempt"],
         scope=step.next.scope,
     ).to_state()

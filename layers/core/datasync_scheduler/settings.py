@@ -37,13 +37,13 @@ def variable(name: str) -> Any:
 Named = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
 
 
-# A count of seconds, minutes or attempts, written as CloudFormation writes a Number: digits.
 def _digits(text: object) -> object:
     if isinstance(text, str) and not text.isdigit():
         raise ValueError("expected a whole number")
     return text
 
 
+# A count of seconds, minutes or attempts, written as CloudFormation writes a Number: digits.
 WholeNumber = Annotated[int, BeforeValidator(_digits)]
 
 
