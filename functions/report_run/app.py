@@ -23,7 +23,7 @@ from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.clock import utc_now
-from datasync_scheduler.domain.message import run_message
+from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.run_metrics import parse_time, run_metrics
 from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 

@@ -11,14 +11,14 @@ from botocore.stub import Stubber
 from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.attribution import file_list_doubt
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.domain.message import run_message
-from datasync_scheduler.domain.notification import render_email
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, decide_retry
 from datasync_scheduler.domain.run_report import RunReport, judge_execution
-from datasync_scheduler.domain.slack_message import render_slack
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import run_message
+from datasync_scheduler.messages.slack_blocks import render_slack
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 THIS = "exec-0123456789abcdef0"

@@ -23,8 +23,8 @@ from datasync_scheduler.domain.batch import (
     failed_outcome,
     parse_batch_request,
 )
-from datasync_scheduler.domain.publication import email_text
 from datasync_scheduler.domain.sync_request import StackHome
+from datasync_scheduler.messages.publication import email_text
 from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import SummarizeBatchInput, ValidateBatchInput
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from datasync_scheduler.domain.message import run_message
-from datasync_scheduler.domain.publication import MESSAGE_ID_ATTRIBUTE, message_id, sns_publication
 from datasync_scheduler.domain.run_report import RunReport, rejected_input
+from datasync_scheduler.messages.message import run_message
+from datasync_scheduler.messages.publication import MESSAGE_ID_ATTRIBUTE, message_id, sns_publication
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:SyncWorkflow-abc:nightly-20260101"

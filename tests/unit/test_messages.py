@@ -9,15 +9,10 @@ from typing import Any
 import pytest
 from moto.sns.utils import FilterPolicyMatcher
 
-from datasync_scheduler.domain import console_links
 from datasync_scheduler.domain.batch import summarize_batch
 from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
-from datasync_scheduler.domain.message import Fact, Message, batch_message, run_message
-from datasync_scheduler.domain.notification import render_email
-from datasync_scheduler.domain.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
 from datasync_scheduler.domain.run_report import (
     RunReport,
     Verdict,
@@ -26,6 +21,11 @@ from datasync_scheduler.domain.run_report import (
     rejected_input,
     timeline,
 )
+from datasync_scheduler.messages import console_links
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import Fact, Message, batch_message, run_message
+from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
 from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.steps import publication_of
 from emulator.sns_rules import sns_as_documented
@@ -197,7 +197,7 @@ def test_failed_files_come_with_their_category_advice_the_log_group_and_the_repo
 
 
 def test_failures_that_passed_or_name_no_file_are_explained_in_every_rendering() -> None:
-    from datasync_scheduler.domain.slack_message import render_slack
+    from datasync_scheduler.messages.slack_blocks import render_slack
 
     failures = {
         "available": True,

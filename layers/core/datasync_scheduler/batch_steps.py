@@ -24,8 +24,8 @@ from datasync_scheduler.domain.batch import (
     summarize_batch,
     unvalidated_batch,
 )
-from datasync_scheduler.domain.message import batch_message
 from datasync_scheduler.domain.sync_request import StackHome
+from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import (

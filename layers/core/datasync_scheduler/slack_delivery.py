@@ -19,7 +19,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
-from datasync_scheduler.domain.slack_message import slack_payload
+from datasync_scheduler.messages.slack_blocks import slack_payload
 from datasync_scheduler.settings import ConfigurationError
 
 

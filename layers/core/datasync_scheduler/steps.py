@@ -18,11 +18,8 @@ from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
-from datasync_scheduler.domain.message import Message
 from datasync_scheduler.domain.outage import Outage, decide_outage, gave_up_reason
-from datasync_scheduler.domain.publication import sns_publication
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
 from datasync_scheduler.domain.run_history import history_entry
@@ -52,6 +49,9 @@ from datasync_scheduler.domain.watchdog import (
     next_mark,
     wait_seconds,
 )
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.message import Message
+from datasync_scheduler.messages.publication import sns_publication
 from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,

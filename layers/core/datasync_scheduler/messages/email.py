@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 
 from datasync_scheduler.domain.batch import BatchSummary
-from datasync_scheduler.domain.message import Message, batch_message, run_message
 from datasync_scheduler.domain.run_report import RunReport
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.messages.message import Message, batch_message, run_message
 
 __all__ = [
     "SUBJECT_LIMIT",

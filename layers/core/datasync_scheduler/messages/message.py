@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from datasync_scheduler.domain import console_links
 from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.failures import ADVICE, RETRY_CLASS
 from datasync_scheduler.domain.run_report import RunReport, iso
 from datasync_scheduler.domain.units import format_bytes, format_duration
+from datasync_scheduler.messages import console_links
 
 Outcome = Literal["succeeded", "recovered", "failed"]
 Severity = Literal["info", "warning", "error"]
