@@ -23,9 +23,9 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from datasync_scheduler import wiring
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.clock import use_time_source
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import use_time_source
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import timeline
 from datasync_scheduler.steps import WORKFLOW_TAG

@@ -9,7 +9,7 @@ machine skips its plain fallback message when the mark is there
 take after the client's retries is caught: the result carries `notificationError` and the
 verdict stands.
 
-It also publishes the run's metrics (`datasync_scheduler.run_metrics`), once per run: this is the
+It also publishes the run's metrics (`datasync_scheduler.adapters.run_metrics`), once per run: this is the
 one step every run passes through exactly once, whatever its outcome.
 """
 
@@ -18,13 +18,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
+from datasync_scheduler import steps
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
-from datasync_scheduler.clock import utc_now
+from datasync_scheduler.adapters.run_metrics import parse_time, run_metrics
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.messages.message import run_message
-from datasync_scheduler.run_metrics import parse_time, run_metrics
 from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()

@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
+from datasync_scheduler import steps
+from datasync_scheduler.composition import wiring
 from datasync_scheduler.state.sync import RunState, StartSyncInput
 
 logger = Logger()

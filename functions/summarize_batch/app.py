@@ -14,13 +14,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import batch_steps, wiring
+from datasync_scheduler import batch_steps
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.published_messages import publish_once
+from datasync_scheduler.adapters.run_metrics import batch_metrics
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
-from datasync_scheduler.clock import utc_now
-from datasync_scheduler.run_metrics import batch_metrics
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.state.batch import SummarizeBatchInput
 
 logger = Logger()

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.batch_steps import summarize_batch_step, validate_batch
+from datasync_scheduler.composition.settings import NotificationSettings
 from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
@@ -25,7 +26,6 @@ from datasync_scheduler.domain.batch import (
 )
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.messages.publication import email_text
-from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import SummarizeBatchInput, ValidateBatchInput
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"

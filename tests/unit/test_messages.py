@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from moto.sns.utils import FilterPolicyMatcher
 
+from datasync_scheduler.composition.settings import NotificationSettings
 from datasync_scheduler.domain.batch import summarize_batch
 from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
@@ -26,7 +27,6 @@ from datasync_scheduler.messages.chatbot import render_chatbot
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import Fact, Message, batch_message, run_message
 from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
-from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.steps import publication_of
 from emulator.sns_rules import sns_as_documented
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values

@@ -3,6 +3,13 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from datasync_scheduler.adapters.run_metrics import (
+    METRIC_NAMES,
+    Datum,
+    batch_metrics,
+    phase_durations,
+    run_metrics,
+)
 from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, rejected_batch, summarize_batch
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.run_report import (
@@ -11,13 +18,6 @@ from datasync_scheduler.domain.run_report import (
     judge_execution,
     rejected_input,
     timeline,
-)
-from datasync_scheduler.run_metrics import (
-    METRIC_NAMES,
-    Datum,
-    batch_metrics,
-    phase_durations,
-    run_metrics,
 )
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"

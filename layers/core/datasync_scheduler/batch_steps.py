@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
+from datasync_scheduler.composition.settings import NotificationSettings
 from datasync_scheduler.domain.batch import (
     BatchSummary,
     TaskOutcome,
@@ -27,7 +28,6 @@ from datasync_scheduler.domain.batch import (
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.settings import NotificationSettings
 from datasync_scheduler.state.batch import (
     BatchProgress,
     BatchResult,

@@ -19,8 +19,8 @@ from functools import partial
 from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
+from datasync_scheduler.composition.settings import ConfigurationError
 from datasync_scheduler.messages.slack_blocks import slack_payload
-from datasync_scheduler.settings import ConfigurationError
 
 
 @dataclass(frozen=True)

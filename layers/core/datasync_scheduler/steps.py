@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable, unreadable
-from datasync_scheduler.clock import utc_now
+from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.composition.settings import NotificationSettings, Settings
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
@@ -65,7 +66,6 @@ from datasync_scheduler.ports import (
     TaskLeasePort,
     TaskNotFound,
 )
-from datasync_scheduler.settings import NotificationSettings, Settings
 from datasync_scheduler.state.sync import (
     AwaitSyncEndOutcome,
     CaughtError,
