@@ -22,7 +22,7 @@ from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.state.sync import ReportFailedState, SyncState
+from datasync_scheduler.workflow.state.sync import ReportFailedState, SyncState
 from datasync_scheduler_cli.progress import Observation, progress, status_line, verdict_line
 
 ClientFactory = Callable[[str], Any]  # service name -> boto3 client

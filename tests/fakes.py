@@ -23,7 +23,6 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
 from datasync_scheduler.adapters.notification_topic import NotPublished
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
@@ -44,6 +43,7 @@ from datasync_scheduler.ports import (
     TaskNotFound,
     TopicPort,
 )
+from datasync_scheduler.workflow.analyze import FailureSink, LogSource, ReportSource
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.state.sync import AnalyzeRunInput
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import AnalyzeRunInput
 
 logger = Logger()
 tracer = Tracer()

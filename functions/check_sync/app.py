@@ -6,11 +6,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.run_metrics import stall_metrics
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.state.sync import CheckSyncInput
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import CheckSyncInput
 
 logger = Logger()
 tracer = Tracer()

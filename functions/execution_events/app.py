@@ -9,8 +9,8 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from datasync_scheduler import steps
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.workflow import steps
 
 logger = Logger()
 tracer = Tracer()

@@ -18,7 +18,6 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -26,7 +25,8 @@ from datasync_scheduler.adapters.run_metrics import parse_time, run_metrics
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.messages.message import run_message
-from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
 tracer = Tracer()

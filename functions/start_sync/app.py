@@ -17,9 +17,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.state.sync import RunState, StartSyncInput
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import RunState, StartSyncInput
 
 logger = Logger()
 tracer = Tracer()

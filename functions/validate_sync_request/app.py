@@ -2,7 +2,7 @@
 
 Gets `ValidateSyncRequestInput` (the run's input as it came); returns the run's initial
 `SyncState`: the validated request, when the run began, the plan for the first attempt, and every
-other field null (datasync_scheduler.state.sync).
+other field null (datasync_scheduler.workflow.state.sync).
 """
 
 from typing import Any
@@ -10,11 +10,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
-from datasync_scheduler.state.sync import SyncState, ValidateSyncRequestInput
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput
 
 logger = Logger()
 tracer = Tracer()

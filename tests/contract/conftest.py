@@ -32,7 +32,6 @@ from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.s3_lines import S3LineUpload, split_location
 from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
 from datasync_scheduler.ports import (
     CallbackPort,
@@ -43,6 +42,7 @@ from datasync_scheduler.ports import (
     TaskLeasePort,
     TopicPort,
 )
+from datasync_scheduler.workflow.analyze import FailureSink, LogSource, ReportSource
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionScript, Phase

@@ -1,4 +1,4 @@
-"""Sync workflow step inputs as the state machine builds them (datasync_scheduler.state.sync)."""
+"""Sync workflow step inputs as the state machine builds them (datasync_scheduler.workflow.state.sync)."""
 
 from typing import Any
 

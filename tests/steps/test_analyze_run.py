@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler.workflow import steps
 from tests.fakes import FakeBucket, FakeFailureSink, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
 

@@ -4,11 +4,11 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ServiceThrottled, ServiceUnreachable
+from datasync_scheduler.workflow import steps
 from tests.steps.conftest import WORKFLOW, World, settings, state, subset
 
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ServiceUnreachable
+from datasync_scheduler.workflow import steps
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
 

@@ -9,7 +9,6 @@ import botocore.session
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.batch import InvalidBatchRequest, parse_batch_request
 from datasync_scheduler.domain.sync_request import (
     InvalidSyncRequest,
@@ -19,6 +18,7 @@ from datasync_scheduler.domain.sync_request import (
     parse_sync_request,
 )
 from datasync_scheduler.ports import DataSyncPort
+from datasync_scheduler.workflow import steps
 from tests.fakes import ACCOUNT, REGION, FakeDataSync, FakeLedger, FakeTaskLease
 from tests.steps.conftest import WORKFLOW
 from tests.steps.conftest import settings as step_settings

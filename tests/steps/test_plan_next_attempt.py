@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ApiCallFailed
-from datasync_scheduler.state.sync import PlanNextAttemptInput
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import PlanNextAttemptInput
 from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
 

@@ -4,8 +4,8 @@ and an end DataSync's event announced before DescribeTaskExecution shows it."""
 from dataclasses import replace
 from typing import Any
 
-from datasync_scheduler import steps
-from datasync_scheduler.state.sync import RunState
+from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow.state.sync import RunState
 from tests.steps.conftest import World, settings, state
 from tests.steps.test_check_sync import started
 

@@ -2,11 +2,11 @@
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ServiceUnreachable, StartRefused
+from datasync_scheduler.workflow import steps
 from tests.steps.conftest import WORKFLOW, World, settings, state, subset
 
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LEASE_MARGIN, request_digest
 from datasync_scheduler.ports import StartRefused
+from datasync_scheduler.workflow import steps
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
 OTHER_RUN = "arn:aws:states:us-east-1:123456789012:execution:SyncWorkflow:someone-else"

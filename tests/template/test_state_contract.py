@@ -1,4 +1,4 @@
-"""The sync workflow's ASL against its typed state (`datasync_scheduler.state.sync`)."""
+"""The sync workflow's ASL against its typed state (`datasync_scheduler.workflow.state.sync`)."""
 
 import copy
 import json
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.state import sync
+from datasync_scheduler.workflow.state import sync
 from tests.template import asl_contract
 from tests.template.asl_contract import Workflow
 

@@ -8,7 +8,6 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.attribution import file_list_doubt
 from datasync_scheduler.domain.execution import ExecutionSnapshot
@@ -19,6 +18,7 @@ from datasync_scheduler.messages.chatbot import render_chatbot
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.messages.slack_blocks import render_slack
+from datasync_scheduler.workflow.analyze import analyze
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 THIS = "exec-0123456789abcdef0"

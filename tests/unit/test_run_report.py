@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds
 from datasync_scheduler.domain.run_report import RunReport, judge_execution, rejected_input, step_failed, timeline
 from datasync_scheduler.messages.email import SUBJECT_LIMIT, render_plain, subject_text
-from datasync_scheduler.state.sync import CaughtError
+from datasync_scheduler.workflow.state.sync import CaughtError
 
 EXECUTION = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import Topic
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from datasync_scheduler import batch_steps
 from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
-from datasync_scheduler.state.batch import SyncRunOutput
+from datasync_scheduler.workflow import batch as batch_steps
+from datasync_scheduler.workflow.state.batch import SyncRunOutput
 from datasync_scheduler_cli.cli import main
 from tests.workflow.conftest import run
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
+from datasync_scheduler.workflow import steps
 from tests.workflow.conftest import run
 
 

@@ -17,7 +17,7 @@ from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.composition.settings import ConfigurationError, NotificationSettings, Settings
 from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
+from datasync_scheduler.workflow.steps import AnalysisPorts, Ports, RetryPorts
 
 
 @cache

@@ -2,7 +2,7 @@
 
 The runs themselves are started and awaited by the state machine (`states:startExecution.sync:2`),
 one SyncWorkflow execution per task; these steps only decide, describe and publish the batch's one
-message. What they receive and return is `datasync_scheduler.state.batch`; the AWS calls come in as
+message. What they receive and return is `datasync_scheduler.workflow.state.batch`; the AWS calls come in as
 functions and ports.
 """
 
@@ -28,7 +28,7 @@ from datasync_scheduler.domain.batch import (
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.state.batch import (
+from datasync_scheduler.workflow.state.batch import (
     BatchProgress,
     BatchResult,
     SummarizeBatchInput,
@@ -39,8 +39,8 @@ from datasync_scheduler.state.batch import (
     ValidateBatchOutput,
     ValidatedBatch,
 )
-from datasync_scheduler.state.sync import CaughtError
-from datasync_scheduler.steps import publication_of
+from datasync_scheduler.workflow.state.sync import CaughtError
+from datasync_scheduler.workflow.steps import publication_of
 
 _logger = logging.getLogger(__name__)
 # How much of SNS's refusal the result keeps: enough to name it, bounded like the rest of the state.

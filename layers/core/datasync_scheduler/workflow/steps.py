@@ -13,7 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable, unreadable
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.settings import NotificationSettings, Settings
 from datasync_scheduler.domain import phases
@@ -66,7 +65,8 @@ from datasync_scheduler.ports import (
     TaskLeasePort,
     TaskNotFound,
 )
-from datasync_scheduler.state.sync import (
+from datasync_scheduler.workflow.analyze import FailureSink, LogSource, ReportSource, analyze, unavailable, unreadable
+from datasync_scheduler.workflow.state.sync import (
     AwaitSyncEndOutcome,
     CaughtError,
     EndAnnounced,

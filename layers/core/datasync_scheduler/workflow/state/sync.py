@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 from pydantic.alias_generators import to_camel
 
-from datasync_scheduler import state
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.workflow import state
 
 JsonObject = dict[str, Any]
 # The validated request travels as the user wrote it: options not given stay absent, not null.
