@@ -28,7 +28,7 @@ from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import use_time_source
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import timeline
-from datasync_scheduler.workflow.steps import WORKFLOW_TAG
+from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
 from emulator import aws_hooks, faults, moto_internals
 from emulator.clock import Deadlock, VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionRecord

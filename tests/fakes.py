@@ -36,14 +36,16 @@ from datasync_scheduler.ports import (
     CallbackPort,
     DataSyncPort,
     ExecutionNotFound,
+    FailureSink,
     LedgerPort,
     LineUpload,
+    LogSource,
+    ReportSource,
     RunHistory,
     StartRefused,
     TaskNotFound,
     TopicPort,
 )
-from datasync_scheduler.workflow.analyze import FailureSink, LogSource, ReportSource
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

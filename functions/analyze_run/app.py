@@ -6,7 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow import analyze_run
 from datasync_scheduler.workflow.state.sync import AnalyzeRunInput
 
 logger = Logger()
@@ -18,7 +18,7 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = AnalyzeRunInput.model_validate(event)
     logger.append_keys(executionArn=step.run.execution_arn)
-    summary = steps.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
+    summary = analyze_run.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
     logger.info(
         "Execution analysed",
         extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},

@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.run_metrics import stall_metrics
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow import check_sync
 from datasync_scheduler.workflow.state.sync import CheckSyncInput
 
 logger = Logger()
@@ -22,8 +22,10 @@ metrics = Metrics()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckSyncInput.model_validate(event)
     logger.append_keys(executionArn=step.run.execution_arn)
-    checked = steps.check_sync(step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution)
-    if steps.newly_stalled(step.run, checked):
+    checked = check_sync.check_sync(
+        step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution
+    )
+    if check_sync.newly_stalled(step.run, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.
         publish(stall_metrics(), metrics)
         metrics.flush_metrics()

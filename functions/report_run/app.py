@@ -25,7 +25,8 @@ from datasync_scheduler.adapters.run_metrics import parse_time, run_metrics
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.messages.message import run_message
-from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow import report_run
+from datasync_scheduler.workflow.publish import publication_of
 from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
@@ -40,9 +41,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ReportRunInput.model_validate(event)
     if step.run is not None:
         logger.append_keys(executionArn=step.run.execution_arn)
-    report = steps.report_run(step, wiring.ports())
+    report = report_run.report_run(step, wiring.ports())
     result = RunResult.model_validate(report.to_dict())
-    publication = steps.publication_of(
+    publication = publication_of(
         run_message(report), wiring.notification_settings(), workflow_execution=step.workflow_execution
     )
     message_id = None

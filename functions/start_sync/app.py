@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow import start_sync
 from datasync_scheduler.workflow.state.sync import RunState, StartSyncInput
 
 logger = Logger()
@@ -33,7 +33,7 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TA
 )
 def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     step = StartSyncInput.model_validate(event)
-    return steps.start_sync(
+    return start_sync.start_sync(
         step.request,
         attempt_key["workflowExecution"],
         wiring.ports(),

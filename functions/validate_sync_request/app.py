@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
-from datasync_scheduler.workflow import steps
+from datasync_scheduler.workflow import validate_sync_request
 from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput
 
 logger = Logger()
@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))
     return SyncState(
         request=request,
-        next=steps.first_attempt(),
+        next=validate_sync_request.first_attempt(),
         # When the run began: its overall deadline counts from here, across attempts.
         started_at=iso(utc_now()),
     ).to_state()

@@ -36,13 +36,15 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.ports import (
     CallbackPort,
     DataSyncPort,
+    FailureSink,
     LedgerPort,
     LineUpload,
+    LogSource,
+    ReportSource,
     RunHistory,
     TaskLeasePort,
     TopicPort,
 )
-from datasync_scheduler.workflow.analyze import FailureSink, LogSource, ReportSource
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator, ExecutionScript, Phase

@@ -11,7 +11,7 @@ import pytest
 
 from datasync_scheduler.composition.clock import use_time_source
 from datasync_scheduler.composition.settings import Settings
-from datasync_scheduler.workflow.steps import Ports
+from datasync_scheduler.ports import Ports
 from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger, FakeTaskLease
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)

@@ -10,9 +10,12 @@ import pytest
 
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import ApiCallFailed
-from datasync_scheduler.workflow import steps
+from datasync_scheduler.ports import AnalysisPorts, ApiCallFailed, RetryPorts
+from datasync_scheduler.workflow.analyze_run import analyze_run
+from datasync_scheduler.workflow.plan_next_attempt import plan_next_attempt
+from datasync_scheduler.workflow.start_sync import start_sync
 from datasync_scheduler.workflow.state.sync import PlanNextAttemptInput
+from datasync_scheduler.workflow.validate_sync_request import first_attempt
 from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
@@ -29,34 +32,32 @@ def attempt_that_failed_verification(world: World, bucket: FakeBucket, **task: A
     """Start, a verification failure in the execution's log, the end in ERROR, the analysis: the
     state Plan Next Attempt receives."""
     request = SyncRequest(taskArn=world.datasync.add_task(log_group_arn=GROUP_ARN, log_level="BASIC", **task))
-    run = steps.start_sync(request, WORKFLOW, world.ports, settings())
+    run = start_sync(request, WORKFLOW, world.ports, settings())
     execution = str(state(run)["executionArn"])
     world.pass_time(minutes=20)
     logs = FakeLogs()
     logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
     world.datasync.finish(execution, "ERROR", error_code="VerificationFailed")
-    analysis_ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
-    analysis = dict(steps.analyze_run(run, world.ports, analysis_ports))
+    analysis_ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
+    analysis = dict(analyze_run(run, world.ports, analysis_ports))
     return {
         "workflowExecution": WORKFLOW,
         "request": request.model_dump(mode="json", exclude_none=True),
         "startedAt": None,
         "run": state(run),
-        "next": state(steps.first_attempt()),
+        "next": state(first_attempt()),
         "analysis": analysis,
     }
 
 
 def plan(world: World, bucket: FakeBucket, step: dict[str, Any]) -> dict[str, Any]:
-    retry_ports = steps.RetryPorts(
+    retry_ports = RetryPorts(
         failures=bucket.read_failures,
         manifest_upload=bucket.line_upload,
         manifest_bucket=bucket.name,
         manifest_role_arn=MANIFEST_ROLE,
     )
-    return state(
-        steps.plan_next_attempt(PlanNextAttemptInput.model_validate(step), world.ports, retry_ports, settings())
-    )
+    return state(plan_next_attempt(PlanNextAttemptInput.model_validate(step), world.ports, retry_ports, settings()))
 
 
 def test_a_checksum_mismatch_is_retried_by_a_manifest_of_just_that_file(world: World) -> None:

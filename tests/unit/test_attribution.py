@@ -18,7 +18,7 @@ from datasync_scheduler.messages.chatbot import render_chatbot
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.messages.slack_blocks import render_slack
-from datasync_scheduler.workflow.analyze import analyze
+from datasync_scheduler.workflow.analyze_run import analyze
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 THIS = "exec-0123456789abcdef0"

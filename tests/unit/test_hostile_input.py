@@ -11,8 +11,8 @@ from datasync_scheduler.domain.sync_request import (
     StackHome,
     parse_sync_request,
 )
+from datasync_scheduler.workflow.report_run import _task_arn_of
 from datasync_scheduler.workflow.state.sync import ReportRunInput
-from datasync_scheduler.workflow.steps import _task_arn_of
 
 HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"

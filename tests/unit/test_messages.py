@@ -27,7 +27,7 @@ from datasync_scheduler.messages.chatbot import render_chatbot
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import Fact, Message, batch_message, run_message
 from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
-from datasync_scheduler.workflow.steps import publication_of
+from datasync_scheduler.workflow.publish import publication_of
 from emulator.sns_rules import sns_as_documented
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
 from tests.unit.test_batch import BATCH, failed_task, succeeded_task

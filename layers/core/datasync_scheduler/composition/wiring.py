@@ -16,8 +16,7 @@ from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.composition.settings import ConfigurationError, NotificationSettings, Settings
-from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.workflow.steps import AnalysisPorts, Ports, RetryPorts
+from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
 
 
 @cache

@@ -28,6 +28,7 @@ from datasync_scheduler.domain.batch import (
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import TopicPort
+from datasync_scheduler.workflow.publish import publication_of
 from datasync_scheduler.workflow.state.batch import (
     BatchProgress,
     BatchResult,
@@ -40,7 +41,6 @@ from datasync_scheduler.workflow.state.batch import (
     ValidatedBatch,
 )
 from datasync_scheduler.workflow.state.sync import CaughtError
-from datasync_scheduler.workflow.steps import publication_of
 
 _logger = logging.getLogger(__name__)
 # How much of SNS's refusal the result keeps: enough to name it, bounded like the rest of the state.
