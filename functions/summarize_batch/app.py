@@ -21,7 +21,7 @@ from datasync_scheduler.adapters.run_metrics import batch_metrics
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.workflow import batch as batch_steps
+from datasync_scheduler.workflow import summarize_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
 logger = Logger()
@@ -49,7 +49,7 @@ class OncePerBatch:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = SummarizeBatchInput.model_validate(event)
-    output = batch_steps.summarize_batch_step(
+    output = summarize_batch.summarize_batch_step(
         request,
         DataSync().task_name,
         OncePerBatch(request.batch_execution),

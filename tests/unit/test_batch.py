@@ -25,8 +25,9 @@ from datasync_scheduler.domain.batch import (
 )
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.messages.publication import email_text
-from datasync_scheduler.workflow.batch import summarize_batch_step, validate_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput, ValidateBatchInput
+from datasync_scheduler.workflow.summarize_batch import summarize_batch_step
+from datasync_scheduler.workflow.validate_batch import validate_batch
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
 HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")

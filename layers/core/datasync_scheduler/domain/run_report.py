@@ -193,7 +193,7 @@ class LambdaErrorFacts(Protocol):
     requestId: str | None
 
 
-# Errors Start Sync raises on purpose, by name (steps.py, adapters/datasync.py): each is its own cause.
+# Errors Start Sync raises on purpose, by name (workflow/start_sync.py, adapters/datasync.py): each is its own cause.
 _START_CAUSES = {
     "StartRefused": "DataSync.StartRefused",
     "TaskBusy": "Start.TaskBusy",
