@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.workflow.state.sync import ReportFailedState, SyncState

@@ -19,7 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.workflow import start_sync
-from datasync_scheduler.workflow.state.sync import RunState, StartSyncInput
+from datasync_scheduler.workflow.state.sync import StartSyncInput, TaskExecutionState
 
 logger = Logger()
 tracer = Tracer()
@@ -48,7 +48,7 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     step = StartSyncInput.model_validate(event)
-    run = RunState.model_validate(
+    run = TaskExecutionState.model_validate(
         start_attempt(
             attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.next.attempt}, event=event
         )

@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
 from datasync_scheduler.workflow import validate_sync_request
 from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput

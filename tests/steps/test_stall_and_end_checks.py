@@ -6,7 +6,7 @@ from typing import Any
 
 from datasync_scheduler.workflow.check_sync import check_sync, newly_stalled
 from datasync_scheduler.workflow.looks import as_confirmed
-from datasync_scheduler.workflow.state.sync import RunState
+from datasync_scheduler.workflow.state.sync import TaskExecutionState
 from tests.steps.conftest import World, settings, state
 from tests.steps.test_check_sync import started
 
@@ -14,7 +14,7 @@ HOUR = 3600
 REPORT = {"STALL_ACTION": "report"}
 
 
-def transferring(world: World, status: str = "TRANSFERRING") -> tuple[RunState, str]:
+def transferring(world: World, status: str = "TRANSFERRING") -> tuple[TaskExecutionState, str]:
     """A run whose execution entered `status` and that the check has looked at once."""
     run = started(world)
     execution = run.execution_arn
@@ -85,7 +85,7 @@ def test_a_status_datasync_adds_is_watched_and_named_if_it_outlasts_the_stall_li
     )
 
 
-def resumed(run: RunState, status: str) -> RunState:
+def resumed(run: TaskExecutionState, status: str) -> TaskExecutionState:
     """`$.run` after Await Sync End was resumed: its ResultPath writes the status the token carried."""
     return run.model_copy(update={"status": status})
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from datasync_scheduler.domain.batch import rejected_batch, summarize_batch
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.domain.run_report import judge_execution, rejected_input
+from datasync_scheduler.domain.run_result import judge_execution, rejected_input
 from datasync_scheduler.domain.sync_request import InvalidSyncRequest, StackHome, parse_sync_request
 from datasync_scheduler.domain.untrusted import FORBIDDEN, forbidden_in
 from datasync_scheduler.messages.chatbot import render_chatbot

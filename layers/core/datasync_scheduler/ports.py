@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 
@@ -175,7 +175,7 @@ class LedgerPort(Protocol):
         time are kept: a later note never replaces them."""
         ...
 
-    def get(self, execution_arn: str) -> RunRecord | None:
+    def get(self, execution_arn: str) -> TaskExecutionRecord | None:
         """The execution's record as last written (a strongly consistent read), or None when nothing
         was ever written for it. Its current status is the most advanced status recorded."""
         ...

@@ -28,7 +28,7 @@ from datasync_scheduler.ports import (
     ReportSource,
     ServiceUnreachable,
 )
-from datasync_scheduler.workflow.state.sync import RunState
+from datasync_scheduler.workflow.state.sync import TaskExecutionState
 
 
 def failures_of(
@@ -149,7 +149,7 @@ def analyze(
     return summary
 
 
-def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+def analyze_run(run: TaskExecutionState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
     """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
     execution_arn = run.execution_arn
     snapshot = ports.datasync.describe(execution_arn)

@@ -13,7 +13,7 @@ from datasync_scheduler.composition.settings import Settings
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.outage import Outage, decide_outage, gave_up_reason
-from datasync_scheduler.domain.run_report import (
+from datasync_scheduler.domain.run_result import (
     iso,
 )
 from datasync_scheduler.domain.task_lease import lease_until
@@ -41,8 +41,8 @@ from datasync_scheduler.workflow.state.sync import (
     EndAnnounced,
     OutageWaitedOut,
     Progress,
-    RunState,
     StallSeen,
+    TaskExecutionState,
     Unreachable,
     WatchdogCancel,
 )
@@ -50,7 +50,7 @@ from datasync_scheduler.workflow.state.sync import (
 _logger = logging.getLogger(__name__)
 
 
-def _renew_lease(run: RunState, owner: str, ports: Ports) -> None:
+def _renew_lease(run: TaskExecutionState, owner: str, ports: Ports) -> None:
     """Keeps the run's lease through its next wait and the margin (`task_lease`). Best effort: a
     renewal that fails leaves the lease to end on its own time, after this look's wait would have
     ended anyway; the check's own work must not fail for it."""
@@ -69,7 +69,7 @@ class WatchEnded(Exception):
     """Check Sync stops watching the task execution for a reason that is not DataSync's verdict.
 
     Each subclass is one cause, raised by its name (the Lambda's errorType): the state machine
-    does not retry it and the report names the cause from it (`run_report.step_failed`)."""
+    does not retry it and the report names the cause from it (`run_result.step_failed`)."""
 
 
 class RunDeadlineDuringOutage(WatchEnded):
@@ -100,8 +100,12 @@ _GIVE_UP: dict[str, type[WatchEnded]] = {
 
 
 def check_sync(
-    run: RunState, ports: Ports, settings: Settings, started_at: str | None = None, workflow_execution: str = ""
-) -> RunState:
+    run: TaskExecutionState,
+    ports: Ports,
+    settings: Settings,
+    started_at: str | None = None,
+    workflow_execution: str = "",
+) -> TaskExecutionState:
     """Describes the execution and decides: finished, wait again (the watchdog's limits and the stall
     watchdog applied, cancelling where they say so), or, after DataSync's end event, look again
     until DescribeTaskExecution agrees that the execution ended. A run still going renews its lease.
@@ -188,7 +192,7 @@ def check_sync(
         stalled = StallSeen(phase=stall.phase, since=iso(mark.since), limit_seconds=stall.limit_seconds)
         if run.stalled != stalled:
             _logger.warning("Stalled: the task execution %s; StallAction is report", stall.reason)
-    checked = RunState(
+    checked = TaskExecutionState(
         execution_arn=execution_arn,
         status=snapshot.status,
         timeout_seconds=decision.wait_seconds or settings.fallback_seconds,
@@ -206,7 +210,7 @@ def check_sync(
     return checked
 
 
-def _waited_out(run: RunState, now: datetime) -> OutageWaitedOut | None:
+def _waited_out(run: TaskExecutionState, now: datetime) -> OutageWaitedOut | None:
     """The outage that this look ends, if one was being waited out; else the one waited out before."""
     if run.unreachable is None:
         return run.waited_out
@@ -214,8 +218,13 @@ def _waited_out(run: RunState, now: datetime) -> OutageWaitedOut | None:
 
 
 def _wait_out(
-    run: RunState, failed: ServiceUnreachable, ports: Ports, settings: Settings, started_at: str | None, now: datetime
-) -> RunState:
+    run: TaskExecutionState,
+    failed: ServiceUnreachable,
+    ports: Ports,
+    settings: Settings,
+    started_at: str | None,
+    now: datetime,
+) -> TaskExecutionState:
     """One more failed look: wait (with back-off) for as long as the run's limits allow, else stop."""
     before = run.unreachable
     outage = Outage(
@@ -259,7 +268,7 @@ def _wait_out(
     )
 
 
-def _gone(run: RunState, gone: ExecutionNotFound, ports: Ports) -> WatchEnded:
+def _gone(run: TaskExecutionState, gone: ExecutionNotFound, ports: Ports) -> WatchEnded:
     """DataSync no longer knows the execution: is its task gone too? The verdict says which."""
     task_arn = task_arn_of(run.execution_arn)
     try:
@@ -281,12 +290,12 @@ def _gone(run: RunState, gone: ExecutionNotFound, ports: Ports) -> WatchEnded:
     )
 
 
-def newly_stalled(before: RunState, after: RunState) -> bool:
+def newly_stalled(before: TaskExecutionState, after: TaskExecutionState) -> bool:
     """Whether this check saw a stall the run had not seen yet (StallAction=report): counted once."""
     return after.stalled is not None and after.stalled != before.stalled
 
 
-def _end_announced(run: RunState, now: datetime) -> EndAnnounced | None:
+def _end_announced(run: TaskExecutionState, now: datetime) -> EndAnnounced | None:
     """The end DataSync's event announced: Await Sync End was resumed with a final status (the
     check then runs once to confirm it), or an earlier check is still waiting for Describe to agree."""
     if run.end_announced is not None:

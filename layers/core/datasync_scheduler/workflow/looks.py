@@ -16,7 +16,7 @@ from datasync_scheduler.ports import (
     Ports,
 )
 from datasync_scheduler.workflow.state.sync import (
-    RunState,
+    TaskExecutionState,
 )
 
 
@@ -49,7 +49,7 @@ def run_deadline(started_at: str | None, settings: Settings) -> tuple[datetime, 
     return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
 
 
-def as_confirmed(snapshot: ExecutionSnapshot, run: RunState) -> ExecutionSnapshot:
+def as_confirmed(snapshot: ExecutionSnapshot, run: TaskExecutionState) -> ExecutionSnapshot:
     """The execution as Check Sync confirmed its end: a later DescribeTaskExecution may still be
     answered from behind (docs/aws-facts.md#end-event-and-describe), and a status Describe itself
     showed as final stays final; its counters are the latest Describe gives."""
@@ -66,7 +66,7 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def unconfirmed(run: RunState, snapshot: ExecutionSnapshot) -> UnconfirmedEnd | None:
+def unconfirmed(run: TaskExecutionState, snapshot: ExecutionSnapshot) -> UnconfirmedEnd | None:
     """The end DataSync's event announced and the check never saw DescribeTaskExecution confirm."""
     announced = run.end_announced
     if announced is None or not run.finished or phases.is_terminal(snapshot.status):

@@ -8,9 +8,9 @@ from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.settings import Settings
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
-from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.ports import (
     ApiCallFailed,
     Ports,
@@ -25,7 +25,7 @@ from datasync_scheduler.workflow.state.sync import (
 )
 
 
-def _watchdog_phase(record: RunRecord | None) -> str | None:
+def _watchdog_phase(record: TaskExecutionRecord | None) -> str | None:
     if record is None or record.cancel_requested_at is None:
         return None
     before_cancel = [status for status in record.phase_times if status in phases.PHASES]

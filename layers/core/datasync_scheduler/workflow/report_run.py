@@ -11,10 +11,10 @@ from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, task_arn_of
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.run_history import history_entry
-from datasync_scheduler.domain.run_record import RunRecord
-from datasync_scheduler.domain.run_report import (
-    RunReport,
+from datasync_scheduler.domain.run_result import (
+    RunResult,
     across_attempts,
     judge_execution,
     step_failed,
@@ -34,22 +34,22 @@ from datasync_scheduler.workflow.looks import as_confirmed, parse_time, unconfir
 from datasync_scheduler.workflow.state.sync import (
     CaughtError,
     ReportRunInput,
-    RunState,
     StallSeen,
+    TaskExecutionState,
 )
 from datasync_scheduler.workflow.validate_sync_request import first_attempt
 
 _logger = logging.getLogger(__name__)
 
 
-def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
+def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
     """The run's result, whichever way the run ended; its one message is rendered from it."""
     workflow_execution = step.workflow_execution
     failure = step.failure
     task_arn = _task_arn_of(step)
     if failure is not None and failure.step in ("Validate Sync Request", "Start Sync"):
         name, unread = _task_name(ports, task_arn) if task_arn and failure.step == "Start Sync" else (None, ())
-        report = RunReport(
+        result = RunResult(
             step_failed(failure.step, failure.error, execution_arn=None, status=None),
             task_arn=task_arn,
             task_name=name,
@@ -84,7 +84,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
         if run.await_error is not None:
             verdict = replace(verdict, reason=f"{verdict.reason} {_polled_because(run.await_error)}")
         name, unread = _task_name(ports, task_arn_of(execution_arn))
-        report = RunReport(
+        result = RunResult(
             verdict,
             task_arn=task_arn_of(execution_arn),
             task_name=name,
@@ -97,15 +97,15 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunReport:
             attempts=attempts,
         )
     if step.release_error is not None:
-        report = replace(
-            report,
-            verdict=replace(report.verdict, reason=f"{report.verdict.reason} {_not_released(step.release_error)}"),
+        result = replace(
+            result,
+            verdict=replace(result.verdict, reason=f"{result.verdict.reason} {_not_released(step.release_error)}"),
         )
-    unwritten = _record_history(report, step.started_at, workflow_execution, ports)
-    return replace(report, unwritten=unwritten) if unwritten else report
+    unwritten = _record_history(result, step.started_at, workflow_execution, ports)
+    return replace(result, unwritten=unwritten) if unwritten else result
 
 
-def _outage_unread(run: RunState) -> tuple[tuple[str, Cause], ...]:
+def _outage_unread(run: TaskExecutionState) -> tuple[tuple[str, Cause], ...]:
     """An outage the run waited out, told like any read that failed: for how long, and its error."""
     outage = run.waited_out
     cause = Cause.from_dict(outage.cause) if outage else None
@@ -116,8 +116,8 @@ def _outage_unread(run: RunState) -> tuple[tuple[str, Cause], ...]:
 
 
 def _last_look(
-    ports: Ports, run: RunState
-) -> tuple[ExecutionSnapshot, RunRecord | None, tuple[tuple[str, Cause], ...]]:
+    ports: Ports, run: TaskExecutionState
+) -> tuple[ExecutionSnapshot, TaskExecutionRecord | None, tuple[tuple[str, Cause], ...]]:
     """The execution and its record as the report tells them. Each read is best effort: a report
     made while DataSync or the run ledger is down (or the execution is gone) tells what the run
     last saw, says what it could not read, and still goes out (docs/aws-facts.md#transient-aws-errors)."""
@@ -127,7 +127,7 @@ def _last_look(
     except ApiCallFailed as failed:
         snapshot = ExecutionSnapshot(execution_arn=run.execution_arn, status=run.status)
         unread.append(("the task execution's final state", failed.cause))
-    record: RunRecord | None = None
+    record: TaskExecutionRecord | None = None
     try:
         if phases.is_well_formed(snapshot.status) and not unread:
             ports.ledger.record_status(run.execution_arn, snapshot.status, entry_time(snapshot) or utc_now())
@@ -171,7 +171,7 @@ def _polled_because(error: CaughtError) -> str:
 
 
 def _record_history(
-    report: RunReport, started: str | None, workflow_execution: str | None, ports: Ports
+    result: RunResult, started: str | None, workflow_execution: str | None, ports: Ports
 ) -> tuple[tuple[str, Cause], ...]:
     """Writes the run's line of history; returns what could not be written, and why, for the message.
 
@@ -182,7 +182,7 @@ def _record_history(
         return ()
     try:
         entry = history_entry(
-            report,
+            result,
             workflow_execution=workflow_execution,
             started_at=datetime.fromisoformat(started.replace("Z", "+00:00")) if started else None,
             ended_at=utc_now(),

@@ -19,7 +19,7 @@ from datasync_scheduler.ports import (
     StartRefused,
 )
 from datasync_scheduler.workflow.state.sync import (
-    RunState,
+    TaskExecutionState,
 )
 
 _logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def start_sync(
     settings: Settings,
     attempt: int = 1,
     scope: dict[str, Any] | None = None,
-) -> RunState:
+) -> TaskExecutionState:
     """Starts the DataSync execution (an attempt, narrowed to `scope` on a retry); opens its record."""
     tag_value = _TAG_VALUE_UNSAFE.sub("_", workflow_execution)[:256]
     tags = {WORKFLOW_TAG: tag_value, ATTEMPT_TAG: str(attempt)}
@@ -71,7 +71,7 @@ def start_sync(
         # outage, when the execution may have ended and can no longer be adopted, and start a second
         # one. The record opens with the next write that gets through (an event, a check).
         _logger.warning("The start could not be recorded in the run ledger: %s", failed.cause.describe())
-    return RunState(
+    return TaskExecutionState(
         execution_arn=execution_arn, status="QUEUED", timeout_seconds=first_wait, adopted=adopted is not None
     )
 

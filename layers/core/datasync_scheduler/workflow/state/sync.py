@@ -140,7 +140,7 @@ class EndAnnounced(Contract):
     since: str
 
 
-class RunState(Contract):
+class TaskExecutionState(Contract):
     """`$.run`: what the workflow knows about the current attempt's task execution."""
 
     execution_arn: str
@@ -186,7 +186,7 @@ class SyncState(Contract):
     request: Request | None
     started_at: str | None
     next: NextAttempt | None
-    run: RunState | None = None
+    run: TaskExecutionState | None = None
     # The bounded failure summary of the last analysed task execution (its executionArn says which).
     analysis: JsonObject | None = None
     analysis_error: CaughtError | None = None
@@ -226,18 +226,18 @@ class AwaitSyncEndOutcome(Contract):
 
 
 class CheckSyncInput(StepInput):
-    run: RunState
+    run: TaskExecutionState
     started_at: str | None
 
 
 class AnalyzeRunInput(StepInput):
-    run: RunState
+    run: TaskExecutionState
 
 
 class PlanNextAttemptInput(StepInput):
     request: Request
     started_at: str | None
-    run: RunState
+    run: TaskExecutionState
     next: NextAttempt
     analysis: JsonObject | None
     # Analyze Run's error when it failed: this attempt's when `analysis` is not this execution's
@@ -249,7 +249,7 @@ class ReportRunInput(StepInput):
     request: Request | None
     started_at: str | None
     next: NextAttempt | None
-    run: RunState | None
+    run: TaskExecutionState | None
     analysis: JsonObject | None
     analysis_error: CaughtError | None
     failure: StepFailure | None
