@@ -157,9 +157,9 @@ def _carried(output: str | None) -> tuple[str, int | None] | None:
             state = model.model_validate_json(output or "null")
         except ValidationError:
             continue
-        if state.run is None or not _DATASYNC_EXECUTION.match(state.run.execution_arn):
+        if state.task_execution is None or not _DATASYNC_EXECUTION.match(state.task_execution.execution_arn):
             return None
-        return state.run.execution_arn, state.next.attempt if state.next else None
+        return state.task_execution.execution_arn, state.attempts.attempt if state.attempts else None
     return None
 
 

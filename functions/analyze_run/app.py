@@ -17,8 +17,8 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = AnalyzeRunInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
-    summary = analyze_run.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
+    logger.append_keys(executionArn=step.task_execution.execution_arn)
+    summary = analyze_run.analyze_run(step.task_execution, wiring.ports(), wiring.analysis_ports())
     logger.info(
         "Execution analysed",
         extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},

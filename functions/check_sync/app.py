@@ -21,14 +21,14 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckSyncInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
+    logger.append_keys(executionArn=step.task_execution.execution_arn)
     checked = check_sync.check_sync(
-        step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution
+        step.task_execution, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution
     )
-    if check_sync.newly_stalled(step.run, checked):
+    if check_sync.newly_stalled(step.task_execution, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.
         publish(stall_metrics(), metrics)
         metrics.flush_metrics()
-    run = checked.to_state()
-    logger.info("Checked the execution", extra=run)
-    return run
+    execution = checked.to_state()
+    logger.info("Checked the execution", extra=execution)
+    return execution

@@ -17,7 +17,7 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = PlanNextAttemptInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
+    logger.append_keys(executionArn=step.task_execution.execution_arn)
     plan = plan_next_attempt.plan_next_attempt(step, wiring.ports(), wiring.retry_ports(), wiring.settings())
     logger.info("Next attempt planned", extra={"decision": plan.decision, "scope": plan.scope})
     return plan.to_state()

@@ -39,8 +39,8 @@ metrics = Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ReportRunInput.model_validate(event)
-    if step.run is not None:
-        logger.append_keys(executionArn=step.run.execution_arn)
+    if step.task_execution is not None:
+        logger.append_keys(executionArn=step.task_execution.execution_arn)
     report = report_run.report_run(step, wiring.ports())
     result = RunResult.model_validate(report.to_dict())
     publication = publication_of(

@@ -39,7 +39,7 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
         wiring.ports(),
         wiring.settings(),
         attempt=attempt_key["attempt"],
-        scope=step.next.scope,
+        scope=step.attempts.scope,
     ).to_state()
 
 
@@ -48,11 +48,11 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     step = StartSyncInput.model_validate(event)
-    run = TaskExecutionState.model_validate(
+    execution = TaskExecutionState.model_validate(
         start_attempt(
-            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.next.attempt}, event=event
+            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.attempts.attempt}, event=event
         )
     )
-    logger.append_keys(executionArn=run.execution_arn)
-    logger.info("DataSync execution started", extra={"adopted": run.adopted})
-    return run.to_state()
+    logger.append_keys(executionArn=execution.execution_arn)
+    logger.info("DataSync execution started", extra={"adopted": execution.adopted})
+    return execution.to_state()

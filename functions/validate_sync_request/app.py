@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))
     return SyncState(
         request=request,
-        next=validate_sync_request.first_attempt(),
+        attempts=validate_sync_request.first_attempt(),
         # When the run began: its overall deadline counts from here, across attempts.
         started_at=iso(utc_now()),
     ).to_state()

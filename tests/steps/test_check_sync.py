@@ -15,7 +15,7 @@ from tests.steps.conftest import WORKFLOW, World, settings, state, subset
 
 
 def started(world: World) -> Any:
-    """`$.run` after Start Sync, as the step returned it."""
+    """`$.taskExecution` after Start Sync, as the step returned it."""
     task = world.datasync.add_task()
     return start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())
 
@@ -71,7 +71,7 @@ def test_the_watchdog_cancels_once_and_waits_for_the_cancel_to_end(world: World)
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "LAUNCHING")
     world.pass_time(hours=1)
-    run = check_sync(run, world.ports, settings())  # the workflow passes each check's `$.run` on
+    run = check_sync(run, world.ports, settings())  # the workflow passes each check's `$.taskExecution` on
     world.pass_time(minutes=15)
     again = state(check_sync(run, world.ports, settings()))
     assert world.datasync.cancel_calls == [execution]

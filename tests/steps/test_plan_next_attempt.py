@@ -44,8 +44,8 @@ def attempt_that_failed_verification(world: World, bucket: FakeBucket, **task: A
         "workflowExecution": WORKFLOW,
         "request": request.model_dump(mode="json", exclude_none=True),
         "startedAt": None,
-        "run": state(run),
-        "next": state(first_attempt()),
+        "taskExecution": state(run),
+        "attempts": state(first_attempt()),
         "analysis": analysis,
     }
 
@@ -68,7 +68,7 @@ def test_a_checksum_mismatch_is_retried_by_a_manifest_of_just_that_file(world: W
     assert scope["kind"] == "manifest"
     assert scope["manifest"]["bucket"] == bucket.name and scope["manifest"]["roleArn"] == MANIFEST_ROLE
     assert bucket.text(scope["manifest"]["key"]) == "directory1/directory2/file1.txt\n"
-    (first,) = planned["attempts"]
+    (first,) = planned["done"]
     assert first["status"] == "ERROR" and first["failures"] == {"checksum_mismatch": 1}
 
 
@@ -84,7 +84,7 @@ def test_a_task_with_its_own_filter_is_retried_by_an_includes_filter_not_a_manif
 def test_the_last_allowed_attempt_is_not_retried(world: World) -> None:
     bucket = FakeBucket()
     step = attempt_that_failed_verification(world, bucket)
-    step["next"] = {**step["next"], "attempt": 3}  # MAX_ATTEMPTS is 3
+    step["attempts"] = {**step["attempts"], "attempt": 3}  # MAX_ATTEMPTS is 3
     planned = plan(world, bucket, step)
     assert planned["retry"] is False and planned["attempt"] == 3
 
@@ -96,7 +96,7 @@ def test_an_analysis_that_failed_is_recorded_on_the_attempt_by_its_step_and_erro
     step.update(analysis=None, analysisError={"Error": "RuntimeError", "Cause": json.dumps(lambda_error)})
     planned = plan(world, bucket, step)
     assert planned["retry"] is True and planned["scope"] == {"kind": "all"}
-    (first,) = planned["attempts"]
+    (first,) = planned["done"]
     assert first["unknownBecause"] == {"where": "Analyze Run", "error": "RuntimeError", "message": "the parser broke"}
 
 
@@ -104,7 +104,7 @@ def test_an_earlier_attempts_analysis_error_is_not_put_on_this_attempt(world: Wo
     bucket = FakeBucket()
     step = attempt_that_failed_verification(world, bucket)
     step["analysisError"] = {"Error": "States.Timeout", "Cause": None}  # left by attempt 1's analysis
-    (first,) = plan(world, bucket, step)["attempts"]
+    (first,) = plan(world, bucket, step)["done"]
     assert "unknownBecause" not in first
 
 
@@ -136,4 +136,4 @@ def test_task_filters_that_cannot_be_read_retry_the_whole_task_rather_than_guess
         "the task's filters could not be read (DescribeTask failed with InternalException)"
         in (planned["decision"]["reason"])
     )
-    assert planned["attempts"][0]["decision"]["action"] == "retry_all"
+    assert planned["done"][0]["decision"]["action"] == "retry_all"

@@ -86,7 +86,7 @@ def test_a_status_datasync_adds_is_watched_and_named_if_it_outlasts_the_stall_li
 
 
 def resumed(run: TaskExecutionState, status: str) -> TaskExecutionState:
-    """`$.run` after Await Sync End was resumed: its ResultPath writes the status the token carried."""
+    """`$.taskExecution` after Await Sync End was resumed: its ResultPath writes the status the token carried."""
     return run.model_copy(update={"status": status})
 
 

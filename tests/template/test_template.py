@@ -174,5 +174,5 @@ def test_the_await_step_waits_on_a_task_token_with_a_timeout_from_the_state() ->
     definition = json.loads((ROOT / "statemachine" / "sync_workflow.asl.json").read_text())
     await_state = definition["States"]["Await Sync End"]
     assert await_state["Resource"].endswith(".waitForTaskToken")
-    assert await_state["TimeoutSecondsPath"] == "$.run.timeoutSeconds"
+    assert await_state["TimeoutSecondsPath"] == "$.taskExecution.timeoutSeconds"
     assert await_state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"

@@ -146,9 +146,9 @@ def test_a_rejected_run_names_its_task_only_when_the_arn_is_whole() -> None:
     def named(task_arn: str) -> str | None:
         failure = {"step": "Validate Sync Request", "error": {"Error": "InvalidSyncRequest", "Cause": "x"}}
         step = ReportRunInput.model_validate(
-            {"request": None, "failure": failure | {"rejectedInput": {"taskArn": task_arn}}, "run": None}
+            {"request": None, "failure": failure | {"rejectedInput": {"taskArn": task_arn}}, "taskExecution": None}
             | {"workflowExecution": "arn:aws:states:eu-west-1:123456789012:execution:s:n", "startedAt": None}
-            | {"next": None, "analysis": None, "analysisError": None}
+            | {"attempts": None, "analysis": None, "analysisError": None}
         )
         return _task_arn_of(step)
 

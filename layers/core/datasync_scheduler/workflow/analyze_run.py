@@ -149,9 +149,9 @@ def analyze(
     return summary
 
 
-def analyze_run(run: TaskExecutionState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+def analyze_run(execution: TaskExecutionState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
     """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
-    execution_arn = run.execution_arn
+    execution_arn = execution.execution_arn
     snapshot = ports.datasync.describe(execution_arn)
     try:
         # Where the task logs and writes its reports, and at which level: without it, nothing to read.

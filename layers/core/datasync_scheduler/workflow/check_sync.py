@@ -50,14 +50,14 @@ from datasync_scheduler.workflow.state.sync import (
 _logger = logging.getLogger(__name__)
 
 
-def _renew_lease(run: TaskExecutionState, owner: str, ports: Ports) -> None:
+def _renew_lease(execution: TaskExecutionState, owner: str, ports: Ports) -> None:
     """Keeps the run's lease through its next wait and the margin (`task_lease`). Best effort: a
     renewal that fails leaves the lease to end on its own time, after this look's wait would have
     ended anyway; the check's own work must not fail for it."""
     now = utc_now()
-    task_arn = task_arn_of(run.execution_arn)
+    task_arn = task_arn_of(execution.execution_arn)
     try:
-        renewed = ports.lease.renew(task_arn, owner, now, lease_until(now, run.timeout_seconds))
+        renewed = ports.lease.renew(task_arn, owner, now, lease_until(now, execution.timeout_seconds))
     except Exception:
         _logger.exception("The task's lease could not be renewed; it ends on its own time")
         return
@@ -100,7 +100,7 @@ _GIVE_UP: dict[str, type[WatchEnded]] = {
 
 
 def check_sync(
-    run: TaskExecutionState,
+    execution: TaskExecutionState,
     ports: Ports,
     settings: Settings,
     started_at: str | None = None,
@@ -113,42 +113,42 @@ def check_sync(
     When it cannot look (DataSync or the run ledger does not answer, after botocore's retries), it
     waits the outage out with back-off within the run's limits (`domain.outage`); when DataSync
     no longer knows the execution, it says whether the task was deleted."""
-    execution_arn = run.execution_arn
+    execution_arn = execution.execution_arn
     now = utc_now()
     try:
         snapshot = ports.datasync.describe(execution_arn)
     except ServiceUnreachable as failed:
-        return _wait_out(run, failed, ports, settings, started_at, now)
+        return _wait_out(execution, failed, ports, settings, started_at, now)
     except ExecutionNotFound as gone:
-        raise _gone(run, gone, ports) from gone
-    run = run.model_copy(update={"unreachable": None, "waited_out": _waited_out(run, now)})
+        raise _gone(execution, gone, ports) from gone
+    execution = execution.model_copy(update={"unreachable": None, "waited_out": _waited_out(execution, now)})
     ledger_down: ServiceUnreachable | None = None
     try:
         if phases.is_well_formed(snapshot.status):
             ports.ledger.record_status(execution_arn, snapshot.status, entry_time(snapshot) or now)
     except ServiceUnreachable as failed:
         ledger_down = failed
-    announced = _end_announced(run, now)
+    announced = _end_announced(execution, now)
     if announced is not None:
         confirmation, wait = confirm_end(snapshot.status, announced.looks + 1)
         if confirmation == "look_again":
             # DataSync is eventually consistent (docs/aws-facts.md#end-event-and-describe): the
             # event came first. No watchdog applies to an execution DataSync says has ended.
             _logger.info("DataSync's end event and DescribeTaskExecution disagree; looking again")
-            return run.model_copy(
+            return execution.model_copy(
                 update={
                     "status": snapshot.status,
                     "timeout_seconds": wait,
-                    "looks": run.looks + 1,
+                    "looks": execution.looks + 1,
                     "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
                 }
             )
         if confirmation == "gave_up":
-            return run.model_copy(
+            return execution.model_copy(
                 update={
                     "status": snapshot.status,
                     "finished": True,
-                    "looks": run.looks + 1,
+                    "looks": execution.looks + 1,
                     "end_announced": announced.model_copy(update={"looks": announced.looks + 1}),
                 }
             )
@@ -159,10 +159,12 @@ def check_sync(
     except ServiceUnreachable as failed:
         if phases.is_terminal(snapshot.status):
             # DataSync's own end needs nothing from the ledger: the run goes on to its verdict.
-            return run.model_copy(update={"status": snapshot.status, "finished": True})
-        return _wait_out(run.model_copy(update={"status": snapshot.status}), failed, ports, settings, started_at, now)
+            return execution.model_copy(update={"status": snapshot.status, "finished": True})
+        return _wait_out(
+            execution.model_copy(update={"status": snapshot.status}), failed, ports, settings, started_at, now
+        )
     entered = (record.entered(snapshot.status) if record else None) or now
-    mark = next_mark(_progress_mark(run.progress), snapshot.status, snapshot.progress_counters(), now)
+    mark = next_mark(_progress_mark(execution.progress), snapshot.status, snapshot.progress_counters(), now)
     decision = decide_check(
         status=snapshot.status,
         entered_at=entered,
@@ -175,9 +177,9 @@ def check_sync(
         deadline=run_deadline(started_at, settings),
         progress=mark,
         stall=settings.stall,
-        budget=WatchBudget(run.looks + 1, max_looks(settings.retry.max_attempts), parse_optional(started_at)),
+        budget=WatchBudget(execution.looks + 1, max_looks(settings.retry.max_attempts), parse_optional(started_at)),
     )
-    cancelled_by = run.cancelled_by
+    cancelled_by = execution.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
         ports.datasync.cancel(execution_arn)
         ports.ledger.note_cancel(execution_arn, decision.overrun.reason, now)
@@ -186,11 +188,11 @@ def check_sync(
     if decision.action in ("cancel", "abandon") and decision.overrun is not None and cancelled_by is None:
         # The first limit that cancelled decides, as in the ledger's note.
         cancelled_by = watchdog_cancel(decision.overrun)
-    stalled = run.stalled
+    stalled = execution.stalled
     if decision.stall is not None:
         stall = decision.stall
         stalled = StallSeen(phase=stall.phase, since=iso(mark.since), limit_seconds=stall.limit_seconds)
-        if run.stalled != stalled:
+        if execution.stalled != stalled:
             _logger.warning("Stalled: the task execution %s; StallAction is report", stall.reason)
     checked = TaskExecutionState(
         execution_arn=execution_arn,
@@ -199,26 +201,26 @@ def check_sync(
         finished=decision.action in ("finished", "abandon"),
         abandoned=decision.action == "abandon",
         cancelled_by=cancelled_by,
-        await_error=run.await_error,
+        await_error=execution.await_error,
         progress=Progress(phase=mark.phase, counters=dict(mark.counters), since=iso(mark.since)),
         stalled=stalled,
-        waited_out=run.waited_out,
-        looks=run.looks + 1,
+        waited_out=execution.waited_out,
+        looks=execution.looks + 1,
     )
     if workflow_execution and not checked.finished:
         _renew_lease(checked, workflow_execution, ports)
     return checked
 
 
-def _waited_out(run: TaskExecutionState, now: datetime) -> OutageWaitedOut | None:
+def _waited_out(execution: TaskExecutionState, now: datetime) -> OutageWaitedOut | None:
     """The outage that this look ends, if one was being waited out; else the one waited out before."""
-    if run.unreachable is None:
-        return run.waited_out
-    return OutageWaitedOut(**run.unreachable.model_dump(), until=iso(now))
+    if execution.unreachable is None:
+        return execution.waited_out
+    return OutageWaitedOut(**execution.unreachable.model_dump(), until=iso(now))
 
 
 def _wait_out(
-    run: TaskExecutionState,
+    execution: TaskExecutionState,
     failed: ServiceUnreachable,
     ports: Ports,
     settings: Settings,
@@ -226,7 +228,7 @@ def _wait_out(
     now: datetime,
 ) -> TaskExecutionState:
     """One more failed look: wait (with back-off) for as long as the run's limits allow, else stop."""
-    before = run.unreachable
+    before = execution.unreachable
     outage = Outage(
         service=failed.service,
         since=parse_time(before.since) if before else now,
@@ -235,21 +237,23 @@ def _wait_out(
     )
     entered = None
     try:  # when the ledger answers, the phase limit counts from the phase's start, not the outage's
-        record = ports.ledger.get(run.execution_arn)
-        entered = record.entered(run.status) if record else None
+        record = ports.ledger.get(execution.execution_arn)
+        entered = record.entered(execution.status) if record else None
     except ApiCallFailed:
         entered = None
     decision = decide_outage(
         outage,
         now=now,
-        status=run.status,
+        status=execution.status,
         entered_at=entered,
         limits=settings.phase_limits,
         fallback_seconds=settings.fallback_seconds,
         deadline=run_deadline(started_at, settings),
     )
     if decision.action == "give_up" and decision.limit is not None:
-        reason = gave_up_reason(outage, decision, now=now, execution_arn=run.execution_arn, status=run.status)
+        reason = gave_up_reason(
+            outage, decision, now=now, execution_arn=execution.execution_arn, status=execution.status
+        )
         raise _GIVE_UP[decision.limit](reason)
     _logger.warning(
         "%s could not be reached (%s); looking again in %d s",
@@ -257,10 +261,10 @@ def _wait_out(
         outage.cause.describe(),
         decision.wait_seconds,
     )
-    return run.model_copy(
+    return execution.model_copy(
         update={
             "timeout_seconds": decision.wait_seconds,
-            "looks": run.looks + 1,  # a look that failed costs its history events all the same
+            "looks": execution.looks + 1,  # a look that failed costs its history events all the same
             "unreachable": Unreachable(
                 service=outage.service, since=iso(outage.since), looks=outage.looks, cause=outage.cause.to_dict()
             ),
@@ -268,25 +272,25 @@ def _wait_out(
     )
 
 
-def _gone(run: TaskExecutionState, gone: ExecutionNotFound, ports: Ports) -> WatchEnded:
+def _gone(execution: TaskExecutionState, gone: ExecutionNotFound, ports: Ports) -> WatchEnded:
     """DataSync no longer knows the execution: is its task gone too? The verdict says which."""
-    task_arn = task_arn_of(run.execution_arn)
+    task_arn = task_arn_of(execution.execution_arn)
     try:
         ports.datasync.task(task_arn)
     except TaskNotFound as deleted:
         return TaskDeleted(
-            f"The task {task_arn} was deleted while its task execution {run.execution_arn} ran (last seen "
-            f"{run.status}): DataSync knows neither any more ({gone.cause.describe()}; "
+            f"The task {task_arn} was deleted while its task execution {execution.execution_arn} ran (last seen "
+            f"{execution.status}): DataSync knows neither any more ({gone.cause.describe()}; "
             f"{deleted.cause.describe()}). Whether the execution finished its work is unknown."
         )
     except ApiCallFailed as unread:
         return ExecutionGone(
-            f"DataSync no longer knows task execution {run.execution_arn} (last seen {run.status}): "
+            f"DataSync no longer knows task execution {execution.execution_arn} (last seen {execution.status}): "
             f"{gone.cause.describe()}; whether its task still exists could not be read ({unread.cause.describe()})."
         )
     return ExecutionGone(
-        f"DataSync no longer knows task execution {run.execution_arn} (last seen {run.status}), although its "
-        f"task still exists: {gone.cause.describe()}. Whether the execution finished its work is unknown."
+        f"DataSync no longer knows task execution {execution.execution_arn} (last seen {execution.status}), "
+        f"although its task still exists: {gone.cause.describe()}. Whether the execution finished its work is unknown."
     )
 
 
@@ -295,13 +299,13 @@ def newly_stalled(before: TaskExecutionState, after: TaskExecutionState) -> bool
     return after.stalled is not None and after.stalled != before.stalled
 
 
-def _end_announced(run: TaskExecutionState, now: datetime) -> EndAnnounced | None:
+def _end_announced(execution: TaskExecutionState, now: datetime) -> EndAnnounced | None:
     """The end DataSync's event announced: Await Sync End was resumed with a final status (the
     check then runs once to confirm it), or an earlier check is still waiting for Describe to agree."""
-    if run.end_announced is not None:
-        return run.end_announced
-    if phases.is_terminal(run.status) and not run.finished:
-        return EndAnnounced(status=run.status, looks=0, since=iso(now))
+    if execution.end_announced is not None:
+        return execution.end_announced
+    if phases.is_terminal(execution.status) and not execution.finished:
+        return EndAnnounced(status=execution.status, looks=0, since=iso(now))
     return None
 
 

@@ -35,7 +35,7 @@ def resume_if_finished(ports: Ports, execution_arn: str, status: str) -> bool:
     if token is None:
         return False
     try:
-        # The task's output is the status itself: the state machine stores it as `$.run.status`.
+        # The task's output is the status itself: the state machine stores it as `$.taskExecution.status`.
         return ports.callbacks.resume(token, status)
     except Exception:
         ports.ledger.restore_token(execution_arn, token)  # let the next event or check try again
@@ -49,12 +49,12 @@ def run_deadline(started_at: str | None, settings: Settings) -> tuple[datetime, 
     return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
 
 
-def as_confirmed(snapshot: ExecutionSnapshot, run: TaskExecutionState) -> ExecutionSnapshot:
+def as_confirmed(snapshot: ExecutionSnapshot, execution: TaskExecutionState) -> ExecutionSnapshot:
     """The execution as Check Sync confirmed its end: a later DescribeTaskExecution may still be
     answered from behind (docs/aws-facts.md#end-event-and-describe), and a status Describe itself
     showed as final stays final; its counters are the latest Describe gives."""
-    if run.finished and phases.is_terminal(run.status) and not phases.is_terminal(snapshot.status):
-        return replace(snapshot, status=run.status)
+    if execution.finished and phases.is_terminal(execution.status) and not phases.is_terminal(snapshot.status):
+        return replace(snapshot, status=execution.status)
     return snapshot
 
 
@@ -66,10 +66,10 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def unconfirmed(run: TaskExecutionState, snapshot: ExecutionSnapshot) -> UnconfirmedEnd | None:
+def unconfirmed(execution: TaskExecutionState, snapshot: ExecutionSnapshot) -> UnconfirmedEnd | None:
     """The end DataSync's event announced and the check never saw DescribeTaskExecution confirm."""
-    announced = run.end_announced
-    if announced is None or not run.finished or phases.is_terminal(snapshot.status):
+    announced = execution.end_announced
+    if announced is None or not execution.finished or phases.is_terminal(snapshot.status):
         return None
     seconds = (utc_now() - parse_time(announced.since)).total_seconds()
     return UnconfirmedEnd(announced.status, snapshot.status, announced.looks, seconds)

@@ -20,7 +20,7 @@ from datasync_scheduler.ports import (
 from datasync_scheduler.workflow.attempts import analysis_of, attempt_summary, unknown_because
 from datasync_scheduler.workflow.looks import as_confirmed, run_deadline, unconfirmed
 from datasync_scheduler.workflow.state.sync import (
-    NextAttempt,
+    Attempts,
     PlanNextAttemptInput,
 )
 
@@ -34,12 +34,12 @@ def _watchdog_phase(record: TaskExecutionRecord | None) -> str | None:
 
 def plan_next_attempt(
     step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: Settings
-) -> NextAttempt:
+) -> Attempts:
     """After an attempt: record it, and decide whether another one runs and on which files."""
-    run, previous = step.run, step.next
+    execution, previous = step.task_execution, step.attempts
     attempt = previous.attempt
-    execution_arn = run.execution_arn
-    snapshot = as_confirmed(ports.datasync.describe(execution_arn), run)
+    execution_arn = execution.execution_arn
+    snapshot = as_confirmed(ports.datasync.describe(execution_arn), execution)
     record = ports.ledger.get(execution_arn)
     failures = analysis_of(step.analysis, execution_arn)
     outcome = AttemptOutcome(
@@ -47,9 +47,11 @@ def plan_next_attempt(
         error_code=snapshot.result.error_code,
         error_detail=snapshot.result.error_detail,
         watchdog_phase=_watchdog_phase(record),
-        abandoned=run.abandoned,
-        left_running=run.abandoned and run.cancelled_by is not None and run.cancelled_by.limit == "watchLimit",
-        unconfirmed=unconfirmed(run, snapshot) is not None,
+        abandoned=execution.abandoned,
+        left_running=execution.abandoned
+        and execution.cancelled_by is not None
+        and execution.cancelled_by.limit == "watchLimit",
+        unconfirmed=unconfirmed(execution, snapshot) is not None,
     )
     deadline = run_deadline(step.started_at, settings)
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
@@ -71,7 +73,7 @@ def plan_next_attempt(
                 decision.wait_seconds,
             )
     unknown = unknown_because(failures, step.analysis_error)
-    attempts = [*previous.attempts, attempt_summary(attempt, previous.scope, snapshot, failures, decision, unknown)]
+    attempts = [*previous.done, attempt_summary(attempt, previous.scope, snapshot, failures, decision, unknown)]
     if decision.action == "retry_files" and failures and failures.get("report") and task is not None:
         request = step.request
         failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
@@ -95,10 +97,10 @@ def plan_next_attempt(
                 "roleArn": retry_ports.manifest_role_arn,
             }
     retry = decision.action in ("retry_all", "retry_files")
-    return NextAttempt(
+    return Attempts(
         attempt=attempt + 1 if retry else attempt,
         scope=scope if retry else previous.scope,
-        attempts=attempts,
+        done=attempts,
         retry=retry,
         wait_seconds=decision.wait_seconds,
         decision=decision.to_dict(),

@@ -55,15 +55,15 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
             task_name=name,
             unread=unread,
             workflow_execution=workflow_execution,
-            attempts=tuple(step.next.attempts) if step.next else (),
+            attempts=tuple(step.attempts.done) if step.attempts else (),
         )
     else:
-        run = step.run
-        if run is None:  # the contract: every path to here past a start carries the run
+        execution = step.task_execution
+        if execution is None:  # the contract: every path to here past a start carries the task execution
             raise ValueError("Report Run was given neither a failed step before the start nor a task execution")
-        execution_arn = run.execution_arn
-        snapshot, record, unread_run = _last_look(ports, run)
-        snapshot = as_confirmed(snapshot, run)
+        execution_arn = execution.execution_arn
+        snapshot, record, unread_execution = _last_look(ports, execution)
+        snapshot = as_confirmed(snapshot, execution)
         phase_times = dict(record.phase_times) if record else {}
         attempts = _all_attempts(step, snapshot)
         if failure is not None:  # Check Sync or Plan Next Attempt failed after the start
@@ -73,22 +73,22 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
                 judge_execution(
                     snapshot,
                     watchdog_note=record.watchdog_note if record else None,
-                    watchdog_limit=run.cancelled_by.limit if run.cancelled_by else None,
-                    abandoned=run.abandoned,
-                    unconfirmed=unconfirmed(run, snapshot),
+                    watchdog_limit=execution.cancelled_by.limit if execution.cancelled_by else None,
+                    abandoned=execution.abandoned,
+                    unconfirmed=unconfirmed(execution, snapshot),
                 ),
                 attempts,
             )
-        if run.stalled is not None and run.cancelled_by is None:
-            verdict = replace(verdict, reason=f"{verdict.reason} {_stall_reported(run.stalled)}")
-        if run.await_error is not None:
-            verdict = replace(verdict, reason=f"{verdict.reason} {_polled_because(run.await_error)}")
+        if execution.stalled is not None and execution.cancelled_by is None:
+            verdict = replace(verdict, reason=f"{verdict.reason} {_stall_reported(execution.stalled)}")
+        if execution.await_error is not None:
+            verdict = replace(verdict, reason=f"{verdict.reason} {_polled_because(execution.await_error)}")
         name, unread = _task_name(ports, task_arn_of(execution_arn))
         result = RunResult(
             verdict,
             task_arn=task_arn_of(execution_arn),
             task_name=name,
-            unread=_outage_unread(run) + unread_run + unread,
+            unread=_outage_unread(execution) + unread_execution + unread,
             execution_arn=execution_arn,
             workflow_execution=workflow_execution,
             snapshot=snapshot,
@@ -105,9 +105,9 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
     return replace(result, unwritten=unwritten) if unwritten else result
 
 
-def _outage_unread(run: TaskExecutionState) -> tuple[tuple[str, Cause], ...]:
+def _outage_unread(execution: TaskExecutionState) -> tuple[tuple[str, Cause], ...]:
     """An outage the run waited out, told like any read that failed: for how long, and its error."""
-    outage = run.waited_out
+    outage = execution.waited_out
     cause = Cause.from_dict(outage.cause) if outage else None
     if outage is None or cause is None:
         return ()
@@ -116,22 +116,22 @@ def _outage_unread(run: TaskExecutionState) -> tuple[tuple[str, Cause], ...]:
 
 
 def _last_look(
-    ports: Ports, run: TaskExecutionState
+    ports: Ports, execution: TaskExecutionState
 ) -> tuple[ExecutionSnapshot, TaskExecutionRecord | None, tuple[tuple[str, Cause], ...]]:
     """The execution and its record as the report tells them. Each read is best effort: a report
     made while DataSync or the run ledger is down (or the execution is gone) tells what the run
     last saw, says what it could not read, and still goes out (docs/aws-facts.md#transient-aws-errors)."""
     unread: list[tuple[str, Cause]] = []
     try:
-        snapshot = ports.datasync.describe(run.execution_arn)
+        snapshot = ports.datasync.describe(execution.execution_arn)
     except ApiCallFailed as failed:
-        snapshot = ExecutionSnapshot(execution_arn=run.execution_arn, status=run.status)
+        snapshot = ExecutionSnapshot(execution_arn=execution.execution_arn, status=execution.status)
         unread.append(("the task execution's final state", failed.cause))
     record: TaskExecutionRecord | None = None
     try:
         if phases.is_well_formed(snapshot.status) and not unread:
-            ports.ledger.record_status(run.execution_arn, snapshot.status, entry_time(snapshot) or utc_now())
-        record = ports.ledger.get(run.execution_arn)
+            ports.ledger.record_status(execution.execution_arn, snapshot.status, entry_time(snapshot) or utc_now())
+        record = ports.ledger.get(execution.execution_arn)
     except ApiCallFailed as failed:
         unread.append(("the times of its phases", failed.cause))
     return snapshot, record, tuple(unread)
@@ -199,8 +199,8 @@ def _record_history(
 
 def _all_attempts(step: ReportRunInput, snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:
     """Attempts the plan step recorded, plus the last one when it went straight to the report."""
-    planned = step.next or first_attempt()
-    attempts = list(planned.attempts)
+    planned = step.attempts or first_attempt()
+    attempts = list(planned.done)
     if not attempts or attempts[-1].get("executionArn") != snapshot.execution_arn:
         attempts.append(
             attempt_summary(

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datasync_scheduler.workflow.state.sync import (
-    NextAttempt,
+    Attempts,
 )
 
 
-def first_attempt() -> NextAttempt:
-    """`$.next` before the first start: attempt 1, the whole task, no attempts behind it."""
-    return NextAttempt(attempt=1, scope={"kind": "all"}, attempts=[], retry=False, wait_seconds=0)
+def first_attempt() -> Attempts:
+    """`$.attempts` before the first start: attempt 1, the whole task, none done."""
+    return Attempts(attempt=1, scope={"kind": "all"}, done=[], retry=False, wait_seconds=0)

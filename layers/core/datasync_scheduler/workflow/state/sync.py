@@ -141,7 +141,7 @@ class EndAnnounced(Contract):
 
 
 class TaskExecutionState(Contract):
-    """`$.run`: what the workflow knows about the current attempt's task execution."""
+    """`$.taskExecution`: what the workflow knows about the current attempt's task execution."""
 
     execution_arn: str
     status: str
@@ -169,12 +169,14 @@ class TaskExecutionState(Contract):
     looks: int = 0
 
 
-class NextAttempt(Contract):
-    """`$.next`: the plan for the next attempt and the attempts behind it."""
+class Attempts(Contract):
+    """`$.attempts`: the run's attempts. `attempt` is the one planned or running (its number) and
+    `scope` what it transfers; `done` summarises the attempts that ended, oldest first; `retry`,
+    `waitSeconds` and `decision` are Plan Next Attempt's decision after the last one."""
 
     attempt: int
     scope: JsonObject
-    attempts: list[JsonObject]
+    done: list[JsonObject]
     retry: bool
     wait_seconds: int
     decision: JsonObject | None = None
@@ -185,8 +187,8 @@ class SyncState(Contract):
 
     request: Request | None
     started_at: str | None
-    next: NextAttempt | None
-    run: TaskExecutionState | None = None
+    attempts: Attempts | None
+    task_execution: TaskExecutionState | None = None
     # The bounded failure summary of the last analysed task execution (its executionArn says which).
     analysis: JsonObject | None = None
     analysis_error: CaughtError | None = None
@@ -209,7 +211,7 @@ class ValidateSyncRequestInput(StepInput):
 
 class StartSyncInput(StepInput):
     request: Request
-    next: NextAttempt
+    attempts: Attempts
 
 
 class AwaitSyncEndInput(StepInput):
@@ -226,19 +228,19 @@ class AwaitSyncEndOutcome(Contract):
 
 
 class CheckSyncInput(StepInput):
-    run: TaskExecutionState
+    task_execution: TaskExecutionState
     started_at: str | None
 
 
 class AnalyzeRunInput(StepInput):
-    run: TaskExecutionState
+    task_execution: TaskExecutionState
 
 
 class PlanNextAttemptInput(StepInput):
     request: Request
     started_at: str | None
-    run: TaskExecutionState
-    next: NextAttempt
+    task_execution: TaskExecutionState
+    attempts: Attempts
     analysis: JsonObject | None
     # Analyze Run's error when it failed: this attempt's when `analysis` is not this execution's
     # (every way to Plan Next Attempt passes Analyze Run, which writes one or the other).
@@ -248,8 +250,8 @@ class PlanNextAttemptInput(StepInput):
 class ReportRunInput(StepInput):
     request: Request | None
     started_at: str | None
-    next: NextAttempt | None
-    run: TaskExecutionState | None
+    attempts: Attempts | None
+    task_execution: TaskExecutionState | None
     analysis: JsonObject | None
     analysis_error: CaughtError | None
     failure: StepFailure | None
