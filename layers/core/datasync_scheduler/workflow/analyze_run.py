@@ -12,7 +12,7 @@ from typing import Any
 
 from datasync_scheduler.adapters.execution_logs import BASIC_FILTER, ENHANCED_FILTER, LogGroupMissing
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis
+from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis, unavailable, unreadable
 from datasync_scheduler.domain.attribution import StreamAttribution, counted_note, datasync_counted, files_named
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
@@ -56,20 +56,6 @@ def failures_of(
                 continue
             yield from parser.feed(message, stream)
         yield from parser.finish()
-
-
-def unavailable(note: str, source: str = "none", cause: Cause | None = None) -> dict[str, Any]:
-    """A summary without failures: `source` is "none" (nothing to read), "unreadable" (an AWS call
-    failed: `cause` names it) or "analysisFailed" (Analyze Run failed: `cause` names its error)."""
-    summary = {"available": False, "source": source, "note": note, "report": None, **FailureTally().to_dict()}
-    if cause is not None:
-        summary["cause"] = cause.to_dict()
-    return summary
-
-
-def unreadable(cause: Cause, what: str) -> dict[str, Any]:
-    """Which files failed is unknown because an AWS call failed (after the SDK's retries)."""
-    return unavailable(f"{what} could not be read: {cause.describe()}", source="unreadable", cause=cause)
 
 
 def analyze(

@@ -9,6 +9,7 @@ from typing import Any
 
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.domain import phases
+from datasync_scheduler.domain.analysis import unavailable
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, task_arn_of
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
@@ -28,7 +29,6 @@ from datasync_scheduler.ports import (
     ServiceThrottled,
     ServiceUnreachable,
 )
-from datasync_scheduler.workflow.analyze_run import unavailable
 from datasync_scheduler.workflow.attempts import analysis_of, analysis_step_cause, attempt_summary, unknown_because
 from datasync_scheduler.workflow.looks import as_confirmed, parse_time, unconfirmed
 from datasync_scheduler.workflow.state.sync import (
