@@ -186,7 +186,10 @@ def _last_decision(attempts: tuple[Mapping[str, Any], ...]) -> str | None:
 
 
 class CaughtStepError(Protocol):
-    """A Catch's output: Step Functions' error name, and the failing Lambda's own error when it is one."""
+    """A Catch's output: Step Functions' error name, and the failing Lambda's own error when it is one.
+
+    Not a port: the shape of `workflow/state/sync.py` `CaughtError` that the verdict reads, so that the
+    domain imports no state model."""
 
     Error: str
 

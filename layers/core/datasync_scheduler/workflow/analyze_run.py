@@ -94,7 +94,7 @@ def analyze(
         sink.abort()
         return unavailable(f"the log group {missing} does not exist, so there is nothing to read")
     except ServiceUnreachable:
-        # An outage of the logs (or the report's bucket): the workflow retries the analysis later
+        # An outage of the logs (or the task report's bucket): the workflow retries the analysis later
         # rather than reporting the files as unknown (docs/aws-facts.md#transient-aws-errors).
         sink.abort()
         raise

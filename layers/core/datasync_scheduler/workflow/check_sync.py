@@ -69,7 +69,7 @@ class WatchEnded(Exception):
     """Check Sync stops watching the task execution for a reason that is not DataSync's verdict.
 
     Each subclass is one cause, raised by its name (the Lambda's errorType): the state machine
-    does not retry it and the report names the cause from it (`run_result.step_failed`)."""
+    does not retry it and the run result names the cause from it (`run_result.step_failed`)."""
 
 
 class RunDeadlineDuringOutage(WatchEnded):

@@ -118,7 +118,7 @@ def _outage_unread(execution: TaskExecutionState) -> tuple[tuple[str, Cause], ..
 def _last_look(
     ports: Ports, execution: TaskExecutionState
 ) -> tuple[ExecutionSnapshot, TaskExecutionRecord | None, tuple[tuple[str, Cause], ...]]:
-    """The execution and its record as the report tells them. Each read is best effort: a report
+    """The execution and its record as the run result tells them. Each read is best effort: a result
     made while DataSync or the run ledger is down (or the execution is gone) tells what the run
     last saw, says what it could not read, and still goes out (docs/aws-facts.md#transient-aws-errors)."""
     unread: list[tuple[str, Cause]] = []
@@ -198,7 +198,7 @@ def _record_history(
 
 
 def _all_attempts(step: ReportRunInput, snapshot: ExecutionSnapshot) -> tuple[dict[str, Any], ...]:
-    """Attempts the plan step recorded, plus the last one when it went straight to the report."""
+    """Attempts the plan step recorded, plus the last one when it went straight to Report Run."""
     planned = step.attempts or first_attempt()
     attempts = list(planned.done)
     if not attempts or attempts[-1].get("executionArn") != snapshot.execution_arn:

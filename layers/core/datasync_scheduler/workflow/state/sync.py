@@ -152,12 +152,12 @@ class TaskExecutionState(Contract):
     adopted: bool | None = None
     cancelled_by: WatchdogCancel | None = None
     # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
-    # the report says so.
+    # the run result says so.
     await_error: CaughtError | None = None
     # Set while Check Sync cannot look (DataSync or the run ledger is unreachable); cleared by the
     # first look that works.
     unreachable: Unreachable | None = None
-    # The last outage the check waited out in this attempt, for the report to say so.
+    # The last outage the check waited out in this attempt, for the run result to say so.
     waited_out: OutageWaitedOut | None = None
     # The stall watchdog's memory between checks, and a stall it reported without cancelling.
     progress: Progress | None = None
@@ -267,7 +267,7 @@ class Verdict(Contract):
 class RunResult(Contract):
     """The run's result: the Succeed state's output, and what the message is rendered from."""
 
-    model_config = ConfigDict(extra="allow")  # the report's detail (phases, counters, attempts) is data
+    model_config = ConfigDict(extra="allow")  # the result's detail (phases, counters, attempts) is data
 
     verdict: Verdict
     task_arn: str | None = None
