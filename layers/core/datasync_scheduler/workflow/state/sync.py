@@ -14,9 +14,9 @@ Functions fails a run whose `Parameters` path matches nothing (docs/aws-facts.md
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.alias_generators import to_camel
 
 from datasync_scheduler.domain.sync_request import SyncRequest
@@ -33,6 +33,24 @@ class Contract(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are refused, not dropped."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    # Fields renamed since an earlier definition: {former name: name}. A run runs to its end on the
+    # definition it started with while the functions are replaced at once, so a run begun before an
+    # update still sends the former names (docs/aws-facts.md#updating-a-running-workflow). They are
+    # read, never written.
+    former_names: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_former_names(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(former in data for former in cls.former_names):
+            return data
+        renamed = dict(data)
+        for former, name in cls.former_names.items():
+            if former in renamed:
+                if name in renamed:
+                    raise ValueError(f"both {former!r} and its new name {name!r} are given")
+                renamed[name] = renamed.pop(former)
+        return renamed
 
     def to_state(self) -> JsonObject:
         """The JSON a handler returns: aliases, JSON types, nulls kept (the next state reads them)."""
@@ -174,6 +192,8 @@ class Attempts(Contract):
     `scope` what it transfers; `done` summarises the attempts that ended, oldest first; `retry`,
     `waitSeconds` and `decision` are Plan Next Attempt's decision after the last one."""
 
+    former_names: ClassVar[dict[str, str]] = {"attempts": "done"}
+
     attempt: int
     scope: JsonObject
     done: list[JsonObject]
@@ -182,8 +202,14 @@ class Attempts(Contract):
     decision: JsonObject | None = None
 
 
+# `$.run` and `$.next` until they were named for what they hold.
+_FORMER_STATE_NAMES = {"run": "taskExecution", "next": "attempts"}
+
+
 class SyncState(Contract):
     """The state between steps, from Validate Sync Request to Report Run."""
+
+    former_names: ClassVar[dict[str, str]] = _FORMER_STATE_NAMES
 
     request: Request | None
     started_at: str | None
@@ -201,6 +227,8 @@ class SyncState(Contract):
 
 
 class StepInput(Contract):
+    former_names: ClassVar[dict[str, str]] = _FORMER_STATE_NAMES
+
     # `$$.Execution.Id`: the run's ARN, for log correlation and idempotency keys.
     workflow_execution: str
 
