@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from datasync_scheduler.domain.run_report import Verdict
+from datasync_scheduler.domain.run_result import Verdict
 from datasync_scheduler.domain.sync_request import (
     TASK_ARN,
     StackHome,
