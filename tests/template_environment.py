@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from datasync_scheduler.settings import EnvironmentSettings
+from datasync_scheduler.composition.settings import EnvironmentSettings
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
 
 ROOT = Path(__file__).resolve().parents[1]

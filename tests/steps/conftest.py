@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.clock import use_time_source
-from datasync_scheduler.settings import CheckSyncSettings, PlanNextAttemptSettings, StartSyncSettings
-from datasync_scheduler.steps import Ports
+from datasync_scheduler.composition.clock import use_time_source
+from datasync_scheduler.composition.settings import CheckSyncSettings, PlanNextAttemptSettings, StartSyncSettings
+from datasync_scheduler.ports import Ports
 from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger, FakeTaskLease
 from tests.template_environment import function_environment
 

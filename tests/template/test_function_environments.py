@@ -2,7 +2,7 @@
 
 What a function reads is known from its handler, not from a search of the source: the handler names
 the settings class it builds (`wiring.settings(CheckSyncSettings)`), each settings class declares
-its variables (datasync_scheduler.settings), and the handler's Powertools utilities (its module's
+its variables (datasync_scheduler.composition.settings), and the handler's Powertools utilities (its module's
 Logger, Tracer, Metrics) read theirs. Two guards keep that complete: only settings.py reads the
 process environment, and only handlers build settings.
 """
@@ -19,14 +19,14 @@ from typing import Any, Literal, get_args, get_origin
 import pytest
 from aws_lambda_powertools import Logger, Metrics, Tracer
 
-from datasync_scheduler.domain.retry_policy import RetrySettings
-from datasync_scheduler.domain.watchdog import DEFAULT_LIMITS, DEFAULT_STALL_MINUTES
-from datasync_scheduler.settings import (
+from datasync_scheduler.composition.settings import (
     CheckSyncSettings,
     ConfigurationError,
     EnvironmentSettings,
     PlanNextAttemptSettings,
 )
+from datasync_scheduler.domain.retry_policy import RetrySettings
+from datasync_scheduler.domain.watchdog import DEFAULT_LIMITS, DEFAULT_STALL_MINUTES
 from tests.template_environment import ROOT, TEMPLATE, function_environment
 
 GLOBALS = TEMPLATE["Globals"]["Function"]
@@ -63,7 +63,7 @@ def handler_module(function: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType
     environment = function_environment(function, **DEPLOYED_WITH.get(function, {}))
     for name, value in {**environment, "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
-    from datasync_scheduler import wiring
+    from datasync_scheduler.composition import wiring
 
     wiring.reset()
     spec = importlib.util.spec_from_file_location(f"handler_of_{function}", handler_path(function))
@@ -154,7 +154,7 @@ def test_only_the_settings_module_reads_the_environment() -> None:
     sources = [*(ROOT / "layers").rglob("*.py"), *(ROOT / "functions").rglob("*.py")]
     readers = [where for path in sources if path.name != "settings.py" for where in _environment_readers(path)]
     assert readers == []
-    assert _environment_readers(ROOT / "layers" / "core" / "datasync_scheduler" / "settings.py")
+    assert _environment_readers(ROOT / "layers" / "core" / "datasync_scheduler" / "composition" / "settings.py")
 
 
 def _calls(path: Path, name: str) -> list[int]:
@@ -172,7 +172,7 @@ def _calls(path: Path, name: str) -> list[int]:
 
 def test_only_handlers_choose_which_settings_they_build() -> None:
     core = ROOT / "layers" / "core" / "datasync_scheduler"
-    wiring = core / "wiring.py"
+    wiring = core / "composition" / "wiring.py"
     # `from_environment` is called by wiring.settings alone, and wiring.settings by handlers alone.
     assert _calls(wiring, "from_environment")
     assert [path for path in core.rglob("*.py") if path != wiring and _calls(path, "from_environment")] == []
@@ -197,7 +197,7 @@ def parameter_of(variable: str) -> dict[str, Any]:
 
 def choices_of_settings() -> dict[str, set[str]]:
     """Every variable whose value the code acts on by name (a Literal field), with its values."""
-    from datasync_scheduler import settings
+    from datasync_scheduler.composition import settings
 
     found: dict[str, set[str]] = {}
     for kind in vars(settings).values():

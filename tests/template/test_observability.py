@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.run_metrics import METRIC_NAMES
+from datasync_scheduler.adapters.run_metrics import METRIC_NAMES
 from emulator.template import Intrinsics, load_template, parameter_values
 from tests.template.deployed_stack import as_one_stack
 

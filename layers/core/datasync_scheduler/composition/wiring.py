@@ -16,20 +16,19 @@ from datasync_scheduler.adapters.published_messages import PublishedMessages
 from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.settings import (
+from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
 )
-from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
+from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
 
 S = TypeVar("S", bound=EnvironmentSettings)
 
 # Each handler names the settings it builds (`settings(CheckSyncSettings)`): one class per function,
-# declaring every variable that function reads (datasync_scheduler.settings).
+# declaring every variable that function reads (datasync_scheduler.composition.settings).
 _settings: dict[type[EnvironmentSettings], EnvironmentSettings] = {}
 
 

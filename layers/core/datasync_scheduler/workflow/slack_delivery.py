@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
-from datasync_scheduler.domain.slack_message import slack_payload
+from datasync_scheduler.messages.slack_blocks import slack_payload
+from datasync_scheduler.ports import ChatWebhook, OncePerMessage
 
 
 @dataclass(frozen=True)
@@ -45,19 +45,6 @@ class Delivered:
 
     posted: list[str] = field(default_factory=list)
     already_posted: list[str] = field(default_factory=list)
-
-
-class ChatWebhook(Protocol):
-    def post(self, payload: dict[str, Any]) -> None:
-        """Delivers one payload; raises SlackDeliveryFailed when it could not."""
-        ...
-
-
-class OncePerMessage(Protocol):
-    def __call__(self, key: str, post: Callable[[], None]) -> bool:
-        """Runs `post` unless a post under `key` completed before; True when it ran. What `post`
-        raises propagates, and the key is then not taken."""
-        ...
 
 
 def every_time(key: str, post: Callable[[], None]) -> bool:
