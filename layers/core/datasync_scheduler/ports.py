@@ -7,7 +7,7 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -240,15 +240,13 @@ class CallbackPort(Protocol):
 
 
 class LineUpload(Protocol):
-    """One object written line by line (a retry's manifest), held whole nowhere."""
+    """One object written from lines (a retry's manifest), held whole nowhere."""
 
-    def write_line(self, line: bytes) -> None:
-        """Appends `line` as given (the caller ends it with its newline)."""
-        ...
-
-    def close(self) -> str:
-        """Completes the object, whose content is every line written in order (an object with no
-        lines is empty, not missing), and returns its `s3://bucket/key` location."""
+    def write(self, lines: Iterable[bytes]) -> str:
+        """Writes the object whose content is every line of `lines` in order, each as given (the
+        caller ends it with its newline; no lines: an empty object, not a missing one), and returns
+        its `s3://bucket/key` location. Raises `ApiCallFailed` when the store refuses it. An
+        exception `lines` raises propagates unchanged. Either way nothing half-written is left."""
         ...
 
 
