@@ -6,17 +6,15 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.handler import step_handler
 from datasync_scheduler.state.sync import AnalyzeRunInput
 
 logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = AnalyzeRunInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
+@step_handler(AnalyzeRunInput, logger, tracer, execution_arn=lambda step: step.run.execution_arn)
+def handler(step: AnalyzeRunInput, context: LambdaContext) -> dict[str, Any]:
     summary = steps.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
     logger.info(
         "Execution analysed",

@@ -8,6 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
+from datasync_scheduler.handler import step_handler
 from datasync_scheduler.run_metrics import stall_metrics
 from datasync_scheduler.state.sync import CheckSyncInput
 
@@ -16,11 +17,8 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = CheckSyncInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
+@step_handler(CheckSyncInput, logger, tracer, execution_arn=lambda step: step.run.execution_arn)
+def handler(step: CheckSyncInput, context: LambdaContext) -> dict[str, Any]:
     checked = steps.check_sync(step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution)
     if steps.newly_stalled(step.run, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.

@@ -24,6 +24,7 @@ from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain.message import run_message
+from datasync_scheduler.handler import step_handler
 from datasync_scheduler.run_metrics import parse_time, run_metrics
 from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
@@ -32,13 +33,14 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = ReportRunInput.model_validate(event)
-    if step.run is not None:
-        logger.append_keys(executionArn=step.run.execution_arn)
+@step_handler(
+    ReportRunInput,
+    logger,
+    tracer,
+    execution_arn=lambda step: step.run.execution_arn if step.run is not None else None,
+    metrics=metrics,
+)
+def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
     report = steps.report_run(step, wiring.ports())
     result = RunResult.model_validate(report.to_dict())
     publication = steps.publication_of(

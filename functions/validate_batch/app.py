@@ -11,16 +11,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps
 from datasync_scheduler.domain.sync_request import StackHome
+from datasync_scheduler.handler import step_handler
 from datasync_scheduler.state.batch import ValidateBatchInput
 
 logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@step_handler(ValidateBatchInput, logger, tracer, correlation_id_path="batchExecution")
+def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]:
     # InvalidBatchRequest propagates: its class name is the error the state machine's message names.
     # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
     home = StackHome.of_function(context.invoked_function_arn)
-    return batch_steps.validate_batch(ValidateBatchInput.model_validate(event), home).to_state()
+    return batch_steps.validate_batch(batch, home).to_state()
