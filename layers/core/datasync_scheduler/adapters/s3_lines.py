@@ -42,8 +42,9 @@ def transfer_config(part_size: int = PART_SIZE) -> TransferConfig:
 class LineStream:
     """`lines` as a binary stream that cannot seek, for `upload_fileobj`.
 
-    `read(size)` answers exactly `size` bytes until the lines run out (s3transfer takes a shorter
-    answer for the end of the object), so it holds at most one read's bytes plus one line.
+    `read(size)` answers exactly `size` bytes until the lines run out, then what is left, then b""
+    (a shorter answer before the end would make a part smaller than S3 takes, or the whole rest one
+    PutObject: docs/aws-facts.md#s3-managed-uploads). It holds at most one read's bytes plus one line.
     `peak_buffered` is the most it ever held, for the tests of the memory bound."""
 
     def __init__(self, lines: Iterable[bytes]) -> None:
