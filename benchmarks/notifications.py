@@ -136,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{'message':<14}{'email':>10}{'JSON':>10}{'Chatbot':>10}{'SNS publish':>13}{'of limit':>10}"
-        f"{'Slack':>10}{'blocks':>8}{'render ms':>11}"
+        f"{'Slack':>10}{'blocks':>8}{'step output':>13}{'of state':>10}{'render ms':>11}"
     )
     for name, build in (("typical run", typical_run), ("worst run", worst_run), ("100 tasks", big_batch)):
         message, result = build()
