@@ -1,6 +1,5 @@
 """The template is the single source of truth for wiring: it validates, builds, and agrees with the code."""
 
-import importlib
 import json
 import os
 import re

@@ -1,0 +1,96 @@
+"""What each function imports when Lambda loads its handler: only what its step uses.
+
+Each handler is loaded in a fresh interpreter, as a cold start would load it, and the modules it
+pulled in (directly or through any other module) are read from `sys.modules`. slack_sdk is packaged
+with the Slack notifier only (functions/notify_slack/requirements.txt): any other function that
+imported it would fail on Lambda with ModuleNotFoundError.
+"""
+
+import json
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from emulator.template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+SLACK_NOTIFIER = "NotifySlackFunction"
+
+LOAD = """
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("app", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+sys.modules["app"] = module
+spec.loader.exec_module(module)
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def functions() -> dict[str, Path]:
+    resources = load_template(ROOT / "template.yaml")["Resources"]
+    return {
+        name: ROOT / spec["Properties"]["CodeUri"] / "app.py"
+        for name, spec in resources.items()
+        if spec["Type"] == "AWS::Serverless::Function"
+    }
+
+
+@cache
+def modules_imported_by(function: str) -> frozenset[str]:
+    environment = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    loaded = subprocess.run(
+        [sys.executable, "-c", LOAD, str(functions()[function])],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return frozenset(json.loads(loaded.stdout.splitlines()[-1]))
+
+
+def top_level(modules: frozenset[str]) -> set[str]:
+    return {module.split(".")[0] for module in modules}
+
+
+@pytest.mark.parametrize("function", sorted(set(functions()) - {SLACK_NOTIFIER}))
+def test_no_function_but_the_slack_notifier_imports_slack_sdk(function: str) -> None:
+    assert "slack_sdk" not in top_level(modules_imported_by(function)), function
+
+
+def test_the_slack_notifier_does_import_slack_sdk_so_the_check_above_can_see_it() -> None:
+    assert "slack_sdk" in top_level(modules_imported_by(SLACK_NOTIFIER))
+
+
+NOTIFIER_MODULES = {"datasync_scheduler.slack_delivery", "datasync_scheduler.adapters.slack_webhook"}
+
+IMPORT_ALL_WITHOUT_SLACK_SDK = """
+import importlib, json, pkgutil, sys
+sys.modules["slack_sdk"] = None  # as on every function but the notifier: not installed
+import datasync_scheduler
+refused = []
+for found in pkgutil.walk_packages(datasync_scheduler.__path__, "datasync_scheduler."):
+    try:
+        importlib.import_module(found.name)
+    except ImportError:
+        refused.append(found.name)
+print(json.dumps(refused))
+"""
+
+
+def test_only_the_notifiers_modules_of_the_core_layer_need_slack_sdk() -> None:
+    """The core layer goes to every function; slack_sdk only to the notifier. Rendering Block Kit is
+    plain data (domain/slack_message.py): only posting it needs slack_sdk."""
+    environment = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    loaded = subprocess.run(
+        [sys.executable, "-c", IMPORT_ALL_WITHOUT_SLACK_SDK],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert set(json.loads(loaded.stdout.splitlines()[-1])) == NOTIFIER_MODULES
