@@ -94,3 +94,29 @@ def test_only_the_notifiers_modules_of_the_core_layer_need_slack_sdk() -> None:
         check=True,
     )
     assert set(json.loads(loaded.stdout.splitlines()[-1])) == NOTIFIER_MODULES
+
+
+# What only the analysis, the retry's planning or the report use: the log parser and the log and
+# report readers, the manifest upload, and the message's renderers (email, Slack, Chatbot).
+ANALYSIS_AND_MESSAGES = {
+    "datasync_scheduler.analysis",
+    "datasync_scheduler.domain.log_parser",
+    "datasync_scheduler.domain.task_report",
+    "datasync_scheduler.adapters.execution_logs",
+    "datasync_scheduler.adapters.task_reports",
+    "datasync_scheduler.adapters.failure_report",
+    "datasync_scheduler.adapters.s3_lines",
+    "datasync_scheduler.domain.retry_scope",
+    "datasync_scheduler.domain.message",
+    "datasync_scheduler.domain.notification",
+    "datasync_scheduler.domain.chatbot",
+    "datasync_scheduler.domain.slack_message",
+    "datasync_scheduler.domain.publication",
+}
+
+
+@pytest.mark.parametrize(
+    "function", ["CheckSyncFunction", "StartSyncFunction", "AwaitSyncEndFunction", "ExecutionEventsFunction"]
+)
+def test_the_watching_steps_load_no_log_parser_no_report_reader_and_no_message_renderer(function: str) -> None:
+    assert not modules_imported_by(function) & ANALYSIS_AND_MESSAGES, function

@@ -11,21 +11,15 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource, analyze, unavailable, unreadable
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds, task_arn_of
-from datasync_scheduler.domain.message import Message
 from datasync_scheduler.domain.outage import Outage, decide_outage, gave_up_reason
-from datasync_scheduler.domain.publication import sns_publication
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
-from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
-from datasync_scheduler.domain.run_history import history_entry
 from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.run_report import (
     RunReport,
@@ -80,6 +74,13 @@ from datasync_scheduler.state.sync import (
     Unreachable,
     WatchdogCancel,
 )
+
+if TYPE_CHECKING:
+    from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
+    from datasync_scheduler.domain.message import Message
+
+# A step imports what only it uses (the log analysis, the retry's scope, the message's renderers)
+# when it runs: a handler's cold start then loads what its own step needs, not every step's.
 
 WORKFLOW_TAG = "datasync-scheduler:workflow-execution"
 ATTEMPT_TAG = "datasync-scheduler:attempt"
@@ -531,6 +532,8 @@ def record_event(execution_arn: str, status: str, at: datetime, ports: Ports) ->
 
 def analyze_run(run: RunState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
     """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
+    from datasync_scheduler.analysis import analyze, unreadable
+
     execution_arn = run.execution_arn
     snapshot = ports.datasync.describe(execution_arn)
     try:
@@ -576,6 +579,8 @@ def plan_next_attempt(
     step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: Settings
 ) -> NextAttempt:
     """After an attempt: record it, and decide whether another one runs and on which files."""
+    from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+
     run, previous = step.run, step.next
     attempt = previous.attempt
     execution_arn = run.execution_arn
@@ -835,6 +840,9 @@ def publication_of(
 ) -> dict[str, Any]:
     """The SNS publication of a run's or batch's message (`workflow_execution`: the run's or batch's,
     which names the message); `publish` is false for a silent success."""
+    from datasync_scheduler.domain.chatbot import render_chatbot
+    from datasync_scheduler.domain.publication import sns_publication
+
     settings = notifications or NotificationSettings()
     return sns_publication(
         message,
@@ -852,6 +860,8 @@ def _record_history(
     Best effort: a run whose history cannot be written is still reported and notified. Failing here
     would make the state machine retry the whole Report Run and, if the table stayed unreachable,
     end the run without its notification: a worse loss than a line."""
+    from datasync_scheduler.domain.run_history import history_entry
+
     if not workflow_execution:
         return ()
     try:
@@ -905,6 +915,8 @@ def _failures_summary(step: ReportRunInput) -> dict[str, Any] | None:
             note = f"AWS stayed unreachable while the analysis waited: {cause.message}"
         else:
             note = f"the analysis failed: {cause.describe()}"
+        from datasync_scheduler.analysis import unavailable
+
         return unavailable(note, source="analysisFailed", cause=cause)
     return None
 

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from datasync_scheduler.adapters.aws_clients import forget_clients
-from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
-from datasync_scheduler.adapters.datasync import DataSync
-from datasync_scheduler.adapters.execution_logs import ExecutionLogs
-from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
-from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.adapters.notification_topic import SnsTopic
-from datasync_scheduler.adapters.published_messages import PublishedMessages
-from datasync_scheduler.adapters.s3_lines import S3LineUpload
-from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
-from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.settings import ConfigurationError, NotificationSettings, Settings
-from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
+
+if TYPE_CHECKING:
+    from datasync_scheduler.adapters.published_messages import PublishedMessages
+    from datasync_scheduler.ports import TopicPort
+    from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
+
+# Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
+# (Check Sync: no log reader, no S3 upload), not every step's.
 
 
 @cache
@@ -32,6 +29,8 @@ def notification_settings() -> NotificationSettings:
 
 @cache
 def topic() -> TopicPort:
+    from datasync_scheduler.adapters.notification_topic import SnsTopic
+
     topic_arn = notification_settings().topic_arn
     if not topic_arn:
         raise ConfigurationError("NOTIFICATION_TOPIC_ARN is not set: the message has nowhere to go")
@@ -41,11 +40,19 @@ def topic() -> TopicPort:
 @cache
 def published_messages() -> PublishedMessages:
     """The marks of published messages, kept in the run ledger's table."""
+    from datasync_scheduler.adapters.published_messages import PublishedMessages
+
     return PublishedMessages(settings().ledger_table)
 
 
 @cache
 def ports() -> Ports:
+    from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
+    from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+    from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
+    from datasync_scheduler.steps import Ports
+
     return Ports(
         datasync=DataSync(),
         ledger=DynamoDbLedger(settings().ledger_table),
@@ -56,6 +63,11 @@ def ports() -> Ports:
 
 @cache
 def analysis_ports() -> AnalysisPorts:
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+    from datasync_scheduler.adapters.failure_report import S3FailureReport
+    from datasync_scheduler.adapters.task_reports import TaskReports
+    from datasync_scheduler.steps import AnalysisPorts
+
     bucket = settings().failure_report_bucket
     if not bucket:
         raise ConfigurationError("FAILURE_REPORT_BUCKET is not set: the analysis has nowhere to write its report")
@@ -68,6 +80,10 @@ def analysis_ports() -> AnalysisPorts:
 
 @cache
 def retry_ports() -> RetryPorts:
+    from datasync_scheduler.adapters.failure_report import read_failure_report
+    from datasync_scheduler.adapters.s3_lines import S3LineUpload
+    from datasync_scheduler.steps import RetryPorts
+
     bucket = settings().failure_report_bucket
     if not bucket:
         raise ConfigurationError("FAILURE_REPORT_BUCKET is not set: retries have nowhere to write manifests")
