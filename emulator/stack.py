@@ -202,9 +202,7 @@ def deploy(
     globals_function = template.get("Globals", {}).get("Function", {})
     for logical_id, spec in active.items():
         if spec["Type"] == "AWS::Serverless::Function":
-            _add_function(
-                stack, logical_id, spec.get("Properties", {}), globals_function, intrinsics, base_dir, layers
-            )
+            _add_function(stack, logical_id, spec.get("Properties", {}), globals_function, intrinsics, base_dir, layers)
             _subscribe_function(stack, logical_id, spec.get("Properties", {}), intrinsics, sns)
 
     sfn = boto3.client("stepfunctions", region_name=REGION)
