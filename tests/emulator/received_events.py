@@ -6,3 +6,5 @@ and at each cold start (as Lambda would), so a list in that module would start e
 from typing import Any
 
 RECEIVED: list[tuple[str, Any]] = []
+# One entry per load of the sample handlers' module: a cold start.
+LOADS: list[str] = []

@@ -16,7 +16,9 @@ def echo(event: Any, context: Any) -> Any:
 
 
 # What `remember` received, in a module of the tests' own: this one is loaded afresh per function.
-from tests.emulator.received_events import RECEIVED  # noqa: E402
+from tests.emulator.received_events import LOADS, RECEIVED  # noqa: E402
+
+LOADS.append(__name__)
 
 
 def remember(event: Any, context: Any) -> Any:
