@@ -7,12 +7,13 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.run_metrics import stall_metrics
 from datasync_scheduler.state.sync import CheckSyncInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 

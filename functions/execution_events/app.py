@@ -10,9 +10,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 class ExecutionState(BaseModel):

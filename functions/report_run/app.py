@@ -19,6 +19,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -28,7 +29,7 @@ from datasync_scheduler.run_metrics import parse_time, run_metrics
 from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 

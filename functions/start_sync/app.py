@@ -18,10 +18,11 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps, wiring
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.state.sync import RunState, StartSyncInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 # A run lasts at most days; a record older than that protects nothing.
 idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
 persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))

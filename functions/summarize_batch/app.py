@@ -15,6 +15,7 @@ from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps, wiring
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -24,7 +25,7 @@ from datasync_scheduler.run_metrics import batch_metrics
 from datasync_scheduler.state.batch import SummarizeBatchInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 

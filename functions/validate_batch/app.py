@@ -10,11 +10,12 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import batch_steps
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.state.batch import ValidateBatchInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 @logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)

@@ -11,13 +11,14 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler import steps
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.clock import utc_now
 from datasync_scheduler.domain.run_report import iso
 from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
 from datasync_scheduler.state.sync import SyncState, ValidateSyncRequestInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 @logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)

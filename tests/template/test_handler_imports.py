@@ -39,8 +39,12 @@ def functions() -> dict[str, Path]:
 
 
 @cache
-def modules_imported_by(function: str) -> frozenset[str]:
+def modules_imported_by(function: str, *, traced: bool = False) -> frozenset[str]:
     environment = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
+    if traced:
+        # As on Lambda, where Powertools' Tracer is on (and patches at import); elsewhere it is off.
+        # (Powertools tells Lambda by LAMBDA_TASK_ROOT, the function's code folder.)
+        environment |= {"AWS_LAMBDA_FUNCTION_NAME": function, "LAMBDA_TASK_ROOT": str(functions()[function].parent)}
     loaded = subprocess.run(
         [sys.executable, "-c", LOAD, str(functions()[function])],
         env=environment,
@@ -120,3 +124,17 @@ ANALYSIS_AND_MESSAGES = {
 )
 def test_the_watching_steps_load_no_log_parser_no_report_reader_and_no_message_renderer(function: str) -> None:
     assert not modules_imported_by(function) & ANALYSIS_AND_MESSAGES, function
+
+
+# X-Ray's botocore patch and the helpers it imports itself.
+BOTOCORE_PATCH = {"botocore", "boto_utils", "util"}
+
+
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_x_ray_patches_only_botocore_through_which_every_aws_call_goes(function: str) -> None:
+    """X-Ray's default patches every library it knows, importing each at a cold start; a subsegment
+    per AWS call needs botocore's patch only."""
+    modules = modules_imported_by(function, traced=True)
+    patched = {name.split(".")[2] for name in modules if name.startswith("aws_xray_sdk.ext.")}
+    traced = "Tracer(" in functions()[function].read_text(encoding="utf-8")
+    assert patched == (BOTOCORE_PATCH if traced else set()), function
