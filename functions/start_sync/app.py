@@ -17,9 +17,11 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
 from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
-from datasync_scheduler.state.sync import RunState, StartSyncInput
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.workflow import start_sync
+from datasync_scheduler.workflow.state.sync import StartSyncInput, TaskExecutionState
 
 logger = Logger()
 tracer = Tracer(patch_modules=TRACED_LIBRARIES)
@@ -31,28 +33,26 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TA
 @idempotent_function(  # type: ignore[untyped-decorator]
     data_keyword_argument="attempt_key", config=idempotency, persistence_store=persistence
 )
-def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    step = StartSyncInput.model_validate(event)
-    return steps.start_sync(
+def start_attempt(attempt_key: dict[str, Any], step: StartSyncInput) -> dict[str, Any]:
+    return start_sync.start_sync(
         step.request,
         attempt_key["workflowExecution"],
         wiring.ports(),
         wiring.settings(),
         attempt=attempt_key["attempt"],
-        scope=step.next.scope,
+        scope=step.attempts.scope,
     ).to_state()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@step_handler(StartSyncInput, logger, tracer)
+def handler(step: StartSyncInput, context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
-    step = StartSyncInput.model_validate(event)
-    run = RunState.model_validate(
+    execution = TaskExecutionState.model_validate(
         start_attempt(
-            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.next.attempt}, event=event
+            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.attempts.attempt},
+            step=step,
         )
     )
-    logger.append_keys(executionArn=run.execution_arn)
-    logger.info("DataSync execution started", extra={"adopted": run.adopted})
-    return run.to_state()
+    logger.append_keys(executionArn=execution.execution_arn)
+    logger.info("DataSync execution started", extra={"adopted": execution.adopted})
+    return execution.to_state()

@@ -69,7 +69,7 @@ def test_the_slack_notifier_does_import_slack_sdk_so_the_check_above_can_see_it(
     assert "slack_sdk" in top_level(modules_imported_by(SLACK_NOTIFIER))
 
 
-NOTIFIER_MODULES = {"datasync_scheduler.slack_delivery", "datasync_scheduler.adapters.slack_webhook"}
+NOTIFIER_MODULES = {"datasync_scheduler.workflow.slack_delivery", "datasync_scheduler.adapters.slack_webhook"}
 
 IMPORT_ALL_WITHOUT_SLACK_SDK = """
 import importlib, json, pkgutil, sys
@@ -87,7 +87,7 @@ print(json.dumps(refused))
 
 def test_only_the_notifiers_modules_of_the_core_layer_need_slack_sdk() -> None:
     """The core layer goes to every function; slack_sdk only to the notifier. Rendering Block Kit is
-    plain data (domain/slack_message.py): only posting it needs slack_sdk."""
+    plain data (messages/slack_blocks.py): only posting it needs slack_sdk."""
     environment = {"AWS_DEFAULT_REGION": "us-east-1", "PATH": "/usr/bin:/bin"}
     loaded = subprocess.run(
         [sys.executable, "-c", IMPORT_ALL_WITHOUT_SLACK_SDK],
@@ -103,7 +103,7 @@ def test_only_the_notifiers_modules_of_the_core_layer_need_slack_sdk() -> None:
 # What only the analysis, the retry's planning or the report use: the log parser and the log and
 # report readers, the manifest upload, and the message's renderers (email, Slack, Chatbot).
 ANALYSIS_AND_MESSAGES = {
-    "datasync_scheduler.analysis",
+    "datasync_scheduler.workflow.analyze_run",
     "datasync_scheduler.domain.log_parser",
     "datasync_scheduler.domain.task_report",
     "datasync_scheduler.adapters.execution_logs",
@@ -111,11 +111,11 @@ ANALYSIS_AND_MESSAGES = {
     "datasync_scheduler.adapters.failure_report",
     "datasync_scheduler.adapters.s3_lines",
     "datasync_scheduler.domain.retry_scope",
-    "datasync_scheduler.domain.message",
-    "datasync_scheduler.domain.notification",
-    "datasync_scheduler.domain.chatbot",
-    "datasync_scheduler.domain.slack_message",
-    "datasync_scheduler.domain.publication",
+    "datasync_scheduler.messages.message",
+    "datasync_scheduler.messages.email",
+    "datasync_scheduler.messages.chatbot",
+    "datasync_scheduler.messages.slack_blocks",
+    "datasync_scheduler.messages.publication",
 }
 
 

@@ -73,7 +73,7 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     build = tmp_path / "build"
     # The core package once, in the layer's python/ folder (on Lambda's sys.path as /opt/python).
-    assert (build / "CoreLayer" / "python" / "datasync_scheduler" / "steps.py").is_file()
+    assert (build / "CoreLayer" / "python" / "datasync_scheduler" / "workflow" / "start_sync.py").is_file()
     for name in resources("AWS::Serverless::Function"):
         assert (build / name / "app.py").is_file(), name
         assert not (build / name / "datasync_scheduler").exists(), name
@@ -204,5 +204,5 @@ def test_the_await_step_waits_on_a_task_token_with_a_timeout_from_the_state() ->
     definition = json.loads((ROOT / "statemachine" / "sync_workflow.asl.json").read_text())
     await_state = definition["States"]["Await Sync End"]
     assert await_state["Resource"].endswith(".waitForTaskToken")
-    assert await_state["TimeoutSecondsPath"] == "$.run.timeoutSeconds"
+    assert await_state["TimeoutSecondsPath"] == "$.taskExecution.timeoutSeconds"
     assert await_state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"

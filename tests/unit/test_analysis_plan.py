@@ -1,13 +1,13 @@
 """Where the analysis looks for failed files, and why it sometimes cannot."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts, detailed_report_prefix, log_group_name, plan_analysis
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FileFailure
+from datasync_scheduler.workflow.analyze_run import analyze
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
@@ -144,14 +144,10 @@ class NoLogEvents:
 
 
 class Discard:
-    def write(self, failure: FileFailure) -> None:
-        pass
-
-    def close(self) -> str | None:
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        for _ in failures:
+            pass
         return None
-
-    def abort(self) -> None:
-        pass
 
 
 def test_a_complete_report_whose_folder_holds_no_detailed_file_sends_the_analysis_to_the_logs() -> None:

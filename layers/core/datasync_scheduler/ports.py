@@ -1,4 +1,4 @@
-"""The small interfaces the workflow steps need from AWS; adapters implement them.
+"""Every port: the small interfaces the workflow steps need from AWS, in one place; adapters implement them.
 
 Each Protocol states the semantics the steps rely on, not only the signatures: an adapter and the
 in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract suite
@@ -7,15 +7,17 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
+from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 
@@ -173,7 +175,7 @@ class LedgerPort(Protocol):
         time are kept: a later note never replaces them."""
         ...
 
-    def get(self, execution_arn: str) -> RunRecord | None:
+    def get(self, execution_arn: str) -> TaskExecutionRecord | None:
         """The execution's record as last written (a strongly consistent read), or None when nothing
         was ever written for it. Its current status is the most advanced status recorded."""
         ...
@@ -240,15 +242,13 @@ class CallbackPort(Protocol):
 
 
 class LineUpload(Protocol):
-    """One object written line by line (a retry's manifest), held whole nowhere."""
+    """One object written from lines (a retry's manifest), held whole nowhere."""
 
-    def write_line(self, line: bytes) -> None:
-        """Appends `line` as given (the caller ends it with its newline)."""
-        ...
-
-    def close(self) -> str:
-        """Completes the object, whose content is every line written in order (an object with no
-        lines is empty, not missing), and returns its `s3://bucket/key` location."""
+    def write(self, lines: Iterable[bytes]) -> str:
+        """Writes the object whose content is every line of `lines` in order, each as given (the
+        caller ends it with its newline; no lines: an empty object, not a missing one), and returns
+        its `s3://bucket/key` location. Raises `ApiCallFailed` when the store refuses it. An
+        exception `lines` raises propagates unchanged. Either way nothing half-written is left."""
         ...
 
 
@@ -260,3 +260,87 @@ class TopicPort(Protocol):
         protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
         after the adapter's own retries: publishing twice is not prevented here but by the caller."""
         ...
+
+
+class LogSource(Protocol):
+    """An execution's CloudWatch log events (`adapters/execution_logs.py`)."""
+
+    def events(
+        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """Every event of `log_group` between `start` and `end` that matches `filter_pattern`, as
+        (message, log stream name), page by page in the order CloudWatch Logs returns them. Raises
+        `LogGroupMissing` when the group does not exist, `ApiCallFailed` when it cannot be read."""
+        ...
+
+
+class ReportSource(Protocol):
+    """DataSync's detailed task reports in S3 (`adapters/task_reports.py`)."""
+
+    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:
+        """Every JSON document of the detailed report under `prefix`, parsed, one per object."""
+        ...
+
+    def has_detailed(self, bucket: str, prefix: str) -> bool:
+        """Whether any object of a detailed report exists under `prefix`."""
+        ...
+
+
+class FailureSink(Protocol):
+    """Where the complete list of one execution's failed files goes (the failure report)."""
+
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        """Takes every failure of `failures` as they come and returns where the complete list is,
+        or None when there is no list to point to (no failure, or a sink that prints). Raises
+        `ApiCallFailed` when the store refuses the list; an exception `failures` raises propagates
+        unchanged. Either way nothing half-written is left."""
+        ...
+
+
+class ChatWebhook(Protocol):
+    """Slack's incoming webhook (`adapters/slack_webhook.py`)."""
+
+    def post(self, payload: dict[str, Any]) -> None:
+        """Delivers one payload; raises SlackDeliveryFailed when it could not."""
+        ...
+
+
+class OncePerMessage(Protocol):
+    """The memory of messages already posted (`adapters/posted_messages.py`)."""
+
+    def __call__(self, key: str, post: Callable[[], None]) -> bool:
+        """Runs `post` unless a post under `key` completed before; True when it ran. What `post`
+        raises propagates, and the key is then not taken."""
+        ...
+
+
+# The ports each step is given, built once per container by `composition/wiring.py`.
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What every sync step talks to: DataSync, the run ledger, Step Functions' callbacks, the task lease."""
+
+    datasync: DataSyncPort
+    ledger: LedgerPort
+    callbacks: CallbackPort
+    lease: TaskLeasePort
+
+
+@dataclass(frozen=True)
+class AnalysisPorts:
+    """What Analyze Run reads the failed files from, and where it writes the failure report."""
+
+    logs: LogSource
+    reports: ReportSource
+    sink_for: Callable[[str], FailureSink]  # S3 key -> where the complete failure list goes
+
+
+@dataclass(frozen=True)
+class RetryPorts:
+    """What Plan Next Attempt reads a failure report from, and where a retry's manifest goes."""
+
+    failures: Callable[[str], Iterator[dict[str, Any]]]  # failure report location -> its items
+    manifest_upload: Callable[[str], LineUpload]  # S3 key -> where the manifest goes
+    manifest_bucket: str
+    manifest_role_arn: str

@@ -6,12 +6,11 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from datasync_scheduler.adapters.aws_clients import forget_clients
-from datasync_scheduler.settings import ConfigurationError, NotificationSettings, Settings
+from datasync_scheduler.composition.settings import ConfigurationError, NotificationSettings, Settings
 
 if TYPE_CHECKING:
     from datasync_scheduler.adapters.published_messages import PublishedMessages
-    from datasync_scheduler.ports import TopicPort
-    from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
+    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
 
 # Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
 # (Check Sync: no log reader, no S3 upload), not every step's.
@@ -51,7 +50,7 @@ def ports() -> Ports:
     from datasync_scheduler.adapters.datasync import DataSync
     from datasync_scheduler.adapters.ledger import DynamoDbLedger
     from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
-    from datasync_scheduler.steps import Ports
+    from datasync_scheduler.ports import Ports
 
     return Ports(
         datasync=DataSync(),
@@ -66,7 +65,7 @@ def analysis_ports() -> AnalysisPorts:
     from datasync_scheduler.adapters.execution_logs import ExecutionLogs
     from datasync_scheduler.adapters.failure_report import S3FailureReport
     from datasync_scheduler.adapters.task_reports import TaskReports
-    from datasync_scheduler.steps import AnalysisPorts
+    from datasync_scheduler.ports import AnalysisPorts
 
     bucket = settings().failure_report_bucket
     if not bucket:
@@ -82,7 +81,7 @@ def analysis_ports() -> AnalysisPorts:
 def retry_ports() -> RetryPorts:
     from datasync_scheduler.adapters.failure_report import read_failure_report
     from datasync_scheduler.adapters.s3_lines import S3LineUpload
-    from datasync_scheduler.steps import RetryPorts
+    from datasync_scheduler.ports import RetryPorts
 
     bucket = settings().failure_report_bucket
     if not bucket:
