@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import AnalyzeRunSettings
@@ -12,7 +13,7 @@ from datasync_scheduler.workflow import analyze_run
 from datasync_scheduler.workflow.state.sync import AnalyzeRunInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 @step_handler(AnalyzeRunInput, logger, tracer, execution_arn=lambda step: step.task_execution.execution_arn)

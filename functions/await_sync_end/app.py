@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import AwaitSyncEndSettings
@@ -12,7 +13,7 @@ from datasync_scheduler.workflow import await_sync_end
 from datasync_scheduler.workflow.state.sync import AwaitSyncEndInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 @step_handler(AwaitSyncEndInput, logger, tracer, execution_arn=lambda step: step.execution_arn)

@@ -9,12 +9,13 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.settings import ExecutionEventsSettings
 from datasync_scheduler.workflow import await_sync_end
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 class ExecutionState(BaseModel):

@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -32,7 +33,7 @@ from datasync_scheduler.workflow.publish import publication_of
 from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 

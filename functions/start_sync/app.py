@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import StartSyncSettings
@@ -23,7 +24,7 @@ from datasync_scheduler.workflow import start_sync
 from datasync_scheduler.workflow.state.sync import StartSyncInput, TaskExecutionState
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 # A run lasts at most days; a record older than that protects nothing.
 idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
 # Built at import, as Powertools' idempotent_function needs it: the settings are read then.

@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -27,7 +28,7 @@ from datasync_scheduler.workflow import summarize_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 

@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from datasync_scheduler.adapters.aws_clients import forget_clients
-from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
-from datasync_scheduler.adapters.datasync import DataSync
-from datasync_scheduler.adapters.execution_logs import ExecutionLogs
-from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
-from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.adapters.notification_topic import SnsTopic
-from datasync_scheduler.adapters.published_messages import PublishedMessages
-from datasync_scheduler.adapters.s3_lines import S3LineUpload
-from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
-from datasync_scheduler.adapters.task_reports import TaskReports
 from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
@@ -23,7 +13,14 @@ from datasync_scheduler.composition.settings import (
     MessageSettings,
     PlanNextAttemptSettings,
 )
-from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
+
+if TYPE_CHECKING:
+    from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.published_messages import PublishedMessages
+    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
+
+# Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
+# (Check Sync: no log reader, no S3 upload), not every step's.
 
 S = TypeVar("S", bound=EnvironmentSettings)
 
@@ -47,6 +44,8 @@ def topic(settings: MessageSettings) -> TopicPort:
 
 @cache
 def _topic(topic_arn: str) -> TopicPort:
+    from datasync_scheduler.adapters.notification_topic import SnsTopic
+
     return SnsTopic(topic_arn)
 
 
@@ -57,6 +56,8 @@ def published_messages(settings: MessageSettings) -> PublishedMessages:
 
 @cache
 def _published_messages(ledger_table: str) -> PublishedMessages:
+    from datasync_scheduler.adapters.published_messages import PublishedMessages
+
     return PublishedMessages(ledger_table)
 
 
@@ -66,6 +67,11 @@ def ports(settings: LedgerSettings) -> Ports:
 
 @cache
 def _ports(ledger_table: str) -> Ports:
+    from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+    from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
+    from datasync_scheduler.ports import Ports
+
     return Ports(
         datasync=datasync(),
         ledger=DynamoDbLedger(ledger_table),
@@ -76,6 +82,8 @@ def _ports(ledger_table: str) -> Ports:
 
 @cache
 def datasync() -> DataSync:
+    from datasync_scheduler.adapters.datasync import DataSync
+
     return DataSync()
 
 
@@ -85,6 +93,11 @@ def analysis_ports(settings: AnalyzeRunSettings) -> AnalysisPorts:
 
 @cache
 def _analysis_ports(bucket: str) -> AnalysisPorts:
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+    from datasync_scheduler.adapters.failure_report import S3FailureReport
+    from datasync_scheduler.adapters.task_reports import TaskReports
+    from datasync_scheduler.ports import AnalysisPorts
+
     return AnalysisPorts(
         logs=ExecutionLogs(),
         reports=TaskReports(),
@@ -98,6 +111,10 @@ def retry_ports(settings: PlanNextAttemptSettings) -> RetryPorts:
 
 @cache
 def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
+    from datasync_scheduler.adapters.failure_report import read_failure_report
+    from datasync_scheduler.adapters.s3_lines import S3LineUpload
+    from datasync_scheduler.ports import RetryPorts
+
     return RetryPorts(
         failures=read_failure_report,
         manifest_upload=lambda key: S3LineUpload(bucket, key, "text/csv"),
