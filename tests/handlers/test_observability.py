@@ -11,7 +11,7 @@ from unittest.mock import patch
 import pytest
 from aws_lambda_powertools import Logger
 
-from emulator.datasync import ExecutionScript
+from emulator.datasync_script import ExecutionScript
 from emulator.function_output import emf_documents
 from emulator.runner import LocalAws, create_task, local_aws
 from emulator.scenario import load_scenario
