@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from emulator.datasync import LOG_STREAM_NAMINGS
+from emulator.datasync_lifecycle import LOG_STREAM_NAMINGS
 from emulator.datasync_script import ExecutionScript
 from emulator.event_bus import EventFaults
 from emulator.faults import Fault, FaultError, parse_faults
