@@ -15,7 +15,7 @@ import pytest
 
 from emulator.clock import Deadlock
 from emulator.lambda_router import LambdaFunction
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 
 HERE = Path(__file__).resolve().parent
 REGION = "us-east-1"

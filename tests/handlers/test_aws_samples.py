@@ -11,7 +11,8 @@ import pytest
 
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.message import run_message
-from emulator.runner import LocalAws, create_task, local_aws
+from emulator.local_aws import LocalAws, local_aws
+from emulator.runner import create_task
 from emulator.scenario import load_scenario
 from emulator.webhook import SlackWebhookStandIn
 from tests.handlers.test_handlers import invoke

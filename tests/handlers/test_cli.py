@@ -8,7 +8,8 @@ import pytest
 from botocore.stub import Stubber
 
 from datasync_scheduler_cli.cli import main
-from emulator.runner import LocalAws, create_task
+from emulator.local_aws import LocalAws
+from emulator.runner import create_task
 from emulator.scenario import load_scenario
 
 REFERENCE_LOG = """\
