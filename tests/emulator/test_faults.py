@@ -18,8 +18,9 @@ from emulator import call_recorder, moto_internals
 from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
 from emulator.local_aws import LocalAws, local_aws
-from emulator.runner import create_task_for, run_scenario
+from emulator.runner import run_scenario
 from emulator.scenario import Location, ScenarioError, TaskSpec, parse_scenario, template_functions
+from emulator.scenario_tasks import create_task_for
 
 HERE = Path(__file__).resolve().parent
 REGION = "us-east-1"

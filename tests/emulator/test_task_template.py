@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from emulator.local_aws import local_aws
-from emulator.runner import create_task
 from emulator.scenario import ScenarioError, parse_scenario
+from emulator.scenario_tasks import create_task
 from emulator.stack import ACCOUNT_ID, REGION
 from emulator.task_template import task_from_template
 from emulator.template import NO_VALUE, Intrinsics, load_template

@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from emulator.local_aws import LocalAws, local_aws
-from emulator.runner import create_task
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 from emulator.stack import REGION
 from emulator.webhook import SlackWebhookStandIn
 

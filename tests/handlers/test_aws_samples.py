@@ -12,8 +12,8 @@ import pytest
 from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.message import run_message
 from emulator.local_aws import LocalAws, local_aws
-from emulator.runner import create_task
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 from emulator.webhook import SlackWebhookStandIn
 from tests.handlers.test_handlers import invoke
 from tests.handlers.test_slack_notifier import publish_message

@@ -9,8 +9,8 @@ from botocore.stub import Stubber
 
 from datasync_scheduler_cli.cli import main
 from emulator.local_aws import LocalAws
-from emulator.runner import create_task
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 
 REFERENCE_LOG = """\
 [NOTICE] Verification failed <> /directory1/directory2/file1.txt

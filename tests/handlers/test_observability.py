@@ -14,8 +14,8 @@ from aws_lambda_powertools import Logger
 from emulator.datasync_script import ExecutionScript
 from emulator.function_output import emf_documents
 from emulator.local_aws import LocalAws, local_aws
-from emulator.runner import create_task
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 from tests.handlers.sync_events import report_rejected_input, start_sync
 from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
 
