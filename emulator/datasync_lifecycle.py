@@ -58,6 +58,8 @@ class Effects:
 
 @dataclass(order=True)
 class Change:
+    """One scheduled change of an execution (a phase's end, an event, a log write), due `at`."""
+
     at: datetime
     seq: int
     apply: Callable[[datetime], Effects] = field(compare=False)
@@ -66,6 +68,8 @@ class Change:
 
 @dataclass(eq=False)
 class Task:
+    """A DataSync task as the emulator keeps it: what CreateTask set, its scripts, and its queue."""
+
     arn: str
     mode: str
     options: dict[str, Any]
@@ -82,6 +86,8 @@ class Task:
 
 @dataclass(eq=False)
 class TaskExecution:
+    """One task execution: what StartTaskExecution asked for, and where its walk through time stands."""
+
     arn: str
     task: Task
     script: ExecutionScript
@@ -119,7 +125,8 @@ class TaskExecution:
 class ExecutionLifecycle:
     """The scheduled changes of every task execution, applied in time order (implements
     `emulator.clock.TimeDriven`). The DataSync API (`emulator.datasync`) creates executions and
-    hands them over with `queue` and `cancel`; both sides share `lock`."""
+    hands them over with `queue` and `cancel`; both sides share `lock`, which the callers of
+    `schedule`, `queue` and `cancel` hold."""
 
     def __init__(
         self,
