@@ -17,17 +17,16 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from botocore.exceptions import ClientError
-
 from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler_cli import day_one
 from datasync_scheduler_cli.operate import ClientFactory, OperatorError
 
 
@@ -204,7 +203,10 @@ def _aws_clients(service: str) -> Any:
 
     from datasync_scheduler.adapters.aws_clients import config
 
-    return boto3.client(service, config=config(service))  # type: ignore[call-overload]
+    # boto3 reads only AWS_DEFAULT_REGION; the SDKs' standard AWS_REGION is honoured first, as the AWS
+    # CLI v2 does (docs/aws-facts.md#which-region-the-command-line-uses).
+    region = os.environ.get("AWS_REGION") or None
+    return boto3.client(service, region_name=region, config=config(service))  # type: ignore[call-overload]
 
 
 def _resources(args: argparse.Namespace, *needed: str) -> Any:
@@ -220,8 +222,20 @@ def _resources(args: argparse.Namespace, *needed: str) -> Any:
     )
     for name in needed:
         if not getattr(resources, name):
-            raise OperatorError(f"stack {args.stack_name!r} has no output for {name}")
+            output, flag = _OUTPUTS[name]
+            raise OperatorError(
+                f"stack {args.stack_name!r} has no output {output}: is it a datasync-scheduler stack? "
+                f"Name the right one with --stack-name, or give {flag}"
+            )
     return resources
+
+
+# Where each resource comes from: the stack's output, or the flag that names it instead.
+_OUTPUTS = {
+    "sync_workflow_arn": ("SyncWorkflowArn", "--state-machine-arn"),
+    "batch_workflow_arn": ("BatchWorkflowArn", "--state-machine-arn"),
+    "ledger_table": ("RunLedgerTable", "--ledger-table"),
+}
 
 
 def _json_argument(text: str, what: str) -> Any:
@@ -351,6 +365,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     parser = argparse.ArgumentParser(
         prog="datasync-scheduler", description=__doc__.splitlines()[0] if __doc__ else None
     )
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error, not only its sentence")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser(
@@ -444,13 +459,27 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     args = parser.parse_args(argv)
     args.clients = clients or _aws_clients
     try:
-        return int(args.run(args))
-    except OperatorError as error:
-        print(f"error: {one_line(str(error))}", file=sys.stderr)
-        return 2
-    except (ClientError, ApiCallFailed) as error:  # AWS refused: say what it said, without a traceback
-        print(f"error: {one_line(str(error))}", file=sys.stderr)
+        status = int(args.run(args))
+        sys.stdout.flush()  # a reader that went away (`| head`) shows here, inside the try
+        return status
+    except BrokenPipeError:
+        # The reader stopped reading: nothing is wrong and nothing is left to say. Python's own recipe
+        # (docs/aws-facts.md#a-closed-pipe): stdout to devnull, so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C: the shell's convention for SIGINT, without a traceback
+    except Exception as error:  # noqa: BLE001 (every error ends in one sentence; --debug shows the rest)
+        explanation = day_one.explain(error)
+        if args.debug:
+            traceback.print_exc()
+        if explanation is None:
+            print(f"error: unexpected {type(error).__name__}: {one_line(str(error))}", file=sys.stderr)
+            if not args.debug:
+                print("run it again with --debug to see where it happened", file=sys.stderr)
+            return 1
+        print(day_one.one_line_error(explanation), file=sys.stderr)
+        return explanation.status
 
 
 if __name__ == "__main__":
