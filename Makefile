@@ -58,8 +58,8 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/state_size.py
 
 schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
-	$(BIN)/python -m datasync_scheduler.state.sync > docs/state-schema/sync.json
-	$(BIN)/python -m datasync_scheduler.state.batch > docs/state-schema/batch.json
+	$(BIN)/python -m datasync_scheduler.workflow.state.sync > docs/state-schema/sync.json
+	$(BIN)/python -m datasync_scheduler.workflow.state.batch > docs/state-schema/batch.json
 
 stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
 	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)

@@ -23,14 +23,14 @@ from typing import Any
 
 from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, summarize_batch
 from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
-from datasync_scheduler.domain.message import Message, batch_message, run_message
-from datasync_scheduler.domain.notification import render_email
-from datasync_scheduler.domain.publication import SNS_PUBLISH_LIMIT, sns_publication
-from datasync_scheduler.domain.run_report import RunReport, judge_execution, timeline
-from datasync_scheduler.domain.slack_message import render_slack
+from datasync_scheduler.domain.run_result import RunResult, judge_execution, timeline
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import Message, batch_message, run_message
+from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, sns_publication
+from datasync_scheduler.messages.slack_blocks import render_slack
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
@@ -53,7 +53,7 @@ def _snapshot(status: str) -> ExecutionSnapshot:
 
 def typical_run() -> tuple[Message, dict[str, Any]]:
     done = _snapshot("SUCCESS")
-    report = RunReport(
+    report = RunResult(
         judge_execution(done, watchdog_note=None, abandoned=False),
         task_arn=TASK,
         task_name="nightly-archive",
@@ -91,7 +91,7 @@ def worst_run() -> tuple[Message, dict[str, Any]]:
         for n in range(1, 11)
     )
     failed = _snapshot("ERROR")
-    report = RunReport(
+    report = RunResult(
         judge_execution(failed, watchdog_note=None, abandoned=False),
         task_arn=TASK,
         task_name="nightly-" + "\U0001f4c1" * 200,
@@ -136,7 +136,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"{'message':<14}{'email':>10}{'JSON':>10}{'Chatbot':>10}{'SNS publish':>13}{'of limit':>10}"
-        f"{'Slack':>10}{'blocks':>8}{'render ms':>11}"
+        f"{'Slack':>10}{'blocks':>8}{'step output':>13}{'of state':>10}{'render ms':>11}"
     )
     for name, build in (("typical run", typical_run), ("worst run", worst_run), ("100 tasks", big_batch)):
         message, result = build()

@@ -176,8 +176,8 @@ def _analyze_execution(args: argparse.Namespace) -> int:
     from datasync_scheduler.adapters.datasync import DataSync
     from datasync_scheduler.adapters.execution_logs import ExecutionLogs
     from datasync_scheduler.adapters.task_reports import TaskReports
-    from datasync_scheduler.analysis import analyze
-    from datasync_scheduler.clock import utc_now
+    from datasync_scheduler.composition.clock import utc_now
+    from datasync_scheduler.workflow.analyze_run import analyze
     from datasync_scheduler_cli.failure_output import PrintedFailures
 
     clients: ClientFactory = args.clients

@@ -19,10 +19,10 @@ from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.state.sync import ReportFailedState, SyncState
+from datasync_scheduler.workflow.state.sync import ReportFailedState, SyncState
 from datasync_scheduler_cli.progress import Observation, progress, status_line, verdict_line
 
 ClientFactory = Callable[[str], Any]  # service name -> boto3 client
@@ -157,9 +157,9 @@ def _carried(output: str | None) -> tuple[str, int | None] | None:
             state = model.model_validate_json(output or "null")
         except ValidationError:
             continue
-        if state.run is None or not _DATASYNC_EXECUTION.match(state.run.execution_arn):
+        if state.task_execution is None or not _DATASYNC_EXECUTION.match(state.task_execution.execution_arn):
             return None
-        return state.run.execution_arn, state.next.attempt if state.next else None
+        return state.task_execution.execution_arn, state.attempts.attempt if state.attempts else None
     return None
 
 

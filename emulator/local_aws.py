@@ -19,8 +19,8 @@ import boto3
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from datasync_scheduler import wiring
-from datasync_scheduler.clock import use_time_source
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import use_time_source
 from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator

@@ -19,9 +19,9 @@ from typing import Any
 import boto3
 
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.domain.run_record import RunRecord
-from datasync_scheduler.domain.run_report import timeline
-from datasync_scheduler.steps import WORKFLOW_TAG
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
+from datasync_scheduler.domain.run_result import timeline
+from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
 from emulator import moto_internals
 from emulator.datasync import ExecutionRecord
 from emulator.function_output import emf_documents
@@ -296,7 +296,7 @@ def _started_by_workflow(start_params: Any) -> bool:
     return any(tag.get("Key") == WORKFLOW_TAG for tag in start_params.get("Tags", []))
 
 
-def _execution_summary(record: ExecutionRecord, recorded: RunRecord | None) -> dict[str, Any]:
+def _execution_summary(record: ExecutionRecord, recorded: TaskExecutionRecord | None) -> dict[str, Any]:
     described = (
         {}  # DataSync no longer knows an execution whose task was deleted
         if record.deleted

@@ -23,22 +23,24 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
 from datasync_scheduler.adapters.notification_topic import NotPublished
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot, PhaseResults, task_arn_of
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
     CallbackPort,
     DataSyncPort,
     ExecutionNotFound,
+    FailureSink,
     LedgerPort,
     LineUpload,
+    LogSource,
+    ReportSource,
     RunHistory,
     StartRefused,
     TaskNotFound,
@@ -368,12 +370,12 @@ class FakeLedger:
             if entry.watchdog_note is None:
                 entry.watchdog_note = note
 
-    def get(self, execution_arn: str) -> RunRecord | None:
+    def get(self, execution_arn: str) -> TaskExecutionRecord | None:
         with self._lock:
             entry = self._entries.get(execution_arn)
             if entry is None:
                 return None
-            return RunRecord(
+            return TaskExecutionRecord(
                 execution_arn=execution_arn,
                 task_arn=entry.task_arn,
                 workflow_execution=entry.workflow_execution,

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import Block
 
-from datasync_scheduler.domain.chat_text import size
+from datasync_scheduler.messages.chat_text import size
 
 # <url|label> sequences; the only ones allowed point at an AWS console.
 LINK = re.compile(r"<([^<>|]*)\|[^<>]*>")

@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
-from datasync_scheduler.state.sync import AnalyzeRunInput
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.workflow import analyze_run
+from datasync_scheduler.workflow.state.sync import AnalyzeRunInput
 
 logger = Logger()
 tracer = Tracer()
@@ -16,8 +17,8 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = AnalyzeRunInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
-    summary = steps.analyze_run(step.run, wiring.ports(), wiring.analysis_ports())
+    logger.append_keys(executionArn=step.task_execution.execution_arn)
+    summary = analyze_run.analyze_run(step.task_execution, wiring.ports(), wiring.analysis_ports())
     logger.info(
         "Execution analysed",
         extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},

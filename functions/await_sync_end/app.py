@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
-from datasync_scheduler.state.sync import AwaitSyncEndInput
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.workflow import await_sync_end
+from datasync_scheduler.workflow.state.sync import AwaitSyncEndInput
 
 logger = Logger()
 tracer = Tracer()
@@ -17,6 +18,6 @@ tracer = Tracer()
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = AwaitSyncEndInput.model_validate(event)
     logger.append_keys(executionArn=step.execution_arn)
-    outcome = steps.await_end(step.token, step.execution_arn, wiring.ports()).to_state()
+    outcome = await_sync_end.await_end(step.token, step.execution_arn, wiring.ports()).to_state()
     logger.info("Waiting for the execution to end", extra=outcome)
     return outcome

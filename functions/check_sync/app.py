@@ -6,10 +6,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
-from datasync_scheduler.run_metrics import stall_metrics
-from datasync_scheduler.state.sync import CheckSyncInput
+from datasync_scheduler.adapters.run_metrics import stall_metrics
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.workflow import check_sync
+from datasync_scheduler.workflow.state.sync import CheckSyncInput
 
 logger = Logger()
 tracer = Tracer()
@@ -20,12 +21,14 @@ metrics = Metrics()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = CheckSyncInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
-    checked = steps.check_sync(step.run, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution)
-    if steps.newly_stalled(step.run, checked):
+    logger.append_keys(executionArn=step.task_execution.execution_arn)
+    checked = check_sync.check_sync(
+        step.task_execution, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution
+    )
+    if check_sync.newly_stalled(step.task_execution, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.
         publish(stall_metrics(), metrics)
         metrics.flush_metrics()
-    run = checked.to_state()
-    logger.info("Checked the execution", extra=run)
-    return run
+    execution = checked.to_state()
+    logger.info("Checked the execution", extra=execution)
+    return execution

@@ -16,12 +16,12 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import SnsModel, SnsNotificationModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import slack_delivery
 from datasync_scheduler.adapters.posted_messages import PostedMessages
+from datasync_scheduler.adapters.run_metrics import SLACK_DELIVERY_FAILURES
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
-from datasync_scheduler.domain.publication import MESSAGE_ID_ATTRIBUTE
-from datasync_scheduler.run_metrics import SLACK_DELIVERY_FAILURES
-from datasync_scheduler.slack_delivery import TopicMessage
+from datasync_scheduler.messages.publication import MESSAGE_ID_ATTRIBUTE
+from datasync_scheduler.workflow import slack_delivery
+from datasync_scheduler.workflow.slack_delivery import TopicMessage
 
 logger = Logger()
 metrics = Metrics()

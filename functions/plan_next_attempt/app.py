@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
-from datasync_scheduler.state.sync import PlanNextAttemptInput
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.workflow import plan_next_attempt
+from datasync_scheduler.workflow.state.sync import PlanNextAttemptInput
 
 logger = Logger()
 tracer = Tracer()
@@ -16,7 +17,7 @@ tracer = Tracer()
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = PlanNextAttemptInput.model_validate(event)
-    logger.append_keys(executionArn=step.run.execution_arn)
-    plan = steps.plan_next_attempt(step, wiring.ports(), wiring.retry_ports(), wiring.settings())
+    logger.append_keys(executionArn=step.task_execution.execution_arn)
+    plan = plan_next_attempt.plan_next_attempt(step, wiring.ports(), wiring.retry_ports(), wiring.settings())
     logger.info("Next attempt planned", extra={"decision": plan.decision, "scope": plan.scope})
     return plan.to_state()

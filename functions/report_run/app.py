@@ -9,7 +9,7 @@ machine skips its plain fallback message when the mark is there
 take after the client's retries is caught: the result carries `notificationError` and the
 verdict stands.
 
-It also publishes the run's metrics (`datasync_scheduler.run_metrics`), once per run: this is the
+It also publishes the run's metrics (`datasync_scheduler.adapters.run_metrics`), once per run: this is the
 one step every run passes through exactly once, whatever its outcome.
 """
 
@@ -18,14 +18,16 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
-from datasync_scheduler.clock import utc_now
-from datasync_scheduler.domain.message import run_message
-from datasync_scheduler.run_metrics import parse_time, run_metrics
-from datasync_scheduler.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
+from datasync_scheduler.adapters.run_metrics import parse_time, run_metrics
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.messages.message import run_message
+from datasync_scheduler.workflow import report_run
+from datasync_scheduler.workflow.publish import publication_of
+from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
 tracer = Tracer()
@@ -37,11 +39,11 @@ metrics = Metrics()
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     step = ReportRunInput.model_validate(event)
-    if step.run is not None:
-        logger.append_keys(executionArn=step.run.execution_arn)
-    report = steps.report_run(step, wiring.ports())
+    if step.task_execution is not None:
+        logger.append_keys(executionArn=step.task_execution.execution_arn)
+    report = report_run.report_run(step, wiring.ports())
     result = RunResult.model_validate(report.to_dict())
-    publication = steps.publication_of(
+    publication = publication_of(
         run_message(report), wiring.notification_settings(), workflow_execution=step.workflow_execution
     )
     message_id = None

@@ -17,8 +17,9 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps, wiring
-from datasync_scheduler.state.sync import RunState, StartSyncInput
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.workflow import start_sync
+from datasync_scheduler.workflow.state.sync import StartSyncInput, TaskExecutionState
 
 logger = Logger()
 tracer = Tracer()
@@ -32,13 +33,13 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TA
 )
 def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
     step = StartSyncInput.model_validate(event)
-    return steps.start_sync(
+    return start_sync.start_sync(
         step.request,
         attempt_key["workflowExecution"],
         wiring.ports(),
         wiring.settings(),
         attempt=attempt_key["attempt"],
-        scope=step.next.scope,
+        scope=step.attempts.scope,
     ).to_state()
 
 
@@ -47,11 +48,11 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
     step = StartSyncInput.model_validate(event)
-    run = RunState.model_validate(
+    execution = TaskExecutionState.model_validate(
         start_attempt(
-            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.next.attempt}, event=event
+            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.attempts.attempt}, event=event
         )
     )
-    logger.append_keys(executionArn=run.execution_arn)
-    logger.info("DataSync execution started", extra={"adopted": run.adopted})
-    return run.to_state()
+    logger.append_keys(executionArn=execution.execution_arn)
+    logger.info("DataSync execution started", extra={"adopted": execution.adopted})
+    return execution.to_state()

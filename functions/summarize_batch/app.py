@@ -1,7 +1,7 @@
 """Summarize Batch: counts per outcome, one line per task, the verdict, and the batch's one message.
 
 Gets `SummarizeBatchInput` (`$.batch` and the names it needs to find each run); returns
-`SummarizeBatchOutput` (`datasync_scheduler.state.batch`). It publishes the message itself, at
+`SummarizeBatchOutput` (`datasync_scheduler.workflow.state.batch`). It publishes the message itself, at
 most once per batch however often Step Functions retries it (its mark in the run ledger, keyed on
 the batch execution, which the state machine also reads before its plain fallback message:
 `adapters.published_messages`, docs/aws-facts.md#one-message-per-run), and how many of the
@@ -14,14 +14,15 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import batch_steps, wiring
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.published_messages import publish_once
+from datasync_scheduler.adapters.run_metrics import batch_metrics
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
-from datasync_scheduler.clock import utc_now
-from datasync_scheduler.run_metrics import batch_metrics
-from datasync_scheduler.state.batch import SummarizeBatchInput
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.workflow import summarize_batch
+from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
 logger = Logger()
 tracer = Tracer()
@@ -48,7 +49,7 @@ class OncePerBatch:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = SummarizeBatchInput.model_validate(event)
-    output = batch_steps.summarize_batch_step(
+    output = summarize_batch.summarize_batch_step(
         request,
         DataSync().task_name,
         OncePerBatch(request.batch_execution),

@@ -1,7 +1,7 @@
 """Validate Batch: rejects a bad batch before any task starts, naming each bad item by index and field.
 
 Gets `ValidateBatchInput` (the batch's input as it came, its ARN and name); returns
-`ValidateBatchOutput`: each task's run name and the concurrency limit (`datasync_scheduler.state.batch`).
+`ValidateBatchOutput`: each task's run name and the concurrency limit (`datasync_scheduler.workflow.state.batch`).
 """
 
 from typing import Any
@@ -9,9 +9,9 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import batch_steps
 from datasync_scheduler.domain.sync_request import StackHome
-from datasync_scheduler.state.batch import ValidateBatchInput
+from datasync_scheduler.workflow import validate_batch
+from datasync_scheduler.workflow.state.batch import ValidateBatchInput
 
 logger = Logger()
 tracer = Tracer()
@@ -23,4 +23,4 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # InvalidBatchRequest propagates: its class name is the error the state machine's message names.
     # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
     home = StackHome.of_function(context.invoked_function_arn)
-    return batch_steps.validate_batch(ValidateBatchInput.model_validate(event), home).to_state()
+    return validate_batch.validate_batch(ValidateBatchInput.model_validate(event), home).to_state()

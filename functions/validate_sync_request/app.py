@@ -2,7 +2,7 @@
 
 Gets `ValidateSyncRequestInput` (the run's input as it came); returns the run's initial
 `SyncState`: the validated request, when the run began, the plan for the first attempt, and every
-other field null (datasync_scheduler.state.sync).
+other field null (datasync_scheduler.workflow.state.sync).
 """
 
 from typing import Any
@@ -10,11 +10,11 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from datasync_scheduler import steps
-from datasync_scheduler.clock import utc_now
-from datasync_scheduler.domain.run_report import iso
+from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
-from datasync_scheduler.state.sync import SyncState, ValidateSyncRequestInput
+from datasync_scheduler.workflow import validate_sync_request
+from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput
 
 logger = Logger()
 tracer = Tracer()
@@ -29,7 +29,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))
     return SyncState(
         request=request,
-        next=steps.first_attempt(),
+        attempts=validate_sync_request.first_attempt(),
         # When the run began: its overall deadline counts from here, across attempts.
         started_at=iso(utc_now()),
     ).to_state()

@@ -32,13 +32,15 @@ from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.s3_lines import S3LineUpload, split_location
 from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.analysis import FailureSink, LogSource, ReportSource
 from datasync_scheduler.domain import phases
 from datasync_scheduler.ports import (
     CallbackPort,
     DataSyncPort,
+    FailureSink,
     LedgerPort,
     LineUpload,
+    LogSource,
+    ReportSource,
     RunHistory,
     TaskLeasePort,
     TopicPort,

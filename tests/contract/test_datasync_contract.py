@@ -5,7 +5,7 @@ from botocore.exceptions import ClientError
 
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ApiCallFailed, ExecutionNotFound, StartRefused, TaskNotFound
-from datasync_scheduler.steps import ATTEMPT_TAG, WORKFLOW_TAG
+from datasync_scheduler.workflow.start_sync import ATTEMPT_TAG, WORKFLOW_TAG
 from tests.contract.conftest import DataSyncWorld
 
 MISSING_TASK = "arn:aws:datasync:us-east-1:123456789012:task/task-00000000000000000"

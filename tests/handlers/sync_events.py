@@ -1,4 +1,4 @@
-"""Sync workflow step inputs as the state machine builds them (datasync_scheduler.state.sync)."""
+"""Sync workflow step inputs as the state machine builds them (datasync_scheduler.workflow.state.sync)."""
 
 from typing import Any
 
@@ -6,12 +6,12 @@ WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-l
 
 
 def attempt(number: int) -> dict[str, Any]:
-    """`$.next` for the attempt about to start."""
-    return {"attempt": number, "scope": {"kind": "all"}, "attempts": [], "retry": number > 1, "waitSeconds": 0}
+    """`$.attempts` for the attempt about to start."""
+    return {"attempt": number, "scope": {"kind": "all"}, "done": [], "retry": number > 1, "waitSeconds": 0}
 
 
 def start_sync(request: dict[str, Any], number: int = 1) -> dict[str, Any]:
-    return {"request": request, "next": attempt(number), "workflowExecution": WORKFLOW}
+    return {"request": request, "attempts": attempt(number), "workflowExecution": WORKFLOW}
 
 
 def report_rejected_input(raw: Any, cause: str) -> dict[str, Any]:
@@ -19,8 +19,8 @@ def report_rejected_input(raw: Any, cause: str) -> dict[str, Any]:
     return {
         "request": None,
         "startedAt": None,
-        "next": None,
-        "run": None,
+        "attempts": None,
+        "taskExecution": None,
         "analysis": None,
         "analysisError": None,
         "failure": {

@@ -9,8 +9,8 @@ import boto3
 import jsonschema
 import pytest
 
-from datasync_scheduler.domain.chatbot import render_chatbot
-from datasync_scheduler.domain.message import run_message
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.message import run_message
 from emulator.local_aws import LocalAws, local_aws
 from emulator.scenario import load_scenario
 from emulator.scenario_tasks import create_task

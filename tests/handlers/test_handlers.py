@@ -9,7 +9,7 @@ import pytest
 from moto.sns.models import sns_backends
 
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.steps import WORKFLOW_TAG
+from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
 from emulator.local_aws import LocalAws
 from emulator.stack import ACCOUNT_ID, REGION
 from tests.handlers.sync_events import WORKFLOW, attempt, report_rejected_input, start_sync
@@ -53,15 +53,15 @@ def test_the_sample_start_input_is_valid(aws: LocalAws) -> None:
     assert validated == {
         "request": raw,
         "startedAt": validated["startedAt"],
-        "next": {
+        "attempts": {
             "attempt": 1,
             "scope": {"kind": "all"},
-            "attempts": [],
+            "done": [],
             "retry": False,
             "waitSeconds": 0,
             "decision": None,
         },
-        "run": None,
+        "taskExecution": None,
         "analysis": None,
         "analysisError": None,
         "failure": None,
@@ -113,7 +113,7 @@ def test_a_malformed_event_is_refused_loudly(aws: LocalAws, broken: dict[str, An
 
 
 def test_a_duplicate_start_of_the_same_attempt_does_not_start_datasync_twice(aws: LocalAws, task_arn: str) -> None:
-    event = {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": attempt(1)}
+    event = {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "attempts": attempt(1)}
     first = invoke(aws, "StartSyncFunction", event)
     second = invoke(aws, "StartSyncFunction", event)
     assert first == second
@@ -124,12 +124,12 @@ def test_the_next_attempt_starts_a_new_execution_tagged_with_its_number(aws: Loc
     invoke(
         aws,
         "StartSyncFunction",
-        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": attempt(1)},
+        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "attempts": attempt(1)},
     )
     invoke(
         aws,
         "StartSyncFunction",
-        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "next": attempt(2)},
+        {"request": {"taskArn": task_arn}, "workflowExecution": WORKFLOW, "attempts": attempt(2)},
     )
     first, second = aws.datasync.executions()
     assert {"Key": "datasync-scheduler:attempt", "Value": "2"} in second.start_params["Tags"]

@@ -62,7 +62,7 @@ def run_steps(aws: LocalAws, task_arn: str) -> str:
     invoke(
         aws, "AwaitSyncEndFunction", {"token": "t", "executionArn": run["executionArn"], "workflowExecution": WORKFLOW}
     )
-    invoke(aws, "CheckSyncFunction", {"run": run, "startedAt": None, "workflowExecution": WORKFLOW})
+    invoke(aws, "CheckSyncFunction", {"taskExecution": run, "startedAt": None, "workflowExecution": WORKFLOW})
     return str(run["executionArn"])
 
 
@@ -156,15 +156,15 @@ def test_a_stall_reported_without_cancelling_is_one_metric_document_and_a_check_
         run = invoke(aws, "StartSyncFunction", start_sync({"taskArn": stuck}))
         aws.clock.advance(600)  # well into TRANSFERRING
         check = {"startedAt": None, "workflowExecution": WORKFLOW}
-        run = invoke(aws, "CheckSyncFunction", {**check, "run": run})
+        run = invoke(aws, "CheckSyncFunction", {**check, "taskExecution": run})
         assert printed_by_last(aws) == []  # the counters' first sighting: nothing to count
         aws.clock.advance(600)
-        run = invoke(aws, "CheckSyncFunction", {**check, "run": run})
+        run = invoke(aws, "CheckSyncFunction", {**check, "taskExecution": run})
         (document,) = printed_by_last(aws)
         (directive,) = document["_aws"]["CloudWatchMetrics"]
         assert directive["Namespace"] == "DataSyncScheduler" and directive["Dimensions"] == [["service"]]
         assert document["ExecutionsStalled"] == [1]  # what the execution-stalled alarm watches
         assert run["stalled"]["phase"] == "TRANSFERRING" and run["finished"] is False
         aws.clock.advance(600)
-        invoke(aws, "CheckSyncFunction", {**check, "run": run})
+        invoke(aws, "CheckSyncFunction", {**check, "taskExecution": run})
         assert printed_by_last(aws) == []  # the same stall is counted once

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 
 from datasync_scheduler.adapters import slack_webhook
-from datasync_scheduler.domain.publication import sns_publication
+from datasync_scheduler.messages.publication import sns_publication
 from emulator.faults import FaultInjector, injecting, parse_faults
 from emulator.local_aws import LocalAws
 from emulator.scenario import template_functions

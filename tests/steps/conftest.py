@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.clock import use_time_source
-from datasync_scheduler.settings import Settings
-from datasync_scheduler.steps import Ports
+from datasync_scheduler.composition.clock import use_time_source
+from datasync_scheduler.composition.settings import Settings
+from datasync_scheduler.ports import Ports
 from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger, FakeTaskLease
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)

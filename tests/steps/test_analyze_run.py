@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import ApiCallFailed
+from datasync_scheduler.ports import AnalysisPorts, ApiCallFailed
+from datasync_scheduler.workflow.analyze_run import analyze_run
+from datasync_scheduler.workflow.start_sync import start_sync
 from tests.fakes import FakeBucket, FakeFailureSink, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
@@ -24,7 +25,7 @@ GUIDE_LINES = (
 
 def failed_run(world: World) -> tuple[Any, str]:
     task = world.datasync.add_task(log_group_arn=GROUP_ARN, log_level="BASIC")
-    run = steps.start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())
+    run = start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "TRANSFERRING")
     world.pass_time(minutes=20)
@@ -33,8 +34,8 @@ def failed_run(world: World) -> tuple[Any, str]:
 
 
 def analyze(world: World, run: Any, logs: FakeLogs, bucket: FakeBucket) -> dict[str, Any]:
-    ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
-    return dict(steps.analyze_run(run, world.ports, ports))
+    ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
+    return dict(analyze_run(run, world.ports, ports))
 
 
 def test_a_verification_failure_in_the_executions_log_goes_to_the_failure_report(world: World) -> None:
@@ -103,8 +104,8 @@ def test_a_failure_list_that_cannot_be_written_is_counted_but_never_pointed_to(w
     run, execution = failed_run(world)
     logs, bucket = FakeLogs(), FakeBucket()
     logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
-    ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=lambda key: UnwritableSink(bucket, key))
-    summary = dict(steps.analyze_run(run, world.ports, ports))
+    ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=lambda key: UnwritableSink(bucket, key))
+    summary = dict(analyze_run(run, world.ports, ports))
     assert summary["available"] is True and summary["byCategory"] == {"checksum_mismatch": 1}
     assert summary["report"] is None
     assert summary["reportError"]["where"] == "PutObject" and summary["reportError"]["error"] == "ServiceUnavailable"

@@ -4,18 +4,20 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import ServiceThrottled, ServiceUnreachable
+from datasync_scheduler.workflow.await_sync_end import record_event
+from datasync_scheduler.workflow.check_sync import RunDeadlineDuringOutage, TaskDeleted, check_sync
+from datasync_scheduler.workflow.start_sync import start_sync
 from tests.steps.conftest import WORKFLOW, World, settings, state, subset
 
 
 def started(world: World) -> Any:
-    """`$.run` after Start Sync, as the step returned it."""
+    """`$.taskExecution` after Start Sync, as the step returned it."""
     task = world.datasync.add_task()
-    return steps.start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())
+    return start_sync(SyncRequest(taskArn=task), WORKFLOW, world.ports, settings())
 
 
 def test_a_transfer_without_events_is_looked_at_every_fallback_interval(world: World) -> None:
@@ -24,7 +26,7 @@ def test_a_transfer_without_events_is_looked_at_every_fallback_interval(world: W
     world.pass_time(minutes=2)
     world.datasync.advance(execution, "TRANSFERRING")
     world.pass_time(minutes=13)
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     assert subset(checked, "executionArn", "status", "finished", "abandoned", "timeoutSeconds") == {
         "executionArn": execution,
         "status": "TRANSFERRING",
@@ -41,7 +43,7 @@ def test_an_execution_that_ended_without_an_event_is_finished(world: World) -> N
     run = started(world)
     world.pass_time(minutes=15)
     world.datasync.finish(str(state(run)["executionArn"]), "ERROR", error_code="OpNotSupp")
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     assert checked["finished"] is True and checked["status"] == "ERROR" and checked["abandoned"] is False
 
 
@@ -50,11 +52,11 @@ def test_an_agent_that_never_launches_is_cancelled_at_the_launching_limit(world:
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "LAUNCHING")
     world.pass_time(minutes=29)
-    assert state(steps.check_sync(run, world.ports, settings()))["finished"] is False
+    assert state(check_sync(run, world.ports, settings()))["finished"] is False
     assert world.datasync.cancel_calls == []
 
     world.pass_time(minutes=1)
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     assert world.datasync.cancel_calls == [execution]
     assert world.datasync.describe(execution).status == "CANCELLING"
     assert checked["finished"] is False and checked["timeoutSeconds"] == 900
@@ -69,9 +71,9 @@ def test_the_watchdog_cancels_once_and_waits_for_the_cancel_to_end(world: World)
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "LAUNCHING")
     world.pass_time(hours=1)
-    run = steps.check_sync(run, world.ports, settings())  # the workflow passes each check's `$.run` on
+    run = check_sync(run, world.ports, settings())  # the workflow passes each check's `$.taskExecution` on
     world.pass_time(minutes=15)
-    again = state(steps.check_sync(run, world.ports, settings()))
+    again = state(check_sync(run, world.ports, settings()))
     assert world.datasync.cancel_calls == [execution]
     assert again["status"] == "CANCELLING" and again["finished"] is False
     assert again["cancelledBy"]["phase"] == "LAUNCHING"
@@ -82,11 +84,11 @@ def test_a_cancel_that_never_completes_is_abandoned_with_the_first_reason_kept(w
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "LAUNCHING")
     world.pass_time(hours=1)
-    run = steps.check_sync(run, world.ports, settings())  # cancels
+    run = check_sync(run, world.ports, settings())  # cancels
     world.pass_time(minutes=15)
-    run = steps.check_sync(run, world.ports, settings())  # the first sighting of CANCELLING (no events flow)
+    run = check_sync(run, world.ports, settings())  # the first sighting of CANCELLING (no events flow)
     world.pass_time(hours=1)
-    abandoned = state(steps.check_sync(run, world.ports, settings()))
+    abandoned = state(check_sync(run, world.ports, settings()))
     assert abandoned["finished"] is True and abandoned["abandoned"] is True
     # The verdict reads the first limit that cancelled, as data: the phase limit, not CANCELLING's.
     assert abandoned["cancelledBy"] == {"limit": "phaseTimeLimit", "phase": "LAUNCHING", "limitSeconds": 1800}
@@ -102,7 +104,7 @@ def test_a_run_past_its_deadline_is_cancelled_whatever_its_phase(world: World) -
     world.datasync.advance(execution, "TRANSFERRING")  # no limit on TRANSFERRING
     world.pass_time(hours=2)
     deadline = settings(RUN_DEADLINE_SECONDS="7200")
-    checked = state(steps.check_sync(run, world.ports, deadline, started_at=began))
+    checked = state(check_sync(run, world.ports, deadline, started_at=began))
     assert world.datasync.cancel_calls == [execution] and checked["finished"] is False
     assert checked["cancelledBy"] == {"limit": "runDeadline", "phase": "TRANSFERRING", "limitSeconds": 7200}
     record = world.ledger.get(execution)
@@ -116,7 +118,7 @@ def test_a_check_before_the_deadline_wakes_just_after_it(world: World) -> None:
     began = world.now.isoformat().replace("+00:00", "Z")
     world.datasync.advance(str(state(run)["executionArn"]), "TRANSFERRING")
     world.pass_time(minutes=55)
-    checked = state(steps.check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at=began))
+    checked = state(check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at=began))
     assert checked["timeoutSeconds"] == 301
     assert world.datasync.cancel_calls == []
 
@@ -125,9 +127,9 @@ def test_while_events_flow_the_check_trusts_them_and_looks_less_often(world: Wor
     run = started(world)
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "TRANSFERRING")
-    steps.record_event(execution, "TRANSFERRING", world.now, world.ports)
+    record_event(execution, "TRANSFERRING", world.now, world.ports)
     world.pass_time(minutes=15)
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     # No phase limit on TRANSFERRING and no progress to extrapolate: trusting the events, the check
     # would wait a day; the stall watchdog looks again when its limit (4 h by default) would be reached.
     assert checked["timeoutSeconds"] == 4 * 3600 + 1
@@ -140,16 +142,16 @@ def test_a_look_datasync_cannot_answer_is_tried_again_later_backing_off_and_the_
     execution = str(state(run)["executionArn"])
     world.datasync.advance(execution, "TRANSFERRING")
     world.pass_time(minutes=15)
-    run = steps.check_sync(run, world.ports, settings())
+    run = check_sync(run, world.ports, settings())
 
     def unreachable(_arn: str) -> Any:
         raise ServiceThrottled(Cause.of("DescribeTaskExecution", "ThrottlingException", "Rate exceeded"), "DataSync")
 
     real_describe = world.datasync.describe
     monkeypatch.setattr(world.datasync, "describe", unreachable)
-    first = steps.check_sync(run, world.ports, settings())
+    first = check_sync(run, world.ports, settings())
     world.pass_time(minutes=1)
-    second = steps.check_sync(first, world.ports, settings())
+    second = check_sync(first, world.ports, settings())
     assert subset(second, "status", "finished", "timeoutSeconds") == {
         "status": "TRANSFERRING",  # the last status seen
         "finished": False,
@@ -164,7 +166,7 @@ def test_a_look_datasync_cannot_answer_is_tried_again_later_backing_off_and_the_
 
     monkeypatch.setattr(world.datasync, "describe", real_describe)
     world.pass_time(minutes=2)
-    recovered = state(steps.check_sync(second, world.ports, settings()))
+    recovered = state(check_sync(second, world.ports, settings()))
     assert recovered["unreachable"] is None
     assert recovered["waitedOut"] == {
         **state(second)["unreachable"],
@@ -181,18 +183,18 @@ def test_an_outage_past_the_run_deadline_stops_the_watch_with_its_own_error(worl
         raise ServiceUnreachable(Cause.of("DescribeTaskExecution", "InternalException", "oops"), "DataSync")
 
     monkeypatch.setattr(world.datasync, "describe", unreachable)
-    run = steps.check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at)
+    run = check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at)
     world.pass_time(minutes=50)
-    with pytest.raises(steps.RunDeadlineDuringOutage, match="the run's deadline of 1 h passed"):
-        steps.check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at)
+    with pytest.raises(RunDeadlineDuringOutage, match="the run's deadline of 1 h passed"):
+        check_sync(run, world.ports, settings(RUN_DEADLINE_SECONDS="3600"), started_at)
 
 
 def test_an_execution_whose_task_was_deleted_ends_the_watch_saying_so(world: World) -> None:
     run = started(world)
     del world.datasync.tasks[task_arn_of(str(state(run)["executionArn"]))]
     world.pass_time(minutes=15)
-    with pytest.raises(steps.TaskDeleted, match="was deleted while its task execution"):
-        steps.check_sync(run, world.ports, settings())
+    with pytest.raises(TaskDeleted, match="was deleted while its task execution"):
+        check_sync(run, world.ports, settings())
 
 
 def test_an_end_datasync_reports_while_the_ledger_is_down_finishes_the_run(
@@ -208,7 +210,7 @@ def test_an_end_datasync_reports_while_the_ledger_is_down_finishes_the_run(
 
     monkeypatch.setattr(world.ledger, "record_status", ledger_down)
     monkeypatch.setattr(world.ledger, "get", ledger_down)
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     assert subset(checked, "status", "finished", "unreachable") == {
         "status": "SUCCESS",
         "finished": True,
@@ -229,7 +231,7 @@ def test_a_ledger_outage_while_datasync_answers_waits_with_the_status_datasync_g
 
     monkeypatch.setattr(world.ledger, "record_status", ledger_down)
     monkeypatch.setattr(world.ledger, "get", ledger_down)
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     assert subset(checked, "status", "finished", "timeoutSeconds") == {
         "status": "TRANSFERRING",
         "finished": False,

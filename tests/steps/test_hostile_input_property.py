@@ -9,7 +9,6 @@ import botocore.session
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.batch import InvalidBatchRequest, parse_batch_request
 from datasync_scheduler.domain.sync_request import (
     InvalidSyncRequest,
@@ -18,7 +17,8 @@ from datasync_scheduler.domain.sync_request import (
     json_kind,
     parse_sync_request,
 )
-from datasync_scheduler.ports import DataSyncPort
+from datasync_scheduler.ports import DataSyncPort, Ports
+from datasync_scheduler.workflow.start_sync import start_sync
 from tests.fakes import ACCOUNT, REGION, FakeDataSync, FakeLedger, FakeTaskLease
 from tests.steps.conftest import WORKFLOW
 from tests.steps.conftest import settings as step_settings
@@ -74,10 +74,10 @@ def validate_then_start(raw: object) -> tuple[CountingDataSync, str | None]:
         request = parse_sync_request(raw, home=HOME)
     except InvalidSyncRequest as refused:
         return datasync, str(refused)
-    ports = steps.Ports(
+    ports = Ports(
         datasync=cast(DataSyncPort, datasync), ledger=FakeLedger(), callbacks=cast(Any, None), lease=FakeTaskLease()
     )
-    steps.start_sync(request, WORKFLOW, ports, step_settings())
+    start_sync(request, WORKFLOW, ports, step_settings())
     return datasync, None
 
 

@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.sync_request import SyncRequest
-from datasync_scheduler.ports import ApiCallFailed
-from datasync_scheduler.state.sync import PlanNextAttemptInput
+from datasync_scheduler.ports import AnalysisPorts, ApiCallFailed, RetryPorts
+from datasync_scheduler.workflow.analyze_run import analyze_run
+from datasync_scheduler.workflow.plan_next_attempt import plan_next_attempt
+from datasync_scheduler.workflow.start_sync import start_sync
+from datasync_scheduler.workflow.state.sync import PlanNextAttemptInput
+from datasync_scheduler.workflow.validate_sync_request import first_attempt
 from tests.fakes import FakeBucket, FakeLogs, FakeTaskReports
 from tests.steps.conftest import WORKFLOW, World, settings, state
 
@@ -29,34 +32,32 @@ def attempt_that_failed_verification(world: World, bucket: FakeBucket, **task: A
     """Start, a verification failure in the execution's log, the end in ERROR, the analysis: the
     state Plan Next Attempt receives."""
     request = SyncRequest(taskArn=world.datasync.add_task(log_group_arn=GROUP_ARN, log_level="BASIC", **task))
-    run = steps.start_sync(request, WORKFLOW, world.ports, settings())
+    run = start_sync(request, WORKFLOW, world.ports, settings())
     execution = str(state(run)["executionArn"])
     world.pass_time(minutes=20)
     logs = FakeLogs()
     logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
     world.datasync.finish(execution, "ERROR", error_code="VerificationFailed")
-    analysis_ports = steps.AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
-    analysis = dict(steps.analyze_run(run, world.ports, analysis_ports))
+    analysis_ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
+    analysis = dict(analyze_run(run, world.ports, analysis_ports))
     return {
         "workflowExecution": WORKFLOW,
         "request": request.model_dump(mode="json", exclude_none=True),
         "startedAt": None,
-        "run": state(run),
-        "next": state(steps.first_attempt()),
+        "taskExecution": state(run),
+        "attempts": state(first_attempt()),
         "analysis": analysis,
     }
 
 
 def plan(world: World, bucket: FakeBucket, step: dict[str, Any]) -> dict[str, Any]:
-    retry_ports = steps.RetryPorts(
+    retry_ports = RetryPorts(
         failures=bucket.read_failures,
         manifest_upload=bucket.line_upload,
         manifest_bucket=bucket.name,
         manifest_role_arn=MANIFEST_ROLE,
     )
-    return state(
-        steps.plan_next_attempt(PlanNextAttemptInput.model_validate(step), world.ports, retry_ports, settings())
-    )
+    return state(plan_next_attempt(PlanNextAttemptInput.model_validate(step), world.ports, retry_ports, settings()))
 
 
 def test_a_checksum_mismatch_is_retried_by_a_manifest_of_just_that_file(world: World) -> None:
@@ -67,7 +68,7 @@ def test_a_checksum_mismatch_is_retried_by_a_manifest_of_just_that_file(world: W
     assert scope["kind"] == "manifest"
     assert scope["manifest"]["bucket"] == bucket.name and scope["manifest"]["roleArn"] == MANIFEST_ROLE
     assert bucket.text(scope["manifest"]["key"]) == "directory1/directory2/file1.txt\n"
-    (first,) = planned["attempts"]
+    (first,) = planned["done"]
     assert first["status"] == "ERROR" and first["failures"] == {"checksum_mismatch": 1}
 
 
@@ -83,7 +84,7 @@ def test_a_task_with_its_own_filter_is_retried_by_an_includes_filter_not_a_manif
 def test_the_last_allowed_attempt_is_not_retried(world: World) -> None:
     bucket = FakeBucket()
     step = attempt_that_failed_verification(world, bucket)
-    step["next"] = {**step["next"], "attempt": 3}  # MAX_ATTEMPTS is 3
+    step["attempts"] = {**step["attempts"], "attempt": 3}  # MAX_ATTEMPTS is 3
     planned = plan(world, bucket, step)
     assert planned["retry"] is False and planned["attempt"] == 3
 
@@ -95,7 +96,7 @@ def test_an_analysis_that_failed_is_recorded_on_the_attempt_by_its_step_and_erro
     step.update(analysis=None, analysisError={"Error": "RuntimeError", "Cause": json.dumps(lambda_error)})
     planned = plan(world, bucket, step)
     assert planned["retry"] is True and planned["scope"] == {"kind": "all"}
-    (first,) = planned["attempts"]
+    (first,) = planned["done"]
     assert first["unknownBecause"] == {"where": "Analyze Run", "error": "RuntimeError", "message": "the parser broke"}
 
 
@@ -103,7 +104,7 @@ def test_an_earlier_attempts_analysis_error_is_not_put_on_this_attempt(world: Wo
     bucket = FakeBucket()
     step = attempt_that_failed_verification(world, bucket)
     step["analysisError"] = {"Error": "States.Timeout", "Cause": None}  # left by attempt 1's analysis
-    (first,) = plan(world, bucket, step)["attempts"]
+    (first,) = plan(world, bucket, step)["done"]
     assert "unknownBecause" not in first
 
 
@@ -135,4 +136,4 @@ def test_task_filters_that_cannot_be_read_retry_the_whole_task_rather_than_guess
         "the task's filters could not be read (DescribeTask failed with InternalException)"
         in (planned["decision"]["reason"])
     )
-    assert planned["attempts"][0]["decision"]["action"] == "retry_all"
+    assert planned["done"][0]["decision"]["action"] == "retry_all"

@@ -4,8 +4,9 @@ and an end DataSync's event announced before DescribeTaskExecution shows it."""
 from dataclasses import replace
 from typing import Any
 
-from datasync_scheduler import steps
-from datasync_scheduler.state.sync import RunState
+from datasync_scheduler.workflow.check_sync import check_sync, newly_stalled
+from datasync_scheduler.workflow.looks import as_confirmed
+from datasync_scheduler.workflow.state.sync import TaskExecutionState
 from tests.steps.conftest import World, settings, state
 from tests.steps.test_check_sync import started
 
@@ -13,24 +14,24 @@ HOUR = 3600
 REPORT = {"STALL_ACTION": "report"}
 
 
-def transferring(world: World, status: str = "TRANSFERRING") -> tuple[RunState, str]:
+def transferring(world: World, status: str = "TRANSFERRING") -> tuple[TaskExecutionState, str]:
     """A run whose execution entered `status` and that the check has looked at once."""
     run = started(world)
     execution = run.execution_arn
     world.datasync.advance(execution, status)
     world.pass_time(minutes=15)
-    return steps.check_sync(run, world.ports, settings()), execution
+    return check_sync(run, world.ports, settings()), execution
 
 
 def test_a_transfer_whose_counters_stand_still_for_the_stall_limit_is_cancelled_and_says_why(world: World) -> None:
     run, execution = transferring(world)
     world.pass_time(hours=3, minutes=59)
-    run = steps.check_sync(run, world.ports, settings())
+    run = check_sync(run, world.ports, settings())
     assert world.datasync.cancel_calls == []
     assert run.timeout_seconds == 61  # the next look is when the limit is reached
 
     world.pass_time(minutes=1)
-    checked = state(steps.check_sync(run, world.ports, settings()))
+    checked = state(check_sync(run, world.ports, settings()))
     assert world.datasync.cancel_calls == [execution]
     assert checked["cancelledBy"] == {"limit": "stall", "phase": "TRANSFERRING", "limitSeconds": 4 * HOUR}
     record = world.ledger.get(execution)
@@ -43,7 +44,7 @@ def test_a_transfer_whose_counters_move_is_never_stalled_however_long_it_takes(w
     for hour in range(1, 25):
         world.pass_time(hours=3)
         world.datasync.executions[execution].bytes_transferred = hour * 1_000_000
-        run = steps.check_sync(run, world.ports, settings())
+        run = check_sync(run, world.ports, settings())
     assert world.datasync.cancel_calls == []
     assert run.progress is not None and run.progress.counters["bytesTransferred"] == 24_000_000
     assert run.progress.since == "2026-11-24T23:15:00Z"  # the last check: that is when they last moved
@@ -52,30 +53,30 @@ def test_a_transfer_whose_counters_move_is_never_stalled_however_long_it_takes(w
 def test_a_stall_reported_without_cancelling_is_counted_once_per_stall(world: World) -> None:
     run, execution = transferring(world)
     world.pass_time(hours=4)
-    first = steps.check_sync(run, world.ports, settings(**REPORT))
-    assert steps.newly_stalled(run, first)
+    first = check_sync(run, world.ports, settings(**REPORT))
+    assert newly_stalled(run, first)
     assert first.stalled is not None and first.stalled.phase == "TRANSFERRING"
     # Since the counters last moved; the looks go on every fallback interval, as before the stall.
     assert first.stalled.since == "2026-11-21T23:15:00Z" and first.timeout_seconds == 900
     assert world.datasync.cancel_calls == [] and not first.finished
 
     world.pass_time(hours=4)
-    second = steps.check_sync(first, world.ports, settings(**REPORT))
-    assert not steps.newly_stalled(first, second)  # the same stall: not counted again
+    second = check_sync(first, world.ports, settings(**REPORT))
+    assert not newly_stalled(first, second)  # the same stall: not counted again
 
     world.datasync.executions[execution].bytes_transferred = 5  # it moves, then stops again
     world.pass_time(hours=1)
-    moving = steps.check_sync(second, world.ports, settings(**REPORT))
+    moving = check_sync(second, world.ports, settings(**REPORT))
     world.pass_time(hours=4)
-    again = steps.check_sync(moving, world.ports, settings(**REPORT))
-    assert steps.newly_stalled(moving, again)  # a new stall: counted
+    again = check_sync(moving, world.ports, settings(**REPORT))
+    assert newly_stalled(moving, again)  # a new stall: counted
 
 
 def test_a_status_datasync_adds_is_watched_and_named_if_it_outlasts_the_stall_limit(world: World) -> None:
     run, execution = transferring(world, "PAUSED")
     assert run.status == "PAUSED" and not run.finished  # not an end, and no crash
     world.pass_time(hours=4)
-    steps.check_sync(run, world.ports, settings())
+    check_sync(run, world.ports, settings())
     record = world.ledger.get(execution)
     assert world.datasync.cancel_calls == [execution]
     assert record is not None and record.watchdog_note is not None
@@ -84,21 +85,21 @@ def test_a_status_datasync_adds_is_watched_and_named_if_it_outlasts_the_stall_li
     )
 
 
-def resumed(run: RunState, status: str) -> RunState:
-    """`$.run` after Await Sync End was resumed: its ResultPath writes the status the token carried."""
+def resumed(run: TaskExecutionState, status: str) -> TaskExecutionState:
+    """`$.taskExecution` after Await Sync End was resumed: its ResultPath writes the status the token carried."""
     return run.model_copy(update={"status": status})
 
 
 def test_an_end_the_event_announced_is_looked_at_again_until_describe_agrees(world: World) -> None:
     run, execution = transferring(world, "VERIFYING")
-    checked = steps.check_sync(resumed(run, "SUCCESS"), world.ports, settings())
+    checked = check_sync(resumed(run, "SUCCESS"), world.ports, settings())
     assert not checked.finished and checked.status == "VERIFYING" and checked.timeout_seconds == 30
     assert checked.end_announced is not None and checked.end_announced.looks == 1
     assert world.datasync.cancel_calls == []
 
     world.pass_time(seconds=30)
     world.datasync.finish(execution, "SUCCESS")
-    agreed = steps.check_sync(checked, world.ports, settings())
+    agreed = check_sync(checked, world.ports, settings())
     assert agreed.finished and agreed.status == "SUCCESS" and agreed.end_announced is None
 
 
@@ -107,7 +108,7 @@ def test_an_end_describe_never_confirms_is_given_up_after_bounded_looks(world: W
     run = resumed(run, "SUCCESS")
     waits: list[int] = []
     while not run.finished:
-        run = steps.check_sync(run, world.ports, settings())
+        run = check_sync(run, world.ports, settings())
         if not run.finished:
             waits.append(run.timeout_seconds)
             world.pass_time(seconds=run.timeout_seconds)
@@ -128,10 +129,10 @@ def test_the_stall_watchdog_cannot_be_switched_off(world: Any) -> None:
 def test_an_end_the_check_confirmed_stays_the_end_when_a_later_describe_answers_from_behind(world: World) -> None:
     run, execution = transferring(world, "VERIFYING")
     world.datasync.finish(execution, "SUCCESS")
-    confirmed = steps.check_sync(resumed(run, "SUCCESS"), world.ports, settings())
+    confirmed = check_sync(resumed(run, "SUCCESS"), world.ports, settings())
     assert confirmed.finished and confirmed.status == "SUCCESS"
     # Report Run's own DescribeTaskExecution reaches a replica that still says VERIFYING.
     behind = replace(world.datasync.describe(execution), status="VERIFYING")
-    assert steps.as_confirmed(behind, confirmed).status == "SUCCESS"
+    assert as_confirmed(behind, confirmed).status == "SUCCESS"
     # Without a confirmed end, Describe's answer stands.
-    assert steps.as_confirmed(behind, run).status == "VERIFYING"
+    assert as_confirmed(behind, run).status == "VERIFYING"

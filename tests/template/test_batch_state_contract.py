@@ -1,4 +1,4 @@
-"""The batch workflow's ASL against its typed state (`datasync_scheduler.state.batch`)."""
+"""The batch workflow's ASL against its typed state (`datasync_scheduler.workflow.state.batch`)."""
 
 import copy
 import json
@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from datasync_scheduler.state import batch
-from datasync_scheduler.state.sync import CaughtError
+from datasync_scheduler.workflow.state import batch
+from datasync_scheduler.workflow.state.sync import CaughtError
 from tests.template import asl_contract
 from tests.template.asl_contract import JSON_PATH, Workflow, has_path, states
 

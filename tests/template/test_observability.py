@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.run_metrics import METRIC_NAMES
+from datasync_scheduler.adapters.run_metrics import METRIC_NAMES
 from emulator.template import load_template
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""The sync workflow's ASL against its typed state (`datasync_scheduler.state.sync`)."""
+"""The sync workflow's ASL against its typed state (`datasync_scheduler.workflow.state.sync`)."""
 
 import copy
 import json
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler.state import sync
+from datasync_scheduler.workflow.state import sync
 from tests.template import asl_contract
 from tests.template.asl_contract import Workflow
 
@@ -75,9 +75,9 @@ def test_every_path_the_sync_workflow_reads_or_writes_is_in_its_state_and_every_
 def test_a_path_to_a_field_the_state_does_not_have_is_refused() -> None:
     definition = json.loads(SYNC_ASL.read_text())
     broken = copy.deepcopy(definition)
-    broken["States"]["Retry?"]["Choices"][0]["Variable"] = "$.next.retryNow"
+    broken["States"]["Retry?"]["Choices"][0]["Variable"] = "$.attempts.retryNow"
     assert asl_contract.unknown_paths(sync_workflow(broken)) == [
-        "Retry?: Choices[0].Variable reads $.next.retryNow, which SyncState does not have"
+        "Retry?: Choices[0].Variable reads $.attempts.retryNow, which SyncState does not have"
     ]
 
 
@@ -97,8 +97,8 @@ def test_a_lambda_given_more_than_its_input_model_is_refused() -> None:
     definition = json.loads(SYNC_ASL.read_text())
     definition["States"]["Check Sync"]["Parameters"]["request.$"] = "$.request"
     assert asl_contract.mismatched_parameters(sync_workflow(definition)) == [
-        "Check Sync: Parameters send ['request', 'run', 'startedAt', 'workflowExecution'] but CheckSyncInput "
-        "takes ['run', 'startedAt', 'workflowExecution'] (missing [], extra ['request'])"
+        "Check Sync: Parameters send ['request', 'startedAt', 'taskExecution', 'workflowExecution'] but CheckSyncInput "
+        "takes ['startedAt', 'taskExecution', 'workflowExecution'] (missing [], extra ['request'])"
     ]
 
 

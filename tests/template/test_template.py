@@ -72,7 +72,7 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     for name in resources("AWS::Serverless::Function"):
-        assert (tmp_path / "build" / name / "datasync_scheduler" / "steps.py").is_file(), name
+        assert (tmp_path / "build" / name / "datasync_scheduler" / "workflow" / "start_sync.py").is_file(), name
     # functions/requirements.txt: what the Lambda runtime and the Powertools layer do not provide.
     assert (tmp_path / "build" / "NotifySlackFunction" / "slack_sdk" / "webhook" / "client.py").is_file()
 
@@ -174,5 +174,5 @@ def test_the_await_step_waits_on_a_task_token_with_a_timeout_from_the_state() ->
     definition = json.loads((ROOT / "statemachine" / "sync_workflow.asl.json").read_text())
     await_state = definition["States"]["Await Sync End"]
     assert await_state["Resource"].endswith(".waitForTaskToken")
-    assert await_state["TimeoutSecondsPath"] == "$.run.timeoutSeconds"
+    assert await_state["TimeoutSecondsPath"] == "$.taskExecution.timeoutSeconds"
     assert await_state["Parameters"]["Payload"]["token.$"] == "$$.Task.Token"

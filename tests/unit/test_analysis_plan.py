@@ -4,10 +4,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts, detailed_report_prefix, log_group_name, plan_analysis
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FileFailure
+from datasync_scheduler.workflow.analyze_run import analyze
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"

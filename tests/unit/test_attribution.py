@@ -8,17 +8,17 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from datasync_scheduler.analysis import analyze
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.attribution import file_list_doubt
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.domain.message import run_message
-from datasync_scheduler.domain.notification import render_email
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetrySettings, decide_retry
-from datasync_scheduler.domain.run_report import RunReport, judge_execution
-from datasync_scheduler.domain.slack_message import render_slack
+from datasync_scheduler.domain.run_result import RunResult, judge_execution
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import run_message
+from datasync_scheduler.messages.slack_blocks import render_slack
+from datasync_scheduler.workflow.analyze_run import analyze
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 THIS = "exec-0123456789abcdef0"
@@ -139,7 +139,7 @@ def test_the_message_says_datasync_counted_failures_the_logs_do_not_name_even_wh
     snapshot = described(FilesFailed={"Prepare": 0, "Transfer": 2, "Verify": 0, "Delete": 0})
     summary = analysed([], snapshot)
     verdict = judge_execution(snapshot, watchdog_note=None, abandoned=False)
-    message = run_message(RunReport(verdict, task_arn=TASK, execution_arn=EXECUTION, failures=summary))
+    message = run_message(RunResult(verdict, task_arn=TASK, execution_arn=EXECUTION, failures=summary))
     note = "DataSync counted 2 failed files; the logs name 0"
     assert f"Note: {note}." in render_email(message).message
     assert note in json.dumps(render_slack(message))

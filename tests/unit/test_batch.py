@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
-from datasync_scheduler.batch_steps import summarize_batch_step, validate_batch
+from datasync_scheduler.composition.settings import NotificationSettings
 from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
@@ -23,10 +23,11 @@ from datasync_scheduler.domain.batch import (
     failed_outcome,
     parse_batch_request,
 )
-from datasync_scheduler.domain.publication import email_text
 from datasync_scheduler.domain.sync_request import StackHome
-from datasync_scheduler.settings import NotificationSettings
-from datasync_scheduler.state.batch import SummarizeBatchInput, ValidateBatchInput
+from datasync_scheduler.messages.publication import email_text
+from datasync_scheduler.workflow.state.batch import SummarizeBatchInput, ValidateBatchInput
+from datasync_scheduler.workflow.summarize_batch import summarize_batch_step
+from datasync_scheduler.workflow.validate_batch import validate_batch
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
 HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")

@@ -5,8 +5,8 @@ import re
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from datasync_scheduler.domain import chat_text
-from datasync_scheduler.domain.chat_text import code, cut, line, link, paragraph, plain, size
+from datasync_scheduler.messages import chat_text
+from datasync_scheduler.messages.chat_text import code, cut, line, link, paragraph, plain, size
 
 HOSTILE = [
     "<!channel> the run failed",

@@ -6,10 +6,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from datasync_scheduler.domain.chat_text import size
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.failures import CATEGORIES
-from datasync_scheduler.domain.message import Message, TaskLine
+from datasync_scheduler.messages.chat_text import size
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.message import Message, TaskLine
 from tests.slack_payloads import CONSOLE_ADDRESS, LINK
 from tests.unit.test_slack_message import CONSOLE, HOSTILE_PATHS, MESSAGES, WORKFLOW, failed_run, group, succeeded_run
 

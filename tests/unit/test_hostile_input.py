@@ -11,8 +11,8 @@ from datasync_scheduler.domain.sync_request import (
     StackHome,
     parse_sync_request,
 )
-from datasync_scheduler.state.sync import ReportRunInput
-from datasync_scheduler.steps import _task_arn_of
+from datasync_scheduler.workflow.report_run import _task_arn_of
+from datasync_scheduler.workflow.state.sync import ReportRunInput
 
 HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
@@ -146,9 +146,9 @@ def test_a_rejected_run_names_its_task_only_when_the_arn_is_whole() -> None:
     def named(task_arn: str) -> str | None:
         failure = {"step": "Validate Sync Request", "error": {"Error": "InvalidSyncRequest", "Cause": "x"}}
         step = ReportRunInput.model_validate(
-            {"request": None, "failure": failure | {"rejectedInput": {"taskArn": task_arn}}, "run": None}
+            {"request": None, "failure": failure | {"rejectedInput": {"taskArn": task_arn}}, "taskExecution": None}
             | {"workflowExecution": "arn:aws:states:eu-west-1:123456789012:execution:s:n", "startedAt": None}
-            | {"next": None, "analysis": None, "analysisError": None}
+            | {"attempts": None, "analysis": None, "analysisError": None}
         )
         return _task_arn_of(step)
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from datasync_scheduler.domain.message import run_message
-from datasync_scheduler.domain.publication import MESSAGE_ID_ATTRIBUTE, message_id, sns_publication
-from datasync_scheduler.domain.run_report import RunReport, rejected_input
+from datasync_scheduler.domain.run_result import RunResult, rejected_input
+from datasync_scheduler.messages.message import run_message
+from datasync_scheduler.messages.publication import MESSAGE_ID_ATTRIBUTE, message_id, sns_publication
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:SyncWorkflow-abc:nightly-20260101"
@@ -16,7 +16,7 @@ BATCH = "arn:aws:states:eu-west-1:123456789012:execution:BatchWorkflow-abc:night
 
 
 def published_id(workflow_execution: str) -> str:
-    message = run_message(RunReport(rejected_input("x")))
+    message = run_message(RunResult(rejected_input("x")))
     attributes = sns_publication(message, workflow_execution=workflow_execution)["attributes"]
     return str(attributes[MESSAGE_ID_ATTRIBUTE]["StringValue"])
 
@@ -51,12 +51,12 @@ def test_every_message_a_state_machine_publishes_itself_carries_the_same_id(defi
 
 
 def test_a_message_named_by_no_run_has_no_id() -> None:
-    message = run_message(RunReport(rejected_input("x")))
+    message = run_message(RunResult(rejected_input("x")))
     assert MESSAGE_ID_ATTRIBUTE not in sns_publication(message)["attributes"]
 
 
 def test_the_json_rendering_names_the_message_too_as_sns_passes_it_no_attributes() -> None:
-    message = run_message(RunReport(rejected_input("x")))
+    message = run_message(RunResult(rejected_input("x")))
     publication = sns_publication(message, workflow_execution=RUN)
     default = json.loads(json.loads(publication["structured"])["default"])
     assert default["message_id"] == f"run:{RUN}"

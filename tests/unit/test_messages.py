@@ -9,25 +9,25 @@ from typing import Any
 import pytest
 from moto.sns.utils import FilterPolicyMatcher
 
-from datasync_scheduler.domain import console_links
+from datasync_scheduler.composition.settings import NotificationSettings
 from datasync_scheduler.domain.batch import summarize_batch
 from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
-from datasync_scheduler.domain.message import Fact, Message, batch_message, run_message
-from datasync_scheduler.domain.notification import render_email
-from datasync_scheduler.domain.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
-from datasync_scheduler.domain.run_report import (
-    RunReport,
+from datasync_scheduler.domain.run_result import (
+    RunResult,
     Verdict,
     across_attempts,
     judge_execution,
     rejected_input,
     timeline,
 )
-from datasync_scheduler.settings import NotificationSettings
-from datasync_scheduler.steps import publication_of
+from datasync_scheduler.messages import console_links
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import Fact, Message, batch_message, run_message
+from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, email_text, sns_publication
+from datasync_scheduler.workflow.publish import publication_of
 from emulator.sns_rules import sns_as_documented
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
 from tests.unit.test_batch import BATCH, failed_task, succeeded_task
@@ -44,12 +44,12 @@ def snapshot(status: str, **fields: object) -> ExecutionSnapshot:
     return ExecutionSnapshot.from_api({"TaskExecutionArn": EXECUTION, "Status": status, **fields})
 
 
-def report(verdict: Verdict, *, attempts: int = 1, failures: dict[str, Any] | None = None, **fields: Any) -> RunReport:
+def report(verdict: Verdict, *, attempts: int = 1, failures: dict[str, Any] | None = None, **fields: Any) -> RunResult:
     attempt_list = tuple(
         {"attempt": n, "executionArn": EXECUTION if n == attempts else f"{TASK}/execution/exec-{n:017x}"}
         for n in range(1, attempts + 1)
     )
-    return RunReport(
+    return RunResult(
         verdict,
         task_arn=TASK,
         task_name="nightly-archive",
@@ -62,7 +62,7 @@ def report(verdict: Verdict, *, attempts: int = 1, failures: dict[str, Any] | No
     )
 
 
-def success() -> RunReport:
+def success() -> RunResult:
     done = snapshot("SUCCESS", FilesTransferred=1200, EstimatedFilesToTransfer=1200, BytesTransferred=5 << 30)
     return report(judge_execution(done, watchdog_note=None, abandoned=False), snapshot=done)
 
@@ -157,7 +157,7 @@ def test_an_agent_that_stayed_offline_tells_the_reader_to_check_the_agent() -> N
         abandoned=False,
         watchdog_limit="phaseTimeLimit",
     )
-    stuck = RunReport(
+    stuck = RunResult(
         verdict,
         task_arn=TASK,
         task_name="nightly-archive",
@@ -197,7 +197,7 @@ def test_failed_files_come_with_their_category_advice_the_log_group_and_the_repo
 
 
 def test_failures_that_passed_or_name_no_file_are_explained_in_every_rendering() -> None:
-    from datasync_scheduler.domain.slack_message import render_slack
+    from datasync_scheduler.messages.slack_blocks import render_slack
 
     failures = {
         "available": True,
@@ -222,7 +222,7 @@ def test_failures_that_passed_or_name_no_file_are_explained_in_every_rendering()
 
 
 def test_a_run_that_never_started_says_how_to_fix_the_input() -> None:
-    message = run_message(RunReport(rejected_input("Invalid sync request: taskArn: required field is missing")))
+    message = run_message(RunResult(rejected_input("Invalid sync request: taskArn: required field is missing")))
     assert message.outcome == "failed" and message.task == "unknown task"
     assert message.next_steps and "workflow input" in message.next_steps[0]
     assert message.links == ()
@@ -252,7 +252,7 @@ def test_a_silent_success_publishes_nothing_but_failures_and_recoveries_always_d
     run = "arn:aws:states:us-east-1:123456789012:execution:SyncWorkflow:nightly"
     assert publication_of(run_message(success()), silent, workflow_execution=run)["publish"] is False
     assert publication_of(run_message(success()), NotificationSettings(), workflow_execution=run)["publish"] is True
-    rejected = run_message(RunReport(rejected_input("x")))
+    rejected = run_message(RunResult(rejected_input("x")))
     assert publication_of(rejected, silent, workflow_execution=run)["publish"] is True
 
 
@@ -274,7 +274,7 @@ def test_each_kind_of_subscriber_gets_its_own_rendering_and_the_attributes_say_w
 
 
 def test_a_hostile_task_name_cannot_break_an_attribute_or_the_subject() -> None:
-    hostile = RunReport(rejected_input("x"), task_name="evil\r\nname\u202egpj.exe" + "x" * 400)
+    hostile = RunResult(rejected_input("x"), task_name="evil\r\nname\u202egpj.exe" + "x" * 400)
     publication = sns_publication(run_message(hostile))
     task = publication["attributes"]["task"]["StringValue"]
     assert "\n" not in task and "\u202e" not in task and len(task) == 256
@@ -388,7 +388,7 @@ def test_email_on_chooses_which_messages_reach_the_email_subscriber(email_on: st
     messages = {
         "succeeded": run_message(success()),
         "recovered": run_message(report(recovered, attempts=2, snapshot=done)),
-        "failed": run_message(RunReport(rejected_input("x"))),
+        "failed": run_message(RunResult(rejected_input("x"))),
     }
     policy = email_filter_policy(email_on)
     reached = {name for name, message in messages.items() if delivered(policy, sns_publication(message)["attributes"])}

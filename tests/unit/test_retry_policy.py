@@ -92,8 +92,19 @@ def test_no_permanent_cause_is_ever_retried_and_attempts_never_exceed_the_maximu
         assert decision.categories
         assert all(RETRY_CLASS[c] == "transient" for c in decision.categories)  # type: ignore[index]
         assert set(decision.categories) <= set(counts or {})
-    if counts and all(RETRY_CLASS[c] == "permanent" for c in counts) and not outcome.watchdog_phase:  # type: ignore[index]
+    # A failure without a path decides nothing by itself (the execution's error does), so only the
+    # failures that name a file count here.
+    attributed = [c for c in counts or {} if c != "unattributed"]
+    if attributed and all(RETRY_CLASS[c] == "permanent" for c in attributed) and not outcome.watchdog_phase:  # type: ignore[index]
         assert decision.action in ("give_up", "done")
+
+
+def test_a_failure_without_a_path_leaves_the_decision_to_the_executions_error() -> None:
+    quiet = RetrySettings(max_attempts=3, source_quiet=True)
+    unknown = AttemptOutcome(status="ERROR", error_code=None, watchdog_phase=None, abandoned=False)
+    assert decide_retry(unknown, {"byCategory": {"unattributed": 1}}, 1, quiet).action == "retry_all"
+    denied = AttemptOutcome(status="ERROR", error_code="FsS3HeadBucketFailed", watchdog_phase=None, abandoned=False)
+    assert decide_retry(denied, {"byCategory": {"unattributed": 1}}, 1, quiet).action == "give_up"
 
 
 def test_no_attempt_starts_that_the_deadline_would_not_leave_time_for() -> None:

@@ -3,21 +3,21 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, rejected_batch, summarize_batch
-from datasync_scheduler.domain.execution import ExecutionSnapshot
-from datasync_scheduler.domain.run_report import (
-    RunReport,
-    Verdict,
-    judge_execution,
-    rejected_input,
-    timeline,
-)
-from datasync_scheduler.run_metrics import (
+from datasync_scheduler.adapters.run_metrics import (
     METRIC_NAMES,
     Datum,
     batch_metrics,
     phase_durations,
     run_metrics,
+)
+from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, rejected_batch, summarize_batch
+from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.run_result import (
+    RunResult,
+    Verdict,
+    judge_execution,
+    rejected_input,
+    timeline,
 )
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
@@ -42,7 +42,7 @@ def result(verdict: Verdict, *attempts: dict[str, Any], task_name: str | None = 
         "SUCCESS" if verdict.status == "SUCCEEDED" else "ERROR", FilesTransferred=12000, BytesTransferred=5 * 2**30
     )
     phases = {"QUEUED": at(0), "LAUNCHING": at(0), "PREPARING": at(1), "TRANSFERRING": at(11), "VERIFYING": at(71)}
-    return RunReport(
+    return RunResult(
         verdict,
         task_arn=TASK,
         task_name=task_name,
@@ -140,13 +140,13 @@ def test_a_task_without_a_name_is_published_under_its_id() -> None:
 
 
 def test_a_rejected_input_without_a_task_counts_a_failed_run_for_the_application_only() -> None:
-    rejected = RunReport(rejected_input("taskArn: Field required")).to_dict()
+    rejected = RunResult(rejected_input("taskArn: Field required")).to_dict()
     data = run_metrics(rejected, started_at=None, reported_at=at(0))
     assert data == [Datum("RunsSucceeded", "Count", 0), Datum("RunsFailed", "Count", 1)]
 
 
 def test_a_run_that_never_started_has_no_counters_phases_or_attempts() -> None:
-    refused = RunReport(Verdict("FAILED", "DataSync.StartRefused", "busy"), task_arn=TASK, task_name="archive")
+    refused = RunResult(Verdict("FAILED", "DataSync.StartRefused", "busy"), task_arn=TASK, task_name="archive")
     data = run_metrics(refused.to_dict(), started_at=at(0), reported_at=at(1))
     assert {datum.name for datum in data} == {"RunsSucceeded", "RunsFailed", "RunDuration"}
 

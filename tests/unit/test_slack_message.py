@@ -7,9 +7,9 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from datasync_scheduler.domain.chat_text import code
 from datasync_scheduler.domain.failures import ADVICE, CATEGORIES, RETRY_CLASS
-from datasync_scheduler.domain.message import (
+from datasync_scheduler.messages.chat_text import code
+from datasync_scheduler.messages.message import (
     Fact,
     FailureGroup,
     Failures,
@@ -18,7 +18,7 @@ from datasync_scheduler.domain.message import (
     PhaseSpan,
     TaskLine,
 )
-from datasync_scheduler.domain.slack_message import render_slack, slack_payload
+from datasync_scheduler.messages.slack_blocks import render_slack, slack_payload
 from datasync_scheduler_cli.slack_readable import slack_readable
 from tests.slack_payloads import assert_cannot_ping_or_forge_links, assert_valid_block_kit, mrkdwn_texts
 

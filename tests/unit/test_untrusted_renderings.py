@@ -19,14 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from datasync_scheduler.domain.batch import rejected_batch, summarize_batch
-from datasync_scheduler.domain.chatbot import render_chatbot
 from datasync_scheduler.domain.failures import FileFailure
-from datasync_scheduler.domain.message import Message, batch_message, run_message
-from datasync_scheduler.domain.notification import render_email
-from datasync_scheduler.domain.run_report import judge_execution, rejected_input
-from datasync_scheduler.domain.slack_message import render_slack, slack_payload
+from datasync_scheduler.domain.run_result import judge_execution, rejected_input
 from datasync_scheduler.domain.sync_request import InvalidSyncRequest, StackHome, parse_sync_request
 from datasync_scheduler.domain.untrusted import FORBIDDEN, forbidden_in
+from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import Message, batch_message, run_message
+from datasync_scheduler.messages.slack_blocks import render_slack, slack_payload
 from datasync_scheduler_cli.failure_output import PrintedFailures
 from datasync_scheduler_cli.slack_readable import slack_readable
 from tests.unit.test_batch import failed_task, succeeded_task

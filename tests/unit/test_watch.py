@@ -5,7 +5,7 @@ import json
 from types import SimpleNamespace
 from typing import Any
 
-from datasync_scheduler.state.sync import NextAttempt, RunState, SyncState
+from datasync_scheduler.workflow.state.sync import Attempts, SyncState, TaskExecutionState
 from datasync_scheduler_cli.operate import watch
 
 WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:manual-1"
@@ -14,12 +14,12 @@ FIRST, SECOND = f"{TASK}/execution/exec-0123456789abcdef0", f"{TASK}/execution/e
 
 
 def exited(event_id: int, name: str, execution: str, attempt: int) -> dict[str, Any]:
-    # The sync workflow's state as a step leaves it (datasync_scheduler.state.sync).
+    # The sync workflow's state as a step leaves it (datasync_scheduler.workflow.state.sync).
     output = SyncState(
         request=None,
         started_at="2026-11-21T23:00:00Z",
-        next=NextAttempt(attempt=attempt, scope={"kind": "all"}, attempts=[], retry=False, wait_seconds=0),
-        run=RunState(execution_arn=execution, status="TRANSFERRING", timeout_seconds=900),
+        attempts=Attempts(attempt=attempt, scope={"kind": "all"}, done=[], retry=False, wait_seconds=0),
+        task_execution=TaskExecutionState(execution_arn=execution, status="TRANSFERRING", timeout_seconds=900),
     ).to_state()
     return {
         "id": event_id,

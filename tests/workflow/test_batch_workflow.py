@@ -10,9 +10,9 @@ from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import Topic
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
-from datasync_scheduler import batch_steps
 from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
-from datasync_scheduler.state.batch import SyncRunOutput
+from datasync_scheduler.workflow import summarize_batch, validate_batch
+from datasync_scheduler.workflow.state.batch import SyncRunOutput
 from datasync_scheduler_cli.cli import main
 from tests.workflow.conftest import run
 
@@ -202,7 +202,7 @@ def test_a_summary_that_keeps_failing_still_ends_with_one_message_and_the_tasks_
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("the summary broke")
 
-    monkeypatch.setattr(batch_steps, "summarize_batch_step", broken)
+    monkeypatch.setattr(summarize_batch, "summarize_batch_step", broken)
     summary = nightly_batch_run()
 
     assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
@@ -219,7 +219,7 @@ def test_a_summary_that_keeps_failing_still_ends_with_one_message_and_the_tasks_
 def test_a_summary_that_fails_after_every_task_succeeded_lets_the_batch_succeed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr(summarize_batch, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
     raw = nightly_batch_scenario()
     raw.update(trigger="manual", maxConcurrency=2, tasks=[raw["tasks"][0], raw["tasks"][4]])
     summary = run("nightly-batch", **raw)
@@ -237,7 +237,7 @@ def test_a_validation_that_breaks_is_named_in_the_batchs_message_and_nothing_sta
     def broken(*args: Any, **kwargs: Any) -> None:
         raise KeyError("tasks")
 
-    monkeypatch.setattr(batch_steps, "validate_batch", broken)
+    monkeypatch.setattr(validate_batch, "validate_batch", broken)
     summary = nightly_batch_run()
 
     assert (summary["status"], summary["error"]) == ("FAILED", "Batch.ValidationFailed")
@@ -248,8 +248,8 @@ def test_a_validation_that_breaks_is_named_in_the_batchs_message_and_nothing_sta
 
 
 def test_when_validation_and_summary_both_break_the_message_names_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch_steps, "validate_batch", lambda *args, **kwargs: {}["tasks"])
-    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr(validate_batch, "validate_batch", lambda *args, **kwargs: {}["tasks"])
+    monkeypatch.setattr(summarize_batch, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
     summary = nightly_batch_run()
 
     assert (summary["status"], summary["error"]) == ("FAILED", "KeyError")
@@ -292,7 +292,7 @@ def test_when_even_the_fallback_message_is_refused_it_is_counted_and_the_tasks_v
 
     original = Topic.publish
     monkeypatch.setattr(Topic, "publish", refuse_fallback)
-    monkeypatch.setattr(batch_steps, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
+    monkeypatch.setattr(summarize_batch, "summarize_batch_step", lambda *args, **kwargs: 1 / 0)
     summary = nightly_batch_run()
 
     assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from datasync_scheduler import steps
+from datasync_scheduler.workflow import analyze_run, check_sync, plan_next_attempt, report_run
 from tests.workflow.conftest import run
 
 
@@ -52,7 +52,7 @@ def test_a_task_busy_past_the_wait_limit_is_named_as_such_not_as_a_refusal() -> 
 def test_a_check_that_keeps_failing_says_the_task_execution_may_still_be_running(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(steps, "check_sync", broken("the check"))
+    monkeypatch.setattr(check_sync, "check_sync", broken("the check"))
     summary = run("events-lost", expect={})
 
     assert (summary["status"], summary["error"]) == ("FAILED", "CheckSync.Failed")
@@ -64,7 +64,7 @@ def test_a_check_that_keeps_failing_says_the_task_execution_may_still_be_running
 
 
 def test_a_plan_that_fails_is_reported_with_its_cause_and_nothing_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(steps, "plan_next_attempt", broken("planning"))
+    monkeypatch.setattr(plan_next_attempt, "plan_next_attempt", broken("planning"))
     summary = run("checksum-failure-recovers", expect={})
 
     assert (summary["status"], summary["error"]) == ("FAILED", "PlanNextAttempt.Failed")
@@ -75,7 +75,7 @@ def test_a_plan_that_fails_is_reported_with_its_cause_and_nothing_is_retried(mon
 
 
 def test_an_analysis_that_fails_leaves_the_verdict_to_datasync_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(steps, "analyze_run", broken("the analysis"))
+    monkeypatch.setattr(analyze_run, "analyze_run", broken("the analysis"))
     summary = run("execution-error", expect={})
 
     assert (summary["status"], summary["error"]) == ("FAILED", "DataSync.FsS3HeadBucketFailed")
@@ -89,7 +89,7 @@ def test_an_analysis_that_fails_leaves_the_verdict_to_datasync_and_says_so(monke
 def test_a_sync_that_succeeded_stays_succeeded_when_its_report_breaks_and_a_plain_message_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(steps, "report_run", broken("the report"))
+    monkeypatch.setattr(report_run, "report_run", broken("the report"))
     summary = run("events-lost", expect={})
 
     assert summary["status"] == "SUCCEEDED"
@@ -108,7 +108,7 @@ def test_a_sync_that_succeeded_stays_succeeded_when_its_report_breaks_and_a_plai
 
 
 def test_a_failed_sync_whose_report_breaks_ends_failed_as_report_run_failed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(steps, "report_run", broken("the report"))
+    monkeypatch.setattr(report_run, "report_run", broken("the report"))
     summary = run("execution-error", expect={})
 
     assert (summary["status"], summary["error"]) == ("FAILED", "ReportRunFailed")
@@ -122,7 +122,7 @@ def test_a_failed_sync_whose_report_breaks_ends_failed_as_report_run_failed(monk
 
 
 def test_a_rejected_run_whose_report_breaks_still_sends_a_plain_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(steps, "report_run", broken("the report"))
+    monkeypatch.setattr(report_run, "report_run", broken("the report"))
     summary = run("bad-input", expect={})
 
     assert (summary["status"], summary["error"]) == ("FAILED", "ReportRunFailed")

@@ -277,7 +277,7 @@ OUTAGE_APIS = {
 
 # Writes to DynamoDB fail during the first attempt's transfer instead: Start Sync's idempotency
 # record is written after DataSync started the execution, and an outage then fails the start
-# (README, Known limits), so the write outage is placed where the run only watches.
+# (docs/design.md#known-limits), so the write outage is placed where the run only watches.
 OUTAGE_STARTS = {"dynamodb:UpdateItem": 600}
 
 

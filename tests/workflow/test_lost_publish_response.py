@@ -3,7 +3,7 @@ the run's message once.
 
 What a user sees, per message: one Slack post, whatever the retries; an email subscriber gets one
 email per publish SNS took, so a lost answer means a second email (SNS cannot deduplicate for
-email: README, Known limits). Every publish of one message carries the same `message_id`
+email: docs/design.md#known-limits). Every publish of one message carries the same `message_id`
 attribute, which is what the Slack notifier deduplicates on.
 """
 

@@ -8,7 +8,7 @@ from moto.cloudwatch.models import CloudWatchBackend
 from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend
 
-from datasync_scheduler.domain.message import Message
+from datasync_scheduler.messages.message import Message
 from tests.workflow.conftest import run
 
 NOT_PUBLISHED = {

@@ -91,3 +91,17 @@ def test_a_batch_child_takes_the_same_lease_so_two_batches_at_once_start_the_tas
     ]
     (refusal,) = [m for m in summary["notifications"] if "DataSync.StartRefused" in m["subject"]]
     assert "another run of the scheduler holds the task" in refusal["message"]
+
+
+def test_a_lease_that_is_no_longer_the_runs_own_is_left_alone_without_a_warning() -> None:
+    # The run's lease ended and went (or another run holds it now): the release's condition fails.
+    # Nothing of this run's is left to release, so its message says nothing about the lease.
+    summary = run(
+        "nightly-success",
+        faults=[{"api": "dynamodb:DeleteItem", "error": "ConditionalCheckFailedException", "calls": "all"}],
+    )
+
+    assert summary["status"] == "SUCCEEDED"
+    assert [fault["target"] for fault in summary["faults_injected"]] == ["dynamodb:DeleteItem"]
+    assert summary["notifications"]
+    assert not [note["subject"] for note in summary["notifications"] if "lease" in note["message"]]

@@ -1,1 +1,3 @@
-"""The DataSync scheduler's core: a pure domain (no AWS SDK) and small AWS adapters."""
+"""The DataSync scheduler's core: decisions (`domain`), messages (`messages`), the workflow's steps
+(`workflow`), the ports they need (`ports`), AWS adapters (`adapters`) and their wiring
+(`composition`). docs/code-map.md follows one run through them."""

@@ -1,4 +1,4 @@
-"""The small interfaces the workflow steps need from AWS; adapters implement them.
+"""Every port: the small interfaces the workflow steps need from AWS, in one place; adapters implement them.
 
 Each Protocol states the semantics the steps rely on, not only the signatures: an adapter and the
 in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract suite
@@ -7,15 +7,17 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
+from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_record import RunRecord
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 
@@ -173,7 +175,7 @@ class LedgerPort(Protocol):
         time are kept: a later note never replaces them."""
         ...
 
-    def get(self, execution_arn: str) -> RunRecord | None:
+    def get(self, execution_arn: str) -> TaskExecutionRecord | None:
         """The execution's record as last written (a strongly consistent read), or None when nothing
         was ever written for it. Its current status is the most advanced status recorded."""
         ...
@@ -260,3 +262,93 @@ class TopicPort(Protocol):
         protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
         after the adapter's own retries: publishing twice is not prevented here but by the caller."""
         ...
+
+
+class LogSource(Protocol):
+    """An execution's CloudWatch log events (`adapters/execution_logs.py`)."""
+
+    def events(
+        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """Every event of `log_group` between `start` and `end` that matches `filter_pattern`, as
+        (message, log stream name), page by page in the order CloudWatch Logs returns them. Raises
+        `LogGroupMissing` when the group does not exist, `ApiCallFailed` when it cannot be read."""
+        ...
+
+
+class ReportSource(Protocol):
+    """DataSync's detailed task reports in S3 (`adapters/task_reports.py`)."""
+
+    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:
+        """Every JSON document of the detailed report under `prefix`, parsed, one per object."""
+        ...
+
+    def has_detailed(self, bucket: str, prefix: str) -> bool:
+        """Whether any object of a detailed report exists under `prefix`."""
+        ...
+
+
+class FailureSink(Protocol):
+    """Where the complete list of one execution's failed files goes, one at a time (the failure report)."""
+
+    def write(self, failure: FileFailure) -> None:
+        """Appends one failure; nothing is held whole."""
+        ...
+
+    def close(self) -> str | None:
+        """Completes the list; returns its location, or None when the sink keeps no object (the CLI
+        prints the failures instead)."""
+        ...
+
+    def abort(self) -> None:
+        """Discards what was written: a list cut short is not left behind as if complete."""
+        ...
+
+
+class ChatWebhook(Protocol):
+    """Slack's incoming webhook (`adapters/slack_webhook.py`)."""
+
+    def post(self, payload: dict[str, Any]) -> None:
+        """Delivers one payload; raises SlackDeliveryFailed when it could not."""
+        ...
+
+
+class OncePerMessage(Protocol):
+    """The memory of messages already posted (`adapters/posted_messages.py`)."""
+
+    def __call__(self, key: str, post: Callable[[], None]) -> bool:
+        """Runs `post` unless a post under `key` completed before; True when it ran. What `post`
+        raises propagates, and the key is then not taken."""
+        ...
+
+
+# The ports each step is given, built once per container by `composition/wiring.py`.
+
+
+@dataclass(frozen=True)
+class Ports:
+    """What every sync step talks to: DataSync, the run ledger, Step Functions' callbacks, the task lease."""
+
+    datasync: DataSyncPort
+    ledger: LedgerPort
+    callbacks: CallbackPort
+    lease: TaskLeasePort
+
+
+@dataclass(frozen=True)
+class AnalysisPorts:
+    """What Analyze Run reads the failed files from, and where it writes the failure report."""
+
+    logs: LogSource
+    reports: ReportSource
+    sink_for: Callable[[str], FailureSink]  # S3 key -> where the complete failure list goes
+
+
+@dataclass(frozen=True)
+class RetryPorts:
+    """What Plan Next Attempt reads a failure report from, and where a retry's manifest goes."""
+
+    failures: Callable[[str], Iterator[dict[str, Any]]]  # failure report location -> its items
+    manifest_upload: Callable[[str], LineUpload]  # S3 key -> where the manifest goes
+    manifest_bucket: str
+    manifest_role_arn: str

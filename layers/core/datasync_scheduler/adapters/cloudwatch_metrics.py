@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import EphemeralMetrics
 
-from datasync_scheduler.run_metrics import Datum
+from datasync_scheduler.adapters.run_metrics import Datum
 
 
 def publish(data: Iterable[Datum], metrics: Metrics) -> None:

@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.aws_clients import TransientErrorsNamed, client, transient_errors_named
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import task_arn_of
+from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.run_history import RunHistoryEntry
-from datasync_scheduler.domain.run_record import RunRecord
 
 # DataSync keeps execution history for 30 days; keep the ledger a little longer.
 RETENTION = timedelta(days=45)
@@ -156,13 +156,13 @@ class DynamoDbLedger:
             ExpressionAttributeValues={":at": {"N": _ms(at)}, ":note": {"S": note}},
         )
 
-    def get(self, execution_arn: str) -> RunRecord | None:
+    def get(self, execution_arn: str) -> TaskExecutionRecord | None:
         item = self._client.get_item(TableName=self._table, Key=self._key(execution_arn), ConsistentRead=True).get(
             "Item"
         )
         if not item:
             return None
-        return RunRecord(
+        return TaskExecutionRecord(
             execution_arn=execution_arn,
             task_arn=item.get("taskArn", {}).get("S") or task_arn_of(execution_arn),
             workflow_execution=item.get("workflowExecution", {}).get("S"),

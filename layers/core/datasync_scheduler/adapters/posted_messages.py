@@ -39,7 +39,7 @@ logger = Logger(child=True)
 
 
 class PostedMessages:
-    """`OncePerMessage` on the idempotency table (`datasync_scheduler.slack_delivery`)."""
+    """`OncePerMessage` on the idempotency table (`datasync_scheduler.workflow.slack_delivery`)."""
 
     def __init__(self, table_name: str) -> None:
         self._config = IdempotencyConfig(event_key_jmespath="message", expires_after_seconds=RETENTION_SECONDS)

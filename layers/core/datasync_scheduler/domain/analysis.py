@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.failures import FailureTally
 
 ENHANCED_LOG_GROUP = "/aws/datasync"
 # Log events carry the time they were written; keep a margin around the execution's own times.
@@ -159,3 +161,17 @@ def _logs_plan(snapshot: ExecutionSnapshot, task: TaskFacts, now: datetime, repo
         log_group=group,
         location_ids=locations if task.task_mode == "ENHANCED" else (),
     )
+
+
+def unavailable(note: str, source: str = "none", cause: Cause | None = None) -> dict[str, Any]:
+    """A summary without failures: `source` is "none" (nothing to read), "unreadable" (an AWS call
+    failed: `cause` names it) or "analysisFailed" (Analyze Run failed: `cause` names its error)."""
+    summary = {"available": False, "source": source, "note": note, "report": None, **FailureTally().to_dict()}
+    if cause is not None:
+        summary["cause"] = cause.to_dict()
+    return summary
+
+
+def unreadable(cause: Cause, what: str) -> dict[str, Any]:
+    """Which files failed is unknown because an AWS call failed (after the SDK's retries)."""
+    return unavailable(f"{what} could not be read: {cause.describe()}", source="unreadable", cause=cause)

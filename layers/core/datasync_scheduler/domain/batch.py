@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from datasync_scheduler.domain.run_report import Verdict
+from datasync_scheduler.domain.run_result import Verdict
 from datasync_scheduler.domain.sync_request import (
     TASK_ARN,
     StackHome,
@@ -35,7 +35,7 @@ MAX_TASKS = 50
 # Map reads them from there), so the input, the largest state of a batch, stays under 64 KB.
 REQUESTS_LIMIT = 63 * 1024
 # The project's bound on a batch's concurrency. Step Functions runs an inline Map's iterations at
-# most 40 at a time, so values above 40 behave as 40 (see the README).
+# most 40 at a time, so values above 40 behave as 40 (docs/design.md#known-limits).
 MAX_CONCURRENCY = 100
 # Step Functions execution names: 1 to 80 characters.
 EXECUTION_NAME_LIMIT = 80

@@ -57,7 +57,7 @@ RETRY_CLASS: Mapping[Category, RetryClass] = {
     "unattributed": "permanent",
 }
 
-# What a person should do, one line per category (used in messages and the README).
+# What a person should do, one line per category (used in messages and in docs/failures-and-retries.md).
 ADVICE: Mapping[Category, str] = {
     "checksum_mismatch": "the file changed while it was copied; rerun when the source is quiet",
     "metadata_mismatch": "DataSync cannot reproduce this metadata; check the task's metadata options",

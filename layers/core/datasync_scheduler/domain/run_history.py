@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from datasync_scheduler.domain.failures import RETRY_CLASS
-from datasync_scheduler.domain.run_report import RunReport, iso
+from datasync_scheduler.domain.run_result import RunResult, iso
 
 # The reason travels in the notification in full; the history keeps enough to recognise it.
 REASON_LIMIT = 500
@@ -65,7 +65,7 @@ class RunHistoryEntry:
 
 
 def history_entry(
-    report: RunReport,
+    result: RunResult,
     *,
     workflow_execution: str,
     started_at: datetime | None,
@@ -73,7 +73,7 @@ def history_entry(
 ) -> RunHistoryEntry:
     """The history line of a reported run: its attempts' counters and failures added up."""
     failures: dict[str, int] = {}
-    for attempt in report.attempts:
+    for attempt in result.attempts:
         for category, count in (attempt.get("failures") or {}).items():
             retry_class = _RETRY_CLASS_OF.get(category, "permanent")  # unknown: not retried, like "other"
             failures[retry_class] = failures.get(retry_class, 0) + int(count)
@@ -82,16 +82,16 @@ def history_entry(
         # A run rejected before it began has no start of its own: it began and ended at once.
         started_at=started_at or ended_at,
         ended_at=ended_at,
-        status=report.verdict.status,
-        error=report.verdict.error,
-        reason=_clip(report.verdict.reason),
-        task_arn=report.task_arn,
-        task_name=report.task_name,
-        execution_arn=report.execution_arn,
-        bytes_transferred=sum(int(attempt.get("bytesTransferred") or 0) for attempt in report.attempts),
-        files_transferred=sum(int(attempt.get("filesTransferred") or 0) for attempt in report.attempts),
+        status=result.verdict.status,
+        error=result.verdict.error,
+        reason=_clip(result.verdict.reason),
+        task_arn=result.task_arn,
+        task_name=result.task_name,
+        execution_arn=result.execution_arn,
+        bytes_transferred=sum(int(attempt.get("bytesTransferred") or 0) for attempt in result.attempts),
+        files_transferred=sum(int(attempt.get("filesTransferred") or 0) for attempt in result.attempts),
         failures=failures,
-        attempts=len(report.attempts),
+        attempts=len(result.attempts),
     )
 
 

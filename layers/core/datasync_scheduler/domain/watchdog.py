@@ -187,13 +187,13 @@ class DeadlineOverrun:
 # with no step of its own to send a message (docs/aws-facts.md#how-long-a-run-can-be-watched). The
 # check stops watching before either: the run then ends with a verdict and its one message.
 HISTORY_EVENTS_LIMIT = 25_000
-# Kept for all the rest of a run: validation, starts, analyses, plans, waits between attempts, the report.
+# Kept for all the rest of a run: validation, starts, analyses, plans, waits between attempts, Report Run.
 RESERVED_HISTORY_EVENTS = 2_000
 # The most one look costs in history events: Await Sync End (entered, scheduled, started, timed
 # out, exited) or Wait Before Check, Check Sync with a retry or two, and Sync Finished?.
 HISTORY_EVENTS_PER_LOOK = 20
 RUN_TIME_LIMIT_SECONDS = 365 * 86_400
-# The time left for what comes after the last look (cancel, analysis, retries' waits, the report).
+# The time left for what comes after the last look (cancel, analysis, retries' waits, Report Run).
 RUN_TIME_RESERVE_SECONDS = 7 * 86_400
 
 

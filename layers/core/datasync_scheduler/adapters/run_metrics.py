@@ -93,7 +93,7 @@ class Datum:
 
 
 def run_metrics(result: Mapping[str, Any], *, started_at: datetime | None, reported_at: datetime) -> list[Datum]:
-    """The metrics of one run, from the run result Report Run builds (`RunReport.to_dict()`)."""
+    """The metrics of one run, from the run result Report Run builds (`RunResult.to_dict()`)."""
     succeeded = (result.get("verdict") or {}).get("status") == "SUCCEEDED"
     outcome = [Datum(RUNS_SUCCEEDED, "Count", int(succeeded)), Datum(RUNS_FAILED, "Count", int(not succeeded))]
     task = task_label(result)

@@ -1,8 +1,8 @@
-"""The BatchWorkflow's two steps: validate the batch before anything starts, and summarise it.
+"""Summarize Batch: the batch's one summary and message, from its runs' results.
 
 The runs themselves are started and awaited by the state machine (`states:startExecution.sync:2`),
-one SyncWorkflow execution per task; these steps only decide, describe and publish the batch's one
-message. What they receive and return is `datasync_scheduler.state.batch`; the AWS calls come in as
+one SyncWorkflow execution per task; this step only describes and publishes the batch's one
+message. What it receives and returns is `workflow/state/batch.py`; the AWS calls come in as
 functions and ports.
 """
 
@@ -13,50 +13,32 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
+from datasync_scheduler.composition.settings import NotificationSettings
 from datasync_scheduler.domain.batch import (
     BatchSummary,
     TaskOutcome,
     child_execution_arn,
-    child_execution_name,
     failed_outcome,
-    parse_batch_request,
     rejected_batch,
     summarize_batch,
     unvalidated_batch,
 )
-from datasync_scheduler.domain.message import batch_message
-from datasync_scheduler.domain.sync_request import StackHome
+from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.settings import NotificationSettings
-from datasync_scheduler.state.batch import (
+from datasync_scheduler.workflow.publish import publication_of
+from datasync_scheduler.workflow.state.batch import (
     BatchProgress,
     BatchResult,
     SummarizeBatchInput,
     SummarizeBatchOutput,
     TaskRunNotSucceeded,
     TaskRunSucceeded,
-    ValidateBatchInput,
-    ValidateBatchOutput,
-    ValidatedBatch,
 )
-from datasync_scheduler.state.sync import CaughtError
-from datasync_scheduler.steps import publication_of
+from datasync_scheduler.workflow.state.sync import CaughtError
 
 _logger = logging.getLogger(__name__)
 # How much of SNS's refusal the result keeps: enough to name it, bounded like the rest of the state.
 NOTIFICATION_ERROR_LIMIT = 1000
-
-
-def validate_batch(event: ValidateBatchInput, home: StackHome) -> ValidateBatchOutput:
-    """Each task's run name, in the tasks' order, and the concurrency limit.
-
-    Raises InvalidBatchRequest (the state machine ends the batch with its message). The requests are
-    not returned: the Map reads them from the batch's input, as given (already validated here, and
-    validated again by the SyncWorkflow, whose input admits no other fields).
-    """
-    batch = parse_batch_request(event.input, home=home)
-    names = [child_execution_name(event.batch_name, event.batch_execution, index) for index in range(len(batch.tasks))]
-    return ValidateBatchOutput(batch=ValidatedBatch(names=names, max_concurrency=batch.max_concurrency))
 
 
 def summarize_batch_step(

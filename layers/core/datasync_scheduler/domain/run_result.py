@@ -1,4 +1,8 @@
-"""The verdict on one sync run and the report that travels in the workflow state."""
+"""The run result: the verdict on one run of the sync workflow, and everything its message is rendered from.
+
+It travels in the workflow's state as `RunResult` of `workflow/state/sync.py` (`to_dict`), and is the
+run's output.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,9 @@ class PhaseMark:
 
 
 @dataclass(frozen=True)
-class RunReport:
+class RunResult:
+    """What one run ended with: its verdict, its task and last task execution, every attempt."""
+
     verdict: Verdict
     task_arn: str | None = None
     task_name: str | None = None
@@ -39,13 +45,13 @@ class RunReport:
     workflow_execution: str | None = None
     snapshot: ExecutionSnapshot | None = None
     phases: tuple[PhaseMark, ...] = ()
-    # The analysis summary (bounded: counts, examples, report location) or why there is none.
+    # The analysis summary (bounded: counts, examples, the failure report's location) or why there is none.
     failures: Mapping[str, Any] | None = None
     # Every attempt of the run, oldest first (bounded by the maximum number of attempts).
     attempts: tuple[Mapping[str, Any], ...] = ()
-    # What the report could not read, and which call failed: (what, its cause).
+    # What Report Run could not read, and which call failed: (what, its cause).
     unread: tuple[tuple[str, Cause], ...] = ()
-    # What the report could not write (the run's line of history), and which call failed.
+    # What Report Run could not write (the run's line of history), and which call failed.
     unwritten: tuple[tuple[str, Cause], ...] = ()
 
     @property
@@ -180,7 +186,10 @@ def _last_decision(attempts: tuple[Mapping[str, Any], ...]) -> str | None:
 
 
 class CaughtStepError(Protocol):
-    """A Catch's output: Step Functions' error name, and the failing Lambda's own error when it is one."""
+    """A Catch's output: Step Functions' error name, and the failing Lambda's own error when it is one.
+
+    Not a port: the shape of `workflow/state/sync.py` `CaughtError` that the verdict reads, so that the
+    domain imports no state model."""
 
     Error: str
 
@@ -193,7 +202,7 @@ class LambdaErrorFacts(Protocol):
     requestId: str | None
 
 
-# Errors Start Sync raises on purpose, by name (steps.py, adapters/datasync.py): each is its own cause.
+# Errors Start Sync raises on purpose, by name (workflow/start_sync.py, adapters/datasync.py): each is its own cause.
 _START_CAUSES = {
     "StartRefused": "DataSync.StartRefused",
     "TaskBusy": "Start.TaskBusy",

@@ -25,9 +25,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from datasync_scheduler.domain.message import Message
-from datasync_scheduler.domain.notification import render_email
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.messages.email import render_email
+from datasync_scheduler.messages.message import Message
 
 # SNS: the message's bytes and its attributes' (names, types, values) together at most 256 KiB
 # (docs/aws-facts.md#sns-message-size).

@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass
 
 from datasync_scheduler.domain.batch import BatchSummary
-from datasync_scheduler.domain.message import Message, batch_message, run_message
-from datasync_scheduler.domain.run_report import RunReport
+from datasync_scheduler.domain.run_result import RunResult
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.messages.message import Message, batch_message, run_message
 
 __all__ = [
     "SUBJECT_LIMIT",
@@ -49,8 +49,8 @@ def subject_text(text: str) -> str:
     return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
 
-def render_plain(report: RunReport) -> Notification:
-    return render_email(run_message(report))
+def render_plain(result: RunResult) -> Notification:
+    return render_email(run_message(result))
 
 
 def render_batch(summary: BatchSummary) -> Notification:

@@ -16,11 +16,11 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
-from datasync_scheduler.domain.slack_message import slack_payload
-from datasync_scheduler.settings import ConfigurationError
+from datasync_scheduler.composition.settings import ConfigurationError
+from datasync_scheduler.messages.slack_blocks import slack_payload
+from datasync_scheduler.ports import ChatWebhook, OncePerMessage
 
 
 @dataclass(frozen=True)
@@ -49,25 +49,12 @@ class Delivered:
     already_posted: list[str] = field(default_factory=list)
 
 
-class ChatWebhook(Protocol):
-    def post(self, payload: dict[str, Any]) -> None:
-        """Delivers one payload; raises SlackDeliveryFailed when it could not."""
-        ...
-
-
 def webhook_secret_arn(environ: Mapping[str, str] | None = None) -> str:
     env = os.environ if environ is None else environ
     arn = env.get("SLACK_WEBHOOK_SECRET_ARN", "")
     if not arn:
         raise ConfigurationError("SLACK_WEBHOOK_SECRET_ARN is not set: the notifier has no webhook to post to")
     return arn
-
-
-class OncePerMessage(Protocol):
-    def __call__(self, key: str, post: Callable[[], None]) -> bool:
-        """Runs `post` unless a post under `key` completed before; True when it ran. What `post`
-        raises propagates, and the key is then not taken."""
-        ...
 
 
 def every_time(key: str, post: Callable[[], None]) -> bool:

@@ -1,40 +1,34 @@
-"""Finds every failed file of one execution and streams the list to a sink; returns a bounded summary.
+"""Analyze Run: finds every failed file of one execution and streams the list to a sink; returns a bounded summary.
 
-Shared by the Analyze Run step (sink: a JSON Lines object in S3) and the CLI (sink: the terminal).
+`analyze` is shared by the Analyze Run step (`analyze_run`; sink: the failure report, a JSON Lines
+object in S3) and the CLI (sink: the terminal).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from datasync_scheduler.adapters.execution_logs import BASIC_FILTER, ENHANCED_FILTER, LogGroupMissing
-from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis
+from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.domain.analysis import AnalysisPlan, TaskFacts, plan_analysis, unavailable, unreadable
 from datasync_scheduler.domain.attribution import StreamAttribution, counted_note, datasync_counted, files_named
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import FailureTally, FileFailure
 from datasync_scheduler.domain.log_parser import LogParser
 from datasync_scheduler.domain.task_report import failures_from_report
-from datasync_scheduler.ports import ApiCallFailed, ServiceUnreachable
-
-
-class LogSource(Protocol):
-    def events(
-        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
-    ) -> Iterator[tuple[str, str]]: ...
-
-
-class ReportSource(Protocol):
-    def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]: ...
-    def has_detailed(self, bucket: str, prefix: str) -> bool: ...
-
-
-class FailureSink(Protocol):
-    def write(self, failure: FileFailure) -> None: ...
-    def close(self) -> str | None: ...
-    def abort(self) -> None: ...
+from datasync_scheduler.ports import (
+    AnalysisPorts,
+    ApiCallFailed,
+    FailureSink,
+    LogSource,
+    Ports,
+    ReportSource,
+    ServiceUnreachable,
+)
+from datasync_scheduler.workflow.state.sync import TaskExecutionState
 
 
 def failures_of(
@@ -62,20 +56,6 @@ def failures_of(
                 continue
             yield from parser.feed(message, stream)
         yield from parser.finish()
-
-
-def unavailable(note: str, source: str = "none", cause: Cause | None = None) -> dict[str, Any]:
-    """A summary without failures: `source` is "none" (nothing to read), "unreadable" (an AWS call
-    failed: `cause` names it) or "analysisFailed" (Analyze Run failed: `cause` names its error)."""
-    summary = {"available": False, "source": source, "note": note, "report": None, **FailureTally().to_dict()}
-    if cause is not None:
-        summary["cause"] = cause.to_dict()
-    return summary
-
-
-def unreadable(cause: Cause, what: str) -> dict[str, Any]:
-    """Which files failed is unknown because an AWS call failed (after the SDK's retries)."""
-    return unavailable(f"{what} could not be read: {cause.describe()}", source="unreadable", cause=cause)
 
 
 def analyze(
@@ -114,7 +94,7 @@ def analyze(
         sink.abort()
         return unavailable(f"the log group {missing} does not exist, so there is nothing to read")
     except ServiceUnreachable:
-        # An outage of the logs (or the report's bucket): the workflow retries the analysis later
+        # An outage of the logs (or the task report's bucket): the workflow retries the analysis later
         # rather than reporting the files as unknown (docs/aws-facts.md#transient-aws-errors).
         sink.abort()
         raise
@@ -153,3 +133,19 @@ def analyze(
     summary["dataSyncCounted"] = counted
     summary["countedNote"] = counted_note(counted, files_named(summary))
     return summary
+
+
+def analyze_run(execution: TaskExecutionState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+    """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
+    execution_arn = execution.execution_arn
+    snapshot = ports.datasync.describe(execution_arn)
+    try:
+        # Where the task logs and writes its reports, and at which level: without it, nothing to read.
+        task = ports.datasync.task(snapshot.task_arn)
+    except ServiceUnreachable:
+        raise  # an outage: the workflow retries the analysis later (docs/aws-facts.md#transient-aws-errors)
+    except ApiCallFailed as failed:
+        return {**unreadable(failed.cause, "the task's log and report settings"), "executionArn": execution_arn}
+    task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
+    sink = analysis_ports.sink_for(f"failure-reports/{task_id}/{execution_id}.jsonl")
+    return analyze(snapshot, task, logs=analysis_ports.logs, reports=analysis_ports.reports, sink=sink, now=utc_now())

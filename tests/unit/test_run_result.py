@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, remaining_seconds
-from datasync_scheduler.domain.notification import SUBJECT_LIMIT, render_plain, subject_text
-from datasync_scheduler.domain.run_report import RunReport, judge_execution, rejected_input, step_failed, timeline
-from datasync_scheduler.state.sync import CaughtError
+from datasync_scheduler.domain.run_result import RunResult, judge_execution, rejected_input, step_failed, timeline
+from datasync_scheduler.messages.email import SUBJECT_LIMIT, render_plain, subject_text
+from datasync_scheduler.workflow.state.sync import CaughtError
 
 EXECUTION = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0/execution/exec-0123456789abcdef0"
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
@@ -153,7 +153,7 @@ def test_the_rest_of_a_transfer_is_extrapolated_from_its_progress() -> None:
 
 
 def test_the_notification_says_what_happened_with_figures_and_phase_times() -> None:
-    report = RunReport(
+    report = RunResult(
         judge_execution(snapshot("SUCCESS"), watchdog_note=None, abandoned=False),
         task_arn="arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0",
         task_name="nightly-archive",
@@ -170,7 +170,7 @@ def test_the_notification_says_what_happened_with_figures_and_phase_times() -> N
 
 
 def test_a_rejected_input_is_reported_with_its_reason() -> None:
-    message = render_plain(RunReport(rejected_input("Invalid sync request: taskArn: required field is missing")))
+    message = render_plain(RunResult(rejected_input("Invalid sync request: taskArn: required field is missing")))
     assert message.subject == "DataSync unknown task: sync FAILED (InvalidSyncRequest)"
     assert "The run was not started. Invalid sync request: taskArn: required field is missing" in message.message
 
@@ -190,14 +190,14 @@ def test_a_task_name_that_makes_the_subject_exactly_100_characters_is_cut() -> N
 
 
 def test_control_characters_in_untrusted_text_cannot_reach_the_reader() -> None:
-    report = RunReport(rejected_input("bad\x1b[31m name\x07"), task_name="evil\r\nBcc: someone")
+    report = RunResult(rejected_input("bad\x1b[31m name\x07"), task_name="evil\r\nBcc: someone")
     message = render_plain(report)
     assert "\x1b" not in message.message and "\x07" not in message.message and "\r" not in message.message
     assert "\n" not in message.subject
 
 
-def failed_run(failures: dict[str, object]) -> RunReport:
-    return RunReport(
+def failed_run(failures: dict[str, object]) -> RunResult:
+    return RunResult(
         judge_execution(snapshot("ERROR"), watchdog_note=None, abandoned=False),
         task_name="nightly-archive",
         execution_arn=EXECUTION,

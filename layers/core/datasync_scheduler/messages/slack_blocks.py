@@ -24,10 +24,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from datasync_scheduler.domain import chat_text, console_links
-from datasync_scheduler.domain.chat_text import ELLIPSIS, code, cut, line, paragraph, size
-from datasync_scheduler.domain.message import FailureGroup, Failures, Message, TaskLine
 from datasync_scheduler.domain.units import format_duration
+from datasync_scheduler.messages import chat_text, console_links
+from datasync_scheduler.messages.chat_text import ELLIPSIS, code, cut, line, paragraph, size
+from datasync_scheduler.messages.message import FailureGroup, Failures, Message, TaskLine
 
 HEADER_LIMIT = 150
 TEXT_LIMIT = 3000

@@ -15,9 +15,8 @@ from datasync_scheduler.adapters.published_messages import PublishedMessages
 from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
 from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.ports import TopicPort
-from datasync_scheduler.settings import ConfigurationError, NotificationSettings, Settings
-from datasync_scheduler.steps import AnalysisPorts, Ports, RetryPorts
+from datasync_scheduler.composition.settings import ConfigurationError, NotificationSettings, Settings
+from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
 
 
 @cache

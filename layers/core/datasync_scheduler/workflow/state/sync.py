@@ -14,13 +14,13 @@ Functions fails a run whose `Parameters` path matches nothing (docs/aws-facts.md
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, model_validator
 from pydantic.alias_generators import to_camel
 
-from datasync_scheduler import state
 from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.workflow import state
 
 JsonObject = dict[str, Any]
 # The validated request travels as the user wrote it: options not given stay absent, not null.
@@ -33,6 +33,24 @@ class Contract(BaseModel):
     """camelCase on the wire, snake_case in Python; unknown fields are refused, not dropped."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    # Fields renamed since an earlier definition: {former name: name}. A run runs to its end on the
+    # definition it started with while the functions are replaced at once, so a run begun before an
+    # update still sends the former names (docs/aws-facts.md#updating-a-running-workflow). They are
+    # read, never written.
+    former_names: ClassVar[dict[str, str]] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _read_former_names(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(former in data for former in cls.former_names):
+            return data
+        renamed = dict(data)
+        for former, name in cls.former_names.items():
+            if former in renamed:
+                if name in renamed:
+                    raise ValueError(f"both {former!r} and its new name {name!r} are given")
+                renamed[name] = renamed.pop(former)
+        return renamed
 
     def to_state(self) -> JsonObject:
         """The JSON a handler returns: aliases, JSON types, nulls kept (the next state reads them)."""
@@ -140,8 +158,8 @@ class EndAnnounced(Contract):
     since: str
 
 
-class RunState(Contract):
-    """`$.run`: what the workflow knows about the current attempt's task execution."""
+class TaskExecutionState(Contract):
+    """`$.taskExecution`: what the workflow knows about the current attempt's task execution."""
 
     execution_arn: str
     status: str
@@ -152,12 +170,12 @@ class RunState(Contract):
     adopted: bool | None = None
     cancelled_by: WatchdogCancel | None = None
     # Await Sync End's own failure (not its timeout) in this attempt: the run polled instead, and
-    # the report says so.
+    # the run result says so.
     await_error: CaughtError | None = None
     # Set while Check Sync cannot look (DataSync or the run ledger is unreachable); cleared by the
     # first look that works.
     unreachable: Unreachable | None = None
-    # The last outage the check waited out in this attempt, for the report to say so.
+    # The last outage the check waited out in this attempt, for the run result to say so.
     waited_out: OutageWaitedOut | None = None
     # The stall watchdog's memory between checks, and a stall it reported without cancelling.
     progress: Progress | None = None
@@ -169,24 +187,34 @@ class RunState(Contract):
     looks: int = 0
 
 
-class NextAttempt(Contract):
-    """`$.next`: the plan for the next attempt and the attempts behind it."""
+class Attempts(Contract):
+    """`$.attempts`: the run's attempts. `attempt` is the one planned or running (its number) and
+    `scope` what it transfers; `done` summarises the attempts that ended, oldest first; `retry`,
+    `waitSeconds` and `decision` are Plan Next Attempt's decision after the last one."""
+
+    former_names: ClassVar[dict[str, str]] = {"attempts": "done"}
 
     attempt: int
     scope: JsonObject
-    attempts: list[JsonObject]
+    done: list[JsonObject]
     retry: bool
     wait_seconds: int
     decision: JsonObject | None = None
 
 
+# `$.run` and `$.next` until they were named for what they hold.
+_FORMER_STATE_NAMES = {"run": "taskExecution", "next": "attempts"}
+
+
 class SyncState(Contract):
     """The state between steps, from Validate Sync Request to Report Run."""
 
+    former_names: ClassVar[dict[str, str]] = _FORMER_STATE_NAMES
+
     request: Request | None
     started_at: str | None
-    next: NextAttempt | None
-    run: RunState | None = None
+    attempts: Attempts | None
+    task_execution: TaskExecutionState | None = None
     # The bounded failure summary of the last analysed task execution (its executionArn says which).
     analysis: JsonObject | None = None
     analysis_error: CaughtError | None = None
@@ -199,6 +227,8 @@ class SyncState(Contract):
 
 
 class StepInput(Contract):
+    former_names: ClassVar[dict[str, str]] = _FORMER_STATE_NAMES
+
     # `$$.Execution.Id`: the run's ARN, for log correlation and idempotency keys.
     workflow_execution: str
 
@@ -209,7 +239,7 @@ class ValidateSyncRequestInput(StepInput):
 
 class StartSyncInput(StepInput):
     request: Request
-    next: NextAttempt
+    attempts: Attempts
 
 
 class AwaitSyncEndInput(StepInput):
@@ -226,19 +256,19 @@ class AwaitSyncEndOutcome(Contract):
 
 
 class CheckSyncInput(StepInput):
-    run: RunState
+    task_execution: TaskExecutionState
     started_at: str | None
 
 
 class AnalyzeRunInput(StepInput):
-    run: RunState
+    task_execution: TaskExecutionState
 
 
 class PlanNextAttemptInput(StepInput):
     request: Request
     started_at: str | None
-    run: RunState
-    next: NextAttempt
+    task_execution: TaskExecutionState
+    attempts: Attempts
     analysis: JsonObject | None
     # Analyze Run's error when it failed: this attempt's when `analysis` is not this execution's
     # (every way to Plan Next Attempt passes Analyze Run, which writes one or the other).
@@ -248,8 +278,8 @@ class PlanNextAttemptInput(StepInput):
 class ReportRunInput(StepInput):
     request: Request | None
     started_at: str | None
-    next: NextAttempt | None
-    run: RunState | None
+    attempts: Attempts | None
+    task_execution: TaskExecutionState | None
     analysis: JsonObject | None
     analysis_error: CaughtError | None
     failure: StepFailure | None
@@ -265,7 +295,7 @@ class Verdict(Contract):
 class RunResult(Contract):
     """The run's result: the Succeed state's output, and what the message is rendered from."""
 
-    model_config = ConfigDict(extra="allow")  # the report's detail (phases, counters, attempts) is data
+    model_config = ConfigDict(extra="allow")  # the result's detail (phases, counters, attempts) is data
 
     verdict: Verdict
     task_arn: str | None = None

@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from datasync_scheduler.domain import console_links
 from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.failures import ADVICE, RETRY_CLASS
-from datasync_scheduler.domain.run_report import RunReport, iso
+from datasync_scheduler.domain.run_result import RunResult, iso
 from datasync_scheduler.domain.units import format_bytes, format_duration
+from datasync_scheduler.messages import console_links
 
 Outcome = Literal["succeeded", "recovered", "failed"]
 Severity = Literal["info", "warning", "error"]
@@ -117,24 +117,24 @@ class Message(_Frozen):
         return self.model_dump(mode="json")
 
 
-def run_outcome(report: RunReport) -> Outcome:
-    if report.verdict.status != "SUCCEEDED":
+def run_outcome(result: RunResult) -> Outcome:
+    if result.verdict.status != "SUCCEEDED":
         return "failed"
-    return "recovered" if len(report.attempts) > 1 else "succeeded"
+    return "recovered" if len(result.attempts) > 1 else "succeeded"
 
 
-def run_message(report: RunReport) -> Message:
+def run_message(result: RunResult) -> Message:
     """The message for one run, from its report."""
-    outcome = run_outcome(report)
-    verdict = report.verdict
-    task = report.task_label
+    outcome = run_outcome(result)
+    verdict = result.verdict
+    task = result.task_label
     if outcome == "succeeded":
         subject = f"{task}: sync succeeded"
     elif outcome == "recovered":
-        subject = f"{task}: sync recovered after {len(report.attempts)} attempts"
+        subject = f"{task}: sync recovered after {len(result.attempts)} attempts"
     else:
         subject = f"{task}: sync FAILED ({verdict.error})"
-    failures = _failures(report)
+    failures = _failures(result)
     return Message(
         kind="run",
         outcome=outcome,
@@ -143,18 +143,18 @@ def run_message(report: RunReport) -> Message:
         task=task,
         summary=verdict.reason,
         error=verdict.error,
-        facts=_run_facts(report) + _unread_facts(report),
-        phases=_phases(report),
-        attempts=_attempt_lines(report),
+        facts=_run_facts(result) + _unread_facts(result),
+        phases=_phases(result),
+        attempts=_attempt_lines(result),
         failures=failures,
-        next_steps=_run_next_steps(report, failures),
-        links=_run_links(report, failures),
-        references=_run_references(report),
+        next_steps=_run_next_steps(result, failures),
+        links=_run_links(result, failures),
+        references=_run_references(result),
     )
 
 
-def _run_facts(report: RunReport) -> tuple[Fact, ...]:
-    snapshot = report.snapshot
+def _run_facts(result: RunResult) -> tuple[Fact, ...]:
+    snapshot = result.snapshot
     facts: list[Fact] = []
     if snapshot is None:
         return ()
@@ -167,25 +167,25 @@ def _run_facts(report: RunReport) -> tuple[Fact, ...]:
         facts.append(Fact(label="Data transferred", value=f"{format_bytes(snapshot.bytes_transferred)}{expected}"))
     if snapshot.files_verified:
         facts.append(Fact(label="Files verified", value=f"{snapshot.files_verified:,}"))
-    if len(report.phases) > 1:
-        took = (report.phases[-1].at - report.phases[0].at).total_seconds()
+    if len(result.phases) > 1:
+        took = (result.phases[-1].at - result.phases[0].at).total_seconds()
         facts.append(Fact(label="Duration", value=format_duration(took)))
-    if len(report.attempts) > 1:
-        facts.append(Fact(label="Attempts", value=str(len(report.attempts))))
+    if len(result.attempts) > 1:
+        facts.append(Fact(label="Attempts", value=str(len(result.attempts))))
     return tuple(facts)
 
 
-def _unread_facts(report: RunReport) -> tuple[Fact, ...]:
+def _unread_facts(result: RunResult) -> tuple[Fact, ...]:
     return tuple(
-        Fact(label="Not read", value=f"{what} could not be read: {cause.describe()}") for what, cause in report.unread
+        Fact(label="Not read", value=f"{what} could not be read: {cause.describe()}") for what, cause in result.unread
     ) + tuple(
         Fact(label="Not written", value=f"{what} could not be written: {cause.describe()}")
-        for what, cause in report.unwritten
+        for what, cause in result.unwritten
     )
 
 
-def _phases(report: RunReport) -> tuple[PhaseSpan, ...]:
-    marks = report.phases
+def _phases(result: RunResult) -> tuple[PhaseSpan, ...]:
+    marks = result.phases
     return tuple(
         PhaseSpan(
             phase=mark.phase,
@@ -196,11 +196,11 @@ def _phases(report: RunReport) -> tuple[PhaseSpan, ...]:
     )
 
 
-def _attempt_lines(report: RunReport) -> tuple[str, ...]:
-    if len(report.attempts) <= 1:
+def _attempt_lines(result: RunResult) -> tuple[str, ...]:
+    if len(result.attempts) <= 1:
         return ()
     lines = []
-    for attempt in report.attempts:
+    for attempt in result.attempts:
         scope = attempt.get("scope") or {}
         what = (
             "the whole task"
@@ -219,12 +219,12 @@ def _attempt_lines(report: RunReport) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _failures(report: RunReport) -> Failures | None:
-    summary = report.failures
+def _failures(result: RunResult) -> Failures | None:
+    summary = result.failures
     if not summary:
         return None
     if not summary.get("available"):
-        if report.verdict.status == "SUCCEEDED":
+        if result.verdict.status == "SUCCEEDED":
             return None
         return Failures(unknown_because=str(summary.get("note") or "no reason was given"))
     total = int(summary.get("totalFailures", 0))
@@ -251,8 +251,8 @@ def _failures(report: RunReport) -> Failures | None:
     )
     attempt = None
     analysed = summary.get("executionArn")
-    if report.execution_arn and analysed not in (None, report.execution_arn):
-        attempt = next((int(a["attempt"]) for a in report.attempts if a.get("executionArn") == analysed), None)
+    if result.execution_arn and analysed not in (None, result.execution_arn):
+        attempt = next((int(a["attempt"]) for a in result.attempts if a.get("executionArn") == analysed), None)
     return Failures(
         total=total,
         transient=int(retry.get("transient", 0)),
@@ -264,11 +264,11 @@ def _failures(report: RunReport) -> Failures | None:
     )
 
 
-def _run_next_steps(report: RunReport, failures: Failures | None) -> tuple[str, ...]:
+def _run_next_steps(result: RunResult, failures: Failures | None) -> tuple[str, ...]:
     """Short runbook lines: what a person does about this outcome."""
     # What to do about each failed file's category is said next to the category itself.
-    steps = list(_steps_for_error(report))
-    if report.failures is not None and report.failures.get("source") == "analysisFailed":
+    steps = list(_steps_for_error(result))
+    if result.failures is not None and result.failures.get("source") == "analysisFailed":
         steps.append(
             "Analyze Run failed, so which files failed is unknown: its error is in the run's history "
             "(Step Functions console, Analyze Run); the complete list can be read from the task's logs or reports."
@@ -284,9 +284,9 @@ _OUR_FAULT = (
 )
 
 
-def _steps_for_error(report: RunReport) -> tuple[str, ...]:
-    error = report.verdict.error
-    if report.verdict.status == "SUCCEEDED":
+def _steps_for_error(result: RunResult) -> tuple[str, ...]:
+    error = result.verdict.error
+    if result.verdict.status == "SUCCEEDED":
         return ()
     if error == "InvalidSyncRequest":
         return ("Fix the workflow input (or the NightlyTasks/ScheduledOverrides parameter) as the message says.",)
@@ -315,7 +315,7 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
     if error in ("StartSync.Failed", "ValidateSyncRequest.Failed"):
         return (_OUR_FAULT,)
     if error == "Watchdog.PhaseTimeLimit":
-        stuck = report.phases[-1].phase if report.phases else ""
+        stuck = result.phases[-1].phase if result.phases else ""
         if stuck in ("LAUNCHING", "QUEUED"):
             return (
                 "Check that the task's agent is ONLINE and can reach both locations "
@@ -350,36 +350,36 @@ def _steps_for_error(report: RunReport) -> tuple[str, ...]:
     return ()
 
 
-def _run_links(report: RunReport, failures: Failures | None) -> tuple[Link, ...]:
+def _run_links(result: RunResult, failures: Failures | None) -> tuple[Link, ...]:
     links: list[Link] = []
 
     def add(label: str, url: str | None) -> None:
         if url:
             links.append(Link(label=label, url=url))
 
-    if report.workflow_execution:
-        add("Workflow execution", console_links.state_machine_execution(report.workflow_execution))
-    task_arn = report.task_arn
+    if result.workflow_execution:
+        add("Workflow execution", console_links.state_machine_execution(result.workflow_execution))
+    task_arn = result.task_arn
     if task_arn:
-        execution = report.execution_arn.rsplit("/", 1)[-1] if report.execution_arn else None
+        execution = result.execution_arn.rsplit("/", 1)[-1] if result.execution_arn else None
         add(f"DataSync task ({execution})" if execution else "DataSync task", console_links.datasync_task(task_arn))
-    log_group_arn = (report.failures or {}).get("logGroupArn")
+    log_group_arn = (result.failures or {}).get("logGroupArn")
     if log_group_arn:
         add("Task logs", console_links.log_group(str(log_group_arn)))
-    where = console_links.region_of(report.execution_arn or task_arn or report.workflow_execution or "")
+    where = console_links.region_of(result.execution_arn or task_arn or result.workflow_execution or "")
     if failures and failures.report and where:
         add("Failure report", console_links.s3_object(failures.report, where[1], where[0]))
     return tuple(links)
 
 
-def _run_references(report: RunReport) -> tuple[Fact, ...]:
+def _run_references(result: RunResult) -> tuple[Fact, ...]:
     references = []
-    if report.execution_arn:
-        references.append(Fact(label="DataSync execution", value=report.execution_arn))
-    elif report.task_arn:
-        references.append(Fact(label="DataSync task", value=report.task_arn))
-    if report.workflow_execution:
-        references.append(Fact(label="Workflow execution", value=report.workflow_execution))
+    if result.execution_arn:
+        references.append(Fact(label="DataSync execution", value=result.execution_arn))
+    elif result.task_arn:
+        references.append(Fact(label="DataSync task", value=result.task_arn))
+    if result.workflow_execution:
+        references.append(Fact(label="Workflow execution", value=result.workflow_execution))
     return tuple(references)
 
 

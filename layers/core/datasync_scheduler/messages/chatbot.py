@@ -16,10 +16,10 @@ import hashlib
 import json
 from typing import Any
 
-from datasync_scheduler.domain import chat_text
-from datasync_scheduler.domain.chat_text import code, cut, line, size
-from datasync_scheduler.domain.message import Failures, Message
 from datasync_scheduler.domain.units import format_duration
+from datasync_scheduler.messages import chat_text
+from datasync_scheduler.messages.chat_text import code, cut, line, size
+from datasync_scheduler.messages.message import Failures, Message
 
 TITLE_LIMIT = 250
 DESCRIPTION_LIMIT = 8000

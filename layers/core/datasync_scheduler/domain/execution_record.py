@@ -1,4 +1,4 @@
-"""What the run ledger knows about one DataSync execution."""
+"""What the run ledger knows about one task execution (one DataSync execution, one attempt of a run)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datasync_scheduler.domain import phases
 
 
 @dataclass(frozen=True)
-class RunRecord:
+class TaskExecutionRecord:
     execution_arn: str
     task_arn: str
     workflow_execution: str | None = None

@@ -20,8 +20,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from datasync_scheduler import state
-from datasync_scheduler.state.sync import CaughtError, Contract, JsonObject
+from datasync_scheduler.workflow import state
+from datasync_scheduler.workflow.state.sync import CaughtError, Contract, JsonObject
 
 # Step Functions' own bounds, which the models state so that the state's size has one (botocore
 # `stepfunctions/2016-11-23`: an execution name 1-80, an error name at most 256 characters; DataSync's
