@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any, TextIO
 
 from datasync_scheduler.domain.failures import CATEGORIES, FailureTally, FileFailure
@@ -46,9 +47,8 @@ class PrintedFailures:
             if value not in (None, ""):
                 self._out.write(f"{key}: {one_line(str(value))}\n")
 
-    # The FailureSink protocol, so the same analysis can print instead of uploading.
-    def close(self) -> str | None:
-        return None
-
-    def abort(self) -> None:
-        return None
+    def store(self, failures: Iterable[FileFailure]) -> None:
+        """The FailureSink protocol, so the same analysis can print instead of uploading: no list to
+        point to."""
+        for failure in failures:
+            self.write(failure)

@@ -99,7 +99,9 @@ def _record(params: dict[str, Any], model: Any, **_: Any) -> None:
         principal=principal,
         service=model.service_model.service_name,
         operation=model.name,
-        params=copy.deepcopy(params),
+        # A streamed body (s3transfer's parts are file-like objects that reach back to the client)
+        # is kept as it is: what a permission check reads is the call's names, never its bytes.
+        params={name: value if hasattr(value, "read") else copy.deepcopy(value) for name, value in params.items()},
     )
     with active.lock:
         active.calls.append(call)

@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
+from datasync_scheduler.adapters.failure_report import failure_line
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
@@ -517,38 +518,32 @@ class FakeLineUpload:
     def __init__(self, bucket: FakeBucket, key: str) -> None:
         self._bucket = bucket
         self.key = key
-        self._lines: list[bytes] = []
-        self.closed = False
 
-    def write_line(self, line: bytes) -> None:
-        if self.closed:
-            raise ValueError("the object is already complete")
-        self._lines.append(bytes(line))
-
-    def close(self) -> str:
-        self._bucket.objects[self.key] = b"".join(self._lines)
-        self.closed = True
+    def write(self, lines: Iterable[bytes]) -> str:
+        written: list[bytes] = []
+        try:
+            for line in lines:
+                written.append(bytes(line))
+        except BaseException:
+            self._bucket.aborted.append(self.key)  # nothing half-written is left
+            raise
+        self._bucket.objects[self.key] = b"".join(written)
         return self._bucket.location(self.key)
-
-    def abort(self) -> None:
-        self._bucket.aborted.append(self.key)
-        self.closed = True
 
 
 class FakeFailureSink:
-    """The failure report as `S3FailureReport` writes it: JSON Lines, one failure a line."""
+    """The failure report as `S3FailureReport` writes it: JSON Lines, one failure a line; no object
+    without a failure."""
 
     def __init__(self, bucket: FakeBucket, key: str) -> None:
         self._upload = FakeLineUpload(bucket, key)
 
-    def write(self, failure: FileFailure) -> None:
-        self._upload.write_line(json.dumps(failure.to_dict(), ensure_ascii=False).encode() + b"\n")
-
-    def close(self) -> str | None:
-        return self._upload.close()
-
-    def abort(self) -> None:
-        self._upload.abort()
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        remaining = iter(failures)
+        first = next(remaining, None)
+        if first is None:
+            return None
+        return self._upload.write(failure_line(failure) for failure in itertools.chain((first,), remaining))
 
 
 class FakeTaskReports:

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.workflow import await_sync_end
 from datasync_scheduler.workflow.state.sync import AwaitSyncEndInput
 
@@ -13,11 +14,8 @@ logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = AwaitSyncEndInput.model_validate(event)
-    logger.append_keys(executionArn=step.execution_arn)
+@step_handler(AwaitSyncEndInput, logger, tracer, execution_arn=lambda step: step.execution_arn)
+def handler(step: AwaitSyncEndInput, context: LambdaContext) -> dict[str, Any]:
     outcome = await_sync_end.await_end(step.token, step.execution_arn, wiring.ports()).to_state()
     logger.info("Waiting for the execution to end", extra=outcome)
     return outcome

@@ -9,6 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.run_metrics import stall_metrics
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.workflow import check_sync
 from datasync_scheduler.workflow.state.sync import CheckSyncInput
 
@@ -17,11 +18,8 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = CheckSyncInput.model_validate(event)
-    logger.append_keys(executionArn=step.task_execution.execution_arn)
+@step_handler(CheckSyncInput, logger, tracer, execution_arn=lambda step: step.task_execution.execution_arn)
+def handler(step: CheckSyncInput, context: LambdaContext) -> dict[str, Any]:
     checked = check_sync.check_sync(
         step.task_execution, wiring.ports(), wiring.settings(), step.started_at, step.workflow_execution
     )

@@ -6,6 +6,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.workflow import plan_next_attempt
 from datasync_scheduler.workflow.state.sync import PlanNextAttemptInput
 
@@ -13,11 +14,8 @@ logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = PlanNextAttemptInput.model_validate(event)
-    logger.append_keys(executionArn=step.task_execution.execution_arn)
+@step_handler(PlanNextAttemptInput, logger, tracer, execution_arn=lambda step: step.task_execution.execution_arn)
+def handler(step: PlanNextAttemptInput, context: LambdaContext) -> dict[str, Any]:
     plan = plan_next_attempt.plan_next_attempt(step, wiring.ports(), wiring.retry_ports(), wiring.settings())
     logger.info("Next attempt planned", extra={"decision": plan.decision, "scope": plan.scope})
     return plan.to_state()

@@ -24,6 +24,7 @@ from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.adapters.run_metrics import parse_time, run_metrics
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.workflow import report_run
 from datasync_scheduler.workflow.publish import publication_of
@@ -34,13 +35,14 @@ tracer = Tracer()
 metrics = Metrics()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = ReportRunInput.model_validate(event)
-    if step.task_execution is not None:
-        logger.append_keys(executionArn=step.task_execution.execution_arn)
+@step_handler(
+    ReportRunInput,
+    logger,
+    tracer,
+    execution_arn=lambda step: step.task_execution.execution_arn if step.task_execution is not None else None,
+    metrics=metrics,
+)
+def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
     report = report_run.report_run(step, wiring.ports())
     result = RunResult.model_validate(report.to_dict())
     publication = publication_of(

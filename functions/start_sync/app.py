@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.workflow import start_sync
 from datasync_scheduler.workflow.state.sync import StartSyncInput, TaskExecutionState
 
@@ -31,8 +32,7 @@ persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TA
 @idempotent_function(  # type: ignore[untyped-decorator]
     data_keyword_argument="attempt_key", config=idempotency, persistence_store=persistence
 )
-def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[str, Any]:
-    step = StartSyncInput.model_validate(event)
+def start_attempt(attempt_key: dict[str, Any], step: StartSyncInput) -> dict[str, Any]:
     return start_sync.start_sync(
         step.request,
         attempt_key["workflowExecution"],
@@ -43,14 +43,13 @@ def start_attempt(attempt_key: dict[str, Any], event: dict[str, Any]) -> dict[st
     ).to_state()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@step_handler(StartSyncInput, logger, tracer)
+def handler(step: StartSyncInput, context: LambdaContext) -> dict[str, Any]:
     idempotency.register_lambda_context(context)
-    step = StartSyncInput.model_validate(event)
     execution = TaskExecutionState.model_validate(
         start_attempt(
-            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.attempts.attempt}, event=event
+            attempt_key={"workflowExecution": step.workflow_execution, "attempt": step.attempts.attempt},
+            step=step,
         )
     )
     logger.append_keys(executionArn=execution.execution_arn)

@@ -21,6 +21,7 @@ from datasync_scheduler.adapters.run_metrics import batch_metrics
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.workflow import summarize_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
@@ -44,11 +45,8 @@ class OncePerBatch:
         )
 
 
-@logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
-@tracer.capture_lambda_handler
-@metrics.log_metrics(capture_cold_start_metric=True)
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    request = SummarizeBatchInput.model_validate(event)
+@step_handler(SummarizeBatchInput, logger, tracer, correlation_id_path="batchExecution", metrics=metrics)
+def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, Any]:
     output = summarize_batch.summarize_batch_step(
         request,
         DataSync().task_name,

@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.workflow import validate_batch
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput
@@ -17,10 +18,9 @@ logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="batchExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+@step_handler(ValidateBatchInput, logger, tracer, correlation_id_path="batchExecution")
+def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]:
     # InvalidBatchRequest propagates: its class name is the error the state machine's message names.
     # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
     home = StackHome.of_function(context.invoked_function_arn)
-    return validate_batch.validate_batch(ValidateBatchInput.model_validate(event), home).to_state()
+    return validate_batch.validate_batch(batch, home).to_state()

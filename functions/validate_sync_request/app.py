@@ -11,6 +11,7 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
 from datasync_scheduler.workflow import validate_sync_request
@@ -20,10 +21,8 @@ logger = Logger()
 tracer = Tracer()
 
 
-@logger.inject_lambda_context(correlation_id_path="workflowExecution", clear_state=True)
-@tracer.capture_lambda_handler
-def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    step = ValidateSyncRequestInput.model_validate(event)
+@step_handler(ValidateSyncRequestInput, logger, tracer)
+def handler(step: ValidateSyncRequestInput, context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
     # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
     request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))

@@ -352,6 +352,8 @@ class ObjectWorld(Protocol):
     def upload(self, key: str) -> LineUpload: ...
     def failure_sink(self, key: str) -> FailureSink: ...
     def read(self, location: str) -> bytes: ...
+    def exists(self, key: str) -> bool: ...
+    def unfinished_uploads(self) -> list[str]: ...
     def read_failures(self, location: str) -> Iterator[dict[str, Any]]: ...
 
     @property
@@ -378,6 +380,12 @@ class FakeObjectWorld:
     def read(self, location: str) -> bytes:
         return self.bucket.objects[split_location(location)[1]]
 
+    def exists(self, key: str) -> bool:
+        return key in self.bucket.objects
+
+    def unfinished_uploads(self) -> list[str]:
+        return []  # the fake keeps nothing until the whole object is written
+
     def read_failures(self, location: str) -> Iterator[dict[str, Any]]:
         return self.bucket.read_failures(location)
 
@@ -402,6 +410,13 @@ class S3World:
     def read(self, location: str) -> bytes:
         bucket, key = split_location(location)
         return bytes(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+
+    def exists(self, key: str) -> bool:
+        return bool(self.s3.list_objects_v2(Bucket=BUCKET, Prefix=key).get("KeyCount"))
+
+    def unfinished_uploads(self) -> list[str]:
+        """Multipart uploads created and neither completed nor aborted (S3 bills their parts)."""
+        return [upload["Key"] for upload in self.s3.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
 
     def read_failures(self, location: str) -> Iterator[dict[str, Any]]:
         return read_failure_report(location, self.s3)

@@ -1,38 +1,62 @@
 """S3's contract as the steps use it: line uploads (`LineUpload`), the failure report (`FailureSink`
 and its reader) and task reports (`ReportSource`), for the fakes and for S3 on moto."""
 
+from collections.abc import Iterator
+
+import pytest
+
 from datasync_scheduler.domain.failures import FileFailure
 from tests.contract.conftest import BUCKET, PART_SIZE, ObjectWorld
 
 
 def test_an_upload_holds_every_line_in_order_and_says_where_it_is(objects: ObjectWorld) -> None:
     upload = objects.upload("manifests/task-1/exec-1-retry-2.csv")
-    for line in (b"photos/a.jpg\n", b'"docs/a,b.txt"\n', "caf\u00e9/\u00fc.txt\n".encode()):
-        upload.write_line(line)
-    location = upload.close()
+    location = upload.write(iter((b"photos/a.jpg\n", b'"docs/a,b.txt"\n', "caf\u00e9/\u00fc.txt\n".encode())))
     assert location == f"s3://{BUCKET}/manifests/task-1/exec-1-retry-2.csv"
     assert objects.read(location) == b'photos/a.jpg\n"docs/a,b.txt"\ncaf\xc3\xa9/\xc3\xbc.txt\n'
 
 
 def test_an_upload_larger_than_a_part_reads_back_whole(objects: ObjectWorld) -> None:
-    upload = objects.upload("manifests/big.csv")
     lines = [f"data/{index:07d}/".encode() + b"x" * 200 + b"\n" for index in range(30_000)]
-    for line in lines:
-        upload.write_line(line)
-    body = objects.read(upload.close())
+    body = objects.read(objects.upload("manifests/big.csv").write(iter(lines)))
     assert len(body) > PART_SIZE
     assert body == b"".join(lines)
 
 
 def test_an_upload_without_lines_is_an_empty_object(objects: ObjectWorld) -> None:
-    assert objects.read(objects.upload("manifests/empty.csv").close()) == b""
+    assert objects.read(objects.upload("manifests/empty.csv").write(iter(()))) == b""
+
+
+class SourceGone(Exception):
+    """What the lines' own source raises halfway (the logs they are read from became unreadable)."""
+
+
+def test_an_upload_whose_lines_fail_halfway_leaves_no_object_and_raises_their_error(objects: ObjectWorld) -> None:
+    def lines() -> Iterator[bytes]:
+        for index in range(30_000):  # past one part: the upload is a multipart upload by then
+            yield f"data/{index:07d}/".encode() + b"x" * 200 + b"\n"
+        raise SourceGone("the logs are gone")
+
+    with pytest.raises(SourceGone, match="the logs are gone"):
+        objects.upload("manifests/half.csv").write(lines())
+    assert not objects.exists("manifests/half.csv")
+    assert objects.unfinished_uploads() == []
+
+
+def test_a_report_without_failures_is_no_object(objects: ObjectWorld) -> None:
+    assert objects.failure_sink("failure-reports/task-1/exec-2.jsonl").store(iter(())) is None
+    assert not objects.exists("failure-reports/task-1/exec-2.jsonl")
 
 
 def test_a_failure_written_to_the_report_is_read_back_as_its_fields(objects: ObjectWorld) -> None:
-    sink = objects.failure_sink("failure-reports/task-1/exec-1.jsonl")
-    sink.write(FileFailure("/\u00e4 <b>|c*.txt", "not_at_source", "NOTICE", {"dst_size": 12}))
-    sink.write(FileFailure("/photos", "access_denied", "ERROR", directory=True))
-    location = sink.close()
+    location = objects.failure_sink("failure-reports/task-1/exec-1.jsonl").store(
+        iter(
+            (
+                FileFailure("/\u00e4 <b>|c*.txt", "not_at_source", "NOTICE", {"dst_size": 12}),
+                FileFailure("/photos", "access_denied", "ERROR", directory=True),
+            )
+        )
+    )
     assert location == f"s3://{BUCKET}/failure-reports/task-1/exec-1.jsonl"
     assert list(objects.read_failures(str(location))) == [
         {

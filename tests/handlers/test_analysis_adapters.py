@@ -105,9 +105,8 @@ def test_a_large_failure_report_is_uploaded_in_parts_and_reads_back_whole(aws: L
     bucket = aws.stack.buckets["FailureReportBucket"]
     report = S3FailureReport(bucket, "failure-reports/big.jsonl", s3, part_size=5 * 1024 * 1024)
     count = 40_000
-    for index in range(count):
-        report.write(FileFailure(f"/data/{index:06d}/" + "x" * 200, "checksum_mismatch", "NOTICE"))
-    assert report.close() == f"s3://{bucket}/failure-reports/big.jsonl"
+    failures = (FileFailure(f"/data/{index:06d}/" + "x" * 200, "checksum_mismatch", "NOTICE") for index in range(count))
+    assert report.store(failures) == f"s3://{bucket}/failure-reports/big.jsonl"
     body = s3.get_object(Bucket=bucket, Key="failure-reports/big.jsonl")["Body"].read().decode()
     lines = body.splitlines()
     assert len(lines) == count

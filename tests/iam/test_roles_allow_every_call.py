@@ -11,7 +11,7 @@ call used are printed as a report.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -120,6 +120,20 @@ def test_a_start_is_refused_when_listing_executions_is_granted_on_tasks_only() -
     }
 
 
+PART = 5 * 1024 * 1024  # S3's smallest part
+
+
+class SourceGone(Exception):
+    """The failures' source fails while their list is being sent."""
+
+
+def lines_then_gone() -> Iterator[bytes]:
+    """One part and a little more (so a part was sent), then the source fails."""
+    for _ in range(PART // 1024 + 2):
+        yield b"x" * 1023 + b"\n"
+    raise SourceGone
+
+
 @pytest.mark.parametrize(
     ("function", "key"),
     [
@@ -135,11 +149,12 @@ def test_a_large_upload_that_fails_halfway_is_aborted_with_the_functions_own_rol
     with local_aws() as aws:
         deployed = aws.deploy()
         bucket = deployed.buckets["FailureReportBucket"]
-        with call_recorder.recording() as calls, call_recorder.acting_as(call_recorder.function(function)):
-            upload = S3LineUpload(bucket, key, "text/plain", part_size=1024)
-            for _ in range(3):
-                upload.write_line(b"x" * 600 + b"\n")
-            upload.abort()
+        with (
+            call_recorder.recording() as calls,
+            call_recorder.acting_as(call_recorder.function(function)),
+            pytest.raises(SourceGone),
+        ):
+            S3LineUpload(bucket, key, "text/plain", part_size=PART).write(lines_then_gone())
         stack = iam_stack(template, sam_transformed(template), deployed)
     operations = [call.operation for call in calls]
     assert operations == ["CreateMultipartUpload", "UploadPart", "AbortMultipartUpload"]

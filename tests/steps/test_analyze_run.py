@@ -1,6 +1,7 @@
 """Analyze Run on fakes: which files failed, from the execution's own log stream, into the failure report."""
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -8,6 +9,7 @@ from typing import Any
 import pytest
 
 from datasync_scheduler.domain.causes import Cause
+from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.ports import AnalysisPorts, ApiCallFailed
 from datasync_scheduler.workflow.analyze_run import analyze_run
@@ -20,6 +22,13 @@ GROUP_ARN = f"arn:aws:logs:us-east-1:123456789012:log-group:{GROUP}:*"
 # The guide's Basic-mode verification failure: five lines of one stream, naming no execution.
 GUIDE_LINES = (
     (Path(__file__).parents[1] / "fixtures/aws/attribution/basic-verification-failed.log").read_text().splitlines()
+)
+
+# Three failures: the guide's group, another file's group, and a one-line error.
+LINES = (
+    *GUIDE_LINES,
+    *(line.replace("file1.txt", "file2.txt") for line in GUIDE_LINES),
+    "[ERROR] Failed to open source file /directory1/gone.txt: No such file or directory",
 )
 
 
@@ -81,8 +90,21 @@ class LogsThatAreDown(FakeLogs):
 
 
 class UnwritableSink(FakeFailureSink):
-    def close(self) -> str | None:
-        raise down("PutObject", "ServiceUnavailable")
+    """S3 refuses the list after taking its first failure."""
+
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        next(iter(failures), None)
+        raise down("UploadPart", "ServiceUnavailable")
+
+
+class LogsThatFailHalfway(FakeLogs):
+    """The group's events, then an outage before the last of them."""
+
+    def events(
+        self, log_group: str, start: datetime, end: datetime, filter_pattern: str | None = None
+    ) -> Iterator[tuple[str, str]]:
+        yield from itertools.islice(super().events(log_group, start, end, filter_pattern), 5)
+        raise down("FilterLogEvents", "ThrottlingException")
 
 
 def test_logs_that_cannot_be_read_leave_the_failures_unknown_and_name_the_call_and_its_error(world: World) -> None:
@@ -103,13 +125,23 @@ def test_logs_that_cannot_be_read_leave_the_failures_unknown_and_name_the_call_a
 def test_a_failure_list_that_cannot_be_written_is_counted_but_never_pointed_to(world: World) -> None:
     run, execution = failed_run(world)
     logs, bucket = FakeLogs(), FakeBucket()
-    logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
+    logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *LINES)
     ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=lambda key: UnwritableSink(bucket, key))
     summary = dict(analyze_run(run, world.ports, ports))
-    assert summary["available"] is True and summary["byCategory"] == {"checksum_mismatch": 1}
+    assert summary["available"] is True and summary["byCategory"] == {"checksum_mismatch": 2, "source_vanished": 1}
     assert summary["report"] is None
-    assert summary["reportError"]["where"] == "PutObject" and summary["reportError"]["error"] == "ServiceUnavailable"
+    assert summary["reportError"]["where"] == "UploadPart" and summary["reportError"]["error"] == "ServiceUnavailable"
     assert bucket.objects == {}
+
+
+def test_logs_that_fail_while_the_list_is_written_leave_no_half_written_list(world: World) -> None:
+    run, execution = failed_run(world)
+    logs, bucket = LogsThatFailHalfway(), FakeBucket()
+    logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *LINES)
+    summary = analyze(world, run, logs, bucket)
+    assert summary["available"] is False and summary["source"] == "unreadable"
+    assert summary["cause"]["where"] == "FilterLogEvents"
+    assert bucket.objects == {} and len(bucket.aborted) == 1
 
 
 def test_a_task_that_cannot_be_described_leaves_the_failures_unknown_and_says_which_call_failed(

@@ -1,6 +1,6 @@
 """Where the analysis looks for failed files, and why it sometimes cannot."""
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,14 +144,10 @@ class NoLogEvents:
 
 
 class Discard:
-    def write(self, failure: FileFailure) -> None:
-        pass
-
-    def close(self) -> str | None:
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        for _ in failures:
+            pass
         return None
-
-    def abort(self) -> None:
-        pass
 
 
 def test_a_complete_report_whose_folder_holds_no_detailed_file_sends_the_analysis_to_the_logs() -> None:

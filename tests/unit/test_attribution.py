@@ -1,6 +1,7 @@
 """A list of failed files drives a retry by file list only when it is this execution's, and all of it."""
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -68,14 +69,9 @@ class Sink:
     def __init__(self) -> None:
         self.written: list[FileFailure] = []
 
-    def write(self, failure: FileFailure) -> None:
-        self.written.append(failure)
-
-    def close(self) -> str | None:
-        return "s3://reports/failures.jsonl"
-
-    def abort(self) -> None:
-        pass
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        self.written.extend(failures)
+        return "s3://reports/failures.jsonl" if self.written else None
 
 
 def analysed(events: list[tuple[str, str]], snapshot: ExecutionSnapshot | None = None) -> dict[str, Any]:

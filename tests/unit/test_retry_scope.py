@@ -108,10 +108,10 @@ def test_manifests_look_like_the_guides_examples(example: Path) -> None:
 
 
 def test_paths_with_edge_spaces_quotes_or_line_breaks_are_quoted_and_read_back_unchanged() -> None:
-    paths = ["/a.txt", "/b, c.txt", '/"q".txt', "/new\nline", "/ leading.txt", "/trailing.txt ", "/tab\t"]
+    paths = ["/a.txt", "/b, c.txt", '/"q".txt', "/new\nline", "/cr\rline", "/ leading.txt", "/trailing.txt ", "/tab\t"]
     lines = list(manifest_lines(paths))
-    assert lines[:4] == ["a.txt\n", '"b, c.txt"\n', '"""q"".txt"\n', '"new\nline"\n']
-    assert lines[4:] == ['" leading.txt"\n', '"trailing.txt "\n', '"tab\t"\n']
+    assert lines[:5] == ["a.txt\n", '"b, c.txt"\n', '"""q"".txt"\n', '"new\nline"\n', '"cr\rline"\n']
+    assert lines[5:] == ['" leading.txt"\n', '"trailing.txt "\n', '"tab\t"\n']
     assert [row[0] for row in csv.reader(io.StringIO("".join(lines)))] == [path[1:] for path in paths]
 
 

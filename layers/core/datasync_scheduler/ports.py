@@ -7,7 +7,7 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -242,15 +242,13 @@ class CallbackPort(Protocol):
 
 
 class LineUpload(Protocol):
-    """One object written line by line (a retry's manifest), held whole nowhere."""
+    """One object written from lines (a retry's manifest), held whole nowhere."""
 
-    def write_line(self, line: bytes) -> None:
-        """Appends `line` as given (the caller ends it with its newline)."""
-        ...
-
-    def close(self) -> str:
-        """Completes the object, whose content is every line written in order (an object with no
-        lines is empty, not missing), and returns its `s3://bucket/key` location."""
+    def write(self, lines: Iterable[bytes]) -> str:
+        """Writes the object whose content is every line of `lines` in order, each as given (the
+        caller ends it with its newline; no lines: an empty object, not a missing one), and returns
+        its `s3://bucket/key` location. Raises `ApiCallFailed` when the store refuses it. An
+        exception `lines` raises propagates unchanged. Either way nothing half-written is left."""
         ...
 
 
@@ -289,19 +287,13 @@ class ReportSource(Protocol):
 
 
 class FailureSink(Protocol):
-    """Where the complete list of one execution's failed files goes, one at a time (the failure report)."""
+    """Where the complete list of one execution's failed files goes (the failure report)."""
 
-    def write(self, failure: FileFailure) -> None:
-        """Appends one failure; nothing is held whole."""
-        ...
-
-    def close(self) -> str | None:
-        """Completes the list; returns its location, or None when the sink keeps no object (the CLI
-        prints the failures instead)."""
-        ...
-
-    def abort(self) -> None:
-        """Discards what was written: a list cut short is not left behind as if complete."""
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        """Takes every failure of `failures` as they come and returns where the complete list is,
+        or None when there is no list to point to (no failure, or a sink that prints). Raises
+        `ApiCallFailed` when the store refuses the list; an exception `failures` raises propagates
+        unchanged. Either way nothing half-written is left."""
         ...
 
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from datasync_scheduler.adapters.s3_lines import PART_SIZE, S3LineUpload, read_lines
 from datasync_scheduler.domain.failures import FileFailure
+
+
+def failure_line(failure: FileFailure) -> bytes:
+    """One failure as a line of the report."""
+    return json.dumps(failure.to_dict(), ensure_ascii=False).encode() + b"\n"
 
 
 class S3FailureReport:
@@ -18,14 +24,14 @@ class S3FailureReport:
     def location(self) -> str:
         return self._upload.location
 
-    def write(self, failure: FileFailure) -> None:
-        self._upload.write_line(json.dumps(failure.to_dict(), ensure_ascii=False).encode() + b"\n")
-
-    def close(self) -> str:
-        return self._upload.close()
-
-    def abort(self) -> None:
-        self._upload.abort()
+    def store(self, failures: Iterable[FileFailure]) -> str | None:
+        """Writes every failure as the report and returns its location; without any failure, writes
+        nothing and returns None."""
+        remaining = iter(failures)
+        first = next(remaining, None)
+        if first is None:
+            return None
+        return self._upload.write(map(failure_line, itertools.chain((first,), remaining)))
 
 
 def read_failure_report(location: str, s3_client: Any | None = None) -> Iterator[dict[str, Any]]:

@@ -19,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.aws_clients import TransientErrorsNamed, client, transient_errors_named
+from datasync_scheduler.adapters.dynamodb_items import from_item, to_item, whole
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
@@ -35,12 +36,12 @@ RUNS_BY_END_INDEX = "RunsByEnd"
 RUN_KIND = "run"
 
 
-def _ms(moment: datetime) -> str:
-    return str(int(moment.timestamp() * 1000))
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
 
 
-def _from_ms(value: str) -> datetime:
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+def _from_ms(value: Any) -> datetime:
+    return datetime.fromtimestamp(whole(value) / 1000, tz=UTC)
 
 
 def _is_conflict(error: ClientError) -> bool:
@@ -55,29 +56,29 @@ class DynamoDbLedger:
         self._client = TransientErrorsNamed(dynamodb_client or client("dynamodb"), "DynamoDB")
 
     def _key(self, execution_arn: str) -> dict[str, Any]:
-        return {"executionArn": {"S": execution_arn}}
+        return to_item({"executionArn": execution_arn})
 
-    def _expires(self, at: datetime) -> dict[str, str]:
-        return {"N": str(int((at + RETENTION).timestamp()))}
+    def _expires(self, at: datetime) -> int:
+        return int((at + RETENTION).timestamp())
 
     def register_start(
         self, execution_arn: str, workflow_execution: str | None, at: datetime, attempt: int = 1
     ) -> None:
         values: dict[str, Any] = {
-            ":task": {"S": task_arn_of(execution_arn)},
-            ":started": {"N": _ms(at)},
+            ":task": task_arn_of(execution_arn),
+            ":started": _ms(at),
             ":expires": self._expires(at),
-            ":attempt": {"N": str(attempt)},
+            ":attempt": attempt,
         }
         expression = "SET taskArn = :task, startedAt = :started, expiresAt = :expires, attempt = :attempt"
         if workflow_execution:
             expression += ", workflowExecution = :workflow"
-            values[":workflow"] = {"S": workflow_execution}
+            values[":workflow"] = workflow_execution
         self._client.update_item(
             TableName=self._table,
             Key=self._key(execution_arn),
             UpdateExpression=expression,
-            ExpressionAttributeValues=values,
+            ExpressionAttributeValues=to_item(values),
         )
 
     def record_status(self, execution_arn: str, status: str, at: datetime, *, from_event: bool = False) -> None:
@@ -89,7 +90,7 @@ class DynamoDbLedger:
                 TableName=self._table,
                 Key=self._key(execution_arn),
                 UpdateExpression="ADD eventStatuses :status",
-                ExpressionAttributeValues={":status": {"SS": [status]}},
+                ExpressionAttributeValues=to_item({":status": {status}}),
             )
         try:
             self._client.update_item(
@@ -99,11 +100,9 @@ class DynamoDbLedger:
                 "expiresAt = if_not_exists(expiresAt, :expires)",
                 ConditionExpression="attribute_not_exists(#phase) OR #phase > :at",
                 ExpressionAttributeNames={"#phase": _PHASE_PREFIX + status},
-                ExpressionAttributeValues={
-                    ":at": {"N": _ms(at)},
-                    ":task": {"S": task_arn_of(execution_arn)},
-                    ":expires": self._expires(at),
-                },
+                ExpressionAttributeValues=to_item(
+                    {":at": _ms(at), ":task": task_arn_of(execution_arn), ":expires": self._expires(at)}
+                ),
             )
         except ClientError as error:
             if not _is_conflict(error):
@@ -114,7 +113,7 @@ class DynamoDbLedger:
             TableName=self._table,
             Key=self._key(execution_arn),
             UpdateExpression="SET taskToken = :token, tokenStoredAt = :at",
-            ExpressionAttributeValues={":token": {"S": token}, ":at": {"N": _ms(at)}},
+            ExpressionAttributeValues=to_item({":token": token, ":at": _ms(at)}),
         )
 
     def claim_token(self, execution_arn: str) -> str | None:
@@ -131,7 +130,7 @@ class DynamoDbLedger:
             if _is_conflict(error):
                 return None
             raise
-        return str(response["Attributes"]["taskToken"]["S"])
+        return str(from_item(response["Attributes"])["taskToken"])
 
     def restore_token(self, execution_arn: str, token: str) -> None:
         """Puts a claimed token back when resuming failed, unless a newer one was stored meanwhile."""
@@ -141,7 +140,7 @@ class DynamoDbLedger:
                 Key=self._key(execution_arn),
                 UpdateExpression="SET taskToken = :token",
                 ConditionExpression="attribute_not_exists(taskToken)",
-                ExpressionAttributeValues={":token": {"S": token}},
+                ExpressionAttributeValues=to_item({":token": token}),
             )
         except ClientError as error:
             if not _is_conflict(error):
@@ -153,7 +152,7 @@ class DynamoDbLedger:
             Key=self._key(execution_arn),
             UpdateExpression="SET cancelRequestedAt = if_not_exists(cancelRequestedAt, :at), "
             "watchdogNote = if_not_exists(watchdogNote, :note)",
-            ExpressionAttributeValues={":at": {"N": _ms(at)}, ":note": {"S": note}},
+            ExpressionAttributeValues=to_item({":at": _ms(at), ":note": note}),
         )
 
     def get(self, execution_arn: str) -> TaskExecutionRecord | None:
@@ -162,37 +161,38 @@ class DynamoDbLedger:
         )
         if not item:
             return None
+        values = from_item(item)
         return TaskExecutionRecord(
             execution_arn=execution_arn,
-            task_arn=item.get("taskArn", {}).get("S") or task_arn_of(execution_arn),
-            workflow_execution=item.get("workflowExecution", {}).get("S"),
-            attempt=int(item.get("attempt", {}).get("N", "1")),
-            started_at=_from_ms(item["startedAt"]["N"]) if "startedAt" in item else None,
+            task_arn=values.get("taskArn") or task_arn_of(execution_arn),
+            workflow_execution=values.get("workflowExecution"),
+            attempt=whole(values.get("attempt", 1)),
+            started_at=_from_ms(values["startedAt"]) if "startedAt" in values else None,
             phase_times={
-                name.removeprefix(_PHASE_PREFIX): _from_ms(value["N"])
-                for name, value in item.items()
+                name.removeprefix(_PHASE_PREFIX): _from_ms(value)
+                for name, value in values.items()
                 if name.startswith(_PHASE_PREFIX)
             },
-            event_statuses=frozenset(item.get("eventStatuses", {}).get("SS", [])),
-            cancel_requested_at=_from_ms(item["cancelRequestedAt"]["N"]) if "cancelRequestedAt" in item else None,
-            watchdog_note=item.get("watchdogNote", {}).get("S"),
+            event_statuses=frozenset(values.get("eventStatuses", ())),
+            cancel_requested_at=_from_ms(values["cancelRequestedAt"]) if "cancelRequestedAt" in values else None,
+            watchdog_note=values.get("watchdogNote"),
         )
 
     def record_run(self, entry: RunHistoryEntry) -> None:
         """Writes the run's history item; a retried Report Run writes the same item again."""
         item: dict[str, Any] = {
-            "executionArn": {"S": RUN_KEY_PREFIX + entry.workflow_execution},
-            "kind": {"S": RUN_KIND},
-            "workflowExecution": {"S": entry.workflow_execution},
-            "startedAt": {"N": _ms(entry.started_at)},
-            "endedAt": {"N": _ms(entry.ended_at)},
-            "verdictStatus": {"S": entry.status},
-            "verdictError": {"S": entry.error},
-            "verdictReason": {"S": entry.reason},
-            "bytesTransferred": {"N": str(entry.bytes_transferred)},
-            "filesTransferred": {"N": str(entry.files_transferred)},
-            "failures": {"M": {name: {"N": str(count)} for name, count in entry.failures.items()}},
-            "attempts": {"N": str(entry.attempts)},
+            "executionArn": RUN_KEY_PREFIX + entry.workflow_execution,
+            "kind": RUN_KIND,
+            "workflowExecution": entry.workflow_execution,
+            "startedAt": _ms(entry.started_at),
+            "endedAt": _ms(entry.ended_at),
+            "verdictStatus": entry.status,
+            "verdictError": entry.error,
+            "verdictReason": entry.reason,
+            "bytesTransferred": entry.bytes_transferred,
+            "filesTransferred": entry.files_transferred,
+            "failures": dict(entry.failures),
+            "attempts": entry.attempts,
             "expiresAt": self._expires(entry.ended_at),
         }
         for name, value in (
@@ -201,8 +201,8 @@ class DynamoDbLedger:
             ("lastExecutionArn", entry.execution_arn),
         ):
             if value:
-                item[name] = {"S": value}
-        self._client.put_item(TableName=self._table, Item=item)
+                item[name] = value
+        self._client.put_item(TableName=self._table, Item=to_item(item))
 
     def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
         """The last `limit` runs, newest first: of one task, or of every task."""
@@ -215,7 +215,7 @@ class DynamoDbLedger:
             "IndexName": index,
             "KeyConditionExpression": "#key = :key",
             "ExpressionAttributeNames": {"#key": key_name},  # `kind` is a reserved word
-            "ExpressionAttributeValues": {":key": {"S": key_value}},
+            "ExpressionAttributeValues": to_item({":key": key_value}),
             "ScanIndexForward": False,
         }
         # botocore's Query paginator follows LastEvaluatedKey and stops after `limit` items.
@@ -227,17 +227,19 @@ class DynamoDbLedger:
 
 
 def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
+    values = from_item(item)
+
     def text(name: str) -> str | None:
-        value = item.get(name, {}).get("S")
+        value = values.get(name)
         return str(value) if value is not None else None
 
     def number(name: str) -> int:
-        return int(item.get(name, {}).get("N", "0"))
+        return whole(values.get(name, 0))
 
     return RunHistoryEntry(
-        workflow_execution=str(item["workflowExecution"]["S"]),
-        started_at=_from_ms(item["startedAt"]["N"]),
-        ended_at=_from_ms(item["endedAt"]["N"]),
+        workflow_execution=str(values["workflowExecution"]),
+        started_at=_from_ms(values["startedAt"]),
+        ended_at=_from_ms(values["endedAt"]),
         status=text("verdictStatus") or "UNKNOWN",
         error=text("verdictError") or "",
         reason=text("verdictReason") or "",
@@ -246,6 +248,6 @@ def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
         execution_arn=text("lastExecutionArn"),
         bytes_transferred=number("bytesTransferred"),
         files_transferred=number("filesTransferred"),
-        failures={name: int(value["N"]) for name, value in item.get("failures", {}).get("M", {}).items()},
+        failures={name: whole(count) for name, count in values.get("failures", {}).items()},
         attempts=number("attempts"),
     )

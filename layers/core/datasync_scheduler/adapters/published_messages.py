@@ -24,6 +24,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import BotoCoreError, ClientError
 
 from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.dynamodb_items import from_item, to_item
 
 MESSAGE_KEY_PREFIX = "message#"
 # A run or batch lasts days at most; its mark protects nothing after that.
@@ -34,7 +35,7 @@ logger = Logger(child=True)
 
 def message_key(owner: str) -> dict[str, Any]:
     """The ledger key of the mark for `owner`'s message (a run's or batch's workflow execution ARN)."""
-    return {"executionArn": {"S": MESSAGE_KEY_PREFIX + owner}}
+    return to_item({"executionArn": MESSAGE_KEY_PREFIX + owner})
 
 
 class PublishedMessages:
@@ -47,17 +48,19 @@ class PublishedMessages:
     def message_id(self, owner: str) -> str | None:
         """SNS's MessageId of `owner`'s message when it was published, else None."""
         item = self._client.get_item(TableName=self._table, Key=message_key(owner), ConsistentRead=True).get("Item")
-        return str(item["messageId"]["S"]) if item and "messageId" in item else None
+        return str(from_item(item)["messageId"]) if item and "messageId" in item else None
 
     def mark(self, owner: str, message_id: str, at: datetime) -> None:
         self._client.put_item(
             TableName=self._table,
-            Item={
-                **message_key(owner),
-                "messageId": {"S": message_id},
-                "publishedAt": {"S": at.astimezone(UTC).isoformat()},
-                "expiresAt": {"N": str(int((at + RETENTION).timestamp()))},
-            },
+            Item=to_item(
+                {
+                    "executionArn": MESSAGE_KEY_PREFIX + owner,
+                    "messageId": message_id,
+                    "publishedAt": at.astimezone(UTC).isoformat(),
+                    "expiresAt": int((at + RETENTION).timestamp()),
+                }
+            ),
         )
 
 

@@ -1,17 +1,78 @@
 """Line-oriented S3 objects written and read as streams, never held whole.
 
-Parts of a multipart upload are sent as they fill (S3's minimum part is 5 MiB), so memory stays at
-one part however many lines there are; an object smaller than one part is a single PutObject.
+Writing is boto3's managed upload (`upload_fileobj`, s3transfer) reading the lines as a stream that
+cannot seek. It reads one part ahead: an object smaller than a part is one PutObject, a larger one
+goes in parts of `part_size`, one at a time, so memory stays near one part however many lines there
+are. When anything fails after the multipart upload was created, S3's refusal of a part or the
+lines' own source raising, s3transfer aborts the upload, so no half-written object is left billed
+(docs/aws-facts.md#s3-managed-uploads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from boto3.s3.transfer import TransferConfig
 
 from datasync_scheduler.adapters.aws_clients import client, named_api_errors
 
+# S3's smallest part is 5 MiB, except the last; s3transfer raises a smaller part size to it.
+# 8 MiB is s3transfer's own default: a few dozen parts for the largest failure report a run makes,
+# far from S3's 10,000, and two parts' worth of memory is little beside a function's.
 PART_SIZE = 8 * 1024 * 1024
+
+
+def transfer_config(part_size: int = PART_SIZE) -> TransferConfig:
+    """One part at a time, in the caller's thread.
+
+    No threads: the lines are often produced while they are read (a failure report streams out of
+    the execution's logs), and a part sent in the background would mean parts read ahead, each held
+    in memory, and the source's own AWS calls made from s3transfer's threads. The classic transfer
+    client, never the CRT one boto3 may pick where awscrt is installed: the behaviour cited in
+    docs/aws-facts.md#s3-managed-uploads is s3transfer's."""
+    return TransferConfig(
+        multipart_threshold=part_size,
+        multipart_chunksize=part_size,
+        use_threads=False,
+        preferred_transfer_client="classic",
+    )
+
+
+class LineStream:
+    """`lines` as a binary stream that cannot seek, for `upload_fileobj`.
+
+    `read(size)` answers exactly `size` bytes until the lines run out, then what is left, then b""
+    (a shorter answer before the end would make a part smaller than S3 takes, or the whole rest one
+    PutObject: docs/aws-facts.md#s3-managed-uploads). It holds at most one read's bytes plus one line.
+    `peak_buffered` is the most it ever held, for the tests of the memory bound."""
+
+    def __init__(self, lines: Iterable[bytes]) -> None:
+        self._lines = iter(lines)
+        self._buffer = bytearray()
+        self.peak_buffered = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def read(self, size: int = -1) -> bytes:
+        buffer = self._buffer
+        while size < 0 or len(buffer) < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            buffer += line
+        self.peak_buffered = max(self.peak_buffered, len(buffer))
+        if size < 0 or size >= len(buffer):
+            data = bytes(buffer)
+            buffer.clear()
+        else:
+            data = bytes(memoryview(buffer)[:size])
+            del buffer[:size]
+        return data
 
 
 class S3LineUpload:
@@ -22,58 +83,25 @@ class S3LineUpload:
         self.key = key
         self._content_type = content_type
         self._client = s3_client or client("s3")
-        self._part_size = part_size
-        self._buffer = bytearray()
-        self._upload_id: str | None = None
-        self._parts: list[dict[str, Any]] = []
-        self.lines = 0
+        self._config = transfer_config(part_size)
 
     @property
     def location(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
 
-    def write_line(self, line: bytes) -> None:
-        self._buffer += line
-        self.lines += 1
-        if len(self._buffer) >= self._part_size:
-            with named_api_errors():
-                self._send_part()
-
-    def _send_part(self) -> None:
-        if self._upload_id is None:
-            self._upload_id = self._client.create_multipart_upload(
-                Bucket=self.bucket, Key=self.key, ContentType=self._content_type
-            )["UploadId"]
-        number = len(self._parts) + 1
-        response = self._client.upload_part(
-            Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, PartNumber=number, Body=bytes(self._buffer)
-        )
-        self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
-        self._buffer.clear()
-
-    def close(self) -> str:
-        """Completes the object; returns its s3:// location. Raises `ApiCallFailed` when S3 refuses it."""
+    def write(self, lines: Iterable[bytes]) -> str:
+        """Writes the object whose content is every line in order (no lines: an empty object) and
+        returns its s3:// location. Raises `ApiCallFailed` when S3 refuses it; an exception `lines`
+        raises propagates as it is. Either way no multipart upload is left behind."""
         with named_api_errors():
-            return self._complete()
-
-    def _complete(self) -> str:
-        if self._upload_id is None:
-            self._client.put_object(
-                Bucket=self.bucket, Key=self.key, Body=bytes(self._buffer), ContentType=self._content_type
-            )
-        else:
-            if self._buffer:
-                self._send_part()
-            self._client.complete_multipart_upload(
-                Bucket=self.bucket, Key=self.key, UploadId=self._upload_id, MultipartUpload={"Parts": self._parts}
+            self._client.upload_fileobj(
+                LineStream(lines),
+                self.bucket,
+                self.key,
+                ExtraArgs={"ContentType": self._content_type},
+                Config=self._config,
             )
         return self.location
-
-    def abort(self) -> None:
-        """Leaves no half-written upload behind (they are billed until a lifecycle rule removes them)."""
-        if self._upload_id is not None:
-            self._client.abort_multipart_upload(Bucket=self.bucket, Key=self.key, UploadId=self._upload_id)
-            self._upload_id = None
 
 
 def split_location(location: str) -> tuple[str, str]:

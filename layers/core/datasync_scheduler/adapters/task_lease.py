@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.dynamodb_items import from_item, to_item, whole
 from datasync_scheduler.domain.task_lease import LeaseHolder
 
 LEASE_KEY_PREFIX = "lease#"
@@ -26,11 +27,11 @@ _FREE_OR_OURS = "attribute_not_exists(executionArn) OR leaseOwner = :owner OR ex
 
 def lease_key(task_arn: str) -> dict[str, Any]:
     """The ledger key of the task's lease (the state machine's release uses the same key)."""
-    return {"executionArn": {"S": LEASE_KEY_PREFIX + task_arn}}
+    return to_item({"executionArn": LEASE_KEY_PREFIX + task_arn})
 
 
-def _seconds(moment: datetime) -> str:
-    return str(int(moment.timestamp()))
+def _seconds(moment: datetime) -> int:
+    return int(moment.timestamp())
 
 
 def _is_conflict(error: ClientError) -> bool:
@@ -38,10 +39,11 @@ def _is_conflict(error: ClientError) -> bool:
 
 
 def _holder(item: dict[str, Any]) -> LeaseHolder:
+    values = from_item(item)
     return LeaseHolder(
-        owner=str(item["leaseOwner"]["S"]),
-        request=str(item.get("request", {}).get("S", "")),
-        expires_at=datetime.fromtimestamp(int(item["expiresAt"]["N"]), tz=UTC),
+        owner=str(values["leaseOwner"]),
+        request=str(values.get("request", "")),
+        expires_at=datetime.fromtimestamp(whole(values["expiresAt"]), tz=UTC),
     )
 
 
@@ -56,13 +58,12 @@ class DynamoDbTaskLease:
                 TableName=self._table,
                 Item={
                     **lease_key(task_arn),
-                    "taskArn": {"S": task_arn},
-                    "leaseOwner": {"S": owner},
-                    "request": {"S": request},
-                    "expiresAt": {"N": _seconds(until)},
+                    **to_item(
+                        {"taskArn": task_arn, "leaseOwner": owner, "request": request, "expiresAt": _seconds(until)}
+                    ),
                 },
                 ConditionExpression=_FREE_OR_OURS,
-                ExpressionAttributeValues={":owner": {"S": owner}, ":now": {"N": _seconds(now)}},
+                ExpressionAttributeValues=to_item({":owner": owner, ":now": _seconds(now)}),
                 # The holder comes back with the refusal, as it was when the condition failed.
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -82,7 +83,7 @@ class DynamoDbTaskLease:
                 Key=lease_key(task_arn),
                 UpdateExpression="SET expiresAt = :until",
                 ConditionExpression="leaseOwner = :owner",
-                ExpressionAttributeValues={":owner": {"S": owner}, ":until": {"N": _seconds(until)}},
+                ExpressionAttributeValues=to_item({":owner": owner, ":until": _seconds(until)}),
             )
         except ClientError as error:
             if _is_conflict(error):
@@ -96,7 +97,7 @@ class DynamoDbTaskLease:
                 TableName=self._table,
                 Key=lease_key(task_arn),
                 ConditionExpression="leaseOwner = :owner",
-                ExpressionAttributeValues={":owner": {"S": owner}},
+                ExpressionAttributeValues=to_item({":owner": owner}),
             )
         except ClientError as error:
             if not _is_conflict(error):

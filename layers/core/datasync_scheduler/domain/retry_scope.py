@@ -10,6 +10,8 @@ kept within a budget of that state too. What neither can name exactly runs again
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -63,14 +65,21 @@ def manifest_path(path: str) -> str:
 
 
 def manifest_lines(paths: Iterable[str]) -> Iterator[str]:
-    """CSV lines of a DataSync manifest, one path per line. A path is quoted (a quote doubled) when it
-    holds a comma, a quote or a line break, or starts or ends with whitespace, which an unquoted CSV
-    field would lose (docs/aws-facts.md#datasync-manifests-and-retries)."""
+    """CSV lines of a DataSync manifest, one path per line, written by the `csv` module: a path
+    holding a comma, a quote or a line break is quoted, a quote inside doubled
+    (docs/aws-facts.md#datasync-manifests-and-retries). Two cases the module's minimal quoting leaves
+    bare are quoted too: a carriage return (the module only quotes the characters of its own line
+    ending, here "\\n") and whitespace at either end, which an unquoted CSV field may lose."""
+    buffer = io.StringIO()
+    minimal = csv.writer(buffer, lineterminator="\n")
+    quoted = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_ALL)
     for path in paths:
         relative = manifest_path(path)
-        if any(char in relative for char in ',"\n\r') or relative != relative.strip():
-            relative = '"' + relative.replace('"', '""') + '"'
-        yield relative + "\n"
+        writer = quoted if "\r" in relative or relative != relative.strip() else minimal
+        writer.writerow([relative])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def choose_scope(failed: list[FailedPath], request: SyncRequest, task: TaskFacts) -> RetryScope:

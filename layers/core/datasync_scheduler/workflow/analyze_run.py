@@ -31,6 +31,30 @@ from datasync_scheduler.ports import (
 from datasync_scheduler.workflow.state.sync import TaskExecutionState
 
 
+class _Counted:
+    """The failures, counted as the sink takes them. What the source raised is kept, to tell it from
+    the sink's own refusal (both may be `ApiCallFailed`)."""
+
+    def __init__(self, failures: Iterator[FileFailure], tally: FailureTally) -> None:
+        self._failures = failures
+        self._tally = tally
+        self.error: Exception | None = None
+
+    def __iter__(self) -> Iterator[FileFailure]:
+        try:
+            for failure in self._failures:
+                self._tally.add(failure)
+                yield failure
+        except Exception as error:
+            self.error = error
+            raise
+
+    def drain(self) -> None:
+        """Counts the failures the sink did not take."""
+        for _ in self:
+            pass
+
+
 def failures_of(
     plan: AnalysisPlan,
     logs: LogSource,
@@ -81,39 +105,25 @@ def analyze(
     # Why the complete list could not be written, if it could not: the summary then points to no
     # object, and a retry cannot be narrowed to its files.
     report_error: Cause | None = None
+    location: str | None = None
+    source = _Counted(failures_of(plan, logs, reports, attribution), tally)
     try:
-        for failure in failures_of(plan, logs, reports, attribution):
-            tally.add(failure)
-            if report_error is None:
-                try:
-                    sink.write(failure)
-                except ApiCallFailed as failed:
-                    report_error = failed.cause
-                    sink.abort()
+        try:
+            location = sink.store(source)  # no failures, no report object
+        except ApiCallFailed as failed:
+            if failed is source.error:
+                raise
+            report_error = failed.cause
+            source.drain()
     except LogGroupMissing as missing:
-        sink.abort()
         return unavailable(f"the log group {missing} does not exist, so there is nothing to read")
     except ServiceUnreachable:
         # An outage of the logs (or the task report's bucket): the workflow retries the analysis later
         # rather than reporting the files as unknown (docs/aws-facts.md#transient-aws-errors).
-        sink.abort()
         raise
     except ApiCallFailed as failed:
-        sink.abort()
         what = "the task's logs" if plan.source == "logs" else "the task report"
         return {**unreadable(failed.cause, what), "executionArn": snapshot.execution_arn}
-    except BaseException:
-        sink.abort()
-        raise
-    location = None
-    if tally.total and report_error is None:
-        try:
-            location = sink.close()
-        except ApiCallFailed as failed:
-            report_error = failed.cause
-            sink.abort()
-    elif not tally.total:
-        sink.abort()  # no failures, no report object
     summary: dict[str, Any] = {
         "available": True,
         "source": plan.source,

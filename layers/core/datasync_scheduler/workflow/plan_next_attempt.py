@@ -87,10 +87,8 @@ def plan_next_attempt(
         elif chosen.kind == "manifest":
             task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
             key = f"manifests/{task_id}/{execution_id}-retry-{attempt + 1}.csv"
-            upload = retry_ports.manifest_upload(key)
-            for line in manifest_lines(item.path for item in failed):
-                upload.write_line(line.encode())
-            upload.close()
+            lines = manifest_lines(item.path for item in failed)
+            retry_ports.manifest_upload(key).write(line.encode() for line in lines)
             scope["manifest"] = {
                 "bucket": retry_ports.manifest_bucket,
                 "key": key,
