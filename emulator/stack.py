@@ -1,6 +1,8 @@
 """Deploys template.yaml into the local AWS: moto for DynamoDB, SNS, SQS and Step Functions, the
 Lambda router for functions (and their SNS subscriptions). Only resource types the scheduler uses
 are supported; anything else in the template is skipped with its logical id listed in `skipped`.
+The nested observability application (alarms and dashboard) is skipped too: only its outputs are
+resolved from its template (`_nested_outputs`).
 """
 
 from __future__ import annotations
@@ -158,6 +160,9 @@ def deploy(
         else:
             # Not deployed here (alarms, the dashboard, ...), but an output may still name it.
             refs[logical_id] = name
+    for logical_id, spec in active.items():
+        if spec["Type"] == "AWS::Serverless::Application":
+            attributes.update(_nested_outputs(logical_id, spec.get("Properties", {}), intrinsics, base_dir, stack_name))
 
     stack = DeployedStack(parameters=parameters, name=stack_name, intrinsics=intrinsics)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -234,6 +239,37 @@ def deploy(
         if "Condition" not in output or intrinsics.condition(output["Condition"]):
             stack.outputs[output_id] = str(intrinsics.resolve(output["Value"]))
     return stack
+
+
+# The name a resource of a nested application gets when its template names it.
+_NAMING_PROPERTY = {"AWS::CloudWatch::Dashboard": "DashboardName", "AWS::CloudWatch::Alarm": "AlarmName"}
+
+
+def _nested_outputs(
+    logical_id: str, props: dict[str, Any], intrinsics: Intrinsics, base_dir: Path, stack_name: str
+) -> dict[tuple[str, str], str]:
+    """A nested application (`AWS::Serverless::Application` with a local `Location`) is not deployed:
+    what it holds, CloudWatch alarms and a dashboard, the emulator does not emulate. Its template is
+    still read as CloudFormation would: the parameters the parent passes must be ones it declares,
+    with allowed values, and its `Outputs` are resolved, so `!GetAtt <App>.Outputs.<Name>` works."""
+    location = props.get("Location")
+    if not isinstance(location, str) or "://" in location:
+        raise ValueError(f"{logical_id}: only a nested application in a local template is read, not {location!r}")
+    nested = load_template(base_dir / location)
+    passed = {name: str(value) for name, value in intrinsics.resolve(props.get("Parameters", {})).items()}
+    parameters = parameter_values(nested, passed)
+    nested_stack = f"{stack_name}-{logical_id}"
+    refs = {lid: f"{nested_stack}-{lid}" for lid in nested.get("Resources", {})}
+    inner = Intrinsics(parameters, refs, {}, nested.get("Conditions", {}), pseudo_parameters(nested_stack))
+    for lid, spec in nested.get("Resources", {}).items():
+        naming = _NAMING_PROPERTY.get(spec["Type"])
+        if naming and naming in spec.get("Properties", {}):
+            refs[lid] = str(inner.resolve(spec["Properties"][naming]))
+    return {
+        (logical_id, f"Outputs.{name}"): str(inner.resolve(output["Value"]))
+        for name, output in nested.get("Outputs", {}).items()
+        if "Condition" not in output or inner.condition(output["Condition"])
+    }
 
 
 def _create_schedule(

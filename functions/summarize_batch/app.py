@@ -22,6 +22,7 @@ from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.composition.settings import SummarizeBatchSettings
 from datasync_scheduler.workflow import summarize_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
@@ -33,25 +34,27 @@ metrics = Metrics()
 class OncePerBatch:
     """The notification topic, publishing at most one message for `batch_execution`."""
 
-    def __init__(self, batch_execution: str) -> None:
+    def __init__(self, batch_execution: str, settings: SummarizeBatchSettings) -> None:
         self.batch_execution = batch_execution
+        self.settings = settings
 
     def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
         return publish_once(
             self.batch_execution,
-            lambda: wiring.topic().publish(subject=subject, structured=structured, attributes=attributes),
-            wiring.published_messages(),
+            lambda: wiring.topic(self.settings).publish(subject=subject, structured=structured, attributes=attributes),
+            wiring.published_messages(self.settings),
             utc_now(),
         )
 
 
 @step_handler(SummarizeBatchInput, logger, tracer, correlation_id_path="batchExecution", metrics=metrics)
 def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, Any]:
+    settings = wiring.settings(SummarizeBatchSettings)
     output = summarize_batch.summarize_batch_step(
         request,
         DataSync().task_name,
-        OncePerBatch(request.batch_execution),
-        wiring.notification_settings(),
+        OncePerBatch(request.batch_execution, settings),
+        settings,
         described_run=WorkflowRuns().described,
     )
     result = output.result

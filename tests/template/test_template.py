@@ -3,7 +3,6 @@
 import importlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from datasync_scheduler.composition import wiring
 from emulator.template import load_template, placeholders, substitute_definition
+from tests.template.test_function_environments import DEPLOYED_WITH
+from tests.template_environment import function_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -31,7 +33,8 @@ def run_tool(*command: str, env: dict[str, str] | None = None) -> subprocess.Com
 
 @pytest.mark.slow
 def test_cfn_lint_finds_nothing() -> None:
-    result = run_tool(str(BIN / "cfn-lint"), "template.yaml")
+    # The core stack and its nested observability application.
+    result = run_tool(str(BIN / "cfn-lint"), "template.yaml", "observability/template.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -71,6 +74,8 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
         env={**ENV, "PATH": path},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # The nested observability application is built beside the functions, with the core stack.
+    assert (tmp_path / "build" / "Observability" / "template.yaml").is_file()
     for name in resources("AWS::Serverless::Function"):
         assert (tmp_path / "build" / name / "datasync_scheduler" / "workflow" / "start_sync.py").is_file(), name
     # functions/requirements.txt: what the Lambda runtime and the Powertools layer do not provide.
@@ -117,25 +122,20 @@ def test_every_state_machine_file_is_deployed_by_the_template() -> None:
 
 
 def test_every_handler_in_the_template_is_importable_and_callable(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Lambda always sets the Region; a module that builds a client at import needs it.
+    # Lambda always sets the Region; a module that builds a client at import needs it. Each handler
+    # is imported with its own function's environment, as Lambda would (a module may read it at import).
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     functions_dir = str(ROOT / "functions")
     sys.path.insert(0, functions_dir)
     try:
         for name, spec in resources("AWS::Serverless::Function").items():
+            for variable, value in function_environment(name, **DEPLOYED_WITH.get(name, {})).items():
+                monkeypatch.setenv(variable, value)
+            wiring.reset()
             module_name, _, attribute = spec["Properties"]["Handler"].rpartition(".")
             assert callable(getattr(importlib.import_module(module_name), attribute)), name
     finally:
         sys.path.remove(functions_dir)
-
-
-def test_every_environment_variable_the_code_reads_is_set_by_the_template() -> None:
-    source = "\n".join(path.read_text() for code in ("layers", "functions") for path in (ROOT / code).rglob("*.py"))
-    read = set(re.findall(r'env\.get\("([A-Z_]+)"', source))
-    variables = set(load_template(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"])
-    for spec in resources("AWS::Serverless::Function").values():
-        variables |= set(spec["Properties"].get("Environment", {}).get("Variables", {}))
-    assert read and read <= variables
 
 
 def test_the_nightly_schedule_runs_the_configured_tasks_as_a_batch_in_the_users_time_zone() -> None:
