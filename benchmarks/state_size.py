@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from emulator import runner
+from emulator import run_summary, runner
 from emulator.scenario import SCENARIO_DIR, parse_scenario
 
 STATE_LIMIT = 256 * 1024
@@ -93,18 +93,18 @@ def worst_run(attempts: int, files_per_kind: int) -> Any:
 
 def measure(scenario: Any) -> tuple[dict[str, Any], dict[str, StateSize]]:
     histories: list[list[dict[str, Any]]] = []
-    original = runner._history
+    original = run_summary._history
 
     def keep(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
         history = original(sfn, execution_arn)
         histories.append(history)
         return history
 
-    runner._history = keep  # type: ignore[assignment]
+    run_summary._history = keep  # type: ignore[assignment]
     try:
         summary = runner.run_scenario(scenario, real_timeout=600).to_dict()
     finally:
-        runner._history = original  # type: ignore[assignment]
+        run_summary._history = original  # type: ignore[assignment]
     return summary, largest_states(histories[0])
 
 

@@ -1,12 +1,13 @@
-"""A local AWS DataSync behind the real boto3 API, driven by virtual time.
+"""The DataSync API of the local AWS: the operations a boto3 DataSync client calls, and their refusals.
 
-`DataSyncEmulator.handle` serves DataSync calls through `emulator.aws_hooks`; executions walk their
-scripted phases only when the virtual clock advances them (`advance_to`), emitting EventBridge-shaped
-state-change events and writing CloudWatch Logs lines in DataSync's formats on the way, and task
-reports to S3 when an execution ends (`emulator.datasync_reports`). Behaviour
-follows `docs/aws-facts.md`, which gives the source of each fact; where DataSync's behaviour is
-undocumented, the choice made here says "invented" or "undocumented" next to it. Every response is
-checked against botocore's output shape, so the emulator cannot drift from the real API.
+`DataSyncEmulator.handle` serves DataSync calls through `emulator.aws_hooks`: it checks each request
+against botocore's model (`emulator.datasync_shapes`), refuses what DataSync refuses, answers from
+the state of its locations, tasks and task executions, and checks each response against botocore's
+output shape, so the emulator cannot drift from the real API. What an execution does once started
+(its phases over virtual time, counters, events, logs and task reports) is the execution lifecycle's
+(`emulator.datasync_lifecycle`), walking the scenario's script (`emulator.datasync_script`).
+Behaviour follows `docs/aws-facts.md`, which gives the source of each fact; where DataSync's
+behaviour is undocumented, the choice made here says "invented" or "undocumented" next to it.
 """
 
 from __future__ import annotations
@@ -15,54 +16,37 @@ import copy
 import csv
 import functools
 import hashlib
-import heapq
 import io
 import itertools
-import re
-import threading
-import uuid
-from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
-import botocore.session
 from botocore.exceptions import ClientError
-from botocore.model import ListShape, MapShape, ServiceModel, Shape, StringShape, StructureShape
 
 from emulator.clock import VirtualClock
-from emulator.datasync_logs import FailedFile, LogStream, basic_lines, enhanced_line, write_events
-from emulator.datasync_reports import (
-    MAX_REPORT_OBJECT_BYTES,
-    ExecutionFacts,
-    ReportDestination,
-    ReportObject,
-    report_objects,
-    write_report,
+from emulator.datasync_lifecycle import (
+    LOG_STREAM_NAMINGS,
+    Effects,
+    ExecutionLifecycle,
+    Task,
+    TaskExecution,
+    execution_result,
+    lagging,
+    passed,
+    progress,
+    task_status,
 )
+from emulator.datasync_reports import MAX_REPORT_OBJECT_BYTES, ReportDestination
+from emulator.datasync_script import DEFAULT_SCRIPT, TERMINAL_STATUSES, ExecutionScript, Phase
+from emulator.datasync_shapes import input_problems, validate_output
 from emulator.service_errors import EmulatedServiceError
 
-PHASES = ("LAUNCHING", "PREPARING", "TRANSFERRING", "VERIFYING")
-TERMINAL_STATUSES = frozenset({"SUCCESS", "ERROR"})
-# How DataSync names its log streams is not documented (docs/aws-facts.md#attribution-and-datasyncs-own-counters):
-# "execution" names each stream after its execution; "unnamed" gives each a name that names no execution.
-LOG_STREAM_NAMINGS = frozenset({"execution", "unnamed"})
 MAX_QUEUED_EXECUTIONS_PER_TASK = 50  # DataSync quota [UG datasync-limits]
 MANIFEST_PATH_BYTES = 1024  # per manifest path [UG transferring-with-manifest]
 _MAX_TAGS = 50  # InputTagList max in the API model
 _DEFAULT_PAGE_SIZE = 100  # the API's MaxResults maximum; DataSync's own default is undocumented
-_ENHANCED_LOG_GROUP = "/aws/datasync"
-_EVENT_DETAIL_TYPE = "DataSync Task Execution State Change"
-_EVENT_ID_NAMESPACE = uuid.UUID("6f0c5a52-3c1e-4d6b-9a0e-2f6f2f1f0d15")
-# Writes per phase are capped so that thousands of failed files cost a few clock advances, not one
-# each; every event still carries the virtual moment its failure happened.
-_LOG_WRITES_PER_PHASE = 8
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-# Rank of each status along an execution's path; a phase is "passed" once a later rank was reached.
-_PROGRESS = {status: rank for rank, status in enumerate((*PHASES, "SUCCESS"))}
-_RESULT_PHASES = (("PREPARING", "Prepare"), ("TRANSFERRING", "Transfer"), ("VERIFYING", "Verify"))
 
 # Option defaults from the API model's documentation, except LogLevel, whose default AWS does not
 # document: OFF, as the analysis reads it (docs/aws-facts.md#datasync-executions-and-events).
@@ -105,171 +89,6 @@ _EXECUTION_OVERRIDES = ("Includes", "Excludes", "ManifestConfig", "TaskReportCon
 _NOT_FOUND_MESSAGE = "Request references a resource which does not exist."
 
 
-# -- scripts: how an execution behaves ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Phase:
-    status: str  # one of PHASES
-    seconds: float | None  # None: the phase never ends by itself (e.g. LAUNCHING with the agent offline)
-    # For its first `stalled_seconds` the phase's counters do not move (a hung destination that
-    # recovers); they then grow over the rest of the phase, which still lasts `seconds` in all.
-    stalled_seconds: float = 0
-
-    def __post_init__(self) -> None:
-        if self.status not in PHASES:
-            raise ValueError(f"status must be one of {list(PHASES)}, not {self.status!r}")
-        if self.seconds is not None and (isinstance(self.seconds, bool) or self.seconds < 0):
-            raise ValueError(f"seconds must be a non-negative number or null, not {self.seconds!r}")
-        if self.stalled_seconds < 0 or (self.seconds is not None and self.stalled_seconds >= self.seconds > 0):
-            raise ValueError("stalledSeconds must be at least 0 and shorter than the phase")
-
-    @property
-    def duration(self) -> timedelta | None:
-        return None if self.seconds is None else timedelta(seconds=self.seconds)
-
-
-DEFAULT_PHASES = (Phase("LAUNCHING", 20), Phase("PREPARING", 60), Phase("TRANSFERRING", 600), Phase("VERIFYING", 60))
-
-
-@dataclass(frozen=True)
-class ExecutionScript:
-    """How one execution behaves: its phases and durations, its outcome, its totals and failed files."""
-
-    phases: tuple[Phase, ...] = DEFAULT_PHASES
-    outcome: str = "SUCCESS"  # or "ERROR"; a cancel ends in ERROR whatever the outcome
-    error_code: str | None = None  # Result.ErrorCode / ErrorDetail of an ERROR outcome
-    error_detail: str | None = None
-    file_count: int = 0
-    byte_count: int = 0
-    failed_files: tuple[FailedFile, ...] = ()
-    cancel_seconds: float = 5  # how long CANCELLING lasts
-    # How long after the execution ended DescribeTaskExecution still answers its last phase, while
-    # the end's event has already gone out: DataSync's API is eventually consistent, and how long
-    # it may lag is not documented (docs/aws-facts.md#end-event-and-describe).
-    describe_lag_seconds: float = 0
-
-    def __post_init__(self) -> None:
-        ranks = [PHASES.index(phase.status) for phase in self.phases]
-        if ranks != sorted(set(ranks)):
-            raise ValueError(f"phases must appear at most once each, in the order {list(PHASES)}")
-        if any(phase.seconds is None for phase in self.phases[:-1]):
-            raise ValueError("only the last phase may last forever (seconds null): later ones could never start")
-        if self.outcome not in TERMINAL_STATUSES:
-            raise ValueError(f"outcome must be SUCCESS or ERROR, not {self.outcome!r}")
-        if self.outcome == "SUCCESS" and (self.error_code is not None or self.error_detail is not None):
-            raise ValueError("errorCode and errorDetail need outcome ERROR")
-        if self.file_count < 0 or self.byte_count < 0 or self.cancel_seconds < 0 or self.describe_lag_seconds < 0:
-            raise ValueError("files, bytes, cancelSeconds and describeLagSeconds must not be negative")
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ExecutionScript:
-        """Reads the camelCase JSON form; a ValueError names the offending key."""
-        _reject_unknown_keys(
-            data,
-            {
-                "phases",
-                "outcome",
-                "errorCode",
-                "errorDetail",
-                "files",
-                "bytes",
-                "failedFiles",
-                "cancelSeconds",
-                "describeLagSeconds",
-            },
-            "script",
-        )
-        raw_phases = _typed(data, "phases", list, None)
-        phases = (
-            DEFAULT_PHASES
-            if raw_phases is None
-            else tuple(_phase_from_dict(item, f"phases[{i}]") for i, item in enumerate(raw_phases))
-        )
-        failed_files = tuple(
-            _failed_file_from_dict(item, f"failedFiles[{i}]")
-            for i, item in enumerate(_typed(data, "failedFiles", list, []))
-        )
-        try:
-            return cls(
-                phases=phases,
-                outcome=_typed(data, "outcome", str, "SUCCESS"),
-                error_code=_typed(data, "errorCode", str, None),
-                error_detail=_typed(data, "errorDetail", str, None),
-                file_count=_typed(data, "files", int, 0),
-                byte_count=_typed(data, "bytes", int, 0),
-                failed_files=failed_files,
-                cancel_seconds=_typed(data, "cancelSeconds", (int, float), 5),
-                describe_lag_seconds=_typed(data, "describeLagSeconds", (int, float), 0),
-            )
-        except ValueError as error:
-            raise ValueError(f"script: {error}") from None
-
-
-DEFAULT_SCRIPT = ExecutionScript()  # what an execution of an unscripted task does: a short, empty success
-
-
-def _phase_from_dict(item: Any, where: str) -> Phase:
-    if not isinstance(item, Mapping):
-        raise ValueError(f"{where} must be an object")
-    _reject_unknown_keys(item, {"status", "seconds", "stalledSeconds"}, where)
-    for key in ("status", "seconds"):
-        if key not in item:
-            raise ValueError(f"{where}.{key} is required")
-    try:
-        return Phase(
-            status=_typed(item, "status", str, "", where),
-            seconds=_typed(item, "seconds", (int, float), None, where),
-            stalled_seconds=_typed(item, "stalledSeconds", (int, float), 0, where),
-        )
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
-
-
-def _failed_file_from_dict(item: Any, where: str) -> FailedFile:
-    if not isinstance(item, Mapping):
-        raise ValueError(f"{where} must be an object")
-    _reject_unknown_keys(item, {"path", "kind", "reason", "logged"}, where)
-    for key in ("path", "kind"):
-        if key not in item:
-            raise ValueError(f"{where}.{key} is required")
-    try:
-        return FailedFile(
-            path=_typed(item, "path", str, "", where),
-            kind=_typed(item, "kind", str, "", where),
-            reason=_typed(item, "reason", str, None, where),
-            logged=_flag(item, "logged", True, where),
-        )
-    except ValueError as error:
-        raise ValueError(f"{where}: {error}") from None
-
-
-def _reject_unknown_keys(data: Mapping[str, Any], known: set[str], where: str) -> None:
-    for key in data:
-        if key not in known:
-            raise ValueError(f"{where}: unknown key {key!r} (known: {sorted(known)})")
-
-
-def _typed(
-    data: Mapping[str, Any], key: str, types: type | tuple[type, ...], default: Any, where: str = "script"
-) -> Any:
-    """`data[key]` checked against `types` (no booleans anywhere in a script), or `default` when absent or null."""
-    value = data.get(key)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, types):
-        raise ValueError(f"{where}.{key} has the wrong type: {value!r}")
-    return value
-
-
-def _flag(data: Mapping[str, Any], key: str, default: bool, where: str) -> bool:
-    """`data[key]` checked to be true or false, or `default` when absent."""
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        raise ValueError(f"{where}.{key} must be true or false, not {value!r}")
-    return value
-
-
 # -- the read-only view for tests and reports ---------------------------------------------------------------
 
 
@@ -286,79 +105,7 @@ class ExecutionRecord:
         return self.status_history[-1][0]
 
 
-# -- internal state ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Effects:
-    """What a processed change does outside the emulator: events to emit, log lines and reports to write."""
-
-    events: list[dict[str, Any]] = field(default_factory=list)
-    log_writes: list[tuple[LogStream, list[tuple[int, str]]]] = field(default_factory=list)
-    reports: list[tuple[_Execution, ReportDestination, list[ReportObject]]] = field(default_factory=list)
-
-
-@dataclass(order=True)
-class _Change:
-    at: datetime
-    seq: int
-    apply: Callable[[datetime], _Effects] = field(compare=False)
-    stale: bool = field(default=False, compare=False)  # superseded (by a cancel): skipped when due
-
-
-@dataclass(eq=False)
-class _Task:
-    arn: str
-    mode: str
-    options: dict[str, Any]
-    config: dict[str, Any]  # the CreateTask members DescribeTask echoes
-    created: datetime
-    scripts: list[ExecutionScript] = field(default_factory=list)
-    started: int = 0
-    queue: deque[_Execution] = field(default_factory=deque)
-    running: _Execution | None = None  # from leaving QUEUED until terminal: one per task
-    current_execution_arn: str | None = None
-    # DeleteTask was called: DataSync knows neither the task nor its executions any more.
-    deleted: bool = False
-
-
-@dataclass(eq=False)
-class _Execution:
-    arn: str
-    task: _Task
-    script: ExecutionScript
-    phases: tuple[Phase, ...]  # the script's phases this execution walks (VERIFYING dropped by VerifyMode NONE)
-    options: dict[str, Any]
-    overrides: dict[str, Any]  # effective Includes/Excludes/ManifestConfig/TaskReportConfig
-    start_params: dict[str, Any]
-    history: list[tuple[str, datetime]]
-    log_stream: LogStream | None
-    # Where the execution's task report goes (None: no report), and its ReportResult: PENDING until the
-    # report was written at the end, then SUCCESS or ERROR.
-    report: ReportDestination | None = None
-    report_result: dict[str, str] | None = None
-    launch_time: datetime | None = None
-    end_time: datetime | None = None
-    failed_phase: str | None = None  # the phase whose Result status is ERROR
-    cancelled: bool = False
-    pending: _Change | None = None  # the scheduled end of the current phase, or of CANCELLING
-    # The failures of the phases walked so far (those of the current phase partly still ahead), in time
-    # order; `logged` counts those already written. Bounded by the scripted failed files.
-    failures: list[tuple[datetime, FailedFile]] = field(default_factory=list)
-    logged: int = 0
-
-    @property
-    def status(self) -> str:
-        return self.history[-1][0]
-
-    def duration_of(self, phase: str) -> timedelta | None:
-        return next(step.duration for step in self.phases if step.status == phase)
-
-    def stalled_for(self, phase: str) -> timedelta:
-        return next(timedelta(seconds=step.stalled_seconds) for step in self.phases if step.status == phase)
-
-
-# -- the emulator ---------------------------------------------------------------------------------------------
+# -- the DataSync API ------------------------------------------------------------------------------------------
 
 
 class DataSyncEmulator:
@@ -379,33 +126,30 @@ class DataSyncEmulator:
         self._clock = clock
         self._region = region
         self._account_id = account_id
-        self._event_sink = event_sink
-        # None: no logs are written at all. Called once per advance that writes, so each client is
-        # created in whatever AWS context (e.g. moto's mock) is active at that moment.
-        self._logs_client_factory = logs_client_factory
         if log_stream_names not in LOG_STREAM_NAMINGS:
             raise ValueError(f"log_stream_names must be one of {sorted(LOG_STREAM_NAMINGS)}")
         self.log_stream_names = log_stream_names
-        # Likewise for task reports: None means no reports, and no ReportResult, at all. The size limit
-        # of one report object is DataSync's 5 MB unless a test wants small reports split; a limit too
-        # small for a single item raises ValueError when the execution ends.
-        if report_max_object_bytes <= 0:
-            raise ValueError("report_max_object_bytes must be positive")
+        # S3 serves the manifests read at start here, and the task reports the lifecycle writes.
         self._s3_client_factory = s3_client_factory
-        self._report_max_object_bytes = report_max_object_bytes
-        self._lock = threading.RLock()
+        self.lifecycle = ExecutionLifecycle(
+            region=region,
+            account_id=account_id,
+            event_sink=event_sink,
+            logs_client_factory=logs_client_factory,
+            s3_client_factory=s3_client_factory,
+            report_max_object_bytes=report_max_object_bytes,
+        )
+        self._lock = self.lifecycle.lock
         # How many StartTaskExecution responses to lose after the execution was created (scenarios).
         self.lost_start_responses = 0
         # What a start gets whose filters and manifest equal those of an execution the task already
         # runs or queues: DataSync documents queueing only for different filters or manifests, so
         # either reading can be chosen ("queue" or "refuse"; docs/aws-facts.md#datasync-manifests-and-retries).
         self.identical_start_while_busy: Literal["queue", "refuse"] = "queue"
-        self._changes: list[_Change] = []
-        self._seq = itertools.count()
         self._ids = itertools.count(1)
         self._locations: set[str] = set()
-        self._tasks: dict[str, _Task] = {}
-        self._executions: dict[str, _Execution] = {}
+        self._tasks: dict[str, Task] = {}
+        self._executions: dict[str, TaskExecution] = {}
         self._tags: dict[str, list[dict[str, str]]] = {}
         self._operations: dict[str, Callable[[dict[str, Any], datetime], dict[str, Any]]] = {
             "CreateTask": self._create_task,
@@ -473,58 +217,12 @@ class DataSyncEmulator:
     # -- TimeDriven --------------------------------------------------------------------------------------
 
     def next_change_at(self) -> datetime | None:
-        """The earliest pending change: a status change, an event still to emit, or log lines to write."""
-        with self._lock:
-            while self._changes and self._changes[0].stale:
-                heapq.heappop(self._changes)
-            return self._changes[0].at if self._changes else None
+        """The earliest pending change of any execution: see ExecutionLifecycle."""
+        return self.lifecycle.next_change_at()
 
     def advance_to(self, now: datetime) -> None:
-        """Applies every change due at or before `now` in time order, emitting events and writing logs
-        and reports."""
-        logs_client: Any = None
-        s3_client: Any = None
-        while True:
-            with self._lock:
-                change = self._pop_due(now)
-                if change is None:
-                    return
-                effects = change.apply(change.at)
-            # Outside the lock: an event consumer or the logs and S3 backends may call back into DataSync.
-            # Reports go first, so a consumer of the terminal event finds the report written (whether
-            # DataSync writes it before announcing the end is undocumented).
-            for execution, destination, objects in effects.reports:
-                if s3_client is None:
-                    s3_client = self._new_s3_client()
-                result = write_report(s3_client, destination, objects)
-                with self._lock:
-                    execution.report_result = result
-            for event in effects.events:
-                self._event_sink(event)
-            for stream, lines in effects.log_writes:
-                if logs_client is None:
-                    logs_client = self._new_logs_client()
-                write_events(logs_client, stream, lines)
-
-    def _pop_due(self, now: datetime) -> _Change | None:
-        while self._changes and (self._changes[0].stale or self._changes[0].at <= now):
-            change = heapq.heappop(self._changes)
-            if not change.stale:
-                return change
-        return None
-
-    def _schedule(self, at: datetime, apply: Callable[[datetime], _Effects]) -> _Change:
-        change = _Change(at, next(self._seq), apply)
-        heapq.heappush(self._changes, change)
-        return change
-
-    def _new_logs_client(self) -> Any:
-        assert self._logs_client_factory is not None  # no log stream is planned without a factory
-        return self._logs_client_factory()
-
-    def _new_s3_client(self) -> Any:
-        assert self._s3_client_factory is not None  # no report is planned without a factory
-        return self._s3_client_factory()
+        """Walks every execution up to `now`: see ExecutionLifecycle."""
+        self.lifecycle.advance_to(now)
 
     # -- locations and tasks -------------------------------------------------------------------------------
 
@@ -543,7 +241,7 @@ class DataSyncEmulator:
         config = {key: params[key] for key in _ECHOED_TASK_MEMBERS if key in params}
         _check_option_combination(options, config, mode)
         arn = f"arn:aws:datasync:{self._region}:{self._account_id}:task/task-{self._new_id('task')}"
-        self._tasks[arn] = _Task(arn, mode, options, config, now)
+        self._tasks[arn] = Task(arn, mode, options, config, now)
         self._tags[arn] = list(params.get("Tags", []))
         return {"TaskArn": arn}
 
@@ -555,9 +253,9 @@ class DataSyncEmulator:
         """Someone deletes the task at virtual time `at` (a scenario's `deleteTaskAtSeconds`)."""
         with self._lock:
             task = self._task(task_arn)
-            self._schedule(at, lambda then: self._delete(task))
+            self.lifecycle.schedule(at, lambda then: self._delete(task))
 
-    def _delete(self, task: _Task) -> _Effects:
+    def _delete(self, task: Task) -> Effects:
         """Not documented: what DeleteTask does to an execution that is running or queued
         (docs/aws-facts.md#deleted-tasks). The emulator takes the reading hardest on a watcher: the
         task and every one of its executions are gone at once (DescribeTask and DescribeTaskExecution
@@ -571,13 +269,13 @@ class DataSyncEmulator:
                 execution.pending = None
         task.queue.clear()
         task.running = None
-        return _Effects()
+        return Effects()
 
     def _describe_task(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
         task = self._task(params["TaskArn"])
         response = {
             "TaskArn": task.arn,
-            "Status": _task_status(task),
+            "Status": task_status(task),
             "Options": dict(task.options),
             "CreationTime": task.created,
             "TaskMode": task.mode,
@@ -592,7 +290,7 @@ class DataSyncEmulator:
             raise NotImplementedError("the DataSync emulator does not filter ListTasks")
         entries = []
         for task in self._tasks.values():
-            entry = {"TaskArn": task.arn, "Status": _task_status(task), "TaskMode": task.mode}
+            entry = {"TaskArn": task.arn, "Status": task_status(task), "TaskMode": task.mode}
             if "Name" in task.config:
                 entry["Name"] = task.config["Name"]
             entries.append(entry)
@@ -612,7 +310,7 @@ class DataSyncEmulator:
             return None
         bucket = str(source["S3BucketArn"]).split(":::", 1)[-1].split("/", 1)[0]
         try:
-            body = self._new_s3_client().get_object(Bucket=bucket, Key=source["ManifestObjectPath"])["Body"].read()
+            body = self._s3_client_factory().get_object(Bucket=bucket, Key=source["ManifestObjectPath"])["Body"].read()
         except ClientError as error:
             return f"the manifest s3://{bucket}/{source['ManifestObjectPath']} cannot be read ({error})"
         for row in csv.reader(io.StringIO(body.decode("utf-8"), newline="")):
@@ -669,7 +367,7 @@ class DataSyncEmulator:
         task.started += 1
         execution_id = f"exec-{self._new_id('execution')}"
         verifies = options["VerifyMode"] != "NONE"
-        execution = _Execution(
+        execution = TaskExecution(
             arn=f"{task.arn}/execution/{execution_id}",
             task=task,
             script=script,
@@ -678,7 +376,7 @@ class DataSyncEmulator:
             overrides=copy.deepcopy(overrides),
             start_params=copy.deepcopy(params),
             history=[("QUEUED", now)],
-            log_stream=self._log_stream(task, options, execution_id),
+            log_stream=self.lifecycle.log_stream(task, options, execution_id, self.log_stream_names),
         )
         if self._s3_client_factory is not None:
             execution.report = ReportDestination.from_config(overrides.get("TaskReportConfig"))
@@ -686,12 +384,8 @@ class DataSyncEmulator:
                 execution.report_result = {"Status": "PENDING"}
         self._executions[execution.arn] = execution
         self._tags[execution.arn] = list(params.get("Tags", []))
-        task.queue.append(execution)
         task.current_execution_arn = execution.arn
-        # Entering QUEUED is a state change too; its event and the dispatch are separate changes at the
-        # same instant, so QUEUED is observable even on an idle task.
-        self._schedule(now, lambda at: _Effects(events=[self._event(execution, "QUEUED", now)]))
-        self._schedule(now, lambda at: self._dispatch(task, at))
+        self.lifecycle.queue(execution, now)
         if self.lost_start_responses > 0:
             # A fault switch: the execution exists, but the caller never hears so (a timeout, a
             # dropped connection). What the caller then does decides whether it starts a second one.
@@ -702,8 +396,8 @@ class DataSyncEmulator:
     def _describe_task_execution(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
         execution = self._execution(params["TaskExecutionArn"])
         script = execution.script
-        prepared = _passed(execution, "PREPARING")
-        transferred_bytes = _progress(execution, "TRANSFERRING", script.byte_count, now)
+        prepared = passed(execution, "PREPARING")
+        transferred_bytes = progress(execution, "TRANSFERRING", script.byte_count, now)
         response: dict[str, Any] = {
             "TaskExecutionArn": execution.arn,
             "Status": execution.status,
@@ -712,15 +406,15 @@ class DataSyncEmulator:
             "StartTime": execution.history[0][1],
             "EstimatedFilesToTransfer": script.file_count if prepared else 0,
             "EstimatedBytesToTransfer": script.byte_count if prepared else 0,
-            "FilesTransferred": _progress(execution, "TRANSFERRING", script.file_count, now),
+            "FilesTransferred": progress(execution, "TRANSFERRING", script.file_count, now),
             "BytesWritten": transferred_bytes,
             "BytesTransferred": transferred_bytes,
             "BytesCompressed": transferred_bytes,  # as if nothing compressed: no sensible figure to script
             "FilesDeleted": 0,
             "FilesSkipped": 0,
-            "FilesVerified": _progress(execution, "VERIFYING", script.file_count, now),
+            "FilesVerified": progress(execution, "VERIFYING", script.file_count, now),
             "EstimatedFilesToDelete": 0,
-            "Result": _result(execution),
+            "Result": execution_result(execution),
             "TaskMode": execution.task.mode,
         }
         if execution.launch_time is not None:
@@ -729,7 +423,7 @@ class DataSyncEmulator:
             response["EndTime"] = execution.end_time
         if execution.report_result is not None:
             response["ReportResult"] = dict(execution.report_result)
-        if _lagging(execution, now):
+        if lagging(execution, now):
             # Still the last phase, as DescribeTaskExecution answers for a while after the end.
             response["Status"] = execution.history[-2][0]
             response.pop("EndTime", None)
@@ -754,24 +448,7 @@ class DataSyncEmulator:
             )
         if execution.status == "CANCELLING":
             return {}  # undocumented; cancelling twice is taken as a harmless repeat
-        if execution in execution.task.queue:
-            execution.task.queue.remove(execution)
-        else:
-            execution.failed_phase = execution.status
-        if execution.pending is not None:
-            execution.pending.stale = True
-        # Failures planned after this moment never happen; those before it are still written.
-        execution.failures = [(at, failed) for at, failed in execution.failures if at <= now]
-        execution.cancelled = True
-        # The one status change made inside a call: DataSync shows CANCELLING at once. Its event, and the
-        # last log lines, go out at the next advance.
-        execution.history.append(("CANCELLING", now))
-        self._schedule(now, lambda at: _Effects(events=[self._event(execution, "CANCELLING", now)]))
-        if execution.log_stream is not None and execution.logged < len(execution.failures):
-            self._schedule(now, lambda at: self._write_due_failures(execution, at))
-        execution.pending = self._schedule(
-            now + timedelta(seconds=execution.script.cancel_seconds), lambda at: self._end(execution, "ERROR", at)
-        )
+        self.lifecycle.cancel(execution, now)
         return {}
 
     def _list_task_executions(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -809,246 +486,23 @@ class DataSyncEmulator:
             raise _not_found()
         return self._tags[arn]
 
-    # -- the execution's walk through time -----------------------------------------------------------------
-
-    def _dispatch(self, task: _Task, at: datetime) -> _Effects:
-        """Lets the head of the task's queue start when nothing of the task runs."""
-        if task.running is not None or not task.queue:
-            return _Effects()
-        execution = task.queue.popleft()
-        task.running = execution
-        execution.launch_time = at
-        return self._enter_phase(execution, 0, at)
-
-    def _enter_phase(self, execution: _Execution, index: int, at: datetime) -> _Effects:
-        if index == len(execution.phases):
-            if execution.script.outcome == "ERROR":
-                # With outcome ERROR the last phase walked is the one that fails.
-                execution.failed_phase = execution.phases[-1].status if execution.phases else None
-            return self._end(execution, execution.script.outcome, at)
-        phase = execution.phases[index]
-        execution.history.append((phase.status, at))
-        effects = _Effects(events=[self._event(execution, phase.status, at)])
-        execution.pending = None
-        if phase.duration is not None:
-            end = at + phase.duration
-            self._plan_failures(execution, phase.status, at, end)
-            execution.pending = self._schedule(end, lambda then: self._enter_phase(execution, index + 1, then))
-        # A phase that never ends plans no failures: nothing progresses in it.
-        return effects
-
-    def _end(self, execution: _Execution, status: str, at: datetime) -> _Effects:
-        execution.history.append((status, at))
-        execution.end_time = at
-        execution.pending = None
-        task = execution.task
-        if task.running is execution:
-            task.running = None
-            self._schedule(at, lambda then: self._dispatch(task, then))
-        effects = _Effects(events=[self._event(execution, status, at)])
-        if execution.report is not None:
-            objects = report_objects(execution.report, self._report_facts(execution), self._report_max_object_bytes)
-            effects.reports.append((execution, execution.report, objects))
-        return effects
-
-    def _report_facts(self, execution: _Execution) -> ExecutionFacts:
-        """The finished execution as its report describes it: the same figures DescribeTaskExecution shows."""
-        end = execution.end_time
-        assert end is not None
-        script = execution.script
-        return ExecutionFacts(
-            task_arn=execution.task.arn,
-            execution_arn=execution.arn,
-            mode=execution.task.mode,
-            status=execution.status,
-            cancelled=execution.cancelled,
-            options=dict(execution.options),
-            result=_result(execution),
-            start_time=execution.history[0][1],
-            launch_time=execution.launch_time,
-            end_time=end,
-            files_transferred=_progress(execution, "TRANSFERRING", script.file_count, end),
-            bytes_transferred=_progress(execution, "TRANSFERRING", script.byte_count, end),
-            files_verified=_progress(execution, "VERIFYING", script.file_count, end),
-            sections=tuple(
-                section
-                for section, phase in (("Transferred", "TRANSFERRING"), ("Verified", "VERIFYING"))
-                if _span(execution, phase) is not None
-            ),
-            failures=tuple(failed for moment, failed in execution.failures if moment <= end),
-        )
-
-    def _plan_failures(self, execution: _Execution, phase: str, start: datetime, end: datetime) -> None:
-        """Spreads the phase's failed files evenly over it and schedules the writes of their log lines."""
-        failing = [failed for failed in execution.script.failed_files if failed.phase == phase]
-        if not failing:
-            return
-        moments = [start + (end - start) * (i + 1) / (len(failing) + 1) for i in range(len(failing))]
-        execution.failures.extend(zip(moments, failing, strict=True))
-        if execution.log_stream is None:
-            return
-        per_write = -(-len(failing) // _LOG_WRITES_PER_PHASE)
-        for first in range(0, len(failing), per_write):
-            last = min(first + per_write, len(failing)) - 1
-            self._schedule(moments[last], lambda at: self._write_due_failures(execution, at))
-
-    def _write_due_failures(self, execution: _Execution, at: datetime) -> _Effects:
-        due = execution.logged
-        while due < len(execution.failures) and execution.failures[due][0] <= at:
-            due += 1
-        batch = execution.failures[execution.logged : due]
-        execution.logged = due
-        if not batch or execution.log_stream is None:
-            return _Effects()
-        lines = [(_epoch_ms(moment), line) for moment, failed in batch for line in self._log_lines(execution, failed)]
-        return _Effects(log_writes=[(execution.log_stream, lines)])
-
-    def _log_lines(self, execution: _Execution, failed: FailedFile) -> list[str]:
-        if not failed.logged:
-            return []
-        if execution.task.mode == "ENHANCED":
-            source, destination = (
-                execution.task.config[key].rsplit("/", 1)[1] for key in ("SourceLocationArn", "DestinationLocationArn")
-            )
-            return [enhanced_line(failed, source, destination)]
-        return basic_lines(failed)
-
-    def _log_stream(self, task: _Task, options: Mapping[str, Any], execution_id: str) -> LogStream | None:
-        if self._logs_client_factory is None or options["LogLevel"] == "OFF":
-            return None
-        # TRANSFER level would add a line per file transferred and checked; that format is undocumented,
-        # so the emulator writes the same failure lines at both levels.
-        if task.mode == "ENHANCED":
-            group = _ENHANCED_LOG_GROUP
-        elif "CloudWatchLogGroupArn" in task.config:
-            group = task.config["CloudWatchLogGroupArn"].split(":log-group:", 1)[1].removesuffix(":*")
-        else:
-            return None
-        if self.log_stream_names == "unnamed":
-            return LogStream(group, f"aws-datasync-{uuid.uuid5(_EVENT_ID_NAMESPACE, execution_id).hex}")
-        return LogStream(group, f"aws-datasync-{execution_id}")
-
-    def _event(self, execution: _Execution, status: str, at: datetime) -> dict[str, Any]:
-        """The EventBridge event for a status change (docs/aws-facts.md#datasync-executions-and-events)."""
-        return {
-            "version": "0",
-            # Each status occurs at most once per execution: arn and status make a unique, reproducible id.
-            "id": str(uuid.uuid5(_EVENT_ID_NAMESPACE, f"{execution.arn}#{status}")),
-            "detail-type": _EVENT_DETAIL_TYPE,
-            "source": "aws.datasync",
-            "account": self._account_id,
-            "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "region": self._region,
-            "resources": [execution.arn],
-            "detail": {"State": status},
-        }
-
     # -- lookups -------------------------------------------------------------------------------------------
 
     def _new_id(self, kind: str) -> str:
         """17 hex digits, like DataSync's ids, from a counter: the same calls give the same ARNs every run."""
         return hashlib.sha256(f"{kind}:{next(self._ids)}".encode()).hexdigest()[:17]
 
-    def _task(self, arn: str) -> _Task:
+    def _task(self, arn: str) -> Task:
         task = self._tasks.get(arn)
         if task is None:
             raise _not_found()
         return task
 
-    def _execution(self, arn: str) -> _Execution:
+    def _execution(self, arn: str) -> TaskExecution:
         execution = self._executions.get(arn)
         if execution is None or execution.task.deleted:
             raise _not_found()
         return execution
-
-
-# -- derived views of an execution ----------------------------------------------------------------------
-
-
-def _task_status(task: _Task) -> str:
-    running = task.running
-    if running is not None:
-        # An execution that cannot leave LAUNCHING models an offline agent, which makes the task
-        # UNAVAILABLE; DataSync's exact rule is undocumented.
-        if running.status == "LAUNCHING" and running.pending is None:
-            return "UNAVAILABLE"
-        return "RUNNING"
-    return "QUEUED" if task.queue else "AVAILABLE"
-
-
-def _lagging(execution: _Execution, now: datetime) -> bool:
-    """Whether DescribeTaskExecution still shows the phase before the end (the script's lag)."""
-    lag = execution.script.describe_lag_seconds
-    return (
-        lag > 0
-        and execution.end_time is not None
-        and len(execution.history) > 1
-        and now < execution.end_time + timedelta(seconds=lag)
-    )
-
-
-def _passed(execution: _Execution, phase: str) -> bool:
-    """Whether the execution reached a later phase (or SUCCESS): the phase, walked or skipped, is done."""
-    return any(_PROGRESS.get(status, -1) > _PROGRESS[phase] for status, _ in execution.history)
-
-
-def _span(execution: _Execution, phase: str) -> tuple[datetime, datetime | None] | None:
-    """When the execution entered and left `phase`, if it entered it."""
-    history = execution.history
-    for index, (status, at) in enumerate(history):
-        if status == phase:
-            return at, history[index + 1][1] if index + 1 < len(history) else None
-    return None
-
-
-def _progress(execution: _Execution, phase: str, total: int, now: datetime) -> int:
-    """A counter that grows linearly over `phase`, frozen when the phase is cut short."""
-    span = _span(execution, phase)
-    if span is None:
-        return 0
-    if _passed(execution, phase):
-        return total
-    duration = execution.duration_of(phase)
-    if not duration:  # never ends (None) or was interrupted at its first instant
-        return 0
-    entered, left = span
-    stalled = execution.stalled_for(phase)
-    elapsed = max(timedelta(0), min((left or now) - entered, duration) - stalled)
-    return total * (elapsed // timedelta(microseconds=1)) // ((duration - stalled) // timedelta(microseconds=1))
-
-
-def _result(execution: _Execution) -> dict[str, Any]:
-    enhanced = execution.task.mode == "ENHANCED"
-    result: dict[str, Any] = {}
-    for phase, name in _RESULT_PHASES:
-        status = "ERROR" if execution.failed_phase == phase else "SUCCESS" if _passed(execution, phase) else "PENDING"
-        result[f"{name}Status"] = status
-        span = _span(execution, phase)
-        if enhanced:
-            # Enhanced mode always reports 0 durations (docs/aws-facts.md#datasync-executions-and-events)
-            result[f"{name}Duration"] = 0
-        elif status != "PENDING":
-            result[f"{name}Duration"] = _ms(span[1] - span[0]) if span and span[1] else 0
-    if enhanced:
-        result["TotalDuration"] = 0
-    elif execution.end_time is not None:
-        # From launch to end; 0 for an execution cancelled before it left QUEUED.
-        result["TotalDuration"] = _ms(execution.end_time - (execution.launch_time or execution.end_time))
-    if execution.status == "ERROR" and not execution.cancelled:
-        # What a cancelled execution reports as ErrorCode/ErrorDetail is undocumented: left unset.
-        if execution.script.error_code is not None:
-            result["ErrorCode"] = execution.script.error_code
-        if execution.script.error_detail is not None:
-            result["ErrorDetail"] = execution.script.error_detail
-    return result
-
-
-def _ms(duration: timedelta) -> int:
-    return duration // timedelta(milliseconds=1)
-
-
-def _epoch_ms(moment: datetime) -> int:
-    return _ms(moment - _EPOCH)
 
 
 # -- request rules ----------------------------------------------------------------------------------------
@@ -1098,113 +552,9 @@ def _not_found() -> EmulatedServiceError:
     return _invalid(_NOT_FOUND_MESSAGE, "NotFound")
 
 
-# -- checks against botocore's model ------------------------------------------------------------------------
-
-
-@functools.cache
-def _service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("datasync")
-
-
-def validate_output(operation: str, response: Mapping[str, Any]) -> None:
-    """Asserts that `response` is a valid parsed output of DataSync's `operation` as botocore models it:
-    known members only, required ones present, types, enum values, lengths, ranges, patterns, and
-    timestamps as time-zone-aware datetimes. A failure is a bug in the emulator."""
-    shape = _service_model().operation_model(operation).output_shape
-    problems = (
-        _shape_problems(shape, response, operation)
-        if shape is not None
-        else ([] if not response else [f"{operation} has no output, got {sorted(response)}"])
-    )
-    if problems:
-        raise AssertionError(f"{operation} response does not match botocore's model: " + "; ".join(problems))
-
-
 def _check_input(operation: str, params: Mapping[str, Any]) -> None:
     """Server-side validation: botocore checks types and required members but not enums, maximum
     lengths or patterns, which DataSync then rejects (the wording here is invented)."""
-    shape = _service_model().operation_model(operation).input_shape
-    problems = _shape_problems(shape, params, operation) if shape is not None else []
+    problems = input_problems(operation, params)
     if problems:
         raise _invalid(f"{len(problems)} validation error(s) detected: " + "; ".join(problems), "ValidationError")
-
-
-def _shape_problems(shape: Shape, value: Any, path: str) -> list[str]:
-    if isinstance(shape, StructureShape):
-        if not isinstance(value, Mapping):
-            return [f"{path} must be a structure, not {type(value).__name__}"]
-        problems = [f"{path}.{key} is not a member of {shape.name}" for key in value if key not in shape.members]
-        problems += [f"{path}.{key} is required" for key in shape.required_members if key not in value]
-        for key, member in shape.members.items():
-            if key in value:
-                problems += _shape_problems(member, value[key], f"{path}.{key}")
-        return problems
-    if isinstance(shape, ListShape):
-        if not isinstance(value, list):
-            return [f"{path} must be a list, not {type(value).__name__}"]
-        problems = _bounds(path, len(value), shape, "items")
-        for index, item in enumerate(value):
-            problems += _shape_problems(shape.member, item, f"{path}[{index}]")
-        return problems
-    if isinstance(shape, MapShape):
-        if not isinstance(value, Mapping):
-            return [f"{path} must be a map, not {type(value).__name__}"]
-        problems = []
-        for key, item in value.items():
-            problems += _shape_problems(shape.key, key, f"{path} key")
-            problems += _shape_problems(shape.value, item, f"{path}[{key!r}]")
-        return problems
-    if isinstance(shape, StringShape):
-        if not isinstance(value, str):
-            return [f"{path} must be a string, not {type(value).__name__}"]
-        if shape.enum and value not in shape.enum:
-            return [f"{path} is {value!r}, not one of {shape.enum}"]
-        problems = _bounds(path, len(value), shape, "characters")
-        pattern = _pattern(shape.metadata.get("pattern"))
-        if pattern is not None and not pattern.search(value):
-            problems.append(f"{path} {value!r} does not match {pattern.pattern!r}")
-        return problems
-    return _scalar_problems(shape, value, path)
-
-
-def _scalar_problems(shape: Shape, value: Any, path: str) -> list[str]:
-    kind = shape.type_name
-    if kind in ("integer", "long"):
-        if not isinstance(value, int) or isinstance(value, bool):
-            return [f"{path} must be an integer, not {type(value).__name__}"]
-        return _bounds(path, value, shape, "")
-    if kind in ("double", "float"):
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-    elif kind == "boolean":
-        ok = isinstance(value, bool)
-    elif kind == "timestamp":
-        ok = isinstance(value, datetime) and value.utcoffset() is not None
-    elif kind == "blob":
-        ok = isinstance(value, bytes | bytearray)
-    else:
-        return [f"{path} has a shape type ({kind}) the validator does not know"]
-    return [] if ok else [f"{path} must be a {kind} (timestamps time-zone aware), not {value!r}"]
-
-
-def _bounds(path: str, size: int, shape: Shape, unit: str) -> list[str]:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if (low is not None and size < low) or (high is not None and size > high):
-        return [f"{path} is {size} {unit} outside [{low}, {high}]".replace("  ", " ")]
-    return []
-
-
-# The model's patterns are Java regular expressions; these spellings translate to Python's.
-_JAVA_PATTERN_SPELLINGS = {r"\z": r"\Z", r"\p{Zs}": " \u00a0\u1680\u2000-\u200a\u202f\u205f\u3000"}
-
-
-@functools.cache
-def _pattern(java_pattern: str | None) -> re.Pattern[str] | None:
-    if java_pattern is None:
-        return None
-    translated = java_pattern
-    for java, python in _JAVA_PATTERN_SPELLINGS.items():
-        translated = translated.replace(java, python)
-    try:
-        return re.compile(translated)
-    except re.error:
-        return None  # other Unicode classes (\p{L}…, only in Azure Blob paths): unchecked rather than guessed

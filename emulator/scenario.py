@@ -11,7 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from emulator.datasync import LOG_STREAM_NAMINGS, ExecutionScript
+from emulator.datasync_lifecycle import LOG_STREAM_NAMINGS
+from emulator.datasync_script import ExecutionScript
 from emulator.event_bus import EventFaults
 from emulator.faults import Fault, FaultError, parse_faults
 from emulator.task_template import task_from_template

@@ -35,8 +35,10 @@ import boto3
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from emulator import moto_internals
-from emulator.runner import LocalAws, create_task_for, local_aws, stop_running
+from emulator.local_aws import LocalAws, local_aws
+from emulator.runner import stop_running
 from emulator.scenario import Scenario
+from emulator.scenario_tasks import create_task_for
 from emulator.service_errors import EmulatedServiceError
 from emulator.stack import REGION, DeployedStack, stack_id
 

@@ -47,7 +47,8 @@ from datasync_scheduler.ports import (
 )
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
-from emulator.datasync import DataSyncEmulator, ExecutionScript, Phase
+from emulator.datasync import DataSyncEmulator
+from emulator.datasync_script import ExecutionScript, Phase
 from emulator.sns_rules import sns_as_documented
 from emulator.template import load_template
 from tests.fakes import (

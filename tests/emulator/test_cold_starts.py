@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from emulator.lambda_router import LambdaFunction
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 from tests.emulator import received_events
 
 SAMPLE_FUNCTIONS = Path(__file__).resolve().parent / "sample_functions"

@@ -19,8 +19,10 @@ from moto import mock_aws
 from emulator import aws_hooks
 from emulator import datasync as datasync_module
 from emulator.clock import DEFAULT_EPOCH, VirtualClock
-from emulator.datasync import DataSyncEmulator, ExecutionScript, validate_output
+from emulator.datasync import DataSyncEmulator
 from emulator.datasync_logs import LogStream, write_events
+from emulator.datasync_script import ExecutionScript
+from emulator.datasync_shapes import validate_output
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

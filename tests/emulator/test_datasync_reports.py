@@ -18,9 +18,10 @@ from moto import mock_aws
 
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
-from emulator.datasync import DataSyncEmulator, validate_output
+from emulator.datasync import DataSyncEmulator
 from emulator.datasync_logs import FailedFile
 from emulator.datasync_reports import ReportDestination, ReportObject, _split, write_report
+from emulator.datasync_shapes import validate_output
 from tests.emulator.test_datasync_emulator import ACCOUNT, LOG_GROUP, LOG_GROUP_ARN, REGION, World
 
 BUCKET = "datasync-reports"

@@ -16,8 +16,10 @@ from datasync_scheduler_cli.cli import main
 from emulator import call_recorder, moto_internals
 from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjector, api_error, injecting, parse_faults
 from emulator.lambda_router import LambdaFunction
-from emulator.runner import LocalAws, create_task_for, local_aws, run_scenario
+from emulator.local_aws import LocalAws, local_aws
+from emulator.runner import run_scenario
 from emulator.scenario import Location, ScenarioError, TaskSpec, parse_scenario, template_functions
+from emulator.scenario_tasks import create_task_for
 from tests.emulator import received_events
 
 HERE = Path(__file__).resolve().parent

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import boto3
 
-from emulator.runner import local_aws
+from emulator.local_aws import local_aws
 
 TEMPLATE = Path(__file__).resolve().parent / "function_environments.yaml"
 NAMES = ["SHARED_SETTING", "SUCCESS_NOTIFICATION", "ARCHIVE_BUCKET"]

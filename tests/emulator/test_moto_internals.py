@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulator import moto_internals
-from emulator.runner import local_aws
+from emulator.local_aws import local_aws
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import boto3
 
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 
 REGION = "us-east-1"
 ROLE = "arn:aws:iam::123456789012:role/x"

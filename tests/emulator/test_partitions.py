@@ -3,7 +3,7 @@
 import json
 import time
 
-from emulator.runner import local_aws
+from emulator.local_aws import local_aws
 from tests.emulator.test_nested_executions import machine, run
 
 

@@ -12,7 +12,7 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import SnsModel
 from moto.sns.models import Subscription
 
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 from emulator.sns_lambda import AsyncInvocation
 from emulator.stack import DeployedStack
 from tests.emulator import received_events

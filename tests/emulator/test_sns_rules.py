@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 
 REGION = "us-east-1"
 

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from emulator.runner import TEMPLATE, local_aws
+from emulator.local_aws import TEMPLATE, local_aws
 from emulator.stack import REGION, deploy
 
 NO_LOGS = {"LogLevel": "WARNING"}

@@ -5,7 +5,7 @@ import json
 import time
 from typing import Any
 
-from emulator.runner import local_aws
+from emulator.local_aws import local_aws
 from tests.emulator.test_nested_executions import machine, run
 
 CATCH_ALL = [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Caught"}]

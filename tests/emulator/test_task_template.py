@@ -6,8 +6,9 @@ from typing import Any
 import boto3
 import pytest
 
-from emulator.runner import create_task, local_aws
+from emulator.local_aws import local_aws
 from emulator.scenario import ScenarioError, parse_scenario
+from emulator.scenario_tasks import create_task
 from emulator.stack import ACCOUNT_ID, REGION
 from emulator.task_template import task_from_template
 from emulator.template import NO_VALUE, Intrinsics, load_template

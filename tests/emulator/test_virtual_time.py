@@ -15,7 +15,7 @@ import pytest
 
 from emulator.clock import Deadlock
 from emulator.lambda_router import LambdaFunction
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 
 HERE = Path(__file__).resolve().parent
 SAMPLE_FUNCTIONS = HERE / "sample_functions"  # a function's code: the sample handlers' folder

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from emulator.runner import LocalAws, create_task, local_aws
+from emulator.local_aws import LocalAws, local_aws
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 from emulator.stack import REGION
 from emulator.webhook import SlackWebhookStandIn
 

@@ -17,7 +17,7 @@ from datasync_scheduler.adapters.failure_report import S3FailureReport
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.ports import ServiceThrottled, ServiceUnreachable
 from emulator.faults import RawBody
-from emulator.runner import LocalAws
+from emulator.local_aws import LocalAws
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
 

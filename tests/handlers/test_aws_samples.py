@@ -11,8 +11,9 @@ import pytest
 
 from datasync_scheduler.messages.chatbot import render_chatbot
 from datasync_scheduler.messages.message import run_message
-from emulator.runner import LocalAws, create_task, local_aws
+from emulator.local_aws import LocalAws, local_aws
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 from emulator.webhook import SlackWebhookStandIn
 from tests.handlers.test_handlers import invoke
 from tests.handlers.test_slack_notifier import publish_message
@@ -67,8 +68,8 @@ def test_the_emulators_datasync_events_have_datasyncs_shape() -> None:
     documented = shape(sample("events/datasync-task-execution-state-change.json"))
     emitted: list[dict[str, Any]] = []
     with local_aws() as aws:
-        forward = aws.datasync._event_sink
-        aws.datasync._event_sink = lambda event: (emitted.append(event), forward(event))[1]
+        forward = aws.datasync.lifecycle.event_sink
+        aws.datasync.lifecycle.event_sink = lambda event: (emitted.append(event), forward(event))[1]
         task = create_task(load_scenario("nightly-success"))
         boto3.client("datasync", region_name=REGION).start_task_execution(TaskArn=task)
         aws.clock.advance(24 * 3600)

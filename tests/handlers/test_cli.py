@@ -8,8 +8,9 @@ import pytest
 from botocore.stub import Stubber
 
 from datasync_scheduler_cli.cli import main
-from emulator.runner import LocalAws, create_task
+from emulator.local_aws import LocalAws
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 
 REFERENCE_LOG = """\
 [NOTICE] Verification failed <> /directory1/directory2/file1.txt

@@ -10,7 +10,7 @@ from moto.sns.models import sns_backends
 
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
-from emulator.runner import LocalAws
+from emulator.local_aws import LocalAws
 from emulator.stack import ACCOUNT_ID, REGION
 from tests.handlers.sync_events import WORKFLOW, attempt, report_rejected_input, start_sync
 

@@ -8,7 +8,7 @@ from moto.sns.exceptions import InvalidParameterValue
 from moto.sns.models import SNSBackend, sns_backends
 
 from datasync_scheduler.adapters.notification_topic import NotPublished, SnsTopic
-from emulator.runner import LocalAws
+from emulator.local_aws import LocalAws
 from emulator.stack import REGION
 from tests.handlers.sync_events import report_rejected_input
 

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from emulator.datasync import ExecutionScript
+from emulator.datasync_script import ExecutionScript
 from emulator.function_output import emf_documents, routed_stdout
-from emulator.runner import LocalAws, create_task, local_aws
+from emulator.local_aws import LocalAws, local_aws
 from emulator.scenario import load_scenario
+from emulator.scenario_tasks import create_task
 from tests.handlers.sync_events import report_rejected_input, start_sync
 from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
 

@@ -19,7 +19,7 @@ from datasync_scheduler.adapters.slack_webhook import (
     webhook_url,
 )
 from emulator.function_output import emf_documents
-from emulator.runner import LocalAws, local_aws
+from emulator.local_aws import LocalAws, local_aws
 from emulator.webhook import Reply, SlackWebhookStandIn
 from tests.slack_payloads import assert_cannot_ping_or_forge_links, assert_valid_block_kit
 from tests.unit.test_slack_message import HOSTILE_PATHS, failed_run, group

@@ -12,7 +12,7 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from datasync_scheduler.adapters import slack_webhook
 from datasync_scheduler.messages.publication import sns_publication
 from emulator.faults import FaultInjector, injecting, parse_faults
-from emulator.runner import LocalAws
+from emulator.local_aws import LocalAws
 from emulator.scenario import template_functions
 from emulator.webhook import Reply, SlackWebhookStandIn
 from tests.unit.test_slack_message import failed_run

@@ -6,7 +6,7 @@ import boto3
 
 from emulator import call_recorder
 from emulator.call_recorder import Principal
-from emulator.runner import local_aws
+from emulator.local_aws import local_aws
 from emulator.stack import REGION
 
 

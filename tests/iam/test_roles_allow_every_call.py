@@ -17,10 +17,11 @@ from typing import Any
 
 import pytest
 
-import emulator.runner
+import emulator.local_aws
 from emulator import call_recorder
 from emulator.call_recorder import RecordedCall
-from emulator.runner import local_aws, run_scenario
+from emulator.local_aws import local_aws
+from emulator.runner import run_scenario
 from emulator.scenario import load_scenario, scenario_names
 from emulator.stack import DeployedStack
 from emulator.template import load_template
@@ -41,14 +42,14 @@ def record(scenarios: list[str]) -> list[RecordedRun]:
     """Runs the scenarios, keeping the calls each made and the stack it ran on."""
     runs: list[RecordedRun] = []
     deployed: list[DeployedStack] = []
-    real_deploy = emulator.runner.deploy
+    real_deploy = emulator.local_aws.deploy
 
     def deploy_and_keep(*args: Any, **kwargs: Any) -> DeployedStack:
         deployed.append(real_deploy(*args, **kwargs))
         return deployed[-1]
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(emulator.runner, "deploy", deploy_and_keep)
+        patch.setattr(emulator.local_aws, "deploy", deploy_and_keep)
         for name in scenarios:
             with call_recorder.recording() as calls:
                 run_scenario(load_scenario(name))

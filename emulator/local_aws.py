@@ -1,0 +1,156 @@
+"""The local AWS account: moto, the DataSync emulator, the Lambda router and the event bus on one virtual clock.
+
+`local_aws()` sets the account up for the duration of a block (no network, no credentials): it serves
+DataSync and Lambda through `emulator.aws_hooks`, runs moto's Step Functions interpreter on virtual
+time with AWS's own casing and errors, and puts the handlers' time, settings and stdout on the
+emulator's side. `LocalAws.deploy` creates template.yaml's resources in it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import use_time_source
+from emulator import aws_hooks, moto_internals
+from emulator.clock import VirtualClock
+from emulator.datasync import DataSyncEmulator
+from emulator.event_bus import EventBus, EventFaults
+from emulator.function_output import routed_stdout
+from emulator.lambda_router import LambdaRouter, restore_environment
+from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
+from emulator.sns_rules import sns_as_documented
+from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment
+from emulator.stepfunctions_errors import states_all_as_on_aws
+from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
+from emulator.stepfunctions_time import on_virtual_time
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = PROJECT_ROOT / "template.yaml"
+# The template's state machines, by logical id.
+WORKFLOW = "SyncWorkflow"
+BATCH_WORKFLOW = "BatchWorkflow"
+_FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    # In-process code reaches moto and the hooks: an AWS_ENDPOINT_URL the shell exported (say, for
+    # the local server) must not send it to the network. Explicit endpoint_url arguments still count.
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
+}
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    previous = set_environment(values)
+    try:
+        yield
+    finally:
+        restore_environment(previous)
+
+
+@contextmanager
+def _quiet_interpreter() -> Iterator[None]:
+    # moto's interpreter logs an ERROR for every failed state, caught ones included.
+    logger = logging.getLogger("moto.stepfunctions")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+class LocalAws:
+    """The emulated AWS account: moto, the DataSync emulator, the Lambda router and the event bus,
+    all on one virtual clock. Use it through `local_aws()`."""
+
+    def __init__(self, faults: EventFaults, clock_start: datetime | None = None) -> None:
+        self.clock = VirtualClock(clock_start) if clock_start else VirtualClock()
+        self.router = LambdaRouter(self.clock)
+        self.bus = EventBus(self.clock, [], self._deliver, faults)
+        self.datasync = DataSyncEmulator(
+            self.clock,
+            region=REGION,
+            account_id=ACCOUNT_ID,
+            event_sink=self.bus.publish,
+            logs_client_factory=lambda: boto3.client("logs", region_name=REGION),
+            s3_client_factory=lambda: boto3.client("s3", region_name=REGION),
+        )
+        self.clock.attach(self.datasync)
+        self.clock.attach(self.bus)
+        self._stack: DeployedStack | None = None
+        # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
+        self.sns_deliveries = SnsLambdaDeliveries()
+
+    def _deliver(self, target: str, event: dict[str, Any]) -> bool:
+        return self.router.invoke(target, event)[1] is None
+
+    @property
+    def stack(self) -> DeployedStack:
+        if self._stack is None:
+            raise RuntimeError("deploy() the template first")
+        return self._stack
+
+    def deploy(
+        self, parameters: dict[str, str] | None = None, template: Path = TEMPLATE, stack_name: str = STACK_NAME
+    ) -> DeployedStack:
+        """Creates the template's resources and routes its functions and event rules."""
+        overrides = dict(parameters or {})
+        # Handler logs are structured JSON for CloudWatch; locally they would bury the summary.
+        overrides.setdefault("LogLevel", "WARNING")
+        stack = deploy(template, overrides, stack_name)
+        for function in stack.functions.values():
+            self.router.register(function)
+        self.bus.use_rules(stack.rules)
+        self._stack = stack
+        return stack
+
+
+@contextmanager
+def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = None) -> Iterator[LocalAws]:
+    """An emulated AWS account for the duration of the block (no network, no credentials).
+
+    Virtual time starts at `clock_start` (default: the clock's fixed epoch, so runs repeat exactly)."""
+    aws = LocalAws(faults or EventFaults(), clock_start)
+    aws.router.on_environment_change = wiring.forget_settings
+    aws_hooks.serve("datasync", aws.datasync.handle)
+    aws_hooks.serve("lambda", aws.router.handle)
+    use_time_source(aws.clock.now)
+    wiring.reset()
+    parameters.clear_caches()  # type: ignore[no-untyped-call]  # a new account: no cached secret from another
+    try:
+        with (
+            _environment(_FAKE_CREDENTIALS),
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
+            on_virtual_time(aws.clock),
+            aws_cased_stepfunctions_integration(),
+            states_all_as_on_aws(),
+            # moto's CloudWatch Logs drops events far from its own clock; DataSync's log lines carry
+            # virtual timestamps, so moto must read the same clock.
+            moto_internals.logs_clock(aws.clock.now),
+            moto_internals.dynamodb_writes_atomic(),
+            _quiet_interpreter(),
+            sns_as_documented(),
+            sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
+            routed_stdout() as stdout,
+        ):
+            aws.router.stdout = stdout
+            yield aws
+    finally:
+        aws_hooks.stop("datasync")
+        aws_hooks.stop("lambda")
+        use_time_source(None)
+        wiring.reset()
+        parameters.clear_caches()  # type: ignore[no-untyped-call]

@@ -1,0 +1,103 @@
+"""Scenario tasks: the DataSync locations and tasks a scenario describes, created as a user would.
+
+They go through the DataSync API (the emulator's, in the local AWS). Locations that a scenario's
+tasks describe the same way are created once and shared, and a task's log group and task report
+bucket are created beside it (`events/scenarios/README.md`).
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import suppress
+from typing import Any
+
+import boto3
+
+from emulator.scenario import Location, Scenario, TaskSpec
+from emulator.stack import ACCOUNT_ID, REGION
+
+
+def _create_location(client: Any, location: Location) -> str:
+    props = location.properties
+    subdirectory = str(props.get("subdirectory", "/"))
+    if location.type == "S3":
+        bucket = props["bucket"]
+        return str(
+            client.create_location_s3(
+                S3BucketArn=f"arn:aws:s3:::{bucket}",
+                Subdirectory=subdirectory,
+                S3Config={"BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/datasync-s3-access"},
+            )["LocationArn"]
+        )
+    if location.type == "EFS":
+        file_system = props["fileSystemId"]
+        return str(
+            client.create_location_efs(
+                EfsFilesystemArn=f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT_ID}:file-system/{file_system}",
+                Subdirectory=subdirectory,
+                Ec2Config={
+                    "SubnetArn": f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:subnet/subnet-0123456789abcdef0",
+                    "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/sg-0123456789abcdef0"],
+                },
+            )["LocationArn"]
+        )
+    return str(
+        client.create_location_nfs(
+            ServerHostname=str(props.get("server", "nfs.example.internal")),
+            Subdirectory=subdirectory,
+            OnPremConfig={"AgentArns": [f"arn:aws:datasync:{REGION}:{ACCOUNT_ID}:agent/agent-0123456789abcdef0"]},
+        )["LocationArn"]
+    )
+
+
+def create_task(scenario: Scenario) -> str:
+    """Creates the scenario's locations and task through the DataSync API, as a user would."""
+    return create_task_for(scenario.task)
+
+
+def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> str:
+    """Creates one task (and its locations) through the DataSync API.
+
+    `locations` remembers the locations created so far: tasks that describe a location the same way
+    use that one location, as two tasks of a user's that read the same share would."""
+    client = boto3.client("datasync", region_name=REGION)
+    known = {} if locations is None else locations
+
+    def location_arn(location: Location) -> str:
+        key = json.dumps([location.type, location.properties], sort_keys=True)
+        if key not in known:
+            known[key] = _create_location(client, location)
+        return known[key]
+
+    params: dict[str, Any] = {
+        "SourceLocationArn": location_arn(spec.source),
+        "DestinationLocationArn": location_arn(spec.destination),
+        "Name": spec.name,
+        "Options": spec.options,
+        "TaskMode": spec.task_mode,
+    }
+    if spec.log_group:
+        logs = boto3.client("logs", region_name=REGION)
+        # Several tasks may send their logs to one group: the second task finds it there.
+        with suppress(logs.exceptions.ResourceAlreadyExistsException):
+            logs.create_log_group(logGroupName=spec.log_group)
+        params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{spec.log_group}"
+    if spec.task_report:
+        report = spec.task_report
+        boto3.client("s3", region_name=REGION).create_bucket(Bucket=report["bucket"])
+        params["TaskReportConfig"] = {
+            "Destination": {
+                "S3": {
+                    "S3BucketArn": f"arn:aws:s3:::{report['bucket']}",
+                    "Subdirectory": report.get("subdirectory", "datasync-reports"),
+                    "BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/datasync-task-reports",
+                }
+            },
+            "OutputType": report.get("outputType", "STANDARD"),
+            "ReportLevel": report.get("reportLevel", "ERRORS_ONLY"),
+        }
+    if spec.includes:
+        params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": spec.includes}]
+    if spec.excludes:
+        params["Excludes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": spec.excludes}]
+    return str(client.create_task(**params)["TaskArn"])
