@@ -10,12 +10,16 @@ NODE_INSTALLED := node_modules/.installed
 CHECKOV := .tools/checkov/bin/checkov
 export AWS_DEFAULT_REGION ?= us-east-1
 export SAM_CLI_TELEMETRY := 0
+# sam build without a container needs the Lambda runtime's Python (python3.12) on PATH: pyenv's 3.12
+# goes first when pyenv has one.
+PY312_BIN := $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versions/3.12*/bin)))
+SAM_PATH := $(if $(PY312_BIN),$(PY312_BIN):)$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench stress build clean schema
+.PHONY: help install demo test unit lint typecheck templates bench bench-packages stress build clean schema
 
 help: ## Show the available targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,8 +68,11 @@ schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/stat
 stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
 	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)
 
-build: $(INSTALLED) ## sam build (needs a python3.12 on PATH)
-	$(BIN)/sam build
+build: $(INSTALLED) ## sam build (needs a python3.12: on PATH, or pyenv's)
+	PATH="$(SAM_PATH)" $(BIN)/sam build
+
+bench-packages: $(INSTALLED) ## sam build, then print each function's zipped package and its handler's cold import time
+	PATH="$(SAM_PATH)" $(BIN)/python benchmarks/packages.py
 
 clean: ## Remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) .tools node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

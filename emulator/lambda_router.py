@@ -9,9 +9,10 @@ keeps what the handler printed (its log stream on AWS, where its metric document
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 import io
 import json
+import logging
 import os
 import sys
 import threading
@@ -55,8 +56,8 @@ class LambdaFunction:
     logical_id: str
     name: str
     arn: str
-    handler: str  # "package.module.function", as in the template
-    code_dir: Path
+    handler: str  # "module.function" (or "package.module.function"), as in the template
+    code_dir: Path  # its CodeUri: what Lambda unpacks into /var/task
     timeout_seconds: int
     memory_mb: int
     # Asynchronous invocations (EventInvokeConfig): retries after an error, then where the event goes.
@@ -64,6 +65,8 @@ class LambdaFunction:
     on_failure: str | None = None  # the OnFailure destination's ARN (an SQS queue)
     # Its own variables (the template's Globals and its own): on Lambda no function sees another's.
     environment: Mapping[str, str] = field(default_factory=dict)
+    # The content of the template's own layers it uses (a layer's python/ folder on Lambda).
+    layer_dirs: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -97,8 +100,6 @@ class LambdaRouter:
         self._by_key: dict[str, LambdaFunction] = {}
         self._handlers: dict[str, Callable[[Any, Any], Any]] = {}
         self._loading = threading.Lock()
-        # Handler modules some earlier router (or test) imported into this process.
-        self._imported_before = set(sys.modules)
         self.invocations: list[Invocation] = []
         self._environment = _ENVIRONMENT
         self._running: Mapping[str, str] | None = None  # the environment of the function running now
@@ -127,15 +128,7 @@ class LambdaRouter:
     def _handler(self, function: LambdaFunction) -> Callable[[Any, Any], Any]:
         with self._loading:
             if function.logical_id not in self._handlers:
-                module_name, _, attribute = function.handler.rpartition(".")
-                if str(function.code_dir) not in sys.path:
-                    sys.path.insert(0, str(function.code_dir))
-                module = importlib.import_module(module_name)
-                if module_name in self._imported_before:
-                    # A new deployment is a cold start: the module runs again, so what it reads at
-                    # import (environment, clients, credentials) is this stack's, not an earlier one's.
-                    module = importlib.reload(module)
-                self._handlers[function.logical_id] = getattr(module, attribute)
+                self._handlers[function.logical_id] = load_handler(function)
             return self._handlers[function.logical_id]
 
     def invoke(self, name_or_arn: str, event: Any) -> tuple[Any, dict[str, Any] | None]:
@@ -284,6 +277,70 @@ class LambdaRouter:
         if error is not None:
             response["FunctionError"] = "Unhandled"
         return response
+
+
+def handler_file(code_dir: Path, handler: str) -> Path:
+    """The file the Python runtime imports for `handler` ("app.handler": `app.py` in the code)."""
+    module_name = handler.rpartition(".")[0]
+    return code_dir.joinpath(*module_name.split(".")).with_suffix(".py")
+
+
+def _forget_configured_loggers() -> None:
+    """A cold start begins in a new process, where no Powertools Logger is configured yet. Here the
+    first Logger of a service configured the shared stdlib logger once, with a handler writing to the
+    `sys.stdout` of that moment (perhaps a test's, before the emulator routed it), and later Loggers of
+    the service reuse it. So before a handler module runs again, that configuration is forgotten: its
+    Logger writes where standard output goes now, as a new Lambda process would. Powertools marks a
+    configured stdlib logger with `init` and keeps its handler as `powertools_handler`."""
+    for logger in list(logging.Logger.manager.loggerDict.values()):
+        if isinstance(logger, logging.Logger) and getattr(logger, "init", False):
+            handler = getattr(logger, "powertools_handler", None)
+            if isinstance(handler, logging.Handler):
+                logger.removeHandler(handler)
+            for mark in ("init", "powertools_handler"):
+                if hasattr(logger, mark):
+                    delattr(logger, mark)
+
+
+def load_handler(function: LambdaFunction) -> Callable[[Any, Any], Any]:
+    """Imports the handler the way Lambda's Python runtime does: its module from the function's own
+    code (CodeUri), the layers' content importable beside it. Every load runs the module again, as a
+    cold start would (a new deployment reads its own environment, clients and credentials).
+
+    Every function's module is called `app`, and here they share one process: each is loaded from
+    its file under a name of its own. So a function's code may hold its handler module only; a
+    second module beside it would be shared by name between functions, which no Lambda does."""
+    path = handler_file(function.code_dir, function.handler)
+    if not path.is_file():
+        raise FileNotFoundError(f"{function.logical_id}: no {path.name} in its CodeUri {function.code_dir}")
+    others = sorted(
+        str(other.relative_to(function.code_dir))
+        for other in function.code_dir.rglob("*.py")
+        if other != path and other.name != "__init__.py"
+    )
+    if others:
+        raise ValueError(
+            f"{function.logical_id}: the emulator loads a function's handler module only, not {', '.join(others)}; "
+            "shared code belongs in the core layer"
+        )
+    for layer in function.layer_dirs:
+        if str(layer) not in sys.path:
+            sys.path.append(str(layer))  # after the code's own folder, as /opt/python is on Lambda
+    _forget_configured_loggers()
+    module_name = f"lambda_{function.logical_id}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    # Registered so that what the module defines can find it by name (dataclasses, pydantic, pickle).
+    sys.modules[module_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    attribute = function.handler.rpartition(".")[2]
+    handler: Callable[[Any, Any], Any] = getattr(module, attribute)
+    return handler
 
 
 def _text(printed: io.StringIO | None) -> str:

@@ -1,6 +1,8 @@
 """Deploys template.yaml into the local AWS: moto for DynamoDB, SNS, SQS and Step Functions, the
 Lambda router for functions (and their SNS subscriptions). Only resource types the scheduler uses
 are supported; anything else in the template is skipped with its logical id listed in `skipped`.
+The nested observability application (alarms and dashboard) is skipped too: only its outputs are
+resolved from its template (`_nested_outputs`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +19,7 @@ from typing import Any
 import boto3
 
 from emulator.event_bus import EventRule
-from emulator.lambda_router import LambdaFunction
+from emulator.lambda_router import LambdaFunction, handler_file
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values, substitute_definition
 
 REGION = "us-east-1"
@@ -158,12 +161,16 @@ def deploy(
         else:
             # Not deployed here (alarms, the dashboard, ...), but an output may still name it.
             refs[logical_id] = name
+    for logical_id, spec in active.items():
+        if spec["Type"] == "AWS::Serverless::Application":
+            attributes.update(_nested_outputs(logical_id, spec.get("Properties", {}), intrinsics, base_dir, stack_name))
 
     stack = DeployedStack(parameters=parameters, name=stack_name, intrinsics=intrinsics)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sns = boto3.client("sns", region_name=REGION)
     s3 = boto3.client("s3", region_name=REGION)
     sqs: Any = boto3.client("sqs", region_name=REGION)  # boto3-stubs would want Literal attribute names
+    layers: dict[str, Path] = {}  # the template's own layers: logical id -> content
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
@@ -191,13 +198,16 @@ def deploy(
             stack.queues[logical_id] = sqs.create_queue(
                 QueueName=attributes[(logical_id, "QueueName")], Attributes=queue_attributes
             )["QueueUrl"]
+        elif kind == "AWS::Serverless::LayerVersion":
+            # Not published: its content is put where its functions' handlers can import it.
+            layers[logical_id] = (base_dir / str(props["ContentUri"])).resolve()
         elif kind not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
             stack.skipped.append(logical_id)
 
     globals_function = template.get("Globals", {}).get("Function", {})
     for logical_id, spec in active.items():
         if spec["Type"] == "AWS::Serverless::Function":
-            _add_function(stack, logical_id, spec.get("Properties", {}), globals_function, intrinsics, base_dir)
+            _add_function(stack, logical_id, spec.get("Properties", {}), globals_function, intrinsics, base_dir, layers)
             _subscribe_function(stack, logical_id, spec.get("Properties", {}), intrinsics, sns)
 
     sfn = boto3.client("stepfunctions", region_name=REGION)
@@ -236,6 +246,37 @@ def deploy(
     return stack
 
 
+# The name a resource of a nested application gets when its template names it.
+_NAMING_PROPERTY = {"AWS::CloudWatch::Dashboard": "DashboardName", "AWS::CloudWatch::Alarm": "AlarmName"}
+
+
+def _nested_outputs(
+    logical_id: str, props: dict[str, Any], intrinsics: Intrinsics, base_dir: Path, stack_name: str
+) -> dict[tuple[str, str], str]:
+    """A nested application (`AWS::Serverless::Application` with a local `Location`) is not deployed:
+    what it holds, CloudWatch alarms and a dashboard, the emulator does not emulate. Its template is
+    still read as CloudFormation would: the parameters the parent passes must be ones it declares,
+    with allowed values, and its `Outputs` are resolved, so `!GetAtt <App>.Outputs.<Name>` works."""
+    location = props.get("Location")
+    if not isinstance(location, str) or "://" in location:
+        raise ValueError(f"{logical_id}: only a nested application in a local template is read, not {location!r}")
+    nested = load_template(base_dir / location)
+    passed = {name: str(value) for name, value in intrinsics.resolve(props.get("Parameters", {})).items()}
+    parameters = parameter_values(nested, passed)
+    nested_stack = f"{stack_name}-{logical_id}"
+    refs = {lid: f"{nested_stack}-{lid}" for lid in nested.get("Resources", {})}
+    inner = Intrinsics(parameters, refs, {}, nested.get("Conditions", {}), pseudo_parameters(nested_stack))
+    for lid, spec in nested.get("Resources", {}).items():
+        naming = _NAMING_PROPERTY.get(spec["Type"])
+        if naming and naming in spec.get("Properties", {}):
+            refs[lid] = str(inner.resolve(spec["Properties"][naming]))
+    return {
+        (logical_id, f"Outputs.{name}"): str(inner.resolve(output["Value"]))
+        for name, output in nested.get("Outputs", {}).items()
+        if "Condition" not in output or inner.condition(output["Condition"])
+    }
+
+
 def _create_schedule(
     stack_name: str,
     logical_id: str,
@@ -270,8 +311,19 @@ def _add_function(
     defaults: dict[str, Any],
     intrinsics: Intrinsics,
     base_dir: Path,
+    layers: Mapping[str, Path],
 ) -> None:
     merged = {**defaults, **props}
+    # SAM adds a function's own Layers after the Globals' ones (lists in Globals are additive).
+    layer_dirs = tuple(
+        layers[layer["Ref"]]
+        for layer in [*defaults.get("Layers", []), *props.get("Layers", [])]
+        if isinstance(layer, dict) and layer.get("Ref") in layers
+    )
+    code_dir = (base_dir / str(merged["CodeUri"])).resolve()
+    if not handler_file(code_dir, str(merged["Handler"])).is_file():
+        # sam build would package no such handler: the function could not start.
+        raise ValueError(f"{logical_id}: Handler {merged['Handler']} names no module in its CodeUri {code_dir}")
     variables = {
         **defaults.get("Environment", {}).get("Variables", {}),
         **props.get("Environment", {}).get("Variables", {}),
@@ -290,12 +342,13 @@ def _add_function(
         name=intrinsics.resolve({"Ref": logical_id}),
         arn=intrinsics.resolve({"Fn::GetAtt": [logical_id, "Arn"]}),
         handler=str(merged["Handler"]),
-        code_dir=(base_dir / str(merged["CodeUri"])).resolve(),
+        code_dir=code_dir,
         timeout_seconds=int(merged.get("Timeout", 3)),
         memory_mb=int(merged.get("MemorySize", 128)),
         max_retry_attempts=int(invoke_config.get("MaximumRetryAttempts", 2)),
         on_failure=on_failure.get("Destination"),
         environment=environment,
+        layer_dirs=layer_dirs,
     )
     for event_id, event in props.get("Events", {}).items():
         if event["Type"] == "EventBridgeRule":

@@ -147,7 +147,22 @@ def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) 
         allowed = spec.get("AllowedValues")
         if allowed and values[name] not in [str(item) for item in allowed]:
             raise ValueError(f"parameter {name}={values[name]!r} is not one of {allowed}")
+        if spec.get("Type") == "Number":
+            _check_number(name, values[name], spec)
     return values
+
+
+def _check_number(name: str, text: str, spec: Mapping[str, Any]) -> None:
+    """A `Number` parameter is a number within its MinValue and MaxValue, or CloudFormation refuses
+    the stack before creating anything (docs/aws-facts.md#template-parameters)."""
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"parameter {name}={text!r} is not a number") from None
+    if "MinValue" in spec and number < float(spec["MinValue"]):
+        raise ValueError(f"parameter {name}={text!r} is less than its MinValue {spec['MinValue']}")
+    if "MaxValue" in spec and number > float(spec["MaxValue"]):
+        raise ValueError(f"parameter {name}={text!r} is greater than its MaxValue {spec['MaxValue']}")
 
 
 def substitute_definition(definition: str, substitutions: Mapping[str, str]) -> str:

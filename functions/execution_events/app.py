@@ -9,11 +9,13 @@ from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.settings import ExecutionEventsSettings
 from datasync_scheduler.workflow import await_sync_end
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 class ExecutionState(BaseModel):
@@ -35,6 +37,8 @@ class ExecutionStateChange(EventBridgeModel):  # type: ignore[misc]
 def handler(event: ExecutionStateChange, context: LambdaContext) -> dict[str, Any]:
     execution_arn = event.resources[0]
     logger.append_keys(executionArn=execution_arn)
-    outcome = await_sync_end.record_event(execution_arn, event.detail.State, event.time, wiring.ports())
+    outcome = await_sync_end.record_event(
+        execution_arn, event.detail.State, event.time, wiring.ports(wiring.settings(ExecutionEventsSettings))
+    )
     logger.info("Execution state change", extra=outcome)
     return outcome

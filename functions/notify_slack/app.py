@@ -7,7 +7,6 @@ are recorded in the idempotency table (`adapters.posted_messages`).
 """
 
 import json
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -19,13 +18,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from datasync_scheduler.adapters.posted_messages import PostedMessages
 from datasync_scheduler.adapters.run_metrics import SLACK_DELIVERY_FAILURES
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
+from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.settings import NotifySlackSettings
 from datasync_scheduler.messages.publication import MESSAGE_ID_ATTRIBUTE
 from datasync_scheduler.workflow import slack_delivery
 from datasync_scheduler.workflow.slack_delivery import TopicMessage
 
 logger = Logger()
 metrics = Metrics()
-posted_messages = PostedMessages(os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
+posted_messages = PostedMessages(wiring.settings(NotifySlackSettings).idempotency_table)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -37,7 +38,7 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
         for record in event.Records
     ]
     try:
-        webhook = SlackWebhook(read_webhook_url(slack_delivery.webhook_secret_arn()))
+        webhook = SlackWebhook(read_webhook_url(wiring.settings(NotifySlackSettings).webhook_secret_arn))
         delivered = slack_delivery.deliver(messages, webhook, posted_messages)
     except SlackDeliveryFailed as failure:
         # Flushed here rather than by @metrics.log_metrics: a delivery that worked has nothing to

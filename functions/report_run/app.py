@@ -18,6 +18,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -25,13 +26,14 @@ from datasync_scheduler.adapters.run_metrics import parse_time, run_metrics
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.composition.settings import ReportRunSettings
 from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.workflow import report_run
 from datasync_scheduler.workflow.publish import publication_of
 from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 
@@ -43,22 +45,21 @@ metrics = Metrics()
     metrics=metrics,
 )
 def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
-    report = report_run.report_run(step, wiring.ports())
+    settings = wiring.settings(ReportRunSettings)
+    report = report_run.report_run(step, wiring.ports(settings))
     result = RunResult.model_validate(report.to_dict())
-    publication = publication_of(
-        run_message(report), wiring.notification_settings(), workflow_execution=step.workflow_execution
-    )
+    publication = publication_of(run_message(report), settings, workflow_execution=step.workflow_execution)
     message_id = None
     if publication["publish"]:
         try:
             message_id = publish_once(
                 step.workflow_execution,
-                lambda: wiring.topic().publish(
+                lambda: wiring.topic(settings).publish(
                     subject=publication["subject"],
                     structured=publication["structured"],
                     attributes=publication["attributes"],
                 ),
-                wiring.published_messages(),
+                wiring.published_messages(settings),
                 utc_now(),
             )
         except NotPublished as error:

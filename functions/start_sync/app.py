@@ -6,7 +6,6 @@ DataSync again; the execution's tags let a retry after a lost response or a cras
 find and adopt the execution that did start.
 """
 
-import os
 from typing import Any
 
 from aws_lambda_powertools import Logger, Tracer
@@ -17,27 +16,31 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.composition.settings import StartSyncSettings
 from datasync_scheduler.workflow import start_sync
 from datasync_scheduler.workflow.state.sync import StartSyncInput, TaskExecutionState
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 # A run lasts at most days; a record older than that protects nothing.
 idempotency = IdempotencyConfig(expires_after_seconds=7 * 24 * 3600)
-persistence = DynamoDBPersistenceLayer(table_name=os.environ.get("IDEMPOTENCY_TABLE", "idempotency"))
+# Built at import, as Powertools' idempotent_function needs it: the settings are read then.
+persistence = DynamoDBPersistenceLayer(table_name=wiring.settings(StartSyncSettings).idempotency_table)
 
 
 @idempotent_function(  # type: ignore[untyped-decorator]
     data_keyword_argument="attempt_key", config=idempotency, persistence_store=persistence
 )
 def start_attempt(attempt_key: dict[str, Any], step: StartSyncInput) -> dict[str, Any]:
+    settings = wiring.settings(StartSyncSettings)
     return start_sync.start_sync(
         step.request,
         attempt_key["workflowExecution"],
-        wiring.ports(),
-        wiring.settings(),
+        wiring.ports(settings),
+        settings,
         attempt=attempt_key["attempt"],
         scope=step.attempts.scope,
     ).to_state()

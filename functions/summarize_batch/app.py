@@ -14,6 +14,7 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.published_messages import publish_once
@@ -22,36 +23,39 @@ from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.composition.settings import SummarizeBatchSettings
 from datasync_scheduler.workflow import summarize_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 metrics = Metrics()
 
 
 class OncePerBatch:
     """The notification topic, publishing at most one message for `batch_execution`."""
 
-    def __init__(self, batch_execution: str) -> None:
+    def __init__(self, batch_execution: str, settings: SummarizeBatchSettings) -> None:
         self.batch_execution = batch_execution
+        self.settings = settings
 
     def publish(self, *, subject: str, structured: str, attributes: Mapping[str, Mapping[str, str]]) -> str:
         return publish_once(
             self.batch_execution,
-            lambda: wiring.topic().publish(subject=subject, structured=structured, attributes=attributes),
-            wiring.published_messages(),
+            lambda: wiring.topic(self.settings).publish(subject=subject, structured=structured, attributes=attributes),
+            wiring.published_messages(self.settings),
             utc_now(),
         )
 
 
 @step_handler(SummarizeBatchInput, logger, tracer, correlation_id_path="batchExecution", metrics=metrics)
 def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, Any]:
+    settings = wiring.settings(SummarizeBatchSettings)
     output = summarize_batch.summarize_batch_step(
         request,
         DataSync().task_name,
-        OncePerBatch(request.batch_execution),
-        wiring.notification_settings(),
+        OncePerBatch(request.batch_execution, settings),
+        settings,
         described_run=WorkflowRuns().described,
     )
     result = output.result

@@ -9,13 +9,14 @@ from typing import Any
 from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.workflow import validate_batch
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput
 
 logger = Logger()
-tracer = Tracer()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 
 @step_handler(ValidateBatchInput, logger, tracer, correlation_id_path="batchExecution")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,10 @@ from emulator.faults import RESPONSE_LOST, TIMEOUT_ERROR, FaultError, FaultInjec
 from emulator.lambda_router import LambdaFunction
 from emulator.runner import LocalAws, create_task_for, local_aws, run_scenario
 from emulator.scenario import Location, ScenarioError, TaskSpec, parse_scenario, template_functions
+from tests.emulator import received_events
 
 HERE = Path(__file__).resolve().parent
+SAMPLE_FUNCTIONS = HERE / "sample_functions"  # a function's code: the sample handlers' folder
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 FUNCTIONS = {"ReportRunFunction", "CheckSyncFunction"}
@@ -34,7 +35,7 @@ def faults(*entries: dict[str, Any]) -> FaultInjector:
 
 def register(aws: LocalAws, name: str, handler: str) -> str:
     arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-    aws.router.register(LambdaFunction(name, name, arn, f"sample_handlers.{handler}", HERE, 30, 128))
+    aws.router.register(LambdaFunction(name, name, arn, f"sample_handlers.{handler}", SAMPLE_FUNCTIONS, 30, 128))
     return arn
 
 
@@ -190,8 +191,7 @@ def test_a_timed_out_invocation_did_its_work_but_its_caller_sees_lambdas_timeout
         execution = sfn.start_execution(stateMachineArn=machine, input='{"look": "timeouts"}')["executionArn"]
         aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", 30)
         described = sfn.describe_execution(executionArn=execution)
-    # The router imports the handler's module as `sample_handlers` (its folder on sys.path).
-    received = sys.modules["sample_handlers"].RECEIVED
+    received = received_events.RECEIVED
     assert ("CheckSyncFunction", {"look": "timeouts"}) in received  # the handler ran to its end
     assert described["status"] == "FAILED"
     assert described["error"] == TIMEOUT_ERROR
@@ -472,7 +472,7 @@ def test_two_slow_invocations_that_end_out_of_order_leave_no_variable_behind() -
         for name, variable in (("FirstFunction", "ONLY_FIRST"), ("SecondFunction", "ONLY_SECOND")):
             arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
             function = LambdaFunction(
-                name, name, arn, "sample_handlers.slow_call", HERE, 30, 128, environment={variable: name}
+                name, name, arn, "sample_handlers.slow_call", SAMPLE_FUNCTIONS, 30, 128, environment={variable: name}
             )
             aws.router.register(function)
         names = ["ONLY_FIRST", "ONLY_SECOND"]

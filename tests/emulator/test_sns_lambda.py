@@ -3,7 +3,6 @@ messages, and asynchronous retries ending in the on-failure queue. One test per 
 emulator patches (Subscription.publish), so a moto upgrade that moves it fails here first."""
 
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from moto.sns.models import Subscription
 from emulator.runner import LocalAws, local_aws
 from emulator.sns_lambda import AsyncInvocation
 from emulator.stack import DeployedStack
+from tests.emulator import received_events
 
 TEMPLATE = Path(__file__).resolve().parent / "sns_subscribers.yaml"
 REGION = "us-east-1"
@@ -23,8 +23,7 @@ REGION = "us-east-1"
 
 @pytest.fixture
 def aws() -> Iterator[LocalAws]:
-    if "sample_handlers" in sys.modules:
-        sys.modules["sample_handlers"].RECEIVED.clear()
+    received_events.RECEIVED.clear()
     with local_aws() as emulated:
         emulated.deploy(template=TEMPLATE)
         yield emulated
@@ -36,7 +35,7 @@ def publish(stack: DeployedStack, message: str, **options: Any) -> str:
 
 
 def received(function: str) -> list[dict[str, Any]]:
-    return [event for name, event in sys.modules["sample_handlers"].RECEIVED if name.endswith(f"-{function}")]
+    return [event for name, event in received_events.RECEIVED if name.endswith(f"-{function}")]
 
 
 def string(value: str) -> dict[str, str]:

@@ -34,6 +34,8 @@ def test_a_schedule_name_two_stacks_share_is_refused_for_the_second(tmp_path: Pa
     (tmp_path / "template.yaml").write_text(shared, encoding="utf-8")
     (tmp_path / "statemachine").symlink_to(TEMPLATE.parent / "statemachine")
     (tmp_path / "functions").symlink_to(TEMPLATE.parent / "functions")
+    (tmp_path / "observability").symlink_to(TEMPLATE.parent / "observability")
+    (tmp_path / "layers").symlink_to(TEMPLATE.parent / "layers")
     with local_aws():
         deploy(tmp_path / "template.yaml", NO_LOGS, "nightly-eu")
         with pytest.raises(ClientError) as refused:
@@ -49,6 +51,8 @@ def test_a_state_machine_name_over_80_characters_is_refused(tmp_path: Path) -> N
     (tmp_path / "template.yaml").write_text(named, encoding="utf-8")
     (tmp_path / "statemachine").symlink_to(TEMPLATE.parent / "statemachine")
     (tmp_path / "functions").symlink_to(TEMPLATE.parent / "functions")
+    (tmp_path / "observability").symlink_to(TEMPLATE.parent / "observability")
+    (tmp_path / "layers").symlink_to(TEMPLATE.parent / "layers")
     with local_aws(), pytest.raises(ClientError) as refused:
         deploy(tmp_path / "template.yaml", NO_LOGS, "s" * 68)
     assert "less than or equal to 80" in str(refused.value)

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_short_form_tags_become_intrinsic_functions() -> None:
     template = load_template(ROOT / "template.yaml")
-    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    variables = template["Resources"]["StartSyncFunction"]["Properties"]["Environment"]["Variables"]
     assert variables["RUN_LEDGER_TABLE"] == {"Ref": "RunLedger"}
     substitutions = template["Resources"]["SyncWorkflow"]["Properties"]["DefinitionSubstitutions"]
     assert substitutions["StartSyncFunctionArn"] == {"Fn::GetAtt": ["StartSyncFunction", "Arn"]}
@@ -35,6 +35,13 @@ def test_intrinsics_resolve_refs_attributes_subs_and_conditions() -> None:
 def test_parameters_are_checked_like_cloudformation_checks_them() -> None:
     template = load_template(ROOT / "template.yaml")
     assert parameter_values(template, {})["ScheduleTimezone"] == "UTC"
+    # A Number parameter: a number, within its MinValue and MaxValue.
+    with pytest.raises(ValueError, match="MaxAttempts='0' is less than its MinValue 1"):
+        parameter_values(template, {"MaxAttempts": "0"})
+    with pytest.raises(ValueError, match="MaxAttempts='11' is greater than its MaxValue 10"):
+        parameter_values(template, {"MaxAttempts": "11"})
+    with pytest.raises(ValueError, match="MaxAttempts='many' is not a number"):
+        parameter_values(template, {"MaxAttempts": "many"})
     with pytest.raises(ValueError, match="DataSyncTaskArn"):
         parameter_values(template, {"DataSyncTaskArn": "my-task"})
     with pytest.raises(ValueError, match="unknown template parameters: Nope"):

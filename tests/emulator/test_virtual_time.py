@@ -18,12 +18,13 @@ from emulator.lambda_router import LambdaFunction
 from emulator.runner import LocalAws, local_aws
 
 HERE = Path(__file__).resolve().parent
+SAMPLE_FUNCTIONS = HERE / "sample_functions"  # a function's code: the sample handlers' folder
 REGION = "us-east-1"
 
 
 def register(aws: LocalAws, name: str, handler: str) -> str:
     arn = f"arn:aws:lambda:{REGION}:123456789012:function:{name}"
-    aws.router.register(LambdaFunction(name, name, arn, f"sample_handlers.{handler}", HERE, 30, 128))
+    aws.router.register(LambdaFunction(name, name, arn, f"sample_handlers.{handler}", SAMPLE_FUNCTIONS, 30, 128))
     return arn
 
 

@@ -1,18 +1,13 @@
 """What the handlers tell an operator besides their result: structured log lines and metric documents."""
 
-import io
 import json
-import logging
-import os
 from collections.abc import Iterator
 from typing import Any
-from unittest.mock import patch
 
 import pytest
-from aws_lambda_powertools import Logger
 
 from emulator.datasync import ExecutionScript
-from emulator.function_output import emf_documents
+from emulator.function_output import emf_documents, routed_stdout
 from emulator.runner import LocalAws, create_task, local_aws
 from emulator.scenario import load_scenario
 from tests.handlers.sync_events import report_rejected_input, start_sync
@@ -21,33 +16,48 @@ from tests.handlers.test_handlers import EVENTS, WORKFLOW, invoke, state_change
 BATCH = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-local-BatchWorkflow:nightly-1"
 
 
+class FunctionLogs:
+    """What the functions printed from the fixture on, as their CloudWatch Logs streams would hold it."""
+
+    def __init__(self, aws: LocalAws) -> None:
+        self._aws = aws
+        self._from = len(aws.router.invocations)
+
+    def lines(self) -> list[dict[str, Any]]:
+        printed = "".join(call.output for call in self._aws.router.invocations[self._from :])
+        found = []
+        for text in printed.splitlines():
+            if text.startswith("{"):
+                line = json.loads(text)
+                if "message" in line:  # a log line, not a metric document
+                    found.append(line)
+        return found
+
+
 @pytest.fixture
-def log(aws: LocalAws) -> Iterator[io.StringIO]:
-    """What the handlers log from INFO up: one JSON object a line.
-
-    The handlers share one Powertools logger, set up by whichever module created it first (maybe
-    another test, maybe with another stream or level): this points it at a buffer for the test.
-    """
-    # Sets the shared logger up, as a handler module would under its function's environment
-    # (service name, log level), if no handler module did yet.
-    with patch.dict(os.environ, aws.router.function("StartSyncFunction").environment):
-        Logger()
-    shared = logging.getLogger("datasync-scheduler")
-    (handler,) = shared.handlers
-    assert isinstance(handler, logging.StreamHandler)
-    buffer = io.StringIO()
-    previous_stream, previous_level = handler.setStream(buffer), shared.level
-    shared.setLevel(logging.INFO)
-    try:
-        yield buffer
-    finally:
-        handler.setStream(previous_stream)
-        shared.setLevel(previous_level)
+def aws() -> Iterator[LocalAws]:
+    """The stack deployed with the template's default log level (INFO), as users deploy it; the
+    emulator's own default (WARNING) keeps other tests' output short."""
+    with local_aws() as emulated:
+        emulated.deploy({"LogLevel": "INFO"})
+        yield emulated
 
 
-def logged(log: io.StringIO, message: str) -> dict[str, Any]:
+@pytest.fixture
+def log(aws: LocalAws) -> Iterator[FunctionLogs]:
+    """What the handlers log at the template's log level (INFO): one JSON object a line. Standard
+    output is routed per invocation, as the emulator does for a whole run."""
+    with routed_stdout() as stdout:
+        aws.router.stdout = stdout
+        try:
+            yield FunctionLogs(aws)
+        finally:
+            aws.router.stdout = None
+
+
+def logged(log: FunctionLogs, message: str) -> dict[str, Any]:
     """The one line logged with this message."""
-    (line,) = [line for line in map(json.loads, log.getvalue().splitlines()) if line["message"] == message]
+    (line,) = [line for line in log.lines() if line["message"] == message]
     assert isinstance(line, dict)
     return line
 
@@ -66,7 +76,7 @@ def run_steps(aws: LocalAws, task_arn: str) -> str:
 
 
 def test_every_line_of_a_workflow_step_names_its_workflow_execution_and_datasync_execution(
-    aws: LocalAws, task_arn: str, log: io.StringIO
+    aws: LocalAws, task_arn: str, log: FunctionLogs
 ) -> None:
     execution_arn = run_steps(aws, task_arn)
     for message in ("DataSync execution started", "Waiting for the execution to end", "Checked the execution"):
@@ -77,7 +87,7 @@ def test_every_line_of_a_workflow_step_names_its_workflow_execution_and_datasync
 
 
 def test_an_execution_event_is_logged_with_its_own_id_and_the_datasync_execution(
-    aws: LocalAws, log: io.StringIO
+    aws: LocalAws, log: FunctionLogs
 ) -> None:
     execution = "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0/execution/exec-0fcddf3728817690d"
     invoke(aws, "ExecutionEventsFunction", state_change(execution, "TRANSFERRING"))
@@ -88,7 +98,7 @@ def test_an_execution_event_is_logged_with_its_own_id_and_the_datasync_execution
 
 
 def test_the_execution_a_step_named_is_not_carried_into_the_next_invocation(
-    aws: LocalAws, task_arn: str, log: io.StringIO
+    aws: LocalAws, task_arn: str, log: FunctionLogs
 ) -> None:
     run_steps(aws, task_arn)  # leaves `executionArn` on the shared logger, were it not cleared
     sync_workflow = aws.stack.state_machines["SyncWorkflow"]
@@ -141,9 +151,13 @@ def test_a_batch_publishes_how_many_of_its_tasks_succeeded_and_failed(aws: Local
     assert (document["BatchTasksSucceeded"], document["BatchTasksFailed"]) == ([2], [1])
 
 
-def test_steps_that_publish_no_metrics_print_nothing(aws: LocalAws, task_arn: str) -> None:
+def test_steps_that_publish_no_metrics_print_no_metric_document(
+    aws: LocalAws, task_arn: str, log: FunctionLogs
+) -> None:
     run_steps(aws, task_arn)
-    assert [call.output for call in aws.router.invocations] == ["", "", ""]
+    printed = [call.output for call in aws.router.invocations]
+    assert all(printed)  # their log lines are there to be read
+    assert [emf_documents(output) for output in printed] == [[], [], []]
 
 
 def test_a_stall_reported_without_cancelling_is_one_metric_document_and_a_check_without_one_prints_none() -> None:

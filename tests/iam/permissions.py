@@ -94,6 +94,8 @@ def sam_transformed(template: Mapping[str, Any]) -> dict[str, Any]:
             resource["Properties"]["CodeUri"] = "s3://bucket/code.zip"
         elif resource["Type"] == "AWS::Serverless::StateMachine":
             resource["Properties"]["DefinitionUri"] = "s3://bucket/definition.json"
+        elif resource["Type"] == "AWS::Serverless::LayerVersion":
+            resource["Properties"]["ContentUri"] = "s3://bucket/layer.zip"
     # The policies name no AWS managed policy by name, so SAM never needs to look one up.
     translator = Translator(None, Parser(), boto_session=boto3.session.Session(region_name=REGION))
     return dict(translator.translate(document, parameter_values={}, get_managed_policy_map=dict))

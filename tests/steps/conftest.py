@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from datasync_scheduler.composition.clock import use_time_source
-from datasync_scheduler.composition.settings import Settings
+from datasync_scheduler.composition.settings import CheckSyncSettings, PlanNextAttemptSettings, StartSyncSettings
 from datasync_scheduler.ports import Ports
 from tests.fakes import FakeCallbacks, FakeDataSync, FakeLedger, FakeTaskLease
+from tests.template_environment import function_environment
 
 T0 = datetime(2026, 11, 21, 23, 0, tzinfo=UTC)
 WORKFLOW = "arn:aws:states:us-east-1:123456789012:execution:datasync-scheduler-SyncWorkflow:nightly-1"
@@ -48,9 +49,20 @@ def world() -> Iterator[World]:
         use_time_source(None)
 
 
-def settings(**environment: str) -> Settings:
-    """The functions' settings as the template's environment gives them, with `environment` changed."""
-    return Settings.from_environment({"RUN_LEDGER_TABLE": "run-ledger", **environment})
+class SyncStepSettings(StartSyncSettings, CheckSyncSettings, PlanNextAttemptSettings):
+    """Start Sync's, Check Sync's and Plan Next Attempt's settings in one, for steps tests."""
+
+
+SYNC_STEP_FUNCTIONS = ("StartSyncFunction", "CheckSyncFunction", "PlanNextAttemptFunction")
+
+
+def settings(**environment: str) -> SyncStepSettings:
+    """The steps' settings as the template's environment gives them (its defaults), with `environment`
+    (variables) changed."""
+    template = {
+        name: value for function in SYNC_STEP_FUNCTIONS for name, value in function_environment(function).items()
+    }
+    return SyncStepSettings.from_environment({**template, **environment})
 
 
 def state(result: Any) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def failed_run(world: World) -> tuple[Any, str]:
 
 def analyze(world: World, run: Any, logs: FakeLogs, bucket: FakeBucket) -> dict[str, Any]:
     ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
-    return dict(analyze_run(run, world.ports, ports))
+    return dict(analyze_run(run, world.datasync, ports))
 
 
 def test_a_verification_failure_in_the_executions_log_goes_to_the_failure_report(world: World) -> None:
@@ -127,7 +127,7 @@ def test_a_failure_list_that_cannot_be_written_is_counted_but_never_pointed_to(w
     logs, bucket = FakeLogs(), FakeBucket()
     logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *LINES)
     ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=lambda key: UnwritableSink(bucket, key))
-    summary = dict(analyze_run(run, world.ports, ports))
+    summary = dict(analyze_run(run, world.datasync, ports))
     assert summary["available"] is True and summary["byCategory"] == {"checksum_mismatch": 2, "source_vanished": 1}
     assert summary["report"] is None
     assert summary["reportError"]["where"] == "UploadPart" and summary["reportError"]["error"] == "ServiceUnavailable"

@@ -39,7 +39,7 @@ def attempt_that_failed_verification(world: World, bucket: FakeBucket, **task: A
     logs.put(GROUP, f"aws-datasync-{execution.rsplit('/', 1)[-1]}", world.now - timedelta(minutes=1), *GUIDE_LINES)
     world.datasync.finish(execution, "ERROR", error_code="VerificationFailed")
     analysis_ports = AnalysisPorts(logs=logs, reports=FakeTaskReports(), sink_for=bucket.failure_sink)
-    analysis = dict(analyze_run(run, world.ports, analysis_ports))
+    analysis = dict(analyze_run(run, world.datasync, analysis_ports))
     return {
         "workflowExecution": WORKFLOW,
         "request": request.model_dump(mode="json", exclude_none=True),

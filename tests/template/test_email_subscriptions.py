@@ -8,10 +8,12 @@ import pytest
 from moto.sns.utils import FilterPolicyMatcher
 
 from emulator.sns_rules import sns_as_documented
-from emulator.template import Intrinsics, load_template, parameter_values
+from emulator.template import Intrinsics, parameter_values
+from tests.template.deployed_stack import as_one_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = load_template(ROOT / "template.yaml")
+# With the alarms of the nested observability application inline.
+TEMPLATE = as_one_stack()
 TOPICS = [name for name, spec in TEMPLATE["Resources"].items() if spec["Type"] == "AWS::SNS::Topic"]
 ADDRESS = "ops@example.com"
 

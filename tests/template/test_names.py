@@ -38,10 +38,14 @@ def resolver(template: dict[str, Any], stack_name: str) -> Intrinsics:
     return Intrinsics(parameters, refs, attributes, conditions, pseudo_parameters(stack_name))
 
 
-@pytest.mark.parametrize("path", ["template.yaml", "examples/s3-to-efs/template.yaml"])
+@pytest.mark.parametrize("path", ["template.yaml", "observability/template.yaml", "examples/s3-to-efs/template.yaml"])
 def test_every_name_a_stack_gives_fits_its_limit_for_the_longest_stack_name(path: str) -> None:
     template = load_template(ROOT / path)
     intrinsics = resolver(template, LONGEST_STACK_NAME)
+    if path == "observability/template.yaml":
+        # A nested application names its alarms and dashboard after the stack that deploys it.
+        parameters = {**parameter_values(template, {}), "StackName": LONGEST_STACK_NAME}
+        intrinsics = Intrinsics(parameters, intrinsics.refs, intrinsics.attributes, intrinsics.conditions, {})
     checked = []
     for logical_id, spec in template["Resources"].items():
         for (kind, prop), api in NAMED.items():

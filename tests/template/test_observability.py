@@ -21,14 +21,53 @@ from typing import Any
 import pytest
 
 from datasync_scheduler.adapters.run_metrics import METRIC_NAMES
-from emulator.template import load_template
+from emulator.template import Intrinsics, load_template, parameter_values
+from tests.template.deployed_stack import as_one_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATE = load_template(ROOT / "template.yaml")
+TEMPLATE = as_one_stack()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]
-ENVIRONMENT = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
-NAMESPACE = ENVIRONMENT["POWERTOOLS_METRICS_NAMESPACE"]
-SERVICE = ENVIRONMENT["POWERTOOLS_SERVICE_NAME"]
+GLOBALS = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
+SERVICE = GLOBALS["POWERTOOLS_SERVICE_NAME"]
+# Every function that publishes metrics publishes them in one namespace.
+(NAMESPACE,) = {
+    spec["Properties"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+    for spec in RESOURCES.values()
+    if "POWERTOOLS_METRICS_NAMESPACE" in spec.get("Properties", {}).get("Environment", {}).get("Variables", {})
+}
+OBSERVABILITY = load_template(ROOT / "observability" / "template.yaml")
+# Slack and an email address configured: every optional alarm, topic and function exists.
+EVERYTHING = {
+    "NotificationEmail": "ops@example.com",
+    "SlackWebhookSecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slack-AbCdEf",
+}
+
+
+def deployed(**parameters: str) -> Intrinsics:
+    """The stack's intrinsics with `parameters`: a resource's Ref is `<LogicalId>` (a topic's, an ARN
+    ending in `<Topic.TopicName>`), an attribute `<LogicalId.Attribute>`; an unknown name is an error."""
+    refs = {
+        name: f"arn:aws:sns:eu-west-1:123456789012:<{name}.TopicName>"
+        if spec["Type"] == "AWS::SNS::Topic"
+        else f"<{name}>"
+        for name, spec in RESOURCES.items()
+    }
+
+    class Attributes(dict[tuple[str, str], str]):
+        def __contains__(self, key: object) -> bool:
+            return isinstance(key, tuple) and key[0] in RESOURCES
+
+        def __missing__(self, key: tuple[str, str]) -> str:
+            return f"<{key[0]}.{key[1]}>"
+
+    return Intrinsics(
+        parameter_values(TEMPLATE, parameters),
+        refs,
+        Attributes(),
+        TEMPLATE["Conditions"],
+        {"AWS::Region": "eu-west-1", "AWS::Partition": "aws", "AWS::StackName": "nightly", "AWS::AccountId": "1"},
+    )
+
 
 AWS_METRICS = {
     "AWS/DataSync": {
@@ -78,45 +117,9 @@ STATE_MACHINES = of_type("AWS::Serverless::StateMachine")
 ALARMS = of_type("AWS::CloudWatch::Alarm")
 
 
-def resolved(text: str, variables: dict[str, Any] | None = None) -> str:
-    """A `!Sub` string as CloudFormation would resolve it: every name must be a parameter or resource.
-
-    A variable that depends on a condition (the optional Slack notifier) takes its deployed branch.
-    """
-
-    def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        if name == "AWS::Region":
-            return "eu-west-1"
-        if name == "AWS::Partition":
-            return "aws"
-        if variables and name in variables:
-            return resolved_value(variables[name])
-        resource = name.split(".", 1)[0]
-        assert resource in RESOURCES, f"the dashboard names {name}, which is not in the template"
-        return f"<{name}>"
-
-    return re.sub(r"\$\{([^}]+)\}", value, text)
-
-
-def resolved_value(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    ((function, argument),) = value.items()
-    if function == "Fn::If":
-        return resolved_value(argument[1])
-    if function == "Ref":
-        assert argument in RESOURCES
-        return f"<{argument}>"
-    assert function == "Fn::Sub", function
-    return resolved(argument)
-
-
 def dashboard() -> dict[str, Any]:
     (spec,) = of_type("AWS::CloudWatch::Dashboard").values()
-    sub = spec["Properties"]["DashboardBody"]["Fn::Sub"]
-    text, variables = (sub, None) if isinstance(sub, str) else sub
-    body: dict[str, Any] = json.loads(resolved(text, variables))
+    body: dict[str, Any] = json.loads(deployed(**EVERYTHING).resolve(spec["Properties"]["DashboardBody"]))
     return body
 
 
@@ -127,10 +130,20 @@ def widget_metrics(widget: dict[str, Any]) -> list[tuple[str, str, dict[str, str
         if isinstance(entry[0], dict):
             expression = entry[0]["expression"]
             schema, query = re.fullmatch(r"SEARCH\('\{([^}]*)\} (.*)', '\w+', \d+\)", expression).groups()  # type: ignore[union-attr]
+            # SEARCH's limit on the query (docs/aws-facts.md#cloudwatch-search-expressions), with every
+            # function's name as long as Lambda allows (64 characters, botocore's FunctionName).
+            longest = re.sub(r'FunctionName="[^"]+"', 'FunctionName="' + "f" * 64 + '"', f"{{{schema}}} {query}")
+            assert len(longest) <= 1024, expression
             namespace, *dimension_names = schema.split(",")
             names = re.findall(r'MetricName="(\w+)"', query)
-            assert names and re.sub(r'MetricName="\w+"|\s|OR', "", query) == "", expression
-            found += [(namespace, name, dict.fromkeys(dimension_names, "*")) for name in names]
+            # Metric names, OR-ed; or one metric name AND some dimension values by exact match.
+            values = re.findall(r'(\w+)="([^"]+)"', query.split(" AND ", 1)[1]) if " AND " in query else []
+            assert names and re.sub(r'(\w+)="[^"]+"|\s|OR|AND|[()]', "", query) == "", expression
+            assert {dimension for dimension, _ in values} <= set(dimension_names), expression
+            if values:
+                found += [(namespace, name, {dimension: value}) for name in names for dimension, value in values]
+            else:
+                found += [(namespace, name, dict.fromkeys(dimension_names, "*")) for name in names]
         else:
             namespace, name, *rest = entry
             pairs = [item for item in rest if not isinstance(item, dict)]
@@ -142,13 +155,13 @@ def all_dashboard_metrics() -> list[tuple[str, str, dict[str, str]]]:
     return [metric for widget in dashboard()["widgets"] for metric in widget_metrics(widget)]
 
 
-def alarm_metrics(spec: dict[str, Any]) -> list[tuple[str, str, list[dict[str, Any]]]]:
-    props = spec["Properties"]
+def alarm_metrics(spec: dict[str, Any], **parameters: str) -> list[tuple[str, str, list[dict[str, Any]]]]:
+    """(namespace, metric, dimensions) an alarm watches, as deployed with `parameters` (default:
+    everything optional deployed)."""
+    props = deployed(**(parameters or EVERYTHING)).resolve(spec["Properties"])
     if "MetricName" in props:
         return [(props["Namespace"], props["MetricName"], props["Dimensions"])]
-    # A metric that depends on a condition (the alarm topic of the email address) counts as deployed.
-    items = [item["Fn::If"][1] if "Fn::If" in item else item for item in props["Metrics"]]
-    stats = [item["MetricStat"]["Metric"] for item in items if "MetricStat" in item]
+    stats = [item["MetricStat"]["Metric"] for item in props["Metrics"] if "MetricStat" in item]
     return [(metric["Namespace"], metric["MetricName"], metric["Dimensions"]) for metric in stats]
 
 
@@ -156,8 +169,15 @@ def test_functions_and_both_workflows_are_traced() -> None:
     assert TEMPLATE["Globals"]["Function"]["Tracing"] == "Active"
     for name, spec in STATE_MACHINES.items():
         assert spec["Properties"]["Tracing"] == {"Enabled": True}, name
-    # Powertools' Tracer would otherwise put whole results (file paths, messages) into X-Ray.
-    assert ENVIRONMENT["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    # Powertools' Tracer would otherwise put whole results (file paths, messages) into X-Ray: every
+    # function given the variable (those with a Tracer: tests/template/test_function_environments.py)
+    # is given "false".
+    capture = {
+        name: spec["Properties"]["Environment"]["Variables"].get("POWERTOOLS_TRACER_CAPTURE_RESPONSE")
+        for name, spec in FUNCTIONS.items()
+    }
+    assert {value for value in capture.values() if value is not None} == {"false"}
+    assert len([value for value in capture.values() if value is not None]) >= len(FUNCTIONS) - 1
 
 
 def test_the_dashboard_names_only_metrics_we_publish_or_aws_does() -> None:
@@ -210,10 +230,12 @@ def test_every_alarm_tells_the_topic_and_treats_missing_data_as_no_failure() -> 
     for name, spec in ALARMS.items():
         props = spec["Properties"]
         # The notification topic, and the alarm topic of the email address when there is one.
-        assert props["AlarmActions"] == [
-            {"Ref": "NotificationTopic"},
-            {"Fn::If": ["HasEmail", {"Ref": "AlarmTopic"}, {"Ref": "AWS::NoValue"}]},
-        ], name
+        topics = {
+            "with email": deployed(**EVERYTHING).resolve(props["AlarmActions"]),
+            "without": deployed().resolve(props["AlarmActions"]),
+        }
+        notification, alarm = (deployed().resolve({"Ref": topic}) for topic in ("NotificationTopic", "AlarmTopic"))
+        assert topics == {"with email": [notification, alarm], "without": [notification]}, name
         assert props["TreatMissingData"] == "notBreaching", name
         assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanOrEqualToThreshold", 1), name
         for namespace, metric, dimensions in alarm_metrics(spec):
@@ -238,12 +260,12 @@ def alarmed(namespace: str, metric: str) -> list[Any]:
 
 @pytest.mark.parametrize("metric", ["ExecutionsFailed", "ExecutionsTimedOut"])
 def test_both_workflows_alarm_when_an_execution_fails_or_times_out(metric: str) -> None:
-    assert sorted(map(str, alarmed("AWS/States", metric))) == sorted(str({"Ref": name}) for name in STATE_MACHINES)
+    assert sorted(alarmed("AWS/States", metric)) == sorted(f"<{name}>" for name in STATE_MACHINES)
 
 
 def test_every_function_that_does_not_fail_on_purpose_alarms_on_errors() -> None:
-    watched = {value["Ref"] for value in alarmed("AWS/Lambda", "Errors")}
-    assert watched == set(FUNCTIONS) - FAIL_ON_PURPOSE
+    watched = set(alarmed("AWS/Lambda", "Errors"))
+    assert watched == {f"<{name}>" for name in set(FUNCTIONS) - FAIL_ON_PURPOSE}
     (errors_alarm,) = [
         spec for spec in ALARMS.values() if "Metrics" in spec["Properties"] and alarm_metrics(spec)[0][1] == "Errors"
     ]
@@ -253,8 +275,8 @@ def test_every_function_that_does_not_fail_on_purpose_alarms_on_errors() -> None
 
 def test_notifications_that_cannot_be_delivered_raise_an_alarm() -> None:
     assert alarmed("AWS/SNS", "NumberOfNotificationsFailed") == [
-        {"Fn::GetAtt": ["NotificationTopic", "TopicName"]},
-        {"Fn::GetAtt": ["AlarmTopic", "TopicName"]},
+        "<NotificationTopic.TopicName>",
+        "<AlarmTopic.TopicName>",
     ]
 
 
@@ -270,7 +292,23 @@ def test_cloudwatch_may_use_the_topics_key_to_publish_alarms() -> None:
 def test_the_stack_prints_where_its_dashboard_is() -> None:
     url = TEMPLATE["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
     assert url.startswith("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
-    assert url.endswith("#dashboards/dashboard/${OperationsDashboard}")
+    assert url.endswith("#dashboards/dashboard/${Observability.Outputs.DashboardName}")
+    # The nested application's output is its dashboard's name, which is the stack's name.
+    name = TEMPLATE["NestedOutputs"]["Observability"]["DashboardName"]
+    assert name == {"Ref": "OperationsDashboard"}
+    dashboard_name = RESOURCES["OperationsDashboard"]["Properties"]["DashboardName"]
+    assert deployed().resolve(dashboard_name) == "nightly"
+
+
+def test_the_core_stack_holds_no_alarm_or_dashboard_of_its_own() -> None:
+    core = load_template(ROOT / "template.yaml")["Resources"]
+    assert not [name for name, spec in core.items() if spec["Type"].startswith("AWS::CloudWatch::")]
+    assert {name for name, spec in OBSERVABILITY["Resources"].items()} == set(ALARMS) | {"OperationsDashboard"}
+
+
+def test_no_alarm_is_based_on_a_search_expression() -> None:
+    # An alarm watches one time series; SEARCH returns many (docs/aws-facts.md#cloudwatch-search-expressions).
+    assert "SEARCH(" not in json.dumps([spec["Properties"] for spec in ALARMS.values()])
 
 
 def test_the_batchs_count_of_messages_not_published_is_what_the_alarm_watches() -> None:

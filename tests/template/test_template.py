@@ -1,9 +1,7 @@
 """The template is the single source of truth for wiring: it validates, builds, and agrees with the code."""
 
-import importlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -12,7 +10,11 @@ from typing import Any
 
 import pytest
 
+from datasync_scheduler.composition import wiring
+from emulator.lambda_router import LambdaFunction, load_handler
 from emulator.template import load_template, placeholders, substitute_definition
+from tests.template.test_function_environments import DEPLOYED_WITH
+from tests.template_environment import function_environment
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -31,7 +33,8 @@ def run_tool(*command: str, env: dict[str, str] | None = None) -> subprocess.Com
 
 @pytest.mark.slow
 def test_cfn_lint_finds_nothing() -> None:
-    result = run_tool(str(BIN / "cfn-lint"), "template.yaml")
+    # The core stack and its nested observability application.
+    result = run_tool(str(BIN / "cfn-lint"), "template.yaml", "observability/template.yaml")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -43,7 +46,7 @@ def test_sam_validate_with_lint_passes() -> None:
 
 def _python_312_path() -> str | None:
     """sam build (without a container) needs the Lambda runtime's Python on PATH (to install
-    functions/requirements.txt)."""
+    functions/notify_slack/requirements.txt and build the core layer)."""
     found = shutil.which("python3.12")
     # A pyenv shim is on PATH even when its version is not selected; it then fails to run.
     if found and subprocess.run([found, "--version"], capture_output=True, check=False).returncode == 0:
@@ -71,10 +74,17 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
         env={**ENV, "PATH": path},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # The nested observability application is built beside the functions, with the core stack.
+    assert (tmp_path / "build" / "Observability" / "template.yaml").is_file()
+    build = tmp_path / "build"
+    # The core package once, in the layer's python/ folder (on Lambda's sys.path as /opt/python).
+    assert (build / "CoreLayer" / "python" / "datasync_scheduler" / "workflow" / "start_sync.py").is_file()
     for name in resources("AWS::Serverless::Function"):
-        assert (tmp_path / "build" / name / "datasync_scheduler" / "workflow" / "start_sync.py").is_file(), name
-    # functions/requirements.txt: what the Lambda runtime and the Powertools layer do not provide.
-    assert (tmp_path / "build" / "NotifySlackFunction" / "slack_sdk" / "webhook" / "client.py").is_file()
+        assert (build / name / "app.py").is_file(), name
+        assert not (build / name / "datasync_scheduler").exists(), name
+        # slack_sdk (functions/notify_slack/requirements.txt) goes with the Slack notifier only.
+        assert (build / name / "slack_sdk").exists() == (name == "NotifySlackFunction"), name
+    assert (build / "NotifySlackFunction" / "slack_sdk" / "webhook" / "client.py").is_file()
 
 
 @pytest.mark.slow
@@ -116,26 +126,46 @@ def test_every_state_machine_file_is_deployed_by_the_template() -> None:
     assert set(ASL_FILES) == used
 
 
+def test_every_function_is_packaged_from_its_own_folder_with_only_its_handler() -> None:
+    """A change to one handler redeploys that function only; the core comes from the core layer."""
+    functions = resources("AWS::Serverless::Function")
+    globals_function = load_template(TEMPLATE)["Globals"]["Function"]
+    assert "CodeUri" not in globals_function
+    assert {"Ref": "CoreLayer"} in globals_function["Layers"]
+    code_dirs = set()
+    for name, spec in functions.items():
+        code_dir = ROOT / spec["Properties"]["CodeUri"]
+        assert code_dir.parent == ROOT / "functions", name
+        assert spec["Properties"]["Handler"] == "app.handler", name
+        assert {path.name for path in code_dir.glob("*.py")} <= {"app.py", "__init__.py"}, name
+        code_dirs.add(code_dir)
+    assert len(code_dirs) == len(functions)
+    # Every handler folder is a function's: none is left behind unpackaged.
+    assert {path.parent for path in (ROOT / "functions").glob("*/app.py")} == code_dirs
+    (layer,) = resources("AWS::Serverless::LayerVersion").values()
+    assert layer["Properties"]["ContentUri"] == "layers/core/"
+    assert layer["Metadata"]["BuildMethod"] == globals_function["Runtime"]
+
+
 def test_every_handler_in_the_template_is_importable_and_callable(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Lambda always sets the Region; a module that builds a client at import needs it.
+    # Lambda always sets the Region; a module that builds a client at import needs it. Each handler
+    # is imported with its own function's environment, as Lambda would (a module may read it at import).
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    functions_dir = str(ROOT / "functions")
-    sys.path.insert(0, functions_dir)
-    try:
-        for name, spec in resources("AWS::Serverless::Function").items():
-            module_name, _, attribute = spec["Properties"]["Handler"].rpartition(".")
-            assert callable(getattr(importlib.import_module(module_name), attribute)), name
-    finally:
-        sys.path.remove(functions_dir)
-
-
-def test_every_environment_variable_the_code_reads_is_set_by_the_template() -> None:
-    source = "\n".join(path.read_text() for code in ("layers", "functions") for path in (ROOT / code).rglob("*.py"))
-    read = set(re.findall(r'env\.get\("([A-Z_]+)"', source))
-    variables = set(load_template(TEMPLATE)["Globals"]["Function"]["Environment"]["Variables"])
-    for spec in resources("AWS::Serverless::Function").values():
-        variables |= set(spec["Properties"].get("Environment", {}).get("Variables", {}))
-    assert read and read <= variables
+    for name, spec in resources("AWS::Serverless::Function").items():
+        for variable, value in function_environment(name, **DEPLOYED_WITH.get(name, {})).items():
+            monkeypatch.setenv(variable, value)
+        wiring.reset()
+        function = LambdaFunction(
+            logical_id=name,
+            name=name,
+            arn=name,
+            handler=spec["Properties"]["Handler"],
+            code_dir=ROOT / spec["Properties"]["CodeUri"],
+            timeout_seconds=3,
+            memory_mb=128,
+            layer_dirs=(ROOT / "layers" / "core",),
+        )
+        assert callable(load_handler(function)), name
 
 
 def test_the_nightly_schedule_runs_the_configured_tasks_as_a_batch_in_the_users_time_zone() -> None:

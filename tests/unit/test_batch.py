@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
-from datasync_scheduler.composition.settings import NotificationSettings
+from datasync_scheduler.composition.settings import SummarizeBatchSettings
 from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
@@ -28,8 +28,11 @@ from datasync_scheduler.messages.publication import email_text
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput, ValidateBatchInput
 from datasync_scheduler.workflow.summarize_batch import summarize_batch_step
 from datasync_scheduler.workflow.validate_batch import validate_batch
+from tests.template_environment import template_settings
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
+# Summarize Batch's settings as the template's defaults give them.
+MESSAGES = template_settings(SummarizeBatchSettings, "SummarizeBatchFunction")
 HOME = StackHome(partition="aws", region="eu-west-1", account="123456789012")
 TASKS = [f"{ACCOUNT}:task/task-{index:017x}" for index in range(6)]
 BATCH = "arn:aws:states:eu-west-1:123456789012:execution:stack-BatchWorkflow:nightly-2026-11-22"
@@ -203,6 +206,7 @@ def summarize(
         event,
         lambda arn: (names or {}).get(arn),
         topic,
+        MESSAGES,
         described_run=lambda arn: (described or {}).get(arn.rsplit(":", 1)[-1]),
     )
     return output.to_state()["result"], topic
@@ -263,7 +267,7 @@ def test_the_summary_reads_a_failed_run_from_step_functions_by_the_name_the_batc
         }
     )
     topic = Topic()
-    summarize_batch_step(event, lambda arn: None, topic, described_run=described_run)
+    summarize_batch_step(event, lambda arn: None, topic, MESSAGES, described_run=described_run)
     assert asked == ["arn:aws-cn:states:cn-north-1:123456789012:execution:SyncWorkflow-1c2fa620:nightly-1"]
     assert "partner" not in email_text(topic.published[0])
     assert "FAILED    task-00000000000000001: DataSync.ExecutionError - disk full" in email_text(topic.published[0])
@@ -375,7 +379,9 @@ def test_a_rejected_batch_is_reported_with_the_reason_and_nothing_else() -> None
             "syncWorkflow": SYNC_WORKFLOW,
         }
     )
-    result = summarize_batch_step(event, lambda arn: pytest.fail("no task is looked up"), topic).result.to_state()
+    result = summarize_batch_step(
+        event, lambda arn: pytest.fail("no task is looked up"), topic, MESSAGES
+    ).result.to_state()
     assert result["verdict"] == {
         "status": "FAILED",
         "error": "InvalidBatchRequest",
@@ -396,7 +402,7 @@ def test_a_validation_that_itself_failed_is_named_with_its_error_and_request_not
             "syncWorkflow": SYNC_WORKFLOW,
         }
     )
-    result = summarize_batch_step(event, lambda arn: None, topic).result.to_state()
+    result = summarize_batch_step(event, lambda arn: None, topic, MESSAGES).result.to_state()
     assert result["verdict"] == {
         "status": "FAILED",
         "error": "Batch.ValidationFailed",
@@ -427,7 +433,7 @@ def test_a_silent_success_publishes_nothing() -> None:
             "syncWorkflow": SYNC_WORKFLOW,
         }
     )
-    settings = NotificationSettings(on_success="silent")
+    settings = template_settings(SummarizeBatchSettings, "SummarizeBatchFunction", SuccessNotification="silent")
     result = summarize_batch_step(event, lambda arn: None, topic, settings).result.to_state()
     assert topic.published == [] and result["messageId"] is None and result["notificationError"] is None
 
@@ -456,6 +462,7 @@ def test_only_tasks_without_a_name_are_looked_up_and_a_failed_look_up_leaves_the
         event,
         task_name,
         topic,
+        MESSAGES,
         described_run=lambda arn: {"executionArn": arn, "status": "FAILED", "error": "E", "cause": "x"},
     )
     assert asked == [TASKS[1]]
@@ -560,6 +567,7 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
             SummarizeBatchInput.model_validate(parameters),
             lambda arn: longest_task_name,
             Topic(),
+            MESSAGES,
             described_run=lambda arn: {
                 "executionArn": arn,
                 "status": "TIMED_OUT",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from moto.sns.utils import FilterPolicyMatcher
 
-from datasync_scheduler.composition.settings import NotificationSettings
+from datasync_scheduler.composition.settings import ReportRunSettings
 from datasync_scheduler.domain.batch import summarize_batch
 from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
@@ -30,6 +30,7 @@ from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, email_tex
 from datasync_scheduler.workflow.publish import publication_of
 from emulator.sns_rules import sns_as_documented
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values
+from tests.template_environment import template_settings
 from tests.unit.test_batch import BATCH, failed_task, succeeded_task
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
@@ -248,10 +249,11 @@ def test_a_batch_counts_its_outcomes_and_a_recovered_task_makes_it_a_warning() -
 
 
 def test_a_silent_success_publishes_nothing_but_failures_and_recoveries_always_do() -> None:
-    silent = NotificationSettings(on_success="silent")
+    silent = template_settings(ReportRunSettings, "ReportRunFunction", SuccessNotification="silent")
+    default = template_settings(ReportRunSettings, "ReportRunFunction")
     run = "arn:aws:states:us-east-1:123456789012:execution:SyncWorkflow:nightly"
     assert publication_of(run_message(success()), silent, workflow_execution=run)["publish"] is False
-    assert publication_of(run_message(success()), NotificationSettings(), workflow_execution=run)["publish"] is True
+    assert publication_of(run_message(success()), default, workflow_execution=run)["publish"] is True
     rejected = run_message(RunResult(rejected_input("x")))
     assert publication_of(rejected, silent, workflow_execution=run)["publish"] is True
 

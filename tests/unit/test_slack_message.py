@@ -4,8 +4,10 @@ import json
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from slack_sdk.errors import SlackObjectFormationError
 
 from datasync_scheduler.domain.failures import ADVICE, CATEGORIES, RETRY_CLASS
 from datasync_scheduler.messages.chat_text import code
@@ -103,6 +105,22 @@ def group(category: str, count: int, paths: tuple[str, ...]) -> FailureGroup:
 
 def texts(payload: dict[str, Any]) -> str:
     return json.dumps(payload, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        pytest.param({"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}, id="header-over-150"),
+        pytest.param({"type": "divider", "block_id": "b" * 256}, id="block-id-over-255"),
+        pytest.param({"type": "section", "fields": [{"type": "mrkdwn", "text": "f"}] * 11}, id="eleven-fields"),
+        pytest.param({"type": "section", "text": {"type": "mrkdwn", "text": "x"}, "colour": "red"}, id="unknown-key"),
+    ],
+)
+def test_a_block_slack_would_refuse_fails_the_block_kit_check(block: dict[str, Any]) -> None:
+    # The renderers build Block Kit as plain data; this check (slack_sdk's models and validators) is
+    # what stands between a malformed block and Slack's invalid_blocks.
+    with pytest.raises((AssertionError, SlackObjectFormationError)):
+        assert_valid_block_kit({"text": "fallback", "blocks": [block]})
 
 
 def test_a_successful_run_says_so_in_its_header_with_facts_phases_and_console_links() -> None:

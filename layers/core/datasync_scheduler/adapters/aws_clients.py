@@ -15,6 +15,11 @@ from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, T
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.ports import ApiCallFailed, ServiceThrottled, ServiceUnreachable
 
+# What Powertools' Tracer has X-Ray patch. Its default patches every library the X-Ray SDK knows,
+# importing each of them at every cold start; every AWS call the functions make goes through
+# botocore, whose patch alone gives each call its subsegment.
+TRACED_LIBRARIES = ("botocore",)
+
 # Standard retry mode backs off on throttling, which DataSync and CloudWatch Logs do at low rates
 # (docs/aws-facts.md#transient-aws-errors).
 # Attempts per call, the first included (botocore's `total_max_attempts`; its `max_attempts` in a

@@ -1,113 +1,180 @@
-"""Configuration from the Lambda environment (the template is its single source)."""
+"""What each function reads from its Lambda environment: one settings class per function.
+
+A function's settings class declares every variable the function's code reads, and nothing else:
+the template sets exactly those for it (tests/template/test_function_environments.py holds both
+sides to that). The template's Parameters are the one source of every default and range: here
+each variable is required, and one that is missing or malformed stops the function with a
+`ConfigurationError` naming it. What is checked here is the form the code needs (a whole number,
+one of the values the code acts on); the ranges are CloudFormation's to enforce (MinValue,
+MaxValue, AllowedPattern), and tests/template checks that both sides agree.
+
+Only this module reads the process environment, and only the handlers choose which settings they
+build (`wiring.settings(StartSyncSettings)`).
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from datasync_scheduler.domain.retry_policy import RetrySettings
-from datasync_scheduler.domain.watchdog import DEFAULT_LIMITS, DEFAULT_STALL_MINUTES, PhaseLimits, StallLimit
+from datasync_scheduler.domain.watchdog import PhaseLimits, StallLimit
 
 
 class ConfigurationError(RuntimeError):
     pass
 
 
-@dataclass(frozen=True)
-class Settings:
-    ledger_table: str
-    fallback_seconds: int
-    phase_limits: PhaseLimits
-    failure_report_bucket: str = ""
-    retry: RetrySettings = field(default_factory=RetrySettings)
-    manifest_role_arn: str = ""
-    # The longest a whole run (every attempt) may take; 0 = no deadline.
-    run_deadline_seconds: int = 0
-    # What a start does when another execution holds the task: queue (DataSync's FIFO), wait, fail.
-    when_task_busy: str = "queue"
-    # The stall watchdog: always on (no configuration leaves an execution unwatched forever).
-    stall: StallLimit = field(default_factory=StallLimit)
+def variable(name: str) -> Any:
+    """A field read from the environment variable `name` (required: the template holds the default)."""
+    return Field(alias=name)
+
+
+# A name or ARN the template fills in: present and not empty.
+Named = Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+
+def _digits(text: object) -> object:
+    if isinstance(text, str) and not text.isdigit():
+        raise ValueError("expected a whole number")
+    return text
+
+
+# A count of seconds, minutes or attempts, written as CloudFormation writes a Number: digits.
+WholeNumber = Annotated[int, BeforeValidator(_digits)]
+
+
+def _phase_limits(text: object) -> object:
+    return PhaseLimits.parse(text) if isinstance(text, str) else text
+
+
+class EnvironmentSettings(BaseModel):
+    """Settings read from the environment: each field names its variable (`variable(...)`)."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, arbitrary_types_allowed=True, extra="forbid")
 
     @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Settings:
+    def variables(cls) -> frozenset[str]:
+        """Every environment variable a function building these settings reads."""
+        return frozenset(str(field.alias) for field in cls.model_fields.values())
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Self:
         env = os.environ if environ is None else environ
-        table = env.get("RUN_LEDGER_TABLE", "")
-        if not table:
-            raise ConfigurationError("RUN_LEDGER_TABLE is not set: the function cannot find the run ledger")
-        fallback_text = env.get("FALLBACK_INTERVAL_SECONDS", "900")
-        if not fallback_text.isdigit() or not 60 <= int(fallback_text) <= 86_400:
-            raise ConfigurationError(f"FALLBACK_INTERVAL_SECONDS={fallback_text!r}: expected 60 to 86400 seconds")
+        missing = sorted(name for name in cls.variables() if name not in env)
+        if missing:
+            raise ConfigurationError(
+                f"{', '.join(missing)} not set: the template sets every variable of {cls.__name__} for its function"
+            )
+        values = {name: env[name] for name in cls.variables()}
         try:
-            limits = PhaseLimits.parse(env.get("PHASE_TIME_LIMITS", DEFAULT_LIMITS))
-        except ValueError as error:
-            raise ConfigurationError(f"PHASE_TIME_LIMITS: {error}") from None
-        return cls(
-            ledger_table=table,
-            fallback_seconds=int(fallback_text),
-            phase_limits=limits,
-            failure_report_bucket=env.get("FAILURE_REPORT_BUCKET", ""),
-            retry=_retry_settings(env),
-            manifest_role_arn=env.get("MANIFEST_ACCESS_ROLE_ARN", ""),
-            run_deadline_seconds=_whole_seconds(env, "RUN_DEADLINE_SECONDS", "0"),
-            when_task_busy=_one_of(env, "WHEN_TASK_BUSY", "queue", ("queue", "wait", "fail")),
-            stall=_stall_limit(env),
-        )
+            return cls.model_validate(values)
+        except ValidationError as error:
+            first = error.errors()[0]
+            name = str(first["loc"][0])
+            raise ConfigurationError(f"{name}={values.get(name)!r}: {first['msg']}") from None
 
 
-@dataclass(frozen=True)
-class NotificationSettings:
+# --- What several functions share ------------------------------------------------------------
+
+
+class LedgerSettings(EnvironmentSettings):
+    # The run ledger: executions' phases, task tokens, task leases, message marks, run history.
+    ledger_table: Named = variable("RUN_LEDGER_TABLE")
+
+
+class WaitSettings(EnvironmentSettings):
+    # How long the workflow waits for DataSync's end event before it looks itself.
+    fallback_seconds: WholeNumber = variable("FALLBACK_INTERVAL_SECONDS")
+    phase_limits: Annotated[PhaseLimits, BeforeValidator(_phase_limits)] = variable("PHASE_TIME_LIMITS")
+
+
+class RunDeadlineSettings(EnvironmentSettings):
+    # The longest a whole run (every attempt) may take; 0 = no deadline.
+    run_deadline_seconds: WholeNumber = variable("RUN_DEADLINE_SECONDS")
+
+
+class AttemptsSettings(EnvironmentSettings):
+    max_attempts: WholeNumber = variable("MAX_ATTEMPTS")
+
+
+class IdempotencySettings(EnvironmentSettings):
+    # Powertools Idempotency's records (a start per attempt, a Slack post per message).
+    idempotency_table: Named = variable("IDEMPOTENCY_TABLE")
+
+
+class MessageSettings(LedgerSettings):
+    """The functions that publish a run's or batch's one message (its mark goes in the ledger)."""
+
     # A run that simply succeeded: "note" sends a short message, "silent" sends none.
-    on_success: str = "note"
+    on_success: Literal["note", "silent"] = variable("SUCCESS_NOTIFICATION")
     # Also publish an AWS Chatbot custom notification (to HTTPS subscribers, which Chatbot is).
-    chatbot: bool = False
-    # Where the functions that publish a message themselves publish it.
-    topic_arn: str = ""
+    chatbot_notifications: Literal["enabled", "disabled"] = variable("CHATBOT_NOTIFICATIONS")
+    topic_arn: Named = variable("NOTIFICATION_TOPIC_ARN")
 
-    @classmethod
-    def from_environment(cls, environ: Mapping[str, str] | None = None) -> NotificationSettings:
-        env = os.environ if environ is None else environ
-        return cls(
-            on_success=_one_of(env, "SUCCESS_NOTIFICATION", "note", ("note", "silent")),
-            chatbot=_one_of(env, "CHATBOT_NOTIFICATIONS", "disabled", ("enabled", "disabled")) == "enabled",
-            topic_arn=env.get("NOTIFICATION_TOPIC_ARN", ""),
+    @property
+    def chatbot(self) -> bool:
+        return self.chatbot_notifications == "enabled"
+
+
+# --- One class per function --------------------------------------------------------------------
+
+
+class StartSyncSettings(LedgerSettings, WaitSettings, IdempotencySettings):
+    # What a start does when another execution holds the task: queue (DataSync's FIFO), wait, fail.
+    when_task_busy: Literal["queue", "wait", "fail"] = variable("WHEN_TASK_BUSY")
+
+
+class AwaitSyncEndSettings(LedgerSettings):
+    pass
+
+
+class ExecutionEventsSettings(LedgerSettings):
+    pass
+
+
+class CheckSyncSettings(LedgerSettings, WaitSettings, RunDeadlineSettings, AttemptsSettings):
+    # The stall watchdog, always on: minutes the counters may stand still, and what it does then.
+    stall_minutes: WholeNumber = variable("STALL_MINUTES")
+    stall_action: Literal["cancel", "report"] = variable("STALL_ACTION")
+
+    @property
+    def stall(self) -> StallLimit:
+        return StallLimit(seconds=self.stall_minutes * 60, action=self.stall_action)
+
+
+class AnalyzeRunSettings(EnvironmentSettings):
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
+
+
+class PlanNextAttemptSettings(LedgerSettings, RunDeadlineSettings, AttemptsSettings):
+    # Failure reports are read from, and retry manifests written to, this bucket.
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
+    # The role DataSync assumes to read a retry manifest.
+    manifest_role_arn: Named = variable("MANIFEST_ACCESS_ROLE_ARN")
+    backoff_seconds: WholeNumber = variable("RETRY_BACKOFF_SECONDS")
+    source_is_quiet: Literal["true", "false"] = variable("SOURCE_IS_QUIET")
+
+    @property
+    def retry(self) -> RetrySettings:
+        return RetrySettings(
+            max_attempts=self.max_attempts,
+            backoff_seconds=self.backoff_seconds,
+            source_quiet=self.source_is_quiet == "true",
         )
 
 
-def _one_of(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = env.get(name, default)
-    if value not in allowed:
-        raise ConfigurationError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
-    return value
+class ReportRunSettings(MessageSettings):
+    pass
 
 
-def _whole_seconds(env: Mapping[str, str], name: str, default: str) -> int:
-    text = env.get(name, default)
-    if not text.isdigit():
-        raise ConfigurationError(f"{name}={text!r}: expected a whole number of seconds")
-    return int(text)
+class SummarizeBatchSettings(MessageSettings):
+    pass
 
 
-# The template's StallMinutes bounds (MinValue/MaxValue): at least 10 minutes, at most a week.
-STALL_MINUTES_RANGE = (10, 10_080)
-
-
-def _stall_limit(env: Mapping[str, str]) -> StallLimit:
-    text = env.get("STALL_MINUTES", str(DEFAULT_STALL_MINUTES))
-    low, high = STALL_MINUTES_RANGE
-    if not text.isdigit() or not low <= int(text) <= high:
-        raise ConfigurationError(f"STALL_MINUTES={text!r}: expected {low} to {high} minutes")
-    action = _one_of(env, "STALL_ACTION", "cancel", ("cancel", "report"))
-    return StallLimit(seconds=int(text) * 60, action="cancel" if action == "cancel" else "report")
-
-
-def _retry_settings(env: Mapping[str, str]) -> RetrySettings:
-    attempts, backoff = env.get("MAX_ATTEMPTS", "3"), env.get("RETRY_BACKOFF_SECONDS", "900")
-    if not attempts.isdigit() or not 1 <= int(attempts) <= 10:
-        raise ConfigurationError(f"MAX_ATTEMPTS={attempts!r}: expected 1 to 10")
-    if not backoff.isdigit():
-        raise ConfigurationError(f"RETRY_BACKOFF_SECONDS={backoff!r}: expected a whole number of seconds")
-    quiet = env.get("SOURCE_IS_QUIET", "true").lower()
-    if quiet not in ("true", "false"):
-        raise ConfigurationError(f"SOURCE_IS_QUIET={quiet!r}: expected true or false")
-    return RetrySettings(max_attempts=int(attempts), backoff_seconds=int(backoff), source_quiet=quiet == "true")
+class NotifySlackSettings(IdempotencySettings):
+    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged).
+    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")

@@ -3,61 +3,101 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from datasync_scheduler.adapters.aws_clients import forget_clients
-from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
-from datasync_scheduler.adapters.datasync import DataSync
-from datasync_scheduler.adapters.execution_logs import ExecutionLogs
-from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
-from datasync_scheduler.adapters.ledger import DynamoDbLedger
-from datasync_scheduler.adapters.notification_topic import SnsTopic
-from datasync_scheduler.adapters.published_messages import PublishedMessages
-from datasync_scheduler.adapters.s3_lines import S3LineUpload
-from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
-from datasync_scheduler.adapters.task_reports import TaskReports
-from datasync_scheduler.composition.settings import ConfigurationError, NotificationSettings, Settings
-from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
+from datasync_scheduler.composition.settings import (
+    AnalyzeRunSettings,
+    EnvironmentSettings,
+    LedgerSettings,
+    MessageSettings,
+    PlanNextAttemptSettings,
+)
+
+if TYPE_CHECKING:
+    from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.published_messages import PublishedMessages
+    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
+
+# Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
+# (Check Sync: no log reader, no S3 upload), not every step's.
+
+S = TypeVar("S", bound=EnvironmentSettings)
+
+# Each handler names the settings it builds (`settings(CheckSyncSettings)`): one class per function,
+# declaring every variable that function reads (datasync_scheduler.composition.settings).
+_settings: dict[type[EnvironmentSettings], EnvironmentSettings] = {}
+
+
+def settings(kind: type[S]) -> S:
+    """The function's settings, read from its environment once per container."""
+    built = _settings.get(kind)
+    if built is None:
+        built = _settings[kind] = kind.from_environment()
+    return cast(S, built)
+
+
+# The adapters are cached on what they are built from, so a function builds each once.
+def topic(settings: MessageSettings) -> TopicPort:
+    return _topic(settings.topic_arn)
 
 
 @cache
-def settings() -> Settings:
-    return Settings.from_environment()
+def _topic(topic_arn: str) -> TopicPort:
+    from datasync_scheduler.adapters.notification_topic import SnsTopic
 
-
-@cache
-def notification_settings() -> NotificationSettings:
-    return NotificationSettings.from_environment()
-
-
-@cache
-def topic() -> TopicPort:
-    topic_arn = notification_settings().topic_arn
-    if not topic_arn:
-        raise ConfigurationError("NOTIFICATION_TOPIC_ARN is not set: the message has nowhere to go")
     return SnsTopic(topic_arn)
 
 
-@cache
-def published_messages() -> PublishedMessages:
+def published_messages(settings: MessageSettings) -> PublishedMessages:
     """The marks of published messages, kept in the run ledger's table."""
-    return PublishedMessages(settings().ledger_table)
+    return _published_messages(settings.ledger_table)
 
 
 @cache
-def ports() -> Ports:
+def _published_messages(ledger_table: str) -> PublishedMessages:
+    from datasync_scheduler.adapters.published_messages import PublishedMessages
+
+    return PublishedMessages(ledger_table)
+
+
+def ports(settings: LedgerSettings) -> Ports:
+    return _ports(settings.ledger_table)
+
+
+@cache
+def _ports(ledger_table: str) -> Ports:
+    from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+    from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
+    from datasync_scheduler.ports import Ports
+
     return Ports(
-        datasync=DataSync(),
-        ledger=DynamoDbLedger(settings().ledger_table),
+        datasync=datasync(),
+        ledger=DynamoDbLedger(ledger_table),
         callbacks=StepFunctionsCallbacks(),
-        lease=DynamoDbTaskLease(settings().ledger_table),
+        lease=DynamoDbTaskLease(ledger_table),
     )
 
 
 @cache
-def analysis_ports() -> AnalysisPorts:
-    bucket = settings().failure_report_bucket
-    if not bucket:
-        raise ConfigurationError("FAILURE_REPORT_BUCKET is not set: the analysis has nowhere to write its report")
+def datasync() -> DataSync:
+    from datasync_scheduler.adapters.datasync import DataSync
+
+    return DataSync()
+
+
+def analysis_ports(settings: AnalyzeRunSettings) -> AnalysisPorts:
+    return _analysis_ports(settings.failure_report_bucket)
+
+
+@cache
+def _analysis_ports(bucket: str) -> AnalysisPorts:
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+    from datasync_scheduler.adapters.failure_report import S3FailureReport
+    from datasync_scheduler.adapters.task_reports import TaskReports
+    from datasync_scheduler.ports import AnalysisPorts
+
     return AnalysisPorts(
         logs=ExecutionLogs(),
         reports=TaskReports(),
@@ -65,28 +105,29 @@ def analysis_ports() -> AnalysisPorts:
     )
 
 
+def retry_ports(settings: PlanNextAttemptSettings) -> RetryPorts:
+    return _retry_ports(settings.failure_report_bucket, settings.manifest_role_arn)
+
+
 @cache
-def retry_ports() -> RetryPorts:
-    bucket = settings().failure_report_bucket
-    if not bucket:
-        raise ConfigurationError("FAILURE_REPORT_BUCKET is not set: retries have nowhere to write manifests")
+def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
+    from datasync_scheduler.adapters.failure_report import read_failure_report
+    from datasync_scheduler.adapters.s3_lines import S3LineUpload
+    from datasync_scheduler.ports import RetryPorts
+
     return RetryPorts(
         failures=read_failure_report,
         manifest_upload=lambda key: S3LineUpload(bucket, key, "text/csv"),
         manifest_bucket=bucket,
-        manifest_role_arn=settings().manifest_role_arn,
+        manifest_role_arn=manifest_role_arn,
     )
 
 
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
-    settings.cache_clear()
-    notification_settings.cache_clear()
-    topic.cache_clear()
-    published_messages.cache_clear()
-    ports.cache_clear()
-    analysis_ports.cache_clear()
-    retry_ports.cache_clear()
+    _settings.clear()
+    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports):
+        built.cache_clear()
 
 
 def reset() -> None:

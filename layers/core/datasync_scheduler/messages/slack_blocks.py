@@ -1,28 +1,21 @@
 """What the Slack notifier posts: a `Message`, a CloudWatch alarm or any other text, as Block Kit.
 
-Built with slack_sdk's Block Kit classes, whose validators refuse what Slack would (a header over
-150 characters, more than 10 fields in a section); the limits they do not check (3,000 characters
-per text, 2,000 per field, 50 blocks) are kept here. When content does not fit it is cut, and the
-message says how much was left out ("and 12 more"): nothing is dropped silently. All text from
-outside goes through `chat_text`, so it cannot ping, link or format.
+Block Kit as plain data (the typed dictionaries below), so that only the Slack notifier, which
+posts it, carries slack_sdk: every renderer here keeps Slack's limits itself (150 characters per
+header, 3,000 per text, 2,000 per field, 10 fields per section, 50 blocks), and the tests parse what
+it renders with slack_sdk's Block Kit models and their validators, so a malformed block fails a
+test, not a post. When content does not fit it is cut, and the message says how much was left out
+("and 12 more"): nothing is dropped silently. All text from outside goes through `chat_text`, so it
+cannot ping, link or format.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import ValidationError
-from slack_sdk.models.blocks import (
-    Block,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
 
 from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.messages import chat_text, console_links
@@ -47,6 +40,44 @@ TASK_SECTIONS = 12
 EXAMPLE_PATHS = 5
 # Any other text is shown in at most this many blocks (30,000 characters).
 TEXT_SECTIONS = 10
+
+
+# --- Block Kit, as Slack documents it (https://api.slack.com/reference/block-kit/blocks) ---------
+class PlainText(TypedDict):
+    type: Literal["plain_text"]
+    text: str
+
+
+class Mrkdwn(TypedDict):
+    type: Literal["mrkdwn"]
+    text: str
+    # Slack does not turn bare URLs, #channel or @name in the text into links or mentions.
+    verbatim: bool
+
+
+class HeaderBlock(TypedDict):
+    type: Literal["header"]
+    text: PlainText
+
+
+class SectionBlock(TypedDict):
+    type: Literal["section"]
+    text: NotRequired[Mrkdwn]
+    fields: NotRequired[list[Mrkdwn]]
+
+
+class DividerBlock(TypedDict):
+    type: Literal["divider"]
+
+
+class ContextBlock(TypedDict):
+    type: Literal["context"]
+    elements: list[Mrkdwn]
+
+
+Block = HeaderBlock | SectionBlock | DividerBlock | ContextBlock
+DIVIDER: DividerBlock = {"type": "divider"}
+
 EMOJI = {"succeeded": "✅", "recovered": "⚠️", "failed": "❌"}
 ALARM_EMOJI = {"ALARM": "🚨", "OK": "✅", "INSUFFICIENT_DATA": "❔"}
 
@@ -81,7 +112,7 @@ def render_slack(message: Message) -> dict[str, Any]:
     if message.phases:
         blocks.append(_context(_phase_line(message)))
     if message.next_steps or message.links:
-        blocks.append(DividerBlock())
+        blocks.append(DIVIDER)
     if message.next_steps:
         steps = [f"• {line(step)}" for step in message.next_steps]
         blocks += _packed_sections(steps, heading="*What to do next*", sections=1)
@@ -108,7 +139,7 @@ def render_alarm(alarm: Mapping[str, Any]) -> dict[str, Any]:
     for label, key in (("Changed at", "StateChangeTime"), ("Region", "Region"), ("Description", "AlarmDescription")):
         if value := alarm.get(key):
             fields.append(_field(label, line(str(value))))
-    blocks.append(SectionBlock(fields=fields))
+    blocks.append(_fields(fields))
     arn = str(alarm.get("AlarmArn") or "")
     if url := console_links.cloudwatch_alarm(arn):
         blocks.append(_section(f"*Open in the AWS console:* {chat_text.link(url, 'Alarm')}"))
@@ -132,11 +163,8 @@ def _fact_sections(message: Message) -> list[Block]:
     room = FACT_SECTIONS * FIELDS_PER_SECTION
     if len(fields) > room:
         left_out = len(fields) - room + 1
-        fields = [*fields[: room - 1], MarkdownTextObject(text=f"and {left_out:,} more", verbatim=True)]
-    return [
-        SectionBlock(fields=fields[start : start + FIELDS_PER_SECTION])
-        for start in range(0, len(fields), FIELDS_PER_SECTION)
-    ]
+        fields = [*fields[: room - 1], _mrkdwn(f"and {left_out:,} more")]
+    return [_fields(fields[start : start + FIELDS_PER_SECTION]) for start in range(0, len(fields), FIELDS_PER_SECTION)]
 
 
 def _failure_sections(failures: Failures) -> list[Block]:
@@ -150,7 +178,7 @@ def _failure_sections(failures: Failures) -> list[Block]:
     if failures.report:
         overview.append(f"Complete list: {code(failures.report)}")
     overview += [f"Note: {line(caveat)}." for caveat in failures.caveats]
-    blocks: list[Block] = [DividerBlock(), _section(_fitting_lines(overview))]
+    blocks: list[Block] = [DIVIDER, _section(_fitting_lines(overview))]
     shown = failures.groups[:FAILURE_GROUP_SECTIONS]
     blocks += [_section(_failure_group(group)) for group in shown]
     rest = failures.groups[FAILURE_GROUP_SECTIONS:]
@@ -181,7 +209,7 @@ def _task_sections(tasks: Sequence[TaskLine], not_listed: int) -> list[Block]:
         for task in tasks
     ]
     return [
-        DividerBlock(),
+        DIVIDER,
         *_packed_sections(lines, heading="*Tasks*", sections=TASK_SECTIONS, unlisted=not_listed, more=_more_tasks),
     ]
 
@@ -273,27 +301,33 @@ def _fitting_lines(lines: Sequence[str], limit: int = TEXT_LIMIT) -> str:
 def _header(text: str) -> HeaderBlock:
     # Slack refuses a blank text object.
     shown = cut(chat_text.plain(text), HEADER_LIMIT) if text.strip() else "(no subject)"
-    return HeaderBlock(text=PlainTextObject(text=shown))
+    return {"type": "header", "text": {"type": "plain_text", "text": shown}}
+
+
+def _mrkdwn(text: str) -> Mrkdwn:
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
 
 
 def _section(text: str) -> SectionBlock:
-    # verbatim: Slack does not turn bare URLs, #channel or @name in the text into links or mentions.
-    return SectionBlock(text=MarkdownTextObject(text=text, verbatim=True))
+    return {"type": "section", "text": _mrkdwn(text)}
 
 
-def _field(label: str, value: str) -> MarkdownTextObject:
-    return MarkdownTextObject(text=cut(f"*{line(label)}*\n{value}", FIELD_LIMIT), verbatim=True)
+def _fields(fields: list[Mrkdwn]) -> SectionBlock:
+    return {"type": "section", "fields": fields}
+
+
+def _field(label: str, value: str) -> Mrkdwn:
+    return _mrkdwn(cut(f"*{line(label)}*\n{value}", FIELD_LIMIT))
 
 
 def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=text, verbatim=True)])
+    return {"type": "context", "elements": [_mrkdwn(text)]}
 
 
 def _payload(fallback: str, blocks: list[Block]) -> dict[str, Any]:
     if len(blocks) > BLOCK_LIMIT:  # the parts' budgets above make this impossible; keep it true anyway
         blocks = [*blocks[: BLOCK_LIMIT - 1], _section(ELLIPSIS + " (message cut: Slack shows at most 50 blocks)")]
-    # to_dict() runs slack_sdk's validators: an invalid block raises here, not at Slack.
-    return {"text": fallback, "blocks": [block.to_dict() for block in blocks]}
+    return {"text": fallback, "blocks": blocks}
 
 
 def _json_object(text: str) -> dict[str, Any] | None:

@@ -22,9 +22,9 @@ from datasync_scheduler.domain.task_report import failures_from_report
 from datasync_scheduler.ports import (
     AnalysisPorts,
     ApiCallFailed,
+    DataSyncPort,
     FailureSink,
     LogSource,
-    Ports,
     ReportSource,
     ServiceUnreachable,
 )
@@ -145,13 +145,13 @@ def analyze(
     return summary
 
 
-def analyze_run(execution: TaskExecutionState, ports: Ports, analysis_ports: AnalysisPorts) -> dict[str, Any]:
+def analyze_run(execution: TaskExecutionState, datasync: DataSyncPort, analysis_ports: AnalysisPorts) -> dict[str, Any]:
     """Which files failed and why: a bounded summary; the complete list goes to the failure report."""
     execution_arn = execution.execution_arn
-    snapshot = ports.datasync.describe(execution_arn)
+    snapshot = datasync.describe(execution_arn)
     try:
         # Where the task logs and writes its reports, and at which level: without it, nothing to read.
-        task = ports.datasync.task(snapshot.task_arn)
+        task = datasync.task(snapshot.task_arn)
     except ServiceUnreachable:
         raise  # an outage: the workflow retries the analysis later (docs/aws-facts.md#transient-aws-errors)
     except ApiCallFailed as failed:

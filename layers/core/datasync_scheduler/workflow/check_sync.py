@@ -9,7 +9,7 @@ import logging
 from datetime import datetime
 
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.composition.settings import Settings
+from datasync_scheduler.composition.settings import CheckSyncSettings
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import entry_time, remaining_seconds, task_arn_of
 from datasync_scheduler.domain.outage import Outage, decide_outage, gave_up_reason
@@ -102,7 +102,7 @@ _GIVE_UP: dict[str, type[WatchEnded]] = {
 def check_sync(
     execution: TaskExecutionState,
     ports: Ports,
-    settings: Settings,
+    settings: CheckSyncSettings,
     started_at: str | None = None,
     workflow_execution: str = "",
 ) -> TaskExecutionState:
@@ -174,10 +174,10 @@ def check_sync(
         cancel_requested=bool(record and record.cancel_requested_at),
         events_flowing=bool(record and snapshot.status in record.event_statuses),
         remaining_seconds=remaining_seconds(snapshot, entered, now),
-        deadline=run_deadline(started_at, settings),
+        deadline=run_deadline(started_at, settings.run_deadline_seconds),
         progress=mark,
         stall=settings.stall,
-        budget=WatchBudget(execution.looks + 1, max_looks(settings.retry.max_attempts), parse_optional(started_at)),
+        budget=WatchBudget(execution.looks + 1, max_looks(settings.max_attempts), parse_optional(started_at)),
     )
     cancelled_by = execution.cancelled_by
     if decision.action == "cancel" and decision.overrun is not None:
@@ -223,7 +223,7 @@ def _wait_out(
     execution: TaskExecutionState,
     failed: ServiceUnreachable,
     ports: Ports,
-    settings: Settings,
+    settings: CheckSyncSettings,
     started_at: str | None,
     now: datetime,
 ) -> TaskExecutionState:
@@ -248,7 +248,7 @@ def _wait_out(
         entered_at=entered,
         limits=settings.phase_limits,
         fallback_seconds=settings.fallback_seconds,
-        deadline=run_deadline(started_at, settings),
+        deadline=run_deadline(started_at, settings.run_deadline_seconds),
     )
     if decision.action == "give_up" and decision.limit is not None:
         reason = gave_up_reason(

@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.composition.settings import Settings
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time
 from datasync_scheduler.domain.watchdog import (
@@ -42,11 +41,11 @@ def resume_if_finished(ports: Ports, execution_arn: str, status: str) -> bool:
         raise
 
 
-def run_deadline(started_at: str | None, settings: Settings) -> tuple[datetime, int] | None:
-    if not started_at or not settings.run_deadline_seconds:
+def run_deadline(started_at: str | None, run_deadline_seconds: int) -> tuple[datetime, int] | None:
+    if not started_at or not run_deadline_seconds:
         return None
     began = datetime.fromisoformat(started_at.replace("Z", "+00:00"))
-    return began + timedelta(seconds=settings.run_deadline_seconds), settings.run_deadline_seconds
+    return began + timedelta(seconds=run_deadline_seconds), run_deadline_seconds
 
 
 def as_confirmed(snapshot: ExecutionSnapshot, execution: TaskExecutionState) -> ExecutionSnapshot:

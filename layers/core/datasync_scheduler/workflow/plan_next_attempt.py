@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.composition.settings import Settings
+from datasync_scheduler.composition.settings import PlanNextAttemptSettings
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
@@ -33,7 +33,7 @@ def _watchdog_phase(record: TaskExecutionRecord | None) -> str | None:
 
 
 def plan_next_attempt(
-    step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: Settings
+    step: PlanNextAttemptInput, ports: Ports, retry_ports: RetryPorts, settings: PlanNextAttemptSettings
 ) -> Attempts:
     """After an attempt: record it, and decide whether another one runs and on which files."""
     execution, previous = step.task_execution, step.attempts
@@ -53,7 +53,7 @@ def plan_next_attempt(
         and execution.cancelled_by.limit == "watchLimit",
         unconfirmed=unconfirmed(execution, snapshot) is not None,
     )
-    deadline = run_deadline(step.started_at, settings)
+    deadline = run_deadline(step.started_at, settings.run_deadline_seconds)
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
     decision = decide_retry(outcome, failures, attempt, settings.retry, left)
     scope: dict[str, Any] = {"kind": "all"}

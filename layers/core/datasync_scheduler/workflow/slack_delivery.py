@@ -12,13 +12,11 @@ message's own id (`TopicMessage.key`).
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed
-from datasync_scheduler.composition.settings import ConfigurationError
 from datasync_scheduler.messages.slack_blocks import slack_payload
 from datasync_scheduler.ports import ChatWebhook, OncePerMessage
 
@@ -47,14 +45,6 @@ class Delivered:
 
     posted: list[str] = field(default_factory=list)
     already_posted: list[str] = field(default_factory=list)
-
-
-def webhook_secret_arn(environ: Mapping[str, str] | None = None) -> str:
-    env = os.environ if environ is None else environ
-    arn = env.get("SLACK_WEBHOOK_SECRET_ARN", "")
-    if not arn:
-        raise ConfigurationError("SLACK_WEBHOOK_SECRET_ARN is not set: the notifier has no webhook to post to")
-    return arn
 
 
 def every_time(key: str, post: Callable[[], None]) -> bool:

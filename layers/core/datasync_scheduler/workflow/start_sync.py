@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from datasync_scheduler.composition.clock import utc_now
-from datasync_scheduler.composition.settings import Settings
+from datasync_scheduler.composition.settings import StartSyncSettings
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import lease_until, request_digest, when_held
 from datasync_scheduler.domain.watchdog import (
@@ -38,7 +38,7 @@ def start_sync(
     request: SyncRequest,
     workflow_execution: str,
     ports: Ports,
-    settings: Settings,
+    settings: StartSyncSettings,
     attempt: int = 1,
     scope: dict[str, Any] | None = None,
 ) -> TaskExecutionState:
@@ -81,7 +81,7 @@ class TaskBusy(Exception):
 
 
 def _take_lease(
-    ports: Ports, request: SyncRequest, owner: str, settings: Settings, next_look: int, *, adopted: bool
+    ports: Ports, request: SyncRequest, owner: str, settings: StartSyncSettings, next_look: int, *, adopted: bool
 ) -> None:
     """Takes (or renews) the task's lease for this run, or does what WhenTaskBusy says when another
     run holds it (`task_lease.when_held`). One atomic write: docs/aws-facts.md#the-task-lease."""

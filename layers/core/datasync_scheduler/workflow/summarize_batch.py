@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
-from datasync_scheduler.composition.settings import NotificationSettings
+from datasync_scheduler.composition.settings import MessageSettings
 from datasync_scheduler.domain.batch import (
     BatchSummary,
     TaskOutcome,
@@ -45,7 +45,7 @@ def summarize_batch_step(
     event: SummarizeBatchInput,
     task_name: Callable[[str], str | None],
     topic: TopicPort,
-    notifications: NotificationSettings | None = None,
+    notifications: MessageSettings,
     *,
     described_run: Callable[[str], Mapping[str, Any] | None] = lambda arn: None,
 ) -> SummarizeBatchOutput:

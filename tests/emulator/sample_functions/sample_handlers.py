@@ -1,4 +1,4 @@
-"""Tiny Lambda handlers for emulator tests."""
+"""Tiny Lambda handlers for emulator tests (a function's code: its folder holds this module only)."""
 
 from typing import Any
 
@@ -15,9 +15,10 @@ def echo(event: Any, context: Any) -> Any:
     return {"echo": event, "function": context.function_name}
 
 
-# Events `remember` received, with the receiving function's name. Each function's first call
-# re-imports this module (a cold start); the list is kept across that.
-RECEIVED: list[tuple[str, Any]] = globals().get("RECEIVED", [])
+# What `remember` received, in a module of the tests' own: this one is loaded afresh per function.
+from tests.emulator.received_events import LOADS, RECEIVED  # noqa: E402
+
+LOADS.append(__name__)
 
 
 def remember(event: Any, context: Any) -> Any:
