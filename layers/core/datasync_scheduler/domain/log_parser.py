@@ -41,9 +41,19 @@ ENHANCED_LEVEL = "ERROR"
 # The hash DataSync prints for a destination that vanished before verification
 # (docs/aws-facts.md#datasync-logs).
 _ZERO_HASH = "0" * 64
+# A meta line as DataSync writes it (docs/aws-facts.md#datasync-logs): "type=R mode=0644 uid=1000
+# gid=1000 size=1048576 atime=1700000000/0 mtime=1700000000/0 extAttrsHash=0". `\s` and `\S` are the
+# whitespace of `str.split`, so a line this matches splits into exactly these eight tokens.
+_META = re.compile(
+    r"type=(\S*) mode=(\S*) uid=(\S*) gid=(\S*) size=(\S*) atime=(\S*) mtime=(\S*) extAttrsHash=(\S*)\s*\Z"
+)
+_META_FIELDS = ("type", "mode", "uid", "gid", "size", "atime", "mtime", "extAttrsHash")
+# (index in `_META`'s groups, field name), by name: the order in which differing fields are listed.
+_META_BY_NAME = tuple(sorted(enumerate(_META_FIELDS), key=lambda field: field[1]))
 # A level tag is short: "] " further into a line means the line has no tag.
 _TAG_END_WITHIN = 16
 _VERIFICATION = "Verification failed "
+_MARKERS = frozenset(("<>", ">", "<"))
 _INTERESTING = (_VERIFICATION, "Failed to ", "Deferred error: ")
 # Levels whose lines say something failed: any of them that names nothing known still counts.
 _FAILURE_TAGS = ("[ERROR]", "[WARN]")
@@ -155,6 +165,17 @@ _COMMON_REASONS = frozenset(
         "Connection reset by peer",
     }
 )
+# The usual one-line failure: a known form, a name, and one of the common reasons ending the line (before
+# the line break a reader may have left). The name is what lies between: the common reasons hold no
+# ": ", so the line's last ": " ends it, as `_split_reason` says. A name that is empty, "/" or ends with
+# ")" (maybe an object version) is left to `_single_line`.
+_USUAL_ONE_LINE = re.compile(
+    r"({})(?!/: )(.*[^)]): ({})(?:\r?\n)?\Z".format(
+        "|".join(re.escape(prefix) for prefix, _default, _absent in _FORMS),
+        "|".join(re.escape(reason) for reason in sorted(_COMMON_REASONS)),
+    ),
+    re.DOTALL,
+)
 # S3 sources with object versions name the version after the path (transferring-with-manifest guide).
 _VERSION_SUFFIX = re.compile(r" \(versionId: ([^()]*)\)\Z")
 _CAMEL_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -265,11 +286,28 @@ class LogParser:
         if end > 0 and message[0] == "[":
             text_at = end + 2
             if message.startswith(_INTERESTING, text_at):
-                line, tail = _without_line_break(message)
-                if not line.startswith(_VERIFICATION, text_at):
-                    self._single(_single_line(line[1:end], line[text_at:]), stream, found)
+                if not message.startswith(_VERIFICATION, text_at):
+                    usual = _USUAL_ONE_LINE.match(message, text_at)
+                    if usual is None:
+                        line = _without_line_break(message)[0]
+                        self._single(_single_line(line[1:end], line[text_at:]), stream, found)
+                        return
+                    # What `_single_line` and `_single` make of it, without their search for the name's end.
+                    prefix, name, reason = usual.groups()
+                    category, directory = _USUAL_CATEGORIES[prefix][reason]
+                    failure = FileFailure(
+                        name if name[:1] == "/" else "/" + name,
+                        category,
+                        message[1:end],
+                        {"detail": reason, "message": message[text_at : usual.end(3)]},
+                        directory,
+                    )
+                    if reason.startswith("S3 ") and failure.level == "WARN":
+                        self._held[stream] = failure  # an `S3 Exception:` line may follow
+                    else:
+                        found.append(failure)
                     return
-                opened = _Group.open(line[: end + 1], line[text_at:], tail)
+                opened = _Group.open(message, end, text_at)
                 if opened is not None:
                     self._open[stream] = opened
                     return
@@ -366,17 +404,18 @@ class _Group:
         self._name(name)
 
     @classmethod
-    def open(cls, tag: str, text: str, tail: str) -> _Group | None:
-        """The group a "Verification failed <marker> NAME" line opens, or None for another form.
+    def open(cls, message: str, end: int, text_at: int) -> _Group | None:
+        """The group a "[TAG] Verification failed <marker> NAME" line opens (the tag ends at `end`, the text
+        starts at `text_at`), or None for another form.
 
         `<>`: on both sides and different; `>`: only at the destination. A `<` form is in no source;
         it is accepted (and classified by what its lines show) rather than losing the failure.
         """
-        rest = text[len(_VERIFICATION) :]
-        marker, _, name = rest.partition(" ")
-        if marker not in ("<>", ">", "<") or not name:
+        line, tail = _without_line_break(message)
+        marker, _, name = line[text_at + len(_VERIFICATION) :].partition(" ")
+        if marker not in _MARKERS or not name:
             return None
-        return cls(tag, name, marker, text, tail)
+        return cls(line[: end + 1], name, marker, line[text_at:], tail)
 
     def _name(self, name: str) -> None:
         self.name = name
@@ -423,13 +462,28 @@ class _Group:
         return False
 
     def failure(self) -> FileFailure:
-        # Meta lines are "type=R mode=0755 uid=… gid=… size=… atime=… mtime=… extAttrsHash=0": compared
-        # as tokens, and only the fields the evidence needs are looked up (a full parse of both sides
-        # was a third of the cost of a group).
-        source = self.src_meta.split() if self.src_meta else []
-        destination = source if self.dst_meta == self.src_meta else self.dst_meta.split() if self.dst_meta else []
-        src_size, src_mtime = _size_and_mtime(source)
-        dst_size, dst_mtime = _size_and_mtime(destination)
+        src_meta, dst_meta = self.src_meta, self.dst_meta
+        # Meta lines are "type=R mode=0755 uid=… gid=… size=… atime=… mtime=… extAttrsHash=0". Two different
+        # ones in DataSync's own form (`_META`, the usual group) are read with one match each and compared
+        # field by field; any others (one side only, fields missing, added or reordered, other
+        # whitespace) as tokens. Both readings give the same for lines in DataSync's form.
+        if src_meta and dst_meta and src_meta != dst_meta:
+            source, destination = _META.match(src_meta), _META.match(dst_meta)
+            if source is not None and destination is not None:
+                src, dst = source.groups(), destination.groups()
+                differs = [name for at, name in _META_BY_NAME if src[at] != dst[at]]
+                return self._failure(src[4], src[6], dst[4], dst[6], differs, True)
+        return self._failure(*_compared_as_tokens(src_meta, dst_meta))
+
+    def _failure(
+        self,
+        src_size: str | None,
+        src_mtime: str | None,
+        dst_size: str | None,
+        dst_mtime: str | None,
+        differs: list[str],
+        both_metas: bool,
+    ) -> FileFailure:
         evidence: dict[str, str | int] = {}
         if src_size is not None:
             evidence["src_size"] = _number(src_size)
@@ -439,25 +493,30 @@ class _Group:
             evidence["src_mtime"] = src_mtime
         if dst_mtime is not None:
             evidence["dst_mtime"] = dst_mtime
-        if self.src_hash is not None:
-            evidence["src_hash"] = self.src_hash
-        if self.dst_hash is not None:
-            evidence["dst_hash"] = self.dst_hash
-        differs = _differing(source, destination) if source and destination and source is not destination else []
+        src_hash, dst_hash = self.src_hash, self.dst_hash
+        if src_hash is not None:
+            evidence["src_hash"] = src_hash
+        if dst_hash is not None:
+            evidence["dst_hash"] = dst_hash
         if differs:
             evidence["differs"] = ",".join(differs)
         evidence["message"] = self.message
-        category = _group_category(
-            self.marker,
-            bool(source and destination),
-            src_size,
-            dst_size,
-            dst_mtime,
-            self.src_hash,
-            self.dst_hash,
-            differs,
-        )
+        category = _group_category(self.marker, both_metas, src_size, dst_size, dst_mtime, src_hash, dst_hash, differs)
         return FileFailure(_rooted(self.name), category, self.tag[1:-1], evidence)
+
+
+def _compared_as_tokens(
+    src_meta: str | None, dst_meta: str | None
+) -> tuple[str | None, str | None, str | None, str | None, list[str], bool]:
+    """(source size, source mtime, destination size, destination mtime, the names of the fields that
+    differ, whether both sides have meta) of a group's meta lines of any form, compared as "name=value"
+    tokens; only the fields the evidence needs are looked up."""
+    source = src_meta.split() if src_meta else []
+    destination = source if dst_meta == src_meta else dst_meta.split() if dst_meta else []
+    src_size, src_mtime = _size_and_mtime(source)
+    dst_size, dst_mtime = _size_and_mtime(destination)
+    differs = _differing(source, destination) if source and destination and source is not destination else []
+    return src_size, src_mtime, dst_size, dst_mtime, differs, bool(source and destination)
 
 
 def _group_category(
@@ -558,9 +617,23 @@ def _single_line(level: str, text: str) -> FileFailure:
         default = category_from_text(verb) or "other"
         absent = "missing_at_destination" if "destination" in verb else "source_vanished"
         name, reason = _split_reason(text[at + 1 :])
+    return _line_failure(level, text, name, reason, _form_category(default, absent, reason), form is _DIRECTORY_FORM)
+
+
+def _form_category(default: Category, absent: Category, reason: str) -> Category:
+    """A one-line form's category: the cause its reason names (`absent` if the item does not exist), else
+    the form's own."""
     found = category_from_text(reason)
-    category = default if found is None else absent if found == "source_vanished" else found
-    return _line_failure(level, text, name, reason, category, directory=form is _DIRECTORY_FORM)
+    return default if found is None else absent if found == "source_vanished" else found
+
+
+# (category, whether the item is a directory) of each form and common reason, as `_single_line` decides.
+_USUAL_CATEGORIES: Mapping[str, Mapping[str, tuple[Category, bool]]] = {
+    prefix: {
+        reason: (_form_category(default, absent, reason), prefix == _DIRECTORY_FORM[0]) for reason in _COMMON_REASONS
+    }
+    for prefix, default, absent in _FORMS
+}
 
 
 def _form_of(text: str) -> tuple[str, Category, Category] | None:
