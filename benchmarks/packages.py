@@ -44,6 +44,10 @@ from pathlib import Path
 
 from emulator.template import load_template
 
+# The functions' environments are read from the template the way the tests read them.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.template_environment import function_environment
+
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = "python3.12"
 # What the Python runtime provides beside the standard library: boto3 and what it needs. AWS's
@@ -175,8 +179,11 @@ def lambda_environment(function: Function, path: str) -> dict[str, str]:
         "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
         "LAMBDA_TASK_ROOT": "/var/task",
         "_X_AMZN_TRACE_ID": "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=1",
-        "POWERTOOLS_SERVICE_NAME": "datasync-scheduler",
-        "POWERTOOLS_METRICS_NAMESPACE": "DataSyncScheduler",
+        # The function's own variables as template.yaml sets them (its defaults; a Slack secret for the
+        # notifier): a handler may read its settings at import.
+        **function_environment(
+            function.name, SlackWebhookSecretArn="arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-AbCdEf"
+        ),
     }
 
 

@@ -341,7 +341,7 @@ def _print_banner(server: Any, args: argparse.Namespace) -> None:
     print("In another terminal:")
     print(
         f"  export AWS_ENDPOINT_URL={server.endpoint} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing "
-        "AWS_DEFAULT_REGION=us-east-1"
+        "AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1"
     )
     first = server.task_arns[0] if server.task_arns else "<task ARN>"
     stack = "" if server.stack.name == "datasync-scheduler" else f" --stack-name {server.stack.name}"

@@ -112,7 +112,16 @@ def test_every_verdict_a_run_or_batch_can_end_with_has_a_row_in_the_notification
     assert sorted(name for name in verdicts if f"`{name}`" not in page and f"({name})" not in page) == []
 
 
-CODE = ("layers", "functions", "datasync_scheduler_cli", "emulator", "benchmarks", "tests", "statemachine")
+CODE = (
+    "layers",
+    "functions",
+    "datasync_scheduler_cli",
+    "emulator",
+    "benchmarks",
+    "tests",
+    "statemachine",
+    "observability",
+)
 _DOC_POINTER = re.compile(r"docs/([\w-]+\.md)#([\w-]+)")
 
 
