@@ -226,3 +226,34 @@ def test_each_json_example_is_valid_for_the_model_it_documents(block: Block) -> 
     # Today every JSON example documents a scenario file; the first whole one hosts the fragments.
     whole = next(json.loads(other.text) for other in JSON_BLOCKS if other.text.lstrip().startswith("{"))
     _validate(block, whole)
+
+
+# --- Console examples that need no stack: the output shown is the output printed ------------------
+
+# A console example that talks to a stack (history, watch, local serve) or uses a variable shows output
+# of one moment; one that reads only files of this repository prints the same output every time.
+_NEEDS_A_STACK = re.compile(r"\$|local serve|history|watch|run ")
+STANDALONE_CONSOLE = [
+    block
+    for block in BLOCKS
+    if block.lang == "console" and not any(_NEEDS_A_STACK.search(line) for line in block.command_lines())
+]
+
+
+@pytest.mark.parametrize("block", STANDALONE_CONSOLE, ids=lambda block: block.where)
+def test_each_console_example_that_needs_no_stack_prints_what_it_shows(block: Block) -> None:
+    printed = []
+    for line in block.text.splitlines():
+        if line.startswith("$ "):
+            result = subprocess.run(
+                ["bash", "-c", line[2:]],
+                cwd=ROOT,
+                env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            printed.append(line)
+            printed.extend(result.stdout.splitlines())
+    assert printed == block.text.splitlines()
