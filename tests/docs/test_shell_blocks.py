@@ -63,6 +63,7 @@ def _script(blocks: list[Block], endpoint: str) -> str:
     return "\n".join(parts) + "\necho '>>> all blocks ran' >&2\n"
 
 
+@pytest.mark.slow
 def test_every_runnable_block_runs_in_reading_order_against_the_local_stack(
     served: LocalStackServer, tmp_path: Path
 ) -> None:
@@ -200,6 +201,7 @@ def _parameter_overrides(words: list[str]) -> Iterator[str]:
             yield f"--parameter-overrides {name}: template.yaml has no such parameter"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("block", SHELL_BLOCKS, ids=lambda block: block.where)
 def test_each_shell_block_names_only_commands_flags_outputs_files_and_targets_that_exist(block: Block) -> None:
     assert list(_problems(block)) == []
