@@ -82,16 +82,11 @@ class Function:
     layers: tuple[str, ...]  # logical ids of the template's own layers it uses
 
 
-def python_312_path() -> str:
-    found = shutil.which(RUNTIME)
-    if found and subprocess.run([found, "--version"], capture_output=True, check=False).returncode == 0:
-        return os.environ["PATH"]
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        root = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
-        for candidate in sorted(Path(root, "versions").glob("3.12.*/bin"), reverse=True):
-            return f"{candidate}{os.pathsep}{os.environ['PATH']}"
-    raise SystemExit(f"no {RUNTIME} on this machine: sam build needs the Lambda runtime's Python")
+def runtime_path() -> str:
+    path = runtime_path()
+    if path is None:
+        raise SystemExit(f"no {RUNTIME} on this machine: sam build needs the Lambda runtime's Python")
+    return path
 
 
 def sam_build(root: Path, out: Path, path: str) -> Path:
@@ -242,7 +237,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to build (default: this one)")
     args = parser.parse_args()
-    path = python_312_path()
+    path = runtime_path()
     runtime, powertools = runtime_stand_in(ROOT / ".aws-sam" / "bench-packages", path)
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as scratch:
         build = sam_build(args.root.resolve(), Path(scratch), path)

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 from datasync_scheduler.composition import wiring
 from emulator.lambda_router import LambdaFunction, load_handler
 from emulator.template import load_template, placeholders, substitute_definition
+from tests.sam_python import python_312_path
 from tests.template.test_function_environments import DEPLOYED_WITH
 from tests.template_environment import function_environment
 
@@ -44,24 +44,9 @@ def test_sam_validate_with_lint_passes() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def _python_312_path() -> str | None:
-    """sam build (without a container) needs the Lambda runtime's Python on PATH (to install
-    functions/notify_slack/requirements.txt and build the core layer)."""
-    found = shutil.which("python3.12")
-    # A pyenv shim is on PATH even when its version is not selected; it then fails to run.
-    if found and subprocess.run([found, "--version"], capture_output=True, check=False).returncode == 0:
-        return os.environ["PATH"]
-    pyenv = shutil.which("pyenv")
-    if pyenv:
-        versions = subprocess.run([pyenv, "root"], capture_output=True, text=True, check=False).stdout.strip()
-        for candidate in sorted(Path(versions, "versions").glob("3.12.*/bin"), reverse=True):
-            return f"{candidate}{os.pathsep}{os.environ['PATH']}"
-    return None
-
-
 @pytest.mark.slow
 def test_sam_build_packages_every_function(tmp_path: Path) -> None:
-    path = _python_312_path()
+    path = python_312_path()
     if path is None:
         pytest.skip("no python3.12 on this machine: sam build needs the Lambda runtime's Python")
     result = run_tool(
