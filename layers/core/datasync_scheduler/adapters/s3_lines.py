@@ -10,6 +10,7 @@ lines' own source raising, s3transfer aborts the upload, so no half-written obje
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,13 +31,14 @@ def transfer_config(part_size: int = PART_SIZE) -> TransferConfig:
     the execution's logs), and a part sent in the background would mean parts read ahead, each held
     in memory, and the source's own AWS calls made from s3transfer's threads. The classic transfer
     client, never the CRT one boto3 may pick where awscrt is installed: the behaviour cited in
-    docs/aws-facts.md#s3-managed-uploads is s3transfer's."""
-    return TransferConfig(
-        multipart_threshold=part_size,
-        multipart_chunksize=part_size,
-        use_threads=False,
-        preferred_transfer_client="classic",
-    )
+    docs/aws-facts.md#s3-managed-uploads is s3transfer's. Lambda's runtime brings its own boto3,
+    whose version AWS does not fix: a boto3 older than the CRT client has no such setting and only
+    the classic client, so the setting is given only where boto3 knows it."""
+    classic: dict[str, Any] = {"preferred_transfer_client": "classic"} if _KNOWS_TRANSFER_CLIENTS else {}
+    return TransferConfig(multipart_threshold=part_size, multipart_chunksize=part_size, use_threads=False, **classic)
+
+
+_KNOWS_TRANSFER_CLIENTS = "preferred_transfer_client" in inspect.signature(TransferConfig).parameters
 
 
 class LineStream:
