@@ -107,6 +107,29 @@ class Schedule(ScheduleModel):
             raise ValueError("`endDate` must be after `startDate`")
         return self
 
+    def firing(self, scheduled_time: datetime | None) -> Firing:
+        """What one firing of this schedule carries to each of its runs and to its digest."""
+        return Firing(
+            schedule=self.name,
+            scheduled_time=scheduled_time,
+            per_task_messages=self.messages.per_task,
+            route=self.messages.route,
+            slack_webhook_secret_arn=self.messages.slack_webhook_secret_arn,
+        )
+
+
+class Firing(ScheduleModel):
+    """A batch started by a named schedule: which schedule, for which scheduled time, and how its
+    messages go. The batch keeps it for its digest and gives it to each of its runs (the sync
+    request's `firing`), which then publish their own message only as `perTaskMessages` says and
+    with the schedule's `route` attribute. A run or batch started by hand has none."""
+
+    schedule: ScheduleName
+    scheduled_time: datetime | None = None
+    per_task_messages: PerTaskMessages = "problems"
+    route: str | None = None
+    slack_webhook_secret_arn: str | None = None
+
 
 class SchedulesFile(ScheduleModel):
     """The whole file: `schedules:` and the list of named schedules (an empty list is allowed)."""
