@@ -32,6 +32,7 @@ from emulator.sns_rules import sns_as_documented
 from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment
 from emulator.stepfunctions_errors import states_all_as_on_aws
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
+from emulator.map_results import map_results_as_documented
 from emulator.stepfunctions_time import on_virtual_time
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -136,6 +137,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
             on_virtual_time(aws.clock),
             aws_cased_stepfunctions_integration(),
+            map_results_as_documented(aws.clock, REGION),
             states_all_as_on_aws(),
             # moto's CloudWatch Logs drops events far from its own clock; DataSync's log lines carry
             # virtual timestamps, so moto must read the same clock.

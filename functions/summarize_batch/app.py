@@ -57,6 +57,7 @@ def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, A
         OncePerBatch(request.batch_execution, settings),
         settings,
         described_run=WorkflowRuns().described,
+        objects=wiring.batch_objects(settings.failure_report_bucket),
     )
     result = output.result
     publish(batch_metrics(result.to_state()), metrics)

@@ -171,8 +171,14 @@ class ReportRunSettings(MessageSettings):
     pass
 
 
+class ValidateBatchSettings(EnvironmentSettings):
+    # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
+
+
 class SummarizeBatchSettings(MessageSettings):
-    pass
+    # The Map run's results are read from this bucket (its ResultWriter writes them there).
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 
 class NotifySlackSettings(IdempotencySettings):

@@ -17,7 +17,15 @@ from datasync_scheduler.composition.settings import (
 if TYPE_CHECKING:
     from datasync_scheduler.adapters.datasync import DataSync
     from datasync_scheduler.adapters.published_messages import PublishedMessages
-    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
+    from datasync_scheduler.ports import (
+        AnalysisPorts,
+        BatchObjects,
+        Ports,
+        RetryPorts,
+        ScheduleBook,
+        TaggedTasks,
+        TopicPort,
+    )
 
 # Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
 # (Check Sync: no log reader, no S3 upload), not every step's.
@@ -123,10 +131,38 @@ def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
     )
 
 
+def batch_objects(bucket: str) -> BatchObjects:
+    return _batch_objects(bucket)
+
+
+@cache
+def _batch_objects(bucket: str) -> BatchObjects:
+    from datasync_scheduler.adapters.batch_objects import S3BatchObjects
+
+    return S3BatchObjects(bucket)
+
+
+@cache
+def tagged_tasks() -> TaggedTasks:
+    from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+
+    return DataSyncTaggedTasks()
+
+
+def schedule_book() -> ScheduleBook | None:
+    """The deployed schedules file, when the stack ships one; None makes a firing end with a
+    message saying so, never a guess."""
+    try:
+        from datasync_scheduler.adapters.schedule_book import deployed_schedule_book  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    return deployed_schedule_book()  # type: ignore[no-any-return, unused-ignore]
+
+
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
-    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports):
+    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _batch_objects, tagged_tasks):
         built.cache_clear()
 
 
