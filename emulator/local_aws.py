@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.domain.schedules import SchedulesFile, parse_schedules
 from datasync_scheduler.composition.clock import use_time_source
 from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
@@ -94,6 +95,8 @@ class LocalAws:
         self._stack: DeployedStack | None = None
         # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
         self.sns_deliveries = SnsLambdaDeliveries()
+        # The schedules file deployed with the stack (its parsed content), when a scenario has one.
+        self.schedules: Any = None
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
         return self.router.invoke(target, event)[1] is None
@@ -117,6 +120,27 @@ class LocalAws:
         self.bus.use_rules(stack.rules)
         self._stack = stack
         return stack
+
+
+class _DeployedScheduleBook:
+    """The schedules file shipped with the emulated stack, checked on each read as the real one is."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def schedules(self) -> SchedulesFile:
+        return parse_schedules(self.raw)
+
+
+@contextmanager
+def _deployed_schedules(aws: LocalAws) -> Iterator[None]:
+    """The stack's functions read `aws.schedules` as the deployed schedules file (none: no file)."""
+    original = wiring.schedule_book
+    wiring.schedule_book = lambda: _DeployedScheduleBook(aws.schedules) if aws.schedules is not None else None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        wiring.schedule_book = original  # type: ignore[assignment]
 
 
 @contextmanager
@@ -147,6 +171,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
             routed_stdout() as stdout,
+            _deployed_schedules(aws),
         ):
             aws.router.stdout = stdout
             yield aws

@@ -29,16 +29,16 @@ from datasync_scheduler.domain.sync_request import (
     sync_request_problems,
 )
 
-# How many tasks one batch may hold: with it and REQUESTS_LIMIT, the batch's state stays within its
-# 64 KB budget at every step (an overflow of Step Functions' 256 KiB would end the batch with
-# States.DataLimitExceeded, which no Catch can take, so without its message).
-# docs/aws-facts.md#batch-state-budget
-MAX_TASKS = 50
-# The batch's requests together, as JSON (UTF-8 bytes). They travel only in the batch's input (the
-# Map reads them from there), so the input, the largest state of a batch, stays under 64 KB.
+# How many tasks one batch may hold, given as a list or found for a schedule's firing. Neither the
+# requests nor the runs' results travel in the state (the Map reads its items from S3 and writes its
+# results there), so this bounds only the Map run and its objects; a Distributed Map takes far more
+# items (docs/aws-facts.md#distributed-map). DataSync's own quota is 100 tasks per account and Region.
+MAX_TASKS = 1000
+# A batch given as a list carries its requests in its input (JSON, UTF-8 bytes), the largest state a
+# batch has: kept under the 64 KB budget (docs/aws-facts.md#batch-state-budget).
 REQUESTS_LIMIT = 63 * 1024
-# The project's bound on a batch's concurrency. Step Functions runs an inline Map's iterations at
-# most 40 at a time, so values above 40 behave as 40 (docs/design.md#known-limits).
+# The bound on a listed batch's concurrency (a schedule's is up to 1000, domain/schedules.py). The
+# Distributed Map honours it whole, unlike an inline Map's 40 (docs/aws-facts.md#distributed-map).
 MAX_CONCURRENCY = 100
 # Step Functions execution names: 1 to 80 characters.
 EXECUTION_NAME_LIMIT = 80
@@ -47,10 +47,6 @@ _TITLE = "Invalid batch request"
 # A schedule's firing: `{"schedule": name, "scheduledTime": ISO 8601}` (EventBridge Scheduler fills
 # `scheduledTime` from `<aws.scheduler.scheduled-time>`; a firing by hand may leave it out).
 _FIRING_FIELDS = ("schedule", "scheduledTime")
-# How many tasks one firing may run: its requests travel in S3, never in the state, so this bounds
-# only the items object and the Map run (a Distributed Map takes far more items:
-# docs/aws-facts.md#distributed-map). DataSync's own quota is 100 tasks per account and Region.
-MAX_FIRING_TASKS = 1000
 # Whether each run's request carries the firing (`"firing": {...}`) and the schedule's run deadline
 # (`"runDeadlineSeconds"`). The SyncWorkflow's input admits them only once its request model has
 # those fields (domain/sync_request.py); until then a run started with them would be refused.
@@ -159,8 +155,8 @@ def firing_batch(schedule: Schedule, firing: FiringInput, tagged: Iterable[str],
             f"{label}: no task to run: it lists none that is valid and no DataSync task is tagged "
             f"datasync-scheduler:schedule={field_name(schedule.name)}"
         )
-    elif len(tasks) > MAX_FIRING_TASKS:
-        problems.append(f"{label}: {len(tasks)} tasks; a firing runs at most {MAX_FIRING_TASKS}")
+    elif len(tasks) > MAX_TASKS:
+        problems.append(f"{label}: {len(tasks)} tasks; a firing runs at most {MAX_TASKS}")
     if problems:
         raise InvalidBatchRequest(bounded(_TITLE, problems))
     return BatchRequest(
