@@ -20,20 +20,20 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from datasync_scheduler.composition import wiring
-from datasync_scheduler.domain.schedules import SchedulesFile, parse_schedules
 from datasync_scheduler.composition.clock import use_time_source
+from datasync_scheduler.domain.schedules import SchedulesFile, parse_schedules
 from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator
 from emulator.event_bus import EventBus, EventFaults
 from emulator.function_output import routed_stdout
 from emulator.lambda_router import LambdaRouter, restore_environment
+from emulator.map_results import map_results_as_documented
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.sns_rules import sns_as_documented
 from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment
 from emulator.stepfunctions_errors import states_all_as_on_aws
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
-from emulator.map_results import map_results_as_documented
 from emulator.stepfunctions_time import on_virtual_time
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -68,7 +68,8 @@ def export_results(
 ) -> dict[str, Any]:
     """Writes the result files and the manifest; returns what the Map state returns."""
     s3 = boto3.client("s3", region_name=region)
-    folder = f"{prefix.rstrip('/')}/{map_run_arn.rsplit(':', 1)[-1]}/" if prefix else f"{map_run_arn.rsplit(':', 1)[-1]}/"
+    run_id = map_run_arn.rsplit(":", 1)[-1]
+    folder = f"{prefix.rstrip('/')}/{run_id}/" if prefix else f"{run_id}/"
     files: dict[str, list[dict[str, Any]]] = {status: [] for status in STATUSES}
     for status in STATUSES:
         entries = [_entry(child, children_machine, map_run_arn) for child in children if _filed_as(child) == status]

@@ -77,11 +77,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
     inline_iteration_component,
     job,
 )
-from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E402
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E402  # noqa: E402
+    distributed_item_processor_worker,
     map_run_record,
-)
-from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor.distributed_item_processor_worker import (  # noqa: E402
-    DistributedItemProcessorWorker,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (  # noqa: E402
     resource_eval_s3 as result_writer_s3,
@@ -408,9 +406,10 @@ def distributed_map_results(now: Callable[[], datetime], export: ResultExport) -
     lists no result file and drops the children's outputs. Each child's input, output, status and
     times are recorded as its item ends (DistributedItemProcessorWorker._eval_job), on the Map run's
     record, which the ResultWriter then hands to `export`."""
-    original_eval_job = DistributedItemProcessorWorker._eval_job
+    worker = distributed_item_processor_worker.DistributedItemProcessorWorker
+    original_eval_job = worker._eval_job
 
-    def eval_job(self: DistributedItemProcessorWorker, env: Environment, job: Any) -> None:
+    def eval_job(self: Any, env: Environment, job: Any) -> None:
         started = now()
         try:
             original_eval_job(self, env, job)
@@ -455,7 +454,7 @@ def distributed_map_results(now: Callable[[], datetime], export: ResultExport) -
         )
 
     with (
-        _replaced(DistributedItemProcessorWorker, "_eval_job", eval_job),
+        _replaced(worker, "_eval_job", eval_job),
         _replaced(result_writer_s3.ResourceEvalS3, "_handle_put_object", staticmethod(put_object)),
     ):
         yield

@@ -278,7 +278,7 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
 
 def _tags(raw: Any, where: str) -> dict[str, str]:
     if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
-        raise ScenarioError(f"{where}.tags: expected an object of strings ({{\"key\": \"value\"}})")
+        raise ScenarioError(f'{where}.tags: expected an object of strings ({{"key": "value"}})')
     return dict(raw)
 
 

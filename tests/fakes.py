@@ -34,6 +34,7 @@ from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
+    ApiCallFailed,
     CallbackPort,
     DataSyncPort,
     ExecutionNotFound,

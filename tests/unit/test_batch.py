@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.composition.settings import SummarizeBatchSettings
-from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
     MAX_CONCURRENCY,

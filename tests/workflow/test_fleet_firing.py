@@ -61,9 +61,9 @@ def test_a_schedule_that_looks_for_tasks_in_another_region_is_refused_by_name_be
     summary = run("fleet-firing", schedule=schedule)
 
     assert (summary["status"], summary["error"]) == ("FAILED", "InvalidBatchRequest")
-    assert "schedule nightly: regions: tasks are looked up in the stack's own Region (us-east-1) only" in summary[
-        "cause"
-    ]
+    assert (
+        "schedule nightly: regions: tasks are looked up in the stack's own Region (us-east-1) only" in summary["cause"]
+    )
     assert summary["executions"] == []
 
 

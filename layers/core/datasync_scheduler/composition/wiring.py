@@ -162,7 +162,8 @@ def schedule_book() -> ScheduleBook | None:
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
-    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _batch_objects, tagged_tasks):
+    built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _batch_objects)
+    for built in (*built_once, tagged_tasks):
         built.cache_clear()
 
 

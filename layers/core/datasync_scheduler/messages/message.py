@@ -395,7 +395,7 @@ def batch_message(summary: BatchSummary) -> Message:
             subject="batch: skipped today",
             summary=verdict.reason,
             error=verdict.error,
-            references=(Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else (),
+            references=_batch_reference(summary),
         )
     if not summary.outcomes:
         outcome: Outcome = "failed"
@@ -443,6 +443,10 @@ def batch_message(summary: BatchSummary) -> Message:
         links=links,
         references=(Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else (),
     )
+
+
+def _batch_reference(summary: BatchSummary) -> tuple[Fact, ...]:
+    return (Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else ()
 
 
 def _task_line(outcome: TaskOutcome) -> TaskLine:

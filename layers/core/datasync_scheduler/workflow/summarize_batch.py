@@ -23,8 +23,8 @@ from datasync_scheduler.domain.batch import (
     child_execution_arn,
     child_execution_name,
     failed_outcome,
-    rejected_batch,
     map_run_failed,
+    rejected_batch,
     skipped_batch,
     summarize_batch,
     unvalidated_batch,
@@ -33,11 +33,10 @@ from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import BatchObjects, TopicPort
 from datasync_scheduler.workflow.publish import publication_of
 from datasync_scheduler.workflow.state.batch import (
-    BatchProgress,
     BatchResult,
+    MapRunResults,
     SummarizeBatchInput,
     SummarizeBatchOutput,
-    MapRunResults,
     TaskItem,
     TaskRunNotSucceeded,
     TaskRunResult,
@@ -149,7 +148,7 @@ def _outcomes(
     return outcomes
 
 
-_RESULT = TypeAdapter(TaskRunResult)
+_RESULT: TypeAdapter[TaskRunSucceeded | TaskRunNotSucceeded] = TypeAdapter(TaskRunResult)
 
 
 def _results(

@@ -85,9 +85,7 @@ def _firing(
             f"(in {schedule.timezone}); no task was started."
         )
         return ValidateBatchOutput(
-            batch=ValidatedBatch(
-                tasks=0, max_concurrency=schedule.max_concurrency, firing=state_firing, skipped=reason
-            )
+            batch=ValidatedBatch(tasks=0, max_concurrency=schedule.max_concurrency, firing=state_firing, skipped=reason)
         )
     foreign = [region for region in schedule.regions if region != home.region]
     if foreign:
