@@ -24,7 +24,10 @@ def distributed_map(item_processor: dict[str, Any], **extra: Any) -> dict[str, A
                     "ReaderConfig": {"InputType": "JSON"},
                     "Parameters": {"Bucket": BUCKET, "Key": "items.json"},
                 },
-                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, **item_processor},
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    **item_processor,
+                },
                 "ResultWriter": {
                     "Resource": "arn:aws:states:::s3:putObject",
                     "Parameters": {"Bucket": BUCKET, "Prefix": "runs/night"},
