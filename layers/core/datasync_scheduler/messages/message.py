@@ -88,6 +88,7 @@ class TaskLine(_Frozen):
     status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
     outcome: Outcome
     detail: str = ""  # counters, or the error and (shortened) reason
+    url: str | None = None  # the task's run in the console (a firing's digest)
 
 
 class Message(_Frozen):
@@ -112,6 +113,10 @@ class Message(_Frozen):
     # set when it is published. Also the `message_id` attribute, which SNS does not pass on to
     # subscribers of a MessageStructure=json publish (docs/aws-facts.md#sns-delivery-guarantees).
     message_id: str | None = None
+    # A named schedule's firing the message belongs to (its digest, or one of its runs' messages),
+    # and the time it was scheduled for (ISO 8601); also the `schedule` attribute.
+    schedule: str | None = None
+    scheduled_time: str | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -406,7 +411,7 @@ def batch_message(summary: BatchSummary) -> Message:
         facts.append(Fact(label="Failed", value=str(len(summary.failed))))
         if summary.max_concurrency:
             facts.append(Fact(label="At most at a time", value=str(summary.max_concurrency)))
-    lines = tuple(_task_line(outcome) for outcome in summary.outcomes[:BATCH_TASK_LINES])
+    lines = tuple(task_line(outcome) for outcome in summary.outcomes[:BATCH_TASK_LINES])
     steps: tuple[str, ...] = ()
     if summary.failed:
         steps = ("Each task's run sent its own message with the details: start with the failed ones.",)
@@ -433,7 +438,7 @@ def batch_message(summary: BatchSummary) -> Message:
     )
 
 
-def _task_line(outcome: TaskOutcome) -> TaskLine:
+def task_line(outcome: TaskOutcome) -> TaskLine:
     if outcome.succeeded:
         done = []
         if outcome.files_transferred is not None:

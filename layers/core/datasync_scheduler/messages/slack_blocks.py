@@ -204,7 +204,7 @@ def _failure_group(group: FailureGroup) -> str:
 
 def _task_sections(tasks: Sequence[TaskLine], not_listed: int) -> list[Block]:
     lines = [
-        f"{EMOJI.get(task.outcome, '')} {code(task.task)} {line(task.status)}"
+        f"{EMOJI.get(task.outcome, '')} {_task_name(task)} {line(task.status)}"
         + (f": {line(task.detail)}" if task.detail else "")
         for task in tasks
     ]
@@ -212,6 +212,11 @@ def _task_sections(tasks: Sequence[TaskLine], not_listed: int) -> list[Block]:
         DIVIDER,
         *_packed_sections(lines, heading="*Tasks*", sections=TASK_SECTIONS, unlisted=not_listed, more=_more_tasks),
     ]
+
+
+def _task_name(task: TaskLine) -> str:
+    """The task's name, linked to its run when the line has a link (a firing's digest)."""
+    return f"{chat_text.link(task.url, task.task)}" if task.url else code(task.task)
 
 
 def _phase_line(message: Message) -> str:

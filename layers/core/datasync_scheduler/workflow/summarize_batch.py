@@ -23,6 +23,8 @@ from datasync_scheduler.domain.batch import (
     summarize_batch,
     unvalidated_batch,
 )
+from datasync_scheduler.domain.per_task_messages import IN_THE_TASKS_OWN_MESSAGE, digest_needed
+from datasync_scheduler.messages.digest import digest_message
 from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.ports import TopicPort
 from datasync_scheduler.workflow.publish import publication_of
@@ -54,9 +56,25 @@ def summarize_batch_step(
     A failed task's result carries only its error's name (its cause is unbounded): the run's status,
     error and cause are read from Step Functions (`described_run`), by the name the batch gave the run.
     A message SNS does not take is kept as `notificationError`: the verdict never depends on it.
+
+    A batch of a named schedule's firing (`batch.firing`) publishes the firing's digest instead, with
+    the schedule's `route` attribute; a firing of one task publishes nothing here, as its run sent the
+    firing's one message (domain/per_task_messages.py).
     """
     summary = _summary(event, task_name, described_run)
-    publication = publication_of(batch_message(summary), notifications, workflow_execution=event.batch_execution)
+    firing = event.batch.firing
+    withheld: str | None = None
+    if firing is not None and summary.outcomes:
+        publication = publication_of(
+            digest_message(summary, firing), notifications, workflow_execution=event.batch_execution, firing=firing
+        )
+        if not digest_needed(summary):
+            publication["publish"] = False
+            withheld = IN_THE_TASKS_OWN_MESSAGE
+    else:
+        publication = publication_of(
+            batch_message(summary), notifications, workflow_execution=event.batch_execution, firing=firing
+        )
     message_id: str | None = None
     notification_error: CaughtError | None = None
     if publication["publish"]:
@@ -69,7 +87,9 @@ def summarize_batch_step(
         except NotPublished as error:
             _logger.warning("The batch's message was not published; the verdict stands", exc_info=True)
             notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error)[:NOTIFICATION_ERROR_LIMIT])
-    return SummarizeBatchOutput(result=_result(summary, message_id, notification_error))
+    result = _result(summary, message_id, notification_error)
+    result.message = withheld
+    return SummarizeBatchOutput(result=result)
 
 
 def _summary(
