@@ -3,7 +3,9 @@
 Three messages: a typical successful run, the worst run the message's bounds allow (all failure
 categories, five examples each at the longest kept length in four-byte characters, ten attempts,
 each attempt's failed files unknown by an AWS call whose error text is as long as a cause keeps),
-and a batch of 100 failed tasks (DataSync's task quota) with long reasons. For each: the email
+a batch of 100 failed tasks (DataSync's task quota) with long reasons, and the digest of a named
+schedule's firing of 500 tasks that all failed (every task a line to bound, long reasons, names made
+of four-byte characters and characters the filter escapes). For each: the email
 text, the JSON that Lambda and SQS subscribers get, the Chatbot notification, the whole SNS
 publish (the limit is 256 KiB), the Slack payload and its block count (Slack allows 50), what the
 step adds to the workflow's state (256 KiB for the whole state), and the time to build and render
@@ -26,7 +28,9 @@ from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
 from datasync_scheduler.domain.run_result import RunResult, judge_execution, timeline
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.digest import digest_message
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import Message, batch_message, run_message
 from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, sns_publication
@@ -123,6 +127,25 @@ def big_batch() -> tuple[Message, dict[str, Any]]:
     return batch_message(summary), summary.to_dict()
 
 
+def firing_digest() -> tuple[Message, dict[str, Any]]:
+    """A firing of 500 tasks (five Regions of DataSync's 100), every one failed: the most lines to bound."""
+
+    def failed(index: int) -> TaskOutcome:
+        return TaskOutcome(
+            index=index,
+            task_arn=f"{TASK.rsplit('-', 1)[0]}-{index:017x}",
+            status="FAILED",
+            execution_arn=f"{WORKFLOW}-{index}",
+            task_name="\U0001f4c1\u202e<!channel>\n" + "t" * 240,
+            error="DataSync.ExecutionError",
+            cause="\U0001f4a5" * 500,
+        )
+
+    summary = summarize_batch([failed(i) for i in range(500)], max_concurrency=100, batch_execution=BATCH)
+    firing = Firing(schedule="s" * 64, scheduled_time=T0, per_task_messages="problems", route="r" * 256)
+    return digest_message(summary, firing), summary.to_dict()
+
+
 def _timed(work: Callable[[], Any], repeat: int) -> float:
     start = time.perf_counter()
     for _ in range(repeat):
@@ -138,14 +161,28 @@ def main() -> None:
         f"{'message':<14}{'email':>10}{'JSON':>10}{'Chatbot':>10}{'SNS publish':>13}{'of limit':>10}"
         f"{'Slack':>10}{'blocks':>8}{'step output':>13}{'of state':>10}{'render ms':>11}"
     )
-    for name, build in (("typical run", typical_run), ("worst run", worst_run), ("100 tasks", big_batch)):
+    builds = (
+        ("typical run", typical_run),
+        ("worst run", worst_run),
+        ("100 tasks", big_batch),
+        ("500 digest", firing_digest),
+    )
+    for name, build in builds:
         message, result = build()
         email = render_email(message).message
         as_json = json.dumps(message.to_json_dict(), ensure_ascii=False)
         chatbot = render_chatbot(message)
-        publication = sns_publication(message, chatbot=chatbot)
+        route = "r" * 256 if message.schedule else None  # the longest route a schedule may set
+        publication = sns_publication(message, chatbot=chatbot, workflow_execution=BATCH, route=route)
         slack = render_slack(message)
-        published = len(publication["structured"].encode()) + len(publication["subject"].encode())
+        published = (
+            len(publication["structured"].encode())
+            + len(publication["subject"].encode())
+            + sum(
+                len(attribute.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+                for attribute, value in publication["attributes"].items()
+            )
+        )
 
         def render_all(message: Message = message) -> None:
             sns_publication(message, chatbot=render_chatbot(message))
@@ -161,7 +198,7 @@ def main() -> None:
             f"{len(slack['blocks']):>8}{output:>13,}{output / STATE_LIMIT:>10.0%}{seconds * 1000:>11.2f}"
         )
     print(
-        "Sizes in bytes (UTF-8). SNS publish = all protocols' parts and the subject together (limit 256 KiB);"
+        "Sizes in bytes (UTF-8). SNS publish = all protocols' parts, the subject and the attributes (limit 256 KiB);"
         " step output = the result and the publication the step adds to the state (limit 256 KiB for the whole state)."
     )
 

@@ -64,8 +64,10 @@ class ValidatedBatch(Contract):
 
     names: list[ExecutionName]
     max_concurrency: Annotated[int, Field(ge=1, le=100)]
-    # The firing the batch runs for (null for a batch started without one): Summarize Batch's digest.
-    firing: Firing | None = None
+    # The firing the batch runs for: Summarize Batch's digest. Absent (not null) for a batch started
+    # without one, so the fallback's Choice asks `$.batch.firing.route` with IsPresent on a path that
+    # never goes through a null (docs/aws-facts.md#state-paths).
+    firing: Firing | None = Field(default=None, exclude_if=lambda firing: firing is None)
     # What the Map adds to every task's request (`States.JsonMerge`): `{"firing": …}` as each run
     # gets it (domain/per_task_messages.py `firing_for_each_run`), or `{}` without a firing.
     run_request_fields: JsonObject = Field(default_factory=dict)
