@@ -25,7 +25,9 @@ from datasync_scheduler.messages.slack_blocks import render_slack
 from datasync_scheduler.workflow.publish import publication_of, run_publication
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 from datasync_scheduler.workflow.summarize_batch import summarize_batch_step
-from tests.fakes import FakeTopic
+from datasync_scheduler.domain.causes import Cause
+from datasync_scheduler.ports import ApiCallFailed
+from tests.fakes import FakeBucket, FakeTopic
 from tests.slack_payloads import assert_cannot_ping_or_forge_links, assert_valid_block_kit
 from tests.template_environment import template_settings
 from tests.unit import test_chatbot
@@ -198,6 +200,66 @@ def test_a_500_task_digest_fits_sns_slack_chatbot_and_a_phone_with_hostile_names
     )
     assert len(publication["structured"].encode()) + attributes < SNS_PUBLISH_LIMIT
     assert publication["attributes"]["route"]["StringValue"] == "finance-team"
+
+
+def firing_event(count: int) -> SummarizeBatchInput:
+    return SummarizeBatchInput.model_validate(
+        {
+            "batch": {
+                "names": [f"finance-nightly-{i}" for i in range(count)],
+                "maxConcurrency": 4,
+                "firing": FIRING.model_dump(mode="json", by_alias=True),
+                "results": [
+                    {"succeeded": False, "index": i, "taskArn": task_arn(i), "error": "DataSync.ExecutionError"}
+                    if i % 2
+                    else {
+                        "succeeded": True,
+                        "index": i,
+                        "taskArn": task_arn(i),
+                        "taskName": HOSTILE[i % len(HOSTILE)],
+                        "filesTransferred": 10,
+                        "bytesTransferred": 1024,
+                        "attempts": 1,
+                    }
+                    for i in range(count)
+                ],
+            },
+            "batchExecution": BATCH,
+            "batchName": "finance-nightly-2026-11-26",
+            "syncWorkflow": SYNC_WORKFLOW,
+        }
+    )
+
+
+def test_every_task_of_the_firing_is_written_to_s3_and_the_digest_links_it() -> None:
+    bucket, topic = FakeBucket(), FakeTopic()
+    summarize_batch_step(firing_event(40), lambda arn: None, topic, MESSAGES, full_list=bucket.line_upload)
+
+    key = "digests/finance-nightly/finance-nightly-2026-11-26.jsonl"
+    lines = [json.loads(line) for line in bucket.text(key).splitlines()]
+    assert [line["index"] for line in lines] == list(range(40))
+    assert lines[0]["task"] == HOSTILE[0]  # kept exactly: JSON escapes it, nothing shows it
+    assert {line["outcome"] for line in lines} == {"succeeded", "failed"}
+    (published,) = topic.published
+    email = published.renderings["email"]
+    listed = email.split("\nTasks that failed or recovered:\n", 1)[1].split("\n\n", 1)[0]
+    assert listed.count("  FAILED") == 20 and " more" not in listed  # 20 lines fit: nothing counted
+    assert f"Full list: s3://failure-reports/{key}" in email
+    assert "Every task of the firing (JSON Lines): https://s3.console.aws.amazon.com/s3/object/" in email
+
+
+def test_a_full_list_s3_refuses_leaves_the_digest_saying_so() -> None:
+    class Refusing:
+        def __init__(self, key: str) -> None:
+            self.key = key
+
+        def write(self, lines: object) -> str:
+            raise ApiCallFailed(Cause.of("PutObject", "AccessDenied", "not allowed"))
+
+    topic = FakeTopic()
+    summarize_batch_step(firing_event(4), lambda arn: None, topic, MESSAGES, full_list=Refusing)
+    (published,) = topic.published
+    assert "Not written: the full list of tasks could not be written: PutObject" in published.renderings["email"]
 
 
 def test_summarize_batch_publishes_the_digest_with_the_route_and_a_one_task_firing_nothing() -> None:

@@ -64,6 +64,9 @@ def test_the_digest_counts_lists_the_failed_task_with_its_reason_and_totals_the_
     # The line's link opens that task's run, which has the failure report and the failed files.
     assert section[1].strip().endswith(":execution:" + summary_run_name(firing_digest(), 2))
     assert len(section) == 2  # the tasks that succeeded cleanly have no line
+    # Every task's line, in S3 beside the failure reports, linked from the digest.
+    assert "Every task of the firing (JSON Lines): https://s3.console.aws.amazon.com/s3/object/" in text
+    assert "Full list: s3://" in text and "/digests/finance-nightly/firing-digest-run-1.jsonl" in text
 
 
 def summary_run_name(summary: dict[str, Any], index: int) -> str:

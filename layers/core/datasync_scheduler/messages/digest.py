@@ -9,7 +9,8 @@ DIGEST_TASK_LINES lines, then "and M more"). Which messages a firing sends is
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Iterator, Sequence
 
 from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
 from datasync_scheduler.domain.schedules import Firing
@@ -33,8 +34,38 @@ DIGEST_TASK_LINES = 30
 _SUBJECT_PREFIX = "DataSync "
 
 
-def digest_message(summary: BatchSummary, firing: Firing) -> Message:
-    """The firing's digest, from its batch's summary (a batch that ran)."""
+def full_list_key(firing: Firing, batch_execution: str) -> str:
+    """Where a firing's full list goes in the failure report bucket: `digests/<schedule>/<batch name>.jsonl`
+    (a schedule name is letters, digits, `-`, `_` and `.`; a batch name is Step Functions' execution name)."""
+    return f"digests/{firing.schedule}/{batch_execution.rsplit(':', 1)[-1]}.jsonl"
+
+
+def full_list_lines(summary: BatchSummary) -> Iterator[bytes]:
+    """Every task of the firing, one JSON object a line, in the batch's order: what the digest's lines
+    are cut from. Names and reasons exactly as they came (JSON escapes them; nothing here is shown)."""
+    for outcome in summary.outcomes:
+        recovered = outcome.succeeded and (outcome.attempts or 0) > 1
+        line = {
+            "index": outcome.index,
+            "task": outcome.task_name,
+            "taskArn": outcome.task_arn or None,
+            "status": outcome.status,
+            "outcome": "failed" if not outcome.succeeded else ("recovered" if recovered else "succeeded"),
+            "attempts": outcome.attempts,
+            "filesTransferred": outcome.files_transferred,
+            "bytesTransferred": outcome.bytes_transferred,
+            "error": outcome.error or None,
+            "reason": outcome.cause or None,
+            "run": outcome.execution_arn,
+        }
+        yield (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def digest_message(
+    summary: BatchSummary, firing: Firing, *, full_list: str | None = None, full_list_error: str | None = None
+) -> Message:
+    """The firing's digest, from its batch's summary (a batch that ran); `full_list` is where every
+    task's line was written (s3://…), or `full_list_error` why it could not be."""
     outcomes = summary.outcomes
     failed = [outcome for outcome in outcomes if not outcome.succeeded]
     recovered = [outcome for outcome in outcomes if outcome.succeeded and (outcome.attempts or 0) > 1]
@@ -66,8 +97,18 @@ def digest_message(summary: BatchSummary, firing: Firing) -> Message:
             "the failure report and what to do.",
         )
     links: list[Link] = []
+    references: list[Fact] = []
+    where = console_links.region_of(summary.batch_execution or "")
+    if full_list and where and (url := console_links.s3_object(full_list, where[1], where[0])):
+        links.append(Link(label="Every task of the firing (JSON Lines)", url=url))
+    if full_list:
+        references.append(Fact(label="Full list", value=full_list))
+    if full_list_error:
+        facts.append(Fact(label="Not written", value=f"the full list of tasks could not be written: {full_list_error}"))
     if summary.batch_execution and (url := console_links.state_machine_execution(summary.batch_execution)):
-        links.append(Link(label="Batch execution (every task's result)", url=url))
+        links.append(Link(label="Batch execution", url=url))
+    if summary.batch_execution:
+        references.append(Fact(label="Batch execution", value=summary.batch_execution))
     return Message(
         kind="batch",
         outcome=outcome,
@@ -80,7 +121,7 @@ def digest_message(summary: BatchSummary, firing: Firing) -> Message:
         tasks_not_listed=max(0, len(problems) - DIGEST_TASK_LINES),
         next_steps=steps,
         links=tuple(links),
-        references=(Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else (),
+        references=tuple(references),
         schedule=firing.schedule,
         scheduled_time=firing.scheduled_time.isoformat() if firing.scheduled_time else None,
     )

@@ -149,6 +149,8 @@ def _digest_opening(message: Message) -> list[str]:
         done.append(data)
     if done:
         lines.append(f"The tasks that succeeded transferred {', '.join(done)}.")
+    if unwritten := counts.get("Not written"):
+        lines.append(f"Not written: {one_line(unwritten)}")
     return lines
 
 
