@@ -8,6 +8,7 @@ import pytest
 
 from datasync_scheduler.composition.settings import SummarizeBatchSettings
 from datasync_scheduler.domain.batch import TaskOutcome, summarize_batch
+from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.per_task_messages import (
     IN_THE_TASKS_OWN_MESSAGE,
     digest_needed,
@@ -22,11 +23,10 @@ from datasync_scheduler.messages.email import SUBJECT_LIMIT, render_email
 from datasync_scheduler.messages.message import batch_message
 from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, sns_publication
 from datasync_scheduler.messages.slack_blocks import render_slack
+from datasync_scheduler.ports import ApiCallFailed
 from datasync_scheduler.workflow.publish import publication_of, run_publication
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 from datasync_scheduler.workflow.summarize_batch import summarize_batch_step
-from datasync_scheduler.domain.causes import Cause
-from datasync_scheduler.ports import ApiCallFailed
 from tests.fakes import FakeBucket, FakeTopic
 from tests.slack_payloads import assert_cannot_ping_or_forge_links, assert_valid_block_kit
 from tests.template_environment import template_settings
