@@ -66,8 +66,8 @@ def summarize_batch_step(
     summary = _summary(event, task_name, described_run)
     firing = event.batch.firing
     withheld: str | None = None
+    publication: dict[str, Any] = {"publish": False}
     if firing is not None and summary.outcomes and not digest_needed(summary):
-        publication = {"publish": False}
         withheld = IN_THE_TASKS_OWN_MESSAGE
     elif firing is not None and summary.outcomes:
         location, unwritten = _write_full_list(summary, firing, event.batch_execution, full_list)
