@@ -38,6 +38,7 @@ def test_with_problems_a_firing_sends_one_digest_and_a_message_for_the_failed_ru
     assert summary["status"] == "FAILED"
     assert sorted(kinds(summary)) == ["batch", "run"]
     task_message, digest = summary["notifications"]
+    assert len(summary["slack_messages"]) == 2  # Slack gets the same two, as Block Kit
     assert task_message["subject"] == "DataSync partner-drop: sync FAILED (DataSync.ExecutionError)"
     assert digest["subject"] == "DataSync finance-nightly: 2 of 3 tasks succeeded, 1 FAILED"
     # The runs that did not send their own message say where it went; their verdict is as ever.
@@ -146,3 +147,18 @@ def test_when_report_run_breaks_the_plain_message_of_a_firings_run_carries_its_r
     assert attributes(plain)["route"] == "finance-team"
     assert attributes(plain)["schedule"] == "finance-nightly"
     assert attributes(digest)["route"] == "finance-team"
+
+
+def test_when_summarize_batch_breaks_the_firing_still_sends_one_routed_message_in_place_of_its_digest() -> None:
+    summary = run(
+        "firing-digest", faults=[{"function": "SummarizeBatchFunction", "error": "RuntimeError", "calls": "all"}]
+    )
+
+    assert summary["status"] == "FAILED"
+    assert kinds(summary) == ["run", "batch"]
+    task_message, fallback = summary["notifications"]
+    assert task_message["subject"] == "DataSync partner-drop: sync FAILED (DataSync.ExecutionError)"
+    assert fallback["subject"] == "DataSync finance-nightly: 1 of 3 tasks failed (no digest)"
+    assert attributes(fallback)["route"] == "finance-team"
+    assert attributes(fallback)["schedule"] == "finance-nightly"
+    assert "Summarize Batch failed with RuntimeError" in fallback["message"]
