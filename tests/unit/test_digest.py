@@ -189,6 +189,8 @@ def test_a_500_task_digest_fits_sns_slack_chatbot_and_a_phone_with_hostile_names
     slack = render_slack(message)
     assert_valid_block_kit(slack)
     assert_cannot_ping_or_forge_links(slack)
+    assert "*Tasks that failed or recovered*" in json.dumps(slack, ensure_ascii=False)
+    assert f"and {problems - DIGEST_TASK_LINES:,} more tasks" in json.dumps(slack, ensure_ascii=False)
     chatbot = render_chatbot(message)
     test_chatbot.assert_follows_the_custom_notification_schema(chatbot)
     test_chatbot.assert_cannot_ping_or_forge_links(chatbot)

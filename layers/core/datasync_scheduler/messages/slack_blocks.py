@@ -108,7 +108,8 @@ def render_slack(message: Message) -> dict[str, Any]:
     if message.failures is not None:
         blocks += _failure_sections(message.failures)
     if message.tasks or message.tasks_not_listed:
-        blocks += _task_sections(message.tasks, message.tasks_not_listed)
+        heading = "*Tasks that failed or recovered*" if message.schedule else "*Tasks*"
+        blocks += _task_sections(message.tasks, message.tasks_not_listed, heading)
     if message.phases:
         blocks.append(_context(_phase_line(message)))
     if message.next_steps or message.links:
@@ -202,7 +203,7 @@ def _failure_group(group: FailureGroup) -> str:
     return text
 
 
-def _task_sections(tasks: Sequence[TaskLine], not_listed: int) -> list[Block]:
+def _task_sections(tasks: Sequence[TaskLine], not_listed: int, heading: str) -> list[Block]:
     lines = [
         f"{EMOJI.get(task.outcome, '')} {_task_name(task)} {line(task.status)}"
         + (f": {line(task.detail)}" if task.detail else "")
@@ -210,7 +211,7 @@ def _task_sections(tasks: Sequence[TaskLine], not_listed: int) -> list[Block]:
     ]
     return [
         DIVIDER,
-        *_packed_sections(lines, heading="*Tasks*", sections=TASK_SECTIONS, unlisted=not_listed, more=_more_tasks),
+        *_packed_sections(lines, heading=heading, sections=TASK_SECTIONS, unlisted=not_listed, more=_more_tasks),
     ]
 
 
