@@ -61,8 +61,8 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/notifications.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/state_size.py $(BENCH_FLAGS)
 
-bench-docs: $(INSTALLED) ## make bench, writing its tables into docs/benchmarks.md (and the README's figure)
-	$(MAKE) bench BENCH_FLAGS=--write-docs
+bench-docs: $(INSTALLED) ## make bench and bench-packages, writing their tables into docs/benchmarks.md (and the README's figure)
+	$(MAKE) bench bench-packages BENCH_FLAGS=--write-docs
 
 schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
 	$(BIN)/python -m datasync_scheduler.workflow.state.sync > docs/state-schema/sync.json
@@ -75,7 +75,7 @@ build: $(INSTALLED) ## sam build (needs a python3.12: on PATH, or pyenv's)
 	PATH="$(SAM_PATH)" $(BIN)/sam build
 
 bench-packages: $(INSTALLED) ## sam build, then print each function's zipped package and its handler's cold import time
-	PATH="$(SAM_PATH)" $(BIN)/python benchmarks/packages.py
+	PATH="$(SAM_PATH)" $(BIN)/python benchmarks/packages.py $(BENCH_FLAGS)
 
 clean: ## Remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) .tools node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

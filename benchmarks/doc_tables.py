@@ -97,12 +97,13 @@ def write_blocks(blocks: Mapping[Path, Mapping[str, str]]) -> None:
         print(f"wrote {', '.join(blocks[path])} into {path.relative_to(ROOT)}")
 
 
-def machine_line() -> str:
-    """Where the measured columns were measured: the line under each part that has any."""
+def machine_line(python: str = platform.python_version()) -> str:
+    """Where the measured columns were measured: the line under each part that has any. `python`: the
+    version that ran the measured code, when another interpreter than this one ran it."""
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
         f"Measured on {datetime.now(UTC):%Y-%m-%d}: {os.cpu_count()} cores ({platform.machine()}), "
-        f"load average {load} when the benchmark started, Python {platform.python_version()}."
+        f"load average {load} when the benchmark started, Python {python}."
     )
 
 

@@ -296,8 +296,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.write_docs and args.root.resolve() != ROOT:
         parser.error("--write-docs writes the docs' figures, which are for this checkout")
-    machine = machine_line()
     path = runtime_path()
+    # The imports are timed in the runtime's Python, not in the one running this script.
+    python = shutil.which(RUNTIME, path=path)
+    assert python, RUNTIME
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    )
+    machine = machine_line(version.stdout.strip())
     runtime, powertools = runtime_stand_in(ROOT / ".aws-sam" / "bench-packages", path)
     measured: list[Measured] = []
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as scratch:

@@ -31,6 +31,7 @@ PARTS = {
         "message-sizes",
         "log-parser-speed",
         "log-parser-memory",
+        "packages",
     },
     README: {"eight-hour-run"},
 }
@@ -82,7 +83,7 @@ def test_every_generated_part_is_marked_once_on_its_page() -> None:
     assert found == {(page, name) for page, names in PARTS.items() for name in names}
 
 
-@pytest.mark.parametrize("name", ["run-cost", "batch-cost", "message-sizes", "log-parser-speed"])
+@pytest.mark.parametrize("name", ["run-cost", "batch-cost", "message-sizes", "log-parser-speed", "packages"])
 def test_each_measured_part_names_the_machine_it_was_measured_on(name: str) -> None:
     assert MACHINE.search(normalized(part(name))), f"{name}: no line naming the machine"
 
@@ -144,6 +145,10 @@ def test_the_design_quotes_the_runs_costs_the_benchmark_measures() -> None:
     per_interval = quoted_in_prose(DESIGN, r"(\d+) per fallback interval when none arrive")
     added_checks = checks("1 h", True) - checks("10 min", True)
     assert per_interval * added_checks == transitions("1 h", True) - transitions("10 min", True)
+
+    # What a fixed fallback timeout would cost an 8-hour transfer at 15 minutes, rounded as the design says.
+    fixed_timeout = quoted_in_prose(DESIGN, r"an 8-hour transfer at 15 minutes: ~(\d+) extra transitions")
+    assert round(per_interval * 8 * 3600 / state_transitions.DEFAULT_FALLBACK, -2) == fixed_timeout
 
     outage = quoted_in_prose(DESIGN, r"An hour-long outage with every event lost costs (\d+) state transitions")
     assert outage == outage_row(1).summary["state_transitions"]
