@@ -18,6 +18,7 @@ from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 
@@ -311,6 +312,15 @@ class OncePerMessage(Protocol):
     def __call__(self, key: str, post: Callable[[], None]) -> bool:
         """Runs `post` unless a post under `key` completed before; True when it ran. What `post`
         raises propagates, and the key is then not taken."""
+        ...
+
+
+class ScheduleBook(Protocol):
+    """The schedules file as deployed with the stack: the one the schedule group was made from."""
+
+    def schedules(self) -> SchedulesFile:
+        """The deployed file, checked (`domain/schedules.py`); raises InvalidSchedules when it is not
+        valid, so a firing of a broken file ends with a message naming the field, never guesses."""
         ...
 
 
