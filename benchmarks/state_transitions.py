@@ -57,7 +57,7 @@ def scenario(transfer_seconds: int, events_lost: bool, fallback: int) -> Any:
     raw["events"] = {"drop": ["*"]} if events_lost else {}
     raw["parameters"]["FallbackIntervalSeconds"] = str(fallback)
     # One SyncWorkflow run, started the way the nightly batch starts each task's run (the batch
-    # around it adds 6 transitions plus 1 per task; see benchmarks/batch.py).
+    # around it adds 6 transitions plus 2 per task; see benchmarks/batch.py).
     raw["trigger"] = "manual"
     raw["input"] = {"overrides": json.loads(raw["parameters"].pop("ScheduledOverrides"))}
     raw.pop("expect", None)

@@ -169,6 +169,19 @@ def test_the_cost_of_a_nightly_batch_the_docs_quote_is_what_the_batch_costs(task
     assert_quoted("batch-cost", batch.BATCH_COLUMNS, batch.batch_row(tasks).cells)
 
 
+def test_what_a_batch_adds_per_task_is_what_the_batch_table_says() -> None:
+    # The table itself is checked against the batch's runs above (slow); the sentence against the table.
+    base, per_task = (
+        quoted_in_prose(BENCHMARKS_PAGE, pattern)
+        for pattern in (
+            r"The batch costs (\d+) transitions plus \d+ per task",
+            r"costs \d+ transitions plus (\d+) per task",
+        )
+    )
+    for tasks, row in quoted_rows("batch-cost").items():
+        assert base + per_task * int(tasks[0]) == int(row[1].replace(",", "")), row
+
+
 def test_the_worst_batch_the_docs_quote_is_the_one_the_benchmark_computes() -> None:
     assert table_rows(part("worst-batch")) == list(batch.worst_batch_table().rows)
 
