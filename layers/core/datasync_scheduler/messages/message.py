@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
 from datasync_scheduler.domain.causes import Cause
@@ -88,7 +88,9 @@ class TaskLine(_Frozen):
     status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
     outcome: Outcome
     detail: str = ""  # counters, or the error and (shortened) reason
-    url: str | None = None  # the task's run in the console (a firing's digest)
+    # The task's run in the console (a firing's digest); absent otherwise, so that other messages
+    # are what they were.
+    url: str | None = Field(default=None, exclude_if=lambda url: url is None)
 
 
 class Message(_Frozen):
@@ -115,8 +117,9 @@ class Message(_Frozen):
     message_id: str | None = None
     # A named schedule's firing the message belongs to (its digest, or one of its runs' messages),
     # and the time it was scheduled for (ISO 8601); also the `schedule` attribute.
-    schedule: str | None = None
-    scheduled_time: str | None = None
+    # Both absent from the JSON of a message that is not a firing's: it is what it was without them.
+    schedule: str | None = Field(default=None, exclude_if=lambda schedule: schedule is None)
+    scheduled_time: str | None = Field(default=None, exclude_if=lambda time: time is None)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
