@@ -59,9 +59,17 @@ def test_listed_and_tagged_tasks_run_once_each_the_listed_request_winning() -> N
         "scheduledTime": "2026-11-22T00:00:00Z",
         "perTaskMessages": "problems",
         "route": "ops",
+        "slackWebhookSecretArn": None,
+    }
+    # Each run gets the firing too (the SyncWorkflow's request `firing`).
+    assert {item["request"]["firing"]["schedule"] for item in objects.get_json("reports", batch["items"]["key"])} == {
+        "nightly"
     }
     items = objects.get_json("reports", batch["items"]["key"])
-    assert [item["request"] for item in items] == [*listed, {"taskArn": TASKS[2]}]
+    assert [{k: v for k, v in item["request"].items() if k != "firing"} for item in items] == [
+        *listed,
+        {"taskArn": TASKS[2]},
+    ]
     assert [item["name"] for item in items] == [f"nightly-2026-11-22-{index}" for index in range(3)]
 
 

@@ -110,7 +110,6 @@ def test_validate_batch_writes_each_tasks_item_to_s3_and_keeps_only_where_they_a
             "tasks": 2,
             "maxConcurrency": 3,
             "items": {"bucket": "reports", "key": "batches/nightly/items.json"},
-            "firing": None,
             "skipped": None,
         }
     }

@@ -177,7 +177,8 @@ class ValidateBatchSettings(EnvironmentSettings):
 
 
 class SummarizeBatchSettings(MessageSettings):
-    # The Map run's results are read from this bucket (its ResultWriter writes them there).
+    # The Map run's results are read from this bucket (its ResultWriter writes them there), and a
+    # named schedule's firing writes every task's line here (`digests/`), for its digest to link.
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 

@@ -25,6 +25,7 @@ from datasync_scheduler.domain.sync_request import (
     SyncRequest,
     bounded,
     field_name,
+    firing_problems,
     json_kind,
     sync_request_problems,
 )
@@ -42,15 +43,15 @@ REQUESTS_LIMIT = 63 * 1024
 MAX_CONCURRENCY = 100
 # Step Functions execution names: 1 to 80 characters.
 EXECUTION_NAME_LIMIT = 80
-_FIELDS = ("tasks", "maxConcurrency")
+_FIELDS = ("tasks", "maxConcurrency", "firing")
 _TITLE = "Invalid batch request"
 # A schedule's firing: `{"schedule": name, "scheduledTime": ISO 8601}` (EventBridge Scheduler fills
 # `scheduledTime` from `<aws.scheduler.scheduled-time>`; a firing by hand may leave it out).
 _FIRING_FIELDS = ("schedule", "scheduledTime")
-# Whether each run's request carries the firing (`"firing": {...}`) and the schedule's run deadline
-# (`"runDeadlineSeconds"`). The SyncWorkflow's input admits them only once its request model has
-# those fields (domain/sync_request.py); until then a run started with them would be refused.
-RUN_REQUESTS_CARRY_FIRING = False
+# Whether each run's request carries the schedule's run deadline (`"runDeadlineSeconds"`). The
+# SyncWorkflow's input admits it only once its request model has that field (domain/sync_request.py);
+# until then a run started with it would be refused, so the schedule's deadline is not passed on.
+RUN_REQUESTS_CARRY_DEADLINE = False
 
 
 class InvalidBatchRequest(ValueError):
@@ -169,19 +170,24 @@ def firing_batch(schedule: Schedule, firing: FiringInput, tagged: Iterable[str],
 
 
 def batch_items(
-    batch: BatchRequest, batch_name: str, batch_execution: str, *, carry_firing: bool = RUN_REQUESTS_CARRY_FIRING
+    batch: BatchRequest, batch_name: str, batch_execution: str, *, carry_deadline: bool = RUN_REQUESTS_CARRY_DEADLINE
 ) -> list[dict[str, Any]]:
     """The Map's items, one per task in the batch's order: `{"index", "name", "request"}`.
 
     `name` is the task's run name (`child_execution_name`); `request` is the run's whole input: the
-    task's request as given and, when `carry_firing`, the firing and the schedule's run deadline.
+    task's request as given and, for a schedule's firing, the firing as each run gets it
+    (`domain/per_task_messages.py`) and, when `carry_deadline`, the schedule's run deadline.
     """
-    extra: dict[str, Any] = {}
-    if carry_firing and batch.firing is not None:
-        extra["firing"] = batch.firing.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if batch.run_deadline_seconds is not None:
-            extra["runDeadlineSeconds"] = batch.run_deadline_seconds
+    # Imported here: per_task_messages reads this module's BatchSummary.
+    from datasync_scheduler.domain.per_task_messages import firing_for_each_run
+
     requests = batch.requests or tuple(task.model_dump(mode="json", exclude_defaults=True) for task in batch.tasks)
+    extra: dict[str, Any] = {}
+    if batch.firing is not None:
+        each_run = firing_for_each_run(batch.firing, len(requests))
+        extra["firing"] = each_run.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if carry_deadline and batch.run_deadline_seconds is not None:
+            extra["runDeadlineSeconds"] = batch.run_deadline_seconds
     return [
         {
             "index": index,
@@ -243,11 +249,15 @@ def parse_batch_request(raw: object, *, home: StackHome) -> BatchRequest:
         )
     elif not 1 <= concurrency <= MAX_CONCURRENCY:
         problems.append(f"maxConcurrency: must be from 1 to {MAX_CONCURRENCY}, got {concurrency}")
+    firing: Firing | None = None
+    if raw.get("firing") is not None:
+        firing, firing_issues = firing_problems(raw["firing"])
+        problems.extend(firing_issues)
     if problems:
         raise InvalidBatchRequest(bounded(_TITLE, problems))
     assert isinstance(concurrency, int)  # narrowed by the checks above
     assert isinstance(items, list)
-    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency, requests=tuple(items))
+    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency, firing=firing, requests=tuple(items))
 
 
 def _label_of(item: Mapping[str, Any]) -> str:

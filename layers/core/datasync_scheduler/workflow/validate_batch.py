@@ -78,7 +78,7 @@ def _firing(
             f"Invalid batch request: schedule: no schedule named {field_name(firing.schedule)} in the "
             f"deployed schedules file (it has: {known})"
         )
-    state_firing = schedule.firing(firing.scheduled_time).model_dump(mode="json", by_alias=True, exclude_none=True)
+    state_firing = schedule.firing(firing.scheduled_time)
     if (day := skipped_on(schedule, firing.scheduled_time)) is not None:
         reason = (
             f"Skipped: {day.isoformat()} is a skip date of schedule {field_name(schedule.name)} "
@@ -95,9 +95,7 @@ def _firing(
         )
     tagged = tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
     batch = firing_batch(schedule, firing, tagged, home=home)
-    output = _stored(event, batch, objects)
-    output.batch.firing = state_firing
-    return output
+    return _stored(event, batch, objects)
 
 
 def _stored(event: ValidateBatchInput, batch: BatchRequest, objects: BatchObjects) -> ValidateBatchOutput:
@@ -105,6 +103,9 @@ def _stored(event: ValidateBatchInput, batch: BatchRequest, objects: BatchObject
     bucket, key = objects.put_json(items_key(event.batch_name), items)
     return ValidateBatchOutput(
         batch=ValidatedBatch(
-            tasks=len(items), max_concurrency=batch.max_concurrency, items=S3Object(bucket=bucket, key=key)
+            tasks=len(items),
+            max_concurrency=batch.max_concurrency,
+            items=S3Object(bucket=bucket, key=key),
+            firing=batch.firing,
         )
     )
