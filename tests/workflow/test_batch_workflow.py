@@ -273,7 +273,7 @@ def test_a_batch_message_sns_refuses_is_counted_and_the_verdict_stands(monkeypat
     monkeypatch.setattr(SnsTopic, "publish", refuse)
     summary = nightly_batch_run()
 
-    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.OutcomeUnknown")
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
     assert batch_messages(summary) == []
     counted = [datum for datum in summary["metric_data"] if datum["name"] == "NotificationsNotPublished"]
     assert [datum["value"] for datum in counted] == [1]

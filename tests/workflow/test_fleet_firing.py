@@ -22,7 +22,15 @@ def test_a_firing_runs_the_listed_tasks_and_the_ones_tagged_for_its_schedule_eac
     # for another schedule. photo-archive is listed and tagged: it runs once, with its listed request.
     assert [child["name"] for child in children] == [f"fleet-firing-run-1-{index}" for index in range(3)]
     requests = [child["input"] for child in children]
-    assert [set(request) for request in requests] == [{"taskArn", "excludes"}, {"taskArn", "includes"}, {"taskArn"}]
+    assert [set(request) for request in requests] == [
+        {"taskArn", "excludes", "firing"},
+        {"taskArn", "includes", "firing"},
+        {"taskArn", "firing"},
+    ]
+    # Each run knows its firing: the schedule and the time it fired for.
+    assert {(r["firing"]["schedule"], r["firing"]["scheduledTime"]) for r in requests} == {
+        ("nightly", "2026-11-22T00:00:00Z")
+    }
     assert requests[1]["includes"] == "/2026/*"
     assert len({request["taskArn"] for request in requests}) == 3
     subjects = {n["subject"] for n in summary["notifications"]}
