@@ -29,7 +29,8 @@ from emulator.function_output import routed_stdout
 from emulator.lambda_router import LambdaRouter, restore_environment
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.sns_rules import sns_as_documented
-from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment
+from emulator.custom_resources import send_request
+from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment, stack_id
 from emulator.stepfunctions_errors import states_all_as_on_aws
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
@@ -115,7 +116,23 @@ class LocalAws:
             self.router.register(function)
         self.bus.use_rules(stack.rules)
         self._stack = stack
+        # As CloudFormation does once their provider exists: a FAILED answer fails the deployment.
+        for resource in stack.custom_resources:
+            answer = send_request(self.router, resource, "Create", stack_id=stack_id(stack_name))
+            stack.physical_ids[resource.logical_id] = answer.physical_id
         return stack
+
+    def delete_custom_resources(self) -> None:
+        """What deleting the stack asks of its custom resources (in reverse order of creation)."""
+        stack = self.stack
+        for resource in reversed(stack.custom_resources):
+            send_request(
+                self.router,
+                resource,
+                "Delete",
+                stack_id=stack_id(stack.name),
+                physical_id=stack.physical_ids.get(resource.logical_id),
+            )
 
 
 @contextmanager
