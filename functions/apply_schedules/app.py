@@ -7,10 +7,11 @@ the sentence naming the schedule and field when the file is wrong
 (`composition/custom_resource.py`, `workflow/apply_schedules.py`).
 """
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
+from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.custom_resource import CustomResourceRequest, custom_resource_handler
 from datasync_scheduler.composition.settings import ApplySchedulesSettings
@@ -18,6 +19,7 @@ from datasync_scheduler.domain.schedule_group import ScheduleTarget
 from datasync_scheduler.workflow.apply_schedules import apply_schedules, remove_schedules
 
 logger = Logger()
+tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 
 # What answering CloudFormation takes, kept back from the function's time.
 ANSWER_SECONDS = 20.0
@@ -39,6 +41,7 @@ class ScheduleGroupProperties(BaseModel):
 
 
 @logger.inject_lambda_context(clear_state=True)
+@tracer.capture_lambda_handler
 @custom_resource_handler(logger, physical_id=lambda request: request.ResourceProperties.get("GroupName"))
 def handler(request: CustomResourceRequest, context: LambdaContext) -> tuple[str, dict[str, str]]:
     def seconds_left() -> float:
