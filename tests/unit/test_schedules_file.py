@@ -50,6 +50,9 @@ def test_every_schedules_example_in_the_docs_is_valid() -> None:
     assert examples, "docs/schedules.md shows the file"
     for block in examples:
         parse_schedules(yaml.safe_load(block), source="docs/schedules.md")
+    # The page shows examples/schedules.yaml as it is (its commands run on that file).
+    assert examples[0] == (ROOT / "examples" / "schedules.yaml").read_text(encoding="utf-8")
+    assert len(load_schedules(ROOT / "examples" / "schedules.yaml").schedules) == 3
 
 
 @pytest.mark.parametrize(
