@@ -449,7 +449,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
         help="the named schedules: when each fires next, its tasks (`schedules plan`: what a deploy changes)",
         description="Lists the schedules file's named schedules with their next firings in their own time zone.",
     )
-    schedules.add_argument("--file", default=os.path.join("schedules", "schedules.yaml"), help="the schedules file")
+    schedules.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
     schedules.add_argument("--format", choices=("text", "json"), default="text")
     schedules.set_defaults(run=_schedules)
     schedules_commands = schedules.add_subparsers(dest="schedules_command")
@@ -458,9 +458,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
         help="what `sam deploy` would add, change and remove in the stack's schedule group",
         description="Compares the schedules file with the deployed stack's schedule group, one line per schedule.",
     )
-    schedules_plan.add_argument(
-        "--file", default=os.path.join("schedules", "schedules.yaml"), help="the schedules file"
-    )
+    schedules_plan.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
     schedules_plan.add_argument("--format", choices=("text", "json"), default="text")
     _add_stack_options(schedules_plan)
     schedules_plan.set_defaults(run=_schedules_plan)

@@ -48,13 +48,13 @@ class _Listener:
         self.bodies = bodies
 
         class Handler(BaseHTTPRequestHandler):
-            def do_PUT(self) -> None:  # noqa: N802 - http.server's naming
+            def do_PUT(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 bodies.append(self.rfile.read(length))
                 self.send_response(200)
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

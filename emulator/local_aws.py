@@ -23,13 +23,13 @@ from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import use_time_source
 from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
+from emulator.custom_resources import send_request
 from emulator.datasync import DataSyncEmulator
 from emulator.event_bus import EventBus, EventFaults
 from emulator.function_output import routed_stdout
 from emulator.lambda_router import LambdaRouter, restore_environment
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.sns_rules import sns_as_documented
-from emulator.custom_resources import send_request
 from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment, stack_id
 from emulator.stepfunctions_errors import states_all_as_on_aws
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration

@@ -263,9 +263,7 @@ def deploy(
         kind = spec["Type"]
         if kind == "AWS::CloudFormation::CustomResource" or kind.startswith("Custom::"):
             properties = intrinsics.resolve(spec.get("Properties", {}))
-            stack.custom_resources.append(
-                CustomResource(logical_id, kind, str(properties["ServiceToken"]), properties)
-            )
+            stack.custom_resources.append(CustomResource(logical_id, kind, str(properties["ServiceToken"]), properties))
     for output_id, output in template.get("Outputs", {}).items():
         if "Condition" not in output or intrinsics.condition(output["Condition"]):
             stack.outputs[output_id] = str(intrinsics.resolve(output["Value"]))

@@ -36,8 +36,6 @@ from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
-    ScheduleBook,
-    ScheduleGroupPort,
     CallbackPort,
     DataSyncPort,
     ExecutionNotFound,
@@ -47,6 +45,8 @@ from datasync_scheduler.ports import (
     LogSource,
     ReportSource,
     RunHistory,
+    ScheduleBook,
+    ScheduleGroupPort,
     StartRefused,
     TaskNotFound,
     TopicPort,

@@ -56,15 +56,27 @@ NOW = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)
         # 10:00 every day
         ("cron(0 10 * * ? *)", ["2026-11-26T10:00:00+00:00", "2026-11-27T10:00:00+00:00", "2026-11-28T10:00:00+00:00"]),
         # 18:00 Monday to Friday: Thursday, Friday, then Monday
-        ("cron(0 18 ? * MON-FRI *)", ["2026-11-26T18:00:00+00:00", "2026-11-27T18:00:00+00:00", "2026-11-30T18:00:00+00:00"]),
+        (
+            "cron(0 18 ? * MON-FRI *)",
+            ["2026-11-26T18:00:00+00:00", "2026-11-27T18:00:00+00:00", "2026-11-30T18:00:00+00:00"],
+        ),
         # 08:00 on the first day of every month
         ("cron(0 8 1 * ? *)", ["2026-12-01T08:00:00+00:00", "2027-01-01T08:00:00+00:00", "2027-02-01T08:00:00+00:00"]),
         # every 15 minutes
-        ("cron(0/15 * * * ? *)", ["2026-11-26T04:15:00+00:00", "2026-11-26T04:30:00+00:00", "2026-11-26T04:45:00+00:00"]),
+        (
+            "cron(0/15 * * * ? *)",
+            ["2026-11-26T04:15:00+00:00", "2026-11-26T04:30:00+00:00", "2026-11-26T04:45:00+00:00"],
+        ),
         # every 5 minutes between 08:00 and 17:55 Monday to Friday
-        ("cron(0/5 8-17 ? * MON-FRI *)", ["2026-11-26T08:00:00+00:00", "2026-11-26T08:05:00+00:00", "2026-11-26T08:10:00+00:00"]),
+        (
+            "cron(0/5 8-17 ? * MON-FRI *)",
+            ["2026-11-26T08:00:00+00:00", "2026-11-26T08:05:00+00:00", "2026-11-26T08:10:00+00:00"],
+        ),
         # 09:00 on the first Monday of every month (2#1)
-        ("cron(0 9 ? * 2#1 *)", ["2026-12-07T09:00:00+00:00", "2027-01-04T09:00:00+00:00", "2027-02-01T09:00:00+00:00"]),
+        (
+            "cron(0 9 ? * 2#1 *)",
+            ["2026-12-07T09:00:00+00:00", "2027-01-04T09:00:00+00:00", "2027-02-01T09:00:00+00:00"],
+        ),
         # the last day of the month (L)
         ("cron(0 2 L * ? *)", ["2026-11-30T02:00:00+00:00", "2026-12-31T02:00:00+00:00", "2027-01-31T02:00:00+00:00"]),
         # the weekday nearest the 3rd (3W): 2027-01-03 is a Sunday, so Monday the 4th
@@ -109,7 +121,9 @@ def test_a_local_time_the_clocks_pass_twice_fires_once() -> None:
 
 
 def test_a_daily_rate_counts_24_hours_so_its_local_time_moves_at_a_change() -> None:
-    assert firings("rate(1 day)", "Europe/Berlin", datetime(2027, 3, 26, 12, tzinfo=UTC), startDate="2027-03-26T01:00:00") == [
+    assert firings(
+        "rate(1 day)", "Europe/Berlin", datetime(2027, 3, 26, 12, tzinfo=UTC), startDate="2027-03-26T01:00:00"
+    ) == [
         "2027-03-27T01:00:00+01:00",
         "2027-03-28T01:00:00+01:00",
         "2027-03-29T02:00:00+02:00",
@@ -138,7 +152,12 @@ def test_the_listing_names_each_schedules_firings_tasks_and_tag(tmp_path: Path) 
     path = write(
         tmp_path,
         [
-            {"name": "finance-nightly", "expression": "cron(0 1 * * ? *)", "timezone": "Europe/Berlin", "tasks": [{"taskArn": TASK}]},
+            {
+                "name": "finance-nightly",
+                "expression": "cron(0 1 * * ? *)",
+                "timezone": "Europe/Berlin",
+                "tasks": [{"taskArn": TASK}],
+            },
             {"name": "archives", "expression": "cron(0 3 ? * SUN *)", "selectByTag": True, "regions": ["eu-west-1"]},
         ],
     )
@@ -168,7 +187,9 @@ def test_plan_against_the_local_stack_lists_what_a_deploy_adds_changes_and_remov
     served: LocalStackServer, tmp_path: Path
 ) -> None:
     clients = http_clients(served)
-    path = write(tmp_path, [{"name": "finance-nightly", "expression": "cron(0 1 * * ? *)", "tasks": [{"taskArn": TASK}]}])
+    path = write(
+        tmp_path, [{"name": "finance-nightly", "expression": "cron(0 1 * * ? *)", "tasks": [{"taskArn": TASK}]}]
+    )
     code, lines, _ = run(["schedules", "plan", "--file", path, "--stack-name", "datasync-scheduler"], clients)
     assert (code, lines) == (0, ["+ finance-nightly  (added)", "1 to add, 0 to change, 0 to remove, 0 unchanged"])
     # Someone created two schedules in the group by hand; the file knows one of them, differently.
@@ -194,7 +215,9 @@ def test_plan_against_the_local_stack_lists_what_a_deploy_adds_changes_and_remov
     }
 
 
-def test_plan_against_a_stack_without_a_schedule_group_says_what_to_do(served: LocalStackServer, tmp_path: Path) -> None:
+def test_plan_against_a_stack_without_a_schedule_group_says_what_to_do(
+    served: LocalStackServer, tmp_path: Path
+) -> None:
     path = write(tmp_path, [])
     code, _, err = run(["schedules", "plan", "--file", path, "--stack-name", "not-this-one"], http_clients(served))
     assert code == 2

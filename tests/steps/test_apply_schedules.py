@@ -41,30 +41,41 @@ def plenty() -> float:
 def test_the_group_ends_as_the_file_says_additions_first_removals_last() -> None:
     old = desired_schedules(file(("archives", "rate(7 days)"), ("finance", "cron(0 1 * * ? *)")), TARGET)
     group = FakeScheduleGroup(old.values())
-    the_plan = apply_schedules(file(("finance", "cron(0 2 * * ? *)"), ("render", "rate(4 hours)")), group, TARGET, plenty)
+    the_plan = apply_schedules(
+        file(("finance", "cron(0 2 * * ? *)"), ("render", "rate(4 hours)")), group, TARGET, plenty
+    )
     assert the_plan.add == ("render",) and the_plan.remove == ("archives",)
     assert [change.fields for change in the_plan.change] == [("expression",)]
     assert group.calls == [("create", "render"), ("update", "finance"), ("delete", "archives")]
     assert sorted(group.held) == ["finance", "render"]
     # Again: nothing to do.
     group.calls.clear()
-    assert apply_schedules(file(("finance", "cron(0 2 * * ? *)"), ("render", "rate(4 hours)")), group, TARGET, plenty).empty
+    assert apply_schedules(
+        file(("finance", "cron(0 2 * * ? *)"), ("render", "rate(4 hours)")), group, TARGET, plenty
+    ).empty
     assert group.calls == []
 
 
 def test_a_schedule_whose_target_or_retries_drifted_is_updated_naming_what_changed() -> None:
     wanted = desired_schedules(file(("finance", "cron(0 1 * * ? *)")), TARGET)["finance"]
-    drifted = replace(wanted, role_arn="arn:aws:iam::123456789012:role/other", retry_attempts=None, dead_letter_arn=None)
+    drifted = replace(
+        wanted, role_arn="arn:aws:iam::123456789012:role/other", retry_attempts=None, dead_letter_arn=None
+    )
     the_plan = plan({"finance": wanted}, {"finance": drifted})
     assert the_plan.change[0].fields == ("role", "deadLetterQueue", "retryPolicy")
-    assert the_plan.lines() == ["~ finance  (changes role, deadLetterQueue, retryPolicy)", "0 to add, 1 to change, 0 to remove, 0 unchanged"]
+    assert the_plan.lines() == [
+        "~ finance  (changes role, deadLetterQueue, retryPolicy)",
+        "0 to add, 1 to change, 0 to remove, 0 unchanged",
+    ]
 
 
 def test_it_stops_before_the_functions_time_runs_out_and_says_how_far_it_got() -> None:
     group = FakeScheduleGroup()
     left = iter([300.0, 300.0, TIME_PER_CHANGE - 1])
     with pytest.raises(OutOfTime, match="made 2 of 3 schedule changes"):
-        apply_schedules(file(("a", "rate(1 day)"), ("b", "rate(1 day)"), ("c", "rate(1 day)")), group, TARGET, lambda: next(left))
+        apply_schedules(
+            file(("a", "rate(1 day)"), ("b", "rate(1 day)"), ("c", "rate(1 day)")), group, TARGET, lambda: next(left)
+        )
     assert sorted(group.held) == ["a", "b"]
     # The next deploy makes the rest.
     apply_schedules(file(("a", "rate(1 day)"), ("b", "rate(1 day)"), ("c", "rate(1 day)")), group, TARGET, plenty)

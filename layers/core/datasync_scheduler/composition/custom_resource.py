@@ -118,7 +118,7 @@ def custom_resource_handler(
             try:
                 made, data = operation(request, context)
                 body = response_body(request, "SUCCESS", made, data=data)
-            except Exception as error:  # noqa: BLE001 - every failure must reach CloudFormation as FAILED
+            except Exception as error:
                 logger.exception("custom resource request failed", extra={"requestType": request.RequestType})
                 body = response_body(request, "FAILED", fallback, reason=f"{type(error).__name__}: {error}")
             send(request.ResponseURL, body)

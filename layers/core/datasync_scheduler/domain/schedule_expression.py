@@ -24,8 +24,10 @@ _RATE = re.compile(r"^rate\((?P<value>[^ ()]+) (?P<unit>[^ ()]+)\)$")
 _CRON = re.compile(r"^cron\((?P<fields>[^()]*)\)$")
 _AT_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$")
 
-_MONTHS = {name: number for number, name in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), 1)}
-_DAYS = {name: number for number, name in enumerate("SUN MON TUE WED THU FRI SAT".split(), 1)}
+_MONTH_NAMES = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAY_NAMES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, 1)}
+_DAYS = {name: number for number, name in enumerate(_DAY_NAMES, 1)}
 RateUnit = Literal["minutes", "hours", "days"]
 _UNITS: dict[str, RateUnit] = {
     "minute": "minutes",
@@ -71,9 +73,7 @@ class CronExpression:
 
     @property
     def fields(self) -> str:
-        return " ".join(
-            (self.minutes, self.hours, self.day_of_month, self.month, self.day_of_week, self.year)
-        )
+        return " ".join((self.minutes, self.hours, self.day_of_month, self.month, self.day_of_week, self.year))
 
 
 ScheduleExpression = AtExpression | RateExpression | CronExpression

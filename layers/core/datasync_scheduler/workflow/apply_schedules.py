@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from datasync_scheduler.domain.schedule_group import ScheduleTarget, SchedulePlan, desired_schedules, plan
+from datasync_scheduler.domain.schedule_group import SchedulePlan, ScheduleTarget, desired_schedules, plan
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.ports import ScheduleGroupPort
 
