@@ -70,6 +70,10 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
         # slack_sdk (functions/notify_slack/requirements.txt) goes with the Slack notifier only.
         assert (build / name / "slack_sdk").exists() == (name == "NotifySlackFunction"), name
     assert (build / "NotifySlackFunction" / "slack_sdk" / "webhook" / "client.py").is_file()
+    # The schedules file, where ApplySchedulesFunction's SCHEDULES_FILE says (/opt/python/...), with
+    # the YAML parser that reads it (schedules/requirements.txt).
+    assert (build / "SchedulesLayer" / "python" / "schedules.yaml").is_file()
+    assert (build / "SchedulesLayer" / "python" / "yaml" / "__init__.py").is_file()
 
 
 @pytest.mark.slow
