@@ -166,7 +166,7 @@ def deploy(
             attributes[(logical_id, "Arn")] = f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/{group}"
         elif kind == "AWS::Serverless::LayerVersion":
             # Ref gives the version's ARN; CloudFormation publishes a new version when the content changes.
-            digest = _content_digest(base_dir / str(props["ContentUri"]))
+            digest = content_digest(base_dir / str(props["ContentUri"]))
             refs[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}-{digest}:1"
         elif kind == "AWS::KMS::Key":
             refs[logical_id] = f"{logical_id.lower()}-local"
@@ -328,7 +328,7 @@ def _create_schedule(
     )
 
 
-def _content_digest(folder: Path) -> str:
+def content_digest(folder: Path) -> str:
     """A short digest of a folder's files (names and bytes): a layer's content, as a version would."""
     digest = hashlib.sha256()
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
