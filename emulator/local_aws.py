@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,18 @@ class LocalAws:
             answer = send_request(self.router, resource, "Create", stack_id=stack_id(stack_name))
             stack.physical_ids[resource.logical_id] = answer.physical_id
         return stack
+
+    def fire_schedule(self, group: str, name: str, scheduled_time: datetime) -> str:
+        """One firing of a schedule of the group, as EventBridge Scheduler delivers it to a Step
+        Functions target: StartExecution of the target with its input, the context attributes
+        filled in (docs/aws-facts.md#named-schedules). Returns the execution's ARN."""
+        schedule = boto3.client("scheduler", region_name=REGION).get_schedule(GroupName=group, Name=name)
+        target = schedule["Target"]
+        when = scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        filled = str(target.get("Input", "{}")).replace("<aws.scheduler.scheduled-time>", when)
+        filled = filled.replace("<aws.scheduler.schedule-arn>", str(schedule["Arn"]))
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return str(sfn.start_execution(stateMachineArn=target["Arn"], input=filled)["executionArn"])
 
     def delete_custom_resources(self) -> None:
         """What deleting the stack asks of its custom resources (in reverse order of creation)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,13 @@ def test_deleting_the_stack_deletes_every_schedule_of_the_group(deployer: Deploy
 def test_a_delete_after_the_group_is_gone_still_answers_success(aws: LocalAws, deployer: Deployer) -> None:
     boto3.client("scheduler", region_name=REGION).delete_schedule_group(Name=deployer.group)
     assert deployer.delete().status == "SUCCESS"
+
+
+def test_a_firing_starts_the_batch_with_the_schedules_name_and_its_scheduled_time(
+    aws: LocalAws, deployer: Deployer
+) -> None:
+    deployer.deploy([schedule("finance-nightly", timezone="Europe/Berlin")])
+    execution = aws.fire_schedule(deployer.group, "finance-nightly", datetime(2026, 11, 27, 0, 0, tzinfo=UTC))
+    described = boto3.client("stepfunctions", region_name=REGION).describe_execution(executionArn=execution)
+    assert described["stateMachineArn"] == aws.stack.state_machines["BatchWorkflow"]
+    assert json.loads(described["input"]) == {"schedule": "finance-nightly", "scheduledTime": "2026-11-27T00:00:00Z"}
