@@ -117,9 +117,13 @@ class LocalAws:
         self.bus.use_rules(stack.rules)
         self._stack = stack
         # As CloudFormation does once their provider exists: a FAILED answer fails the deployment.
+        before = len(self.router.invocations)
         for resource in stack.custom_resources:
             answer = send_request(self.router, resource, "Create", stack_id=stack_id(stack_name))
             stack.physical_ids[resource.logical_id] = answer.physical_id
+        # What the deployment ran is the deployment's, not part of what a run later does.
+        stack.deploy_invocations = self.router.invocations[before:]
+        del self.router.invocations[before:]
         return stack
 
     def fire_schedule(self, group: str, name: str, scheduled_time: datetime) -> str:

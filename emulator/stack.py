@@ -20,7 +20,7 @@ import boto3
 
 from emulator.custom_resources import CustomResource
 from emulator.event_bus import EventRule
-from emulator.lambda_router import LambdaFunction, handler_file
+from emulator.lambda_router import Invocation, LambdaFunction, handler_file
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values, substitute_definition
 
 REGION = "us-east-1"
@@ -74,6 +74,7 @@ class DeployedStack:
     # Created by their provider function once the functions can be invoked (LocalAws.deploy).
     custom_resources: list[CustomResource] = field(default_factory=list)
     physical_ids: dict[str, str] = field(default_factory=dict)  # custom resource -> its physical id
+    deploy_invocations: list[Invocation] = field(default_factory=list)  # the custom resources' providers
     skipped: list[str] = field(default_factory=list)
     name: str = STACK_NAME
     outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved

@@ -45,3 +45,12 @@ def test_a_layers_version_changes_with_its_content(tmp_path: Path) -> None:
     assert content_digest(tmp_path) == first
     (tmp_path / "schedules.yaml").write_text("schedules: []  # edited\n", encoding="utf-8")
     assert content_digest(tmp_path) != first
+
+
+def test_the_deployment_runs_apply_schedules_once_and_keeps_it_apart_from_what_runs_later() -> None:
+    with local_aws() as aws:
+        stack = aws.deploy()
+        assert [(call.function, call.error_type) for call in stack.deploy_invocations] == [
+            ("ApplySchedulesFunction", None)
+        ]
+        assert aws.router.invocations == []
