@@ -16,7 +16,9 @@ import boto3
 import pytest
 import yaml
 
+from emulator import faults
 from emulator.custom_resources import CustomResourceFailed, send_request
+from emulator.faults import parse_faults
 from emulator.local_aws import LocalAws, local_aws
 from emulator.stack import REGION, stack_id
 
@@ -194,3 +196,16 @@ def test_a_firing_starts_the_batch_with_the_schedules_name_and_its_scheduled_tim
     described = boto3.client("stepfunctions", region_name=REGION).describe_execution(executionArn=execution)
     assert described["stateMachineArn"] == aws.stack.state_machines["BatchWorkflow"]
     assert json.loads(described["input"]) == {"schedule": "finance-nightly", "scheduledTime": "2026-11-27T00:00:00Z"}
+
+
+def test_scheduler_refusing_a_change_fails_the_deploy_with_its_error(aws: LocalAws, deployer: Deployer) -> None:
+    # EventBridge Scheduler down at deploy: CreateSchedule fails after botocore's retries, and
+    # CloudFormation is told why (instead of waiting an hour for an answer).
+    down = parse_faults(
+        [{"api": "scheduler:CreateSchedule", "error": "InternalServerException", "calls": "all"}],
+        aws.stack.functions,
+    )
+    with faults.injecting(faults.FaultInjector(down)), pytest.raises(CustomResourceFailed) as failed:
+        deployer.deploy([schedule("finance-nightly")])
+    assert "InternalServerException" in str(failed.value)
+    assert deployer.schedules() == {}
