@@ -16,7 +16,7 @@ PY312_BIN := $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versio
 SAM_PATH := $(if $(PY312_BIN),$(PY312_BIN):)$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench bench-packages stress build clean schema
+.PHONY: help install demo test unit lint typecheck templates bench bench-docs bench-packages stress build clean schema
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -55,11 +55,14 @@ typecheck: $(INSTALLED) ## mypy (strict)
 	$(BIN)/mypy
 
 bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed and memory, a 100-task batch, message sizes
-	$(BIN)/python benchmarks/state_transitions.py
-	$(BIN)/python benchmarks/log_parser.py
-	$(BIN)/python benchmarks/batch.py
-	$(BIN)/python benchmarks/notifications.py
-	$(BIN)/python benchmarks/state_size.py
+	$(BIN)/python benchmarks/state_transitions.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/log_parser.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/batch.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/notifications.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/state_size.py $(BENCH_FLAGS)
+
+bench-docs: $(INSTALLED) ## make bench and bench-packages, writing their tables into docs/benchmarks.md (and the README's figure)
+	$(MAKE) bench bench-packages BENCH_FLAGS=--write-docs
 
 schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
 	$(BIN)/python -m datasync_scheduler.workflow.state.sync > docs/state-schema/sync.json
@@ -72,7 +75,7 @@ build: $(INSTALLED) ## sam build (needs a python3.12: on PATH, or pyenv's)
 	PATH="$(SAM_PATH)" $(BIN)/sam build
 
 bench-packages: $(INSTALLED) ## sam build, then print each function's zipped package and its handler's cold import time
-	PATH="$(SAM_PATH)" $(BIN)/python benchmarks/packages.py
+	PATH="$(SAM_PATH)" $(BIN)/python benchmarks/packages.py $(BENCH_FLAGS)
 
 clean: ## Remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) .tools node_modules .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -14,9 +14,11 @@ For each it times a bare read of the file line by line (the floor any line reade
 fed line by line (`LogParser.feed`), and, for the one-stream log, the parser fed 64 KiB blocks of
 whole lines (`LogParser.feed_lines`, which skips the lines between failure markers). It then
 measures with tracemalloc the peak memory of parsing logs of 100,000 and 1,000,000 failures while
-only counting them. Figures, not assertions.
+only counting them. Figures, not assertions. The tables are Markdown, each time the range over
+the runs (a bare read and each parser run one after the other in each run, so that a ratio compares
+times taken together); `--write-docs` also writes them into docs/benchmarks.md.
 
-Usage: python benchmarks/log_parser.py [--lines N]
+Usage: python benchmarks/log_parser.py [--lines N] [--write-docs]
 """
 
 from __future__ import annotations
@@ -26,17 +28,23 @@ import itertools
 import json
 import platform
 import random
+import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.log_parser import LogParser, parse_events
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.doc_tables import BENCHMARKS_PAGE, Column, Table, count, machine_line, span, write_blocks
+
 STREAMS = 4
-RUNS = 3  # timings are the best of this many runs
+RUNS = 3  # each timing is given as the range over this many runs
+DOC_LINES = 1_000_000  # the logs' length the docs quote
 # Units per kind, chosen so that lines split about 60/20/20: a group is 4.8 lines on average
 # (one in ten is a 3-line "only at the destination" group), the other units one line each.
 UNIT_WEIGHTS = {"group": 12.5, "error": 20.0, "noise": 20.0}
@@ -199,13 +207,24 @@ def fed_blocks(path: Path) -> int:
     return failures + len(parser.feed_lines(rest)) + len(parser.finish())
 
 
-def best_time(run: Callable[[], int]) -> tuple[float, int]:
-    best, result = float("inf"), 0
+@dataclass(frozen=True)
+class Timed:
+    """A piece of work's result (the failures it found) and its seconds in each run."""
+
+    result: int
+    seconds: list[float]
+
+
+def timed_together(work: dict[str, Callable[[], int]]) -> dict[str, Timed]:
+    """Runs each piece of work once per run, one after the other, RUNS times."""
+    seconds: dict[str, list[float]] = {name: [] for name in work}
+    results: dict[str, int] = {}
     for _ in range(RUNS):
-        started = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+        for name, run in work.items():
+            started = time.perf_counter()
+            results[name] = run()
+            seconds[name].append(time.perf_counter() - started)
+    return {name: Timed(results[name], seconds[name]) for name in work}
 
 
 FAILURES_PER_PATTERN = 20
@@ -253,13 +272,66 @@ def enhanced_lines(count: int) -> list[str]:
     ]
 
 
+SPEED_COLUMNS = (
+    Column("run", right=False),
+    Column("seconds", measured=True),
+    Column("lines/s", measured=True),
+    Column("ratio to a bare read", measured=True),
+)
+MEMORY_COLUMNS = (Column("failures in the log"), Column("counted"), Column("peak traced memory", measured=True))
+
+
+ENHANCED_EVENTS = 100_000
+
+
+def speed_labels(transfer_failures: int, dense_failures: int) -> tuple[str, ...]:
+    """The first column of the speed table: what ran, with the failures each parser run found."""
+    return (
+        "TRANSFER-level: bare line read",
+        f"TRANSFER-level: `LogParser.feed`, line by line ({count(transfer_failures)} failures found)",
+        "TRANSFER-level: `LogParser.feed_lines`, 64 KiB blocks",
+        "failure-dense: bare line read",
+        "failure-dense: read and a no-op call per line",
+        f"failure-dense: `LogParser.feed` ({count(dense_failures)} failures found)",
+        f"Enhanced JSON events ({count(ENHANCED_EVENTS)}), feed only",
+    )
+
+
+def failures_found(lines: int = DOC_LINES) -> tuple[int, int]:
+    """The failures the parser finds in the TRANSFER-level and the failure-dense log (no timing)."""
+    with tempfile.TemporaryDirectory() as directory:
+        transfer, mixed = Path(directory) / "transfer.log", Path(directory) / "mixed.log"
+        write_transfer_log(transfer, lines)
+        write_mixed_log(mixed, lines)
+        log_parser = LogParser()
+        return fed_lines_one_by_one(transfer), fed(mixed, log_parser.feed, log_parser.finish)
+
+
+def memory_row(failures: int) -> tuple[str, ...]:
+    counted, peak = peak_memory(failures)
+    return (count(failures), count(counted), f"{peak / 1024:,.0f} KiB")
+
+
+def speed_row(label: str, timed: Timed, lines: int, bare: Timed | None, ratio: str = "") -> tuple[str, ...]:
+    """A row of the speed table; the ratio to `bare` when given, else `ratio`."""
+    if bare is not None:
+        ratios = [mine / floor for mine, floor in zip(timed.seconds, bare.seconds, strict=True)]
+        ratio = span(ratios, ".2g", "×")
+    speeds = [lines / seconds for seconds in timed.seconds]
+    unit, scale, form = (" M", 1e6, ".1f") if min(speeds) >= 1e6 else (" k", 1e3, ".0f")
+    return (label, span(timed.seconds, ".2g"), span([speed / scale for speed in speeds], form, unit), ratio)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--lines", type=int, default=1_000_000, help="lines in each log (default 1,000,000)")
+    parser.add_argument("--lines", type=int, default=DOC_LINES, help="lines in each log (default 1,000,000)")
+    parser.add_argument("--write-docs", action="store_true", help="also write the tables into the docs")
     args = parser.parse_args()
-    print(f"log parser, Python {platform.python_version()} on {platform.machine()}, best of {RUNS} runs")
+    if args.write_docs and args.lines != DOC_LINES:
+        parser.error(f"--write-docs writes the docs' figures, which are for --lines {DOC_LINES:,}")
+    machine = machine_line()
+    print(f"log parser, Python {platform.python_version()} on {platform.machine()}, {RUNS} runs")
 
-    rows: list[tuple[str, float, int, str]] = []
     with tempfile.TemporaryDirectory() as directory:
         transfer = Path(directory) / "transfer.log"
         write_transfer_log(transfer, args.lines)
@@ -268,55 +340,57 @@ def main() -> None:
         for log, what in ((transfer, "TRANSFER-level, 1 stream"), (mixed, f"failure-dense, {STREAMS} streams")):
             print(f"{what}: {args.lines:,} lines, {log.stat().st_size / 1e6:.0f} MB")
 
-        bare, lines = best_time(lambda: bare_read(transfer))
-        one_by_one, failures = best_time(lambda: fed_lines_one_by_one(transfer))
-        blocks, block_failures = best_time(lambda: fed_blocks(transfer))
-        rows += [
-            ("TRANSFER: bare line read", bare, lines, ""),
-            ("TRANSFER: feed per line", one_by_one, lines, f"{one_by_one / bare:.1f}x bare, {failures:,} failures"),
-            (
-                "TRANSFER: feed_lines",
-                blocks,
-                lines,
-                f"{blocks / bare:.1f}x bare, {block_failures:,} failures"
-                + ("" if block_failures == failures else " (NOT the same count)"),
-            ),
-        ]
-
-        bare, lines = best_time(lambda: bare_read(mixed))
-        harness, _ = best_time(lambda: fed(mixed, _nothing, list))
+        one_stream = timed_together(
+            {
+                "bare": lambda: bare_read(transfer),
+                "feed": lambda: fed_lines_one_by_one(transfer),
+                "feed_lines": lambda: fed_blocks(transfer),
+            }
+        )
+        if one_stream["feed"].result != one_stream["feed_lines"].result:
+            raise SystemExit(
+                f"feed_lines found {one_stream['feed_lines'].result:,} failures, feed {one_stream['feed'].result:,}"
+            )
 
         def parse() -> int:
             log_parser = LogParser()
             return fed(mixed, log_parser.feed, log_parser.finish)
 
-        parsing, failures = best_time(parse)
-        rows += [
-            ("dense: bare line read", bare, lines, ""),
-            ("dense: read + no-op call", harness, lines, f"{harness / bare:.1f}x bare"),
-            ("dense: feed per line", parsing, lines, f"{parsing / bare:.1f}x bare, {failures:,} failures"),
-        ]
+        dense = timed_together(
+            {"bare": lambda: bare_read(mixed), "no-op": lambda: fed(mixed, _nothing, list), "feed": parse}
+        )
 
-    jsons = enhanced_lines(100_000)
+    jsons = enhanced_lines(ENHANCED_EVENTS)
 
     def parse_enhanced() -> int:
         log_parser = LogParser()
         return sum(len(log_parser.feed(line)) for line in jsons)
 
-    enhanced, _ = best_time(parse_enhanced)
-    rows.append(("Enhanced JSON, feed only", enhanced, len(jsons), ""))
-
+    enhanced = timed_together({"feed": parse_enhanced})["feed"]
+    lines = args.lines
+    labels = speed_labels(one_stream["feed"].result, dense["feed"].result)
+    rows = (
+        speed_row(labels[0], one_stream["bare"], lines, None, "1"),
+        speed_row(labels[1], one_stream["feed"], lines, one_stream["bare"]),
+        speed_row(labels[2], one_stream["feed_lines"], lines, one_stream["bare"]),
+        speed_row(labels[3], dense["bare"], lines, None, "1"),
+        speed_row(labels[4], dense["no-op"], lines, dense["bare"]),
+        speed_row(labels[5], dense["feed"], lines, dense["bare"]),
+        speed_row(labels[6], enhanced, len(jsons), None),
+    )
+    speed_part = (
+        Table(SPEED_COLUMNS, rows).markdown()
+        + f"\n\nEach figure is the range over {RUNS} runs; in each run the bare read and the parser runs over the "
+        f"same log one after the other. {machine}"
+    )
     print()
-    print(f"{'run':<28} | {'seconds':>8} | {'lines/s':>11} | note")
-    print("-" * 86)
-    for label, seconds, count, note in rows:
-        print(f"{label:<28} | {seconds:>8.3f} | {count / seconds:>11,.0f} | {note}")
+    print(speed_part)
 
-    print(f"\n{'failures in the log':>19} | {'counted':>9} | {'peak traced memory':>18}")
-    print("-" * 54)
-    for count in (100_000, 1_000_000):
-        counted, peak = peak_memory(count)
-        print(f"{count:>19,} | {counted:>9,} | {peak / 1024:>15,.0f} KiB")
+    memory_part = Table(MEMORY_COLUMNS, tuple(memory_row(failures) for failures in (100_000, 1_000_000))).markdown()
+    print()
+    print(memory_part)
+    if args.write_docs:
+        write_blocks({BENCHMARKS_PAGE: {"log-parser-speed": speed_part, "log-parser-memory": memory_part}})
 
 
 if __name__ == "__main__":

@@ -7,18 +7,27 @@ and a batch of 100 failed tasks (DataSync's task quota) with long reasons. For e
 text, the JSON that Lambda and SQS subscribers get, the Chatbot notification, the whole SNS
 publish (the limit is 256 KiB), the Slack payload and its block count (Slack allows 50), what the
 step adds to the workflow's state (256 KiB for the whole state), and the time to build and render
-all of it. Figures, not assertions.
+all of it (the range over `--rounds` rounds of `--repeat` renderings each). Figures, not
+assertions. The table is Markdown; `--write-docs` also writes it into docs/benchmarks.md.
 
-Usage: python benchmarks/notifications.py [--repeat N]
+Then, on its own, the digest of a named schedule's firing of 500 tasks (five Regions of DataSync's
+100) that all failed, so every task is a line to bound: long reasons, names of four-byte characters
+and characters the filter escapes, the longest schedule name and route, its publish counted with its
+message attributes.
+
+Usage: python benchmarks/notifications.py [--repeat N] [--rounds N] [--write-docs]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, summarize_batch
@@ -26,11 +35,16 @@ from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
 from datasync_scheduler.domain.run_result import RunResult, judge_execution, timeline
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.digest import digest_message
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import Message, batch_message, run_message
 from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, sns_publication
 from datasync_scheduler.messages.slack_blocks import render_slack
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.doc_tables import BENCHMARKS_PAGE, Column, Table, count, machine_line, span, write_blocks
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
@@ -123,47 +137,155 @@ def big_batch() -> tuple[Message, dict[str, Any]]:
     return batch_message(summary), summary.to_dict()
 
 
-def _timed(work: Callable[[], Any], repeat: int) -> float:
-    start = time.perf_counter()
-    for _ in range(repeat):
-        work()
-    return (time.perf_counter() - start) / repeat
+def firing_digest() -> tuple[Message, Firing, dict[str, Any]]:
+    """The digest of a firing of 500 tasks that all failed: the most lines to bound."""
+
+    def failed(index: int) -> TaskOutcome:
+        return TaskOutcome(
+            index=index,
+            task_arn=f"{TASK.rsplit('-', 1)[0]}-{index:017x}",
+            status="FAILED",
+            execution_arn=f"{WORKFLOW}-{index}",
+            task_name="\U0001f4c1\u202e<!channel>\n" + "t" * 240,
+            error="DataSync.ExecutionError",
+            cause="\U0001f4a5" * 500,
+        )
+
+    summary = summarize_batch([failed(i) for i in range(500)], max_concurrency=100, batch_execution=BATCH)
+    # The longest schedule name and route the schedules file allows (64 and 256 characters).
+    firing = Firing(schedule="s" * 64, scheduled_time=T0, per_task_messages="problems", route="r" * 256)
+    full_list = f"s3://datasync-scheduler-failurereportbucket-0123456789ab/digests/{'s' * 64}/{'n' * 80}.jsonl"
+    return digest_message(summary, firing, full_list=full_list), firing, summary.to_dict()
+
+
+def print_firing_digest() -> None:
+    """The 500-task digest's sizes in each channel, its publish counted with its attributes."""
+    message, firing, result = firing_digest()
+    chatbot = render_chatbot(message)
+    publication = sns_publication(message, chatbot=chatbot, workflow_execution=BATCH, route=firing.route)
+    slack = render_slack(message)
+    attributes = sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in publication["attributes"].items()
+    )
+    published = len(publication["structured"].encode()) + len(publication["subject"].encode()) + attributes
+    email = len(render_email(message).message.encode())
+    as_json = len(json.dumps(message.to_json_dict(), ensure_ascii=False).encode())
+    chatbot_bytes = len(json.dumps(chatbot, ensure_ascii=False).encode())
+    slack_bytes = len(json.dumps(slack, ensure_ascii=False).encode())
+    result_bytes = len(json.dumps(result, ensure_ascii=False).encode())
+    print("\nA named schedule's firing of 500 tasks that all failed (its digest; not in the docs table):")
+    print(f"  email {email:,} bytes, subject {len(publication['subject'])} characters (of 99)")
+    print(f"  JSON {as_json:,}, Chatbot {chatbot_bytes:,}, Slack {slack_bytes:,} ({len(slack['blocks'])} blocks of 50)")
+    print(f"  SNS publish with its attributes {published:,} ({published / SNS_PUBLISH_LIMIT:.0%} of 256 KiB)")
+    print(f"  {len(message.tasks)} task lines, {message.tasks_not_listed:,} more counted")
+    print(f"  Summarize Batch's result {result_bytes:,} bytes ({result_bytes / STATE_LIMIT:.0%} of 256 KiB)")
+
+
+COLUMNS = (
+    Column("message", right=False),
+    Column("email"),
+    Column("JSON"),
+    Column("Chatbot"),
+    Column("SNS publish (of 256 KiB)"),
+    Column("Slack (blocks, of 50)"),
+    Column("step output (of 256 KiB)"),
+    Column("render", measured=True),
+)
+MESSAGES: dict[str, Callable[[], tuple[Message, dict[str, Any]]]] = {
+    "typical successful run": typical_run,
+    "worst run": worst_run,
+    "100 failed tasks": big_batch,
+}
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """One message's sizes in bytes, and the work of rendering it for every channel."""
+
+    email: int
+    json: int
+    chatbot: int
+    published: int
+    slack: int
+    slack_blocks: int
+    step_output: int
+    render: Callable[[], None]
+
+    def cells(self, name: str, render_ms: str) -> tuple[str, ...]:
+        return (
+            name,
+            count(self.email),
+            count(self.json),
+            count(self.chatbot),
+            f"{self.published:,} ({self.published / SNS_PUBLISH_LIMIT:.0%})",
+            f"{self.slack:,} ({self.slack_blocks})",
+            f"{self.step_output:,} ({self.step_output / STATE_LIMIT:.0%})",
+            render_ms,
+        )
+
+
+def weigh(name: str) -> Weighed:
+    message, result = MESSAGES[name]()
+    chatbot = render_chatbot(message)
+    publication = sns_publication(message, chatbot=chatbot)
+    slack = render_slack(message)
+
+    def render_all() -> None:
+        sns_publication(message, chatbot=render_chatbot(message))
+        render_slack(message)
+
+    # What the Report Run (Summarize Batch) step would hand back into the workflow's state if it
+    # carried the renderings (it does not: it publishes them itself).
+    output = json.dumps({"result": result, "notification": publication}, ensure_ascii=False)
+    return Weighed(
+        email=len(render_email(message).message.encode()),
+        json=len(json.dumps(message.to_json_dict(), ensure_ascii=False).encode()),
+        chatbot=len(json.dumps(chatbot, ensure_ascii=False).encode()),
+        published=len(publication["structured"].encode()) + len(publication["subject"].encode()),
+        slack=len(json.dumps(slack, ensure_ascii=False).encode()),
+        slack_blocks=len(slack["blocks"]),
+        step_output=len(output.encode()),
+        render=render_all,
+    )
+
+
+def milliseconds_per_render(work: Callable[[], None], repeat: int, rounds: int) -> list[float]:
+    """The mean time of one rendering in each of `rounds` rounds of `repeat` renderings."""
+    means = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            work()
+        means.append((time.perf_counter() - start) / repeat * 1000)
+    return means
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=40, help="renderings per round (default 40)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds (default 5)")
+    parser.add_argument("--write-docs", action="store_true", help="also write the table into the docs")
     args = parser.parse_args()
-    print(
-        f"{'message':<14}{'email':>10}{'JSON':>10}{'Chatbot':>10}{'SNS publish':>13}{'of limit':>10}"
-        f"{'Slack':>10}{'blocks':>8}{'step output':>13}{'of state':>10}{'render ms':>11}"
+    machine = machine_line()
+    rows = []
+    for name in MESSAGES:
+        weighed = weigh(name)
+        times = milliseconds_per_render(weighed.render, args.repeat, args.rounds)
+        rows.append(weighed.cells(name, span(times, ".1f" if max(times) < 10 else ".0f", " ms")))
+    part = (
+        Table(COLUMNS, tuple(rows)).markdown()
+        + f"\n\nRender: the mean of {args.repeat} renderings for every channel, lowest to highest of {args.rounds} "
+        f"rounds. {machine}"
     )
-    for name, build in (("typical run", typical_run), ("worst run", worst_run), ("100 tasks", big_batch)):
-        message, result = build()
-        email = render_email(message).message
-        as_json = json.dumps(message.to_json_dict(), ensure_ascii=False)
-        chatbot = render_chatbot(message)
-        publication = sns_publication(message, chatbot=chatbot)
-        slack = render_slack(message)
-        published = len(publication["structured"].encode()) + len(publication["subject"].encode())
-
-        def render_all(message: Message = message) -> None:
-            sns_publication(message, chatbot=render_chatbot(message))
-            render_slack(message)
-
-        seconds = _timed(render_all, args.repeat)
-        # What the Report Run (Summarize Batch) step hands back into the workflow's state.
-        output = len(json.dumps({"result": result, "notification": publication}, ensure_ascii=False).encode())
-        print(
-            f"{name:<14}{len(email.encode()):>10,}{len(as_json.encode()):>10,}"
-            f"{len(json.dumps(chatbot, ensure_ascii=False).encode()):>10,}{published:>13,}"
-            f"{published / SNS_PUBLISH_LIMIT:>10.0%}{len(json.dumps(slack, ensure_ascii=False).encode()):>10,}"
-            f"{len(slack['blocks']):>8}{output:>13,}{output / STATE_LIMIT:>10.0%}{seconds * 1000:>11.2f}"
-        )
+    print(part)
     print(
-        "Sizes in bytes (UTF-8). SNS publish = all protocols' parts and the subject together (limit 256 KiB);"
-        " step output = the result and the publication the step adds to the state (limit 256 KiB for the whole state)."
+        "\nSizes in bytes (UTF-8). SNS publish = all protocols' parts and the subject together (limit 256 KiB);"
+        " step output = the result and the publication together (limit 256 KiB for the whole state)."
     )
+    if args.write_docs:
+        write_blocks({BENCHMARKS_PAGE: {"message-sizes": part}})
+    print_firing_digest()
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ The interpreter start (about 10-20 ms) is not counted, nor what Lambda's runtime
 before the handler. Figures from this machine, not Lambda's: compare them with each other. Figures,
 not assertions.
 
-Usage: python benchmarks/packages.py [--runs N] [--root DIR]   (--root: another checkout, to compare)
+The table is Markdown; `--write-docs` also writes it into docs/benchmarks.md.
+
+Usage: python benchmarks/packages.py [--runs N] [--root DIR] [--write-docs]   (--root: another checkout)
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from emulator.template import load_template
 
 # The functions' environments are read from the template the way the tests read them.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.doc_tables import BENCHMARKS_PAGE, Column, Table, machine_line, span, write_blocks
+from tests.sam_python import python_312_path
 from tests.template_environment import function_environment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,7 +87,7 @@ class Function:
 
 
 def runtime_path() -> str:
-    path = runtime_path()
+    path = python_312_path()
     if path is None:
         raise SystemExit(f"no {RUNTIME} on this machine: sam build needs the Lambda runtime's Python")
     return path
@@ -232,13 +236,76 @@ def where_time_goes(function: Function, sys_path: list[Path], env: dict[str, str
     return dict(spent)
 
 
+DOC_COLUMNS = (
+    Column("function", right=False),
+    Column("artifact"),
+    Column("with the core layer"),
+    Column("import, CPU median", measured=True),
+    Column("least", measured=True),
+)
+# Self time of the import by top-level package, as the docs group it.
+RUNTIME_MODULES = ("boto3", "botocore")
+OWN_MODULES = ("datasync_scheduler",)
+
+
+@dataclass(frozen=True)
+class Measured:
+    function: Function
+    size: int  # bytes zipped
+    with_layers: int
+    imported: Imported
+    spent: dict[str, float]  # ms of self time by top-level package
+
+
+def packages_part(measured: list[Measured], layer_sizes: dict[str, int], machine: str) -> str:
+    """The docs' table: every function but the Slack notifier in one row (ranges over them), the notifier in
+    another; then what the imports spend their time on."""
+    groups = {
+        "every function but the Slack notifier": [m for m in measured if m.function.name != SLACK_NOTIFIER],
+        "Slack notifier (with `slack_sdk`)": [m for m in measured if m.function.name == SLACK_NOTIFIER],
+    }
+    rows = tuple(
+        (
+            label,
+            span([m.size / 1024 for m in group], ".1f", " KB"),
+            span([m.with_layers / 1024 for m in group], ".0f", " KB"),
+            span([m.imported.cpu_ms for m in group], ".0f", " ms"),
+            span([m.imported.cpu_min_ms for m in group], ".0f", " ms"),
+        )
+        for label, group in groups.items()
+        if group
+    )
+
+    def self_time(modules: tuple[str, ...]) -> str:
+        return span([sum(m.spent.get(name, 0.0) for name in modules) for m in measured], ".0f", " ms")
+
+    layers = ", ".join(f"{name} {size / 1024:,.0f} KB" for name, size in layer_sizes.items())
+    return (
+        Table(DOC_COLUMNS, rows).markdown()
+        + f"\n\nThe project's layers, zipped and shipped once: {layers}. Of one import under `-X importtime`, "
+        f"boto3 and botocore take {self_time(RUNTIME_MODULES)} of self time and this project's own modules "
+        f"{self_time(OWN_MODULES)}. {machine}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to build (default: this one)")
+    parser.add_argument("--write-docs", action="store_true", help="also write the table into the docs")
     args = parser.parse_args()
+    if args.write_docs and args.root.resolve() != ROOT:
+        parser.error("--write-docs writes the docs' figures, which are for this checkout")
     path = runtime_path()
+    # The imports are timed in the runtime's Python, not in the one running this script.
+    python = shutil.which(RUNTIME, path=path)
+    assert python, RUNTIME
+    version = subprocess.run(
+        [python, "-c", "import platform; print(platform.python_version())"], capture_output=True, text=True, check=True
+    )
+    machine = machine_line(version.stdout.strip())
     runtime, powertools = runtime_stand_in(ROOT / ".aws-sam" / "bench-packages", path)
+    measured: list[Measured] = []
     with tempfile.TemporaryDirectory(prefix="bench-packages-") as scratch:
         build = sam_build(args.root.resolve(), Path(scratch), path)
         functions, layers = built_functions(build)
@@ -270,6 +337,7 @@ def main() -> None:
             env = lambda_environment(function, path)
             imported = time_imports(function, sys_path, env, args.runs)
             spent = where_time_goes(function, sys_path, env)
+            measured.append(Measured(function, size, with_layers, imported, spent))
             top = sorted(spent.items(), key=lambda item: -item[1])[:5]
             shown = ", ".join(f"{name} {ms:.0f}" for name, ms in top)
             print(
@@ -283,7 +351,11 @@ def main() -> None:
     print()
     print(f"largest artifact but the Slack notifier's: {worst_size / 1024:,.0f} KB (target < {SIZE_TARGET_KB} KB)")
     print(f"slowest cold import (CPU, median): {worst_import:.0f} ms (target < {IMPORT_TARGET_MS} ms)")
-    print(f"this machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} (busy cores slow every figure)")
+    part = packages_part(measured, layer_sizes, machine)
+    print()
+    print(part)
+    if args.write_docs:
+        write_blocks({BENCHMARKS_PAGE: {"packages": part}})
 
 
 if __name__ == "__main__":

@@ -9,15 +9,17 @@ state received and the largest output it passed on, in UTF-8 bytes (Step Functio
 256 KiB per state: docs/aws-facts.md#step-functions-and-cloudformation-names). Figures, not
 assertions.
 
-`largest_states(history)` measures any execution's history the same way (a batch's, too).
+`largest_states(history)` measures any execution's history the same way (a batch's, too). The
+table is Markdown; `--write-docs` also writes it into docs/benchmarks.md.
 
-Usage: python benchmarks/state_size.py [--attempts N] [--files N]
+Usage: python benchmarks/state_size.py [--attempts N] [--files N] [--write-docs]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,8 +29,19 @@ from typing import Any
 from emulator import run_summary, runner
 from emulator.scenario import SCENARIO_DIR, parse_scenario
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.doc_tables import BENCHMARKS_PAGE, Column, Table, size, write_blocks
+
 STATE_LIMIT = 256 * 1024
 BUDGET = 64 * 1024
+DOC_ATTEMPTS, DOC_FILES = 10, 75  # the run the docs quote
+COLUMNS = (
+    Column("state", right=False),
+    Column("entered"),
+    Column("largest input"),
+    Column("largest output"),
+    Column(f"of the {BUDGET // 1024} KB budget"),
+)
 # Retryable kinds (a rerun can fix them), so every attempt is retried until the last.
 RETRYABLE_KINDS = (
     "checksum",
@@ -108,11 +121,35 @@ def measure(scenario: Any) -> tuple[dict[str, Any], dict[str, StateSize]]:
     return summary, largest_states(histories[0])
 
 
+def worst_run_part(sizes: dict[str, StateSize]) -> str:
+    """The table of the worst run's states and the sentence naming the largest."""
+    rows = tuple(
+        (
+            state.name,
+            str(state.entered),
+            size(state.largest_input),
+            size(state.largest_output),
+            f"{100 * state.largest / BUDGET:.0f} %",
+        )
+        for state in sizes.values()
+    )
+    worst = max(sizes.values(), key=lambda state: state.largest)
+    return (
+        Table(COLUMNS, rows).markdown()
+        + f"\n\nThe largest state is {size(worst.largest)} at {worst.name} ({100 * worst.largest / STATE_LIMIT:.1f} % "
+        f"of Step Functions' 256 KiB; {'within' if worst.largest <= BUDGET else 'OVER'} the workflow's budget of "
+        f"{BUDGET // 1024} KB)."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--attempts", type=int, default=10)
-    parser.add_argument("--files", type=int, default=75, help="failed files per kind and attempt")
+    parser.add_argument("--attempts", type=int, default=DOC_ATTEMPTS)
+    parser.add_argument("--files", type=int, default=DOC_FILES, help="failed files per kind and attempt")
+    parser.add_argument("--write-docs", action="store_true", help="also write the table into the docs")
     args = parser.parse_args()
+    if args.write_docs and (args.attempts, args.files) != (DOC_ATTEMPTS, DOC_FILES):
+        parser.error("--write-docs writes the docs' figures, which are for the default --attempts and --files")
     began = time.monotonic()
     summary, sizes = measure(worst_run(args.attempts, args.files))
     took = time.monotonic() - began
@@ -122,19 +159,10 @@ def main() -> None:
         f"ended {summary['status']} ({summary.get('error') or 'no error'}), {took:.0f} s real time"
     )
     print()
-    print(f"| state | entered | largest input | largest output | of {BUDGET // 1024} KB budget |")
-    print("|---|---:|---:|---:|---:|")
-    for size in sizes.values():
-        print(
-            f"| {size.name} | {size.entered} | {size.largest_input:,} B | {size.largest_output:,} B "
-            f"| {100 * size.largest / BUDGET:.0f} % |"
-        )
-    worst = max(sizes.values(), key=lambda size: size.largest)
-    print()
-    print(
-        f"Largest state: {worst.largest:,} B at {worst.name} ({100 * worst.largest / STATE_LIMIT:.1f} % of 256 KiB; "
-        f"{'within' if worst.largest <= BUDGET else 'OVER'} the 64 KB budget)"
-    )
+    part = worst_run_part(sizes)
+    print(part)
+    if args.write_docs:
+        write_blocks({BENCHMARKS_PAGE: {"worst-run-state": part}})
 
 
 if __name__ == "__main__":
