@@ -319,7 +319,8 @@ def task_tokens_spent_at_timeout() -> Iterator[None]:
                     # The error's description in the API reference. moto's class names its code
                     # where moto's AWSError does not read it: the code is given as its type.
                     raise TaskTimedOut(
-                        "The task token has either expired or the task associated with the token has already been closed.",
+                        "The task token has either expired or the task associated with the token "
+                        "has already been closed.",
                         exception_type="TaskTimedOut",
                     )
                 return original(self, callback_id, *args, **kwargs)
@@ -334,7 +335,6 @@ def task_tokens_spent_at_timeout() -> Iterator[None]:
         _replaced(callback.CallbackPoolManager, "heartbeat", refusing_spent(original_heartbeat)),
     ):
         yield
-
 
 
 @contextmanager

@@ -76,14 +76,18 @@ def run_with_token_sent_after(seconds: int, through_adapter: bool = False) -> tu
             },
         }
         sfn = boto3.client("stepfunctions", region_name=REGION)
-        machine = sfn.create_state_machine(
-            name=f"tokens-{time.monotonic_ns()}", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/x"
-        )["stateMachineArn"]
-        execution = sfn.start_execution(stateMachineArn=machine, name="run", input="{}")["executionArn"]
-        aws.clock.run_until(lambda: sfn.describe_execution(executionArn=execution)["status"] != "RUNNING", real_timeout=60)
+        role = "arn:aws:iam::123456789012:role/x"
+        name = f"tokens-{time.monotonic_ns()}"
+        created = sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=role)
+        execution = sfn.start_execution(stateMachineArn=created["stateMachineArn"], name="run")["executionArn"]
+
+        def status() -> str:
+            return str(sfn.describe_execution(executionArn=execution)["status"])
+
+        aws.clock.run_until(lambda: status() != "RUNNING", real_timeout=60)
         history: list[dict[str, Any]] = sfn.get_execution_history(executionArn=execution)["events"]
-        task_events = [event["type"] for event in history if event["type"].startswith("Task") and "State" not in event["type"]]
-        return sender.answer, task_events, str(sfn.describe_execution(executionArn=execution)["status"])
+        kinds = [event["type"] for event in history]
+        return sender.answer, [kind for kind in kinds if kind.startswith("Task") and "State" not in kind], status()
 
 
 def test_a_token_sent_after_its_task_timed_out_is_refused_with_task_timed_out() -> None:
