@@ -10,6 +10,11 @@ step adds to the workflow's state (256 KiB for the whole state), and the time to
 all of it (the range over `--rounds` rounds of `--repeat` renderings each). Figures, not
 assertions. The table is Markdown; `--write-docs` also writes it into docs/benchmarks.md.
 
+Then, on its own, the digest of a named schedule's firing of 500 tasks (five Regions of DataSync's
+100) that all failed, so every task is a line to bound: long reasons, names of four-byte characters
+and characters the filter escapes, the longest schedule name and route, its publish counted with its
+message attributes.
+
 Usage: python benchmarks/notifications.py [--repeat N] [--rounds N] [--write-docs]
 """
 
@@ -30,7 +35,9 @@ from datasync_scheduler.domain.causes import MESSAGE_LIMIT, Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import CATEGORIES, EXAMPLE_PATH_LIMIT, EXAMPLES_PER_CATEGORY
 from datasync_scheduler.domain.run_result import RunResult, judge_execution, timeline
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.messages.chatbot import render_chatbot
+from datasync_scheduler.messages.digest import digest_message
 from datasync_scheduler.messages.email import render_email
 from datasync_scheduler.messages.message import Message, batch_message, run_message
 from datasync_scheduler.messages.publication import SNS_PUBLISH_LIMIT, sns_publication
@@ -128,6 +135,51 @@ def big_batch() -> tuple[Message, dict[str, Any]]:
     # DataSync allows 100 tasks per account and Region: the largest batch there can be.
     summary = summarize_batch([failed(i) for i in range(100)], max_concurrency=40, batch_execution=BATCH)
     return batch_message(summary), summary.to_dict()
+
+
+def firing_digest() -> tuple[Message, Firing, dict[str, Any]]:
+    """The digest of a firing of 500 tasks that all failed: the most lines to bound."""
+
+    def failed(index: int) -> TaskOutcome:
+        return TaskOutcome(
+            index=index,
+            task_arn=f"{TASK.rsplit('-', 1)[0]}-{index:017x}",
+            status="FAILED",
+            execution_arn=f"{WORKFLOW}-{index}",
+            task_name="\U0001f4c1\u202e<!channel>\n" + "t" * 240,
+            error="DataSync.ExecutionError",
+            cause="\U0001f4a5" * 500,
+        )
+
+    summary = summarize_batch([failed(i) for i in range(500)], max_concurrency=100, batch_execution=BATCH)
+    # The longest schedule name and route the schedules file allows (64 and 256 characters).
+    firing = Firing(schedule="s" * 64, scheduled_time=T0, per_task_messages="problems", route="r" * 256)
+    full_list = f"s3://datasync-scheduler-failurereportbucket-0123456789ab/digests/{'s' * 64}/{'n' * 80}.jsonl"
+    return digest_message(summary, firing, full_list=full_list), firing, summary.to_dict()
+
+
+def print_firing_digest() -> None:
+    """The 500-task digest's sizes in each channel, its publish counted with its attributes."""
+    message, firing, result = firing_digest()
+    chatbot = render_chatbot(message)
+    publication = sns_publication(message, chatbot=chatbot, workflow_execution=BATCH, route=firing.route)
+    slack = render_slack(message)
+    attributes = sum(
+        len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+        for name, value in publication["attributes"].items()
+    )
+    published = len(publication["structured"].encode()) + len(publication["subject"].encode()) + attributes
+    email = len(render_email(message).message.encode())
+    as_json = len(json.dumps(message.to_json_dict(), ensure_ascii=False).encode())
+    chatbot_bytes = len(json.dumps(chatbot, ensure_ascii=False).encode())
+    slack_bytes = len(json.dumps(slack, ensure_ascii=False).encode())
+    result_bytes = len(json.dumps(result, ensure_ascii=False).encode())
+    print("\nA named schedule's firing of 500 tasks that all failed (its digest; not in the docs table):")
+    print(f"  email {email:,} bytes, subject {len(publication['subject'])} characters (of 99)")
+    print(f"  JSON {as_json:,}, Chatbot {chatbot_bytes:,}, Slack {slack_bytes:,} ({len(slack['blocks'])} blocks of 50)")
+    print(f"  SNS publish with its attributes {published:,} ({published / SNS_PUBLISH_LIMIT:.0%} of 256 KiB)")
+    print(f"  {len(message.tasks)} task lines, {message.tasks_not_listed:,} more counted")
+    print(f"  Summarize Batch's result {result_bytes:,} bytes ({result_bytes / STATE_LIMIT:.0%} of 256 KiB)")
 
 
 COLUMNS = (
@@ -233,6 +285,7 @@ def main() -> None:
     )
     if args.write_docs:
         write_blocks({BENCHMARKS_PAGE: {"message-sizes": part}})
+    print_firing_digest()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,10 @@ def _workflow_start(
     if scenario.batch:
         # A manual batch, with the nightly concurrency unless the scenario sets its own.
         concurrency = scenario.max_concurrency or int(stack.parameters["NightlyMaxConcurrency"])
-        return stack.state_machines[BATCH_WORKFLOW], json.dumps({"tasks": batch, "maxConcurrency": concurrency})
+        batch_input: dict[str, Any] = {"tasks": batch, "maxConcurrency": concurrency}
+        if scenario.firing is not None:
+            batch_input["firing"] = scenario.firing
+        return stack.state_machines[BATCH_WORKFLOW], json.dumps(batch_input)
     if scenario.trigger == "batch":
         # A batch started by hand with exactly this input (for bad-input scenarios).
         return stack.state_machines[BATCH_WORKFLOW], json.dumps(scenario.raw_input)

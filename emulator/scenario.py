@@ -42,6 +42,7 @@ _FIELDS = {
     "logStreamNames",
     "faults",
     "deleteTaskAtSeconds",
+    "firing",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
@@ -136,6 +137,9 @@ class Scenario:
     # Several tasks run as one BatchWorkflow (`task` is then the first of them).
     batch: tuple[BatchTask, ...] = ()
     max_concurrency: int | None = None
+    # A batch started as a named schedule's firing: the batch input's `firing` (domain/schedules.py
+    # `Firing`: schedule, scheduledTime, perTaskMessages, route), given to the BatchWorkflow as is.
+    firing: dict[str, Any] | None = None
     # How the emulated DataSync names its log streams: "execution" or "unnamed" (not documented).
     log_stream_names: str = "execution"
     # Virtual seconds after the workflow's start at which someone deletes the task (None: never).
@@ -174,6 +178,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
     if "tasks" in raw:
         return _parse_batch_scenario(name, raw)
+    if "firing" in raw:
+        raise ScenarioError(f"scenario {name}: 'firing' belongs to a batch: give 'tasks'")
     task_raw = raw.get("task")
     if not isinstance(task_raw, dict):
         raise ScenarioError(f"scenario {name}: 'task' is required")
@@ -302,6 +308,9 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool)):
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
     batch = tuple(_batch_task(name, index, item) for index, item in enumerate(items))
+    firing = raw.get("firing")
+    if firing is not None and (not isinstance(firing, dict) or raw.get("trigger", "manual") != "manual"):
+        raise ScenarioError(f"scenario {name}: 'firing' is an object, given to a batch started by hand")
     try:
         events = EventFaults.from_dict(raw.get("events", {}))
     except (ValueError, TypeError, KeyError) as error:
@@ -318,6 +327,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         expect=dict(raw.get("expect", {})),
         batch=batch,
         max_concurrency=concurrency,
+        firing=firing,
         log_stream_names=_log_stream_names(name, raw),
         faults=_faults(name, raw),
     )

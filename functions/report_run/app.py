@@ -7,7 +7,8 @@ timeout, a later failure) returns the same MessageId instead of a second message
 machine skips its plain fallback message when the mark is there
 (`adapters.published_messages`, docs/aws-facts.md#one-message-per-run). A publish SNS does not
 take after the client's retries is caught: the result carries `notificationError` and the
-verdict stands.
+verdict stands. A run of a named schedule's firing publishes its own message only as the schedule's
+`perTaskMessages` says (`messages/digest.py`), with the schedule's `route` attribute.
 
 It also publishes the run's metrics (`datasync_scheduler.adapters.run_metrics`), once per run: this is the
 one step every run passes through exactly once, whatever its outcome.
@@ -29,7 +30,7 @@ from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ReportRunSettings
 from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.workflow import report_run
-from datasync_scheduler.workflow.publish import publication_of
+from datasync_scheduler.workflow.publish import run_publication
 from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
 logger = Logger()
@@ -48,7 +49,13 @@ def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
     settings = wiring.settings(ReportRunSettings)
     report = report_run.report_run(step, wiring.ports(settings))
     result = RunResult.model_validate(report.to_dict())
-    publication = publication_of(run_message(report), settings, workflow_execution=step.workflow_execution)
+    firing = step.request.firing if step.request is not None else None
+    publication, withheld = run_publication(
+        run_message(report), settings, workflow_execution=step.workflow_execution, firing=firing
+    )
+    # A run of a named schedule's firing whose message its `perTaskMessages` withholds: the digest
+    # has its line, and the result says where its message went.
+    result.message = withheld
     message_id = None
     if publication["publish"]:
         try:

@@ -5,7 +5,8 @@ Gets `SummarizeBatchInput` (`$.batch` and the names it needs to find each run); 
 most once per batch however often Step Functions retries it (its mark in the run ledger, keyed on
 the batch execution, which the state machine also reads before its plain fallback message:
 `adapters.published_messages`, docs/aws-facts.md#one-message-per-run), and how many of the
-batch's tasks succeeded and failed (`run_metrics.batch_metrics`).
+batch's tasks succeeded and failed (`run_metrics.batch_metrics`). For a named schedule's firing it
+writes every task's line to the failure report bucket (`digests/`), which the digest links.
 """
 
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from datasync_scheduler.adapters.cloudwatch_metrics import publish
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.published_messages import publish_once
 from datasync_scheduler.adapters.run_metrics import batch_metrics
+from datasync_scheduler.adapters.s3_lines import S3LineUpload
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
@@ -57,6 +59,7 @@ def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, A
         OncePerBatch(request.batch_execution, settings),
         settings,
         described_run=WorkflowRuns().described,
+        full_list=lambda key: S3LineUpload(settings.failure_report_bucket, key, "application/x-ndjson"),
     )
     result = output.result
     publish(batch_metrics(result.to_state()), metrics)

@@ -105,7 +105,7 @@ def test_validate_batch_returns_each_tasks_run_name_and_not_the_requests() -> No
     )
     # The Map reads the requests from the batch's own input: the state carries only the names.
     assert validate_batch(event, HOME).to_state() == {
-        "batch": {"names": ["nightly-0", "nightly-1"], "maxConcurrency": 3}
+        "batch": {"names": ["nightly-0", "nightly-1"], "maxConcurrency": 3, "runRequestFields": {}}
     }
 
 

@@ -172,7 +172,8 @@ class ReportRunSettings(MessageSettings):
 
 
 class SummarizeBatchSettings(MessageSettings):
-    pass
+    # A named schedule's firing writes every task's line here (`digests/`), for its digest to link.
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 
 class NotifySlackSettings(IdempotencySettings):

@@ -16,12 +16,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from datasync_scheduler.domain.run_result import Verdict
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.domain.sync_request import (
     TASK_ARN,
     StackHome,
     SyncRequest,
     bounded,
     field_name,
+    firing_problems,
     json_kind,
     sync_request_problems,
 )
@@ -39,7 +41,7 @@ REQUESTS_LIMIT = 63 * 1024
 MAX_CONCURRENCY = 100
 # Step Functions execution names: 1 to 80 characters.
 EXECUTION_NAME_LIMIT = 80
-_FIELDS = ("tasks", "maxConcurrency")
+_FIELDS = ("tasks", "maxConcurrency", "firing")
 _TITLE = "Invalid batch request"
 
 
@@ -51,6 +53,8 @@ class InvalidBatchRequest(ValueError):
 class BatchRequest:
     tasks: tuple[SyncRequest, ...]
     max_concurrency: int
+    # The named schedule's firing the batch runs for (its digest, and each run's message policy).
+    firing: Firing | None = None
 
 
 def parse_batch_request(raw: object, *, home: StackHome) -> BatchRequest:
@@ -104,10 +108,14 @@ def parse_batch_request(raw: object, *, home: StackHome) -> BatchRequest:
         )
     elif not 1 <= concurrency <= MAX_CONCURRENCY:
         problems.append(f"maxConcurrency: must be from 1 to {MAX_CONCURRENCY}, got {concurrency}")
+    firing: Firing | None = None
+    if raw.get("firing") is not None:
+        firing, firing_issues = firing_problems(raw["firing"])
+        problems.extend(firing_issues)
     if problems:
         raise InvalidBatchRequest(bounded(_TITLE, problems))
     assert isinstance(concurrency, int)  # narrowed by the checks above
-    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency)
+    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency, firing=firing)
 
 
 def _label_of(item: Mapping[str, Any]) -> str:

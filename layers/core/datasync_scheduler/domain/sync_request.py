@@ -18,6 +18,7 @@ from botocore.model import StructureShape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from datasync_scheduler.domain import datasync_model
+from datasync_scheduler.domain.schedules import Firing, ScheduleMessages
 from datasync_scheduler.domain.untrusted import one_line
 
 # Java's long and int, which botocore's `long` and `integer` shapes are: the bounds DataSync applies
@@ -164,7 +165,10 @@ def _patterns(value: str) -> list[str]:
 
 
 class SyncRequest(BaseModel):
-    """What to sync: `{"taskArn": …, "overrides": {…}, "includes": "…", "excludes": "…"}`."""
+    """What to sync: `{"taskArn": …, "overrides": {…}, "includes": "…", "excludes": "…"}`, and, for a
+    run of a named schedule's firing, `"firing": {…}` (domain/schedules.py `Firing`): which schedule
+    and scheduled time the run belongs to and how its messages go. Without `firing`, a run is
+    reported exactly as a run started by hand."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -172,6 +176,17 @@ class SyncRequest(BaseModel):
     overrides: _Options = Field(default_factory=_Options)
     includes: str | None = None
     excludes: str | None = None
+    firing: Firing | None = None
+
+    @field_validator("firing")
+    @classmethod
+    def _firing(cls, value: Firing | None) -> Firing | None:
+        return check_firing(value) if value is not None else None
+
+    def to_sync(self) -> dict[str, Any]:
+        """What DataSync is asked to do, as the user wrote it: the request without its firing (two
+        firings of one schedule ask for the same sync)."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"firing"})
 
     @field_validator("taskArn")
     @classmethod
@@ -213,6 +228,40 @@ class SyncRequest(BaseModel):
         if any(pattern == "" for pattern in _patterns(value)):
             raise ValueError("empty pattern: patterns are separated by a single '|'")
         return value
+
+
+def check_firing(firing: Firing) -> Firing:
+    """A firing's message settings obey the schedules file's own rules (the route is an SNS attribute
+    value a filter policy compares; the webhook a secret's ARN); raises ValueError naming the field."""
+    try:
+        ScheduleMessages(
+            per_task=firing.per_task_messages,
+            route=firing.route,
+            slack_webhook_secret_arn=firing.slack_webhook_secret_arn,
+        )
+    except ValidationError as error:
+        problem = error.errors(include_url=False)[0]
+        where = {"route": "route", "slack_webhook_secret_arn": "slackWebhookSecretArn"}.get(
+            str(problem["loc"][0]) if problem["loc"] else "", "perTaskMessages"
+        )
+        raise ValueError(f"{where}: {problem['msg'].removeprefix('Value error, ')}") from None
+    return firing
+
+
+def firing_problems(raw: object) -> tuple[Firing | None, list[str]]:
+    """A batch's `firing` (`{"schedule", "scheduledTime", "perTaskMessages", "route", …}`), or each
+    problem of it as `firing.field: what is wrong`."""
+    try:
+        return check_firing(Firing.model_validate(raw)), []
+    except ValidationError as error:
+        return None, [_under_firing(problem) for problem in _problems(error)]
+    except ValueError as error:
+        return None, [f"firing.{error}"]
+
+
+def _under_firing(problem: str) -> str:
+    # `input: …` is the firing itself (not an object); any other problem names a field of it.
+    return f"firing{problem.removeprefix('input')}" if problem.startswith("input:") else f"firing.{problem}"
 
 
 def parse_sync_request(raw: object, *, home: StackHome) -> SyncRequest:

@@ -72,10 +72,10 @@ def _description(message: Message) -> str:
     if message.failures is not None:
         lines += _failure_lines(message.failures)
     if message.tasks:
-        lines.append("*Tasks*")
+        lines.append("*Tasks that failed or recovered*" if message.schedule else "*Tasks*")
         lines += [
-            f"{EMOJI.get(task.outcome, '')} {code(task.task)} {line(task.status)}"
-            + (f": {line(task.detail)}" if task.detail else "")
+            f"{EMOJI.get(task.outcome, '')} {chat_text.link(task.url, task.task) if task.url else code(task.task)} "
+            f"{line(task.status)}" + (f": {line(task.detail)}" if task.detail else "")
             for task in message.tasks
         ]
     if message.tasks_not_listed:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from datasync_scheduler.domain.batch import BatchSummary
 from datasync_scheduler.domain.run_result import RunResult
@@ -69,13 +70,15 @@ def render_email(message: Message) -> Notification:
         lines += ["", f"Attempts: {len(message.attempts)}"]
         lines += [f"  {one_line(line)}" for line in message.attempts]
     lines += _failure_lines(message)
-    if message.tasks:
-        lines += ["", "Tasks:"]
-        lines += [
-            f"  {one_line(task.status):<10}{one_line(task.task)}"
-            + (f": {one_line(task.detail)}" if task.detail else "")
-            for task in message.tasks
-        ]
+    if message.tasks or (message.schedule and message.tasks_not_listed):
+        lines += ["", "Tasks that failed or recovered:" if message.schedule else "Tasks:"]
+        for task in message.tasks:
+            lines.append(
+                f"  {one_line(task.status):<10}{one_line(task.task)}"
+                + (f": {one_line(task.detail)}" if task.detail else "")
+            )
+            if task.url:  # on a line of its own: a phone's mail app makes it a link
+                lines.append(f"    {one_line(task.url)}")
         if message.tasks_not_listed:
             lines.append(f"  and {message.tasks_not_listed:,} more")
     if message.phases:
@@ -96,6 +99,8 @@ def render_email(message: Message) -> Notification:
 
 
 def _opening(message: Message) -> list[str]:
+    if message.kind == "batch" and message.schedule:
+        return _digest_opening(message)
     if message.kind == "batch":
         counts = {fact.label: fact.value for fact in message.facts}
         if not message.tasks:
@@ -111,7 +116,42 @@ def _opening(message: Message) -> list[str]:
         "recovered": f"recovered after {len(message.attempts)} attempts",
         "failed": f"FAILED ({one_line(message.error)})",
     }[message.outcome]
-    return [f"The sync of DataSync task {task} {said}."]
+    opening = [f"The sync of DataSync task {task} {said}."]
+    if message.schedule:
+        opening.append(f"Schedule: {one_line(message.schedule)}" + _firing_time(message))
+    return opening
+
+
+def _firing_time(message: Message) -> str:
+    """` (firing for 2026-11-26 00:00 UTC)`: the time the Scheduler fired it for, in UTC like the phases."""
+    if not message.scheduled_time:
+        return ""
+    try:
+        when = datetime.fromisoformat(message.scheduled_time.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return f" (firing for {one_line(message.scheduled_time)})"
+    return f" (firing for {when:%Y-%m-%d %H:%M} UTC)"
+
+
+def _digest_opening(message: Message) -> list[str]:
+    """A firing's digest: what the night did, in two sentences a phone shows without scrolling."""
+    counts = {fact.label: fact.value for fact in message.facts}
+    at_most = f", at most {counts['At most at a time']} at a time" if "At most at a time" in counts else ""
+    recovered = f" ({counts['Recovered by a retry']} after a retry)" if "Recovered by a retry" in counts else ""
+    lines = [
+        f"The schedule {one_line(message.schedule or '')}{_firing_time(message)} ran {counts.get('Tasks', '0')} "
+        f"task(s){at_most}: {counts.get('Succeeded', '0')} succeeded{recovered}, {counts.get('Failed', '0')} failed."
+    ]
+    done = []
+    if files := counts.get("Files transferred"):
+        done.append(f"{files} file(s)")
+    if data := counts.get("Data transferred"):
+        done.append(data)
+    if done:
+        lines.append(f"The tasks that succeeded transferred {', '.join(done)}.")
+    if unwritten := counts.get("Not written"):
+        lines.append(f"Not written: {one_line(unwritten)}")
+    return lines
 
 
 def _failure_lines(message: Message) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
 from datasync_scheduler.domain.causes import Cause
@@ -88,6 +88,9 @@ class TaskLine(_Frozen):
     status: str  # SUCCEEDED | FAILED | TIMED_OUT | ABORTED
     outcome: Outcome
     detail: str = ""  # counters, or the error and (shortened) reason
+    # The task's run in the console (a firing's digest); absent otherwise, so that other messages
+    # are what they were.
+    url: str | None = Field(default=None, exclude_if=lambda url: url is None)
 
 
 class Message(_Frozen):
@@ -112,6 +115,11 @@ class Message(_Frozen):
     # set when it is published. Also the `message_id` attribute, which SNS does not pass on to
     # subscribers of a MessageStructure=json publish (docs/aws-facts.md#sns-delivery-guarantees).
     message_id: str | None = None
+    # A named schedule's firing the message belongs to (its digest, or one of its runs' messages),
+    # and the time it was scheduled for (ISO 8601); also the `schedule` attribute.
+    # Both absent from the JSON of a message that is not a firing's: it is what it was without them.
+    schedule: str | None = Field(default=None, exclude_if=lambda schedule: schedule is None)
+    scheduled_time: str | None = Field(default=None, exclude_if=lambda time: time is None)
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -406,7 +414,7 @@ def batch_message(summary: BatchSummary) -> Message:
         facts.append(Fact(label="Failed", value=str(len(summary.failed))))
         if summary.max_concurrency:
             facts.append(Fact(label="At most at a time", value=str(summary.max_concurrency)))
-    lines = tuple(_task_line(outcome) for outcome in summary.outcomes[:BATCH_TASK_LINES])
+    lines = tuple(task_line(outcome) for outcome in summary.outcomes[:BATCH_TASK_LINES])
     steps: tuple[str, ...] = ()
     if summary.failed:
         steps = ("Each task's run sent its own message with the details: start with the failed ones.",)
@@ -433,7 +441,7 @@ def batch_message(summary: BatchSummary) -> Message:
     )
 
 
-def _task_line(outcome: TaskOutcome) -> TaskLine:
+def task_line(outcome: TaskOutcome) -> TaskLine:
     if outcome.succeeded:
         done = []
         if outcome.files_transferred is not None:

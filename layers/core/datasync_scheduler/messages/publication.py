@@ -6,8 +6,8 @@ renders Block Kit from it), and HTTPS subscribers — AWS Chatbot subscribes tha
 custom notification when it is enabled. Each rendering appears once. A run's publication is published
 by Report Run itself and never enters the workflow's state; the batch's Notify state still carries its
 own. Message attributes
-(kind, outcome, severity, task) let a subscription's filter policy choose, e.g. email only on
-failures.
+(kind, outcome, severity, task; schedule and route for a named schedule's messages) let a
+subscription's filter policy choose, e.g. email only on failures, or only one schedule's messages.
 
 Every publish of one message also carries its `message_id`: the run's (or batch's) workflow
 execution and the message's kind, the same for every retry of that publish and for the state
@@ -50,6 +50,7 @@ def sns_publication(
     chatbot: Mapping[str, Any] | None = None,
     publish: bool = True,
     workflow_execution: str | None = None,
+    route: str | None = None,
 ) -> dict[str, Any]:
     """What is published: `{publish, subject, structured, attributes}`; with the run's (or batch's)
     workflow execution, the attributes carry the message's `message_id`."""
@@ -68,6 +69,12 @@ def sns_publication(
     }
     if message.task:
         attributes["task"] = _string(message.task)
+    if message.schedule:
+        attributes["schedule"] = _string(message.schedule)
+    if route:
+        # Every message of a schedule's firing carries its route, so a subscription whose filter policy
+        # names the route gets only that schedule's messages (docs/aws-facts.md#routes-and-json-messages).
+        attributes["route"] = _string(route)
     if named is not None:
         # Not cut like the others: an execution ARN is at most about 230 characters, and a cut id
         # could make two runs' messages one.

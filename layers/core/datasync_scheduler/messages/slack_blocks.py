@@ -108,7 +108,8 @@ def render_slack(message: Message) -> dict[str, Any]:
     if message.failures is not None:
         blocks += _failure_sections(message.failures)
     if message.tasks or message.tasks_not_listed:
-        blocks += _task_sections(message.tasks, message.tasks_not_listed)
+        heading = "*Tasks that failed or recovered*" if message.schedule else "*Tasks*"
+        blocks += _task_sections(message.tasks, message.tasks_not_listed, heading)
     if message.phases:
         blocks.append(_context(_phase_line(message)))
     if message.next_steps or message.links:
@@ -202,16 +203,21 @@ def _failure_group(group: FailureGroup) -> str:
     return text
 
 
-def _task_sections(tasks: Sequence[TaskLine], not_listed: int) -> list[Block]:
+def _task_sections(tasks: Sequence[TaskLine], not_listed: int, heading: str) -> list[Block]:
     lines = [
-        f"{EMOJI.get(task.outcome, '')} {code(task.task)} {line(task.status)}"
+        f"{EMOJI.get(task.outcome, '')} {_task_name(task)} {line(task.status)}"
         + (f": {line(task.detail)}" if task.detail else "")
         for task in tasks
     ]
     return [
         DIVIDER,
-        *_packed_sections(lines, heading="*Tasks*", sections=TASK_SECTIONS, unlisted=not_listed, more=_more_tasks),
+        *_packed_sections(lines, heading=heading, sections=TASK_SECTIONS, unlisted=not_listed, more=_more_tasks),
     ]
+
+
+def _task_name(task: TaskLine) -> str:
+    """The task's name, linked to its run when the line has a link (a firing's digest)."""
+    return f"{chat_text.link(task.url, task.task)}" if task.url else code(task.task)
 
 
 def _phase_line(message: Message) -> str:

@@ -86,7 +86,7 @@ def _take_lease(
     """Takes (or renews) the task's lease for this run, or does what WhenTaskBusy says when another
     run holds it (`task_lease.when_held`). One atomic write: docs/aws-facts.md#the-task-lease."""
     now = utc_now()
-    digest = request_digest(request.model_dump(mode="json", exclude_none=True))
+    digest = request_digest(request.to_sync())
     holder = ports.lease.acquire(request.taskArn, owner, now, lease_until(now, next_look), digest)
     if holder is None or adopted:
         return

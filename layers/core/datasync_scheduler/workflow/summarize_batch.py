@@ -23,8 +23,11 @@ from datasync_scheduler.domain.batch import (
     summarize_batch,
     unvalidated_batch,
 )
+from datasync_scheduler.domain.per_task_messages import IN_THE_TASKS_OWN_MESSAGE, digest_needed
+from datasync_scheduler.domain.schedules import Firing
+from datasync_scheduler.messages.digest import digest_message, full_list_key, full_list_lines
 from datasync_scheduler.messages.message import batch_message
-from datasync_scheduler.ports import TopicPort
+from datasync_scheduler.ports import ApiCallFailed, LineUpload, TopicPort
 from datasync_scheduler.workflow.publish import publication_of
 from datasync_scheduler.workflow.state.batch import (
     BatchProgress,
@@ -48,15 +51,32 @@ def summarize_batch_step(
     notifications: MessageSettings,
     *,
     described_run: Callable[[str], Mapping[str, Any] | None] = lambda arn: None,
+    full_list: Callable[[str], LineUpload] | None = None,
 ) -> SummarizeBatchOutput:
     """The batch's result, with its one message published, whether the batch ran or was not started.
 
     A failed task's result carries only its error's name (its cause is unbounded): the run's status,
     error and cause are read from Step Functions (`described_run`), by the name the batch gave the run.
     A message SNS does not take is kept as `notificationError`: the verdict never depends on it.
+
+    A batch of a named schedule's firing (`batch.firing`) publishes the firing's digest instead, with
+    the schedule's `route` attribute; a firing of one task publishes nothing here, as its run sent the
+    firing's one message (domain/per_task_messages.py).
     """
     summary = _summary(event, task_name, described_run)
-    publication = publication_of(batch_message(summary), notifications, workflow_execution=event.batch_execution)
+    firing = event.batch.firing
+    withheld: str | None = None
+    publication: dict[str, Any] = {"publish": False}
+    if firing is not None and summary.outcomes and not digest_needed(summary):
+        withheld = IN_THE_TASKS_OWN_MESSAGE
+    elif firing is not None and summary.outcomes:
+        location, unwritten = _write_full_list(summary, firing, event.batch_execution, full_list)
+        digest = digest_message(summary, firing, full_list=location, full_list_error=unwritten)
+        publication = publication_of(digest, notifications, workflow_execution=event.batch_execution, firing=firing)
+    else:
+        publication = publication_of(
+            batch_message(summary), notifications, workflow_execution=event.batch_execution, firing=firing
+        )
     message_id: str | None = None
     notification_error: CaughtError | None = None
     if publication["publish"]:
@@ -69,7 +89,23 @@ def summarize_batch_step(
         except NotPublished as error:
             _logger.warning("The batch's message was not published; the verdict stands", exc_info=True)
             notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error)[:NOTIFICATION_ERROR_LIMIT])
-    return SummarizeBatchOutput(result=_result(summary, message_id, notification_error))
+    result = _result(summary, message_id, notification_error)
+    result.message = withheld
+    return SummarizeBatchOutput(result=result)
+
+
+def _write_full_list(
+    summary: BatchSummary, firing: Firing, batch_execution: str, full_list: Callable[[str], LineUpload] | None
+) -> tuple[str | None, str | None]:
+    """Every task's line of the firing to S3, for the digest to link: its location, or why it is not
+    there. Best effort: the digest goes out either way, and says so."""
+    if full_list is None:
+        return None, None
+    try:
+        return full_list(full_list_key(firing, batch_execution)).write(full_list_lines(summary)), None
+    except ApiCallFailed as failed:
+        _logger.warning("The firing's full list was not written; the digest says so", exc_info=True)
+        return None, failed.cause.describe()
 
 
 def _summary(

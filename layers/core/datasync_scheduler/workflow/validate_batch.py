@@ -6,6 +6,7 @@ What it receives and returns is `workflow/state/batch.py`.
 from __future__ import annotations
 
 from datasync_scheduler.domain.batch import child_execution_name, parse_batch_request
+from datasync_scheduler.domain.per_task_messages import firing_for_each_run
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
 
@@ -19,4 +20,21 @@ def validate_batch(event: ValidateBatchInput, home: StackHome) -> ValidateBatchO
     """
     batch = parse_batch_request(event.input, home=home)
     names = [child_execution_name(event.batch_name, event.batch_execution, index) for index in range(len(batch.tasks))]
-    return ValidateBatchOutput(batch=ValidatedBatch(names=names, max_concurrency=batch.max_concurrency))
+    firing = batch.firing
+    run_request_fields = (
+        {
+            "firing": firing_for_each_run(firing, len(batch.tasks)).model_dump(
+                mode="json", by_alias=True, exclude_none=True
+            )
+        }
+        if firing is not None
+        else {}
+    )
+    return ValidateBatchOutput(
+        batch=ValidatedBatch(
+            names=names,
+            max_concurrency=batch.max_concurrency,
+            firing=firing,
+            run_request_fields=run_request_fields,
+        )
+    )

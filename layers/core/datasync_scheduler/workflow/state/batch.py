@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.workflow import state
 from datasync_scheduler.workflow.state.sync import CaughtError, Contract, JsonObject
 
@@ -46,6 +47,8 @@ class BatchInput(Contract):
 
     tasks: list[JsonObject]
     max_concurrency: int
+    # A named schedule's firing the batch runs for: its digest, each run's message policy and route.
+    firing: Firing | None = None
 
 
 class ValidateBatchInput(Contract):
@@ -61,6 +64,13 @@ class ValidatedBatch(Contract):
 
     names: list[ExecutionName]
     max_concurrency: Annotated[int, Field(ge=1, le=100)]
+    # The firing the batch runs for: Summarize Batch's digest. Absent (not null) for a batch started
+    # without one, so the fallback's Choice asks `$.batch.firing.route` with IsPresent on a path that
+    # never goes through a null (docs/aws-facts.md#state-paths).
+    firing: Firing | None = Field(default=None, exclude_if=lambda firing: firing is None)
+    # What the Map adds to every task's request (`States.JsonMerge`): `{"firing": …}` as each run
+    # gets it (domain/per_task_messages.py `firing_for_each_run`), or `{}` without a firing.
+    run_request_fields: JsonObject = Field(default_factory=dict)
 
 
 class ValidateBatchOutput(Contract):
@@ -166,6 +176,8 @@ class BatchProgress(Contract):
 
     names: list[ExecutionName] | None = None
     max_concurrency: int | None = None
+    firing: Firing | None = None
+    run_request_fields: JsonObject | None = None
     results: list[TaskRunResult] | None = None
     # Validate Batch's error: InvalidBatchRequest (the message names every bad field) or its own failure.
     not_started: CaughtError | None = None
@@ -210,6 +222,8 @@ class BatchResult(Contract):
     # Set when the message could not be published (`SNS.<code>`): the verdict stands, `Count Message Not
     # Published` counts it.
     notification_error: CaughtError | None = None
+    # Only when a named schedule's firing sent no digest, and why (absent otherwise).
+    message: str | None = Field(default=None, exclude_if=lambda message: message is None)
 
 
 class SummarizeBatchInput(Contract):

@@ -23,9 +23,13 @@ from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.workflow import state
 
 JsonObject = dict[str, Any]
-# The validated request travels as the user wrote it: options not given stay absent, not null.
+# The validated request travels as the user wrote it: options not given stay absent, not null (its
+# `firing` in camelCase, as the schedules file and the batch write it).
 Request = Annotated[
-    SyncRequest, PlainSerializer(lambda request: request.model_dump(mode="json", exclude_none=True), return_type=dict)
+    SyncRequest,
+    PlainSerializer(
+        lambda request: request.model_dump(mode="json", exclude_none=True, by_alias=True), return_type=dict
+    ),
 ]
 
 
@@ -304,6 +308,9 @@ class RunResult(Contract):
     # Only when the message could not be published (absent otherwise: the workflow asks IsPresent);
     # the verdict stands and the alarm counts it.
     notification_error: CaughtError | None = Field(default=None, exclude_if=lambda error: error is None)
+    # Only when the run's own message was not published by its firing's choice (`perTaskMessages`):
+    # where it went instead, "in the firing's digest" (absent otherwise).
+    message: str | None = Field(default=None, exclude_if=lambda message: message is None)
 
 
 class ReportRunOutput(Contract):
