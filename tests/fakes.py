@@ -31,6 +31,8 @@ from datasync_scheduler.domain.execution import ExecutionSnapshot, PhaseResults,
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.schedule_group import DeployedSchedule
+from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
@@ -43,6 +45,8 @@ from datasync_scheduler.ports import (
     LogSource,
     ReportSource,
     RunHistory,
+    ScheduleBook,
+    ScheduleGroupPort,
     StartRefused,
     TaskNotFound,
     TopicPort,
@@ -634,6 +638,39 @@ class FakeTopic:
         return message.message_id
 
 
+class FakeScheduleBook:
+    """The schedules file as deployed: the one given."""
+
+    def __init__(self, schedules: SchedulesFile | None = None) -> None:
+        self.file = schedules or SchedulesFile()
+
+    def schedules(self) -> SchedulesFile:
+        return self.file
+
+
+class FakeScheduleGroup:
+    """A schedule group in memory; `calls` records each change, in order."""
+
+    def __init__(self, deployed: Iterable[DeployedSchedule] = ()) -> None:
+        self.held = {schedule.name: schedule for schedule in deployed}
+        self.calls: list[tuple[str, str]] = []
+
+    def deployed(self) -> dict[str, DeployedSchedule]:
+        return dict(self.held)
+
+    def create(self, schedule: DeployedSchedule) -> None:
+        self.calls.append(("create", schedule.name))
+        self.held[schedule.name] = schedule
+
+    def update(self, schedule: DeployedSchedule) -> None:
+        self.calls.append(("update", schedule.name))
+        self.held[schedule.name] = schedule
+
+    def delete(self, name: str) -> None:
+        self.calls.append(("delete", name))
+        self.held.pop(name, None)
+
+
 # The fakes satisfy the ports: mypy checks these lines (tests/fakes.py is in its `files`).
 _datasync: DataSyncPort = FakeDataSync()
 _ledger: LedgerPort = FakeLedger()
@@ -644,3 +681,5 @@ _sink: FailureSink = FakeBucket().failure_sink("k")
 _reports: ReportSource = FakeTaskReports()
 _logs: LogSource = FakeLogs()
 _topic: TopicPort = FakeTopic()
+_schedule_book: ScheduleBook = FakeScheduleBook()
+_schedule_group: ScheduleGroupPort = FakeScheduleGroup()

@@ -179,3 +179,12 @@ class SummarizeBatchSettings(MessageSettings):
 class NotifySlackSettings(IdempotencySettings):
     # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged).
     webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
+
+
+class ScheduleBookSettings(EnvironmentSettings):
+    # Where the schedules file shipped with the stack is: in the schedules layer, under /opt.
+    schedules_file: Named = variable("SCHEDULES_FILE")
+
+
+class ApplySchedulesSettings(ScheduleBookSettings):
+    pass

@@ -12,12 +12,13 @@ from datasync_scheduler.composition.settings import (
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
+    ScheduleBookSettings,
 )
 
 if TYPE_CHECKING:
     from datasync_scheduler.adapters.datasync import DataSync
     from datasync_scheduler.adapters.published_messages import PublishedMessages
-    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, TopicPort
+    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, ScheduleBook, ScheduleGroupPort, TopicPort
 
 # Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
 # (Check Sync: no log reader, no S3 upload), not every step's.
@@ -123,10 +124,30 @@ def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
     )
 
 
+def schedule_book(settings: ScheduleBookSettings) -> ScheduleBook:
+    return _schedule_book(settings.schedules_file)
+
+
+@cache
+def _schedule_book(path: str) -> ScheduleBook:
+    from pathlib import Path
+
+    from datasync_scheduler.adapters.schedule_book import FileScheduleBook
+
+    return FileScheduleBook(Path(path))
+
+
+def schedule_group(group: str) -> ScheduleGroupPort:
+    from datasync_scheduler.adapters.aws_clients import client
+    from datasync_scheduler.adapters.schedule_group import SchedulerGroup
+
+    return SchedulerGroup(client("scheduler"), group)
+
+
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
-    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports):
+    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book):
         built.cache_clear()
 
 
