@@ -302,6 +302,37 @@ def _history(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schedules(args: argparse.Namespace) -> int:
+    from datasync_scheduler_cli.schedules import read_file, schedule_view, view_lines
+
+    schedules = read_file(Path(args.file))
+    now = datetime.now(UTC)
+    views = [schedule_view(schedule, now) for schedule in schedules.schedules]
+    if args.format == "json":
+        print(json.dumps({"file": str(args.file), "schedules": views}, indent=2))
+        return 0
+    if not views:
+        print(f"{args.file} declares no schedules (docs/schedules.md shows how)")
+    for index, view in enumerate(views):
+        if index:
+            print()
+        for line in view_lines(view):
+            print(line)
+    return 0
+
+
+def _schedules_plan(args: argparse.Namespace) -> int:
+    from datasync_scheduler_cli.schedules import deploy_plan, read_file
+
+    the_plan = deploy_plan(args.clients, args.stack_name, read_file(Path(args.file)))
+    if args.format == "json":
+        print(json.dumps(the_plan.to_json(), indent=2))
+    else:
+        for line in the_plan.lines():
+            print(one_line(line))
+    return 0
+
+
 def _local_serve(args: argparse.Namespace) -> int:
     from emulator.scenario import ScenarioError, load_scenario
     from emulator.server import serve_local_stack
@@ -412,6 +443,25 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     )
     _add_stack_options(history)
     history.set_defaults(run=_history)
+
+    schedules = commands.add_parser(
+        "schedules",
+        help="the named schedules: when each fires next, its tasks (`schedules plan`: what a deploy changes)",
+        description="Lists the schedules file's named schedules with their next firings in their own time zone.",
+    )
+    schedules.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
+    schedules.add_argument("--format", choices=("text", "json"), default="text")
+    schedules.set_defaults(run=_schedules)
+    schedules_commands = schedules.add_subparsers(dest="schedules_command")
+    schedules_plan = schedules_commands.add_parser(
+        "plan",
+        help="what `sam deploy` would add, change and remove in the stack's schedule group",
+        description="Compares the schedules file with the deployed stack's schedule group, one line per schedule.",
+    )
+    schedules_plan.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
+    schedules_plan.add_argument("--format", choices=("text", "json"), default="text")
+    _add_stack_options(schedules_plan)
+    schedules_plan.set_defaults(run=_schedules_plan)
 
     demo = commands.add_parser("demo", help="run a scenario through the real workflow on the local emulator")
     demo.add_argument("--scenario", help="a scenario name from events/scenarios, or a path to a scenario file")

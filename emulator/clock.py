@@ -285,7 +285,7 @@ class VirtualClock:
                     self._now = due
                     self.advances += 1
                 now = self._now
-            self._arrive(now)
+            self._arrive(now, component_times)
 
     def run_in_real_time(self, speed: float, stop: threading.Event, tick_seconds: float = 0.02) -> None:
         """Drives virtual time at `speed` virtual seconds per real second until `stop` is set.
@@ -318,13 +318,22 @@ class VirtualClock:
                         self.advances += 1
                 now = self._now
             if moving:
-                self._arrive(now)
+                self._arrive(now, component_times)
             if not moving or due > target:
                 stop.wait(tick_seconds)  # caught up with real time: wait for it to move on
 
-    def _arrive(self, now: datetime) -> None:
-        """What happens at a moment time moved to: components act, then the waiters due are woken."""
-        self._run_components(now)
+    def _arrive(self, now: datetime, component_times: list[datetime]) -> None:
+        """One step at a moment time moved to: the components' changes due, or else the waits due.
+
+        Everything a moment brings happens before any wait ending at that moment times out: the
+        components act first, and the driver lets all they set off (an event delivered, a function
+        run, a task token sent) run until everything waits again before it looks at this moment
+        once more; only when no component has anything left due are the waits whose deadline it is
+        woken. So a wait of N seconds ends by timeout only if nothing ended it within those N
+        seconds, the same in every run (docs/local-emulator.md#the-same-virtual-moment)."""
+        if any(at <= now for at in component_times):
+            self._run_components(now)
+            return
         with self._lock:
             for waiter in self._waiters:
                 if waiter.deadline <= now and not waiter.event.is_set():

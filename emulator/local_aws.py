@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,12 @@ from moto import mock_aws
 
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import use_time_source
+from datasync_scheduler.composition.settings import ScheduleBookSettings
 from datasync_scheduler.domain.schedules import SchedulesFile, parse_schedules
+from datasync_scheduler.ports import ScheduleBook
 from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
+from emulator.custom_resources import send_request
 from emulator.datasync import DataSyncEmulator
 from emulator.event_bus import EventBus, EventFaults
 from emulator.function_output import routed_stdout
@@ -31,7 +34,7 @@ from emulator.lambda_router import LambdaRouter, restore_environment
 from emulator.map_results import map_results_as_documented
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.sns_rules import sns_as_documented
-from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment
+from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment, stack_id
 from emulator.stepfunctions_errors import states_all_as_on_aws
 from emulator.stepfunctions_integrations import aws_cased_stepfunctions_integration
 from emulator.stepfunctions_time import on_virtual_time
@@ -119,7 +122,39 @@ class LocalAws:
             self.router.register(function)
         self.bus.use_rules(stack.rules)
         self._stack = stack
+        # As CloudFormation does once their provider exists: a FAILED answer fails the deployment.
+        before = len(self.router.invocations)
+        for resource in stack.custom_resources:
+            answer = send_request(self.router, resource, "Create", stack_id=stack_id(stack_name))
+            stack.physical_ids[resource.logical_id] = answer.physical_id
+        # What the deployment ran is the deployment's, not part of what a run later does.
+        stack.deploy_invocations = self.router.invocations[before:]
+        del self.router.invocations[before:]
         return stack
+
+    def fire_schedule(self, group: str, name: str, scheduled_time: datetime) -> str:
+        """One firing of a schedule of the group, as EventBridge Scheduler delivers it to a Step
+        Functions target: StartExecution of the target with its input, the context attributes
+        filled in (docs/aws-facts.md#named-schedules). Returns the execution's ARN."""
+        schedule = boto3.client("scheduler", region_name=REGION).get_schedule(GroupName=group, Name=name)
+        target = schedule["Target"]
+        when = scheduled_time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        filled = str(target.get("Input", "{}")).replace("<aws.scheduler.scheduled-time>", when)
+        filled = filled.replace("<aws.scheduler.schedule-arn>", str(schedule["Arn"]))
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        return str(sfn.start_execution(stateMachineArn=target["Arn"], input=filled)["executionArn"])
+
+    def delete_custom_resources(self) -> None:
+        """What deleting the stack asks of its custom resources (in reverse order of creation)."""
+        stack = self.stack
+        for resource in reversed(stack.custom_resources):
+            send_request(
+                self.router,
+                resource,
+                "Delete",
+                stack_id=stack_id(stack.name),
+                physical_id=stack.physical_ids.get(resource.logical_id),
+            )
 
 
 class _DeployedScheduleBook:
@@ -134,9 +169,14 @@ class _DeployedScheduleBook:
 
 @contextmanager
 def _deployed_schedules(aws: LocalAws) -> Iterator[None]:
-    """The stack's functions read `aws.schedules` as the deployed schedules file (none: no file)."""
+    """The stack's functions read `aws.schedules` as the deployed schedules file, when a scenario
+    gives one (its listed tasks are known only once the scenario has created them)."""
     original = wiring.schedule_book
-    wiring.schedule_book = lambda: _DeployedScheduleBook(aws.schedules) if aws.schedules is not None else None  # type: ignore[assignment]
+
+    def schedule_book(settings: ScheduleBookSettings) -> ScheduleBook:
+        return _DeployedScheduleBook(aws.schedules) if aws.schedules is not None else original(settings)
+
+    wiring.schedule_book = schedule_book
     try:
         yield
     finally:

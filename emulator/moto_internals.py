@@ -60,7 +60,7 @@ from moto.moto_server.werkzeug_app import (  # noqa: E402
 from moto.sns.exceptions import SNSInvalidParameter  # noqa: E402
 from moto.sns.models import SNSBackend, Subscription, sns_backends  # noqa: E402
 from moto.sns.utils import FilterPolicyMatcher  # noqa: E402
-from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails  # noqa: E402
+from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails, TaskTimedOut  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name import error_equals_decl  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import FailureEvent  # noqa: E402
 from moto.stepfunctions.parser.asl.component.common.error_name.states_error_name import (  # noqa: E402
@@ -287,6 +287,59 @@ def on_execution_end(ended: Callable[[], None]) -> Iterator[None]:
 
 
 # -- Step Functions interpreter: behaviour as on AWS ----------------------------------------------
+
+
+@contextmanager
+def task_tokens_spent_at_timeout() -> Iterator[None]:
+    """A task token whose wait timed out is spent: SendTaskSuccess, SendTaskFailure and
+    SendTaskHeartbeat answer TaskTimedOut (docs/aws-facts.md#task-token-after-timeout).
+
+    moto leaves the token's endpoint open after its task timed out, so a later SendTaskSuccess is
+    taken and writes a TaskSucceeded after the TaskTimedOut. Its endpoint can record why its
+    consumer left (CallbackEndpoint.report) and its pool refuses a notify then, but nothing reports
+    a timeout, and the API's handlers map the refusal to TaskDoesNotExist (they test the wrapping
+    error, not the reported one). Here the task-token wait (StateTaskServiceCallback.
+    _eval_wait_for_task_token) reports its timeout, and the pool (CallbackPoolManager.notify,
+    .heartbeat) answers TaskTimedOut for such a token; one lock makes "time out" and "take the
+    token" exclude each other."""
+    lock = threading.Lock()
+    original_wait = state_task_service_callback.StateTaskServiceCallback._eval_wait_for_task_token
+    original_notify = callback.CallbackPoolManager.notify
+    original_heartbeat = callback.CallbackPoolManager.heartbeat
+
+    def eval_wait_for_task_token(
+        self: Any, env: Environment, timeout_seconds: int, callback_endpoint: Any, heartbeat_endpoint: Any
+    ) -> Any:
+        outcome = original_wait(self, env, timeout_seconds, callback_endpoint, heartbeat_endpoint)
+        if isinstance(outcome, callback.CallbackOutcomeTimedOut | callback.HeartbeatTimedOut):
+            with lock:
+                callback_endpoint.report(callback.CallbackConsumerTimeout())
+        return outcome
+
+    def refusing_spent(original: Callable[..., bool]) -> Callable[..., bool]:
+        def call(self: Any, callback_id: str, *args: Any, **kwargs: Any) -> bool:
+            with lock:
+                endpoint = self.get(callback_id)
+                if endpoint is not None and isinstance(endpoint.consumer_error, callback.CallbackConsumerTimeout):
+                    # The error's description in the API reference. moto's class names its code
+                    # where moto's AWSError does not read it: the code is given as its type.
+                    raise TaskTimedOut(
+                        "The task token has either expired or the task associated with the token "
+                        "has already been closed.",
+                        exception_type="TaskTimedOut",
+                    )
+                return original(self, callback_id, *args, **kwargs)
+
+        return call
+
+    with (
+        _replaced(
+            state_task_service_callback.StateTaskServiceCallback, "_eval_wait_for_task_token", eval_wait_for_task_token
+        ),
+        _replaced(callback.CallbackPoolManager, "notify", refusing_spent(original_notify)),
+        _replaced(callback.CallbackPoolManager, "heartbeat", refusing_spent(original_heartbeat)),
+    ):
+        yield
 
 
 @contextmanager

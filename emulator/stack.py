@@ -18,8 +18,9 @@ from typing import Any
 
 import boto3
 
+from emulator.custom_resources import CustomResource
 from emulator.event_bus import EventRule
-from emulator.lambda_router import LambdaFunction, handler_file
+from emulator.lambda_router import Invocation, LambdaFunction, handler_file
 from emulator.template import NO_VALUE, Intrinsics, load_template, parameter_values, substitute_definition
 
 REGION = "us-east-1"
@@ -69,6 +70,11 @@ class DeployedStack:
     subscriptions: list[TopicSubscription] = field(default_factory=list)
     rules: list[EventRule] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
+    schedule_groups: dict[str, str] = field(default_factory=dict)  # logical id -> group name
+    # Created by their provider function once the functions can be invoked (LocalAws.deploy).
+    custom_resources: list[CustomResource] = field(default_factory=list)
+    physical_ids: dict[str, str] = field(default_factory=dict)  # custom resource -> its physical id
+    deploy_invocations: list[Invocation] = field(default_factory=list)  # the custom resources' providers
     skipped: list[str] = field(default_factory=list)
     name: str = STACK_NAME
     outputs: dict[str, str] = field(default_factory=dict)  # the template's Outputs, resolved
@@ -155,6 +161,14 @@ def deploy(
         elif kind == "AWS::IAM::Role":
             refs[logical_id] = name
             attributes[(logical_id, "Arn")] = f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+        elif kind == "AWS::Scheduler::ScheduleGroup":
+            group = intrinsics.resolve(props.get("Name")) or name
+            refs[logical_id] = str(group)
+            attributes[(logical_id, "Arn")] = f"arn:aws:scheduler:{REGION}:{ACCOUNT_ID}:schedule-group/{group}"
+        elif kind == "AWS::Serverless::LayerVersion":
+            # Ref gives the version's ARN; CloudFormation publishes a new version when the content changes.
+            digest = content_digest(base_dir / str(props["ContentUri"]))
+            refs[logical_id] = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:layer:{name}-{digest}:1"
         elif kind == "AWS::KMS::Key":
             refs[logical_id] = f"{logical_id.lower()}-local"
             attributes[(logical_id, "Arn")] = f"arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{logical_id.lower()}-local"
@@ -171,6 +185,7 @@ def deploy(
     s3 = boto3.client("s3", region_name=REGION)
     sqs: Any = boto3.client("sqs", region_name=REGION)  # boto3-stubs would want Literal attribute names
     layers: dict[str, Path] = {}  # the template's own layers: logical id -> content
+    scheduler = boto3.client("scheduler", region_name=REGION)
     for logical_id, spec in active.items():
         kind, props = spec["Type"], spec.get("Properties", {})
         if kind == "AWS::DynamoDB::Table":
@@ -201,6 +216,11 @@ def deploy(
         elif kind == "AWS::Serverless::LayerVersion":
             # Not published: its content is put where its functions' handlers can import it.
             layers[logical_id] = (base_dir / str(props["ContentUri"])).resolve()
+        elif kind == "AWS::Scheduler::ScheduleGroup":
+            scheduler.create_schedule_group(Name=refs[logical_id])
+            stack.schedule_groups[logical_id] = refs[logical_id]
+        elif kind == "AWS::CloudFormation::CustomResource" or kind.startswith("Custom::"):
+            pass  # after the functions and state machines: its properties name them
         elif kind not in ("AWS::Serverless::Function", "AWS::Serverless::StateMachine"):
             stack.skipped.append(logical_id)
 
@@ -240,6 +260,11 @@ def deploy(
                         input=str(intrinsics.resolve(event_props.get("Input", "{}"))),
                     )
                 )
+    for logical_id, spec in active.items():
+        kind = spec["Type"]
+        if kind == "AWS::CloudFormation::CustomResource" or kind.startswith("Custom::"):
+            properties = intrinsics.resolve(spec.get("Properties", {}))
+            stack.custom_resources.append(CustomResource(logical_id, kind, str(properties["ServiceToken"]), properties))
     for output_id, output in template.get("Outputs", {}).items():
         if "Condition" not in output or intrinsics.condition(output["Condition"]):
             stack.outputs[output_id] = str(intrinsics.resolve(output["Value"]))
@@ -304,6 +329,30 @@ def _create_schedule(
     )
 
 
+def content_digest(folder: Path) -> str:
+    """A short digest of a folder's files (names and bytes): a layer's content, as a version would."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(folder).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
+# Where Lambda unpacks a layer built for Python (`BuildMethod: python3.12`): its python/ folder.
+_LAYER_PYTHON = "/opt/python/"
+
+
+def _in_layers(value: str, layer_dirs: tuple[Path, ...]) -> str:
+    """A path under /opt/python/ as the function sees it: the file in one of its layers' content."""
+    if not value.startswith(_LAYER_PYTHON):
+        return value
+    relative = value.removeprefix(_LAYER_PYTHON)
+    for folder in layer_dirs:
+        if (folder / relative).exists():
+            return str(folder / relative)
+    return value
+
+
 def _add_function(
     stack: DeployedStack,
     logical_id: str,
@@ -329,7 +378,7 @@ def _add_function(
         **props.get("Environment", {}).get("Variables", {}),
     }
     environment = {
-        key: str(resolved)
+        key: _in_layers(str(resolved), layer_dirs)
         for key, value in variables.items()
         if (resolved := intrinsics.resolve(value)) is not NO_VALUE
     }

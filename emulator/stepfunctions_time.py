@@ -7,6 +7,8 @@
 - A Wait state and a Retry's back-off sleep on the clock.
 - A `.sync` task waits for the execution it started on the clock: it looks again whenever any
   execution ends, and gives up at its TimeoutSeconds of virtual time.
+- A task-token wait that reaches its TimeoutSeconds spends the token: a SendTaskSuccess after it
+  answers TaskTimedOut, as on AWS (docs/aws-facts.md#task-token-after-timeout).
 
 The hooks into the interpreter are in emulator.moto_internals.
 """
@@ -65,5 +67,6 @@ def on_virtual_time(clock: VirtualClock) -> Iterator[None]:
         moto_internals.retry_backoff_sleep(lambda seconds: clock.sleep(seconds, "a Retry back-off")),
         moto_internals.sync_task_wait(sync_wait),
         moto_internals.on_execution_end(execution_ended),
+        moto_internals.task_tokens_spent_at_timeout(),
     ):
         yield

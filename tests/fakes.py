@@ -31,6 +31,8 @@ from datasync_scheduler.domain.execution import ExecutionSnapshot, PhaseResults,
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.schedule_group import DeployedSchedule
+from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
@@ -44,6 +46,8 @@ from datasync_scheduler.ports import (
     LogSource,
     ReportSource,
     RunHistory,
+    ScheduleBook,
+    ScheduleGroupPort,
     StartRefused,
     TaskNotFound,
     TopicPort,
@@ -635,6 +639,39 @@ class FakeTopic:
         return message.message_id
 
 
+class FakeScheduleBook:
+    """The schedules file as deployed: the one given."""
+
+    def __init__(self, schedules: SchedulesFile | None = None) -> None:
+        self.file = schedules or SchedulesFile()
+
+    def schedules(self) -> SchedulesFile:
+        return self.file
+
+
+class FakeScheduleGroup:
+    """A schedule group in memory; `calls` records each change, in order."""
+
+    def __init__(self, deployed: Iterable[DeployedSchedule] = ()) -> None:
+        self.held = {schedule.name: schedule for schedule in deployed}
+        self.calls: list[tuple[str, str]] = []
+
+    def deployed(self) -> dict[str, DeployedSchedule]:
+        return dict(self.held)
+
+    def create(self, schedule: DeployedSchedule) -> None:
+        self.calls.append(("create", schedule.name))
+        self.held[schedule.name] = schedule
+
+    def update(self, schedule: DeployedSchedule) -> None:
+        self.calls.append(("update", schedule.name))
+        self.held[schedule.name] = schedule
+
+    def delete(self, name: str) -> None:
+        self.calls.append(("delete", name))
+        self.held.pop(name, None)
+
+
 # The fakes satisfy the ports: mypy checks these lines (tests/fakes.py is in its `files`).
 _datasync: DataSyncPort = FakeDataSync()
 _ledger: LedgerPort = FakeLedger()
@@ -650,9 +687,9 @@ _topic: TopicPort = FakeTopic()
 # -- Schedules, tags and a batch's objects ------------------------------------------------------------
 
 
-class FakeScheduleBook:
-    """The schedules file as deployed: `raw` parsed on each read, so a broken file raises as the
-    real adapter does (InvalidSchedules naming the schedule and field)."""
+class FakeScheduleFile:
+    """The schedules file as deployed, from its raw content: parsed on each read, so a broken file
+    raises as the real adapter does (InvalidSchedules naming the schedule and field)."""
 
     def __init__(self, raw: Any) -> None:
         self.raw = raw
@@ -693,3 +730,7 @@ class FakeBatchObjects:
         if (bucket, key) not in self.objects:
             raise ApiCallFailed(Cause.of("GetObject", "NoSuchKey", f"no object {key}"))
         return json.loads(self.objects[(bucket, key)])
+
+
+_schedule_book: ScheduleBook = FakeScheduleBook()
+_schedule_group: ScheduleGroupPort = FakeScheduleGroup()

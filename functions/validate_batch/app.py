@@ -32,6 +32,6 @@ def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]
         batch,
         home,
         wiring.batch_objects(settings.failure_report_bucket),
-        wiring.schedule_book(),
+        wiring.schedule_book(settings),
         wiring.tagged_tasks(),
     ).to_state()

@@ -226,6 +226,8 @@ def _named_resources(call: RecordedCall) -> list[str]:
         name = params.get("logGroupName") or params["logGroupIdentifier"]
         if not name.startswith("arn:"):
             arns.append(f"arn:{PARTITION}:logs:{region_account}:log-group:{name}")
+    elif call.service == "scheduler" and "Name" in params and "GroupName" in params:
+        arns.append(f"arn:{PARTITION}:scheduler:{region_account}:schedule/{params['GroupName']}/{params['Name']}")
     elif call.service == "sqs" and "QueueUrl" in params:
         arns.append(f"arn:{PARTITION}:sqs:{region_account}:{urlsplit(params['QueueUrl']).path.rsplit('/', 1)[-1]}")
     return arns
@@ -253,6 +255,11 @@ def _also_needed(call: RecordedCall, principal: str, action: str, stack: Stack) 
         for role in _passed_roles(params):
             context = (("iam:PassedToService", "datasync.amazonaws.com"),)
             extra.append(Need(principal, "iam:PassRole", role, context, "datasync.StartTaskExecution with a role"))
+    if action in ("scheduler:CreateSchedule", "scheduler:UpdateSchedule"):
+        # The schedule's execution role, which EventBridge Scheduler assumes: the caller passes it.
+        role = str(params.get("Target", {}).get("RoleArn", ""))
+        context = (("iam:PassedToService", "scheduler.amazonaws.com"),)
+        extra.append(Need(principal, "iam:PassRole", role, context, f"{action} with an execution role"))
     return extra
 
 

@@ -10,7 +10,7 @@ from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput
 from datasync_scheduler.workflow.validate_batch import validate_batch
-from tests.fakes import FakeBatchObjects, FakeScheduleBook, FakeTaggedTasks
+from tests.fakes import FakeBatchObjects, FakeScheduleFile, FakeTaggedTasks
 
 pytestmark = pytest.mark.unit
 
@@ -32,7 +32,7 @@ def fire(
         batch_execution=BATCH,
         batch_name="nightly-2026-11-22",
     )
-    output = validate_batch(event, HOME, objects, FakeScheduleBook(raw_file), tagged).to_state()
+    output = validate_batch(event, HOME, objects, FakeScheduleFile(raw_file), tagged).to_state()
     return output["batch"], objects, tagged
 
 

@@ -70,6 +70,10 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
         # slack_sdk (functions/notify_slack/requirements.txt) goes with the Slack notifier only.
         assert (build / name / "slack_sdk").exists() == (name == "NotifySlackFunction"), name
     assert (build / "NotifySlackFunction" / "slack_sdk" / "webhook" / "client.py").is_file()
+    # The schedules file, where ApplySchedulesFunction's SCHEDULES_FILE says (/opt/python/...), with
+    # the YAML parser that reads it (schedules/requirements.txt).
+    assert (build / "SchedulesLayer" / "python" / "schedules.yaml").is_file()
+    assert (build / "SchedulesLayer" / "python" / "yaml" / "__init__.py").is_file()
 
 
 @pytest.mark.slow
@@ -127,9 +131,13 @@ def test_every_function_is_packaged_from_its_own_folder_with_only_its_handler() 
     assert len(code_dirs) == len(functions)
     # Every handler folder is a function's: none is left behind unpackaged.
     assert {path.parent for path in (ROOT / "functions").glob("*/app.py")} == code_dirs
-    (layer,) = resources("AWS::Serverless::LayerVersion").values()
-    assert layer["Properties"]["ContentUri"] == "layers/core/"
-    assert layer["Metadata"]["BuildMethod"] == globals_function["Runtime"]
+    layers = resources("AWS::Serverless::LayerVersion")
+    assert layers["CoreLayer"]["Properties"]["ContentUri"] == "layers/core/"
+    # The schedules file ships in a layer of its own: a new file redeploys only what reads it.
+    assert layers["SchedulesLayer"]["Properties"]["ContentUri"] == "schedules/"
+    assert {"Ref": "SchedulesLayer"} not in globals_function["Layers"]
+    for layer in layers.values():
+        assert layer["Metadata"]["BuildMethod"] == globals_function["Runtime"]
 
 
 def test_every_handler_in_the_template_is_importable_and_callable(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.failures import FileFailure
 from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.schedule_group import DeployedSchedule
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
@@ -344,6 +345,24 @@ class BatchObjects(Protocol):
 
     def get_json(self, bucket: str, key: str) -> Any:
         """The JSON document at `bucket`/`key`, parsed. Raises `ApiCallFailed` when it cannot be read."""
+        ...
+
+
+class ScheduleGroupPort(Protocol):
+    """The stack's EventBridge Scheduler schedule group: the schedules it holds, and changing them."""
+
+    def deployed(self) -> dict[str, DeployedSchedule]:
+        """Every schedule in the group, by name, as GetSchedule describes it."""
+        ...
+
+    def create(self, schedule: DeployedSchedule) -> None: ...
+
+    def update(self, schedule: DeployedSchedule) -> None:
+        """Replaces every field of the named schedule (UpdateSchedule keeps none of the old ones)."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Deletes the named schedule; one already gone counts as deleted."""
         ...
 
 

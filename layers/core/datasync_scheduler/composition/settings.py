@@ -171,11 +171,6 @@ class ReportRunSettings(MessageSettings):
     pass
 
 
-class ValidateBatchSettings(EnvironmentSettings):
-    # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
-    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
-
-
 class SummarizeBatchSettings(MessageSettings):
     # The Map run's results are read from this bucket (its ResultWriter writes them there), and a
     # named schedule's firing writes every task's line here (`digests/`), for its digest to link.
@@ -185,3 +180,17 @@ class SummarizeBatchSettings(MessageSettings):
 class NotifySlackSettings(IdempotencySettings):
     # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged).
     webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
+
+
+class ScheduleBookSettings(EnvironmentSettings):
+    # Where the schedules file shipped with the stack is: in the schedules layer, under /opt.
+    schedules_file: Named = variable("SCHEDULES_FILE")
+
+
+class ApplySchedulesSettings(ScheduleBookSettings):
+    pass
+
+
+class ValidateBatchSettings(ScheduleBookSettings):
+    # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")

@@ -12,6 +12,7 @@ from datasync_scheduler.composition.settings import (
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
+    ScheduleBookSettings,
 )
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
         Ports,
         RetryPorts,
         ScheduleBook,
+        ScheduleGroupPort,
         TaggedTasks,
         TopicPort,
     )
@@ -149,21 +151,31 @@ def tagged_tasks() -> TaggedTasks:
     return DataSyncTaggedTasks()
 
 
-def schedule_book() -> ScheduleBook | None:
-    """The deployed schedules file, when the stack ships one; None makes a firing end with a
-    message saying so, never a guess."""
-    try:
-        from datasync_scheduler.adapters.schedule_book import deployed_schedule_book  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return None
-    return deployed_schedule_book()  # type: ignore[no-any-return, unused-ignore]
+def schedule_book(settings: ScheduleBookSettings) -> ScheduleBook:
+    return _schedule_book(settings.schedules_file)
+
+
+@cache
+def _schedule_book(path: str) -> ScheduleBook:
+    from pathlib import Path
+
+    from datasync_scheduler.adapters.schedule_book import FileScheduleBook
+
+    return FileScheduleBook(Path(path))
+
+
+def schedule_group(group: str) -> ScheduleGroupPort:
+    from datasync_scheduler.adapters.aws_clients import client
+    from datasync_scheduler.adapters.schedule_group import SchedulerGroup
+
+    return SchedulerGroup(client("scheduler"), group)
 
 
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
-    built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _batch_objects)
-    for built in (*built_once, tagged_tasks):
+    built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
+    for built in (*built_once, _batch_objects, tagged_tasks):
         built.cache_clear()
 
 

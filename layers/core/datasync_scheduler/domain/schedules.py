@@ -14,13 +14,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
+from datasync_scheduler.domain.schedule_expression import (
+    AtExpression,
+    InvalidExpression,
+    ScheduleExpression,
+    parse_expression,
+)
 from datasync_scheduler.domain.untrusted import one_line
 
 # The tag that makes a DataSync task join a schedule: `datasync-scheduler:schedule=<schedule name>`.
@@ -86,6 +92,16 @@ class Schedule(ScheduleModel):
             raise ValueError("must be 1-64 letters, digits, '-', '_' or '.' (EventBridge Scheduler's rule for names)")
         return value
 
+    @field_validator("expression")
+    @classmethod
+    def _expression(cls, value: str) -> str:
+        # Scheduler's own syntax (docs/aws-facts.md#named-schedules), checked before any deploy.
+        try:
+            parse_expression(value)
+        except InvalidExpression as error:
+            raise ValueError(str(error)) from None
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str) -> str:
@@ -103,9 +119,46 @@ class Schedule(ScheduleModel):
             raise ValueError("lists no tasks: give `tasks`, or set `selectByTag: true` and tag the tasks")
         if self.regions and not self.select_by_tag:
             raise ValueError("`regions` says where tagged tasks are looked up: it needs `selectByTag: true`")
-        if self.start_date and self.end_date and self.end_date <= self.start_date:
+        start, end = self.start_utc, self.end_utc
+        if start and end and end <= start:
             raise ValueError("`endDate` must be after `startDate`")
+        for skipped in self.skip_dates:
+            if start and skipped < start.astimezone(self.zone).date():
+                raise ValueError(f"`skipDates` has {skipped}, before `startDate`: no firing is there to skip")
+            if end and skipped > end.astimezone(self.zone).date():
+                raise ValueError(f"`skipDates` has {skipped}, after `endDate`: no firing is there to skip")
+        if len(set(self.skip_dates)) != len(self.skip_dates):
+            raise ValueError("`skipDates` names a date twice")
+        when = self.parsed_expression
+        if isinstance(when, AtExpression):
+            at = when.when.replace(tzinfo=self.zone)
+            if (start and at < start) or (end and at > end):
+                raise ValueError("the at() time is outside `startDate`-`endDate`: it would never fire")
         return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def parsed_expression(self) -> ScheduleExpression:
+        return parse_expression(self.expression)
+
+    # A date without a zone in the file is a local time in the schedule's time zone, as the
+    # expression's times are; Scheduler's StartDate and EndDate are instants (sent in UTC).
+    @property
+    def start_utc(self) -> datetime | None:
+        return self._instant(self.start_date)
+
+    @property
+    def end_utc(self) -> datetime | None:
+        return self._instant(self.end_date)
+
+    def _instant(self, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        local = value if value.tzinfo else value.replace(tzinfo=self.zone)
+        return local.astimezone(UTC)
 
     def firing(self, scheduled_time: datetime | None) -> Firing:
         """What one firing of this schedule carries to each of its runs and to its digest."""
