@@ -33,11 +33,11 @@ def test_a_firing_runs_the_listed_tasks_and_the_ones_tagged_for_its_schedule_eac
     }
     assert requests[1]["includes"] == "/2026/*"
     assert len({request["taskArn"] for request in requests}) == 3
-    subjects = {n["subject"] for n in summary["notifications"]}
-    assert "DataSync render-farm: sync succeeded" in subjects
-    assert not any("hr-records" in subject for subject in subjects)
-    (message,) = batch_messages(summary)
-    assert message["subject"] == "DataSync batch: 3 of 3 tasks succeeded"
+    # One message for the firing: its digest (every run succeeded, so none sent its own).
+    (message,) = summary["notifications"]
+    assert message == batch_messages(summary)[0]
+    assert message["subject"] == "DataSync nightly: 3 of 3 tasks succeeded"
+    assert "hr-records" not in message["message"]
     # The schedule's maxConcurrency reached the Map.
     assert summary["output"]["maxConcurrency"] == 2
     assert most_at_once(summary["executions"]) == 2
