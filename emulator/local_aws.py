@@ -21,6 +21,9 @@ from moto import mock_aws
 
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import use_time_source
+from datasync_scheduler.composition.settings import ScheduleBookSettings
+from datasync_scheduler.domain.schedules import SchedulesFile, parse_schedules
+from datasync_scheduler.ports import ScheduleBook
 from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
 from emulator.custom_resources import send_request
@@ -28,6 +31,7 @@ from emulator.datasync import DataSyncEmulator
 from emulator.event_bus import EventBus, EventFaults
 from emulator.function_output import routed_stdout
 from emulator.lambda_router import LambdaRouter, restore_environment
+from emulator.map_results import map_results_as_documented
 from emulator.sns_lambda import SnsLambdaDeliveries, sns_to_lambda
 from emulator.sns_rules import sns_as_documented
 from emulator.stack import ACCOUNT_ID, REGION, STACK_NAME, DeployedStack, deploy, set_environment, stack_id
@@ -94,6 +98,8 @@ class LocalAws:
         self._stack: DeployedStack | None = None
         # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
         self.sns_deliveries = SnsLambdaDeliveries()
+        # The schedules file deployed with the stack (its parsed content), when a scenario has one.
+        self.schedules: Any = None
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
         return self.router.invoke(target, event)[1] is None
@@ -151,6 +157,32 @@ class LocalAws:
             )
 
 
+class _DeployedScheduleBook:
+    """The schedules file shipped with the emulated stack, checked on each read as the real one is."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def schedules(self) -> SchedulesFile:
+        return parse_schedules(self.raw)
+
+
+@contextmanager
+def _deployed_schedules(aws: LocalAws) -> Iterator[None]:
+    """The stack's functions read `aws.schedules` as the deployed schedules file, when a scenario
+    gives one (its listed tasks are known only once the scenario has created them)."""
+    original = wiring.schedule_book
+
+    def schedule_book(settings: ScheduleBookSettings) -> ScheduleBook:
+        return _DeployedScheduleBook(aws.schedules) if aws.schedules is not None else original(settings)
+
+    wiring.schedule_book = schedule_book
+    try:
+        yield
+    finally:
+        wiring.schedule_book = original  # type: ignore[assignment]
+
+
 @contextmanager
 def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = None) -> Iterator[LocalAws]:
     """An emulated AWS account for the duration of the block (no network, no credentials).
@@ -169,6 +201,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             mock_aws(config={"stepfunctions": {"execute_state_machine": True}}),
             on_virtual_time(aws.clock),
             aws_cased_stepfunctions_integration(),
+            map_results_as_documented(aws.clock, REGION),
             states_all_as_on_aws(),
             # moto's CloudWatch Logs drops events far from its own clock; DataSync's log lines carry
             # virtual timestamps, so moto must read the same clock.
@@ -178,6 +211,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
             sns_as_documented(),
             sns_to_lambda(aws.router, aws.clock.now) as aws.sns_deliveries,
             routed_stdout() as stdout,
+            _deployed_schedules(aws),
         ):
             aws.router.stdout = stdout
             yield aws

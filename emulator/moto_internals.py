@@ -77,8 +77,12 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration impo
     inline_iteration_component,
     job,
 )
-from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E402
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.iteration.itemprocessor import (  # noqa: E402  # noqa: E402
+    distributed_item_processor_worker,
     map_run_record,
+)
+from moto.stepfunctions.parser.asl.component.state.exec.state_map.result_writer.resource_eval import (  # noqa: E402
+    resource_eval_s3 as result_writer_s3,
 )
 from moto.stepfunctions.parser.asl.component.state.exec.state_parallel import (  # noqa: E402
     branch_worker,
@@ -97,6 +101,7 @@ from moto.stepfunctions.parser.asl.eval import count_down_latch  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.callback import callback  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.environment import Environment  # noqa: E402
 from moto.stepfunctions.parser.asl.eval.event.event_detail import EventDetails  # noqa: E402
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramError, ProgramStopped  # noqa: E402
 from moto.stepfunctions.parser.backend import execution_worker  # noqa: E402
 from moto.stepfunctions.parser.backend.execution import BaseExecutionWorkerCommunication  # noqa: E402
 
@@ -425,6 +430,90 @@ def stepfunctions_integration_shaped(operations: dict[str, Any]) -> Iterator[Non
         _replaced(StateTaskServiceSfn, "_normalise_response", normalise_response),
     ):
         yield
+
+
+@dataclass
+class MapRunChild:
+    """One item of a Distributed Map run, as its child workflow execution ended."""
+
+    index: int
+    input: Any
+    output: Any
+    status: str  # SUCCEEDED, FAILED or ABORTED
+    started: datetime
+    stopped: datetime
+    error: str | None = None
+    cause: str | None = None
+
+
+# (the map run's ARN, its state machine's ARN for the children, each child, bucket, prefix) -> what
+# the Map state returns: `{"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}`.
+ResultExport = Callable[[str, str, list[MapRunChild], str, str], dict[str, Any]]
+
+
+@contextmanager
+def distributed_map_results(now: Callable[[], datetime], export: ResultExport) -> Iterator[None]:
+    """A Distributed Map's ResultWriter exports every child's result through `export`.
+
+    moto's ResultWriter (result_writer ResourceEvalS3._handle_put_object) writes a manifest that
+    lists no result file and drops the children's outputs. Each child's input, output, status and
+    times are recorded as its item ends (DistributedItemProcessorWorker._eval_job), on the Map run's
+    record, which the ResultWriter then hands to `export`."""
+    worker = distributed_item_processor_worker.DistributedItemProcessorWorker
+    original_eval_job = worker._eval_job
+
+    def eval_job(self: Any, env: Environment, job: Any) -> None:
+        started = now()
+        try:
+            original_eval_job(self, env, job)
+        finally:
+            state = env.program_state()
+            error = state.error if isinstance(state, ProgramError) else None
+            if job.job_output is not None and not isinstance(job.job_output, Exception) and error is None:
+                status = "SUCCEEDED"
+            else:
+                status = "ABORTED" if isinstance(state, ProgramStopped) else "FAILED"
+            child = MapRunChild(
+                index=job.job_index,
+                input=job.job_input,
+                output=job.job_output if status == "SUCCEEDED" else None,
+                status=status,
+                started=started,
+                stopped=now(),
+                error=(error or {}).get("error") if status == "FAILED" else None,
+                cause=(error or {}).get("cause") if status == "FAILED" else None,
+            )
+            record = self._map_run_record
+            with _MAP_RUN_CHILDREN_LOCK:
+                children = getattr(record, "emulator_children", None)
+                if children is None:
+                    children = []
+                    record.emulator_children = children  # type: ignore[attr-defined]
+                children.append(child)
+
+    def put_object(env: Environment, resource_runtime_part: Any, state_credentials: Any) -> None:
+        parameters = env.stack.pop()
+        env.stack.pop()  # the Map's outputs: exported from the children's records instead
+        record = env.map_run_record_pool_manager.get_all()[-1]
+        children = sorted(getattr(record, "emulator_children", []), key=lambda child: child.index)
+        env.stack.append(
+            export(
+                record.map_run_arn,
+                record.map_state_machine_arn,
+                children,
+                str(parameters["Bucket"]),
+                str(parameters.get("Prefix") or ""),
+            )
+        )
+
+    with (
+        _replaced(worker, "_eval_job", eval_job),
+        _replaced(result_writer_s3.ResourceEvalS3, "_handle_put_object", staticmethod(put_object)),
+    ):
+        yield
+
+
+_MAP_RUN_CHILDREN_LOCK = threading.Lock()
 
 
 def state_machine_of(env: object) -> str | None:

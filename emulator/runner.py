@@ -40,6 +40,13 @@ def _workflow_start(
                 f"schedule {schedule.logical_id} is {schedule.state}: set DataSyncTaskArn or NightlyTasks"
             )
         return schedule.state_machine_arn, schedule.input
+    if scenario.trigger == "firing":
+        # What EventBridge Scheduler sends a named schedule's target: its name and the scheduled time.
+        assert scenario.schedule is not None
+        firing: dict[str, Any] = {"schedule": scenario.schedule.get("name")}
+        if scenario.scheduled_time is not None:
+            firing["scheduledTime"] = scenario.scheduled_time
+        return stack.state_machines[BATCH_WORKFLOW], json.dumps(firing)
     if scenario.batch:
         # A manual batch, with the nightly concurrency unless the scenario sets its own.
         concurrency = scenario.max_concurrency or int(stack.parameters["NightlyMaxConcurrency"])
@@ -90,11 +97,17 @@ def run_scenario(
         aws.datasync.log_stream_names = scenario.log_stream_names
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         locations: dict[str, str] = {}
+        first_arn: str | None = None
         for item in scenario.batch:
             item_arn = create_task_for(item.task, locations)
+            first_arn = first_arn or item_arn
             aws.datasync.script_task(item_arn, item.executions)
-            batch.append({"taskArn": item_arn, **item.extra_input})
-        task_arn = batch[0]["taskArn"] if batch else create_task(scenario)
+            if item.listed:
+                batch.append({"taskArn": item_arn, **item.extra_input})
+        if scenario.schedule is not None:
+            # The schedules file deployed with the stack: the scenario's schedule, its listed tasks.
+            aws.schedules = {"schedules": [{**scenario.schedule, "tasks": batch}]}
+        task_arn = batch[0]["taskArn"] if batch else (first_arn or create_task(scenario))
         scripts = ([scenario.already_running] if scenario.already_running else []) + scenario.executions
         if scripts:
             aws.datasync.script_task(task_arn, scripts)

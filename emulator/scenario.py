@@ -42,6 +42,8 @@ _FIELDS = {
     "logStreamNames",
     "faults",
     "deleteTaskAtSeconds",
+    "schedule",
+    "scheduledTime",
     "firing",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
@@ -56,6 +58,7 @@ _TASK_FIELDS = {
     "includes",
     "excludes",
     "taskReport",
+    "tags",
 }
 # A task taken from a CloudFormation template instead (see emulator/task_template.py).
 _TEMPLATE_TASK_FIELDS = {"fromTemplate", "logicalId", "parameters"}
@@ -101,6 +104,9 @@ class TaskSpec:
     excludes: str | None = None
     # {"bucket", "subdirectory", "outputType", "reportLevel"}: the task writes task reports there.
     task_report: dict[str, Any] | None = None
+    # The task's tags as CreateTask sets them ({key: value}); `datasync-scheduler:schedule` makes it
+    # join that schedule.
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,9 @@ class BatchTask:
     task: TaskSpec
     executions: list[ExecutionScript]
     extra_input: dict[str, Any] = field(default_factory=dict)
+    # Whether the schedule lists the task (with `input` as its request's extras); a task it does not
+    # list runs only when tagged for it (`firing` scenarios).
+    listed: bool = True
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,10 @@ class Scenario:
     delete_task_at_seconds: float | None = None
     # Functions that raise or time out and AWS calls that fail (emulator/faults.py).
     faults: tuple[Fault, ...] = ()
+    # trigger "firing": the named schedule that fires (as in the schedules file, without `tasks`:
+    # those are the scenario's listed tasks) and the scheduled time it fires for.
+    schedule: dict[str, Any] | None = None
+    scheduled_time: str | None = None
 
 
 def _location(raw: Any, where: str) -> Location:
@@ -265,7 +278,14 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
         includes=raw.get("includes"),
         excludes=raw.get("excludes"),
         task_report=raw.get("taskReport"),
+        tags=_tags(raw.get("tags", {}), where),
     )
+
+
+def _tags(raw: Any, where: str) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise ScenarioError(f'{where}.tags: expected an object of strings ({{"key": "value"}})')
+    return dict(raw)
 
 
 def _batch_task(name: str, index: int, raw: Any) -> BatchTask:
@@ -273,7 +293,7 @@ def _batch_task(name: str, index: int, raw: Any) -> BatchTask:
     where = f"scenario {name}: tasks[{index}]"
     if not isinstance(raw, dict):
         raise ScenarioError(f"{where}: expected a JSON object")
-    task_raw = {key: value for key, value in raw.items() if key not in ("executions", "input")}
+    task_raw = {key: value for key, value in raw.items() if key not in ("executions", "input", "listed")}
     if "fromTemplate" in task_raw:
         task_raw = _task_from_template(name, task_raw)
     unknown = set(task_raw) - _TASK_FIELDS
@@ -285,10 +305,14 @@ def _batch_task(name: str, index: int, raw: Any) -> BatchTask:
         raise ScenarioError(f"{where}: {error}") from None
     if not executions:
         raise ScenarioError(f"{where}: 'executions' needs at least one execution script")
+    listed = raw.get("listed", True)
+    if not isinstance(listed, bool):
+        raise ScenarioError(f"{where}: listed must be true or false")
     return BatchTask(
         task=_task_spec(task_raw, f"{name}-{index}", f"tasks[{index}]"),
         executions=executions,
         extra_input=dict(raw.get("input", {})),
+        listed=listed,
     )
 
 
@@ -302,8 +326,15 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     items = raw["tasks"]
     if not isinstance(items, list) or not items:
         raise ScenarioError(f"scenario {name}: 'tasks' needs a list of at least one task")
-    if raw.get("trigger", "manual") not in ("manual", "schedule"):
-        raise ScenarioError(f"scenario {name}: with 'tasks', trigger must be 'manual' or 'schedule'")
+    trigger = raw.get("trigger", "manual")
+    if trigger not in ("manual", "schedule", "firing"):
+        raise ScenarioError(f"scenario {name}: with 'tasks', trigger must be 'manual', 'schedule' or 'firing'")
+    schedule = raw.get("schedule")
+    if (trigger == "firing") != isinstance(schedule, dict):
+        raise ScenarioError(f"scenario {name}: trigger 'firing' and 'schedule' (a named schedule) go together")
+    scheduled_time = raw.get("scheduledTime")
+    if scheduled_time is not None and not isinstance(scheduled_time, str):
+        raise ScenarioError(f"scenario {name}: scheduledTime must be an ISO 8601 time")
     concurrency = raw.get("maxConcurrency")
     if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool)):
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
@@ -330,6 +361,8 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         firing=firing,
         log_stream_names=_log_stream_names(name, raw),
         faults=_faults(name, raw),
+        schedule=dict(schedule) if isinstance(schedule, dict) else None,
+        scheduled_time=scheduled_time,
     )
 
 

@@ -76,6 +76,8 @@ def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> 
         "Options": spec.options,
         "TaskMode": spec.task_mode,
     }
+    if spec.tags:
+        params["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags.items()]
     if spec.log_group:
         logs = boto3.client("logs", region_name=REGION)
         # Several tasks may send their logs to one group: the second task finds it there.

@@ -36,6 +36,7 @@ from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
+    ApiCallFailed,
     CallbackPort,
     DataSyncPort,
     ExecutionNotFound,
@@ -681,5 +682,55 @@ _sink: FailureSink = FakeBucket().failure_sink("k")
 _reports: ReportSource = FakeTaskReports()
 _logs: LogSource = FakeLogs()
 _topic: TopicPort = FakeTopic()
+
+
+# -- Schedules, tags and a batch's objects ------------------------------------------------------------
+
+
+class FakeScheduleFile:
+    """The schedules file as deployed, from its raw content: parsed on each read, so a broken file
+    raises as the real adapter does (InvalidSchedules naming the schedule and field)."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+
+    def schedules(self) -> Any:
+        from datasync_scheduler.domain.schedules import parse_schedules
+
+        return parse_schedules(self.raw)
+
+
+class FakeTaggedTasks:
+    """DataSync tasks and their tags, as ListTasks and ListTagsForResource would answer."""
+
+    def __init__(self, tags: dict[str, dict[str, str]] | None = None) -> None:
+        self.tags: dict[str, dict[str, str]] = dict(tags or {})
+        self.calls = 0
+
+    def tag(self, task_arn: str, key: str, value: str) -> None:
+        self.tags.setdefault(task_arn, {})[key] = value
+
+    def tagged(self, key: str, value: str) -> list[str]:
+        self.calls += 1
+        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value)
+
+
+class FakeBatchObjects:
+    """A batch's JSON objects in memory, under one bucket."""
+
+    def __init__(self, bucket: str = "failure-reports") -> None:
+        self.bucket = bucket
+        self.objects: dict[tuple[str, str], bytes] = {}
+
+    def put_json(self, key: str, document: Any) -> tuple[str, str]:
+        self.objects[(self.bucket, key)] = json.dumps(document).encode()
+        return self.bucket, key
+
+    def get_json(self, bucket: str, key: str) -> Any:
+        if (bucket, key) not in self.objects:
+            raise ApiCallFailed(Cause.of("GetObject", "NoSuchKey", f"no object {key}"))
+        return json.loads(self.objects[(bucket, key)])
+
+
 _schedule_book: ScheduleBook = FakeScheduleBook()
 _schedule_group: ScheduleGroupPort = FakeScheduleGroup()

@@ -59,6 +59,7 @@ def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, A
         OncePerBatch(request.batch_execution, settings),
         settings,
         described_run=WorkflowRuns().described,
+        objects=wiring.batch_objects(settings.failure_report_bucket),
         full_list=lambda key: S3LineUpload(settings.failure_report_bucket, key, "application/x-ndjson"),
     )
     result = output.result

@@ -1,7 +1,8 @@
 """Validate Batch: rejects a bad batch before any task starts, naming each bad item by index and field.
 
-Gets `ValidateBatchInput` (the batch's input as it came, its ARN and name); returns
-`ValidateBatchOutput`: each task's run name and the concurrency limit (`datasync_scheduler.workflow.state.batch`).
+Gets `ValidateBatchInput` (the batch's input as it came: its tasks, or a named schedule's firing;
+its ARN and name); returns `ValidateBatchOutput`: how many tasks, the concurrency limit, where the
+Map's items were written, the firing (`datasync_scheduler.workflow.state.batch`).
 """
 
 from typing import Any
@@ -10,7 +11,9 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
+from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.composition.settings import ValidateBatchSettings
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.workflow import validate_batch
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput
@@ -24,4 +27,11 @@ def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]
     # InvalidBatchRequest propagates: its class name is the error the state machine's message names.
     # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
     home = StackHome.of_function(context.invoked_function_arn)
-    return validate_batch.validate_batch(batch, home).to_state()
+    settings = wiring.settings(ValidateBatchSettings)
+    return validate_batch.validate_batch(
+        batch,
+        home,
+        wiring.batch_objects(settings.failure_report_bucket),
+        wiring.schedule_book(settings),
+        wiring.tagged_tasks(),
+    ).to_state()

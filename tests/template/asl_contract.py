@@ -4,7 +4,8 @@ For every state the caller names the model of the JSON the state receives (`Work
 and, for each Lambda-backed Task, its handler's input model (`Workflow.lambda_inputs`). The checker
 then finds every path the definition reads or writes and reports, as sentences:
 
-- a path read (`.$` parameters at any depth, `InputPath`, `OutputPath`, `ItemsPath`, Choice
+- a path read (`.$` parameters at any depth, a Distributed Map's `ItemReader`, `ResultWriter`
+  and `ItemBatcher` parameters and `ItemBatcher`'s `*Path` fields, `InputPath`, `OutputPath`, `ItemsPath`, Choice
   `Variable`s, `TimeoutSecondsPath`, `SecondsPath`, `HeartbeatSecondsPath`, `ErrorPath`, `CausePath`,
   paths inside intrinsic functions) that the state's model does not have;
 - a `ResultPath` (the state's, or a Catch's) that the model of the state it leads to does not have;
@@ -112,6 +113,22 @@ def reads(name: str, state: Mapping[str, Any]) -> Iterator[Read]:
         yield Read(name, where, path)
     for where, path in _paths_in(state.get("ItemSelector", {}), "ItemSelector"):
         yield Read(name, where, path)
+    # A Distributed Map reads its items' location, its results' location and its batching from its
+    # input too (docs/aws-facts.md#distributed-map).
+    for block_name in ("ItemReader", "ResultWriter", "ItemBatcher"):
+        block = state.get(block_name, {})
+        for where, path in _paths_in(block.get("Parameters", {}), f"{block_name}.Parameters"):
+            yield Read(name, where, path)
+        for where, path in _paths_in(block.get("BatchInput", {}), f"{block_name}.BatchInput"):
+            yield Read(name, where, path)
+        for key in ("MaxItemsPerBatchPath", "MaxInputBytesPerBatchPath"):
+            value = block.get(key)
+            if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+                yield Read(name, f"{block_name}.{key}", value)
+        reader_config = block.get("ReaderConfig", {})
+        value = reader_config.get("MaxItemsPath")
+        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+            yield Read(name, f"{block_name}.ReaderConfig.MaxItemsPath", value)
     yield from (Read(name, where, path) for where, path in _choice_variables(state.get("Choices", []), "Choices"))
 
 

@@ -69,23 +69,10 @@ def result_selector_problems(asl: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def items_path_problems(asl: Mapping[str, Any]) -> list[str]:
-    """A Map reading its items from the batch's input (`$$.Execution.Input…`) reads `BatchInput`."""
-    problems = []
-    for name, state in states(asl):
-        items = state.get("ItemsPath", "")
-        if items.startswith("$$.Execution.Input") and not has_path(
-            batch.BatchInput, "$" + items.removeprefix("$$.Execution.Input")
-        ):
-            problems.append(f"{name}: ItemsPath reads {items}, which BatchInput does not have")
-    return problems
-
-
 def test_every_path_the_batch_workflow_reads_or_writes_is_in_its_state_and_every_field_is_read() -> None:
     asl = definition()
     assert asl_contract.problems(batch_workflow(asl)) == []
     assert result_selector_problems(asl) == []
-    assert items_path_problems(asl) == []
 
 
 def test_what_run_task_keeps_of_a_run_is_one_typed_bounded_result() -> None:
@@ -117,13 +104,11 @@ def test_a_field_the_sync_output_does_not_have_is_refused() -> None:
 
 def test_a_path_to_a_field_the_state_does_not_have_is_refused() -> None:
     broken = definition()
-    broken["States"]["Any Task Failed?"]["Choices"][0]["Variable"] = "$.fallback.failures"
-    broken["States"]["Run Tasks"]["ItemsPath"] = "$$.Execution.Input.task"
+    broken["States"]["Skip Date?"]["Choices"][0]["Variable"] = "$.batch.skip"
+    broken["States"]["Run Tasks"]["ItemReader"]["Parameters"]["Key.$"] = "$.batch.items.keys"
     assert asl_contract.unknown_paths(batch_workflow(broken)) == [
-        "Any Task Failed?: Choices[0].Variable reads $.fallback.failures, which BatchState does not have"
-    ]
-    assert items_path_problems(broken) == [
-        "Run Tasks: ItemsPath reads $$.Execution.Input.task, which BatchInput does not have"
+        "Skip Date?: Choices[0].Variable reads $.batch.skip, which BatchState does not have",
+        "Run Tasks: ItemReader.Parameters.Key.$ reads $.batch.items.keys, which BatchState does not have",
     ]
 
 

@@ -20,11 +20,21 @@ def allowed(action: str) -> list[Any]:
     return [statement["Resource"] for statement in statements() if action in statement["Action"]]
 
 
-def test_the_batch_may_start_only_the_sync_workflow_and_follow_and_stop_its_executions() -> None:
-    assert allowed("states:StartExecution") == [{"Ref": "SyncWorkflow"}]
-    (executions,) = allowed("states:DescribeExecution")
-    assert allowed("states:StopExecution") == [executions]
-    assert executions["Fn::Sub"][0].endswith(":execution:SyncWorkflow-${StackUuid}:*")
+def test_the_batch_may_start_only_the_sync_workflow_and_its_own_map_runs_children_and_follow_and_stop_them() -> None:
+    # https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html
+    sync_workflow, itself = allowed("states:StartExecution")
+    assert sync_workflow == {"Ref": "SyncWorkflow"}
+    assert itself["Fn::Sub"][0].endswith(":stateMachine:BatchWorkflow-${StackUuid}")
+    assert BATCH["Name"]["Fn::Sub"][0] == "BatchWorkflow-${StackUuid}"
+    runs, children = allowed("states:DescribeExecution")
+    assert allowed("states:StopExecution") == [runs, children]
+    assert runs["Fn::Sub"][0].endswith(":execution:SyncWorkflow-${StackUuid}:*")
+    assert children["Fn::Sub"][0].endswith(":execution:BatchWorkflow-${StackUuid}/*")
+
+
+def test_the_batch_reads_its_items_and_writes_its_results_only_under_batches() -> None:
+    for action in ("s3:GetObject", "s3:PutObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"):
+        assert allowed(action) == [{"Fn::Sub": "${FailureReportBucket.Arn}/batches/*"}]
 
 
 def test_the_batch_may_manage_the_rule_step_functions_uses_to_await_a_sync_child() -> None:

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.composition.settings import SummarizeBatchSettings
-from datasync_scheduler.domain import batch as batch_domain
 from datasync_scheduler.domain.batch import (
     EXECUTION_NAME_LIMIT,
     MAX_CONCURRENCY,
@@ -28,6 +27,7 @@ from datasync_scheduler.messages.publication import email_text
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput, ValidateBatchInput
 from datasync_scheduler.workflow.summarize_batch import summarize_batch_step
 from datasync_scheduler.workflow.validate_batch import validate_batch
+from tests.fakes import FakeBatchObjects
 from tests.template_environment import template_settings
 
 ACCOUNT = "arn:aws:datasync:eu-west-1:123456789012"
@@ -96,17 +96,28 @@ def test_an_empty_batch_or_a_concurrency_outside_1_to_100_is_rejected(raw: objec
     assert expected in rejection(raw)
 
 
-def test_validate_batch_returns_each_tasks_run_name_and_not_the_requests() -> None:
+def test_validate_batch_writes_each_tasks_item_to_s3_and_keeps_only_where_they_are() -> None:
     request = {"taskArn": TASKS[0], "overrides": {"LogLevel": "BASIC"}, "excludes": "*.tmp"}
     event = ValidateBatchInput(
         input={"tasks": [request, {"taskArn": TASKS[1]}], "maxConcurrency": 3},
         batch_execution=BATCH,
         batch_name="nightly",
     )
-    # The Map reads the requests from the batch's own input: the state carries only the names.
-    assert validate_batch(event, HOME).to_state() == {
-        "batch": {"names": ["nightly-0", "nightly-1"], "maxConcurrency": 3, "runRequestFields": {}}
+    objects = FakeBatchObjects("reports")
+    # The Map reads its items from S3: the state carries how many and where, never a request.
+    assert validate_batch(event, HOME, objects).to_state() == {
+        "batch": {
+            "tasks": 2,
+            "maxConcurrency": 3,
+            "items": {"bucket": "reports", "key": "batches/nightly/items.json"},
+            "skipped": None,
+        }
     }
+    # Each item: its index, its run's name, the request exactly as given.
+    assert objects.get_json("reports", "batches/nightly/items.json") == [
+        {"index": 0, "name": "nightly-0", "request": request},
+        {"index": 1, "name": "nightly-1", "request": {"taskArn": TASKS[1]}},
+    ]
 
 
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=80), st.integers(0, 9999))
@@ -504,13 +515,14 @@ def test_a_batch_whose_requests_outgrow_what_it_can_carry_is_rejected_naming_the
 def largest_requests(task_arn: str, tasks: int) -> list[dict[str, Any]]:
     """`tasks` requests whose filters fill the batch to its limit."""
     length = REQUESTS_LIMIT // tasks
-    while True:
+    while length >= 0:
         # Distinct tasks (a batch runs each task once): the ARNs differ only in their last digits.
         arns = [f"{task_arn[:-5]}{index:05x}" for index in range(tasks)]
         requests = [{"taskArn": arn, "excludes": '/"' * (length // 2)} for arn in arns]
         if size(requests) <= REQUESTS_LIMIT:
             return requests
         length -= 2
+    raise AssertionError(f"{tasks} requests cannot fit REQUESTS_LIMIT")
 
 
 def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
@@ -518,7 +530,8 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
 
     ARNs in `aws-us-gov`, an 80-character batch name, 256-character task and error names, the largest
     counters, 32,768-character run causes of characters JSON escapes, requests filling REQUESTS_LIMIT;
-    `caught_cause` is the Cause a Catch writes when Summarize Batch itself fails.
+    `caught_cause` is the Cause a Catch writes when Summarize Batch itself fails. The runs' results
+    are in S3 (the Map run's ResultWriter), as the emulator writes them, never in the state.
     """
     partition, region, account = "aws-us-gov", "ap-southeast-5", "123456789012"
     stack_uuid = "1c2fa620-982a-11e3-aff7-50e2416294e0"
@@ -529,14 +542,18 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
     longest_task_name = "t" * 256  # DataSync's Name: at most 256 characters
     longest_error = "E" * 256  # a Step Functions error name: at most 256 characters
     longest_cause = '"' * 32_768  # its cause: at most 32,768, here each one escaped to two bytes
+    bucket = "b" * 63
 
     requests = largest_requests(task_arn, tasks)
     raw = {"tasks": requests, "maxConcurrency": MAX_CONCURRENCY}
     validate_input = {"input": raw, "batchExecution": batch, "batchName": batch_name}
     home = StackHome(partition, region, account)
-    validated = validate_batch(ValidateBatchInput.model_validate(validate_input), home).to_state()
-    names = validated["batch"]["names"]
-    item = {"index": tasks - 1, "name": names[-1], "request": requests[-1]}
+    objects = FakeBatchObjects(bucket)
+    validated = validate_batch(ValidateBatchInput.model_validate(validate_input), home, objects).to_state()
+    items = objects.get_json(bucket, validated["batch"]["items"]["key"])
+    map_run_arn = f"arn:{partition}:states:{region}:{account}:mapRun:BatchWorkflow-{stack_uuid}/RunTasks:" + "u" * 36
+    manifest_key = f"batches/{batch_name}/results/{'u' * 36}/manifest.json"
+    map_run = {"MapRunArn": map_run_arn, "ResultWriterDetails": {"Bucket": bucket, "Key": manifest_key}}
     all_succeeded = [
         {
             "succeeded": True,
@@ -556,10 +573,21 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
         "Validate Batch input (the batch's input)": size(raw),
         "Validate Batch parameters": size(validate_input),
         "Validate Batch result": size(validated),
-        "Run Task input (one item)": size(item),
+        "Run Task input (one item)": size(items[-1]),
     }
     for label, results in (("succeeded", all_succeeded), ("failed", all_failed)):
-        after_map = {"batch": {**validated["batch"], "results": results}}
+        files = {
+            "SUCCEEDED": [{"Key": f"{manifest_key}.SUCCEEDED_0.json", "Size": 1}],
+            "FAILED": [],
+            "PENDING": [],
+        }
+        objects.put_json(manifest_key, {"DestinationBucket": bucket, "MapRunArn": map_run_arn, "ResultFiles": files})
+        children = [
+            {"Status": "SUCCEEDED", "Input": json.dumps(items[result["index"]]), "Output": json.dumps(result)}
+            for result in results
+        ]
+        objects.put_json(f"{manifest_key}.SUCCEEDED_0.json", children)
+        after_map = {"batch": {**validated["batch"], "mapRun": map_run}}
         sizes[f"Run Tasks output, all {label}"] = size(after_map)
         parameters = {**after_map, "batchExecution": batch, "batchName": batch_name, "syncWorkflow": sync_workflow}
         sizes[f"Summarize Batch parameters, all {label}"] = size(parameters)
@@ -574,9 +602,11 @@ def worst_state_sizes(tasks: int, caught_cause: str) -> dict[str, int]:
                 "error": longest_error,
                 "cause": longest_cause,
             },
+            objects=objects,
         )
+        assert output.result.counts.tasks == tasks
         sizes[f"Summarize Batch result, all {label}"] = size(output.to_state())
-        fallback = {"tasks": tasks, "anyFailed": label == "failed", "failed": tasks, "outcome": "failed"}
+        fallback = {"tasks": tasks, "anyFailed": True, "outcome": "unknown"}
         summary_error = {"Error": longest_error, "Cause": caught_cause}
         sizes[f"after Summarize Batch failed, all {label}"] = size(
             {**after_map, "summaryError": summary_error, "fallback": fallback}
@@ -590,23 +620,20 @@ REALISTIC_CAUSE = "x" * 4096
 THEORETICAL_CAUSE = '"' * 32_768
 
 
-@pytest.mark.parametrize("tasks", [MAX_TASKS, 100])
-def test_the_largest_batch_with_the_longest_values_keeps_its_state_within_budget_at_every_step(
-    tasks: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # 100 is twice what a batch accepts, and as many tasks as DataSync allows per account and Region:
-    # the limit is raised for this measure only.
-    monkeypatch.setattr(batch_domain, "MAX_TASKS", max(tasks, MAX_TASKS))
+# A listed batch's requests fill REQUESTS_LIMIT with about 500 of the shortest requests (a task ARN
+# each); 100 is as many tasks as DataSync allows per account and Region.
+LISTED_TASKS = [100, 500]
+
+
+@pytest.mark.parametrize("tasks", LISTED_TASKS)
+def test_the_largest_batch_with_the_longest_values_keeps_its_state_within_budget_at_every_step(tasks: int) -> None:
     sizes = worst_state_sizes(tasks, REALISTIC_CAUSE)
     over = {label: bytes_ for label, bytes_ in sizes.items() if bytes_ >= STATE_BUDGET}
     assert not over, sizes
 
 
-@pytest.mark.parametrize("tasks", [MAX_TASKS, 100])
-def test_even_the_longest_cause_step_functions_allows_leaves_the_state_far_under_its_quota(
-    tasks: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(batch_domain, "MAX_TASKS", max(tasks, MAX_TASKS))
+@pytest.mark.parametrize("tasks", LISTED_TASKS)
+def test_even_the_longest_cause_step_functions_allows_leaves_the_state_far_under_its_quota(tasks: int) -> None:
     # Only the path where Summarize Batch failed carries a Cause (up to 32,768 characters): above the
     # budget then, never near Step Functions' 256 KiB, whose overflow no Catch could take.
     sizes = worst_state_sizes(tasks, THEORETICAL_CAUSE)

@@ -325,6 +325,29 @@ class ScheduleBook(Protocol):
         ...
 
 
+class TaggedTasks(Protocol):
+    """DataSync tasks found by their tags, in the stack's own Region and account."""
+
+    def tagged(self, key: str, value: str) -> list[str]:
+        """The ARN of every task tagged `key`=`value` exactly, each once, in any order. Every page of
+        tasks and of each task's tags is read. A task deleted while it is looked at is left out.
+        Raises `ApiCallFailed` when DataSync refuses the listing after the client's retries."""
+        ...
+
+
+class BatchObjects(Protocol):
+    """A batch's objects in S3: the Map's items, and the results the Map run writes there."""
+
+    def put_json(self, key: str, document: Any) -> tuple[str, str]:
+        """Writes `document` as one JSON object at `key`; returns (bucket, key). Raises
+        `ApiCallFailed` when S3 refuses it."""
+        ...
+
+    def get_json(self, bucket: str, key: str) -> Any:
+        """The JSON document at `bucket`/`key`, parsed. Raises `ApiCallFailed` when it cannot be read."""
+        ...
+
+
 class ScheduleGroupPort(Protocol):
     """The stack's EventBridge Scheduler schedule group: the schedules it holds, and changing them."""
 

@@ -172,7 +172,8 @@ class ReportRunSettings(MessageSettings):
 
 
 class SummarizeBatchSettings(MessageSettings):
-    # A named schedule's firing writes every task's line here (`digests/`), for its digest to link.
+    # The Map run's results are read from this bucket (its ResultWriter writes them there), and a
+    # named schedule's firing writes every task's line here (`digests/`), for its digest to link.
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 
@@ -188,3 +189,8 @@ class ScheduleBookSettings(EnvironmentSettings):
 
 class ApplySchedulesSettings(ScheduleBookSettings):
     pass
+
+
+class ValidateBatchSettings(ScheduleBookSettings):
+    # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")

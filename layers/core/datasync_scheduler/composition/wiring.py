@@ -18,7 +18,16 @@ from datasync_scheduler.composition.settings import (
 if TYPE_CHECKING:
     from datasync_scheduler.adapters.datasync import DataSync
     from datasync_scheduler.adapters.published_messages import PublishedMessages
-    from datasync_scheduler.ports import AnalysisPorts, Ports, RetryPorts, ScheduleBook, ScheduleGroupPort, TopicPort
+    from datasync_scheduler.ports import (
+        AnalysisPorts,
+        BatchObjects,
+        Ports,
+        RetryPorts,
+        ScheduleBook,
+        ScheduleGroupPort,
+        TaggedTasks,
+        TopicPort,
+    )
 
 # Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
 # (Check Sync: no log reader, no S3 upload), not every step's.
@@ -124,6 +133,24 @@ def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
     )
 
 
+def batch_objects(bucket: str) -> BatchObjects:
+    return _batch_objects(bucket)
+
+
+@cache
+def _batch_objects(bucket: str) -> BatchObjects:
+    from datasync_scheduler.adapters.batch_objects import S3BatchObjects
+
+    return S3BatchObjects(bucket)
+
+
+@cache
+def tagged_tasks() -> TaggedTasks:
+    from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+
+    return DataSyncTaggedTasks()
+
+
 def schedule_book(settings: ScheduleBookSettings) -> ScheduleBook:
     return _schedule_book(settings.schedules_file)
 
@@ -147,7 +174,8 @@ def schedule_group(group: str) -> ScheduleGroupPort:
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
-    for built in (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book):
+    built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
+    for built in (*built_once, _batch_objects, tagged_tasks):
         built.cache_clear()
 
 

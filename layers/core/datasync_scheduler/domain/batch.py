@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from datasync_scheduler.domain.run_result import Verdict
-from datasync_scheduler.domain.schedules import Firing
+from datasync_scheduler.domain.schedules import Firing, Schedule
 from datasync_scheduler.domain.sync_request import (
     TASK_ARN,
     StackHome,
@@ -28,21 +30,28 @@ from datasync_scheduler.domain.sync_request import (
     sync_request_problems,
 )
 
-# How many tasks one batch may hold: with it and REQUESTS_LIMIT, the batch's state stays within its
-# 64 KB budget at every step (an overflow of Step Functions' 256 KiB would end the batch with
-# States.DataLimitExceeded, which no Catch can take, so without its message).
-# docs/aws-facts.md#batch-state-budget
-MAX_TASKS = 50
-# The batch's requests together, as JSON (UTF-8 bytes). They travel only in the batch's input (the
-# Map reads them from there), so the input, the largest state of a batch, stays under 64 KB.
+# How many tasks one batch may hold, given as a list or found for a schedule's firing. Neither the
+# requests nor the runs' results travel in the state (the Map reads its items from S3 and writes its
+# results there), so this bounds only the Map run and its objects; a Distributed Map takes far more
+# items (docs/aws-facts.md#distributed-map). DataSync's own quota is 100 tasks per account and Region.
+MAX_TASKS = 1000
+# A batch given as a list carries its requests in its input (JSON, UTF-8 bytes), the largest state a
+# batch has: kept under the 64 KB budget (docs/aws-facts.md#batch-state-budget).
 REQUESTS_LIMIT = 63 * 1024
-# The project's bound on a batch's concurrency. Step Functions runs an inline Map's iterations at
-# most 40 at a time, so values above 40 behave as 40 (docs/design.md#known-limits).
+# The bound on a listed batch's concurrency (a schedule's is up to 1000, domain/schedules.py). The
+# Distributed Map honours it whole, unlike an inline Map's 40 (docs/aws-facts.md#distributed-map).
 MAX_CONCURRENCY = 100
 # Step Functions execution names: 1 to 80 characters.
 EXECUTION_NAME_LIMIT = 80
 _FIELDS = ("tasks", "maxConcurrency", "firing")
 _TITLE = "Invalid batch request"
+# A schedule's firing: `{"schedule": name, "scheduledTime": ISO 8601}` (EventBridge Scheduler fills
+# `scheduledTime` from `<aws.scheduler.scheduled-time>`; a firing by hand may leave it out).
+_FIRING_FIELDS = ("schedule", "scheduledTime")
+# Whether each run's request carries the schedule's run deadline (`"runDeadlineSeconds"`). The
+# SyncWorkflow's input admits it only once its request model has that field (domain/sync_request.py);
+# until then a run started with it would be refused, so the schedule's deadline is not passed on.
+RUN_REQUESTS_CARRY_DEADLINE = False
 
 
 class InvalidBatchRequest(ValueError):
@@ -53,8 +62,140 @@ class InvalidBatchRequest(ValueError):
 class BatchRequest:
     tasks: tuple[SyncRequest, ...]
     max_concurrency: int
-    # The named schedule's firing the batch runs for (its digest, and each run's message policy).
+    # Set when a schedule fired the batch: what each run and the digest are told of it.
     firing: Firing | None = None
+    run_deadline_seconds: int | None = None
+    # Each task's request as given (the listed ones keep their overrides and filters).
+    requests: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class FiringInput:
+    """A schedule's firing, as the Scheduler (or a person) starts the batch with it."""
+
+    schedule: str
+    scheduled_time: datetime | None
+
+
+def is_firing(raw: object) -> bool:
+    """Whether the batch's input is a schedule's firing rather than a list of tasks."""
+    return isinstance(raw, dict) and "schedule" in raw and "tasks" not in raw
+
+
+def parse_firing_input(raw: Mapping[str, Any]) -> FiringInput:
+    """`{"schedule", "scheduledTime"}` checked; raises InvalidBatchRequest naming each bad field."""
+    problems = [f"{field_name(name)}: unknown field" for name in sorted(set(raw) - set(_FIRING_FIELDS))]
+    name = raw.get("schedule")
+    if not isinstance(name, str) or not name:
+        problems.append(f"schedule: must be a schedule's name, got {json_kind(name)}")
+    scheduled: datetime | None = None
+    text = raw.get("scheduledTime")
+    if text is not None:
+        try:
+            if not isinstance(text, str):
+                raise ValueError
+            scheduled = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if scheduled.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            problems.append(
+                f"scheduledTime: must be an ISO 8601 time with its offset (2026-11-26T01:00:00Z), got {json_kind(text)}"
+            )
+    if problems:
+        raise InvalidBatchRequest(bounded(_TITLE, problems))
+    assert isinstance(name, str)
+    return FiringInput(schedule=name, scheduled_time=scheduled)
+
+
+def skipped_on(schedule: Schedule, scheduled_time: datetime | None) -> date | None:
+    """The skip date the firing falls on, if any: the scheduled time's date in the schedule's own
+    time zone (a firing at 23:30 UTC is the next day in Berlin). A firing without a scheduled time
+    (started by hand) is never skipped."""
+    if scheduled_time is None or not schedule.skip_dates:
+        return None
+    local = scheduled_time.astimezone(ZoneInfo(schedule.timezone)).date()
+    return local if local in schedule.skip_dates else None
+
+
+def firing_batch(schedule: Schedule, firing: FiringInput, tagged: Iterable[str], *, home: StackHome) -> BatchRequest:
+    """The batch a firing runs: the schedule's listed tasks, then every task tagged for it that is
+    not listed already (a task both listed and tagged runs once, with its listed request).
+
+    Each request is checked as a run's input is; a problem names the schedule and the task
+    (`schedule nightly: tasks[2]: ...`, or the tagged task's ARN, made safe to show).
+    """
+    label = f"schedule {field_name(schedule.name)}"
+    problems: list[str] = []
+    tasks: list[SyncRequest] = []
+    requests: list[dict[str, Any]] = []
+    first_of: dict[str, str] = {}
+    for index, item in enumerate(schedule.tasks):
+        request, item_problems = sync_request_problems(item, home)
+        problems.extend(f"{label}: tasks[{index}]{_label_of(item)}: {problem}" for problem in item_problems)
+        if request is None:
+            continue
+        if request.taskArn in first_of:
+            problems.append(f"{label}: tasks[{index}]{_label_of(item)}: the same task as {first_of[request.taskArn]}")
+            continue
+        first_of[request.taskArn] = f"tasks[{index}]"
+        tasks.append(request)
+        requests.append(dict(item))
+    for task_arn in sorted(set(tagged)):
+        if task_arn in first_of:
+            continue  # listed: runs once, with the listed request
+        item = {"taskArn": task_arn}
+        request, item_problems = sync_request_problems(item, home)
+        problems.extend(f"{label}: the task tagged for it{_label_of(item)}: {problem}" for problem in item_problems)
+        if request is None:
+            continue
+        first_of[task_arn] = "a tagged task"
+        tasks.append(request)
+        requests.append(item)
+    if not tasks and not problems:
+        problems.append(
+            f"{label}: no task to run: it lists none that is valid and no DataSync task is tagged "
+            f"datasync-scheduler:schedule={field_name(schedule.name)}"
+        )
+    elif len(tasks) > MAX_TASKS:
+        problems.append(f"{label}: {len(tasks)} tasks; a firing runs at most {MAX_TASKS}")
+    if problems:
+        raise InvalidBatchRequest(bounded(_TITLE, problems))
+    return BatchRequest(
+        tasks=tuple(tasks),
+        max_concurrency=schedule.max_concurrency,
+        firing=schedule.firing(firing.scheduled_time),
+        run_deadline_seconds=schedule.run_deadline_seconds,
+        requests=tuple(requests),
+    )
+
+
+def batch_items(
+    batch: BatchRequest, batch_name: str, batch_execution: str, *, carry_deadline: bool = RUN_REQUESTS_CARRY_DEADLINE
+) -> list[dict[str, Any]]:
+    """The Map's items, one per task in the batch's order: `{"index", "name", "request"}`.
+
+    `name` is the task's run name (`child_execution_name`); `request` is the run's whole input: the
+    task's request as given and, for a schedule's firing, the firing as each run gets it
+    (`domain/per_task_messages.py`) and, when `carry_deadline`, the schedule's run deadline.
+    """
+    # Imported here: per_task_messages reads this module's BatchSummary.
+    from datasync_scheduler.domain.per_task_messages import firing_for_each_run
+
+    requests = batch.requests or tuple(task.model_dump(mode="json", exclude_defaults=True) for task in batch.tasks)
+    extra: dict[str, Any] = {}
+    if batch.firing is not None:
+        each_run = firing_for_each_run(batch.firing, len(requests))
+        extra["firing"] = each_run.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if carry_deadline and batch.run_deadline_seconds is not None:
+            extra["runDeadlineSeconds"] = batch.run_deadline_seconds
+    return [
+        {
+            "index": index,
+            "name": child_execution_name(batch_name, batch_execution, index),
+            "request": {**request, **extra},
+        }
+        for index, request in enumerate(requests)
+    ]
 
 
 def parse_batch_request(raw: object, *, home: StackHome) -> BatchRequest:
@@ -115,7 +256,8 @@ def parse_batch_request(raw: object, *, home: StackHome) -> BatchRequest:
     if problems:
         raise InvalidBatchRequest(bounded(_TITLE, problems))
     assert isinstance(concurrency, int)  # narrowed by the checks above
-    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency, firing=firing)
+    assert isinstance(items, list)
+    return BatchRequest(tasks=tuple(tasks), max_concurrency=concurrency, firing=firing, requests=tuple(items))
 
 
 def _label_of(item: Mapping[str, Any]) -> str:
@@ -224,16 +366,25 @@ class BatchSummary:
         return dict(sorted(Counter(outcome.status for outcome in self.outcomes).items()))
 
     def to_dict(self) -> dict[str, Any]:
-        """The batch result as it travels in the state and ends as the execution's output."""
+        """The batch result as it travels in the state and ends as the execution's output: one line
+        per task up to RESULT_TASK_LINES, the failed ones first, so it stays small for any firing."""
+        listed = sorted(self.outcomes, key=lambda outcome: (outcome.succeeded, outcome.index))[:RESULT_TASK_LINES]
         return {
             "batchExecution": self.batch_execution,
             "verdict": {"status": self.verdict.status, "error": self.verdict.error, "reason": self.verdict.reason},
             "counts": {"tasks": self.total, "succeeded": self.succeeded, "failed": len(self.failed)},
             "byStatus": self.by_status(),
             "maxConcurrency": self.max_concurrency,
-            "tasks": [outcome.to_dict() for outcome in self.outcomes],
+            "tasks": [outcome.to_dict() for outcome in sorted(listed, key=lambda outcome: outcome.index)],
+            "tasksNotListed": self.total - len(listed),
         }
 
+
+# How many tasks the batch's result lists (a line is at most about 400 bytes: 40 KB of the state's
+# 64 KB budget, docs/aws-facts.md#batch-state-budget); the Map's results in S3 have every task.
+RESULT_TASK_LINES = 100
+# The verdict's error of a firing on a skip date: it succeeds, having started nothing.
+SKIPPED = "Batch.Skipped"
 
 # How many failed tasks the verdict's reason names; the message lists every task.
 _NAMED_IN_REASON = 5
@@ -269,6 +420,27 @@ def summarize_batch(
             "FAILED", "Batch.TasksFailed", f"{len(failed)} of {len(ordered)} task(s) failed: {named}{more}."
         )
     return BatchSummary(verdict, ordered, max_concurrency, batch_execution)
+
+
+def skipped_batch(reason: str, *, batch_execution: str | None) -> BatchSummary:
+    """A firing on one of its schedule's skip dates: nothing started, and nothing wrong."""
+    return BatchSummary(Verdict("SUCCEEDED", SKIPPED, reason), batch_execution=batch_execution)
+
+
+MAP_RUN_FAILED = "Batch.MapRunFailed"
+
+
+def map_run_failed(error: str, message: str, *, tasks: int, batch_execution: str | None) -> BatchSummary:
+    """A batch whose Map run failed as a whole (its items or its results could not be read or
+    written): some of its tasks may have run, each with its own history; which, is not known here."""
+    return BatchSummary(
+        Verdict(
+            "FAILED",
+            MAP_RUN_FAILED,
+            f"The batch's {tasks} task(s) were run by a Map run that failed with {error}: {message}",
+        ),
+        batch_execution=batch_execution,
+    )
 
 
 def rejected_batch(message: str, *, batch_execution: str | None) -> BatchSummary:

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from datasync_scheduler.domain.batch import BatchSummary, TaskOutcome
+from datasync_scheduler.domain.batch import MAP_RUN_FAILED, SKIPPED, BatchSummary, TaskOutcome
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.failures import ADVICE, RETRY_CLASS
 from datasync_scheduler.domain.run_result import RunResult, iso
@@ -395,6 +395,16 @@ def batch_message(summary: BatchSummary) -> Message:
     """The one overview message of a batch: counts, then one line per task."""
     verdict = summary.verdict
     recovered = sum(1 for o in summary.outcomes if o.succeeded and (o.attempts or 0) > 1)
+    if verdict.error == SKIPPED:
+        return Message(
+            kind="batch",
+            outcome="succeeded",
+            severity=SEVERITY["succeeded"],
+            subject="batch: skipped today",
+            summary=verdict.reason,
+            error=verdict.error,
+            references=_batch_reference(summary),
+        )
     if not summary.outcomes:
         outcome: Outcome = "failed"
         subject = f"batch: FAILED ({verdict.error})"
@@ -418,6 +428,8 @@ def batch_message(summary: BatchSummary) -> Message:
     steps: tuple[str, ...] = ()
     if summary.failed:
         steps = ("Each task's run sent its own message with the details: start with the failed ones.",)
+    elif not summary.outcomes and verdict.error == MAP_RUN_FAILED:
+        steps = ("Some tasks may have run: look at each task's run, then at the batch execution's Map run.",)
     elif not summary.outcomes and verdict.error == "InvalidBatchRequest":
         steps = ("Fix the batch input (or the NightlyTasks parameter) as the message says.",)
     elif not summary.outcomes:
@@ -439,6 +451,10 @@ def batch_message(summary: BatchSummary) -> Message:
         links=links,
         references=(Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else (),
     )
+
+
+def _batch_reference(summary: BatchSummary) -> tuple[Fact, ...]:
+    return (Fact(label="Batch execution", value=summary.batch_execution),) if summary.batch_execution else ()
 
 
 def task_line(outcome: TaskOutcome) -> TaskLine:

@@ -1,40 +1,111 @@
 """Validate Batch: the batch's input checked before anything starts, each task's run named.
 
+A batch starts either with its tasks (`{"tasks", "maxConcurrency"}`) or as a named schedule's
+firing (`{"schedule", "scheduledTime"}`): then the schedule is read from the deployed schedules
+file, a skip date starts nothing, and the schedule's listed tasks are joined by every DataSync task
+tagged for it, looked up now (a task tagged today runs tonight). Either way the tasks become the
+Distributed Map's items, written to S3, so the state carries only where they are.
+
 What it receives and returns is `workflow/state/batch.py`.
 """
 
 from __future__ import annotations
 
-from datasync_scheduler.domain.batch import child_execution_name, parse_batch_request
-from datasync_scheduler.domain.per_task_messages import firing_for_each_run
-from datasync_scheduler.domain.sync_request import StackHome
-from datasync_scheduler.workflow.state.batch import ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
+from datasync_scheduler.domain.batch import (
+    BatchRequest,
+    InvalidBatchRequest,
+    batch_items,
+    firing_batch,
+    is_firing,
+    parse_batch_request,
+    parse_firing_input,
+    skipped_on,
+)
+from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules
+from datasync_scheduler.domain.sync_request import StackHome, field_name
+from datasync_scheduler.ports import BatchObjects, ScheduleBook, TaggedTasks
+from datasync_scheduler.workflow.state.batch import S3Object, ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
+
+# Where a batch's items go in the failure-report bucket (a lifecycle rule expires them).
+ITEMS_PREFIX = "batches"
 
 
-def validate_batch(event: ValidateBatchInput, home: StackHome) -> ValidateBatchOutput:
-    """Each task's run name, in the tasks' order, and the concurrency limit.
+def items_key(batch_name: str) -> str:
+    """`batches/<batch execution name>/items.json`: one per batch, so a retried step rewrites its own."""
+    return f"{ITEMS_PREFIX}/{batch_name}/items.json"
 
-    Raises InvalidBatchRequest (the state machine ends the batch with its message). The requests are
-    not returned: the Map reads them from the batch's input, as given (already validated here, and
-    validated again by the SyncWorkflow, whose input admits no other fields).
+
+def validate_batch(
+    event: ValidateBatchInput,
+    home: StackHome,
+    objects: BatchObjects,
+    schedule_book: ScheduleBook | None = None,
+    tagged_tasks: TaggedTasks | None = None,
+) -> ValidateBatchOutput:
+    """The batch's tasks as the Map's items in S3, their count and the concurrency limit.
+
+    Raises InvalidBatchRequest naming the problem (the state machine ends the batch with its
+    message): a bad input, an unknown schedule, a broken schedules file, a bad listed or tagged task.
     """
-    batch = parse_batch_request(event.input, home=home)
-    names = [child_execution_name(event.batch_name, event.batch_execution, index) for index in range(len(batch.tasks))]
-    firing = batch.firing
-    run_request_fields = (
-        {
-            "firing": firing_for_each_run(firing, len(batch.tasks)).model_dump(
-                mode="json", by_alias=True, exclude_none=True
-            )
-        }
-        if firing is not None
-        else {}
-    )
+    if is_firing(event.input):
+        assert isinstance(event.input, dict)
+        return _firing(event, home, objects, schedule_book, tagged_tasks)
+    return _stored(event, parse_batch_request(event.input, home=home), objects)
+
+
+def _firing(
+    event: ValidateBatchInput,
+    home: StackHome,
+    objects: BatchObjects,
+    schedule_book: ScheduleBook | None,
+    tagged_tasks: TaggedTasks | None,
+) -> ValidateBatchOutput:
+    assert isinstance(event.input, dict)
+    firing = parse_firing_input(event.input)
+    if schedule_book is None or tagged_tasks is None:
+        raise InvalidBatchRequest("Invalid batch request: this stack has no schedules file to fire from")
+    try:
+        book = schedule_book.schedules()
+    except InvalidSchedules as error:
+        raise InvalidBatchRequest(
+            f"Invalid batch request: schedule {field_name(firing.schedule)} cannot fire: the schedules file is "
+            f"not valid: {error}"
+        ) from None
+    schedule = book.schedule(firing.schedule)
+    if schedule is None:
+        known = ", ".join(field_name(s.name) for s in book.schedules[:10]) or "none"
+        raise InvalidBatchRequest(
+            f"Invalid batch request: schedule: no schedule named {field_name(firing.schedule)} in the "
+            f"deployed schedules file (it has: {known})"
+        )
+    state_firing = schedule.firing(firing.scheduled_time)
+    if (day := skipped_on(schedule, firing.scheduled_time)) is not None:
+        reason = (
+            f"Skipped: {day.isoformat()} is a skip date of schedule {field_name(schedule.name)} "
+            f"(in {schedule.timezone}); no task was started."
+        )
+        return ValidateBatchOutput(
+            batch=ValidatedBatch(tasks=0, max_concurrency=schedule.max_concurrency, firing=state_firing, skipped=reason)
+        )
+    foreign = [region for region in schedule.regions if region != home.region]
+    if foreign:
+        raise InvalidBatchRequest(
+            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: tasks are looked up in the "
+            f"stack's own Region ({home.region}) only, not {', '.join(foreign)}"
+        )
+    tagged = tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
+    batch = firing_batch(schedule, firing, tagged, home=home)
+    return _stored(event, batch, objects)
+
+
+def _stored(event: ValidateBatchInput, batch: BatchRequest, objects: BatchObjects) -> ValidateBatchOutput:
+    items = batch_items(batch, event.batch_name, event.batch_execution)
+    bucket, key = objects.put_json(items_key(event.batch_name), items)
     return ValidateBatchOutput(
         batch=ValidatedBatch(
-            names=names,
+            tasks=len(items),
             max_concurrency=batch.max_concurrency,
-            firing=firing,
-            run_request_fields=run_request_fields,
+            items=S3Object(bucket=bucket, key=key),
+            firing=batch.firing,
         )
     )

@@ -39,16 +39,24 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class BatchInput(Contract):
-    """The batch's input (the schedule's or a person's): sync requests and a concurrency limit.
+    """A batch started with its tasks: sync requests and a concurrency limit.
 
-    Validate Batch checks it (each task exactly as a single run's input is checked); the Map reads
-    the requests from here, as they came, so they are never copied into the state.
+    Validate Batch checks it (each task exactly as a single run's input is checked) and writes the
+    Map's items to S3, so the requests are never copied into the state.
     """
 
     tasks: list[JsonObject]
     max_concurrency: int
     # A named schedule's firing the batch runs for: its digest, each run's message policy and route.
     firing: Firing | None = None
+
+
+class FiringInput(Contract):
+    """A batch started by a named schedule: its name and the scheduled time (EventBridge Scheduler's
+    `<aws.scheduler.scheduled-time>`; absent when started by hand)."""
+
+    schedule: str
+    scheduled_time: str | None = None
 
 
 class ValidateBatchInput(Contract):
@@ -59,18 +67,26 @@ class ValidateBatchInput(Contract):
     batch_name: ExecutionName
 
 
-class ValidatedBatch(Contract):
-    """What Validate Batch returns (`$.batch`): each task's run name, in the tasks' order."""
+class S3Object(Contract):
+    """Where an object is: its bucket and key (the Map's items, a Map run's manifest)."""
 
-    names: list[ExecutionName]
-    max_concurrency: Annotated[int, Field(ge=1, le=100)]
+    bucket: Annotated[str, StringConstraints(min_length=3, max_length=63)]
+    key: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class ValidatedBatch(Contract):
+    """What Validate Batch returns (`$.batch`): how many tasks, at most how many at a time, where
+    their items are (one per task: its index, its run's name, its request), and the firing when a
+    schedule started the batch. A firing on a skip date has `skipped` (why) and no items."""
+
+    tasks: Count
+    max_concurrency: Annotated[int, Field(ge=1, le=1000)]
+    items: S3Object | None = None
     # The firing the batch runs for: Summarize Batch's digest. Absent (not null) for a batch started
     # without one, so the fallback's Choice asks `$.batch.firing.route` with IsPresent on a path that
     # never goes through a null (docs/aws-facts.md#state-paths).
     firing: Firing | None = Field(default=None, exclude_if=lambda firing: firing is None)
-    # What the Map adds to every task's request (`States.JsonMerge`): `{"firing": …}` as each run
-    # gets it (domain/per_task_messages.py `firing_for_each_run`), or `{}` without a firing.
-    run_request_fields: JsonObject = Field(default_factory=dict)
+    skipped: Annotated[str, StringConstraints(max_length=500)] | None = None
 
 
 class ValidateBatchOutput(Contract):
@@ -83,7 +99,8 @@ class ValidateBatchOutput(Contract):
 
 
 class TaskItem(Contract):
-    """One Map item (`ItemSelector`): the task's index, its run's name and its request as given."""
+    """One Map item, as Validate Batch wrote it to the items object: the task's index, its run's
+    name and the run's whole input."""
 
     index: int
     name: ExecutionName
@@ -168,15 +185,36 @@ TaskRunResult = Annotated[TaskRunSucceeded | TaskRunNotSucceeded, Field(discrimi
 # --- The state between steps -----------------------------------------------------------------------
 
 
-class BatchProgress(Contract):
-    """`$.batch`: validated and run (`names`, `maxConcurrency`, `results`), or not started.
+class ResultWriterDetails(Contract):
+    model_config = Contract.model_config | {"alias_generator": None}
 
-    `results` has one entry per task; each names its task's index (the Map's `$$.Map.Item.Index`).
-    """
+    Bucket: str
+    Key: str
 
+
+class MapRunResults(Contract):
+    """`$.batch.mapRun`: what the Distributed Map returns when its ResultWriter exported the child
+    executions' results to S3: the Map run and its manifest (docs/aws-facts.md#distributed-map)."""
+
+    model_config = Contract.model_config | {"alias_generator": None}
+
+    MapRunArn: str
+    ResultWriterDetails: ResultWriterDetails
+
+
+class BatchProgress(ValidatedBatch):
+    """`$.batch`: validated (see ValidatedBatch) and run (`mapRun`, where the runs' results are),
+    skipped, or not started (`notStarted`)."""
+
+    tasks: Count = 0
+    max_concurrency: Annotated[int, Field(ge=1, le=1000)] | None = None  # type: ignore[assignment]
+    map_run: MapRunResults | None = None
+    # The Map run itself failed (its items or results unreadable): Run Tasks' Catch.
+    run_error: CaughtError | None = None
+    # A batch begun on the definition before the Distributed Map (an inline Map) still sends its
+    # runs' names and results in the state when it reaches the updated Summarize Batch
+    # (docs/aws-facts.md#updating-a-running-workflow): read, never written.
     names: list[ExecutionName] | None = None
-    max_concurrency: int | None = None
-    firing: Firing | None = None
     run_request_fields: JsonObject | None = None
     results: list[TaskRunResult] | None = None
     # Validate Batch's error: InvalidBatchRequest (the message names every bad field) or its own failure.
@@ -216,7 +254,10 @@ class BatchResult(Contract):
     counts: BatchCounts
     by_status: dict[str, int]
     max_concurrency: int | None
+    # One line per task up to RESULT_TASK_LINES (failed tasks first), so the result stays small for
+    # a firing of any size; `tasksNotListed` counts the rest (every task is in the Map's results).
     tasks: list[TaskOutcomeResult]
+    tasks_not_listed: Count = 0
     # SNS's MessageId of the batch's message; null when nothing was published (a silent success).
     message_id: str | None = None
     # Set when the message could not be published (`SNS.<code>`): the verdict stands, `Count Message Not
@@ -244,13 +285,15 @@ class SummarizeBatchOutput(Contract):
 class FallbackCounts(Contract):
     """`$.fallback`: what the batch's state says when Summarize Batch itself failed.
 
-    Computed by intrinsic functions from `$.batch.results`, with no code of ours in the way.
+    Set by the state machine alone, with no code of ours in the way: how many tasks the batch had.
+    Their results are in S3 only, so the outcome is "unknown" and the batch ends FAILED.
     """
 
     tasks: Count
     any_failed: bool
     failed: Count | None = None
-    outcome: Literal["succeeded", "failed"] | None = None
+    # "unknown": the tasks ran, but their results are in S3 only, which no state can count.
+    outcome: Literal["succeeded", "failed", "unknown"] | None = None
 
 
 class BatchState(Contract):
@@ -268,6 +311,7 @@ class BatchState(Contract):
 
 SCHEMA_MODELS: dict[str, type[Contract]] = {
     "BatchInput": BatchInput,
+    "FiringInput": FiringInput,
     "BatchState": BatchState,
     "ValidateBatchInput": ValidateBatchInput,
     "TaskItem": TaskItem,

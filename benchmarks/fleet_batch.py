@@ -1,0 +1,149 @@
+"""Prints what a nightly batch of many tasks costs in Step Functions, and how far it stays from the limits.
+
+Runs the real BatchWorkflow on the local emulator (virtual time), in the stack's own Region: N
+tasks (default 500), at most C at a time (default 100: beyond an inline Map's 40, which the
+Distributed Map honours), each a short successful transfer. Prints the state transitions of the
+batch, of its Map run's child executions and of the task runs, the history events, the largest
+task run's history, the total of transitions (what Standard workflows bill, at $25 per million:
+https://aws.amazon.com/step-functions/pricing/, us-east-1), the largest state each step had in the
+execution's history (the batch's budget is 64 KB, Step Functions' limit 256 KiB) and the real
+seconds it took. Then the worst case, computed step by step with the longest values every field
+allows (`tests/unit/test_batch.py`, which asserts the budget). Figures, not assertions.
+
+The Map run's child executions are not separate executions on the emulator (moto runs the items
+inside the batch's own interpreter, keeping their events out of its history): their transitions
+are counted from the states each item entered (Run Task, then Task Succeeded or Task Failed),
+two per item, as Step Functions bills a child execution's states.
+
+Usage: python benchmarks/fleet_batch.py [--tasks N ...] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from emulator.runner import run_scenario
+from emulator.scenario import parse_scenario
+
+# The worst case is built where the budget is asserted, so that figures and test cannot drift.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.unit.test_batch import REALISTIC_CAUSE, THEORETICAL_CAUSE, worst_state_sizes
+
+PRICE_PER_TRANSITION = 25 / 1_000_000  # USD, Standard workflows (us-east-1 list price, see above)
+# States each item of the Map run enters in its child execution: Run Task, then Task Succeeded/Failed.
+ITEM_STATES = 2
+HISTORY_LIMIT = 25_000  # events per execution
+STATE_LIMIT = 256 * 1024  # bytes of input or output per state
+STATE_BUDGET = 64 * 1024  # the batch's own budget per state (docs/aws-facts.md#batch-state-budget)
+PHASES = [
+    {"status": "LAUNCHING", "seconds": 20},
+    {"status": "PREPARING", "seconds": 60},
+    {"status": "TRANSFERRING", "seconds": 600},
+    {"status": "VERIFYING", "seconds": 60},
+]
+
+
+def scenario(tasks: int, concurrency: int) -> Any:
+    raw = {
+        "description": f"{tasks} tasks, {concurrency} at a time, each a 12-minute successful transfer",
+        "trigger": "manual",
+        "maxConcurrency": concurrency,
+        "tasks": [
+            {
+                "name": f"share-{index:03d}",
+                "source": {"type": "NFS", "server": "files.example.internal", "subdirectory": f"/share-{index:03d}"},
+                "destination": {"type": "S3", "bucket": "nightly-archive", "subdirectory": f"/share-{index:03d}"},
+                "options": {"LogLevel": "BASIC"},
+                "executions": [{"phases": PHASES, "outcome": "SUCCESS", "files": 1000, "bytes": 1024**3}],
+            }
+            for index in range(tasks)
+        ],
+    }
+    return parse_scenario(f"bench-batch-{tasks}", raw)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--tasks", type=int, nargs="+", default=[500], help="batch sizes to run (default 500)")
+    parser.add_argument("--concurrency", type=int, default=100, help="maxConcurrency (default 100)")
+    args = parser.parse_args()
+
+    header = (
+        f"{'tasks':>5} | {'batch transitions':>17} | {'map run transitions':>19} | {'task run transitions':>20} | "
+        f"{'batch history':>13} | {'largest task history':>20} | {'total transitions':>17} | "
+        f"{'cost/night (USD)':>16} | {'at once':>7} | {'virtual':>8} | {'real (s)':>8}"
+    )
+    print(f"BatchWorkflow, every task a successful 12-minute transfer, {args.concurrency} at a time (virtual time)")
+    print(header)
+    print("-" * len(header))
+    for tasks in args.tasks:
+        started = time.monotonic()
+        summary = run_scenario(scenario(tasks, args.concurrency), real_timeout=3600).to_dict()
+        real = time.monotonic() - started
+        if summary["status"] != "SUCCEEDED":
+            raise SystemExit(f"{tasks} tasks: the batch ended {summary['status']}: {summary['cause']}")
+        children = summary["batch"]["children"]
+        largest = max(children, key=lambda child: child["history_events"])
+        task_runs = sum(child["state_transitions"] for child in children)
+        map_run = ITEM_STATES * len(children)
+        total = summary["state_transitions"] + map_run + task_runs
+        hours, rest = divmod(int(summary["virtual_seconds"]), 3600)
+        print(
+            f"{tasks:>5} | {summary['state_transitions']:>17} | {map_run:>19} | {task_runs:>20} | "
+            f"{summary['history_events']:>13} | {largest['history_events']:>20} | {total:>17} | "
+            f"{total * PRICE_PER_TRANSITION:>16.4f} | {most_at_once(summary['executions']):>7} | "
+            f"{hours:>2} h {rest // 60:02d}m | {real:>8.1f}"
+        )
+        largest_state = summary["batch"]["largest_state_bytes"]
+        print(
+            f"      {len(children)} task runs; of the {HISTORY_LIMIT:,}-event history limit the batch uses "
+            f"{summary['history_events'] / HISTORY_LIMIT:.1%}, the largest task run "
+            f"{largest['history_events'] / HISTORY_LIMIT:.1%}; the batch's largest state is {largest_state:,} bytes "
+            f"({largest_state / STATE_LIMIT:.0%} of the {STATE_LIMIT // 1024} KiB limit), "
+            f"its output {len(json.dumps(summary['output'])):,} bytes"
+        )
+        by_step = summary["batch"]["state_bytes_by_step"]
+        print("      largest state per step: " + ", ".join(f"{step} {size:,}" for step, size in by_step.items()))
+    print()
+    print_worst_case()
+
+
+def print_worst_case() -> None:
+    print(
+        "The worst batch, step by step (bytes): requests filling the batch's limit, the longest names, errors and "
+        "causes every field allows; 'realistic' = a 4 KiB Cause when Summarize Batch fails, 'theoretical' = "
+        "32,768 characters JSON escapes"
+    )
+    for tasks in (100, 500):
+        for label, cause in (("realistic", REALISTIC_CAUSE), ("theoretical", THEORETICAL_CAUSE)):
+            sizes = worst_state_sizes(tasks, cause)
+            step, largest = max(sizes.items(), key=lambda item: item[1])
+            print(
+                f"{tasks:>5} tasks, {label:<11}: largest {largest:,} ({largest / STATE_BUDGET:.0%} of the "
+                f"64 KB budget, {largest / STATE_LIMIT:.0%} of 256 KiB) at {step}"
+            )
+            if label == "realistic":
+                for name, size in sizes.items():
+                    print(f"        {name:<48} {size:>8,}")
+
+
+def most_at_once(executions: list[dict[str, Any]]) -> int:
+    moments = sorted(
+        (mark, change)
+        for execution in executions
+        for mark, change in ((execution["phases"][0]["at"], 1), (execution["phases"][-1]["at"], -1))
+    )
+    running = peak = 0
+    for _, change in moments:  # ISO times sort in time order; at one moment, ends come first
+        running += change
+        peak = max(peak, running)
+    return peak
+
+
+if __name__ == "__main__":
+    main()

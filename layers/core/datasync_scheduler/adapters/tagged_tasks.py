@@ -1,0 +1,48 @@
+"""DataSync tasks found by tag: ListTasks, then ListTagsForResource for each task.
+
+DataSync's ListTasks filters only by location and creation time, not by tag, so every task of the
+Region is listed and its tags read (docs/aws-facts.md#tasks-found-by-tag). Both calls are
+paginated (botocore's paginators) and retried on throttling by the client's standard retry mode
+(docs/aws-facts.md#transient-aws-errors). A task deleted between the two calls answers
+InvalidRequestException and is left out: it would not run anyway.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from datasync_scheduler.adapters.aws_clients import api_call_failed, client
+
+
+class DataSyncTaggedTasks:
+    def __init__(self, datasync: Any = None) -> None:
+        self._client = datasync
+
+    @property
+    def _datasync(self) -> Any:
+        return self._client or client("datasync")
+
+    def tagged(self, key: str, value: str) -> list[str]:
+        found: list[str] = []
+        try:
+            for page in self._datasync.get_paginator("list_tasks").paginate():
+                for task in page.get("Tasks", []):
+                    task_arn = task.get("TaskArn")
+                    if isinstance(task_arn, str) and self._has_tag(task_arn, key, value):
+                        found.append(task_arn)
+        except ClientError as error:
+            raise api_call_failed(error) from error
+        return sorted(set(found))
+
+    def _has_tag(self, task_arn: str, key: str, value: str) -> bool:
+        try:
+            pages = self._datasync.get_paginator("list_tags_for_resource").paginate(ResourceArn=task_arn)
+            return any(
+                tag.get("Key") == key and tag.get("Value") == value for page in pages for tag in page.get("Tags", [])
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "InvalidRequestException":
+                return False  # deleted since it was listed (DataSync names no other code for it)
+            raise
