@@ -43,8 +43,12 @@ def most_at_once(executions: list[dict[str, Any]]) -> int:
 def task_names(summary: dict[str, Any]) -> list[str]:
     """The tasks' names, in the batch's order, as the batch's message lists them."""
     (message,) = batch_messages(summary)
-    section = message["message"].split("\nTasks:\n", 1)[1].split("\n\n", 1)[0]
-    return [line.split()[1].rstrip(":") for line in section.splitlines()]
+    return [line.split()[1].rstrip(":") for line in task_lines(message)]
+
+
+def task_lines(message: dict[str, Any]) -> list[str]:
+    """The batch message's line per task: its outcome, then its name."""
+    return str(message["message"]).split("\nTasks:\n", 1)[1].split("\n\n", 1)[0].splitlines()
 
 
 def batch_messages(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -335,3 +339,23 @@ def test_a_task_whose_run_cannot_start_is_reported_by_its_error_name_and_the_oth
     assert len(summary["batch"]["children"]) == 4
     (message,) = batch_messages(summary)
     assert f"FAILED    photo-archive: {error}" in message["message"]
+
+
+def test_tasks_whose_report_breaks_are_counted_by_their_syncs_outcome_and_the_batch_still_tells_it_once() -> None:
+    # A run whose sync succeeded but whose Report Run broke ends SUCCEEDED without a run result, so
+    # Run Task's ResultSelector finds no taskArn (States.Runtime, which no Catch takes). The batch
+    # must still count that task by its run's own status and send its one message.
+    summary = run("nightly-batch", faults=[{"function": "ReportRunFunction", "error": "RuntimeError", "calls": "all"}])
+
+    assert (summary["status"], summary["error"]) == ("FAILED", "Batch.TasksFailed")
+    (message,) = batch_messages(summary)
+    assert message["subject"].endswith("4 of 5 tasks succeeded, 1 FAILED")
+    lines = {line.split()[1].rstrip(":"): line.split()[0] for line in task_lines(message)}
+    assert lines == {
+        "finance-share": "SUCCEEDED",
+        "design-share": "SUCCEEDED",
+        "partner-drop": "FAILED",
+        "photo-archive": "SUCCEEDED",
+        "hr-records": "SUCCEEDED",
+    }
+    assert "partner-drop" in summary["cause"]
