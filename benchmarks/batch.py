@@ -1,11 +1,11 @@
 """Prints what a nightly batch of many tasks costs in Step Functions, and how far it stays from the limits.
 
-Runs the real BatchWorkflow on the local emulator (virtual time): N tasks (default 50, the most a
-batch holds, and 100, with the limit raised for this run only: as many tasks as DataSync allows per
-account and Region), at most C at a time (default 10), each a short successful transfer. Prints
-the batch's state transitions and history events, the largest task run's history, the total of
-transitions (what Standard workflows bill), the largest state each step had in the execution's
-history (the batch's budget is 64 KB, Step Functions' limit 256 KiB) and the real seconds it took.
+Runs the real BatchWorkflow on the local emulator (virtual time): N tasks (default 50 and 100), at
+most C at a time (default 10), each a short successful transfer. Prints the batch's state
+transitions, its Map run's (two per task, counted) and its history events, the largest task run's
+history, the total of transitions (what Standard workflows bill), the largest state each step had
+in the execution's history (the batch's budget is 64 KB, Step Functions' limit 256 KiB) and the
+real seconds it took.
 Then the worst case, computed step by step with the longest values every field allows
 (`tests/unit/test_batch.py`, which asserts the budget). Figures, not assertions. The tables are
 Markdown; `--write-docs` also writes them into docs/benchmarks.md.
@@ -37,6 +37,10 @@ from tests.unit.test_batch import REALISTIC_CAUSE, THEORETICAL_CAUSE, worst_stat
 # 100 at a time is benchmarks/fleet_batch.py).
 DOC_BATCH_SIZES = (50, 100)
 PRICE_PER_TRANSITION = 25 / 1_000_000  # USD, Standard workflows (us-east-1 list price)
+# States each item of the Map run enters in its child execution (Run Task, then Task Succeeded or
+# Task Failed), which Standard workflows bill like any other. The emulator runs the items inside the
+# batch's own interpreter, so they are counted from the items, not observed.
+ITEM_STATES = 2
 HISTORY_LIMIT = 25_000  # events per execution
 STATE_LIMIT = 256 * 1024  # bytes of input or output per state
 STATE_BUDGET = 64 * 1024  # the batch's own budget per state (docs/aws-facts.md#batch-state-budget)
@@ -72,6 +76,7 @@ DOC_CONCURRENCY = 10
 BATCH_COLUMNS = (
     Column("tasks"),
     Column("batch transitions"),
+    Column("Map run transitions"),
     Column("batch history events"),
     Column("largest task run's history"),
     Column("total transitions"),
@@ -105,13 +110,15 @@ def batch_row(tasks: int, concurrency: int = DOC_CONCURRENCY) -> BatchRun:
     if summary["status"] != "SUCCEEDED":
         raise SystemExit(f"{tasks} tasks: the batch ended {summary['status']}: {summary['cause']}")
     children = summary["batch"]["children"]
-    total = summary["state_transitions"] + sum(child["state_transitions"] for child in children)
+    map_run = ITEM_STATES * len(children)
+    total = summary["state_transitions"] + map_run + sum(child["state_transitions"] for child in children)
     hours, rest = divmod(int(summary["virtual_seconds"]), 3600)
     by_step = summary["batch"]["state_bytes_by_step"]
     largest_step = max(by_step, key=by_step.get)
     cells = (
         str(tasks),
         count(summary["state_transitions"]),
+        count(map_run),
         count(summary["history_events"]),
         count(max(child["history_events"] for child in children)),
         count(total),

@@ -15,7 +15,8 @@ inside the batch's own interpreter, keeping their events out of its history): th
 are counted from the states each item entered (Run Task, then Task Succeeded or Task Failed),
 two per item, as Step Functions bills a child execution's states.
 
-Usage: python benchmarks/fleet_batch.py [--tasks N ...] [--concurrency C]
+Usage: python benchmarks/fleet_batch.py [--tasks N ...] [--concurrency C] [--write-docs]
+(`make bench-fleet`; `--write-docs` writes the table into docs/benchmarks.md, for the defaults only.)
 """
 
 from __future__ import annotations
@@ -25,53 +26,37 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 from emulator.runner import run_scenario
-from emulator.scenario import parse_scenario
 
 # The worst case is built where the budget is asserted, so that figures and test cannot drift.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.batch import (
+    HISTORY_LIMIT,
+    ITEM_STATES,
+    PRICE_PER_TRANSITION,
+    STATE_BUDGET,
+    STATE_LIMIT,
+    most_at_once,
+    scenario,
+)
+from benchmarks.doc_tables import BENCHMARKS_PAGE, Column, Table, count, machine_line, size, write_blocks
 from tests.unit.test_batch import REALISTIC_CAUSE, THEORETICAL_CAUSE, worst_state_sizes
 
-PRICE_PER_TRANSITION = 25 / 1_000_000  # USD, Standard workflows (us-east-1 list price, see above)
-# States each item of the Map run enters in its child execution: Run Task, then Task Succeeded/Failed.
-ITEM_STATES = 2
-HISTORY_LIMIT = 25_000  # events per execution
-STATE_LIMIT = 256 * 1024  # bytes of input or output per state
-STATE_BUDGET = 64 * 1024  # the batch's own budget per state (docs/aws-facts.md#batch-state-budget)
-PHASES = [
-    {"status": "LAUNCHING", "seconds": 20},
-    {"status": "PREPARING", "seconds": 60},
-    {"status": "TRANSFERRING", "seconds": 600},
-    {"status": "VERIFYING", "seconds": 60},
-]
-
-
-def scenario(tasks: int, concurrency: int) -> Any:
-    raw = {
-        "description": f"{tasks} tasks, {concurrency} at a time, each a 12-minute successful transfer",
-        "trigger": "manual",
-        "maxConcurrency": concurrency,
-        "tasks": [
-            {
-                "name": f"share-{index:03d}",
-                "source": {"type": "NFS", "server": "files.example.internal", "subdirectory": f"/share-{index:03d}"},
-                "destination": {"type": "S3", "bucket": "nightly-archive", "subdirectory": f"/share-{index:03d}"},
-                "options": {"LogLevel": "BASIC"},
-                "executions": [{"phases": PHASES, "outcome": "SUCCESS", "files": 1000, "bytes": 1024**3}],
-            }
-            for index in range(tasks)
-        ],
-    }
-    return parse_scenario(f"bench-batch-{tasks}", raw)
+DOC_TASKS = (500,)
+DOC_CONCURRENCY = 100
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tasks", type=int, nargs="+", default=[500], help="batch sizes to run (default 500)")
-    parser.add_argument("--concurrency", type=int, default=100, help="maxConcurrency (default 100)")
+    parser.add_argument("--concurrency", type=int, default=DOC_CONCURRENCY, help="maxConcurrency (default 100)")
+    parser.add_argument("--write-docs", action="store_true", help="also write the table into the docs")
     args = parser.parse_args()
+    if args.write_docs and (tuple(args.tasks) != DOC_TASKS or args.concurrency != DOC_CONCURRENCY):
+        parser.error("--write-docs writes the docs' figures, which are for the default --tasks and --concurrency")
+    machine = machine_line()
+    rows: list[tuple[str, ...]] = []
 
     header = (
         f"{'tasks':>5} | {'batch transitions':>17} | {'map run transitions':>19} | {'task run transitions':>20} | "
@@ -109,8 +94,45 @@ def main() -> None:
         )
         by_step = summary["batch"]["state_bytes_by_step"]
         print("      largest state per step: " + ", ".join(f"{step} {size:,}" for step, size in by_step.items()))
+        rows.append(
+            (
+                count(tasks),
+                count(summary["state_transitions"]),
+                count(map_run),
+                count(task_runs),
+                count(total),
+                f"${total * PRICE_PER_TRANSITION:.4f}",
+                count(summary["history_events"]),
+                count(largest["history_events"]),
+                size(largest_state),
+                count(most_at_once(summary["executions"])),
+                f"{hours} h {rest // 60:02d} min",
+                f"{real:.0f} s",
+            )
+        )
+    part = Table(FLEET_COLUMNS, tuple(rows)).markdown() + "\n\n" + machine
+    print()
+    print(part)
     print()
     print_worst_case()
+    if args.write_docs:
+        write_blocks({BENCHMARKS_PAGE: {"fleet-batch": part}})
+
+
+FLEET_COLUMNS = (
+    Column("tasks"),
+    Column("batch transitions"),
+    Column("Map run transitions"),
+    Column("task runs' transitions"),
+    Column("total transitions"),
+    Column("cost/night"),
+    Column("batch history events"),
+    Column("largest task run's history"),
+    Column("batch's largest state"),
+    Column("most at once"),
+    Column("virtual time"),
+    Column("real time", measured=True),
+)
 
 
 def print_worst_case() -> None:
@@ -130,19 +152,6 @@ def print_worst_case() -> None:
             if label == "realistic":
                 for name, size in sizes.items():
                     print(f"        {name:<48} {size:>8,}")
-
-
-def most_at_once(executions: list[dict[str, Any]]) -> int:
-    moments = sorted(
-        (mark, change)
-        for execution in executions
-        for mark, change in ((execution["phases"][0]["at"], 1), (execution["phases"][-1]["at"], -1))
-    )
-    running = peak = 0
-    for _, change in moments:  # ISO times sort in time order; at one moment, ends come first
-        running += change
-        peak = max(peak, running)
-    return peak
 
 
 if __name__ == "__main__":
