@@ -220,13 +220,13 @@ def worst_batch_table() -> Table:
     return Table(WORST_COLUMNS, tuple(rows))
 
 
-def print_worst_case() -> None:
+def print_worst_case(batch_sizes: tuple[int, ...] = DOC_TASKS) -> None:
     print(
         "The worst batch, step by step (bytes): requests filling the batch's limit, the longest names, errors and "
         "causes every field allows; 'realistic' = a 4 KiB Cause when Summarize Batch fails, 'theoretical' = "
         "32,768 characters JSON escapes"
     )
-    for tasks in DOC_TASKS:
+    for tasks in batch_sizes:
         batch_domain.MAX_TASKS = max(tasks, MAX_TASKS)
         for label, cause in (("realistic", REALISTIC_CAUSE), ("theoretical", THEORETICAL_CAUSE)):
             sizes = worst_state_sizes(tasks, cause)

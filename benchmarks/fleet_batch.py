@@ -35,13 +35,12 @@ from benchmarks.batch import (
     HISTORY_LIMIT,
     ITEM_STATES,
     PRICE_PER_TRANSITION,
-    STATE_BUDGET,
     STATE_LIMIT,
     most_at_once,
+    print_worst_case,
     scenario,
 )
 from benchmarks.doc_tables import BENCHMARKS_PAGE, Column, Table, count, machine_line, size, write_blocks
-from tests.unit.test_batch import REALISTIC_CAUSE, THEORETICAL_CAUSE, worst_state_sizes
 
 DOC_TASKS = (500,)
 DOC_CONCURRENCY = 100
@@ -114,7 +113,7 @@ def main() -> None:
     print()
     print(part)
     print()
-    print_worst_case()
+    print_worst_case((100, 500))
     if args.write_docs:
         write_blocks({BENCHMARKS_PAGE: {"fleet-batch": part}})
 
@@ -133,25 +132,6 @@ FLEET_COLUMNS = (
     Column("virtual time"),
     Column("real time", measured=True),
 )
-
-
-def print_worst_case() -> None:
-    print(
-        "The worst batch, step by step (bytes): requests filling the batch's limit, the longest names, errors and "
-        "causes every field allows; 'realistic' = a 4 KiB Cause when Summarize Batch fails, 'theoretical' = "
-        "32,768 characters JSON escapes"
-    )
-    for tasks in (100, 500):
-        for label, cause in (("realistic", REALISTIC_CAUSE), ("theoretical", THEORETICAL_CAUSE)):
-            sizes = worst_state_sizes(tasks, cause)
-            step, largest = max(sizes.items(), key=lambda item: item[1])
-            print(
-                f"{tasks:>5} tasks, {label:<11}: largest {largest:,} ({largest / STATE_BUDGET:.0%} of the "
-                f"64 KB budget, {largest / STATE_LIMIT:.0%} of 256 KiB) at {step}"
-            )
-            if label == "realistic":
-                for name, size in sizes.items():
-                    print(f"        {name:<48} {size:>8,}")
 
 
 if __name__ == "__main__":
