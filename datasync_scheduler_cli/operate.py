@@ -58,19 +58,25 @@ def find_resources(
     given = StackResources(sync_workflow_arn, batch_workflow_arn, ledger_table)
     if all(getattr(given, name) for name in needed):
         return given
-    try:
-        stacks = clients("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        raise OperatorError(
-            f"cannot read the outputs of stack {stack_name!r}: {error.response.get('Error', {}).get('Message', error)}"
-            " (name another with --stack-name, or give the resources with their flags)"
-        ) from error
-    outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+    hint = "name another with --stack-name, or give the resources with their flags"
+    outputs = stack_outputs(clients, stack_name, hint=hint)
     return StackResources(
         sync_workflow_arn=sync_workflow_arn or outputs.get("SyncWorkflowArn"),
         batch_workflow_arn=batch_workflow_arn or outputs.get("BatchWorkflowArn"),
         ledger_table=ledger_table or outputs.get("RunLedgerTable"),
     )
+
+
+def stack_outputs(clients: ClientFactory, stack_name: str, *, hint: str) -> dict[str, str]:
+    """The stack's outputs by key; a stack that cannot be read is an OperatorError ending with `hint`."""
+    try:
+        stacks = clients("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        raise OperatorError(
+            f"cannot read the outputs of stack {stack_name!r}: {error.response.get('Error', {}).get('Message', error)}"
+            f" ({hint})"
+        ) from error
+    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
 
 
 def run_name(now: datetime) -> str:

@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from botocore.exceptions import ClientError
-
 from datasync_scheduler.domain.schedule_group import SchedulePlan, ScheduleTarget, desired_schedules, plan
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules, Schedule, SchedulesFile
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler_cli.operate import ClientFactory, OperatorError
+from datasync_scheduler_cli.operate import ClientFactory, OperatorError, stack_outputs
 from datasync_scheduler_cli.schedule_firings import next_firings
 
 DEFAULT_FILE = Path("schedules") / "schedules.yaml"
@@ -96,14 +94,7 @@ _GROUP_OUTPUTS = ("ScheduleGroupName", "BatchWorkflowArn", "SchedulerRoleArn", "
 
 def deployed_group(clients: ClientFactory, stack_name: str) -> DeployedGroup:
     """The group and what its schedules target, from the stack's outputs."""
-    try:
-        stacks = clients("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        raise OperatorError(
-            f"cannot read the outputs of stack {stack_name!r}: {error.response.get('Error', {}).get('Message', error)}"
-            " (name another with --stack-name)"
-        ) from error
-    outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+    outputs = stack_outputs(clients, stack_name, hint="name another with --stack-name")
     missing = [name for name in _GROUP_OUTPUTS if not outputs.get(name)]
     if missing:
         raise OperatorError(
