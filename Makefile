@@ -67,9 +67,11 @@ bench-fleet: $(INSTALLED) ## Print what a 500-task batch at 100 at a time costs 
 bench-docs: $(INSTALLED) ## make bench, bench-fleet and bench-packages, writing their tables into docs/benchmarks.md (and the README's figure)
 	$(MAKE) bench bench-fleet bench-packages BENCH_FLAGS=--write-docs
 
-schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
+schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/) and of the events (docs/event-schemas/, template.yaml)
 	$(BIN)/python -m datasync_scheduler.workflow.state.sync > docs/state-schema/sync.json
 	$(BIN)/python -m datasync_scheduler.workflow.state.batch > docs/state-schema/batch.json
+	mkdir -p docs/event-schemas
+	$(BIN)/python -m datasync_scheduler.workflow.events docs/event-schemas template.yaml
 
 stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
 	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)

@@ -264,6 +264,31 @@ class TopicPort(Protocol):
         ...
 
 
+class NotEmitted(Exception):
+    """EventBridge did not take an event (the call failed after the client's retries, or PutEvents
+    answered the entry with an ErrorCode). Part of the port's contract: emitting is best effort."""
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """One PutEvents entry, checked against PutEvents' limits by its builder (workflow/events.py)."""
+
+    source: str
+    detail_type: str
+    detail: str  # a JSON object
+    resources: tuple[str, ...] = ()
+
+
+class EventBusPort(Protocol):
+    """The event bus the scheduler's own events go to (docs/aws-facts.md#eventbridge-putevents)."""
+
+    def put(self, entry: EventEntry) -> str:
+        """Puts one event on the bus; returns its event ID. Raises `NotEmitted` when EventBridge did
+        not take it after the adapter's retries (a failed entry included: PutEvents answers 200 with
+        the entry's ErrorCode)."""
+        ...
+
+
 class LogSource(Protocol):
     """An execution's CloudWatch log events (`adapters/execution_logs.py`)."""
 

@@ -120,6 +120,11 @@ class MessageSettings(LedgerSettings):
         return self.chatbot_notifications == "enabled"
 
 
+class EventSettings(EnvironmentSettings):
+    # The bus the run's and batch's events go to: its name or ARN ("default": the account's own).
+    event_bus: Named = variable("EVENT_BUS_NAME")
+
+
 # --- One class per function --------------------------------------------------------------------
 
 
@@ -167,11 +172,15 @@ class PlanNextAttemptSettings(LedgerSettings, RunDeadlineSettings, AttemptsSetti
         )
 
 
-class ReportRunSettings(MessageSettings):
+class ValidateSyncRequestSettings(EventSettings):
     pass
 
 
-class SummarizeBatchSettings(MessageSettings):
+class ReportRunSettings(MessageSettings, EventSettings):
+    pass
+
+
+class SummarizeBatchSettings(MessageSettings, EventSettings):
     # The Map run's results are read from this bucket (its ResultWriter writes them there), and a
     # named schedule's firing writes every task's line here (`digests/`), for its digest to link.
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
@@ -191,6 +200,6 @@ class ApplySchedulesSettings(ScheduleBookSettings):
     pass
 
 
-class ValidateBatchSettings(ScheduleBookSettings):
+class ValidateBatchSettings(ScheduleBookSettings, EventSettings):
     # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
