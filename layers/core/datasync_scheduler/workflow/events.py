@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.messages import console_links
 from datasync_scheduler.ports import EventBusPort, EventEntry, NotEmitted
@@ -165,7 +166,7 @@ def firing_of(firing: Any) -> Firing | None:
     if firing is None:
         return None
     scheduled = firing.scheduled_time
-    return Firing(schedule=firing.schedule, scheduled_time=scheduled.isoformat() if scheduled else None)
+    return Firing(schedule=firing.schedule, scheduled_time=iso(scheduled) if scheduled else None)
 
 
 def run_ended(result: Mapping[str, Any], *, message_id: str | None, firing: Firing | None) -> RunEnded:
