@@ -628,8 +628,13 @@ class FakeEventBus:
             raise NotEmitted("ValidationException: the entry was refused")
         event_id = str(uuid.uuid4())
         self.events.append(
-            {"id": event_id, "source": entry.source, "detail-type": entry.detail_type,
-             "resources": list(entry.resources), "detail": detail}
+            {
+                "id": event_id,
+                "source": entry.source,
+                "detail-type": entry.detail_type,
+                "resources": list(entry.resources),
+                "detail": detail,
+            }
         )
         return event_id
 

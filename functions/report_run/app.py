@@ -78,9 +78,7 @@ def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
     # verdict and the message stand).
     events.emit(
         wiring.event_bus(settings),
-        events.run_ended(
-            output["result"], message_id=message_id, firing=events.firing_of(firing)
-        ),
+        events.run_ended(output["result"], message_id=message_id, firing=events.firing_of(firing)),
         resources=[arn for arn in (result.task_arn, result.execution_arn) if arn],
     )
     publish(run_metrics(output["result"], started_at=parse_time(step.started_at), reported_at=utc_now()), metrics)

@@ -95,7 +95,11 @@ def test_a_well_formed_event_is_taken_and_delivered_in_eventbridges_envelope() -
     answer, bus = _put([_entry(Resources=["arn:aws:datasync:us-east-1:123456789012:task/task-1"])])
     assert answer["FailedEntryCount"] == 0 and "EventId" in answer["Entries"][0]
     (event,) = bus.events
-    assert (event["source"], event["detail-type"], event["detail"]) == ("datasync-scheduler", "Sync Run Ended", {"a": 1})
+    assert (event["source"], event["detail-type"], event["detail"]) == (
+        "datasync-scheduler",
+        "Sync Run Ended",
+        {"a": 1},
+    )
     assert event["resources"] == ["arn:aws:datasync:us-east-1:123456789012:task/task-1"]
 
 

@@ -66,9 +66,7 @@ def test_a_schedule_firing_names_its_schedule_in_every_event() -> None:
     summary = run("firing-digest")
     events = summary["bus_events"]
     _valid(events)
-    assert {event["detail"]["firing"]["schedule"] for event in events} == {
-        events[0]["detail"]["firing"]["schedule"]
-    }
+    assert {event["detail"]["firing"]["schedule"] for event in events} == {events[0]["detail"]["firing"]["schedule"]}
 
 
 def test_an_event_bus_that_refuses_the_event_changes_neither_the_verdict_nor_the_message() -> None:

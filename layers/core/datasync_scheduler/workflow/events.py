@@ -281,10 +281,11 @@ def draft4(model: type[BaseModel], title: str) -> dict[str, Any]:
     pydantic writes Draft 2020-12 (`$defs`, `const`); Draft 4 names them `definitions` and `enum`."""
     schema = model.model_json_schema(by_alias=True, ref_template="#/definitions/{model}")
     definitions = schema.pop("$defs", {})
-    body: dict[str, Any] = {"$schema": "http://json-schema.org/draft-04/schema#", "title": title, **schema}
+    converted: dict[str, Any] = _draft4_values(schema)
+    body: dict[str, Any] = {"$schema": "http://json-schema.org/draft-04/schema#", "title": title, **converted}
     if definitions:
-        body["definitions"] = definitions
-    return _draft4_values(body)
+        body["definitions"] = _draft4_values(definitions)
+    return body
 
 
 def _draft4_values(node: Any) -> Any:
@@ -339,12 +340,12 @@ def schema_file_name(detail_type: str) -> str:
 
 def schema_texts() -> dict[str, str]:
     """Each event's schema as `make schema` writes it to docs/event-schemas/ and the stack publishes it."""
-    return {
-        schema_file_name(name): json.dumps(event_schema(name), indent=2, sort_keys=True) + "\n" for name in DETAILS
-    }
+    return {schema_file_name(name): json.dumps(event_schema(name), indent=2, sort_keys=True) + "\n" for name in DETAILS}
 
 
-_MARK = re.compile(r"^(?P<indent> *)# event-schema: (?P<name>\S+)\n(?P=indent)Content: [|>]-?\n(?:(?P=indent)  .*\n|\n)*", re.M)
+_MARK = re.compile(
+    r"^(?P<indent> *)# event-schema: (?P<name>\S+)\n(?P=indent)Content: [|>]-?\n(?:(?P=indent)  .*\n|\n)*", re.M
+)
 
 
 def with_schemas(template: str) -> str:
