@@ -88,6 +88,12 @@ def _print_human(summary: dict[str, Any]) -> None:
     )
     if summary.get("reaction_seconds") is not None:
         out(f"Reaction to the end of the transfer: {summary['reaction_seconds']:.1f} s (virtual)")
+    if summary.get("bus_events"):
+        # The scheduler's own events, as a rule on the bus would get them (docs/events.md).
+        out("")
+        out("Events on the bus (source datasync-scheduler):")
+        for event in summary["bus_events"]:
+            out(f"  {event['time']}  {event['detail-type']}{_event_gist(event['detail'])}")
     for notification in summary["notifications"]:
         # The email as it arrives: SNS's display name as sender, the subject, the plain text.
         tags = ", ".join(f"{name}={value['Value']}" for name, value in notification.get("attributes", {}).items())
@@ -99,6 +105,22 @@ def _print_human(summary: dict[str, Any]) -> None:
         for line in notification["message"].splitlines():
             out(f"  | {line}")
     _print_slack(summary)
+
+
+def _event_gist(detail: dict[str, Any]) -> str:
+    """What one event says, in a few words: its verdict, its task, its schedule."""
+    parts = []
+    if detail.get("verdict"):
+        parts.append(str(detail["verdict"]["status"]))
+    if detail.get("taskName") or detail.get("taskArn"):
+        parts.append(str(detail.get("taskName") or str(detail["taskArn"]).rsplit("/", 1)[-1]))
+    if detail.get("tasks") is not None:
+        parts.append(f"{detail['tasks']} task(s)")
+    if detail.get("failures") and detail["failures"].get("byCategory"):
+        parts.append(", ".join(f"{name} {count}" for name, count in detail["failures"]["byCategory"].items()))
+    if detail.get("firing"):
+        parts.append(f"schedule {detail['firing']['schedule']}")
+    return f"  ({'; '.join(parts)})" if parts else ""
 
 
 def _print_slack(summary: dict[str, Any]) -> None:
