@@ -80,3 +80,27 @@ def test_a_bus_that_refuses_the_event_is_logged_and_nothing_is_raised() -> None:
     assert events.emit(bus, detail, resources=[TASK]) == "ThrottlingException: Rate exceeded"
     assert events.emit(bus, detail, resources=[TASK]) is None
     assert [event["detail-type"] for event in bus.events] == ["Sync Run Ended"]
+
+
+def test_an_eventbridge_that_does_not_answer_costs_a_step_less_than_its_lambda_timeout() -> None:
+    # Every function that puts events runs with the template's global Timeout; a PutEvents that hangs
+    # must give up well before it, or the step would time out and the run fail for an event.
+    from pathlib import Path
+
+    import yaml
+
+    from datasync_scheduler.adapters.aws_clients import SERVICE_TOTAL_ATTEMPTS, config
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    template = yaml.load((Path(__file__).resolve().parents[2] / "template.yaml").read_text(), Loader=_Loader)
+    timeout = int(template["Globals"]["Function"]["Timeout"])
+    client = config("events")
+    attempts = SERVICE_TOTAL_ATTEMPTS["events"]
+    # botocore's standard back-off before attempt n+1: at most min(2**(n-1), 20) s, plus up to 5 s
+    # when the answer carries a retry-after header.
+    backoff = sum(min(2 ** (n - 1), 20) + 5 for n in range(1, attempts))
+    worst = attempts * (client.connect_timeout + client.read_timeout) + backoff
+    assert worst < timeout / 2, f"{worst} s of a {timeout} s timeout"
