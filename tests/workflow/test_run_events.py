@@ -76,3 +76,14 @@ def test_an_event_bus_that_refuses_the_event_changes_neither_the_verdict_nor_the
     assert summary["bus_events"] == []
     assert summary["output"]["messageId"] is not None
     assert summary["history"][0]["status"] == "SUCCEEDED"
+
+
+def test_an_eventbridge_outage_changes_neither_the_verdict_nor_the_message() -> None:
+    summary = run(
+        "nightly-success", faults=[{"api": "events:PutEvents", "error": "ServiceUnavailable", "calls": "all"}]
+    )
+    assert summary["status"] == "SUCCEEDED"
+    assert summary["bus_events"] == []
+    assert summary["output"]["messageId"] is not None
+    # Four events, each tried twice (the events client's attempts) and then given up.
+    assert [fault["call"] for fault in summary["faults_injected"]] == list(range(1, 9))
