@@ -28,6 +28,7 @@ from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ReportRunSettings
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.messages.message import run_message
 from datasync_scheduler.workflow import events, report_run
 from datasync_scheduler.workflow.publish import run_publication
@@ -78,7 +79,13 @@ def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
     # verdict and the message stand).
     events.emit(
         wiring.event_bus(settings),
-        events.run_ended(output["result"], message_id=message_id, firing=events.firing_of(firing)),
+        events.run_ended(
+            output["result"],
+            message_id=message_id,
+            firing=events.firing_of(firing),
+            started_at=step.started_at,
+            ended_at=iso(utc_now()),
+        ),
         resources=[arn for arn in (result.task_arn, result.execution_arn) if arn],
     )
     publish(run_metrics(output["result"], started_at=parse_time(step.started_at), reported_at=utc_now()), metrics)

@@ -38,7 +38,7 @@ def _result(**changes: object) -> dict[str, object]:
 
 
 def test_a_run_end_counts_failures_by_category_and_keeps_file_names_out() -> None:
-    detail = events.run_ended(_result(), message_id="m-1", firing=None)
+    detail = events.run_ended(_result(), message_id="m-1", firing=None, ended_at="2026-11-22T07:00:00Z")
     assert detail.failures is not None
     assert (detail.failures.total, detail.failures.by_category) == (2, {"checksum": 1, "access_denied": 1})
     assert detail.failures.report == "s3://reports/failure-reports/task/exec.jsonl"
@@ -47,13 +47,15 @@ def test_a_run_end_counts_failures_by_category_and_keeps_file_names_out() -> Non
 
 
 def test_untrusted_text_is_one_visible_line_and_bounded() -> None:
-    detail = events.run_ended(_result(), message_id=None, firing=None)
+    detail = events.run_ended(_result(), message_id=None, firing=None, ended_at="2026-11-22T07:00:00Z")
     assert detail.task_name == "nightly\\u202earchive\\nforged line"
     assert len(detail.verdict.reason) == events.TEXT_MAX and detail.verdict.reason.endswith("…")
 
 
 def test_every_detail_built_from_a_result_matches_its_published_schema() -> None:
-    entry = events.entry(events.run_ended(_result(), message_id=None, firing=None), resources=[TASK])
+    entry = events.entry(
+        events.run_ended(_result(), message_id=None, firing=None, ended_at="2026-11-22T07:00:00Z"), resources=[TASK]
+    )
     event = {
         "version": "0",
         "id": "1",
@@ -70,13 +72,16 @@ def test_every_detail_built_from_a_result_matches_its_published_schema() -> None
 
 def test_an_entry_over_what_putevents_takes_is_refused_before_the_call() -> None:
     with pytest.raises(ValueError, match="PutEvents takes at most"):
-        events.entry(events.run_ended(_result(), message_id=None, firing=None), resources=["arn:" + "x" * 300_000])
+        events.entry(
+            events.run_ended(_result(), message_id=None, firing=None, ended_at="2026-11-22T07:00:00Z"),
+            resources=["arn:" + "x" * 300_000],
+        )
 
 
 def test_a_bus_that_refuses_the_event_is_logged_and_nothing_is_raised() -> None:
     bus = FakeEventBus()
     bus.failures.append(NotEmitted("ThrottlingException: Rate exceeded"))
-    detail = events.run_ended(_result(), message_id=None, firing=None)
+    detail = events.run_ended(_result(), message_id=None, firing=None, ended_at="2026-11-22T07:00:00Z")
     assert events.emit(bus, detail, resources=[TASK]) == "ThrottlingException: Rate exceeded"
     assert events.emit(bus, detail, resources=[TASK]) is None
     assert [event["detail-type"] for event in bus.events] == ["Sync Run Ended"]

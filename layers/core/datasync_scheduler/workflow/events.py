@@ -120,6 +120,10 @@ class RunEnded(Detail):
     task_name: str | None = Field(default=None, max_length=NAME_MAX)
     execution_arn: str | None = Field(description="The run's last DataSync task execution.")
     verdict: Verdict
+    started_at: str | None = Field(
+        default=None, description="When the run began (ISO 8601); null for a rejected request."
+    )
+    ended_at: str = Field(description="When the run was reported (ISO 8601).")
     attempts: int
     counters: Counters
     failures: Failures | None
@@ -169,7 +173,14 @@ def firing_of(firing: Any) -> Firing | None:
     return Firing(schedule=firing.schedule, scheduled_time=iso(scheduled) if scheduled else None)
 
 
-def run_ended(result: Mapping[str, Any], *, message_id: str | None, firing: Firing | None) -> RunEnded:
+def run_ended(
+    result: Mapping[str, Any],
+    *,
+    message_id: str | None,
+    firing: Firing | None,
+    started_at: str | None = None,
+    ended_at: str,
+) -> RunEnded:
     """The run's end, from its run result (`RunResult.to_dict()` plus Report Run's fields)."""
     verdict = result.get("verdict") or {}
     workflow_execution = result.get("workflowExecution")
@@ -185,6 +196,8 @@ def run_ended(result: Mapping[str, Any], *, message_id: str | None, firing: Firi
             error=bounded(str(verdict.get("error") or ""), NAME_MAX) or "",
             reason=bounded(str(verdict.get("reason") or ""), TEXT_MAX) or "",
         ),
+        started_at=started_at,
+        ended_at=ended_at,
         attempts=len(result.get("attempts") or []),
         counters=Counters.model_validate(counters),
         failures=_failures(result.get("failures")),
