@@ -260,6 +260,8 @@ class AwaitSyncEndOutcome(Contract):
 
 
 class CheckSyncInput(StepInput):
+    # The run's request: its own deadline (`runDeadlineSeconds`), when it has one, is the watchdog's.
+    request: Request
     task_execution: TaskExecutionState
     started_at: str | None
 
