@@ -293,13 +293,25 @@ def _history(args: argparse.Namespace) -> int:
     from datasync_scheduler_cli.operate import history_lines
 
     table = _resources(args, "ledger_table").ledger_table
-    entries = DynamoDbLedger(table, args.clients("dynamodb")).history(args.task, limit=args.limit)
+    ledger = DynamoDbLedger(table, args.clients("dynamodb"))
+    entries = ledger.history(args.task, limit=args.limit, schedule=args.schedule)
     if args.format == "json":
         print(json.dumps([entry.to_dict() for entry in entries], indent=2))
     else:
-        for line in history_lines(entries):
+        for line in history_lines(entries, schedule=args.schedule):
             print(line)
     return 0
+
+
+def _schedule_name(value: str) -> str:
+    """A named schedule's name as EventBridge Scheduler allows it: anything else cannot have run."""
+    from datasync_scheduler.domain.schedules import SCHEDULE_NAME
+
+    if not SCHEDULE_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            "must be 1-64 letters, digits, '-', '_' or '.' (a schedule's name in the schedules file)"
+        )
+    return value
 
 
 def _schedules(args: argparse.Namespace) -> int:
@@ -434,6 +446,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
 
     history = commands.add_parser("history", help="the last runs: outcome, data, failures, attempts, duration")
     history.add_argument("--task", help="only this task's runs (a DataSync task ARN)")
+    history.add_argument("--schedule", type=_schedule_name, help="only the runs this named schedule's firings started")
     history.add_argument("--limit", type=int, default=10, help="how many runs, newest first (default 10)")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.add_argument(

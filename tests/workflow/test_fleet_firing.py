@@ -137,3 +137,8 @@ def test_a_firings_runs_end_on_their_schedules_deadline_not_the_stacks() -> None
     for execution in summary["executions"]:
         phases = [mark["phase"] for mark in execution["phases"]]
         assert ("CANCELLING" in phases) == (phases[-1] == "ERROR")
+    # Each run's line of history names the firing it belongs to (`history --schedule nightly`).
+    assert {(line["schedule"], line["scheduledTime"]) for line in summary["history"]} == {
+        ("nightly", "2026-11-22T00:00:00Z")
+    }
+    assert len(summary["history"]) == 3
