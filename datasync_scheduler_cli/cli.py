@@ -315,11 +315,20 @@ def _schedule_name(value: str) -> str:
 
 
 def _schedules(args: argparse.Namespace) -> int:
-    from datasync_scheduler_cli.schedules import read_file, schedule_view, view_lines
+    from datasync_scheduler_cli.schedules import Resolution, read_file, resolve, schedule_view, stack_home, view_lines
 
     schedules = read_file(Path(args.file))
     now = datetime.now(UTC)
-    views = [schedule_view(schedule, now) for schedule in schedules.schedules]
+    resolved: dict[str, Resolution] = {}
+    if not args.no_resolve and schedules.schedules:
+        from datasync_scheduler.adapters.datasync import DataSync
+        from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+
+        home = stack_home(args.clients, args.stack_name)
+        datasync_client = args.clients("datasync")
+        tagged, datasync = DataSyncTaggedTasks(datasync_client), DataSync(datasync_client)
+        resolved = {schedule.name: resolve(schedule, home, tagged, datasync) for schedule in schedules.schedules}
+    views = [schedule_view(schedule, now, resolved.get(schedule.name)) for schedule in schedules.schedules]
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "schedules": views}, indent=2))
         return 0
@@ -460,10 +469,17 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     schedules = commands.add_parser(
         "schedules",
         help="the named schedules: when each fires next, its tasks (`schedules plan`: what a deploy changes)",
-        description="Lists the schedules file's named schedules with their next firings in their own time zone.",
+        description="Lists the schedules file's named schedules with their next firings in their own time zone and "
+        "the tasks each resolves to now (listed, tagged), as the deployed stack's firing would find them.",
     )
     schedules.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
     schedules.add_argument("--format", choices=("text", "json"), default="text")
+    schedules.add_argument(
+        "--no-resolve",
+        action="store_true",
+        help="read the file only: do not look up the tasks each schedule resolves to now (no AWS call)",
+    )
+    _add_stack_options(schedules)
     schedules.set_defaults(run=_schedules)
     schedules_commands = schedules.add_subparsers(dest="schedules_command")
     schedules_plan = schedules_commands.add_parser(

@@ -113,6 +113,32 @@ def skipped_on(schedule: Schedule, scheduled_time: datetime | None) -> date | No
     return local if local in schedule.skip_dates else None
 
 
+@dataclass(frozen=True)
+class ScheduleTask:
+    """A task a schedule's firing would run now: listed in the file, tagged for it, or both."""
+
+    task_arn: str
+    listed: bool
+    tagged: bool
+
+    @property
+    def found_by(self) -> str:
+        return "both" if self.listed and self.tagged else ("listed" if self.listed else "tagged")
+
+
+def schedule_tasks(schedule: Schedule, tagged: Iterable[str]) -> list[ScheduleTask]:
+    """The schedule's tasks in the order its firing runs them (`firing_batch`): the listed ones as
+    the file lists them, then the tagged ones not listed, by ARN; each task once. A listed item
+    without a string `taskArn` is left out (the firing refuses it, naming it)."""
+    found = set(tagged)
+    listed = list(
+        dict.fromkeys(str(item["taskArn"]) for item in schedule.tasks if isinstance(item.get("taskArn"), str))
+    )
+    return [ScheduleTask(arn, listed=True, tagged=arn in found) for arn in listed] + [
+        ScheduleTask(arn, listed=False, tagged=True) for arn in sorted(found - set(listed))
+    ]
+
+
 def firing_batch(schedule: Schedule, firing: FiringInput, tagged: Iterable[str], *, home: StackHome) -> BatchRequest:
     """The batch a firing runs: the schedule's listed tasks, then every task tagged for it that is
     not listed already (a task both listed and tagged runs once, with its listed request).
