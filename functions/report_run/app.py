@@ -74,6 +74,14 @@ def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
             logger.exception("The run's message was not published")
             result.notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error))
     output = ReportRunOutput(result=result, message_id=message_id).to_state()
-    publish(run_metrics(output["result"], started_at=parse_time(step.started_at), reported_at=utc_now()), metrics)
+    publish(
+        run_metrics(
+            output["result"],
+            started_at=parse_time(step.started_at),
+            reported_at=utc_now(),
+            schedule=firing.schedule if firing is not None else None,
+        ),
+        metrics,
+    )
     logger.info("Run reported", extra={"verdict": output["result"]["verdict"], "messageId": message_id})
     return output

@@ -142,3 +142,14 @@ def test_a_firings_runs_end_on_their_schedules_deadline_not_the_stacks() -> None
         ("nightly", "2026-11-22T00:00:00Z")
     }
     assert len(summary["history"]) == 3
+    # And the schedule's own series on the dashboard: two failed runs and one that succeeded.
+    by_schedule = [
+        metric["emf"]
+        for metric in summary["metrics"]
+        if metric["function"] == "ReportRunFunction" and metric["emf"].get("Schedule") == "nightly"
+    ]
+    assert sorted((document["RunsFailed"][0], document["RunsSucceeded"][0]) for document in by_schedule) == [
+        (0, 1),
+        (1, 0),
+        (1, 0),
+    ]
