@@ -29,7 +29,7 @@ def handler(step: CheckSyncInput, context: LambdaContext) -> dict[str, Any]:
         settings,
         step.started_at,
         step.workflow_execution,
-        run_deadline_seconds=step.request.runDeadlineSeconds,
+        run_deadline_seconds=step.request.runDeadlineSeconds if step.request is not None else None,
     )
     if check_sync.newly_stalled(step.task_execution, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.
