@@ -324,10 +324,17 @@ def _schedules(args: argparse.Namespace) -> int:
         from datasync_scheduler.adapters.datasync import DataSync
         from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
 
-        home = stack_home(args.clients, args.stack_name)
-        datasync_client = args.clients("datasync")
-        tagged, datasync = DataSyncTaggedTasks(datasync_client), DataSync(datasync_client)
-        resolved = {schedule.name: resolve(schedule, home, tagged, datasync) for schedule in schedules.schedules}
+        try:
+            home = stack_home(args.clients, args.stack_name)
+            datasync_client = args.clients("datasync")
+            tagged, datasync = DataSyncTaggedTasks(datasync_client), DataSync(datasync_client)
+            resolved = {schedule.name: resolve(schedule, home, tagged, datasync) for schedule in schedules.schedules}
+        except Exception as error:
+            # No Region, no credentials, no stack: say so, and that the file alone can be listed.
+            explanation = day_one.explain(error)
+            if explanation is None or explanation.status != day_one.USAGE:
+                raise
+            raise OperatorError(f"{explanation.message}; or read the file only with --no-resolve") from error
     views = [schedule_view(schedule, now, resolved.get(schedule.name)) for schedule in schedules.schedules]
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "schedules": views}, indent=2))

@@ -284,3 +284,16 @@ def test_without_aws_the_listing_reads_the_file_only(tmp_path: Path) -> None:
     assert code == 0
     (view,) = json.loads("\n".join(lines))["schedules"]
     assert view["resolvedTasks"] is None and view["resolveProblem"] is None
+
+
+def test_without_a_region_the_listing_says_what_to_do_and_how_to_read_the_file_only(tmp_path: Path) -> None:
+    from botocore.exceptions import NoRegionError
+
+    def no_region(service: str) -> Any:
+        raise NoRegionError
+
+    path = write(tmp_path, [{"name": "nightly", "expression": "cron(0 1 * * ? *)", "selectByTag": True}])
+    code, lines, err = run(["schedules", "--file", path], no_region)
+    assert code == 2 and lines == []
+    assert err.startswith("error: no AWS Region is set: export AWS_REGION")
+    assert err.rstrip().endswith("or read the file only with --no-resolve")
