@@ -401,12 +401,19 @@ class FakeLedger:
                 entry,
                 started_at=to_millisecond(entry.started_at),
                 ended_at=to_millisecond(entry.ended_at),
+                scheduled_time=to_millisecond(entry.scheduled_time) if entry.scheduled_time else None,
                 failures=dict(entry.failures),
             )
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
         with self._lock:
-            runs = [run for run in self._runs.values() if task_arn is None or run.task_arn == task_arn]
+            runs = [
+                run
+                for run in self._runs.values()
+                if (task_arn is None or run.task_arn == task_arn) and (schedule is None or run.schedule == schedule)
+            ]
         return sorted(runs, key=lambda run: run.ended_at, reverse=True)[:limit]
 
     def token_of(self, execution_arn: str) -> str | None:

@@ -88,6 +88,14 @@ def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
         ),
         resources=[arn for arn in (result.task_arn, result.execution_arn) if arn],
     )
-    publish(run_metrics(output["result"], started_at=parse_time(step.started_at), reported_at=utc_now()), metrics)
+    publish(
+        run_metrics(
+            output["result"],
+            started_at=parse_time(step.started_at),
+            reported_at=utc_now(),
+            schedule=firing.schedule if firing is not None else None,
+        ),
+        metrics,
+    )
     logger.info("Run reported", extra={"verdict": output["result"]["verdict"], "messageId": message_id})
     return output

@@ -223,9 +223,12 @@ class TaskLeasePort(Protocol):
 class RunHistory(Protocol):
     """The lines `LedgerPort.record_run` wrote, for the operator's `history` command."""
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
         """The last `limit` runs by end time, newest first: of one task, or of every task (runs
-        that never named a valid task included). Execution records are never listed."""
+        that never named a valid task included); with `schedule`, only the runs of that named
+        schedule's firings (of that task, when both are given). Execution records are never listed."""
         ...
 
 

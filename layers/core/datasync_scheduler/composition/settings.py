@@ -186,14 +186,16 @@ class SummarizeBatchSettings(MessageSettings, EventSettings):
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 
-class NotifySlackSettings(IdempotencySettings):
-    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged).
-    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
-
-
 class ScheduleBookSettings(EnvironmentSettings):
     # Where the schedules file shipped with the stack is: in the schedules layer, under /opt.
     schedules_file: Named = variable("SCHEDULES_FILE")
+
+
+class NotifySlackSettings(IdempotencySettings, ScheduleBookSettings):
+    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged);
+    # a named schedule's own (`messages.slackWebhookSecretArn`, in the schedules file) replaces it
+    # for that schedule's messages.
+    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
 
 
 class ApplySchedulesSettings(ScheduleBookSettings):
