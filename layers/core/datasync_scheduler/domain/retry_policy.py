@@ -7,7 +7,7 @@ are never retried: a rerun would fail the same way and hide the real problem beh
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -91,6 +91,15 @@ class AttemptOutcome:
     unconfirmed: bool = False
 
 
+def fixable_by_path(categories: Iterable[str], settings: RetrySettings) -> tuple[str, ...]:
+    """The failure categories, of `categories`, whose files a rerun of exactly those paths can fix:
+    the automatic retry's rule, and a retry of an earlier run's failures by hand."""
+    fixable = tuple(c for c in categories if c in _FIXABLE_BY_PATH)
+    if not settings.source_quiet:
+        fixable = tuple(c for c in fixable if c != "checksum_mismatch")
+    return fixable
+
+
 def backoff(settings: RetrySettings, attempt: int) -> int:
     """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
     return int(settings.backoff_seconds * settings.backoff_rate ** (attempt - 1))
@@ -131,10 +140,8 @@ def decide_retry(
         for c in by_category
         if RETRY_CLASS.get(c) == "permanent" and c != "unattributed"  # type: ignore[call-overload]
     )
-    fixable = tuple(c for c in by_category if c in _FIXABLE_BY_PATH)
+    fixable = fixable_by_path(by_category, settings)
     settled = tuple(c for c in by_category if c in _SETTLED_BY_FULL_RUN)
-    if not settings.source_quiet:
-        fixable = tuple(c for c in fixable if c != "checksum_mismatch")
 
     if attempt >= settings.max_attempts:
         return RetryDecision("give_up", f"attempt {attempt} of {settings.max_attempts}: no attempts left")
