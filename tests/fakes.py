@@ -416,6 +416,10 @@ class FakeLedger:
             ]
         return sorted(runs, key=lambda run: run.ended_at, reverse=True)[:limit]
 
+    def run(self, workflow_execution: str) -> RunHistoryEntry | None:
+        with self._lock:
+            return self._runs.get(workflow_execution)
+
     def token_of(self, execution_arn: str) -> str | None:
         """The token parked on the execution now (a test's look, not a claim)."""
         with self._lock:

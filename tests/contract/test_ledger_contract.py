@@ -215,3 +215,13 @@ def test_a_schedules_history_lists_the_runs_of_its_firings_newest_first(ledger: 
     assert ledger.history(schedule="archive", limit=10) == []
     # Everyone's history still lists every run, by hand or fired.
     assert len(ledger.history(limit=10)) == 5
+
+
+def test_one_runs_history_line_is_found_by_its_workflow_execution(ledger: Ledger) -> None:
+    ledger.record_status(EXECUTION, "QUEUED", T0)  # an execution item: never read as a run
+    ledger.record_run(_run("first", TASK_A, 10, "FAILED"))
+    ledger.record_run(_run("second", TASK_A, 20))
+    first = ledger.history(TASK_A, limit=10)[-1]
+    assert ledger.run(first.workflow_execution) == first
+    assert ledger.run(WORKFLOW.replace("run-1", "never-ran")) is None
+    assert ledger.run(EXECUTION) is None

@@ -231,6 +231,11 @@ class RunHistory(Protocol):
         schedule's firings (of that task, when both are given). Execution records are never listed."""
         ...
 
+    def run(self, workflow_execution: str) -> RunHistoryEntry | None:
+        """The run's line of history (a strongly consistent read), or None when the run wrote none:
+        it never ended, or its line expired. Never an execution record."""
+        ...
+
 
 class CallbackPort(Protocol):
     def resume(self, token: str, output: Any) -> bool:

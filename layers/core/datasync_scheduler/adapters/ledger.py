@@ -244,6 +244,14 @@ class DynamoDbLedger:
             return [_history_entry(item) for page in pages for item in page.get("Items", [])]
 
 
+    def run(self, workflow_execution: str) -> RunHistoryEntry | None:
+        with transient_errors_named("DynamoDB", "GetItem"):
+            item = self._client.get_item(
+                TableName=self._table, Key=self._key(RUN_KEY_PREFIX + workflow_execution), ConsistentRead=True
+            ).get("Item")
+        return _history_entry(item) if item and from_item(item).get("kind") == RUN_KIND else None
+
+
 def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
     values = from_item(item)
 
