@@ -528,6 +528,10 @@ class FakeBucket:
             if line.strip():
                 yield json.loads(line)
 
+    def failures_if_any(self, location: str) -> Iterator[dict[str, Any]] | None:
+        """The failure report at `location`, None when there is no such object."""
+        return self.read_failures(location) if location.removeprefix(f"s3://{self.name}/") in self.objects else None
+
     def text(self, key: str) -> str:
         return self.objects[key].decode()
 

@@ -1,12 +1,16 @@
-"""One attempt as the run result lists it, and why its failed files are unknown when they are."""
+"""One attempt as the run result lists it, why its failed files are unknown when they are, and the
+scope a retry of failed files runs with."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.retry_policy import RetryDecision
+from datasync_scheduler.domain.retry_scope import FailedPath, RetryScope, manifest_lines
+from datasync_scheduler.ports import RetryPorts
 from datasync_scheduler.workflow.state.sync import (
     CaughtError,
 )
@@ -31,6 +35,21 @@ def unknown_because(failures: dict[str, Any] | None, analysis_error: CaughtError
     if failures is None:
         return analysis_step_cause(analysis_error) if analysis_error is not None else None
     return Cause.from_dict(failures.get("cause"))
+
+
+def scope_state(chosen: RetryScope, failed: Sequence[FailedPath], retry_ports: RetryPorts, key: str) -> dict[str, Any]:
+    """`$.attempts.scope` for an attempt of only the `failed` paths: an Includes filter, or a
+    manifest written to `key` in the failure report bucket, or the whole task."""
+    scope: dict[str, Any] = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
+    if chosen.kind == "includes":
+        scope["includes"] = chosen.includes
+        if chosen.excludes:
+            scope["excludes"] = chosen.excludes
+    elif chosen.kind == "manifest":
+        lines = manifest_lines(item.path for item in failed)
+        retry_ports.manifest_upload(key).write(line.encode() for line in lines)
+        scope["manifest"] = {"bucket": retry_ports.manifest_bucket, "key": key, "roleArn": retry_ports.manifest_role_arn}
+    return scope
 
 
 _FILTER_KEYS = frozenset({"includes", "excludes"})  # up to 100 KiB each: the state carries them, summaries not

@@ -10,14 +10,14 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
-from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths
 from datasync_scheduler.ports import (
     ApiCallFailed,
     Ports,
     RetryPorts,
     ServiceUnreachable,
 )
-from datasync_scheduler.workflow.attempts import analysis_of, attempt_summary, unknown_because
+from datasync_scheduler.workflow.attempts import analysis_of, attempt_summary, scope_state, unknown_because
 from datasync_scheduler.workflow.looks import as_confirmed, run_deadline, unconfirmed
 from datasync_scheduler.workflow.state.sync import (
     Attempts,
@@ -80,21 +80,9 @@ def plan_next_attempt(
         failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
         # The task's own filters and settings decide what DataSync accepts, not only the request's.
         chosen = choose_scope(failed, request, task)
-        scope = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
-        if chosen.kind == "includes":
-            scope["includes"] = chosen.includes
-            if chosen.excludes:
-                scope["excludes"] = chosen.excludes
-        elif chosen.kind == "manifest":
-            task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
-            key = f"manifests/{task_id}/{execution_id}-retry-{attempt + 1}.csv"
-            lines = manifest_lines(item.path for item in failed)
-            retry_ports.manifest_upload(key).write(line.encode() for line in lines)
-            scope["manifest"] = {
-                "bucket": retry_ports.manifest_bucket,
-                "key": key,
-                "roleArn": retry_ports.manifest_role_arn,
-            }
+        task_id, execution_id = snapshot.task_arn.rsplit("/", 1)[-1], execution_arn.rsplit("/", 1)[-1]
+        key = f"manifests/{task_id}/{execution_id}-retry-{attempt + 1}.csv"
+        scope = scope_state(chosen, failed, retry_ports, key)
     retry = decision.action in ("retry_all", "retry_files")
     return Attempts(
         attempt=attempt + 1 if retry else attempt,
