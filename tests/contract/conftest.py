@@ -28,7 +28,7 @@ from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
 from datasync_scheduler.adapters.datasync import DataSync
 from datasync_scheduler.adapters.event_bus import EventBridgeBus
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
-from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
+from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report, read_failure_report_if_any
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.adapters.notification_topic import SnsTopic
 from datasync_scheduler.adapters.s3_lines import S3LineUpload, split_location
@@ -360,6 +360,7 @@ class ObjectWorld(Protocol):
     def exists(self, key: str) -> bool: ...
     def unfinished_uploads(self) -> list[str]: ...
     def read_failures(self, location: str) -> Iterator[dict[str, Any]]: ...
+    def failures_if_any(self, location: str) -> Iterator[dict[str, Any]] | None: ...
 
     @property
     def reports(self) -> ReportSource: ...
@@ -394,6 +395,9 @@ class FakeObjectWorld:
     def read_failures(self, location: str) -> Iterator[dict[str, Any]]:
         return self.bucket.read_failures(location)
 
+    def failures_if_any(self, location: str) -> Iterator[dict[str, Any]] | None:
+        return self.bucket.failures_if_any(location)
+
     @property
     def reports(self) -> ReportSource:
         return self.task_reports
@@ -425,6 +429,9 @@ class S3World:
 
     def read_failures(self, location: str) -> Iterator[dict[str, Any]]:
         return read_failure_report(location, self.s3)
+
+    def failures_if_any(self, location: str) -> Iterator[dict[str, Any]] | None:
+        return read_failure_report_if_any(location, self.s3)
 
     @property
     def reports(self) -> ReportSource:

@@ -79,3 +79,14 @@ def test_only_the_executions_own_report_files_are_read(objects: ObjectWorld) -> 
     assert list(objects.reports.detailed_documents(BUCKET, folder)) == [{"n": 1}, {"n": 2}]
     assert objects.reports.has_detailed(BUCKET, folder) is True
     assert objects.reports.has_detailed(BUCKET, "reports/Detailed-Reports/task-1/exec-3/") is False
+
+
+def test_a_report_that_is_not_there_reads_as_none_and_one_that_is_as_its_failures(objects: ObjectWorld) -> None:
+    assert objects.failures_if_any(f"s3://{BUCKET}/failure-reports/task-1/never-written.jsonl") is None
+    location = objects.failure_sink("failure-reports/task-1/exec-3.jsonl").store(
+        iter((FileFailure("/a.txt", "checksum_mismatch", "ERROR"),))
+    )
+    assert location is not None
+    found = objects.failures_if_any(location)
+    assert found is not None
+    assert [(item["path"], item["category"]) for item in found] == [("/a.txt", "checksum_mismatch")]

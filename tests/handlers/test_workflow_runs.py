@@ -1,6 +1,9 @@
-"""Summarize Batch reads a failed task run's cause from Step Functions, and goes on without it."""
+"""Summarize Batch reads a failed task run's cause from Step Functions, and goes on without it; a
+retry of a run's failures reads the run's input."""
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
@@ -40,3 +43,22 @@ def test_a_run_that_was_never_started_or_cannot_be_read_has_no_description() -> 
     stub.add_client_error("describe_execution", "AccessDeniedException", http_status_code=400)
     with stub:
         assert [runs.described(RUN) for _ in range(3)] == [None, None, None]
+
+
+def test_a_runs_input_is_read_as_it_was_started_and_an_unknown_run_has_none() -> None:
+    runs, stub = stubbed()
+    started = {
+        "executionArn": RUN,
+        "stateMachineArn": "arn:aws:states:us-east-1:123456789012:stateMachine:SyncWorkflow-x",
+        "status": "FAILED",
+        "startDate": "2026-11-21T23:00:00Z",
+        "input": '{"taskArn": "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0"}',
+    }
+    stub.add_response("describe_execution", started, {"executionArn": RUN})
+    stub.add_client_error("describe_execution", "ExecutionDoesNotExist", expected_params={"executionArn": RUN})
+    stub.add_client_error("describe_execution", "AccessDeniedException", http_status_code=400)
+    with stub:
+        assert runs.input_of(RUN) == {"taskArn": "arn:aws:datasync:us-east-1:123456789012:task/task-0123456789abcdef0"}
+        assert runs.input_of(RUN) is None
+        with pytest.raises(ClientError, match="AccessDenied"):
+            runs.input_of(RUN)

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from datasync_scheduler.domain.retry_failures import (
-    RetryFailuresRefused,
     failure_report_key,
     failures_to_retry,
 )
+from datasync_scheduler.domain.sync_request import InvalidSyncRequest
 from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.retry_scope import FailedPath
 from datasync_scheduler.domain.run_history import RunHistoryEntry
@@ -80,7 +80,7 @@ def test_permanent_failures_are_listed_as_not_retried() -> None:
 def test_content_changes_are_not_retried_when_the_source_is_not_quiet() -> None:
     report = [{"path": "/a.txt", "category": "checksum_mismatch"}]
 
-    with pytest.raises(RetryFailuresRefused, match=r"retryFailuresOf: .* no failed file a retry can fix"):
+    with pytest.raises(InvalidSyncRequest, match=r"retryFailuresOf: .* no failed file a retry can fix"):
         retry(failed_run(), report, settings=RetrySettings(source_quiet=False))
 
 
@@ -99,14 +99,14 @@ def test_content_changes_are_not_retried_when_the_source_is_not_quiet() -> None:
 def test_a_retry_is_refused_before_anything_starts_naming_the_field(
     entry: RunHistoryEntry | None, report: list[dict[str, object]] | None, why: str
 ) -> None:
-    with pytest.raises(RetryFailuresRefused, match=f"^retryFailuresOf: .*{why}"):
+    with pytest.raises(InvalidSyncRequest, match=f"^retryFailuresOf: .*{why}"):
         retry(entry, report)
 
 
 def test_a_report_past_its_retention_is_refused_even_while_s3_still_holds_it() -> None:
     report = [{"path": "/a.txt", "category": "read_error"}]
 
-    with pytest.raises(RetryFailuresRefused, match="retryFailuresOf: .* has expired .* kept 90 days"):
+    with pytest.raises(InvalidSyncRequest, match="retryFailuresOf: .* has expired .* kept 90 days"):
         retry(failed_run(), report, now=ENDED + timedelta(days=90))
     assert retry(failed_run(), report, now=ENDED + timedelta(days=89, hours=23)).failed == [FailedPath("/a.txt")]
 

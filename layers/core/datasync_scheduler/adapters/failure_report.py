@@ -7,7 +7,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from datasync_scheduler.adapters.s3_lines import PART_SIZE, S3LineUpload, read_lines
+from botocore.exceptions import ClientError
+
+from datasync_scheduler.adapters.aws_clients import client
+from datasync_scheduler.adapters.s3_lines import PART_SIZE, S3LineUpload, read_lines, split_location
 from datasync_scheduler.domain.failures import FileFailure
 
 
@@ -38,3 +41,16 @@ def read_failure_report(location: str, s3_client: Any | None = None) -> Iterator
     for line in read_lines(location, s3_client):
         if line.strip():
             yield json.loads(line)
+
+
+def read_failure_report_if_any(location: str, s3_client: Any | None = None) -> Iterator[dict[str, Any]] | None:
+    """The report's items, or None when there is no such object (NoSuchKey: the caller may list the
+    bucket, else S3 answers AccessDenied instead; docs/aws-facts.md#a-runs-input-and-failure-report)."""
+    bucket, key = split_location(location)
+    try:
+        body = (s3_client or client("s3")).get_object(Bucket=bucket, Key=key)["Body"]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "NoSuchKey":
+            return None
+        raise
+    return (json.loads(line) for line in body.iter_lines() if line.strip())

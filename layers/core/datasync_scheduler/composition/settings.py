@@ -176,6 +176,21 @@ class ValidateSyncRequestSettings(EventSettings):
     pass
 
 
+class RetryFailuresSettings(LedgerSettings):
+    """What Validate Sync Request reads only for a run that retries an earlier run's failures
+    (`retryFailuresOf`): the run history, the failure reports and how long they are kept, the
+    manifest's role, and the retry policy's own rule on content changes."""
+
+    failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
+    failure_report_retention_days: WholeNumber = variable("FAILURE_REPORT_RETENTION_DAYS")
+    manifest_role_arn: Named = variable("MANIFEST_ACCESS_ROLE_ARN")
+    source_is_quiet: Literal["true", "false"] = variable("SOURCE_IS_QUIET")
+
+    @property
+    def retry(self) -> RetrySettings:
+        return RetrySettings(source_quiet=self.source_is_quiet == "true")
+
+
 class ReportRunSettings(MessageSettings, EventSettings):
     pass
 

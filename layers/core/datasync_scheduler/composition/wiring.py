@@ -13,6 +13,7 @@ from datasync_scheduler.composition.settings import (
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
+    RetryFailuresSettings,
     ScheduleBookSettings,
 )
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
         TaggedTasks,
         TopicPort,
     )
+    from datasync_scheduler.workflow.retry_failures import RetryFailuresPorts
 
 # Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
 # (Check Sync: no log reader, no S3 upload), not every step's.
@@ -143,6 +145,26 @@ def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
         manifest_upload=lambda key: S3LineUpload(bucket, key, "text/csv"),
         manifest_bucket=bucket,
         manifest_role_arn=manifest_role_arn,
+    )
+
+
+def retry_failures_ports(settings: RetryFailuresSettings) -> RetryFailuresPorts:
+    return _retry_failures_ports(settings.ledger_table, settings.failure_report_bucket, settings.manifest_role_arn)
+
+
+@cache
+def _retry_failures_ports(ledger_table: str, bucket: str, manifest_role_arn: str) -> RetryFailuresPorts:
+    from datasync_scheduler.adapters.failure_report import read_failure_report_if_any
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+    from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
+    from datasync_scheduler.workflow.retry_failures import RetryFailuresPorts
+
+    return RetryFailuresPorts(
+        runs=DynamoDbLedger(ledger_table),
+        run_input=WorkflowRuns().input_of,
+        failure_report=read_failure_report_if_any,
+        retry=_retry_ports(bucket, manifest_role_arn),
+        datasync=datasync(),
     )
 
 

@@ -22,10 +22,6 @@ from datasync_scheduler.domain.sync_request import InvalidSyncRequest
 FIELD = "retryFailuresOf"
 
 
-class RetryFailuresRefused(InvalidSyncRequest):
-    """The earlier run's failures cannot be retried; the message names the field and why."""
-
-
 def failure_report_key(execution_arn: str) -> str:
     """Where Analyze Run writes a task execution's failure report, in the failure report bucket:
     `failure-reports/<task id>/<execution id>.jsonl` (an execution ARN is `<task ARN>/execution/<id>`)."""
@@ -71,22 +67,22 @@ def failures_to_retry(
     retention_days: int,
     now: datetime,
 ) -> FailuresToRetry:
-    """The earlier run's failed files a retry transfers, or `RetryFailuresRefused` naming why not.
+    """The earlier run's failed files a retry transfers, or `InvalidSyncRequest` naming why not.
 
     `entry` is the run's line of history (None: no such run was reported); `report` the items of its
     last task execution's failure report (None: there is no such object)."""
     if entry is None:
-        raise RetryFailuresRefused(f"{FIELD}: no run {run} in the run history (a run that has not ended has none)")
+        raise InvalidSyncRequest(f"{FIELD}: no run {run} in the run history (a run that has not ended has none)")
     if entry.execution_arn is None:
-        raise RetryFailuresRefused(f"{FIELD}: run {run} started no task execution, so it has no failure report")
+        raise InvalidSyncRequest(f"{FIELD}: run {run} started no task execution, so it has no failure report")
     if entry.status == "SUCCEEDED" and not entry.failures:
-        raise RetryFailuresRefused(f"{FIELD}: run {run} succeeded with no failed file; nothing to retry")
+        raise InvalidSyncRequest(f"{FIELD}: run {run} succeeded with no failed file; nothing to retry")
     if report_expired(entry, retention_days, now):
-        raise RetryFailuresRefused(
+        raise InvalidSyncRequest(
             f"{FIELD}: the failure report of run {run} has expired (failure reports are kept {retention_days} days)"
         )
     if report is None:
-        raise RetryFailuresRefused(
+        raise InvalidSyncRequest(
             f"{FIELD}: run {run} has no failure report for its last task execution {entry.execution_arn}"
             " (no file failed in it, or the report could not be written)"
         )
@@ -100,7 +96,7 @@ def failures_to_retry(
     not_retried = {category: count for category, count in counts.items() if category not in categories}
     if not failed:
         found = ", ".join(f"{category} ({count})" for category, count in sorted(counts.items())) or "none"
-        raise RetryFailuresRefused(
+        raise InvalidSyncRequest(
             f"{FIELD}: run {run} had no failed file a retry can fix (failures by category: {found})"
         )
     return FailuresToRetry(run, entry.execution_arn, categories, failed, not_retried)

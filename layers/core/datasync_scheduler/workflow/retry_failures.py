@@ -15,13 +15,12 @@ from typing import Any
 
 from datasync_scheduler.domain.retry_failures import (
     FIELD,
-    RetryFailuresRefused,
     failure_report_key,
     failures_to_retry,
 )
 from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.retry_scope import choose_scope
-from datasync_scheduler.domain.sync_request import SyncRequest
+from datasync_scheduler.domain.sync_request import InvalidSyncRequest, SyncRequest
 from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, RetryPorts, RunHistory, ServiceUnreachable
 from datasync_scheduler.workflow.attempts import scope_state
 from datasync_scheduler.workflow.state.sync import Attempts
@@ -52,9 +51,9 @@ def earlier_run(run_input: dict[str, Any]) -> str:
     run = run_input.get(FIELD)
     others = sorted(set(run_input) - {FIELD})
     if others:
-        raise RetryFailuresRefused(f"{FIELD}: takes no other field (the earlier run's request is used): {others}")
+        raise InvalidSyncRequest(f"{FIELD}: takes no other field (the earlier run's request is used): {others}")
     if not isinstance(run, str) or ":execution:" not in run:
-        raise RetryFailuresRefused(f"{FIELD}: must be a SyncWorkflow run's execution ARN, got {run!r}")
+        raise InvalidSyncRequest(f"{FIELD}: must be a SyncWorkflow run's execution ARN, got {run!r}")
     return run
 
 
@@ -63,13 +62,13 @@ def _first_request(run: str, ports: RetryFailuresPorts) -> dict[str, Any]:
     for _ in range(MAX_CHAIN):
         found = ports.run_input(named)
         if found is None:
-            raise RetryFailuresRefused(f"{FIELD}: Step Functions no longer knows run {named} (or never did)")
+            raise InvalidSyncRequest(f"{FIELD}: Step Functions no longer knows run {named} (or never did)")
         if not is_retry_of_failures(found):
             if not isinstance(found, dict):
-                raise RetryFailuresRefused(f"{FIELD}: run {named} was not started with a sync request")
+                raise InvalidSyncRequest(f"{FIELD}: run {named} was not started with a sync request")
             return {key: value for key, value in found.items() if key != "firing"}
         named = earlier_run(found)
-    raise RetryFailuresRefused(f"{FIELD}: run {run} retries runs more than {MAX_CHAIN} deep")
+    raise InvalidSyncRequest(f"{FIELD}: run {run} retries runs more than {MAX_CHAIN} deep")
 
 
 def retry_failures_of(
@@ -83,7 +82,7 @@ def retry_failures_of(
     now: datetime,
 ) -> tuple[SyncRequest, Attempts]:
     """The earlier run's request (checked by `parse`, as any run's input) and the first attempt: exactly
-    the failed files of `run` that a rerun can fix. Raises `RetryFailuresRefused` naming the field."""
+    the failed files of `run` that a rerun can fix. Raises `InvalidSyncRequest` naming the field."""
     entry = ports.runs.run(run)
     report = None
     if entry is not None and entry.execution_arn is not None:
@@ -97,7 +96,7 @@ def retry_failures_of(
     except ServiceUnreachable:
         raise  # an outage: the workflow retries Validate Sync Request
     except ApiCallFailed as unread:
-        raise RetryFailuresRefused(
+        raise InvalidSyncRequest(
             f"{FIELD}: the task's filters could not be read, so the failed files cannot be named safely "
             f"({unread.cause.where} failed with {unread.cause.error})"
         ) from unread
