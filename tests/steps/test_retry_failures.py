@@ -11,8 +11,8 @@ from datasync_scheduler.domain.retry_failures import failure_report_key
 from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.run_history import RunHistoryEntry
 from datasync_scheduler.domain.sync_request import InvalidSyncRequest, SyncRequest
-from datasync_scheduler.ports import RetryPorts
-from datasync_scheduler.workflow.retry_failures import RetryFailuresPorts, retry_failures_of
+from datasync_scheduler.ports import RetryFailuresPorts, RetryPorts
+from datasync_scheduler.workflow.retry_failures import retry_failures_of
 from tests.fakes import FakeBucket
 from tests.steps.conftest import World
 
@@ -133,7 +133,7 @@ def test_a_run_step_functions_no_longer_knows_is_refused_naming_the_field(world:
     earlier_run_failed_on(world, bucket, inputs, changed("/a.txt"))
     inputs.inputs.clear()
 
-    with pytest.raises(InvalidSyncRequest, match="^retryFailuresOf: Step Functions no longer knows run"):
+    with pytest.raises(InvalidSyncRequest, match=r"^retryFailuresOf: Step Functions no longer knows run"):
         retry(world, bucket, inputs)
 
 
@@ -141,7 +141,7 @@ def test_a_run_without_a_failure_report_is_refused_before_anything_starts(world:
     bucket, inputs = FakeBucket(), Inputs()
     earlier_run_failed_on(world, bucket, inputs)
 
-    with pytest.raises(InvalidSyncRequest, match="^retryFailuresOf: .* has no failure report"):
+    with pytest.raises(InvalidSyncRequest, match=r"^retryFailuresOf: .* has no failure report"):
         retry(world, bucket, inputs)
     assert world.datasync.started(next(iter(world.datasync.tasks))) == []
     assert bucket.objects == {}

@@ -8,10 +8,10 @@ from datasync_scheduler.domain.retry_failures import (
     failure_report_key,
     failures_to_retry,
 )
-from datasync_scheduler.domain.sync_request import InvalidSyncRequest
 from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.retry_scope import FailedPath
 from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.sync_request import InvalidSyncRequest
 
 RUN = "arn:aws:states:eu-west-1:123456789012:execution:SyncWorkflow:nightly-1"
 TASK_ARN = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
@@ -91,7 +91,11 @@ def test_content_changes_are_not_retried_when_the_source_is_not_quiet() -> None:
         (failed_run(execution_arn=None, failures={}), None, "started no task execution"),
         (failed_run(status="SUCCEEDED", error="", failures={}), None, "succeeded with no failed file"),
         (failed_run(), None, "has no failure report for its last task execution"),
-        (failed_run(), [{"path": "/a", "category": "access_denied"}], r"no failed file a retry can fix .*access_denied"),
+        (
+            failed_run(),
+            [{"path": "/a", "category": "access_denied"}],
+            r"no failed file a retry can fix .*access_denied",
+        ),
         (failed_run(), [{"path": "", "category": "unattributed"}], "no failed file a retry can fix"),
     ],
     ids=["no such run", "never started", "succeeded", "no report", "only permanent", "names no file"],
@@ -106,7 +110,7 @@ def test_a_retry_is_refused_before_anything_starts_naming_the_field(
 def test_a_report_past_its_retention_is_refused_even_while_s3_still_holds_it() -> None:
     report = [{"path": "/a.txt", "category": "read_error"}]
 
-    with pytest.raises(InvalidSyncRequest, match="retryFailuresOf: .* has expired .* kept 90 days"):
+    with pytest.raises(InvalidSyncRequest, match=r"retryFailuresOf: .* has expired .* kept 90 days"):
         retry(failed_run(), report, now=ENDED + timedelta(days=90))
     assert retry(failed_run(), report, now=ENDED + timedelta(days=89, hours=23)).failed == [FailedPath("/a.txt")]
 

@@ -429,3 +429,17 @@ class RetryPorts:
     manifest_upload: Callable[[str], LineUpload]  # S3 key -> where the manifest goes
     manifest_bucket: str
     manifest_role_arn: str
+
+
+@dataclass(frozen=True)
+class RetryFailuresPorts:
+    """What Validate Sync Request reads an earlier run's failures from, for a run that retries them."""
+
+    runs: RunHistory
+    # A SyncWorkflow run's input as it was started (Step Functions' DescribeExecution), None when
+    # Step Functions does not know the run (never started, or its history is past retention).
+    run_input: Callable[[str], Any | None]
+    # A failure report's items by its location, None when there is no such object.
+    failure_report: Callable[[str], Iterator[dict[str, Any]] | None]
+    retry: RetryPorts
+    datasync: DataSyncPort

@@ -243,7 +243,6 @@ class DynamoDbLedger:
         with transient_errors_named("DynamoDB", "Query"):
             return [_history_entry(item) for page in pages for item in page.get("Items", [])]
 
-
     def run(self, workflow_execution: str) -> RunHistoryEntry | None:
         with transient_errors_named("DynamoDB", "GetItem"):
             item = self._client.get_item(

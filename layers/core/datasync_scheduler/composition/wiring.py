@@ -25,13 +25,13 @@ if TYPE_CHECKING:
         BatchObjects,
         EventBusPort,
         Ports,
+        RetryFailuresPorts,
         RetryPorts,
         ScheduleBook,
         ScheduleGroupPort,
         TaggedTasks,
         TopicPort,
     )
-    from datasync_scheduler.workflow.retry_failures import RetryFailuresPorts
 
 # Each builder imports its own adapters: a handler's cold start loads the adapters its step uses
 # (Check Sync: no log reader, no S3 upload), not every step's.
@@ -157,7 +157,7 @@ def _retry_failures_ports(ledger_table: str, bucket: str, manifest_role_arn: str
     from datasync_scheduler.adapters.failure_report import read_failure_report_if_any
     from datasync_scheduler.adapters.ledger import DynamoDbLedger
     from datasync_scheduler.adapters.workflow_runs import WorkflowRuns
-    from datasync_scheduler.workflow.retry_failures import RetryFailuresPorts
+    from datasync_scheduler.ports import RetryFailuresPorts
 
     return RetryFailuresPorts(
         runs=DynamoDbLedger(ledger_table),

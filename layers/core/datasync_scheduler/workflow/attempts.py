@@ -48,7 +48,11 @@ def scope_state(chosen: RetryScope, failed: Sequence[FailedPath], retry_ports: R
     elif chosen.kind == "manifest":
         lines = manifest_lines(item.path for item in failed)
         retry_ports.manifest_upload(key).write(line.encode() for line in lines)
-        scope["manifest"] = {"bucket": retry_ports.manifest_bucket, "key": key, "roleArn": retry_ports.manifest_role_arn}
+        scope["manifest"] = {
+            "bucket": retry_ports.manifest_bucket,
+            "key": key,
+            "roleArn": retry_ports.manifest_role_arn,
+        }
     return scope
 
 

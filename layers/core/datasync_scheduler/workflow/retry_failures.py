@@ -8,8 +8,7 @@ rerun can fix, named by a manifest or an Includes filter as the automatic retry 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,25 +20,13 @@ from datasync_scheduler.domain.retry_failures import (
 from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.retry_scope import choose_scope
 from datasync_scheduler.domain.sync_request import InvalidSyncRequest, SyncRequest
-from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, RetryPorts, RunHistory, ServiceUnreachable
+from datasync_scheduler.ports import ApiCallFailed, RetryFailuresPorts, ServiceUnreachable
 from datasync_scheduler.workflow.attempts import scope_state
 from datasync_scheduler.workflow.state.sync import Attempts
 
 # A retry of a retry names the run it retried; its request is the first run's. The chain is followed
 # this far, which no person retrying by hand reaches; a longer one is refused rather than walked.
 MAX_CHAIN = 20
-
-
-@dataclass(frozen=True)
-class RetryFailuresPorts:
-    runs: RunHistory
-    # A SyncWorkflow run's input as it was started (Step Functions' DescribeExecution), None when
-    # Step Functions does not know the run (never started, or its history is past retention).
-    run_input: Callable[[str], Any | None]
-    # A failure report's items by its location, None when there is no such object.
-    failure_report: Callable[[str], Iterator[dict[str, Any]] | None]
-    retry: RetryPorts
-    datasync: DataSyncPort
 
 
 def is_retry_of_failures(run_input: Any) -> bool:
