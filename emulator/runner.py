@@ -62,6 +62,21 @@ def _workflow_start(
     return stack.state_machines[WORKFLOW], json.dumps({"taskArn": task_arn, **scenario.extra_input})
 
 
+def _retry_failures(
+    aws: LocalAws, sfn: Any, stack: DeployedStack, scenario: Scenario, run: str, real_timeout: float
+) -> str:
+    """A person retries the run's failed files: a SyncWorkflow run of `{"retryFailuresOf": run}`, to its end."""
+    retry = sfn.start_execution(
+        stateMachineArn=stack.state_machines[WORKFLOW],
+        name=f"{scenario.name}-retry-failures",
+        input=json.dumps({"retryFailuresOf": run}),
+    )["executionArn"]
+    aws.clock.run_until(
+        lambda: str(sfn.describe_execution(executionArn=retry)["status"]) != "RUNNING", real_timeout=real_timeout
+    )
+    return str(retry)
+
+
 def _batch_parameters(scenario: Scenario, batch: list[dict[str, Any]]) -> dict[str, str]:
     """A scheduled batch runs the scenario's tasks as the template's NightlyTasks."""
     parameters = {"NightlyTasks": json.dumps(batch)}
@@ -161,6 +176,8 @@ def run_scenario(
         # Late events still arrive after the workflow ended, as on AWS: deliver what is in flight so
         # the ledger the summary shows is the one an operator would find a day later.
         aws.clock.advance(LATE_EVENT_HORIZON_SECONDS)
+        if scenario.retry_failures_after:
+            other_runs.append(_retry_failures(aws, sfn, stack, scenario, execution_arn, real_timeout))
         summary = summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
         summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
         summary.queue_messages = queue_messages(stack)

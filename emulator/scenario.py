@@ -35,6 +35,7 @@ _FIELDS = {
     "expect",
     "startDelaySeconds",
     "lostStartResponses",
+    "retryFailuresAfter",
     "identicalStartWhileBusy",
     "concurrentStarts",
     "tasks",
@@ -136,6 +137,9 @@ class Scenario:
     # How many runs start with the same input at the same virtual moment (a manual start that
     # meets another manual or scheduled one); the summary is the first one's, the others are listed.
     concurrent_starts: int = 1
+    # After the run ends (and a day of late events), a person retries its failed files: a second run
+    # started with `{"retryFailuresOf": <the first run>}`, listed in the summary's other runs.
+    retry_failures_after: bool = False
     trigger: str = "manual"
     extra_input: dict[str, Any] = field(default_factory=dict)
     raw_input: Any = None
@@ -223,6 +227,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         lost_start_responses=int(raw.get("lostStartResponses", 0)),
         identical_start_while_busy=_identical_start_while_busy(name, raw),
         concurrent_starts=_concurrent_starts(name, raw),
+        retry_failures_after=raw.get("retryFailuresAfter", False) is True,
         trigger=str(raw.get("trigger", "manual")),
         extra_input=dict(raw.get("input", {})),
         raw_input=raw.get("rawInput"),

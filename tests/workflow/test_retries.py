@@ -141,3 +141,28 @@ def test_a_task_with_its_own_exclude_filter_retries_its_failed_files_through_an_
     assert len(task_run["output"]["attempts"]) == 2
     assert task_run["output"]["verdict"]["reason"].startswith("Recovered: attempt 2 of the run succeeded.")
     assert any("2 file(s) by includes: SUCCESS" in sent["message"] for sent in summary["notifications"])
+
+
+def test_a_person_retries_a_failed_runs_changed_files_and_exactly_those_run_again() -> None:
+    summary = run("retry-failures-by-hand")
+
+    assert summary["status"] == "FAILED"  # the first run: MaxAttempts 1, nothing retried by itself
+    first, retried = summary["executions"]
+    assert first["manifest"] is None
+    # The retry transfers exactly the two changed files, by manifest; the metadata mismatch stays.
+    assert sorted(retried["manifest"]["paths"]) == ["finance/q3 report.xlsx", "finance/q4, draft.xlsx"]
+    (retry_run,) = summary["other_runs"]
+    assert retry_run["status"] == "SUCCEEDED"
+    (attempt,) = retry_run["output"]["attempts"]
+    assert attempt["scope"]["kind"] == "manifest" and attempt["scope"]["paths"] == 2
+    assert attempt["scope"]["retryFailuresOf"].endswith(":retry-failures-by-hand-run-1")
+    assert "not retried: metadata_mismatch (1)" in attempt["scope"]["reason"]
+
+
+def test_a_retry_of_a_run_with_nothing_a_retry_can_fix_is_refused_before_anything_starts() -> None:
+    summary = run("permission-denied", retryFailuresAfter=True)
+
+    assert len(summary["executions"]) == 1  # the retry started no task execution
+    (retry_run,) = summary["other_runs"]
+    assert retry_run["status"] == "FAILED" and retry_run["error"] == "InvalidSyncRequest"
+    assert "retryFailuresOf: " in retry_run["cause"] and "no failed file a retry can fix" in retry_run["cause"]
