@@ -291,6 +291,21 @@ def _run(args: argparse.Namespace) -> int:
     return _watch_execution(args, execution_arn) if args.watch else 0
 
 
+def _retry_failures(args: argparse.Namespace) -> int:
+    from datasync_scheduler_cli.operate import run_name, start_run
+
+    machine = _resources(args, "sync_workflow_arn").sync_workflow_arn
+    earlier = args.earlier_run
+    if ":execution:" not in earlier:  # a run's name: an execution of this stack's SyncWorkflow
+        earlier = f"{machine.replace(':stateMachine:', ':execution:')}:{earlier}"
+    # The workflow finds the run's failed files and refuses, naming retryFailuresOf, when there is
+    # nothing to retry: the same checks whoever starts it (a chat button, the console, this command).
+    sfn = args.clients("stepfunctions")
+    execution_arn = start_run(sfn, machine, {"retryFailuresOf": earlier}, args.name or run_name(datetime.now(UTC)))
+    print(execution_arn, flush=True)
+    return _watch_execution(args, execution_arn) if args.watch else 0
+
+
 def _watch(args: argparse.Namespace) -> int:
     return _watch_execution(args, args.execution_arn)
 
@@ -471,6 +486,28 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     )
     _add_stack_options(run)
     run.set_defaults(run=_run)
+
+    retry_failures = commands.add_parser(
+        "retry-failures",
+        help="start a run of exactly the failed files of an earlier run that a retry can fix; prints its ARN",
+        description='Starts SyncWorkflow with {"retryFailuresOf": RUN}: the earlier run\'s task, overrides and '
+        "filters, and only its failed files whose category a rerun can fix (by a manifest or an Includes filter, "
+        "as the automatic retry). The workflow refuses it, naming retryFailuresOf, when the run does not exist, "
+        "has no failure report, had nothing a retry can fix, or its report has expired.",
+    )
+    retry_failures.add_argument("earlier_run", metavar="RUN", help="the earlier run: its execution ARN, or its name")
+    retry_failures.add_argument("--name", help="the execution name (default: manual-<UTC time>-<random>)")
+    retry_failures.add_argument("--watch", action="store_true", help="follow the run to its end (see watch)")
+    retry_failures.add_argument(
+        "--interval", type=float, default=2.0, help="seconds between looks with --watch (default 2)"
+    )
+    retry_failures.add_argument(
+        "--state-machine-arn",
+        default=os.environ.get("DATASYNC_SCHEDULER_STATE_MACHINE_ARN"),
+        help="the SyncWorkflow to start, instead of the stack's output",
+    )
+    _add_stack_options(retry_failures)
+    retry_failures.set_defaults(run=_retry_failures)
 
     watch = commands.add_parser(
         "watch",

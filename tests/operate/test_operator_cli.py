@@ -191,3 +191,18 @@ def test_history_of_a_schedule_name_eventbridge_would_refuse_is_an_error_naming_
         cli(served, "history", "--schedule", "night ly")
     assert exited.value.code == 2
     assert "--schedule: must be 1-64 letters, digits" in capsys.readouterr().err
+
+
+def test_an_operator_retries_a_failed_runs_files_by_the_runs_name(served: LocalStackServer) -> None:
+    code, lines = cli(served, "run", "--task", changing_share(served), "--watch", *FAST)
+    assert code == 1
+    failed_run = lines[0]
+
+    code, lines = cli(served, "retry-failures", failed_run.rsplit(":", 1)[-1], "--watch", *FAST)
+
+    retry = lines[0]
+    assert retry.startswith(served.stack.outputs["SyncWorkflowArn"].replace(":stateMachine:", ":execution:"))
+    sfn = http_clients(served)("stepfunctions")
+    assert json.loads(sfn.describe_execution(executionArn=retry)["input"]) == {"retryFailuresOf": failed_run}
+    # Accepted: it started a task execution of its own (this task's files fail again here).
+    assert any("attempt 1  (Await Sync End)" in line for line in lines[1:])
