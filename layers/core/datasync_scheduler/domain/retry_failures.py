@@ -53,7 +53,7 @@ class FailuresToRetry:
 def report_expired(entry: RunHistoryEntry, retention_days: int, now: datetime) -> bool:
     """Whether the run's failure report is past the bucket's lifecycle expiration. S3 removes an
     expired object asynchronously, so it may still be readable for a while after
-    (docs/aws-facts.md#failure-report-expiration): the age decides, so that a retry is refused the
+    (docs/aws-facts.md#a-runs-input-and-failure-report): the age decides, so that a retry is refused the
     same way whether S3 has removed the report yet or not."""
     return now >= entry.ended_at + timedelta(days=retention_days)
 
@@ -84,7 +84,7 @@ def failures_to_retry(
     if report is None:
         raise InvalidSyncRequest(
             f"{FIELD}: run {run} has no failure report for its last task execution {entry.execution_arn}"
-            " (no file failed in it, or the report could not be written)"
+            " (no file failed in it, the report could not be written, or S3 has expired it)"
         )
     items = list(report)
     counts: dict[str, int] = {}
