@@ -24,6 +24,7 @@ from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
 from datasync_scheduler.adapters.failure_report import failure_line
 from datasync_scheduler.adapters.notification_topic import NotPublished
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
@@ -710,9 +711,9 @@ class FakeTaggedTasks:
     def tag(self, task_arn: str, key: str, value: str) -> None:
         self.tags.setdefault(task_arn, {})[key] = value
 
-    def tagged(self, key: str, value: str) -> list[str]:
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
         self.calls += 1
-        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value)
+        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value and Where.of_arn(arn) == where)
 
 
 class FakeBatchObjects:

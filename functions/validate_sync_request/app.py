@@ -12,9 +12,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition.clock import utc_now
+from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
+from datasync_scheduler.composition.settings import ValidateSyncRequestSettings
 from datasync_scheduler.domain.run_result import iso
-from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
+from datasync_scheduler.domain.sync_request import parse_sync_request
 from datasync_scheduler.workflow import validate_sync_request
 from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput
 
@@ -25,8 +27,10 @@ tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 @step_handler(ValidateSyncRequestInput, logger, tracer)
 def handler(step: ValidateSyncRequestInput, context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
-    # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
-    request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))
+    # The stack's partition, Region and account are the function's own; a task in a Region or account
+    # the stack is not set up for (its TaskRegions, MemberAccounts) is refused.
+    home = wiring.settings(ValidateSyncRequestSettings).home(context.invoked_function_arn)
+    request = parse_sync_request(step.input, home=home)
     return SyncState(
         request=request,
         attempts=validate_sync_request.first_attempt(),

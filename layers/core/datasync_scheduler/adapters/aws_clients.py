@@ -62,7 +62,7 @@ def client_in(service: str, where: Where, role_arn: str | None = None) -> Any:
     None: the stack's account), else with `role_arn`'s, assumed and refreshed by botocore."""
     if role_arn is None:
         return boto3.client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
-    return _assumed(role_arn).client(service, region_name=where.region, config=config(service))
+    return _assumed(role_arn).client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
 
 
 @cache
@@ -77,7 +77,9 @@ def _assumed(role_arn: str) -> boto3.Session:
         extra_args={"RoleSessionName": ROLE_SESSION_NAME, "DurationSeconds": ASSUMED_ROLE_SECONDS},
     )
     assumed = botocore.session.Session()
-    assumed._credentials = DeferredRefreshableCredentials(  # noqa: SLF001 (botocore's documented hook for it)
+    # botocore has no public setter for refreshable credentials; its own assume-role provider hands
+    # the same object to the session this way.
+    assumed._credentials = DeferredRefreshableCredentials(  # type: ignore[attr-defined]
         refresh_using=fetcher.fetch_credentials, method="assume-role"
     )
     return boto3.Session(botocore_session=assumed)

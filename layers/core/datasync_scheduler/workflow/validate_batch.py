@@ -3,7 +3,8 @@
 A batch starts either with its tasks (`{"tasks", "maxConcurrency"}`) or as a named schedule's
 firing (`{"schedule", "scheduledTime"}`): then the schedule is read from the deployed schedules
 file, a skip date starts nothing, and the schedule's listed tasks are joined by every DataSync task
-tagged for it, looked up now (a task tagged today runs tonight). Either way the tasks become the
+tagged for it, looked up now (a task tagged today runs tonight) in each of the schedule's Regions and
+every account the stack reaches. Either way the tasks become the
 Distributed Map's items, written to S3, so the state carries only where they are.
 
 What it receives and returns is `workflow/state/batch.py`.
@@ -23,6 +24,7 @@ from datasync_scheduler.domain.batch import (
 )
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules
 from datasync_scheduler.domain.sync_request import StackHome, field_name
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import BatchObjects, ScheduleBook, TaggedTasks
 from datasync_scheduler.workflow.state.batch import S3Object, ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
 
@@ -87,13 +89,22 @@ def _firing(
         return ValidateBatchOutput(
             batch=ValidatedBatch(tasks=0, max_concurrency=schedule.max_concurrency, firing=state_firing, skipped=reason)
         )
-    foreign = [region for region in schedule.regions if region != home.region]
-    if foreign:
+    reach = home.reach
+    regions = schedule.regions or [home.region]
+    unreached = [region for region in regions if region not in reach.all_regions]
+    if unreached:
         raise InvalidBatchRequest(
-            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: tasks are looked up in the "
-            f"stack's own Region ({home.region}) only, not {', '.join(foreign)}"
+            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: the stack is set up for "
+            f"{', '.join(reach.all_regions)}, not {', '.join(unreached)}: deploy member/template.yaml in each and "
+            "add it to the stack's TaskRegions parameter"
         )
-    tagged = tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
+    # Tagged tasks are looked up in each of the schedule's Regions, in every account the stack reaches.
+    places = [Where(home.partition, region, account) for account in reach.all_accounts for region in regions]
+    tagged = (
+        [arn for place in places for arn in tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name, place)]
+        if schedule.select_by_tag
+        else []
+    )
     batch = firing_batch(schedule, firing, tagged, home=home)
     return _stored(event, batch, objects)
 
