@@ -24,7 +24,6 @@ from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
 from datasync_scheduler.adapters.failure_report import failure_line
 from datasync_scheduler.adapters.notification_topic import NotPublished
-from datasync_scheduler.domain.where import Where
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
@@ -36,6 +35,7 @@ from datasync_scheduler.domain.schedule_group import DeployedSchedule
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,

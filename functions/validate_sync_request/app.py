@@ -11,8 +11,8 @@ from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
-from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition import wiring
+from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ValidateSyncRequestSettings
 from datasync_scheduler.domain.run_result import iso

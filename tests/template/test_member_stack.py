@@ -100,7 +100,9 @@ def test_the_member_role_allows_what_the_home_stack_allows_in_its_other_regions_
     # Every task statement is this account's tasks only; the list calls DataSync allows only on "*".
     for statement in statements:
         if statement["Resource"] != "*":
-            assert f":{OTHER_ACCOUNT}:" in statement["Resource"] or statement["Resource"].startswith("arn:aws:s3:::reports")
+            assert f":{OTHER_ACCOUNT}:" in statement["Resource"] or statement["Resource"].startswith(
+                "arn:aws:s3:::reports"
+            )
         else:
             assert set(statement["Action"]) == {"datasync:ListTasks", "datasync:ListTaskExecutions"}
     # At home: every call in another Region is bounded by the stack's TaskRegions.

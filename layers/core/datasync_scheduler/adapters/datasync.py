@@ -89,7 +89,9 @@ class DataSync:
         looked = 0
         try:
             with transient_errors_named(SERVICE, "ListTaskExecutions"):
-                pages = list(self._clients.about(task_arn).get_paginator("list_task_executions").paginate(TaskArn=task_arn))
+                pages = list(
+                    self._clients.about(task_arn).get_paginator("list_task_executions").paginate(TaskArn=task_arn)
+                )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "InvalidRequestException":
                 # The task does not exist (or is not ours to list): the start would be refused too.

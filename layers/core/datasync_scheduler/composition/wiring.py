@@ -6,7 +6,6 @@ from functools import cache
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from datasync_scheduler.adapters.aws_clients import forget_clients
-from datasync_scheduler.domain.where import Where
 from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
@@ -16,6 +15,7 @@ from datasync_scheduler.composition.settings import (
     ReachSettings,
     ScheduleBookSettings,
 )
+from datasync_scheduler.domain.where import Where
 
 if TYPE_CHECKING:
     from datasync_scheduler.adapters.datasync import DataSync
@@ -107,7 +107,9 @@ def _datasync(members: frozenset[str], role_name: str) -> DataSync:
 
 def analysis_ports(settings: AnalyzeRunSettings, execution_arn: str) -> AnalysisPorts:
     """The logs and task reports read in the task's Region and account; the failure report written home."""
-    return _analysis_ports(settings.failure_report_bucket, Where.of_arn(execution_arn), settings.members, settings.member_role_name)
+    return _analysis_ports(
+        settings.failure_report_bucket, Where.of_arn(execution_arn), settings.members, settings.member_role_name
+    )
 
 
 @cache

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from botocore.model import StructureShape
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
-from datasync_scheduler.domain.where import Reach, Where
 from datasync_scheduler.domain import datasync_model
 from datasync_scheduler.domain.schedules import Firing, ScheduleMessages
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.domain.where import Reach, Where
 
 # Java's long and int, which botocore's `long` and `integer` shapes are: the bounds DataSync applies
 # when the model gives no `max` (docs/aws-facts.md#what-a-run-accepts).
@@ -82,7 +82,9 @@ class StackHome:
 
     @property
     def reach(self) -> Reach:
-        return Reach(Where(self.partition, self.region, self.account), self.regions, self.accounts, self.member_role_name)
+        return Reach(
+            Where(self.partition, self.region, self.account), self.regions, self.accounts, self.member_role_name
+        )
 
     def __str__(self) -> str:
         return f"partition {self.partition}, Region {self.region}, account {self.account}"

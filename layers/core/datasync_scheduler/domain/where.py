@@ -34,7 +34,12 @@ class Where:
     def of_arn(cls, arn: str) -> Where:
         """From any ARN with a Region and an account (`arn:<partition>:<service>:<region>:<account>:…`)."""
         parts = arn.split(":", 5)
-        if len(parts) < 6 or parts[0] != "arn" or not _ARN_REGION.fullmatch(parts[3]) or not _ACCOUNT.fullmatch(parts[4]):
+        if (
+            len(parts) < 6
+            or parts[0] != "arn"
+            or not _ARN_REGION.fullmatch(parts[3])
+            or not _ACCOUNT.fullmatch(parts[4])
+        ):
             raise ValueError(f"not an ARN with a Region and an account: {arn[:200]!r}")
         return cls(partition=parts[1], region=parts[3], account=parts[4])
 
@@ -108,7 +113,9 @@ class Reach:
 
     def places(self) -> list[Where]:
         """Every (Region, account) the stack reaches: where tagged tasks are looked up."""
-        return [Where(self.home.partition, region, account) for account in self.all_accounts for region in self.all_regions]
+        return [
+            Where(self.home.partition, region, account) for account in self.all_accounts for region in self.all_regions
+        ]
 
 
 def member_role_arn(where: Where, role_name: str) -> str:

@@ -10,8 +10,8 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
-from datasync_scheduler.domain.where import Where
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import (
     ApiCallFailed,
     Ports,
