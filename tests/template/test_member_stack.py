@@ -2,6 +2,7 @@
 the role the home stack's functions assume in another account; and what the home stack grants for
 its other Regions and accounts. Valid, and allowing no more than the functions call."""
 
+import json
 import os
 import subprocess
 import sys
@@ -140,3 +141,25 @@ def test_cfn_lint_finds_nothing_in_the_member_stack() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_checkov_finds_nothing_in_the_member_stack() -> None:
+    checkov = next((str(p) for p in (ROOT / ".tools" / "checkov" / "bin" / "checkov",) if p.exists()), None)
+    if checkov is None:
+        # `make install` provides it; only a bare `pytest` outside the Makefile gets here.
+        pytest.skip("checkov is not installed: run `make install` (it gets a virtualenv of its own)")
+    arguments = ["--file", str(MEMBER_PATH.relative_to(ROOT)), "--framework", "cloudformation", "--compact"]
+    result = subprocess.run(
+        [checkov, *arguments, "--skip-download", "--output", "json"],
+        cwd=ROOT,
+        env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "BC_SKIP_MAPPING": "TRUE"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(result.stdout)
+    results = report["results"]
+    assert [(c["check_id"], c["resource"]) for c in results["failed_checks"]] == []
+    assert results["passed_checks"] and results["parsing_errors"] == []
