@@ -111,11 +111,11 @@ class Reach:
             raise ValueError(f"account {where.account} is not among the stack's accounts")
         return member_role_arn(where, self.member_role_name)
 
-    def places(self) -> list[Where]:
-        """Every (Region, account) the stack reaches: where tagged tasks are looked up."""
-        return [
-            Where(self.home.partition, region, account) for account in self.all_accounts for region in self.all_regions
-        ]
+    def places(self, regions: list[str] | None = None) -> list[Where]:
+        """Each of `regions` (default: every Region the stack reaches) in every account it reaches:
+        where tagged tasks are looked up."""
+        chosen = self.all_regions if regions is None else regions
+        return [Where(self.home.partition, region, account) for account in self.all_accounts for region in chosen]
 
 
 def member_role_arn(where: Where, role_name: str) -> str:

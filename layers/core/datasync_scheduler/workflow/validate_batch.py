@@ -24,7 +24,6 @@ from datasync_scheduler.domain.batch import (
 )
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules
 from datasync_scheduler.domain.sync_request import StackHome, field_name
-from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import BatchObjects, ScheduleBook, TaggedTasks
 from datasync_scheduler.workflow.state.batch import S3Object, ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
 
@@ -99,7 +98,7 @@ def _firing(
             "add it to the stack's TaskRegions parameter"
         )
     # Tagged tasks are looked up in each of the schedule's Regions, in every account the stack reaches.
-    places = [Where(home.partition, region, account) for account in reach.all_accounts for region in regions]
+    places = reach.places(regions)
     tagged = (
         [arn for place in places for arn in tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name, place)]
         if schedule.select_by_tag
