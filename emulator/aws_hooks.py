@@ -38,12 +38,26 @@ from emulator.service_errors import EmulatedServiceError
 ServiceHandler = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 _PARAMS_KEY = "emulator.params"
-_handlers: dict[str, ServiceHandler] = {}
+_handlers: dict[str, ServiceHandler | Regional] = {}
 _lock = threading.Lock()
 _registered_services: set[str] = set()
 # Calls left for `before-send` (see the module's docstring), by the id their request carries.
 _DEFERRED_HEADER = "x-emulator-deferred-call"
 _DEFERRED_KEY = "emulator.deferred"
+
+
+class Regional:
+    """A service served per Region, as AWS serves it: each call goes to the handler of the Region its
+    client's endpoint names (`<service>.<region>.amazonaws.com`)."""
+
+    def __init__(self, at: Callable[[str], ServiceHandler]) -> None:
+        self.at = at
+
+
+def _region_of(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    parts = host.split(".")
+    return parts[1] if len(parts) > 3 else ""
 
 
 @dataclass(frozen=True)
@@ -56,7 +70,7 @@ class _Deferred:
 _deferred: dict[str, _Deferred] = {}
 
 
-def serve(service_id: str, handler: ServiceHandler) -> None:
+def serve(service_id: str, handler: ServiceHandler | Regional) -> None:
     """Routes every call of `service_id` (e.g. "datasync", "lambda") to `handler` until `stop`."""
     with _lock:
         if service_id not in _registered_services:
@@ -96,6 +110,8 @@ def _dispatch(
         context.pop(_PARAMS_KEY)
         return None
     params = context.pop(_PARAMS_KEY)
+    if isinstance(handler, Regional):
+        handler = handler.at(_region_of(str(request.get("url", ""))))
     injector = faults.active()
     if injector is not None and injector.armed(service_id, model.name):
         call_id = str(uuid.uuid4())

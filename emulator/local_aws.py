@@ -95,11 +95,38 @@ class LocalAws:
         )
         self.clock.attach(self.datasync)
         self.clock.attach(self.bus)
+        # DataSync in the stack's other Regions, each its own service (created on first call), and
+        # the Regions whose DataSync events a member stack forwards to this Region's bus.
+        self.datasync_elsewhere: dict[str, DataSyncEmulator] = {}
+        self.forwarded_regions: set[str] = set()
         self._stack: DeployedStack | None = None
         # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
         self.sns_deliveries = SnsLambdaDeliveries()
         # The schedules file deployed with the stack (its parsed content), when a scenario has one.
         self.schedules: Any = None
+
+    def datasync_in(self, region: str) -> DataSyncEmulator:
+        """DataSync in `region`: the home one, or another Region's, whose tasks and executions are its own."""
+        if region in ("", REGION):
+            return self.datasync
+        if region not in self.datasync_elsewhere:
+            emulator = DataSyncEmulator(
+                self.clock,
+                region=region,
+                account_id=ACCOUNT_ID,
+                event_sink=lambda event: self._forward(region, event),
+                logs_client_factory=lambda: boto3.client("logs", region_name=region),
+                s3_client_factory=lambda: boto3.client("s3", region_name=region),
+            )
+            self.clock.attach(emulator)
+            self.datasync_elsewhere[region] = emulator
+        return self.datasync_elsewhere[region]
+
+    def _forward(self, region: str, event: dict[str, Any]) -> None:
+        # DataSync's events stay on their own Region's bus unless a member stack's rule forwards
+        # them to the home bus, where they arrive with their own `region` (docs/regions.md).
+        if region in self.forwarded_regions:
+            self.bus.publish(event)
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
         return self.router.invoke(target, event)[1] is None
@@ -190,7 +217,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
     Virtual time starts at `clock_start` (default: the clock's fixed epoch, so runs repeat exactly)."""
     aws = LocalAws(faults or EventFaults(), clock_start)
     aws.router.on_environment_change = wiring.forget_settings
-    aws_hooks.serve("datasync", aws.datasync.handle)
+    aws_hooks.serve("datasync", aws_hooks.Regional(lambda region: aws.datasync_in(region).handle))
     aws_hooks.serve("lambda", aws.router.handle)
     use_time_source(aws.clock.now)
     wiring.reset()
