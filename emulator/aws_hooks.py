@@ -31,7 +31,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.model import OperationModel
 
-from emulator import call_recorder, faults
+from emulator import call_recorder, faults, moto_internals
 from emulator.service_errors import EmulatedServiceError
 
 # (operation name, request parameters as the caller passed them) -> parsed response
@@ -47,10 +47,11 @@ _DEFERRED_KEY = "emulator.deferred"
 
 
 class Regional:
-    """A service served per Region, as AWS serves it: each call goes to the handler of the Region its
-    client's endpoint names (`<service>.<region>.amazonaws.com`)."""
+    """A service served per account and Region, as AWS serves it: each call goes to the handler of
+    the Region its client's endpoint names (`<service>.<region>.amazonaws.com`) in the account its
+    credentials belong to (an assumed role's session: the role's account, as moto maps them)."""
 
-    def __init__(self, at: Callable[[str], ServiceHandler]) -> None:
+    def __init__(self, at: Callable[[str, str], ServiceHandler]) -> None:
         self.at = at
 
 
@@ -97,8 +98,17 @@ def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> N
     context[_PARAMS_KEY] = copy.deepcopy(params)
 
 
+def _account_of(request_signer: Any) -> str:
+    # botocore hands the client's request signer to `before-call`; its credentials are not public
+    # otherwise. Calls are signed after this hook, so the signature cannot be read instead.
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return ""
+    return moto_internals.account_of_access_key(credentials.get_frozen_credentials().access_key)
+
+
 def _dispatch(
-    model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
+    model: Any, params: dict[str, Any], context: dict[str, Any], request_signer: Any = None, **_: Any
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     service_id = model.service_model.service_id.hyphenize()
     handler = _handlers.get(service_id)
@@ -111,7 +121,7 @@ def _dispatch(
         return None
     params = context.pop(_PARAMS_KEY)
     if isinstance(handler, Regional):
-        handler = handler.at(_region_of(str(request.get("url", ""))))
+        handler = handler.at(_region_of(str(request.get("url", ""))), _account_of(request_signer))
     injector = faults.active()
     if injector is not None and injector.armed(service_id, model.name):
         call_id = str(uuid.uuid4())

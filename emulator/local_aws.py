@@ -97,35 +97,38 @@ class LocalAws:
         self.clock.attach(self.bus)
         # DataSync in the stack's other Regions, each its own service (created on first call), and
         # the Regions whose DataSync events a member stack forwards to this Region's bus.
-        self.datasync_elsewhere: dict[str, DataSyncEmulator] = {}
-        self.forwarded_regions: set[str] = set()
+        self.datasync_elsewhere: dict[tuple[str, str], DataSyncEmulator] = {}
+        self.forwarded: set[tuple[str, str]] = set()
         self._stack: DeployedStack | None = None
         # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
         self.sns_deliveries = SnsLambdaDeliveries()
         # The schedules file deployed with the stack (its parsed content), when a scenario has one.
         self.schedules: Any = None
 
-    def datasync_in(self, region: str) -> DataSyncEmulator:
-        """DataSync in `region`: the home one, or another Region's, whose tasks and executions are its own."""
-        if region in ("", REGION):
+    def datasync_in(self, region: str, account: str = ACCOUNT_ID) -> DataSyncEmulator:
+        """DataSync in `region` of `account`: the home one, or another place's, whose tasks and
+        executions are its own."""
+        place = (region or REGION, account or ACCOUNT_ID)
+        if place == (REGION, ACCOUNT_ID):
             return self.datasync
-        if region not in self.datasync_elsewhere:
+        if place not in self.datasync_elsewhere:
             emulator = DataSyncEmulator(
                 self.clock,
-                region=region,
-                account_id=ACCOUNT_ID,
-                event_sink=lambda event: self._forward(region, event),
-                logs_client_factory=lambda: boto3.client("logs", region_name=region),
-                s3_client_factory=lambda: boto3.client("s3", region_name=region),
+                region=place[0],
+                account_id=place[1],
+                event_sink=lambda event: self._forward(place, event),
+                logs_client_factory=lambda: boto3.client("logs", region_name=place[0]),
+                s3_client_factory=lambda: boto3.client("s3", region_name=place[0]),
             )
             self.clock.attach(emulator)
-            self.datasync_elsewhere[region] = emulator
-        return self.datasync_elsewhere[region]
+            self.datasync_elsewhere[place] = emulator
+        return self.datasync_elsewhere[place]
 
-    def _forward(self, region: str, event: dict[str, Any]) -> None:
-        # DataSync's events stay on their own Region's bus unless a member stack's rule forwards
-        # them to the home bus, where they arrive with their own `region` (docs/regions.md).
-        if region in self.forwarded_regions:
+    def _forward(self, place: tuple[str, str], event: dict[str, Any]) -> None:
+        # DataSync's events stay on their own Region's and account's bus unless a member stack's rule
+        # forwards them to the home bus, where they arrive with their own `region` and `account`
+        # (docs/regions.md).
+        if place in self.forwarded:
             self.bus.publish(event)
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
@@ -217,7 +220,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
     Virtual time starts at `clock_start` (default: the clock's fixed epoch, so runs repeat exactly)."""
     aws = LocalAws(faults or EventFaults(), clock_start)
     aws.router.on_environment_change = wiring.forget_settings
-    aws_hooks.serve("datasync", aws_hooks.Regional(lambda region: aws.datasync_in(region).handle))
+    aws_hooks.serve("datasync", aws_hooks.Regional(lambda region, account: aws.datasync_in(region, account).handle))
     aws_hooks.serve("lambda", aws.router.handle)
     use_time_source(aws.clock.now)
     wiring.reset()
