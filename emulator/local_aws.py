@@ -124,6 +124,10 @@ class LocalAws:
             self.datasync_elsewhere[place] = emulator
         return self.datasync_elsewhere[place]
 
+    def every_datasync(self) -> list[DataSyncEmulator]:
+        """DataSync at home, then in every other place a call reached."""
+        return [self.datasync, *self.datasync_elsewhere.values()]
+
     def _forward(self, place: tuple[str, str], event: dict[str, Any]) -> None:
         # DataSync's events stay on their own Region's and account's bus unless a member stack's rule
         # forwards them to the home bus, where they arrive with their own `region` and `account`

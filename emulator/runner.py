@@ -22,7 +22,7 @@ from emulator.local_aws import BATCH_WORKFLOW, TEMPLATE, WORKFLOW, LocalAws, loc
 from emulator.run_summary import RunSummary, other_run, queue_messages, summarise
 from emulator.scenario import Scenario
 from emulator.scenario_tasks import create_task, create_task_for
-from emulator.stack import REGION, DeployedStack
+from emulator.stack import ACCOUNT_ID, REGION, DeployedStack
 from emulator.webhook import SlackWebhookStandIn
 
 LATE_EVENT_HORIZON_SECONDS = 24 * 3600
@@ -101,7 +101,10 @@ def run_scenario(
         for item in scenario.batch:
             item_arn = create_task_for(item.task, locations)
             first_arn = first_arn or item_arn
-            aws.datasync.script_task(item_arn, item.executions)
+            aws.datasync_in(_region_of(item_arn)).script_task(item_arn, item.executions)
+            if _region_of(item_arn) != REGION:
+                # A member stack in the task's Region forwards its events to the stack's bus.
+                aws.forwarded.add((_region_of(item_arn), ACCOUNT_ID))
             if item.listed:
                 batch.append({"taskArn": item_arn, **item.extra_input})
         if scenario.schedule is not None:
@@ -112,6 +115,8 @@ def run_scenario(
         if scripts:
             aws.datasync.script_task(task_arn, scripts)
         parameters = dict(scenario.parameters)
+        if other_regions := sorted({region for region, _ in aws.forwarded}):
+            parameters.setdefault("TaskRegions", ",".join(other_regions))
         parameters.setdefault("SlackWebhookSecretArn", _webhook_secret(webhook.url))
         if scenario.trigger == "schedule":
             for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
@@ -167,6 +172,10 @@ def run_scenario(
         summary.faults_injected = [call.to_dict() for call in injector.injected]
         summary.other_runs = [other_run(sfn, arn) for arn in other_runs]
         return summary
+
+
+def _region_of(arn: str) -> str:
+    return arn.split(":")[3]
 
 
 def _settle(aws: LocalAws, sfn: Any, stack: DeployedStack, *, until: datetime, real_timeout: float) -> None:

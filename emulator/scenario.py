@@ -50,6 +50,7 @@ _FIELDS = {
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
 _TASK_FIELDS = {
     "name",
+    "region",
     "source",
     "destination",
     "options",
@@ -107,6 +108,9 @@ class TaskSpec:
     # The task's tags as CreateTask sets them ({key: value}); `datasync-scheduler:schedule` makes it
     # join that schedule.
     tags: dict[str, str] = field(default_factory=dict)
+    # The Region the task is created in (default: the stack's); the stack is set up for it and a
+    # member stack forwards its events (docs/regions.md).
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +283,7 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
         excludes=raw.get("excludes"),
         task_report=raw.get("taskReport"),
         tags=_tags(raw.get("tags", {}), where),
+        region=raw.get("region"),
     )
 
 
