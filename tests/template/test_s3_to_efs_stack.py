@@ -239,7 +239,8 @@ def test_the_file_system_is_encrypted_and_reached_over_tls_through_the_security_
     file_system = RESOURCES["FileSystem"]["Properties"]
     assert file_system["Encrypted"] is True
     # General Purpose: the only performance mode EFS Archive works with (docs/aws-facts.md#efs-lifecycle-policies).
-    assert (file_system["PerformanceMode"], file_system["ThroughputMode"]) == ("generalPurpose", {"Ref": "ThroughputMode"})
+    assert file_system["PerformanceMode"] == "generalPurpose"
+    assert file_system["ThroughputMode"] == {"Ref": "ThroughputMode"}
     location = RESOURCES["DestinationLocation"]
     assert location["Properties"]["InTransitEncryption"] == "TLS1_2"
     assert "MountTarget" in as_list(location["DependsOn"])
@@ -296,8 +297,9 @@ def test_an_existing_vpc_and_subnet_replace_the_created_network() -> None:
 
 # --- Storage tiering (docs/aws-facts.md#efs-lifecycle-policies) ------------------------------------
 
+# botocore's EFS model: what EFS accepts, so the parameters cannot drift from it.
 _EFS_MODEL = json.loads(
-    gzip.open(Path(botocore.__file__).parent / "data" / "efs" / "2015-02-01" / "service-2.json.gz").read()
+    gzip.decompress((Path(botocore.__file__).parent / "data" / "efs" / "2015-02-01" / "service-2.json.gz").read_bytes())
 )["shapes"]
 TIERING_PARAMETERS = ("TransitionToIA", "TransitionToArchive", "TransitionToPrimaryStorageClass")
 
@@ -352,8 +354,8 @@ def refusals(**overrides: str) -> list[str]:
 
 
 def lifecycle_policies(**parameters: str) -> list[dict[str, str]]:
-    policies: list[dict[str, str]] = resolver(**parameters).resolve(RESOURCES["FileSystem"]["Properties"]).get(
-        "LifecyclePolicies", []
+    policies: list[dict[str, str]] = (
+        resolver(**parameters).resolve(RESOURCES["FileSystem"]["Properties"]).get("LifecyclePolicies", [])
     )
     return policies
 
