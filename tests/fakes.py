@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +36,7 @@ from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
+    FiringArrival,
     ApiCallFailed,
     CallbackPort,
     DataSyncPort,
@@ -713,6 +714,24 @@ class FakeTaggedTasks:
     def tagged(self, key: str, value: str) -> list[str]:
         self.calls += 1
         return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value)
+
+
+class FakeFiringArrivals:
+    """Each firing's first arrival, keyed by schedule and scheduled instant."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[tuple[str, datetime], FiringArrival] = {}
+
+    def record(self, schedule: str, scheduled_time: datetime, batch_execution: str, *, arrived_at: datetime) -> bool:
+        key = (schedule, scheduled_time.astimezone(UTC))
+        if key in self.arrivals:
+            return False
+        self.arrivals[key] = FiringArrival(schedule, scheduled_time.astimezone(UTC), batch_execution, arrived_at)
+        return True
+
+    def arrived(self, schedule: str, scheduled_times: Sequence[datetime]) -> list[FiringArrival]:
+        keys = dict.fromkeys((schedule, time.astimezone(UTC)) for time in scheduled_times)
+        return [self.arrivals[key] for key in keys if key in self.arrivals]
 
 
 class FakeBatchObjects:

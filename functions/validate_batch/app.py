@@ -34,4 +34,5 @@ def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]
         wiring.batch_objects(settings.failure_report_bucket),
         wiring.schedule_book(settings),
         wiring.tagged_tasks(),
+        wiring.firing_arrivals(settings),
     ).to_state()
