@@ -308,6 +308,8 @@ def _schedules(args: argparse.Namespace) -> int:
     schedules = read_file(Path(args.file))
     now = datetime.now(UTC)
     views = [schedule_view(schedule, now) for schedule in schedules.schedules]
+    if args.health and schedules.schedules:
+        _add_health(args, schedules.schedules, views, now)
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "schedules": views}, indent=2))
         return 0
@@ -318,7 +320,23 @@ def _schedules(args: argparse.Namespace) -> int:
             print()
         for line in view_lines(view):
             print(line)
+        if view["health"] is not None:
+            from datasync_scheduler_cli.schedule_health import health_lines
+
+            for line in health_lines(view["health"], view["timezone"]):
+                print(line)
     return 0
+
+
+def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[dict[str, Any]], now: datetime) -> None:
+    """Each schedule's health (last firing, missed firings), from the deployed stack's run ledger."""
+    from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
+    from datasync_scheduler_cli.schedule_health import schedule_health
+
+    table = _resources(args, "ledger_table").ledger_table
+    arrivals = DynamoDbFiringArrivals(table, args.clients("dynamodb"))
+    for schedule, view in zip(schedules, views, strict=True):
+        view["health"] = schedule_health(schedule, now, arrivals)
 
 
 def _schedules_plan(args: argparse.Namespace) -> int:
@@ -451,6 +469,17 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     )
     schedules.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
     schedules.add_argument("--format", choices=("text", "json"), default="text")
+    schedules.add_argument(
+        "--health",
+        action="store_true",
+        help="each schedule's last firing and missed firings, read from the deployed stack's run ledger",
+    )
+    schedules.add_argument(
+        "--ledger-table",
+        default=os.environ.get("DATASYNC_SCHEDULER_LEDGER_TABLE"),
+        help="the run ledger table for --health (default: the stack's RunLedgerTable output)",
+    )
+    _add_stack_options(schedules)
     schedules.set_defaults(run=_schedules)
     schedules_commands = schedules.add_subparsers(dest="schedules_command")
     schedules_plan = schedules_commands.add_parser(
