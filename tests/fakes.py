@@ -82,6 +82,8 @@ class FakeTask:
     log_level: str | None = None
     task_report_config: dict[str, Any] | None = None
     preserve_deleted_files: str = "PRESERVE"
+    schedule: dict[str, Any] | None = None  # DescribeTask's Schedule
+    schedule_details: dict[str, Any] | None = None  # and ScheduleDetails
 
 
 @dataclass
@@ -277,6 +279,8 @@ class FakeDataSync:
             includes=task.includes,
             excludes=task.excludes,
             preserve_deleted_files=task.preserve_deleted_files,
+            schedule=task.schedule,
+            schedule_details=task.schedule_details,
         )
 
     @staticmethod

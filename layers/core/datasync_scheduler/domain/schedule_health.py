@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
+from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.schedule_group import RETRY_MAX_EVENT_AGE_SECONDS
 from datasync_scheduler.domain.untrusted import one_line
 
@@ -42,6 +43,7 @@ FindingKind = Literal[
     "logging-off",
     "two-schedulers",
     "datasync-disabled",
+    "not-checked",
 ]
 OnFailure = Literal["warn", "skip"]
 
@@ -85,6 +87,37 @@ class Finding:
     will_fail: bool
     text: str
     to_do: str
+
+
+def look_of(task_arn: str, facts: TaskFacts | None) -> TaskLook:
+    """What DescribeTask said (None: the task does not exist) as preflight reads it. An agent that is
+    offline shows as the task's UNAVAILABLE status ("A DataSync agent used by the task is offline");
+    the log group is not looked up here (`log_group_exists` None)."""
+    if facts is None:
+        return TaskLook(task_arn, None)
+    return TaskLook(
+        task_arn,
+        facts.status or "UNKNOWN",
+        log_group_arn=facts.log_group_arn,
+        log_level=facts.log_level,
+        datasync_schedule=datasync_schedule_of(facts.schedule, facts.schedule_details),
+    )
+
+
+def datasync_schedule_of(schedule: Mapping[str, Any] | None, details: Mapping[str, Any] | None) -> DataSyncSchedule | None:
+    """DescribeTask's `Schedule` and `ScheduleDetails` (botocore `TaskSchedule`, `TaskScheduleDetails`);
+    None when the task has no DataSync schedule."""
+    if not schedule or not schedule.get("ScheduleExpression"):
+        return None
+    details = details or {}
+    updated = details.get("StatusUpdateTime")
+    return DataSyncSchedule(
+        expression=str(schedule["ScheduleExpression"]),
+        status=str(schedule.get("Status") or "ENABLED"),
+        disabled_by=details.get("DisabledBy"),
+        disabled_reason=details.get("DisabledReason"),
+        status_update_time=updated if isinstance(updated, datetime) else None,
+    )
 
 
 def preflight_findings(look: TaskLook) -> list[Finding]:
