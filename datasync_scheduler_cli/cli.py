@@ -333,10 +333,17 @@ def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[
     from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
     from datasync_scheduler_cli.schedule_health import schedule_health
 
+    from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+    from datasync_scheduler_cli.schedule_health import preflight_view
+
     table = _resources(args, "ledger_table").ledger_table
     arrivals = DynamoDbFiringArrivals(table, args.clients("dynamodb"))
+    datasync_client = args.clients("datasync")
+    datasync, tagged = DataSync(datasync_client), DataSyncTaggedTasks(datasync_client)
     for schedule, view in zip(schedules, views, strict=True):
         view["health"] = schedule_health(schedule, now, arrivals)
+        view["health"]["preflight"] = preflight_view(schedule, datasync, tagged)
 
 
 def _schedules_plan(args: argparse.Namespace) -> int:

@@ -19,7 +19,9 @@ from datasync_scheduler.domain.schedule_expression import RateExpression
 from datasync_scheduler.domain.schedule_health import delivery_deadline, missed_firings
 from datasync_scheduler.domain.schedules import Schedule
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.ports import FiringArrivals
+from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY
+from datasync_scheduler.ports import DataSyncPort, FiringArrivals, TaggedTasks
+from datasync_scheduler.workflow.preflight import preflight
 from datasync_scheduler_cli.schedule_firings import next_firings
 
 # How far back the check looks, and at most how many expected firings (a rate(1 minute) schedule
@@ -69,6 +71,18 @@ def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals)
     }
 
 
+def preflight_view(schedule: Schedule, datasync: DataSyncPort, tagged: TaggedTasks) -> list[dict[str, Any]]:
+    """Preflight now, on the tasks the schedule resolves to now: its listed ones, then those tagged
+    for it (each once), as its firing finds them."""
+    listed = [str(task.get("taskArn", "")) for task in schedule.tasks]
+    found = tagged.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
+    tasks = list(dict.fromkeys([*listed, *found]))
+    return [
+        {"taskArn": f.task_arn, "kind": f.kind, "willFail": f.will_fail, "text": f.text, "toDo": f.to_do}
+        for f in preflight(tasks, datasync)
+    ]
+
+
 def health_lines(health: dict[str, Any], timezone: str = "UTC") -> list[str]:
     """The health in the text listing, each firing in the schedule's own time zone."""
     from zoneinfo import ZoneInfo
@@ -85,4 +99,7 @@ def health_lines(health: dict[str, Any], timezone: str = "UTC") -> list[str]:
     lines.extend(f"  MISSED: {local(time)} (no firing arrived)" for time in health["missedFirings"])
     if health["note"]:
         lines.append(f"  health: {health['note']}")
+    for finding in health.get("preflight") or []:
+        label = "WILL FAIL" if finding["willFail"] else "warning"
+        lines.append(f"  {label}: {finding['text']}; to do: {finding['toDo']}")
     return [one_line(line) for line in lines]

@@ -101,3 +101,31 @@ def test_schedules_health_reads_the_arrivals_of_the_local_stacks_run_ledger(serv
     health = json.loads("\n".join(lines))["schedules"][0]["health"]
     assert health["lastFiring"]["batchExecution"] == BATCH
     assert health["missedFirings"] == [(three_hours_ago + timedelta(hours=h)).isoformat() for h in (1, 2)]
+
+
+def test_schedules_health_runs_preflight_on_the_tasks_each_schedule_resolves_to_now(
+    served: Any, tmp_path: Any
+) -> None:
+    import json
+
+    import yaml
+
+    from tests.operate.conftest import http_clients
+    from tests.operate.test_schedules_cli import run
+
+    clients = http_clients(served)
+    datasync = clients("datasync")
+    task = datasync.list_tasks()["Tasks"][0]["TaskArn"]
+    gone = task[:-1] + ("0" if task[-1] != "0" else "1")
+    path = tmp_path / "schedules.yaml"
+    raw = {"name": "nightly", "expression": "cron(0 1 * * ? *)", "tasks": [{"taskArn": task}, {"taskArn": gone}]}
+    path.write_text(yaml.safe_dump({"schedules": [raw]}), encoding="utf-8")
+
+    code, lines, _ = run(["schedules", "--file", str(path), "--health", "--format", "json"], clients)
+    assert code == 0
+    preflight = json.loads("\n".join(lines))["schedules"][0]["health"]["preflight"]
+    assert {"taskArn": gone, "kind": "task-not-found", "willFail": True} in [
+        {key: finding[key] for key in ("taskArn", "kind", "willFail")} for finding in preflight
+    ]
+    code, text, _ = run(["schedules", "--file", str(path), "--health"], clients)
+    assert any(line.startswith("  WILL FAIL: task ") and "no longer exists" in line for line in text)
