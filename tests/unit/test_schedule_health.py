@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from datasync_scheduler.domain.schedule_group import RETRY_MAX_EVENT_AGE_SECONDS
 from datasync_scheduler.domain.schedule_health import (
     DataSyncSchedule,
@@ -18,7 +16,6 @@ from datasync_scheduler.domain.schedule_health import (
     preflight_findings,
     runnable_tasks,
 )
-from datasync_scheduler.domain.schedules import InvalidSchedules, parse_schedules
 
 TASK = "arn:aws:datasync:eu-central-1:111122223333:task/task-0123456789abcdef0"
 OTHER = "arn:aws:datasync:eu-central-1:111122223333:task/task-0123456789abcdef1"
@@ -133,15 +130,3 @@ def test_an_arrival_matches_its_firing_whatever_the_zone_it_is_written_in() -> N
     arrived_berlin = {fired.astimezone(ZoneInfo("Europe/Berlin"))}
     later = fired + timedelta(days=1)
     assert missed_firings([fired], arrived_berlin, now=later, flexible_window_minutes=None) == []
-
-
-def test_the_preflight_block_of_a_schedule_has_defaults_and_its_own_errors() -> None:
-    base = {"name": "nightly", "expression": "cron(0 1 * * ? *)", "tasks": [{"taskArn": TASK}]}
-    plain = parse_schedules({"schedules": [base]}).schedules[0]
-    assert plain.preflight.lead_minutes == 30 and plain.preflight.on_failure == "warn"
-    chosen = parse_schedules({"schedules": [{**base, "preflight": {"leadMinutes": 90, "onFailure": "skip"}}]})
-    assert chosen.schedules[0].preflight.on_failure == "skip"
-    with pytest.raises(InvalidSchedules, match=r"schedules\[0\] \(nightly\)\.preflight\.onFailure"):
-        parse_schedules({"schedules": [{**base, "preflight": {"onFailure": "retry"}}]})
-    with pytest.raises(InvalidSchedules, match=r"preflight\.leadMinutes"):
-        parse_schedules({"schedules": [{**base, "preflight": {"leadMinutes": 0}}]})

@@ -64,19 +64,6 @@ class ScheduleMessages(ScheduleModel):
     slack_webhook_secret_arn: Annotated[str, Field(pattern=r"^arn:[a-z-]+:secretsmanager:")] | None = None
 
 
-# How long before each firing preflight looks at the schedule's tasks, by default.
-PREFLIGHT_LEAD_MINUTES = 30
-
-
-class SchedulePreflight(ScheduleModel):
-    """When preflight looks at the schedule's tasks before a firing, and what a failing task does:
-    `warn` sends the preflight message and starts every task anyway; `skip` leaves the tasks that
-    will fail out of the firing (named in its digest)."""
-
-    lead_minutes: Annotated[int, Field(ge=1, le=FLEXIBLE_WINDOW_MAX_MINUTES)] = PREFLIGHT_LEAD_MINUTES
-    on_failure: Literal["warn", "skip"] = "warn"
-
-
 class Schedule(ScheduleModel):
     """One named schedule: when it fires, in which time zone, and which tasks each firing runs."""
 
@@ -97,7 +84,6 @@ class Schedule(ScheduleModel):
     max_concurrency: Annotated[int, Field(ge=1, le=1000)] = 4
     run_deadline_seconds: Annotated[int, Field(ge=60)] | None = None
     messages: ScheduleMessages = Field(default_factory=ScheduleMessages)
-    preflight: SchedulePreflight = Field(default_factory=SchedulePreflight)
 
     @field_validator("name")
     @classmethod
