@@ -330,12 +330,10 @@ def _schedules(args: argparse.Namespace) -> int:
 
 def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[dict[str, Any]], now: datetime) -> None:
     """Each schedule's health (last firing, missed firings), from the deployed stack's run ledger."""
-    from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
-    from datasync_scheduler_cli.schedule_health import schedule_health
-
     from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
     from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
-    from datasync_scheduler_cli.schedule_health import preflight_view
+    from datasync_scheduler_cli.schedule_health import preflight_view, schedule_health
 
     table = _resources(args, "ledger_table").ledger_table
     arrivals = DynamoDbFiringArrivals(table, args.clients("dynamodb"))

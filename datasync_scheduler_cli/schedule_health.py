@@ -17,9 +17,8 @@ from typing import Any
 
 from datasync_scheduler.domain.schedule_expression import RateExpression
 from datasync_scheduler.domain.schedule_health import delivery_deadline, missed_firings
-from datasync_scheduler.domain.schedules import Schedule
+from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, Schedule
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY
 from datasync_scheduler.ports import DataSyncPort, FiringArrivals, TaggedTasks
 from datasync_scheduler.workflow.preflight import preflight
 from datasync_scheduler_cli.schedule_firings import next_firings
@@ -38,7 +37,10 @@ def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals)
     note: str | None = None
     if isinstance(schedule.parsed_expression, RateExpression) and schedule.start_utc is None:
         # Its times count from when Scheduler created it (docs/aws-facts.md#named-schedules).
-        note = "missed firings not checked: a rate without a start date fires from when it was created (give it a startDate)"
+        note = (
+            "missed firings not checked: a rate without a start date fires from when it was created "
+            "(give it a startDate)"
+        )
     recent = expected[-MOST_FIRINGS:]
     found = arrivals.arrived(schedule.name, recent)
     last = max(found, key=lambda arrival: arrival.scheduled_time, default=None)
@@ -47,9 +49,7 @@ def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals)
         first = min(arrival.scheduled_time for arrival in found)
         after_first = [time for time in recent if time >= first]
         arrived = [arrival.scheduled_time for arrival in found]
-        missed = missed_firings(
-            after_first, arrived, now=now, flexible_window_minutes=schedule.flexible_window_minutes
-        )
+        missed = missed_firings(after_first, arrived, now=now, flexible_window_minutes=schedule.flexible_window_minutes)
     elif recent:
         due = [t for t in recent if delivery_deadline(t, schedule.flexible_window_minutes) <= now]
         if due:

@@ -36,12 +36,12 @@ from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
 from datasync_scheduler.ports import (
-    FiringArrival,
     ApiCallFailed,
     CallbackPort,
     DataSyncPort,
     ExecutionNotFound,
     FailureSink,
+    FiringArrival,
     LedgerPort,
     LineUpload,
     LogSource,

@@ -94,7 +94,9 @@ def test_schedules_health_reads_the_arrivals_of_the_local_stacks_run_ledger(serv
     path.write_text(yaml.safe_dump({"schedules": [hourly]}), encoding="utf-8")
     # The firing three hours ago arrived; the two after it did not, and the retry policy's hour is over.
     three_hours_ago = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
-    DynamoDbFiringArrivals(table, clients("dynamodb")).record("hourly", three_hours_ago, BATCH, arrived_at=three_hours_ago)
+    DynamoDbFiringArrivals(table, clients("dynamodb")).record(
+        "hourly", three_hours_ago, BATCH, arrived_at=three_hours_ago
+    )
 
     code, lines, _ = run(["schedules", "--file", str(path), "--health", "--format", "json"], clients)
     assert code == 0
@@ -103,9 +105,7 @@ def test_schedules_health_reads_the_arrivals_of_the_local_stacks_run_ledger(serv
     assert health["missedFirings"] == [(three_hours_ago + timedelta(hours=h)).isoformat() for h in (1, 2)]
 
 
-def test_schedules_health_runs_preflight_on_the_tasks_each_schedule_resolves_to_now(
-    served: Any, tmp_path: Any
-) -> None:
+def test_schedules_health_runs_preflight_on_the_tasks_each_schedule_resolves_to_now(served: Any, tmp_path: Any) -> None:
     import json
 
     import yaml

@@ -104,7 +104,9 @@ def look_of(task_arn: str, facts: TaskFacts | None) -> TaskLook:
     )
 
 
-def datasync_schedule_of(schedule: Mapping[str, Any] | None, details: Mapping[str, Any] | None) -> DataSyncSchedule | None:
+def datasync_schedule_of(
+    schedule: Mapping[str, Any] | None, details: Mapping[str, Any] | None
+) -> DataSyncSchedule | None:
     """DescribeTask's `Schedule` and `ScheduleDetails` (botocore `TaskSchedule`, `TaskScheduleDetails`);
     None when the task has no DataSync schedule."""
     if not schedule or not schedule.get("ScheduleExpression"):
@@ -186,10 +188,16 @@ def _logging(look: TaskLook) -> list[Finding]:
     to_do = "give the task a CloudWatch log group and a log level of BASIC or TRANSFER, or a task report"
     if look.log_group_arn is None or look.log_group_exists is False:
         what = "has no CloudWatch log group" if look.log_group_arn is None else "logs to a log group that is gone"
-        return [Finding(task, "no-log-group", False, f"task {one_line(task)} {what}: failed files cannot be listed", to_do)]
+        return [
+            Finding(task, "no-log-group", False, f"task {one_line(task)} {what}: failed files cannot be listed", to_do)
+        ]
     # A task created without a LogLevel is read as OFF (docs/aws-facts.md#datasync-executions-and-events).
     if (look.log_level or LOGGING_OFF) == LOGGING_OFF:
-        return [Finding(task, "logging-off", False, f"task {one_line(task)} logs nothing: failed files cannot be listed", to_do)]
+        return [
+            Finding(
+                task, "logging-off", False, f"task {one_line(task)} logs nothing: failed files cannot be listed", to_do
+            )
+        ]
     return []
 
 

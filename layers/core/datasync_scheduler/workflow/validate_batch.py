@@ -15,6 +15,7 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.domain.batch import (
     BatchRequest,
     InvalidBatchRequest,
@@ -27,7 +28,6 @@ from datasync_scheduler.domain.batch import (
 )
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules
 from datasync_scheduler.domain.sync_request import StackHome, field_name
-from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.ports import ApiCallFailed, BatchObjects, FiringArrivals, ScheduleBook, TaggedTasks
 from datasync_scheduler.workflow.state.batch import S3Object, ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
 
