@@ -129,3 +129,29 @@ def test_schedules_health_runs_preflight_on_the_tasks_each_schedule_resolves_to_
     ]
     code, text, _ = run(["schedules", "--file", str(path), "--health"], clients)
     assert any(line.startswith("  WILL FAIL: task ") and "no longer exists" in line for line in text)
+
+
+def test_a_task_datasync_also_schedules_is_flagged_through_describe_task(served: Any, tmp_path: Any) -> None:
+    import yaml
+
+    from tests.operate.conftest import http_clients
+    from tests.operate.test_schedules_cli import run
+
+    clients = http_clients(served)
+    datasync = clients("datasync")
+    existing = datasync.describe_task(TaskArn=datasync.list_tasks()["Tasks"][0]["TaskArn"])
+    task = datasync.create_task(
+        SourceLocationArn=existing["SourceLocationArn"],
+        DestinationLocationArn=existing["DestinationLocationArn"],
+        Name="also-scheduled",
+        Schedule={"ScheduleExpression": "cron(0 2 * * ? *)"},
+    )["TaskArn"]
+    path = tmp_path / "schedules.yaml"
+    raw = {"name": "nightly", "expression": "cron(0 1 * * ? *)", "tasks": [{"taskArn": task}]}
+    path.write_text(yaml.safe_dump({"schedules": [raw]}), encoding="utf-8")
+
+    code, text, _ = run(["schedules", "--file", str(path), "--health"], clients)
+    assert code == 0
+    assert any(
+        line.startswith("  warning: task ") and "own DataSync schedule cron(0 2 * * ? *)" in line for line in text
+    )
