@@ -331,6 +331,7 @@ def _schedules(args: argparse.Namespace) -> int:
 def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[dict[str, Any]], now: datetime) -> None:
     """Each schedule's health (last firing, missed firings), from the deployed stack's run ledger."""
     from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
     from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
     from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
     from datasync_scheduler_cli.schedule_health import preflight_view, schedule_health
@@ -339,9 +340,10 @@ def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[
     arrivals = DynamoDbFiringArrivals(table, args.clients("dynamodb"))
     datasync_client = args.clients("datasync")
     datasync, tagged = DataSync(datasync_client), DataSyncTaggedTasks(datasync_client)
+    logs = ExecutionLogs(args.clients("logs"))
     for schedule, view in zip(schedules, views, strict=True):
         view["health"] = schedule_health(schedule, now, arrivals)
-        view["health"]["preflight"] = preflight_view(schedule, datasync, tagged)
+        view["health"]["preflight"] = preflight_view(schedule, datasync, tagged, logs, now)
 
 
 def _schedules_plan(args: argparse.Namespace) -> int:

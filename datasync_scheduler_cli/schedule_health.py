@@ -19,7 +19,7 @@ from datasync_scheduler.domain.schedule_expression import RateExpression
 from datasync_scheduler.domain.schedule_health import delivery_deadline, missed_firings
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, Schedule
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.ports import DataSyncPort, FiringArrivals, TaggedTasks
+from datasync_scheduler.ports import DataSyncPort, FiringArrivals, LogSource, TaggedTasks
 from datasync_scheduler.workflow.preflight import preflight
 from datasync_scheduler_cli.schedule_firings import next_firings
 
@@ -71,7 +71,9 @@ def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals)
     }
 
 
-def preflight_view(schedule: Schedule, datasync: DataSyncPort, tagged: TaggedTasks) -> list[dict[str, Any]]:
+def preflight_view(
+    schedule: Schedule, datasync: DataSyncPort, tagged: TaggedTasks, logs: LogSource, now: datetime
+) -> list[dict[str, Any]]:
     """Preflight now, on the tasks the schedule resolves to now: its listed ones, then those tagged
     for it (each once), as its firing finds them."""
     listed = [str(task.get("taskArn", "")) for task in schedule.tasks]
@@ -79,7 +81,7 @@ def preflight_view(schedule: Schedule, datasync: DataSyncPort, tagged: TaggedTas
     tasks = list(dict.fromkeys([*listed, *found]))
     return [
         {"taskArn": f.task_arn, "kind": f.kind, "willFail": f.will_fail, "text": f.text, "toDo": f.to_do}
-        for f in preflight(tasks, datasync)
+        for f in preflight(tasks, datasync, logs, now=now)
     ]
 
 

@@ -155,3 +155,28 @@ def test_a_task_datasync_also_schedules_is_flagged_through_describe_task(served:
     assert any(
         line.startswith("  warning: task ") and "own DataSync schedule cron(0 2 * * ? *)" in line for line in text
     )
+
+
+def test_a_task_logging_to_a_log_group_that_is_gone_is_told_before_the_window(served: Any, tmp_path: Any) -> None:
+    import yaml
+
+    from tests.operate.conftest import http_clients
+    from tests.operate.test_schedules_cli import run
+
+    clients = http_clients(served)
+    datasync = clients("datasync")
+    existing = datasync.describe_task(TaskArn=datasync.list_tasks()["Tasks"][0]["TaskArn"])
+    task = datasync.create_task(
+        SourceLocationArn=existing["SourceLocationArn"],
+        DestinationLocationArn=existing["DestinationLocationArn"],
+        Name="logs-nowhere",
+        CloudWatchLogGroupArn="arn:aws:logs:us-east-1:123456789012:log-group:/deleted/datasync:*",
+        Options={"LogLevel": "TRANSFER"},
+    )["TaskArn"]
+    path = tmp_path / "schedules.yaml"
+    raw = {"name": "nightly", "expression": "cron(0 1 * * ? *)", "tasks": [{"taskArn": task}]}
+    path.write_text(yaml.safe_dump({"schedules": [raw]}), encoding="utf-8")
+
+    code, text, _ = run(["schedules", "--file", str(path), "--health"], clients)
+    assert code == 0
+    assert any(line.startswith("  warning: task ") and "log group that is gone" in line for line in text)

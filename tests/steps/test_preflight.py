@@ -43,3 +43,17 @@ def test_datasyncs_own_schedule_is_read_from_describe_task() -> None:
     )
     kinds = {f.task_arn: f.kind for f in preflight([both, stopped], datasync)}
     assert kinds == {both: "two-schedulers", stopped: "datasync-disabled"}
+
+
+def test_a_log_group_that_was_deleted_is_found_when_the_logs_are_looked_at() -> None:
+    from tests.fakes import FakeLogs
+
+    datasync, logs = FakeDataSync(), FakeLogs()
+    kept = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/datasync/kept:*"
+    logs.put("/aws/datasync/kept", "stream", datetime(2026, 11, 1, tzinfo=UTC), "an old line")
+    with_logs = datasync.add_task("kept", log_group_arn=kept, log_level="BASIC")
+    without = datasync.add_task("deleted-group", log_group_arn=LOGS, log_level="BASIC")
+    now = datetime(2026, 11, 26, 0, 30, tzinfo=UTC)
+    findings = preflight([with_logs, without], datasync, logs, now=now)
+    assert [(f.task_arn, f.kind) for f in findings] == [(without, "no-log-group")]
+    assert "gone" in findings[0].text

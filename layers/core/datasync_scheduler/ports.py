@@ -264,6 +264,11 @@ class TopicPort(Protocol):
         ...
 
 
+class LogGroupMissing(Exception):
+    """The log group does not exist (never created, deleted, or in another Region): part of the
+    `LogSource` contract, so a step may tell a missing group from one it cannot read."""
+
+
 class LogSource(Protocol):
     """An execution's CloudWatch log events (`adapters/execution_logs.py`)."""
 
