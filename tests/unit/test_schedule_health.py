@@ -11,15 +11,11 @@ from datasync_scheduler.domain.schedule_group import RETRY_MAX_EVENT_AGE_SECONDS
 from datasync_scheduler.domain.schedule_health import (
     DataSyncSchedule,
     TaskLook,
-    due_for_preflight,
     missed_firings,
     preflight_findings,
-    runnable_tasks,
 )
 
 TASK = "arn:aws:datasync:eu-central-1:111122223333:task/task-0123456789abcdef0"
-OTHER = "arn:aws:datasync:eu-central-1:111122223333:task/task-0123456789abcdef1"
-AGENT = "arn:aws:datasync:eu-central-1:111122223333:agent/agent-0123456789abcdef0"
 LOGS = "arn:aws:logs:eu-central-1:111122223333:log-group:/aws/datasync:*"
 
 
@@ -27,7 +23,6 @@ def healthy(**changes: Any) -> TaskLook:
     look = {
         "task_arn": TASK,
         "status": "AVAILABLE",
-        "agents": {AGENT: "ONLINE"},
         "log_group_arn": LOGS,
         "log_group_exists": True,
         "log_level": "TRANSFER",
@@ -50,16 +45,10 @@ def test_a_deleted_task_will_fail_and_says_so() -> None:
     assert "no longer exists" in finding.text
 
 
-def test_an_offline_agent_names_the_agent_and_what_to_do() -> None:
-    look = healthy(status="UNAVAILABLE", agents={AGENT: "OFFLINE"})
-    findings = preflight_findings(look)
-    assert [f.kind for f in findings] == ["agent-offline"]
-    assert findings[0].will_fail and AGENT in findings[0].text
-    assert "agent" in findings[0].to_do.lower()
-
-
-def test_an_unavailable_task_without_a_known_offline_agent_is_still_reported() -> None:
-    assert kinds(healthy(status="UNAVAILABLE")) == ["task-unavailable"]
+def test_an_unavailable_task_will_fail_and_says_an_agent_is_offline() -> None:
+    [finding] = preflight_findings(healthy(status="UNAVAILABLE"))
+    assert finding.kind == "task-unavailable" and finding.will_fail
+    assert "agent" in finding.text and "agent" in finding.to_do
 
 
 def test_a_task_queued_or_running_now_is_a_warning_not_a_failure() -> None:
@@ -101,19 +90,6 @@ def test_a_schedule_datasync_disabled_itself_carries_its_reason_made_safe() -> N
 def test_a_schedule_a_person_disabled_is_not_news() -> None:
     by_user = DataSyncSchedule(expression="rate(12 hours)", status="DISABLED", disabled_by="USER")
     assert preflight_findings(healthy(datasync_schedule=by_user)) == []
-
-
-def test_skip_leaves_out_only_the_tasks_that_will_fail() -> None:
-    looks = [healthy(agents={AGENT: "OFFLINE"}, status="UNAVAILABLE"), healthy(task_arn=OTHER, log_level="OFF")]
-    findings = [finding for look in looks for finding in preflight_findings(look)]
-    assert runnable_tasks([TASK, OTHER], findings, on_failure="skip") == [OTHER]
-    assert runnable_tasks([TASK, OTHER], findings, on_failure="warn") == [TASK, OTHER]
-
-
-def test_preflight_is_due_for_firings_within_the_lead_time_only() -> None:
-    now = datetime(2026, 11, 26, 0, 40, tzinfo=UTC)
-    firings = [now + timedelta(minutes=20), now + timedelta(minutes=31), now - timedelta(minutes=1)]
-    assert due_for_preflight(firings, now=now, lead_minutes=30) == [firings[0]]
 
 
 def test_a_firing_is_missed_only_after_its_window_and_the_schedulers_retries() -> None:

@@ -2,22 +2,21 @@
 firings never arrived (missed).
 
 Preflight looks at each task the schedule resolves to, as DataSync describes it now (`TaskLook`,
-gathered by an adapter), and says what will fail and what to do while there is still time. A
-finding that *will fail* the run (the task is gone, an agent is offline) is what `onFailure: skip`
-leaves out of the firing; the others (logging off, a busy task, DataSync's own schedule) are
-warnings: the run starts and is worse for it.
+from DescribeTask and the task's log group), and says what will fail and what to do while there is
+still time. A finding *will fail* the run (the task is gone, an agent it uses is offline) or is a
+warning (logging off, a busy task, DataSync's own schedule): the run starts and is worse for it.
 
 A firing is missed when the schedule's own expression says it should have happened and no arrival
 was recorded once EventBridge Scheduler can no longer deliver it: its flexible window plus the
 retry policy's maximum event age (docs/aws-facts.md#schedule-health).
 
-Pure: no AWS call. Task names, agents' names and DataSync's reasons are untrusted text.
+Pure: no AWS call. ARNs, expressions and DataSync's reasons are untrusted text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
@@ -30,13 +29,11 @@ from datasync_scheduler.domain.untrusted import one_line
 # model gains later is reported as it is, never mistaken for AVAILABLE.
 TASK_AVAILABLE = "AVAILABLE"
 TASK_BUSY = frozenset({"QUEUED", "RUNNING"})
-AGENT_ONLINE = "ONLINE"
 LOGGING_OFF = "OFF"
 
 FindingKind = Literal[
     "task-not-found",
     "task-unavailable",
-    "agent-offline",
     "task-busy",
     "task-not-ready",
     "no-log-group",
@@ -45,7 +42,6 @@ FindingKind = Literal[
     "datasync-disabled",
     "not-checked",
 ]
-OnFailure = Literal["warn", "skip"]
 
 # DataSync's reason for disabling a schedule is at most 8192 characters (`ScheduleDisabledReason`);
 # a message shows the start of it.
@@ -66,12 +62,10 @@ class DataSyncSchedule:
 @dataclass(frozen=True)
 class TaskLook:
     """What preflight knows about one task. `status` None: DescribeTask said the task does not
-    exist. `agents`: each agent of the task's locations and its status. `log_group_exists` None:
-    not looked at (no log group configured, or it could not be read)."""
+    exist. `log_group_exists` None: not looked at (no log group configured, or it could not be read)."""
 
     task_arn: str
     status: str | None
-    agents: Mapping[str, str] = field(default_factory=dict)
     log_group_arn: str | None = None
     log_group_exists: bool | None = None
     log_level: str | None = None
@@ -136,26 +130,16 @@ def preflight_findings(look: TaskLook) -> list[Finding]:
             )
         ]
     findings: list[Finding] = []
-    offline = sorted(agent for agent, status in look.agents.items() if status != AGENT_ONLINE)
-    if offline:
-        findings.append(
-            Finding(
-                task,
-                "agent-offline",
-                True,
-                f"agent {', '.join(one_line(a) for a in offline)} of task {one_line(task)} is not ONLINE",
-                "bring the agent's VM back and check its network path to DataSync (the agent returns to ONLINE "
-                "by itself)",
-            )
-        )
-    elif look.status == "UNAVAILABLE":
+    if look.status == "UNAVAILABLE":
+        # "A DataSync agent used by the task is offline" (docs/aws-facts.md#schedule-health).
         findings.append(
             Finding(
                 task,
                 "task-unavailable",
                 True,
-                f"task {one_line(task)} is UNAVAILABLE in DataSync",
-                "check the agents of its locations in the DataSync console",
+                f"task {one_line(task)} is UNAVAILABLE: an agent it uses is offline",
+                "bring the agent's VM back and check its network path to DataSync (the agent returns to ONLINE "
+                "by itself); the DataSync console shows which agent",
             )
         )
     if look.status in TASK_BUSY:
@@ -230,20 +214,6 @@ def _datasync_schedule(look: TaskLook) -> list[Finding]:
             "remove the DataSync schedule from the task (UpdateTask), or the task from this schedule",
         )
     ]
-
-
-def runnable_tasks(task_arns: Sequence[str], findings: Iterable[Finding], *, on_failure: OnFailure) -> list[str]:
-    """The tasks a firing starts: all of them with `warn`; with `skip`, all but those that will fail."""
-    if on_failure == "warn":
-        return list(task_arns)
-    failing = {finding.task_arn for finding in findings if finding.will_fail}
-    return [task for task in task_arns if task not in failing]
-
-
-def due_for_preflight(firings: Iterable[datetime], *, now: datetime, lead_minutes: int) -> list[datetime]:
-    """The firings preflight looks ahead to now: after now, and no further than the lead time."""
-    horizon = now + timedelta(minutes=lead_minutes)
-    return [time for time in firings if now < time <= horizon]
 
 
 def delivery_deadline(scheduled_time: datetime, flexible_window_minutes: int | None) -> datetime:
