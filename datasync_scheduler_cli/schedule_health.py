@@ -32,8 +32,7 @@ MOST_FIRINGS = 500
 def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals) -> dict[str, Any]:
     """The schedule's health; `--format json` prints it as the view's `health`."""
     since = now - LOOK_BACK
-    expected_firings = next_firings(schedule, since, MOST_FIRINGS)
-    expected = [time for time in expected_firings.times if time <= now]
+    expected = _expected(schedule, since, now)
     note: str | None = None
     if isinstance(schedule.parsed_expression, RateExpression) and schedule.start_utc is None:
         # Its times count from when Scheduler created it (docs/aws-facts.md#named-schedules).
@@ -69,6 +68,19 @@ def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals)
         "missedFirings": [time.isoformat() for time in missed],
         "note": note,
     }
+
+
+def _expected(schedule: Schedule, since: datetime, now: datetime) -> list[datetime]:
+    """The newest MOST_FIRINGS firings the expression gives after `since` and up to `now`: read
+    forward page by page (the firing computation counts from a start), keeping the newest."""
+    kept: list[datetime] = []
+    cursor = since
+    while True:
+        page = [time for time in next_firings(schedule, cursor, MOST_FIRINGS).times if time <= now]
+        kept = (kept + page)[-MOST_FIRINGS:]
+        if len(page) < MOST_FIRINGS:
+            return kept
+        cursor = page[-1]
 
 
 def preflight_view(

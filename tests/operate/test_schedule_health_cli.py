@@ -180,3 +180,19 @@ def test_a_task_logging_to_a_log_group_that_is_gone_is_told_before_the_window(se
     code, text, _ = run(["schedules", "--file", str(path), "--health"], clients)
     assert code == 0
     assert any(line.startswith("  warning: task ") and "log group that is gone" in line for line in text)
+
+
+@pytest.mark.unit
+def test_a_frequent_schedule_is_checked_over_its_newest_firings() -> None:
+    raw = {"name": "often", "expression": "cron(0/5 * * * ? *)", "tasks": [{"taskArn": TASK}]}
+    schedule = parse_schedules({"schedules": [raw]}).schedules[0]
+    arrivals = FakeFiringArrivals()
+    # 2,016 firings a week: the check keeps the newest ones. The last three hours arrived but one.
+    fired = [NOW - timedelta(minutes=5 * step) for step in range(1, 37)]
+    lost = NOW - timedelta(minutes=90)
+    for time in fired:
+        if time != lost:
+            arrivals.record("often", time, BATCH, arrived_at=time)
+    health = schedule_health(schedule, NOW, arrivals)
+    assert health["missedFirings"] == [lost.isoformat()]
+    assert health["lastFiring"]["scheduledTime"] == (NOW - timedelta(minutes=5)).isoformat()
