@@ -15,12 +15,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from datasync_scheduler.domain.batch import InvalidBatchRequest
 from datasync_scheduler.domain.schedule_expression import RateExpression
 from datasync_scheduler.domain.schedule_health import delivery_deadline, missed_firings
-from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, Schedule
+from datasync_scheduler.domain.schedules import Schedule
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.ports import DataSyncPort, FiringArrivals, LogSource, TaggedTasks
+from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, FiringArrivals, LogSource, TaggedTasks
 from datasync_scheduler.workflow.preflight import preflight
+from datasync_scheduler.workflow.validate_batch import tagged_for
 from datasync_scheduler_cli.schedule_firings import next_firings
 
 # How far back the check looks, and at most how many expected firings (a rate(1 minute) schedule
@@ -84,14 +87,29 @@ def _expected(schedule: Schedule, since: datetime, now: datetime) -> list[dateti
 
 
 def preflight_view(
-    schedule: Schedule, datasync: DataSyncPort, tagged: TaggedTasks, logs: LogSource, now: datetime
+    schedule: Schedule, home: StackHome, datasync: DataSyncPort, tagged: TaggedTasks, logs: LogSource, now: datetime
 ) -> list[dict[str, Any]]:
     """Preflight now, on the tasks the schedule resolves to now: its listed ones, then those tagged
-    for it (each once), as its firing finds them."""
+    for it (each once), found as its firing finds them (`validate_batch.tagged_for`)."""
     listed = [str(task.get("taskArn", "")) for task in schedule.tasks]
-    found = tagged.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
+    try:
+        found = tagged_for(schedule, home, tagged)
+    except (InvalidBatchRequest, ApiCallFailed) as error:
+        text = f"its tagged tasks could not be found: {one_line(str(error))[:300]}"
+        found = []
+        problem = [
+            {
+                "taskArn": None,
+                "kind": "not-checked",
+                "willFail": False,
+                "text": text,
+                "toDo": "check the schedule's regions and the permission to list tasks and their tags",
+            }
+        ]
+    else:
+        problem = []
     tasks = list(dict.fromkeys([*listed, *found]))
-    return [
+    return problem + [
         {"taskArn": f.task_arn, "kind": f.kind, "willFail": f.will_fail, "text": f.text, "toDo": f.to_do}
         for f in preflight(tasks, datasync, logs, now=now)
     ]
