@@ -106,3 +106,7 @@ def test_an_arrival_matches_its_firing_whatever_the_zone_it_is_written_in() -> N
     arrived_berlin = {fired.astimezone(ZoneInfo("Europe/Berlin"))}
     later = fired + timedelta(days=1)
     assert missed_firings([fired], arrived_berlin, now=later, flexible_window_minutes=None) == []
+
+
+def test_a_task_that_writes_a_task_report_needs_no_logs_to_itemise_failures() -> None:
+    assert preflight_findings(healthy(log_level="OFF", log_group_arn=None, writes_task_report=True)) == []

@@ -69,6 +69,8 @@ class TaskLook:
     log_group_arn: str | None = None
     log_group_exists: bool | None = None
     log_level: str | None = None
+    # A task report lists every failed file by itself (docs/aws-facts.md#datasync-task-reports).
+    writes_task_report: bool = False
     datasync_schedule: DataSyncSchedule | None = None
 
 
@@ -94,6 +96,7 @@ def look_of(task_arn: str, facts: TaskFacts | None) -> TaskLook:
         facts.status or "UNKNOWN",
         log_group_arn=facts.log_group_arn,
         log_level=facts.log_level,
+        writes_task_report=bool(facts.task_report_config),
         datasync_schedule=datasync_schedule_of(facts.schedule, facts.schedule_details),
     )
 
@@ -168,6 +171,8 @@ def preflight_findings(look: TaskLook) -> list[Finding]:
 
 
 def _logging(look: TaskLook) -> list[Finding]:
+    if look.writes_task_report:
+        return []  # the analysis reads the report first: logs are not needed to list failures
     task = look.task_arn
     to_do = "give the task a CloudWatch log group and a log level of BASIC or TRANSFER, or a task report"
     if look.log_group_arn is None or look.log_group_exists is False:
