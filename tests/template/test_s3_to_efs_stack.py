@@ -425,3 +425,10 @@ def test_archive_must_come_strictly_later_than_infrequent_access(to_ia: str) -> 
 def test_a_value_efs_does_not_know_is_refused() -> None:
     assert refusals(TransitionToIA="AFTER_2_DAYS") == ["TransitionToIA=AFTER_2_DAYS is not allowed"]
     assert refusals(ThroughputMode="provisioned")  # would need ProvisionedThroughputInMibps, which the stack lacks
+
+
+def test_the_deploy_guide_gives_each_tiering_parameter_with_its_default() -> None:
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for name in (*TIERING_PARAMETERS, "ThroughputMode"):
+        default = TEMPLATE["Parameters"][name]["Default"]
+        assert f"| `{name}` | `{default}` |" in guide, name
