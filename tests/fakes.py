@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -40,11 +40,14 @@ from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
     DataSyncPort,
+    EventEntry,
     ExecutionNotFound,
     FailureSink,
+    FiringArrival,
     LedgerPort,
     LineUpload,
     LogSource,
+    NotEmitted,
     ReportSource,
     RunHistory,
     ScheduleBook,
@@ -82,6 +85,8 @@ class FakeTask:
     log_level: str | None = None
     task_report_config: dict[str, Any] | None = None
     preserve_deleted_files: str = "PRESERVE"
+    schedule: dict[str, Any] | None = None  # DescribeTask's Schedule
+    schedule_details: dict[str, Any] | None = None  # and ScheduleDetails
 
 
 @dataclass
@@ -277,6 +282,8 @@ class FakeDataSync:
             includes=task.includes,
             excludes=task.excludes,
             preserve_deleted_files=task.preserve_deleted_files,
+            schedule=task.schedule,
+            schedule_details=task.schedule_details,
         )
 
     @staticmethod
@@ -400,12 +407,19 @@ class FakeLedger:
                 entry,
                 started_at=to_millisecond(entry.started_at),
                 ended_at=to_millisecond(entry.ended_at),
+                scheduled_time=to_millisecond(entry.scheduled_time) if entry.scheduled_time else None,
                 failures=dict(entry.failures),
             )
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
         with self._lock:
-            runs = [run for run in self._runs.values() if task_arn is None or run.task_arn == task_arn]
+            runs = [
+                run
+                for run in self._runs.values()
+                if (task_arn is None or run.task_arn == task_arn) and (schedule is None or run.schedule == schedule)
+            ]
         return sorted(runs, key=lambda run: run.ended_at, reverse=True)[:limit]
 
     def token_of(self, execution_arn: str) -> str | None:
@@ -606,6 +620,38 @@ class PublishedMessage:
     attributes: dict[str, dict[str, str]]
 
 
+class FakeEventBus:
+    """The event bus: keeps every event it took, as EventBridge delivers them; refuses what PutEvents
+    documents it refuses (an entry over 256 KB, a Detail that is not a JSON object, a Source starting
+    with "aws.") with `NotEmitted`, as the adapter reports a failed entry."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.failures: list[Exception] = []  # the next puts raise these (EventBridge down)
+
+    def put(self, entry: EventEntry) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        size = sum(len(part.encode()) for part in (entry.source, entry.detail_type, entry.detail, *entry.resources))
+        try:
+            detail = json.loads(entry.detail)
+        except ValueError:
+            detail = None
+        if size > 256 * 1024 or not isinstance(detail, dict) or entry.source.startswith("aws."):
+            raise NotEmitted("ValidationException: the entry was refused")
+        event_id = str(uuid.uuid4())
+        self.events.append(
+            {
+                "id": event_id,
+                "source": entry.source,
+                "detail-type": entry.detail_type,
+                "resources": list(entry.resources),
+                "detail": detail,
+            }
+        )
+        return event_id
+
+
 class FakeTopic:
     """The notification topic: keeps every message it took; refuses what SNS documents it refuses
     (a Subject of 100 characters or more, or with a control character; body and attributes over
@@ -714,6 +760,24 @@ class FakeTaggedTasks:
     def tagged(self, key: str, value: str, where: Where) -> list[str]:
         self.calls += 1
         return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value and Where.of_arn(arn) == where)
+
+
+class FakeFiringArrivals:
+    """Each firing's first arrival, keyed by schedule and scheduled instant."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[tuple[str, datetime], FiringArrival] = {}
+
+    def record(self, schedule: str, scheduled_time: datetime, batch_execution: str, *, arrived_at: datetime) -> bool:
+        key = (schedule, scheduled_time.astimezone(UTC))
+        if key in self.arrivals:
+            return False
+        self.arrivals[key] = FiringArrival(schedule, scheduled_time.astimezone(UTC), batch_execution, arrived_at)
+        return True
+
+    def arrived(self, schedule: str, scheduled_times: Sequence[datetime]) -> list[FiringArrival]:
+        keys = dict.fromkeys((schedule, time.astimezone(UTC)) for time in scheduled_times)
+        return [self.arrivals[key] for key in keys if key in self.arrivals]
 
 
 class FakeBatchObjects:

@@ -14,7 +14,7 @@ from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ValidateBatchSettings
-from datasync_scheduler.workflow import validate_batch
+from datasync_scheduler.workflow import events, validate_batch
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput
 
 logger = Logger()
@@ -28,10 +28,23 @@ def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]
     # the stack is not set up for (its TaskRegions, MemberAccounts) is refused.
     settings = wiring.settings(ValidateBatchSettings)
     home = settings.home(context.invoked_function_arn)
-    return validate_batch.validate_batch(
+    output = validate_batch.validate_batch(
         batch,
         home,
         wiring.batch_objects(settings.failure_report_bucket),
         wiring.schedule_book(settings),
         wiring.tagged_tasks(settings),
-    ).to_state()
+        wiring.firing_arrivals(settings),
+    )
+    # The batch's start (a named schedule's firing, when it has one) on the bus, best effort.
+    events.emit(
+        wiring.event_bus(settings),
+        events.BatchStarted(
+            batch_execution=batch.batch_execution,
+            tasks=output.batch.tasks,
+            max_concurrency=output.batch.max_concurrency,
+            firing=events.firing_of(output.batch.firing),
+        ),
+        resources=[batch.batch_execution],
+    )
+    return output.to_state()

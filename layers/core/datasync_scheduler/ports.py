@@ -7,7 +7,7 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -224,9 +224,12 @@ class TaskLeasePort(Protocol):
 class RunHistory(Protocol):
     """The lines `LedgerPort.record_run` wrote, for the operator's `history` command."""
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
         """The last `limit` runs by end time, newest first: of one task, or of every task (runs
-        that never named a valid task included). Execution records are never listed."""
+        that never named a valid task included); with `schedule`, only the runs of that named
+        schedule's firings (of that task, when both are given). Execution records are never listed."""
         ...
 
 
@@ -262,6 +265,36 @@ class TopicPort(Protocol):
         """Publishes one message (`structured`: SNS's `MessageStructure=json` body, one rendering per
         protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
         after the adapter's own retries: publishing twice is not prevented here but by the caller."""
+        ...
+
+
+class LogGroupMissing(Exception):
+    """The log group does not exist (never created, deleted, or in another Region): part of the
+    `LogSource` contract, so a step may tell a missing group from one it cannot read."""
+
+
+class NotEmitted(Exception):
+    """EventBridge did not take an event (the call failed after the client's retries, or PutEvents
+    answered the entry with an ErrorCode). Part of the port's contract: emitting is best effort."""
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """One PutEvents entry, checked against PutEvents' limits by its builder (workflow/events.py)."""
+
+    source: str
+    detail_type: str
+    detail: str  # a JSON object
+    resources: tuple[str, ...] = ()
+
+
+class EventBusPort(Protocol):
+    """The event bus the scheduler's own events go to (docs/aws-facts.md#eventbridge-putevents)."""
+
+    def put(self, entry: EventEntry) -> str:
+        """Puts one event on the bus; returns its event ID. Raises `NotEmitted` when EventBridge did
+        not take it after the adapter's retries (a failed entry included: PutEvents answers 200 with
+        the entry's ErrorCode)."""
         ...
 
 
@@ -333,6 +366,31 @@ class TaggedTasks(Protocol):
         """The ARN of every task in `where` tagged `key`=`value` exactly, each once, in any order. Every page of
         tasks and of each task's tags is read. A task deleted while it is looked at is left out.
         Raises `ApiCallFailed` when DataSync refuses the listing after the client's retries."""
+        ...
+
+
+@dataclass(frozen=True)
+class FiringArrival:
+    """A named schedule's firing as Validate Batch received it: the first batch it started."""
+
+    schedule: str
+    scheduled_time: datetime
+    batch_execution: str
+    arrived_at: datetime
+
+
+class FiringArrivals(Protocol):
+    """Each firing's arrival, kept so that a health check can tell a firing that never came."""
+
+    def record(self, schedule: str, scheduled_time: datetime, batch_execution: str, *, arrived_at: datetime) -> bool:
+        """Records the firing's arrival once: True for its first arrival, False when it was recorded
+        already (Scheduler delivered it again); the first record is kept. Raises `ApiCallFailed`
+        when the store refuses it."""
+        ...
+
+    def arrived(self, schedule: str, scheduled_times: Sequence[datetime]) -> list[FiringArrival]:
+        """The arrivals recorded for these scheduled times of the schedule (compared as instants),
+        in the order of `scheduled_times`; a time without one is left out."""
         ...
 
 

@@ -152,6 +152,11 @@ class MessageSettings(LedgerSettings):
         return self.chatbot_notifications == "enabled"
 
 
+class EventSettings(EnvironmentSettings):
+    # The bus the run's and batch's events go to: its name or ARN ("default": the account's own).
+    event_bus: Named = variable("EVENT_BUS_NAME")
+
+
 # --- One class per function --------------------------------------------------------------------
 
 
@@ -199,23 +204,18 @@ class PlanNextAttemptSettings(PortsSettings, RunDeadlineSettings, AttemptsSettin
         )
 
 
-class ReportRunSettings(MessageSettings, PortsSettings):
+class ValidateSyncRequestSettings(EventSettings, ReachSettings):
     pass
 
 
-class SummarizeBatchSettings(MessageSettings):
+class ReportRunSettings(MessageSettings, EventSettings, PortsSettings):
+    pass
+
+
+class SummarizeBatchSettings(MessageSettings, EventSettings):
     # The Map run's results are read from this bucket (its ResultWriter writes them there), and a
     # named schedule's firing writes every task's line here (`digests/`), for its digest to link.
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
-
-
-class ValidateSyncRequestSettings(ReachSettings):
-    pass
-
-
-class NotifySlackSettings(IdempotencySettings):
-    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged).
-    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
 
 
 class ScheduleBookSettings(EnvironmentSettings):
@@ -223,10 +223,18 @@ class ScheduleBookSettings(EnvironmentSettings):
     schedules_file: Named = variable("SCHEDULES_FILE")
 
 
+class NotifySlackSettings(IdempotencySettings, ScheduleBookSettings):
+    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged);
+    # a named schedule's own (`messages.slackWebhookSecretArn`, in the schedules file) replaces it
+    # for that schedule's messages.
+    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
+
+
 class ApplySchedulesSettings(ScheduleBookSettings):
     pass
 
 
-class ValidateBatchSettings(ScheduleBookSettings, ReachSettings):
+class ValidateBatchSettings(ScheduleBookSettings, EventSettings, LedgerSettings, ReachSettings):
+    # Each firing's arrival is recorded in the run ledger (for the health check's missed firings).
     # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")

@@ -9,6 +9,8 @@ from datasync_scheduler.adapters.aws_clients import forget_clients
 from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
+    EventSettings,
+    LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
     PortsSettings,
@@ -23,6 +25,8 @@ if TYPE_CHECKING:
     from datasync_scheduler.ports import (
         AnalysisPorts,
         BatchObjects,
+        EventBusPort,
+        FiringArrivals,
         Ports,
         RetryPorts,
         ScheduleBook,
@@ -59,6 +63,17 @@ def _topic(topic_arn: str) -> TopicPort:
     from datasync_scheduler.adapters.notification_topic import SnsTopic
 
     return SnsTopic(topic_arn)
+
+
+def event_bus(settings: EventSettings) -> EventBusPort:
+    return _event_bus(settings.event_bus)
+
+
+@cache
+def _event_bus(bus_name: str) -> EventBusPort:
+    from datasync_scheduler.adapters.event_bus import EventBridgeBus
+
+    return EventBridgeBus(bus_name)
 
 
 def published_messages(settings: MessageSettings) -> PublishedMessages:
@@ -167,6 +182,18 @@ def tagged_tasks(settings: ReachSettings) -> TaggedTasks:
     return _tagged_tasks(settings.members, settings.member_role_name)
 
 
+def firing_arrivals(settings: LedgerSettings) -> FiringArrivals:
+    """Each firing's arrival, kept in the run ledger's table."""
+    return _firing_arrivals(settings.ledger_table)
+
+
+@cache
+def _firing_arrivals(ledger_table: str) -> FiringArrivals:
+    from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
+
+    return DynamoDbFiringArrivals(ledger_table)
+
+
 @cache
 def _tagged_tasks(members: frozenset[str], role_name: str) -> TaggedTasks:
     from datasync_scheduler.adapters.aws_clients import TaskClients
@@ -199,7 +226,7 @@ def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, _datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, _tagged_tasks):
+    for built in (*built_once, _batch_objects, _firing_arrivals, _tagged_tasks, _event_bus):
         built.cache_clear()
 
 
