@@ -168,7 +168,8 @@ class PlanNextAttemptSettings(LedgerSettings, RunDeadlineSettings, AttemptsSetti
 
 
 class ReportRunSettings(MessageSettings):
-    pass
+    # A run more than this many times slower than its task's usual speed in a phase is warned about.
+    slow_run_factor: float = variable("SLOW_RUN_FACTOR")
 
 
 class SummarizeBatchSettings(MessageSettings):

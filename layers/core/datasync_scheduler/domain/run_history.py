@@ -13,6 +13,7 @@ from typing import Any
 
 from datasync_scheduler.domain.failures import RETRY_CLASS
 from datasync_scheduler.domain.run_result import RunResult, iso
+from datasync_scheduler.domain.throughput import PhaseRates
 
 # The reason travels in the notification in full; the history keeps enough to recognise it.
 REASON_LIMIT = 500
@@ -36,6 +37,10 @@ class RunHistoryEntry:
     # Failed files found across all attempts, by whether a rerun can fix them (transient/permanent).
     failures: Mapping[str, int] = field(default_factory=dict)
     attempts: int = 0  # DataSync executions the run started (0: it never started one)
+    # The run's estimated cost in USD (domain/run_cost.py), None when it was not estimated.
+    estimated_cost_usd: float | None = None
+    # The last execution's speed per phase (domain/throughput.py): the next runs' baseline.
+    rates: PhaseRates = PhaseRates()
 
     @property
     def duration(self) -> timedelta:
@@ -61,6 +66,8 @@ class RunHistoryEntry:
             "filesTransferred": self.files_transferred,
             "failures": dict(self.failures),
             "attempts": self.attempts,
+            "estimatedCostUsd": self.estimated_cost_usd,
+            **self.rates.to_dict(),
         }
 
 
@@ -92,6 +99,8 @@ def history_entry(
         files_transferred=sum(int(attempt.get("filesTransferred") or 0) for attempt in result.attempts),
         failures=failures,
         attempts=len(result.attempts),
+        estimated_cost_usd=round(result.cost.total, 6) if result.cost else None,
+        rates=result.rates or PhaseRates(),
     )
 
 

@@ -22,6 +22,7 @@ PHASES: tuple[Phase, ...] = ("PREPARING", "TRANSFERRING", "VERIFYING")
 # A phase shorter than this says nothing about speed (a run with nothing to copy).
 MIN_PHASE_MS = 1000
 BASELINE_RUNS = 10  # the last ten successful runs of the task
+DEFAULT_SLOW_RUN_FACTOR = 2.0  # the stack's SlowRunFactor default
 MIN_BASELINE_RUNS = 3  # fewer: no verdict, and the message says why
 
 
@@ -139,6 +140,8 @@ def compare_with_baseline(rates: PhaseRates, earlier: Iterable[PhaseRates], *, f
     if not measured:
         return SpeedVerdict(no_verdict="no phase ran long enough to measure its speed")
     if fewest is not None and not slow:
+        if fewest == 0:
+            return SpeedVerdict(no_verdict="no earlier successful run of the task to compare with")
         return SpeedVerdict(
             no_verdict=f"only {fewest} earlier successful run(s) to compare with ({MIN_BASELINE_RUNS} needed)"
         )
