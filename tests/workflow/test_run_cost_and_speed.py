@@ -26,12 +26,17 @@ def test_a_run_three_times_slower_than_its_last_ten_nights_warns_naming_the_slow
     assert summary["status"] == "SUCCEEDED"
     (notification,) = [n for n in summary["notifications"] if n["subject"].endswith(": sync succeeded")]
     # 50 GiB in 8 hours is 1.86 MB/s; the ten successful nights before had a median of 6.03 MB/s.
-    assert "Slower than usual: TRANSFERRING ran 3.2x slower than usual: 1.8 MiB/s against a median of 5.7 MiB/s over the task's last 10 successful runs." in notification["message"]
+    assert (
+        "Slower than usual: TRANSFERRING ran 3.2x slower than usual: 1.8 MiB/s against a median of 5.7 MiB/s over the task's last 10 successful runs."
+        in notification["message"]
+    )
     for medium, text in notification["structured"].items():
         assert "TRANSFERRING ran 3.2x slower than usual" in text, medium
     # PREPARING (66.7 files/s) and VERIFYING (13.3 files/s) were as usual: not named.
     assert "PREPARING ran" not in notification["message"] and "VERIFYING ran" not in notification["message"]
     assert summary["output"]["speed"]["slow"][0]["phase"] == "TRANSFERRING"
     # The run's own line keeps its rates: the next night's baseline.
-    (line,) = [line for line in summary["history"] if line["workflowExecution"] == summary["output"]["workflowExecution"]]
+    (line,) = [
+        line for line in summary["history"] if line["workflowExecution"] == summary["output"]["workflowExecution"]
+    ]
     assert line["transferBytesPerSecond"] == pytest.approx(53687091200 / 28800, rel=0.01)

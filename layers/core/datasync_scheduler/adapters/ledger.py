@@ -259,5 +259,7 @@ def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
         failures={name: whole(count) for name, count in values.get("failures", {}).items()},
         attempts=number("attempts"),
         estimated_cost_usd=float(values["estimatedCostUsd"]) if "estimatedCostUsd" in values else None,
-        rates=PhaseRates.from_dict({name: float(value) for name, value in values.items() if name.endswith("PerSecond")}),
+        rates=PhaseRates.from_dict(
+            {name: float(value) for name, value in values.items() if name.endswith("PerSecond")}
+        ),
     )
