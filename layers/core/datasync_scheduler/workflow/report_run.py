@@ -130,6 +130,10 @@ def _with_cost_and_speed(result: RunResult, snapshot: ExecutionSnapshot, ports: 
         executions=len(result.attempts),
     )
     rates = rates_of(snapshot)
+    if snapshot.task_mode == "ENHANCED":
+        # Enhanced mode reports every phase duration as 0 (docs/aws-facts.md#datasync-phase-durations).
+        no_durations = SpeedVerdict(no_verdict="DataSync reports no phase durations for Enhanced mode tasks")
+        return replace(result, cost=cost, rates=rates, speed=no_durations)
     try:
         earlier = [
             run.rates
