@@ -15,7 +15,6 @@ from datasync_scheduler.adapters.run_metrics import (
 from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, rejected_batch, summarize_batch
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.run_cost import estimate_run_cost
-from datasync_scheduler.domain.throughput import PhaseRates, compare_with_baseline
 from datasync_scheduler.domain.run_result import (
     RunResult,
     Verdict,
@@ -23,6 +22,7 @@ from datasync_scheduler.domain.run_result import (
     rejected_input,
     timeline,
 )
+from datasync_scheduler.domain.throughput import PhaseRates, compare_with_baseline
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"

@@ -11,7 +11,9 @@ MB = 1_000_000
 
 
 def _usual(transfer: float = 100 * MB, prepare: float = 50.0, verify: float = 40.0) -> PhaseRates:
-    return PhaseRates(prepare_files_per_second=prepare, transfer_bytes_per_second=transfer, verify_files_per_second=verify)
+    return PhaseRates(
+        prepare_files_per_second=prepare, transfer_bytes_per_second=transfer, verify_files_per_second=verify
+    )
 
 
 def test_rates_come_from_datasyncs_own_phase_durations() -> None:

@@ -27,9 +27,9 @@ def test_a_run_three_times_slower_than_its_last_ten_nights_warns_naming_the_slow
     (notification,) = [n for n in summary["notifications"] if n["subject"].endswith(": sync succeeded")]
     # 50 GiB in 8 hours is 1.86 MB/s; the ten successful nights before had a median of 6.03 MB/s.
     assert (
-        "Slower than usual: TRANSFERRING ran 3.2x slower than usual: 1.8 MiB/s against a median of 5.7 MiB/s over the task's last 10 successful runs."
-        in notification["message"]
-    )
+        "Slower than usual: TRANSFERRING ran 3.2x slower than usual: 1.8 MiB/s against a median of 5.7 MiB/s "
+        "over the task's last 10 successful runs."
+    ) in notification["message"]
     for medium, text in notification["structured"].items():
         assert "TRANSFERRING ran 3.2x slower than usual" in text, medium
     # PREPARING (66.7 files/s) and VERIFYING (13.3 files/s) were as usual: not named.

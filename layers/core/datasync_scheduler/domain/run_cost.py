@@ -19,7 +19,8 @@ from pydantic.alias_generators import to_camel
 
 TaskMode = Literal["BASIC", "ENHANCED"]
 Architecture = Literal["arm64", "x86_64"]
-GB = 1_000_000_000  # DataSync prices "per GB": decimal gigabytes, as AWS bills data (docs/aws-facts.md#datasync-price-per-gb-copied)
+# DataSync prices "per GB": decimal gigabytes (docs/aws-facts.md#datasync-price-per-gb-copied).
+GB = 1_000_000_000
 
 # The workflow's path, counted from statemachine/sync_workflow.asl.json: a run whose first attempt
 # ends with DataSync's event and one confirming check takes 14 transitions (docs/benchmarks.md,

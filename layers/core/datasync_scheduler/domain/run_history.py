@@ -40,7 +40,7 @@ class RunHistoryEntry:
     # The run's estimated cost in USD (domain/run_cost.py), None when it was not estimated.
     estimated_cost_usd: float | None = None
     # The last execution's speed per phase (domain/throughput.py): the next runs' baseline.
-    rates: PhaseRates = PhaseRates()
+    rates: PhaseRates = field(default_factory=PhaseRates)
 
     @property
     def duration(self) -> timedelta:
