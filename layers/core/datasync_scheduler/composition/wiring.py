@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         BatchObjects,
         Ports,
         RetryPorts,
+        RunHistory,
         ScheduleBook,
         ScheduleGroupPort,
         TaggedTasks,
@@ -88,6 +89,18 @@ def _ports(ledger_table: str) -> Ports:
         callbacks=StepFunctionsCallbacks(),
         lease=DynamoDbTaskLease(ledger_table),
     )
+
+
+def run_history(settings: LedgerSettings) -> RunHistory:
+    """The run history Report Run reads a task's recent runs from: the run ledger's."""
+    return _run_history(settings.ledger_table)
+
+
+@cache
+def _run_history(ledger_table: str) -> RunHistory:
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+
+    return DynamoDbLedger(ledger_table)
 
 
 @cache
@@ -175,7 +188,7 @@ def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, tagged_tasks):
+    for built in (*built_once, _batch_objects, tagged_tasks, _run_history):
         built.cache_clear()
 
 

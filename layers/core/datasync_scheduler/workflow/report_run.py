@@ -34,6 +34,7 @@ from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.ports import (
     ApiCallFailed,
     Ports,
+    RunHistory,
     ServiceThrottled,
     ServiceUnreachable,
 )
@@ -50,11 +51,18 @@ from datasync_scheduler.workflow.validate_sync_request import first_attempt
 _logger = logging.getLogger(__name__)
 
 
-def report_run(step: ReportRunInput, ports: Ports, *, slow_run_factor: float = DEFAULT_SLOW_RUN_FACTOR) -> RunResult:
+def report_run(
+    step: ReportRunInput,
+    ports: Ports,
+    *,
+    history: RunHistory,
+    slow_run_factor: float = DEFAULT_SLOW_RUN_FACTOR,
+) -> RunResult:
     """The run's result, whichever way the run ended; its one message is rendered from it.
 
     A run that started an execution also carries its estimated cost, its speed per phase and, from
-    the task's recent history, whether it was more than `slow_run_factor` times slower than usual."""
+    the task's recent runs in `history`, whether it was more than `slow_run_factor` times slower
+    than usual."""
     workflow_execution = step.workflow_execution
     failure = step.failure
     task_arn = _task_arn_of(step)
@@ -107,7 +115,7 @@ def report_run(step: ReportRunInput, ports: Ports, *, slow_run_factor: float = D
             failures=_failures_summary(step),
             attempts=attempts,
         )
-        result = _with_cost_and_speed(result, snapshot, ports, slow_run_factor)
+        result = _with_cost_and_speed(result, snapshot, history, slow_run_factor)
     if step.release_error is not None:
         result = replace(
             result,
@@ -117,7 +125,9 @@ def report_run(step: ReportRunInput, ports: Ports, *, slow_run_factor: float = D
     return replace(result, unwritten=unwritten) if unwritten else result
 
 
-def _with_cost_and_speed(result: RunResult, snapshot: ExecutionSnapshot, ports: Ports, factor: float) -> RunResult:
+def _with_cost_and_speed(
+    result: RunResult, snapshot: ExecutionSnapshot, history: RunHistory, factor: float
+) -> RunResult:
     """The run's cost over every attempt, and its last execution's speed against the task's baseline.
 
     The baseline is read from the run history (one Query); a history that cannot be read leaves the
@@ -137,7 +147,7 @@ def _with_cost_and_speed(result: RunResult, snapshot: ExecutionSnapshot, ports: 
     try:
         earlier = [
             run.rates
-            for run in ports.ledger.history(task_arn, limit=BASELINE_RUNS * 2)
+            for run in history.history(task_arn, limit=BASELINE_RUNS * 2)
             if run.status == "SUCCEEDED" and run.workflow_execution != result.workflow_execution
         ]
         speed = compare_with_baseline(rates, earlier, factor=factor)
