@@ -60,6 +60,7 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/batch.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/notifications.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/state_size.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/run_cost.py
 
 bench-fleet: $(INSTALLED) ## Print what a 500-task batch at 100 at a time costs (about 8 min)
 	$(BIN)/python benchmarks/fleet_batch.py $(BENCH_FLAGS)
