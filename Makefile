@@ -16,7 +16,7 @@ PY312_BIN := $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versio
 SAM_PATH := $(if $(PY312_BIN),$(PY312_BIN):)$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench bench-fleet bench-docs bench-packages stress build clean schema
+.PHONY: help install demo test unit lint typecheck templates bench bench-events bench-fleet bench-docs bench-packages stress build clean schema
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -62,15 +62,20 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/state_size.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/run_cost.py
 
+bench-events: $(INSTALLED) ## Print what the runs' and batches' events add to a run: transitions, invocations, entry sizes
+	$(BIN)/python benchmarks/run_events.py
+
 bench-fleet: $(INSTALLED) ## Print what a 500-task batch at 100 at a time costs (about 8 min)
 	$(BIN)/python benchmarks/fleet_batch.py $(BENCH_FLAGS)
 
 bench-docs: $(INSTALLED) ## make bench, bench-fleet and bench-packages, writing their tables into docs/benchmarks.md (and the README's figure)
 	$(MAKE) bench bench-fleet bench-packages BENCH_FLAGS=--write-docs
 
-schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/)
+schema: $(INSTALLED) ## Write the JSON Schema of the workflows' state (docs/state-schema/) and of the events (docs/event-schemas/, template.yaml)
 	$(BIN)/python -m datasync_scheduler.workflow.state.sync > docs/state-schema/sync.json
 	$(BIN)/python -m datasync_scheduler.workflow.state.batch > docs/state-schema/batch.json
+	mkdir -p docs/event-schemas
+	$(BIN)/python -m datasync_scheduler.workflow.events docs/event-schemas template.yaml
 
 stress: $(INSTALLED) ## Run the workflow and batch tests 20 times with every core busy; print failures (RUNS=n)
 	$(BIN)/python benchmarks/stress.py -n $(or $(RUNS),20)

@@ -88,6 +88,12 @@ def _print_human(summary: dict[str, Any]) -> None:
     )
     if summary.get("reaction_seconds") is not None:
         out(f"Reaction to the end of the transfer: {summary['reaction_seconds']:.1f} s (virtual)")
+    if summary.get("bus_events"):
+        # The scheduler's own events, as a rule on the bus would get them (docs/events.md).
+        out("")
+        out("Events on the bus (source datasync-scheduler):")
+        for event in summary["bus_events"]:
+            out(f"  {event['time']}  {event['detail-type']}{_event_gist(event['detail'])}")
     for notification in summary["notifications"]:
         # The email as it arrives: SNS's display name as sender, the subject, the plain text.
         tags = ", ".join(f"{name}={value['Value']}" for name, value in notification.get("attributes", {}).items())
@@ -99,6 +105,22 @@ def _print_human(summary: dict[str, Any]) -> None:
         for line in notification["message"].splitlines():
             out(f"  | {line}")
     _print_slack(summary)
+
+
+def _event_gist(detail: dict[str, Any]) -> str:
+    """What one event says, in a few words: its verdict, its task, its schedule."""
+    parts = []
+    if detail.get("verdict"):
+        parts.append(str(detail["verdict"]["status"]))
+    if detail.get("taskName") or detail.get("taskArn"):
+        parts.append(str(detail.get("taskName") or str(detail["taskArn"]).rsplit("/", 1)[-1]))
+    if detail.get("tasks") is not None:
+        parts.append(f"{detail['tasks']} task(s)")
+    if detail.get("failures") and detail["failures"].get("byCategory"):
+        parts.append(", ".join(f"{name} {count}" for name, count in detail["failures"]["byCategory"].items()))
+    if detail.get("firing"):
+        parts.append(f"schedule {detail['firing']['schedule']}")
+    return f"  ({'; '.join(parts)})" if parts else ""
 
 
 def _print_slack(summary: dict[str, Any]) -> None:
@@ -293,21 +315,49 @@ def _history(args: argparse.Namespace) -> int:
     from datasync_scheduler_cli.operate import history_lines
 
     table = _resources(args, "ledger_table").ledger_table
-    entries = DynamoDbLedger(table, args.clients("dynamodb")).history(args.task, limit=args.limit)
+    ledger = DynamoDbLedger(table, args.clients("dynamodb"))
+    entries = ledger.history(args.task, limit=args.limit, schedule=args.schedule)
     if args.format == "json":
         print(json.dumps([entry.to_dict() for entry in entries], indent=2))
     else:
-        for line in history_lines(entries):
+        for line in history_lines(entries, schedule=args.schedule):
             print(line)
     return 0
 
 
+def _schedule_name(value: str) -> str:
+    """A named schedule's name as EventBridge Scheduler allows it: anything else cannot have run."""
+    from datasync_scheduler.domain.schedules import SCHEDULE_NAME
+
+    if not SCHEDULE_NAME.fullmatch(value):
+        raise argparse.ArgumentTypeError(
+            "must be 1-64 letters, digits, '-', '_' or '.' (a schedule's name in the schedules file)"
+        )
+    return value
+
+
 def _schedules(args: argparse.Namespace) -> int:
-    from datasync_scheduler_cli.schedules import read_file, schedule_view, view_lines
+    from datasync_scheduler_cli.schedules import Resolution, read_file, resolve, schedule_view, stack_home, view_lines
 
     schedules = read_file(Path(args.file))
     now = datetime.now(UTC)
-    views = [schedule_view(schedule, now) for schedule in schedules.schedules]
+    resolved: dict[str, Resolution] = {}
+    if not args.no_resolve and schedules.schedules:
+        from datasync_scheduler.adapters.datasync import DataSync
+        from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+
+        try:
+            home = stack_home(args.clients, args.stack_name)
+            datasync_client = args.clients("datasync")
+            tagged, datasync = DataSyncTaggedTasks(datasync_client), DataSync(datasync_client)
+            resolved = {schedule.name: resolve(schedule, home, tagged, datasync) for schedule in schedules.schedules}
+        except Exception as error:
+            # No Region, no credentials, no stack: say so, and that the file alone can be listed.
+            explanation = day_one.explain(error)
+            if explanation is None or explanation.status != day_one.USAGE:
+                raise
+            raise OperatorError(f"{explanation.message}; or read the file only with --no-resolve") from error
+    views = [schedule_view(schedule, now, resolved.get(schedule.name)) for schedule in schedules.schedules]
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "schedules": views}, indent=2))
         return 0
@@ -434,6 +484,7 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
 
     history = commands.add_parser("history", help="the last runs: outcome, data, failures, attempts, duration")
     history.add_argument("--task", help="only this task's runs (a DataSync task ARN)")
+    history.add_argument("--schedule", type=_schedule_name, help="only the runs this named schedule's firings started")
     history.add_argument("--limit", type=int, default=10, help="how many runs, newest first (default 10)")
     history.add_argument("--format", choices=("text", "json"), default="text")
     history.add_argument(
@@ -447,10 +498,17 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
     schedules = commands.add_parser(
         "schedules",
         help="the named schedules: when each fires next, its tasks (`schedules plan`: what a deploy changes)",
-        description="Lists the schedules file's named schedules with their next firings in their own time zone.",
+        description="Lists the schedules file's named schedules with their next firings in their own time zone and "
+        "the tasks each resolves to now (listed, tagged), as the deployed stack's firing would find them.",
     )
     schedules.add_argument("--file", default=str(Path("schedules") / "schedules.yaml"), help="the schedules file")
     schedules.add_argument("--format", choices=("text", "json"), default="text")
+    schedules.add_argument(
+        "--no-resolve",
+        action="store_true",
+        help="read the file only: do not look up the tasks each schedule resolves to now (no AWS call)",
+    )
+    _add_stack_options(schedules)
     schedules.set_defaults(run=_schedules)
     schedules_commands = schedules.add_subparsers(dest="schedules_command")
     schedules_plan = schedules_commands.add_parser(

@@ -210,11 +210,25 @@ def watch(
 # -- history --------------------------------------------------------------------------------------
 
 
-def history_lines(entries: Sequence[RunHistoryEntry]) -> list[str]:
-    """The last runs as a table, newest first."""
+def history_lines(entries: Sequence[RunHistoryEntry], *, schedule: str | None = None) -> list[str]:
+    """The last runs as a table, newest first; a SCHEDULE column when a run of a named schedule's
+    firing is among them."""
     if not entries:
-        return ["no runs recorded yet"]
-    rows = [("ENDED (UTC)", "TASK", "OUTCOME", "DATA", "FILES", "FAILURES", "ATTEMPTS", "DURATION")]
+        return ["no runs recorded yet" + (f" for schedule {schedule}" if schedule else "")]
+    fired = any(entry.schedule for entry in entries)
+    rows = [
+        (
+            "ENDED (UTC)",
+            "TASK",
+            *(("SCHEDULE",) if fired else ()),
+            "OUTCOME",
+            "DATA",
+            "FILES",
+            "FAILURES",
+            "ATTEMPTS",
+            "DURATION",
+        )
+    ]
     for entry in entries:
         outcome = entry.status if not entry.error else f"{entry.status} {entry.error}"
         failures = ", ".join(f"{count} {name}" for name, count in sorted(entry.failures.items()) if count) or "-"
@@ -222,6 +236,7 @@ def history_lines(entries: Sequence[RunHistoryEntry]) -> list[str]:
             (
                 iso(entry.ended_at)[:19].replace("T", " "),
                 entry.task_label,
+                *((entry.schedule or "-",) if fired else ()),
                 outcome,
                 format_bytes(entry.bytes_transferred),
                 f"{entry.files_transferred:,}",

@@ -1,6 +1,10 @@
-"""`datasync-scheduler schedules`: the named schedules, when each fires next, and what a deploy changes.
+"""`datasync-scheduler schedules`: the named schedules, when each fires next, the tasks each resolves
+to now, and what a deploy changes.
 
-The listing reads the schedules file (the one `sam build` ships); `schedules plan` compares it with
+The listing reads the schedules file (the one `sam build` ships) and resolves each schedule's tasks
+as its firing would now: the listed ones, and the ones tagged for it found through the same lookup
+Validate Batch makes (`workflow/validate_batch.py` `tagged_for`), each described (DescribeTask) for
+its name; `--no-resolve` reads the file only. `schedules plan` compares it with
 the schedule group of the deployed stack (ListSchedules and GetSchedule), with the rules the deploy
 itself applies (`domain/schedule_group.py`), so what it prints is what the next deploy does.
 """
@@ -13,9 +17,12 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from datasync_scheduler.domain.batch import ScheduleTask
 from datasync_scheduler.domain.schedule_group import SchedulePlan, ScheduleTarget, desired_schedules, plan
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules, Schedule, SchedulesFile
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, TaggedTasks, TaskNotFound
 from datasync_scheduler_cli.operate import ClientFactory, OperatorError, stack_outputs
 from datasync_scheduler_cli.schedule_firings import next_firings
 
@@ -34,8 +41,9 @@ def read_file(path: Path) -> SchedulesFile:
         raise OperatorError(str(error)) from None
 
 
-def schedule_view(schedule: Schedule, now: datetime) -> dict[str, Any]:
-    """One schedule as the operator sees it; `--format json` prints this."""
+def schedule_view(schedule: Schedule, now: datetime, resolved: Resolution | None = None) -> dict[str, Any]:
+    """One schedule as the operator sees it; `--format json` prints this. `resolved` is what its
+    tasks resolve to now (`resolve`); None when they were not looked up."""
     firings = next_firings(schedule, now, FIRINGS_SHOWN)
     return {
         "name": schedule.name,
@@ -50,8 +58,13 @@ def schedule_view(schedule: Schedule, now: datetime) -> dict[str, Any]:
         "tag": f"{SCHEDULE_TAG_KEY}={schedule.name}" if schedule.select_by_tag else None,
         "regions": list(schedule.regions),
         "maxConcurrency": schedule.max_concurrency,
-        # Resolved when the schedule fires (tasks found by tag) and its health: not computed here yet.
-        "resolvedTasks": None,
+        # The tasks a firing would run now; null when not looked up, or when the lookup failed (then
+        # `resolveProblem` says why).
+        "resolvedTasks": [task.to_json() for task in resolved.tasks]
+        if resolved and resolved.tasks is not None
+        else None,
+        "resolveProblem": resolved.problem if resolved else None,
+        # The schedule's health: not computed here yet.
         "health": None,
     }
 
@@ -74,7 +87,100 @@ def view_lines(view: dict[str, Any]) -> list[str]:
     if view["selectByTag"]:
         where = ", ".join(view["regions"]) or "the stack's Region"
         lines.append(one_line(f"  and every task tagged {view['tag']} in {where}, found when it fires"))
+    lines.extend(_resolved_lines(view))
     return lines
+
+
+def _resolved_lines(view: dict[str, Any]) -> list[str]:
+    """What the schedule resolves to now: a line per task (name, how it was found, Region, account, ARN)."""
+    if view.get("resolveProblem"):
+        return [one_line(f"  now: cannot resolve its tasks: {view['resolveProblem']}")]
+    tasks = view.get("resolvedTasks")
+    if tasks is None:
+        return []
+    if not tasks:
+        tag = f"none tagged {SCHEDULE_TAG_KEY}={view['name']}" if view["selectByTag"] else "it selects none by tag"
+        return [one_line(f"  now: no task: none listed and {tag}")]
+    how = {"both": "listed and tagged", "listed": "listed", "tagged": "tagged"}
+    return [
+        one_line(
+            f"  now: {task['name'] or '(' + str(task['problem']) + ')'}  {how[task['foundBy']]}  "
+            f"{task['region']}  {task['account']}  {task['taskArn']}"
+        )
+        for task in tasks
+    ]
+
+
+@dataclass(frozen=True)
+class ResolvedTask:
+    """One task a schedule resolves to now, as DescribeTask says (or why it could not)."""
+
+    task: ScheduleTask
+    name: str | None
+    status: str | None
+    problem: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        parts = self.task.task_arn.split(":")
+        return {
+            "taskArn": self.task.task_arn,
+            "name": self.name,
+            "region": parts[3] if len(parts) > 4 else None,
+            "account": parts[4] if len(parts) > 4 else None,
+            "foundBy": self.task.found_by,
+            "listed": self.task.listed,
+            "tagged": self.task.tagged,
+            "status": self.status,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A schedule's tasks now, or why they could not be found (`tasks` None, `problem` set)."""
+
+    tasks: tuple[ResolvedTask, ...] | None
+    problem: str | None = None
+
+
+def resolve(schedule: Schedule, home: StackHome, tagged_tasks: TaggedTasks, datasync: DataSyncPort) -> Resolution:
+    """The tasks the schedule's firing would run now, each described; a task DataSync does not know
+    or will not describe is shown with why, not dropped, and a lookup that fails is the schedule's
+    problem, not a crash."""
+    from datasync_scheduler.domain.batch import InvalidBatchRequest, schedule_tasks
+    from datasync_scheduler.workflow.validate_batch import tagged_for
+
+    try:
+        tagged = tagged_for(schedule, home, tagged_tasks)
+    except InvalidBatchRequest as refused:
+        return Resolution(None, str(refused).removeprefix("Invalid batch request: "))
+    except ApiCallFailed as failed:
+        return Resolution(None, f"the tasks tagged for it cannot be listed: {failed.cause.describe()}")
+    return Resolution(tuple(_described(task, datasync) for task in schedule_tasks(schedule, tagged)))
+
+
+def _described(task: ScheduleTask, datasync: DataSyncPort) -> ResolvedTask:
+    try:
+        facts = datasync.task(task.task_arn)
+    except TaskNotFound:
+        return ResolvedTask(task, None, None, "not found: DataSync does not know this task (deleted?)")
+    except ApiCallFailed as failed:
+        what = "access denied" if "AccessDenied" in failed.cause.error else "cannot be described"
+        return ResolvedTask(task, None, None, f"{what}: {failed.cause.describe()}")
+    return ResolvedTask(task, facts.name, facts.status, None)
+
+
+def stack_home(clients: ClientFactory, stack_name: str) -> StackHome:
+    """Where the deployed stack runs (its SyncWorkflow's ARN): the Region and account its firings
+    look in, as Validate Batch does."""
+    outputs = stack_outputs(
+        clients, stack_name, hint="name another with --stack-name, or read the file only with --no-resolve"
+    )
+    arn = outputs.get("SyncWorkflowArn", "")
+    parts = arn.split(":")
+    if len(parts) < 7 or parts[2] != "states":
+        raise OperatorError(f"stack {stack_name!r} has no output SyncWorkflowArn: it is not a datasync-scheduler stack")
+    return StackHome(partition=parts[1], region=parts[3], account=parts[4])
 
 
 def _local(iso_time: str, zone: ZoneInfo, skipped: set[str]) -> str:

@@ -1,4 +1,5 @@
-"""Delivers DataSync's EventBridge events to the rule targets, with the faults events really have.
+"""Delivers DataSync's EventBridge events to the rule targets, with the faults events really have;
+takes the scheduler's own events (PutEvents) as EventBridge does.
 
 EventBridge delivery of DataSync events is best effort: events can be lost, arrive twice, or
 arrive late and out of order. A scenario chooses which, per status, so the workflow's safety
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,6 +18,7 @@ from typing import Any
 
 from emulator import moto_internals
 from emulator.clock import VirtualClock
+from emulator.service_errors import EmulatedServiceError
 
 
 @dataclass(frozen=True)
@@ -113,3 +116,75 @@ class EventBus:
                     self.delivered.append((at, event))
                     if not self._deliver(rule.target, event):
                         self.stats.failed_deliveries += 1
+
+
+# --- PutEvents: the events the scheduler puts on its own bus ---------------------------------------
+
+# docs/aws-facts.md#eventbridge-putevents
+ENTRY_MAX_BYTES = 256 * 1024
+DETAIL_TYPE_MAX = 128
+
+
+class PutEventsBus:
+    """EventBridge's PutEvents, as documented: each entry needs Source, DetailType and a Detail that
+    is a JSON object; a Source may not start with "aws."; an entry over 256 KB (Time, Source,
+    DetailType, Detail and Resources, in UTF-8 bytes) is refused. A refused entry fails alone: the
+    call answers 200 with `FailedEntryCount` and the entry's `ErrorCode`. The events it takes are
+    kept as EventBridge delivers them to a rule's target, for the scenario's summary."""
+
+    def __init__(self, clock: VirtualClock, *, account_id: str, region: str, buses: frozenset[str]) -> None:
+        self._clock = clock
+        self._account_id = account_id
+        self._region = region
+        self.buses = set(buses)
+        self.events: list[dict[str, Any]] = []
+        self._ids = itertools.count(1)
+
+    def handle(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        if operation != "PutEvents":
+            raise EmulatedServiceError("UnknownOperationException", f"{operation} is not emulated")
+        answers = [self._put(entry) for entry in params["Entries"]]
+        return {"FailedEntryCount": sum(1 for answer in answers if "ErrorCode" in answer), "Entries": answers}
+
+    def _put(self, entry: dict[str, Any]) -> dict[str, str]:
+        source, detail_type, detail = entry.get("Source"), entry.get("DetailType"), entry.get("Detail")
+        if not source or not detail_type or detail is None:
+            return _refused("InvalidArgument", "Source, DetailType and Detail are required.")
+        bus = str(entry.get("EventBusName") or "default").rsplit("/", 1)[-1]
+        if bus not in self.buses:
+            return _refused("ResourceNotFoundException", f"Event bus {bus} does not exist.")
+        if str(source).startswith("aws."):
+            return _refused("NotAuthorizedForSourceException", "Not authorized for the source.")
+        if len(str(detail_type)) > DETAIL_TYPE_MAX:
+            return _refused("InvalidArgument", f"DetailType is longer than {DETAIL_TYPE_MAX} characters.")
+        try:
+            parsed = json.loads(detail)
+        except ValueError:
+            parsed = None
+        if not isinstance(parsed, dict):
+            return _refused("MalformedDetail", "Detail is malformed.")
+        resources = [str(arn) for arn in entry.get("Resources") or []]
+        size = (14 if entry.get("Time") else 0) + sum(
+            len(part.encode()) for part in (str(source), str(detail_type), str(detail), *resources)
+        )
+        if size > ENTRY_MAX_BYTES:
+            return _refused("InvalidArgument", f"The entry is {size} bytes; the limit is {ENTRY_MAX_BYTES}.")
+        event_id = f"{next(self._ids):08d}-0000-4000-8000-000000000000"
+        self.events.append(
+            {
+                "version": "0",
+                "id": event_id,
+                "detail-type": detail_type,
+                "source": source,
+                "account": self._account_id,
+                "time": self._clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "region": self._region,
+                "resources": resources,
+                "detail": parsed,
+            }
+        )
+        return {"EventId": event_id}
+
+
+def _refused(code: str, message: str) -> dict[str, str]:
+    return {"ErrorCode": code, "ErrorMessage": message}

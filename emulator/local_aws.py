@@ -28,7 +28,7 @@ from emulator import aws_hooks, moto_internals
 from emulator.clock import VirtualClock
 from emulator.custom_resources import send_request
 from emulator.datasync import DataSyncEmulator
-from emulator.event_bus import EventBus, EventFaults
+from emulator.event_bus import EventBus, EventFaults, PutEventsBus
 from emulator.function_output import routed_stdout
 from emulator.lambda_router import LambdaRouter, restore_environment
 from emulator.map_results import map_results_as_documented
@@ -95,6 +95,8 @@ class LocalAws:
         )
         self.clock.attach(self.datasync)
         self.clock.attach(self.bus)
+        # The scheduler's own events (PutEvents): the account has its default bus.
+        self.put_events = PutEventsBus(self.clock, account_id=ACCOUNT_ID, region=REGION, buses=frozenset({"default"}))
         self._stack: DeployedStack | None = None
         # SNS deliveries to the functions' `SNS` subscriptions (set by local_aws()).
         self.sns_deliveries = SnsLambdaDeliveries()
@@ -192,6 +194,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
     aws.router.on_environment_change = wiring.forget_settings
     aws_hooks.serve("datasync", aws.datasync.handle)
     aws_hooks.serve("lambda", aws.router.handle)
+    aws_hooks.serve("eventbridge", aws.put_events.handle)
     use_time_source(aws.clock.now)
     wiring.reset()
     parameters.clear_caches()  # type: ignore[no-untyped-call]  # a new account: no cached secret from another
@@ -218,6 +221,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
     finally:
         aws_hooks.stop("datasync")
         aws_hooks.stop("lambda")
+        aws_hooks.stop("eventbridge")
         use_time_source(None)
         wiring.reset()
         parameters.clear_caches()  # type: ignore[no-untyped-call]

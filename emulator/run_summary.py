@@ -70,6 +70,8 @@ class RunSummary:
     faults_injected: list[dict[str, Any]] = field(default_factory=list)
     # The runs started alongside the first (`concurrentStarts`): `{"status", "error", "cause", "output"}`.
     other_runs: list[dict[str, Any]] = field(default_factory=list)
+    # The scheduler's own events (runs' and batches' start and end), as EventBridge delivers them.
+    bus_events: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -100,6 +102,7 @@ class RunSummary:
             "metric_data": self.metric_data,
             "faults_injected": self.faults_injected,
             "other_runs": self.other_runs,
+            "bus_events": self.bus_events,
         }
 
 

@@ -192,6 +192,7 @@ def run_scenario(
         summary.queue_messages = queue_messages(stack)
         summary.faults_injected = [call.to_dict() for call in injector.injected]
         summary.other_runs = [other_run(sfn, arn) for arn in other_runs]
+        summary.bus_events = list(aws.put_events.events)
         return summary
 
 

@@ -39,11 +39,13 @@ from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
     DataSyncPort,
+    EventEntry,
     ExecutionNotFound,
     FailureSink,
     LedgerPort,
     LineUpload,
     LogSource,
+    NotEmitted,
     ReportSource,
     RunHistory,
     ScheduleBook,
@@ -399,12 +401,19 @@ class FakeLedger:
                 entry,
                 started_at=to_millisecond(entry.started_at),
                 ended_at=to_millisecond(entry.ended_at),
+                scheduled_time=to_millisecond(entry.scheduled_time) if entry.scheduled_time else None,
                 failures=dict(entry.failures),
             )
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
         with self._lock:
-            runs = [run for run in self._runs.values() if task_arn is None or run.task_arn == task_arn]
+            runs = [
+                run
+                for run in self._runs.values()
+                if (task_arn is None or run.task_arn == task_arn) and (schedule is None or run.schedule == schedule)
+            ]
         return sorted(runs, key=lambda run: run.ended_at, reverse=True)[:limit]
 
     def token_of(self, execution_arn: str) -> str | None:
@@ -603,6 +612,38 @@ class PublishedMessage:
     subject: str
     renderings: dict[str, str]  # protocol -> the text that protocol's subscribers get
     attributes: dict[str, dict[str, str]]
+
+
+class FakeEventBus:
+    """The event bus: keeps every event it took, as EventBridge delivers them; refuses what PutEvents
+    documents it refuses (an entry over 256 KB, a Detail that is not a JSON object, a Source starting
+    with "aws.") with `NotEmitted`, as the adapter reports a failed entry."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.failures: list[Exception] = []  # the next puts raise these (EventBridge down)
+
+    def put(self, entry: EventEntry) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        size = sum(len(part.encode()) for part in (entry.source, entry.detail_type, entry.detail, *entry.resources))
+        try:
+            detail = json.loads(entry.detail)
+        except ValueError:
+            detail = None
+        if size > 256 * 1024 or not isinstance(detail, dict) or entry.source.startswith("aws."):
+            raise NotEmitted("ValidationException: the entry was refused")
+        event_id = str(uuid.uuid4())
+        self.events.append(
+            {
+                "id": event_id,
+                "source": entry.source,
+                "detail-type": entry.detail_type,
+                "resources": list(entry.resources),
+                "detail": detail,
+            }
+        )
+        return event_id
 
 
 class FakeTopic:

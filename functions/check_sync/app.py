@@ -24,7 +24,12 @@ metrics = Metrics()
 def handler(step: CheckSyncInput, context: LambdaContext) -> dict[str, Any]:
     settings = wiring.settings(CheckSyncSettings)
     checked = check_sync.check_sync(
-        step.task_execution, wiring.ports(settings), settings, step.started_at, step.workflow_execution
+        step.task_execution,
+        wiring.ports(settings),
+        settings,
+        step.started_at,
+        step.workflow_execution,
+        run_deadline_seconds=step.request.runDeadlineSeconds if step.request is not None else None,
     )
     if check_sync.newly_stalled(step.task_execution, checked):
         # Once per stall, for the execution-stalled alarm; a check that saw none publishes nothing.

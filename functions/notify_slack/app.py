@@ -20,7 +20,7 @@ from datasync_scheduler.adapters.run_metrics import SLACK_DELIVERY_FAILURES
 from datasync_scheduler.adapters.slack_webhook import SlackDeliveryFailed, SlackWebhook, read_webhook_url
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.settings import NotifySlackSettings
-from datasync_scheduler.messages.publication import MESSAGE_ID_ATTRIBUTE
+from datasync_scheduler.messages.publication import MESSAGE_ID_ATTRIBUTE, SCHEDULE_ATTRIBUTE
 from datasync_scheduler.workflow import slack_delivery
 from datasync_scheduler.workflow.slack_delivery import TopicMessage
 
@@ -34,12 +34,23 @@ posted_messages = PostedMessages(wiring.settings(NotifySlackSettings).idempotenc
 def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
     posted_messages.register(context)
     messages = [
-        TopicMessage(record.Sns.MessageId, str(record.Sns.Message), record.Sns.Subject, _run_message(record.Sns))
+        TopicMessage(
+            record.Sns.MessageId,
+            str(record.Sns.Message),
+            record.Sns.Subject,
+            _named(record.Sns, MESSAGE_ID_ATTRIBUTE),
+            _named(record.Sns, SCHEDULE_ATTRIBUTE),
+        )
         for record in event.Records
     ]
+    settings = wiring.settings(NotifySlackSettings)
+    webhooks = slack_delivery.ScheduleWebhooks(
+        settings.webhook_secret_arn,
+        wiring.schedule_book(settings),
+        lambda secret_arn: SlackWebhook(read_webhook_url(secret_arn)),
+    )
     try:
-        webhook = SlackWebhook(read_webhook_url(wiring.settings(NotifySlackSettings).webhook_secret_arn))
-        delivered = slack_delivery.deliver(messages, webhook, posted_messages)
+        delivered = slack_delivery.deliver(messages, webhooks.for_message, posted_messages)
     except SlackDeliveryFailed as failure:
         # Flushed here rather than by @metrics.log_metrics: a delivery that worked has nothing to
         # count, and log_metrics would warn about (and print) an empty document every time.
@@ -62,16 +73,16 @@ def handler(event: SnsModel, context: LambdaContext) -> dict[str, Any]:
     return {"delivered": len(delivered.posted), "alreadyPosted": len(delivered.already_posted)}
 
 
-def _run_message(notification: SnsNotificationModel) -> str | None:
-    """The message's `message_id`: its attribute (a String-structured publish, such as the state
-    machines' plain messages) or its JSON's field (Report Run's and Summarize Batch's JSON-structured
-    publish, whose attributes SNS does not pass on: docs/aws-facts.md#sns-delivery-guarantees)."""
-    attribute = (notification.MessageAttributes or {}).get(MESSAGE_ID_ATTRIBUTE)
+def _named(notification: SnsNotificationModel, name: str) -> str | None:
+    """The message's `message_id` or `schedule`: its attribute (a String-structured publish, such as
+    the state machines' plain messages) or its JSON's field (Report Run's and Summarize Batch's
+    JSON-structured publish, whose attributes SNS does not pass on: docs/aws-facts.md#sns-delivery-guarantees)."""
+    attribute = (notification.MessageAttributes or {}).get(name)
     if attribute is not None and attribute.Value:
         return attribute.Value
     try:
         decoded = json.loads(str(notification.Message))
     except ValueError:
         return None
-    named = decoded.get(MESSAGE_ID_ATTRIBUTE) if isinstance(decoded, dict) else None
+    named = decoded.get(name) if isinstance(decoded, dict) else None
     return named if isinstance(named, str) and named else None

@@ -28,8 +28,9 @@ from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ReportRunSettings
+from datasync_scheduler.domain.run_result import iso
 from datasync_scheduler.messages.message import run_message
-from datasync_scheduler.workflow import report_run
+from datasync_scheduler.workflow import events, report_run
 from datasync_scheduler.workflow.publish import run_publication
 from datasync_scheduler.workflow.state.sync import CaughtError, ReportRunInput, ReportRunOutput, RunResult
 
@@ -76,6 +77,27 @@ def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
             logger.exception("The run's message was not published")
             result.notification_error = CaughtError(Error=f"SNS.{error.code}", Cause=str(error))
     output = ReportRunOutput(result=result, message_id=message_id).to_state()
-    publish(run_metrics(output["result"], started_at=parse_time(step.started_at), reported_at=utc_now()), metrics)
+    # After the message: the run's end on the bus, best effort (a refused event is logged, the
+    # verdict and the message stand).
+    events.emit(
+        wiring.event_bus(settings),
+        events.run_ended(
+            output["result"],
+            message_id=message_id,
+            firing=events.firing_of(firing),
+            started_at=step.started_at,
+            ended_at=iso(utc_now()),
+        ),
+        resources=[arn for arn in (result.task_arn, result.execution_arn) if arn],
+    )
+    publish(
+        run_metrics(
+            output["result"],
+            started_at=parse_time(step.started_at),
+            reported_at=utc_now(),
+            schedule=firing.schedule if firing is not None else None,
+        ),
+        metrics,
+    )
     logger.info("Run reported", extra={"verdict": output["result"]["verdict"], "messageId": message_id})
     return output

@@ -26,7 +26,7 @@ from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import SummarizeBatchSettings
-from datasync_scheduler.workflow import summarize_batch
+from datasync_scheduler.workflow import events, summarize_batch
 from datasync_scheduler.workflow.state.batch import SummarizeBatchInput
 
 logger = Logger()
@@ -63,6 +63,20 @@ def handler(request: SummarizeBatchInput, context: LambdaContext) -> dict[str, A
         full_list=lambda key: S3LineUpload(settings.failure_report_bucket, key, "application/x-ndjson"),
     )
     result = output.result
+    # After the message: the batch's end on the bus, best effort (the verdict and message stand).
+    events.emit(
+        wiring.event_bus(settings),
+        events.batch_ended(
+            batch_execution=request.batch_execution,
+            status=result.verdict.status,
+            error=result.verdict.error,
+            reason=result.verdict.reason,
+            counts=result.counts.to_state(),
+            firing=events.firing_of(request.batch.firing),
+            message_id=result.message_id,
+        ),
+        resources=[request.batch_execution],
+    )
     publish(batch_metrics(result.to_state()), metrics)
     logger.info(
         "Batch summarised",

@@ -15,7 +15,7 @@ from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ValidateBatchSettings
 from datasync_scheduler.domain.sync_request import StackHome
-from datasync_scheduler.workflow import validate_batch
+from datasync_scheduler.workflow import events, validate_batch
 from datasync_scheduler.workflow.state.batch import ValidateBatchInput
 
 logger = Logger()
@@ -28,10 +28,22 @@ def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]
     # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
     home = StackHome.of_function(context.invoked_function_arn)
     settings = wiring.settings(ValidateBatchSettings)
-    return validate_batch.validate_batch(
+    output = validate_batch.validate_batch(
         batch,
         home,
         wiring.batch_objects(settings.failure_report_bucket),
         wiring.schedule_book(settings),
         wiring.tagged_tasks(),
-    ).to_state()
+    )
+    # The batch's start (a named schedule's firing, when it has one) on the bus, best effort.
+    events.emit(
+        wiring.event_bus(settings),
+        events.BatchStarted(
+            batch_execution=batch.batch_execution,
+            tasks=output.batch.tasks,
+            max_concurrency=output.batch.max_concurrency,
+            firing=events.firing_of(output.batch.firing),
+        ),
+        resources=[batch.batch_execution],
+    )
+    return output.to_state()

@@ -23,8 +23,10 @@ import moto.logs.models
 import pytest
 from moto import mock_aws
 
+from datasync_scheduler.adapters.aws_clients import forget_clients
 from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
 from datasync_scheduler.adapters.datasync import DataSync
+from datasync_scheduler.adapters.event_bus import EventBridgeBus
 from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 from datasync_scheduler.adapters.failure_report import S3FailureReport, read_failure_report
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
@@ -36,6 +38,7 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.ports import (
     CallbackPort,
     DataSyncPort,
+    EventBusPort,
     FailureSink,
     LedgerPort,
     LineUpload,
@@ -49,12 +52,14 @@ from emulator import aws_hooks
 from emulator.clock import VirtualClock
 from emulator.datasync import DataSyncEmulator
 from emulator.datasync_script import ExecutionScript, Phase
+from emulator.event_bus import PutEventsBus
 from emulator.sns_rules import sns_as_documented
 from emulator.template import load_template
 from tests.fakes import (
     FakeBucket,
     FakeCallbacks,
     FakeDataSync,
+    FakeEventBus,
     FakeLedger,
     FakeLogs,
     FakeTaskLease,
@@ -544,3 +549,49 @@ def topic(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
         yield SnsWorld(SnsTopic(topic_arn), sqs, queue_url)
+
+
+# -- The event bus (the scheduler's own events) ---------------------------------------------------------
+
+
+class EventBusWorld(Protocol):
+    port: EventBusPort
+
+    def received(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """What a rule on the bus got: (source, detail type, detail)."""
+
+
+@dataclass
+class FakeEventBusWorld:
+    port: FakeEventBus
+
+    def received(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(event["source"], event["detail-type"], event["detail"]) for event in self.port.events]
+
+
+@dataclass
+class EmulatedEventBusWorld:
+    """EventBridgeBus on the emulator's PutEvents (which refuses what EventBridge documents)."""
+
+    port: EventBridgeBus
+    bus: PutEventsBus
+
+    def received(self) -> list[tuple[str, str, dict[str, Any]]]:
+        return [(event["source"], event["detail-type"], event["detail"]) for event in self.bus.events]
+
+
+@pytest.fixture(params=[FAKE, REAL])
+def event_bus(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[EventBusWorld]:
+    if request.param == "fake":
+        yield FakeEventBusWorld(FakeEventBus())
+        return
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)  # the adapter builds its client from the environment
+    bus = PutEventsBus(VirtualClock(), account_id="123456789012", region=REGION, buses=frozenset({"default"}))
+    aws_hooks.serve("eventbridge", bus.handle)
+    forget_clients()
+    try:
+        with mock_aws():
+            yield EmulatedEventBusWorld(EventBridgeBus("default"), bus)
+    finally:
+        aws_hooks.stop("eventbridge")
+        forget_clients()

@@ -1,5 +1,6 @@
 """The run ledger's contract (`LedgerPort`, `RunHistory`), for the fake and for DynamoDB on moto."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -184,3 +185,33 @@ def test_a_retried_report_writes_the_same_history_line_again_not_a_second_one(le
     ledger.record_run(_run("once", TASK_A, 10))
     ledger.record_run(_run("once", TASK_A, 11))
     assert [entry.ended_at for entry in ledger.history(TASK_A)] == [T0 + timedelta(minutes=11)]
+
+
+def _fired(workflow: str, task: str, ended_minutes: int, schedule: str) -> RunHistoryEntry:
+    return replace(_run(workflow, task, ended_minutes), schedule=schedule, scheduled_time=T0)
+
+
+def test_a_schedules_history_lists_the_runs_of_its_firings_newest_first(ledger: Ledger) -> None:
+    ledger.record_run(_fired("nightly-1", TASK_A, 10, "nightly"))
+    ledger.record_run(_fired("weekly-1", TASK_A, 20, "weekly"))
+    ledger.record_run(_run("by-hand", TASK_A, 30))  # started by hand: no schedule, never listed under one
+    ledger.record_run(_fired("nightly-2", TASK_B, 40, "nightly"))
+    ledger.record_run(_fired("nightly-3", TASK_A, 50, "nightly"))
+
+    nightly = ledger.history(schedule="nightly", limit=10)
+    assert [entry.workflow_execution.rsplit(":", 1)[-1] for entry in nightly] == ["nightly-3", "nightly-2", "nightly-1"]
+    assert nightly[-1] == _fired("nightly-1", TASK_A, 10, "nightly")  # the schedule and scheduled time read back
+    assert [e.workflow_execution.rsplit(":", 1)[-1] for e in ledger.history(schedule="nightly", limit=2)] == [
+        "nightly-3",
+        "nightly-2",
+    ]
+    # A task's runs of one schedule: the schedule's runs of other tasks and the task's other runs left out.
+    assert [
+        entry.workflow_execution.rsplit(":", 1)[-1] for entry in ledger.history(TASK_A, schedule="nightly", limit=1)
+    ] == ["nightly-3"]
+    assert [
+        entry.workflow_execution.rsplit(":", 1)[-1] for entry in ledger.history(TASK_A, schedule="nightly", limit=10)
+    ] == ["nightly-3", "nightly-1"]
+    assert ledger.history(schedule="archive", limit=10) == []
+    # Everyone's history still lists every run, by hand or fired.
+    assert len(ledger.history(limit=10)) == 5

@@ -13,8 +13,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 
+from datasync_scheduler.workflow import events
 from emulator.scenario import load_scenario, parse_scenario
 from emulator.server import LocalStackServer, serve_local_stack
 from emulator.template import load_template
@@ -219,14 +221,22 @@ def _validate(block: Block, whole_scenario: dict[str, Any]) -> None:
         parse_scenario(f"fragment-{block.line}", {**whole_scenario, **json.loads("{" + text + "}")})
         return
     raw = json.loads(text)
+    if raw.get("source") == events.SOURCE:
+        # An event of docs/events.md: valid for the schema the stack publishes for its detail type.
+        jsonschema.validate(raw, events.event_schema(raw["detail-type"]), cls=jsonschema.Draft4Validator)
+        return
     assert "description" in raw, f"{block.where}: a JSON example this test knows no model for"
     parse_scenario(f"example-{block.line}", raw)
 
 
 @pytest.mark.parametrize("block", JSON_BLOCKS, ids=lambda block: block.where)
 def test_each_json_example_is_valid_for_the_model_it_documents(block: Block) -> None:
-    # Today every JSON example documents a scenario file; the first whole one hosts the fragments.
-    whole = next(json.loads(other.text) for other in JSON_BLOCKS if other.text.lstrip().startswith("{"))
+    # A JSON example documents a scenario file or an event; the first whole scenario hosts the fragments.
+    whole = next(
+        json.loads(other.text)
+        for other in JSON_BLOCKS
+        if other.text.lstrip().startswith("{") and "description" in json.loads(other.text)
+    )
     _validate(block, whole)
 
 

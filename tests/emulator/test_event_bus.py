@@ -4,7 +4,7 @@ from datetime import timedelta
 from typing import Any
 
 from emulator.clock import VirtualClock
-from emulator.event_bus import EventBus, EventFaults, EventRule
+from emulator.event_bus import EventBus, EventFaults, EventRule, PutEventsBus
 
 RULE = EventRule(
     "rule", {"source": ["aws.datasync"], "detail-type": ["DataSync Task Execution State Change"]}, "target"
@@ -77,3 +77,52 @@ def test_unknown_fault_switches_are_refused_by_name() -> None:
         assert "lose" in str(error)
     else:
         raise AssertionError("an unknown switch was accepted")
+
+
+# --- PutEvents: the scheduler's own events, refused as EventBridge documents ----------------------
+
+
+def _put(entries: list[dict[str, Any]]) -> tuple[dict[str, Any], PutEventsBus]:
+    bus = PutEventsBus(VirtualClock(), account_id="123456789012", region="us-east-1", buses=frozenset({"default"}))
+    return bus.handle("PutEvents", {"Entries": entries}), bus
+
+
+def _entry(**changes: Any) -> dict[str, Any]:
+    return {"Source": "datasync-scheduler", "DetailType": "Sync Run Ended", "Detail": '{"a": 1}', **changes}
+
+
+def test_a_well_formed_event_is_taken_and_delivered_in_eventbridges_envelope() -> None:
+    answer, bus = _put([_entry(Resources=["arn:aws:datasync:us-east-1:123456789012:task/task-1"])])
+    assert answer["FailedEntryCount"] == 0 and "EventId" in answer["Entries"][0]
+    (event,) = bus.events
+    assert (event["source"], event["detail-type"], event["detail"]) == (
+        "datasync-scheduler",
+        "Sync Run Ended",
+        {"a": 1},
+    )
+    assert event["resources"] == ["arn:aws:datasync:us-east-1:123456789012:task/task-1"]
+
+
+def test_a_refused_entry_fails_alone_with_its_error_code_and_the_call_still_answers() -> None:
+    big = '{"a": "' + "x" * (256 * 1024) + '"}'
+    answer, bus = _put(
+        [
+            _entry(),
+            _entry(Detail="[1, 2]"),  # not a JSON object
+            _entry(Source="aws.datasync"),
+            _entry(Detail=big),
+            _entry(EventBusName="no-such-bus"),
+            _entry(DetailType="x" * 129),
+        ]
+    )
+    codes = [entry.get("ErrorCode") for entry in answer["Entries"]]
+    assert codes == [
+        None,
+        "MalformedDetail",
+        "NotAuthorizedForSourceException",
+        "InvalidArgument",
+        "ResourceNotFoundException",
+        "InvalidArgument",
+    ]
+    assert answer["FailedEntryCount"] == 5
+    assert len(bus.events) == 1

@@ -72,7 +72,8 @@ def run_steps(aws: LocalAws, task_arn: str) -> str:
     invoke(
         aws, "AwaitSyncEndFunction", {"token": "t", "executionArn": run["executionArn"], "workflowExecution": WORKFLOW}
     )
-    invoke(aws, "CheckSyncFunction", {"taskExecution": run, "startedAt": None, "workflowExecution": WORKFLOW})
+    check = {"request": {"taskArn": task_arn}, "taskExecution": run, "startedAt": None, "workflowExecution": WORKFLOW}
+    invoke(aws, "CheckSyncFunction", check)
     return str(run["executionArn"])
 
 
@@ -169,7 +170,7 @@ def test_a_stall_reported_without_cancelling_is_one_metric_document_and_a_check_
         aws.datasync.script_task(stuck, [ExecutionScript.from_dict(forever)])  # nothing ever moves
         run = invoke(aws, "StartSyncFunction", start_sync({"taskArn": stuck}))
         aws.clock.advance(600)  # well into TRANSFERRING
-        check = {"startedAt": None, "workflowExecution": WORKFLOW}
+        check = {"request": {"taskArn": stuck}, "startedAt": None, "workflowExecution": WORKFLOW}
         run = invoke(aws, "CheckSyncFunction", {**check, "taskExecution": run})
         assert printed_by_last(aws) == []  # the counters' first sighting: nothing to count
         aws.clock.advance(600)

@@ -228,6 +228,11 @@ def _named_resources(call: RecordedCall) -> list[str]:
             arns.append(f"arn:{PARTITION}:logs:{region_account}:log-group:{name}")
     elif call.service == "scheduler" and "Name" in params and "GroupName" in params:
         arns.append(f"arn:{PARTITION}:scheduler:{region_account}:schedule/{params['GroupName']}/{params['Name']}")
+    elif call.service == "events" and call.operation == "PutEvents":
+        # Each entry's bus, by name or ARN ("default" when the entry names none).
+        for entry in params.get("Entries", []):
+            bus = str(entry.get("EventBusName") or "default")
+            arns.append(bus if bus.startswith("arn:") else f"arn:{PARTITION}:events:{region_account}:event-bus/{bus}")
     elif call.service == "sqs" and "QueueUrl" in params:
         arns.append(f"arn:{PARTITION}:sqs:{region_account}:{urlsplit(params['QueueUrl']).path.rsplit('/', 1)[-1]}")
     return arns

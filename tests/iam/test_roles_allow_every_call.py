@@ -160,3 +160,17 @@ def test_a_large_upload_that_fails_halfway_is_aborted_with_the_functions_own_rol
     assert operations == ["CreateMultipartUpload", "UploadPart", "AbortMultipartUpload"]
     refused = [need for call in calls for need in needs(call, stack) if not allowed(need, stack.roles[function])]
     assert not refused, "AccessDenied on AWS:\n" + "\n".join(map(str, refused))
+
+
+def test_a_run_that_may_not_put_events_on_the_bus_is_caught_here() -> None:
+    # Report Run without its EventBridgePutEventsPolicy: its "Sync Run Ended" event is refused on AWS.
+    template = load_template(TEMPLATE)
+    changed = copy.deepcopy(template)
+    policies = changed["Resources"]["ReportRunFunction"]["Properties"]["Policies"]
+    changed["Resources"]["ReportRunFunction"]["Properties"]["Policies"] = [
+        policy for policy in policies if not (isinstance(policy, dict) and "EventBridgePutEventsPolicy" in policy)
+    ]
+    runs = record(["nightly-success"])
+    assert not required(template, runs)[0]
+    refused, _ = required(changed, runs)
+    assert [(need.principal, need.action) for need in refused] == [("ReportRunFunction", "events:PutEvents")]

@@ -161,3 +161,33 @@ def test_from_another_process_aws_endpoint_url_is_all_it_takes(served: LocalStac
     assert finished.returncode == 0, finished.stderr
     assert finished.stdout.splitlines()[-1] == "SUCCEEDED: DataSync completed the execution successfully."
     assert "AWSStepFunctions.StartExecution" in served.requests
+
+
+def test_history_of_a_schedule_lists_only_the_runs_its_firings_started(served: LocalStackServer) -> None:
+    sfn = http_clients(served)("stepfunctions")
+    fired = {"taskArn": quick_copy(served), "firing": {"schedule": "nightly", "scheduledTime": "2026-11-22T00:00:00Z"}}
+    started = sfn.start_execution(stateMachineArn=served.stack.outputs["SyncWorkflowArn"], input=json.dumps(fired))
+    cli(served, "watch", started["executionArn"], *FAST)
+    cli(served, "run", "--task", changing_share(served), "--watch", *FAST)  # by hand: belongs to no schedule
+
+    code, lines = cli(served, "history", "--schedule", "nightly", "--format", "json")
+    assert code == 0
+    (entry,) = json.loads("\n".join(lines))
+    assert entry["workflowExecution"] == started["executionArn"]
+    assert (entry["schedule"], entry["scheduledTime"]) == ("nightly", "2026-11-22T00:00:00Z")
+
+    code, lines = cli(served, "history", "--schedule", "nightly")
+    header, row = lines
+    assert header.split()[:4] == ["ENDED", "(UTC)", "TASK", "SCHEDULE"]
+    assert row.split()[2:5] == ["quick-copy", "nightly", "SUCCEEDED"]
+    _, lines = cli(served, "history", "--schedule", "weekly")
+    assert lines == ["no runs recorded yet for schedule weekly"]
+
+
+def test_history_of_a_schedule_name_eventbridge_would_refuse_is_an_error_naming_it(
+    served: LocalStackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        cli(served, "history", "--schedule", "night ly")
+    assert exited.value.code == 2
+    assert "--schedule: must be 1-64 letters, digits" in capsys.readouterr().err

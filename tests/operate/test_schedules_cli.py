@@ -161,13 +161,13 @@ def test_the_listing_names_each_schedules_firings_tasks_and_tag(tmp_path: Path) 
             {"name": "archives", "expression": "cron(0 3 ? * SUN *)", "selectByTag": True, "regions": ["eu-west-1"]},
         ],
     )
-    code, lines, _ = run(["schedules", "--file", path])
+    code, lines, _ = run(["schedules", "--file", path, "--no-resolve"])
     assert code == 0
     assert lines[0] == "finance-nightly  cron(0 1 * * ? *)  Europe/Berlin"
     assert lines[1].startswith("  next: ") and lines[1].count("01:00 CE") == 3
     assert lines[2] == f"  task: {TASK}"
     assert "  and every task tagged datasync-scheduler:schedule=archives in eu-west-1, found when it fires" in lines
-    code, lines, _ = run(["schedules", "--file", path, "--format", "json"])
+    code, lines, _ = run(["schedules", "--file", path, "--format", "json", "--no-resolve"])
     views = json.loads("\n".join(lines))["schedules"]
     assert [view["name"] for view in views] == ["finance-nightly", "archives"]
     assert len(views[0]["nextFirings"]) == 3 and views[0]["tasks"] == [TASK]
@@ -222,3 +222,78 @@ def test_plan_against_a_stack_without_a_schedule_group_says_what_to_do(
     code, _, err = run(["schedules", "plan", "--file", path, "--stack-name", "not-this-one"], http_clients(served))
     assert code == 2
     assert err.startswith("error: cannot read the outputs of stack 'not-this-one'")
+
+
+# --- the tasks each schedule resolves to now -------------------------------------------------------
+
+SCHEDULE_TAG = {"Key": "datasync-scheduler:schedule", "Value": "nightly"}
+
+
+def test_the_listing_shows_the_tasks_each_schedule_resolves_to_now_listed_tagged_or_gone(
+    served: LocalStackServer, tmp_path: Path
+) -> None:
+    clients = http_clients(served)
+    quick, changing = served.task_arns[:2]
+    home = quick.split(":")[3:5]
+    # A task the file lists that DataSync no longer knows (deleted since the file was written).
+    gone = f"arn:aws:datasync:{home[0]}:{home[1]}:task/task-0000000000000000f"
+    for task in (quick, changing):
+        clients("datasync").tag_resource(ResourceArn=task, Tags=[SCHEDULE_TAG])
+    path = write(
+        tmp_path,
+        [
+            {
+                "name": "nightly",
+                "expression": "cron(0 1 * * ? *)",
+                "tasks": [{"taskArn": quick}, {"taskArn": gone}],
+                "selectByTag": True,
+            },
+            {"name": "weekly", "expression": "cron(0 3 ? * SUN *)", "selectByTag": True},
+        ],
+    )
+
+    code, lines, _ = run(["schedules", "--file", path, "--format", "json"], clients)
+    assert code == 0
+    nightly, weekly = json.loads("\n".join(lines))["schedules"]
+    assert [(task["taskArn"], task["name"], task["foundBy"]) for task in nightly["resolvedTasks"]] == [
+        (quick, "quick-copy", "both"),
+        (gone, None, "listed"),
+        (changing, "changing-share", "tagged"),
+    ]
+    assert {(task["region"], task["account"]) for task in nightly["resolvedTasks"]} == {tuple(home)}
+    assert [task["problem"] for task in nightly["resolvedTasks"]] == [
+        None,
+        "not found: DataSync does not know this task (deleted?)",
+        None,
+    ]
+    assert nightly["resolveProblem"] is None
+    # Nothing is tagged for weekly: it resolves to no task, which a firing would refuse.
+    assert weekly["resolvedTasks"] == []
+
+    code, lines, _ = run(["schedules", "--file", path], clients)
+    assert code == 0
+    assert f"  now: quick-copy  listed and tagged  {home[0]}  {home[1]}  {quick}" in lines
+    unknown = "(not found: DataSync does not know this task (deleted?))"
+    assert f"  now: {unknown}  listed  {home[0]}  {home[1]}  {gone}" in lines
+    assert "  now: no task: none listed and none tagged datasync-scheduler:schedule=weekly" in lines
+
+
+def test_without_aws_the_listing_reads_the_file_only(tmp_path: Path) -> None:
+    path = write(tmp_path, [{"name": "nightly", "expression": "cron(0 1 * * ? *)", "selectByTag": True}])
+    code, lines, _ = run(["schedules", "--file", path, "--no-resolve", "--format", "json"])
+    assert code == 0
+    (view,) = json.loads("\n".join(lines))["schedules"]
+    assert view["resolvedTasks"] is None and view["resolveProblem"] is None
+
+
+def test_without_a_region_the_listing_says_what_to_do_and_how_to_read_the_file_only(tmp_path: Path) -> None:
+    from botocore.exceptions import NoRegionError
+
+    def no_region(service: str) -> Any:
+        raise NoRegionError
+
+    path = write(tmp_path, [{"name": "nightly", "expression": "cron(0 1 * * ? *)", "selectByTag": True}])
+    code, lines, err = run(["schedules", "--file", path], no_region)
+    assert code == 2 and lines == []
+    assert err.startswith("error: no AWS Region is set: export AWS_REGION")
+    assert err.rstrip().endswith("or read the file only with --no-resolve")

@@ -238,3 +238,26 @@ def test_a_ledger_outage_while_datasync_answers_waits_with_the_status_datasync_g
         "timeoutSeconds": 60,
     }
     assert checked["unreachable"]["service"] == "DynamoDB"
+
+
+def test_a_runs_own_deadline_is_used_instead_of_the_stacks(world: World) -> None:
+    run = started(world)
+    execution = str(state(run)["executionArn"])
+    began = world.now.isoformat().replace("+00:00", "Z")
+    world.datasync.advance(execution, "TRANSFERRING")
+    world.pass_time(minutes=30)
+    # The stack allows a day; the schedule that fired this run allows half an hour.
+    stack = settings(RUN_DEADLINE_SECONDS="86400")
+    checked = state(check_sync(run, world.ports, stack, started_at=began, run_deadline_seconds=1800))
+    assert world.datasync.cancel_calls == [execution]
+    assert checked["cancelledBy"] == {"limit": "runDeadline", "phase": "TRANSFERRING", "limitSeconds": 1800}
+
+
+def test_a_runs_deadline_of_zero_means_none_even_when_the_stack_has_one(world: World) -> None:
+    run = started(world)
+    began = world.now.isoformat().replace("+00:00", "Z")
+    world.datasync.advance(str(state(run)["executionArn"]), "TRANSFERRING")
+    world.pass_time(hours=3)
+    stack = settings(RUN_DEADLINE_SECONDS="3600")
+    checked = state(check_sync(run, world.ports, stack, started_at=began, run_deadline_seconds=0))
+    assert world.datasync.cancel_calls == [] and checked["cancelledBy"] is None

@@ -353,3 +353,14 @@ def test_every_sync_message_that_cannot_be_published_is_counted_for_the_alarm() 
         assert counted in alarm_metrics(RESOURCES["NotificationPublishFailedAlarm"]), name
         # Counted or not, the run goes on to the verdict it would have reached.
         assert [(c["ErrorEquals"], c["Next"]) for c in count["Catch"]] == [(["States.ALL"], count["Next"])], name
+
+
+def test_the_dashboard_shows_each_named_schedule_by_search_without_knowing_them() -> None:
+    by_schedule = {
+        name for namespace, name, dims in all_dashboard_metrics() if namespace == NAMESPACE and "Schedule" in dims
+    }
+    assert by_schedule == {"RunsSucceeded", "RunsFailed", "BytesTransferred", "FilesTransferred", "RunDuration"}
+    for _, _, dims in all_dashboard_metrics():
+        if "Schedule" in dims:
+            # Every schedule the runs report, found by SEARCH: a schedule added to the file needs no deploy.
+            assert dims == {"Schedule": "*", "service": "*"}

@@ -101,10 +101,11 @@ def test_a_field_nobody_reads_any_more_is_refused() -> None:
 
 def test_a_lambda_given_more_than_its_input_model_is_refused() -> None:
     definition = json.loads(SYNC_ASL.read_text())
-    definition["States"]["Check Sync"]["Parameters"]["request.$"] = "$.request"
+    definition["States"]["Check Sync"]["Parameters"]["attempts.$"] = "$.attempts"
     assert asl_contract.mismatched_parameters(sync_workflow(definition)) == [
-        "Check Sync: Parameters send ['request', 'startedAt', 'taskExecution', 'workflowExecution'] but CheckSyncInput "
-        "takes ['startedAt', 'taskExecution', 'workflowExecution'] (missing [], extra ['request'])"
+        "Check Sync: Parameters send ['attempts', 'request', 'startedAt', 'taskExecution', 'workflowExecution'] but "
+        "CheckSyncInput takes ['request', 'startedAt', 'taskExecution', 'workflowExecution'] (missing [], extra "
+        "['attempts'])"
     ]
 
 

@@ -220,3 +220,25 @@ def test_every_published_name_is_one_the_dashboard_may_name() -> None:
         "NotificationsNotPublished",
         "ExecutionsStalled",
     }
+
+
+def test_a_run_of_a_named_schedules_firing_is_counted_for_its_schedule_too() -> None:
+    data = run_metrics(
+        result(FAILED, attempt(1, "ERROR")), started_at=at(0), reported_at=at(90), schedule="finance-nightly"
+    )
+    by_schedule = (("Schedule", "finance-nightly"),)
+    assert values(data, "RunsFailed")[by_schedule] == 1 and values(data, "RunsSucceeded")[by_schedule] == 0
+    assert values(data, "BytesTransferred")[by_schedule] == 5 * 2**30
+    assert values(data, "FilesTransferred")[by_schedule] == 12000
+    assert values(data, "RunDuration")[by_schedule] == 90 * 60
+    # The task's own series stay as they are: the schedule is a series of its own, not a second dimension.
+    assert values(data, "RunsFailed")[NIGHTLY] == 1
+    assert all(
+        dict(datum.dimensions).keys() <= {"Task", "Phase", "Category"} or datum.dimensions == by_schedule
+        for datum in data
+    )
+
+
+def test_a_run_started_by_hand_has_no_schedule_series() -> None:
+    data = run_metrics(result(SUCCEEDED, attempt(1, "SUCCESS")), started_at=at(0), reported_at=at(82))
+    assert not [datum for datum in data if "Schedule" in dict(datum.dimensions)]

@@ -110,3 +110,27 @@ def test_override_options_match_the_datasync_api_model() -> None:
         if shape.metadata.get("enum"):
             with pytest.raises(ValueError):
                 generated.model_validate({name: "NOT_A_DATASYNC_VALUE"})
+
+
+def test_a_run_may_carry_its_own_deadline_which_is_not_part_of_what_datasync_is_asked() -> None:
+    request = parse_sync_request({"taskArn": TASK, "runDeadlineSeconds": 7200}, home=HOME)
+    assert request.runDeadlineSeconds == 7200
+    # Two firings with different deadlines ask DataSync for the same sync.
+    without = parse_sync_request({"taskArn": TASK}, home=HOME)
+    assert request.to_sync() == without.to_sync()
+    assert without.runDeadlineSeconds is None
+
+
+@pytest.mark.parametrize(
+    ("deadline", "problem"),
+    [
+        (-1, "runDeadlineSeconds: Input should be greater than or equal to 0"),
+        (31_536_001, "runDeadlineSeconds: Input should be less than or equal to 31536000"),
+        ("3600", "runDeadlineSeconds: Input should be a valid integer"),
+        (True, "runDeadlineSeconds: Input should be a valid integer"),
+    ],
+)
+def test_a_runs_deadline_is_bounded_like_the_stacks_parameter_and_named_when_wrong(
+    deadline: object, problem: str
+) -> None:
+    assert problem in rejection({"taskArn": TASK, "runDeadlineSeconds": deadline})

@@ -111,3 +111,45 @@ def test_sixty_tasks_at_fifty_at_a_time_really_run_fifty_at_once() -> None:
     assert len(summary["executions"]) == 60
     # One line per task in the result, each run by its own SyncWorkflow execution.
     assert len(summary["batch"]["children"]) == 60
+
+
+def test_a_firings_runs_end_on_their_schedules_deadline_not_the_stacks() -> None:
+    schedule = {
+        "name": "nightly",
+        "expression": "cron(0 1 * * ? *)",
+        "timezone": "Europe/Berlin",
+        "selectByTag": True,
+        "maxConcurrency": 3,
+        "runDeadlineSeconds": 1200,
+    }
+    # The stack's own deadline is a day: only the schedule's 20 minutes can stop a run here.
+    summary = run("fleet-firing", schedule=schedule, parameters={"RunDeadlineSeconds": "86400"})
+
+    requests = {child["name"]: child["input"] for child in summary["batch"]["children"]}
+    assert {request["runDeadlineSeconds"] for request in requests.values()} == {1200}
+    outcomes = {child["name"]: (child["status"], child.get("error")) for child in summary["batch"]["children"]}
+    # finance-share (32 min) and photo-archive (65 min) outlive 20 minutes; render-farm (16 min) does not.
+    assert sorted(outcomes.values()) == [
+        ("FAILED", "Watchdog.RunDeadline"),
+        ("FAILED", "Watchdog.RunDeadline"),
+        ("SUCCEEDED", None),
+    ]
+    for execution in summary["executions"]:
+        phases = [mark["phase"] for mark in execution["phases"]]
+        assert ("CANCELLING" in phases) == (phases[-1] == "ERROR")
+    # Each run's line of history names the firing it belongs to (`history --schedule nightly`).
+    assert {(line["schedule"], line["scheduledTime"]) for line in summary["history"]} == {
+        ("nightly", "2026-11-22T00:00:00Z")
+    }
+    assert len(summary["history"]) == 3
+    # And the schedule's own series on the dashboard: two failed runs and one that succeeded.
+    by_schedule = [
+        metric["emf"]
+        for metric in summary["metrics"]
+        if metric["function"] == "ReportRunFunction" and metric["emf"].get("Schedule") == "nightly"
+    ]
+    assert sorted((document["RunsFailed"][0], document["RunsSucceeded"][0]) for document in by_schedule) == [
+        (0, 1),
+        (1, 0),
+        (1, 0),
+    ]

@@ -223,9 +223,12 @@ class TaskLeasePort(Protocol):
 class RunHistory(Protocol):
     """The lines `LedgerPort.record_run` wrote, for the operator's `history` command."""
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
         """The last `limit` runs by end time, newest first: of one task, or of every task (runs
-        that never named a valid task included). Execution records are never listed."""
+        that never named a valid task included); with `schedule`, only the runs of that named
+        schedule's firings (of that task, when both are given). Execution records are never listed."""
         ...
 
 
@@ -261,6 +264,31 @@ class TopicPort(Protocol):
         """Publishes one message (`structured`: SNS's `MessageStructure=json` body, one rendering per
         protocol) with its filter attributes; returns SNS's MessageId. Raises when SNS did not take it
         after the adapter's own retries: publishing twice is not prevented here but by the caller."""
+        ...
+
+
+class NotEmitted(Exception):
+    """EventBridge did not take an event (the call failed after the client's retries, or PutEvents
+    answered the entry with an ErrorCode). Part of the port's contract: emitting is best effort."""
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    """One PutEvents entry, checked against PutEvents' limits by its builder (workflow/events.py)."""
+
+    source: str
+    detail_type: str
+    detail: str  # a JSON object
+    resources: tuple[str, ...] = ()
+
+
+class EventBusPort(Protocol):
+    """The event bus the scheduler's own events go to (docs/aws-facts.md#eventbridge-putevents)."""
+
+    def put(self, entry: EventEntry) -> str:
+        """Puts one event on the bus; returns its event ID. Raises `NotEmitted` when EventBridge did
+        not take it after the adapter's retries (a failed entry included: PutEvents answers 200 with
+        the entry's ErrorCode)."""
         ...
 
 

@@ -29,13 +29,23 @@ TOTAL_ATTEMPTS = 6
 # logs, and a page that still fails fails the whole analysis (Step Functions then retries it from
 # its first page), so a page is tried longer: standard mode's back-off, capped at 20 s, waits up to
 # about 110 s over these attempts, well inside Analyze Run's timeout.
-SERVICE_TOTAL_ATTEMPTS = {"logs": 10}
+# An event (docs/events.md) is best effort and put by functions whose Lambda timeout is 30 s: its
+# calls are tried twice with short timeouts, so an EventBridge that does not answer costs a run at
+# most 14 s (2 x (2 s to connect + 2 s to read) + one back-off of at most 6 s), never its step's
+# timeout (tests/unit/test_run_events.py holds it under half the functions' Timeout).
+SERVICE_TOTAL_ATTEMPTS = {"logs": 10, "events": 2}
+# (connect, read) timeouts in seconds; botocore's default is 60 s each.
+SERVICE_TIMEOUTS: dict[str, tuple[int, int]] = {"events": (2, 2)}
 
 
 def config(service: str) -> Config:
     """The client configuration of `service`: botocore's standard retry mode, its attempts."""
     attempts = SERVICE_TOTAL_ATTEMPTS.get(service, TOTAL_ATTEMPTS)
-    return Config(retries={"mode": "standard", "total_max_attempts": attempts})
+    retries: Any = {"mode": "standard", "total_max_attempts": attempts}
+    if service in SERVICE_TIMEOUTS:
+        connect, read = SERVICE_TIMEOUTS[service]
+        return Config(retries=retries, connect_timeout=connect, read_timeout=read)
+    return Config(retries=retries)
 
 
 @cache

@@ -7,8 +7,10 @@ is one conditional UpdateItem, atomic on DynamoDB: docs/aws-facts.md#the-run-led
 The rules every ledger keeps are stated on `LedgerPort` (ports.py).
 
 A run's history item is keyed `run#<workflow execution ARN>` and carries `endedAt`, which puts it
-in two sparse indexes that execution items never enter: `ByTask` (taskArn, endedAt) for one task's
-runs and `RunsByEnd` (kind = "run", endedAt) for everyone's. Both read newest first with one Query.
+in sparse indexes that execution items never enter: `ByTask` (taskArn, endedAt) for one task's
+runs, `RunsByEnd` (kind = "run", endedAt) for everyone's and `BySchedule` (schedule, endedAt) for a
+named schedule's (only a fired run has `schedule`). Each reads newest first with one Query
+(docs/aws-facts.md#run-history-by-schedule).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ _PHASE_PREFIX = "phase_"
 RUN_KEY_PREFIX = "run#"
 BY_TASK_INDEX = "ByTask"
 RUNS_BY_END_INDEX = "RunsByEnd"
+BY_SCHEDULE_INDEX = "BySchedule"
 # The constant partition of RunsByEnd. One partition for all runs is fine at this rate (a few runs
 # per task per night); it makes "the last N runs of every task" a Query instead of a Scan.
 RUN_KIND = "run"
@@ -207,25 +210,40 @@ class DynamoDbLedger:
             ("taskArn", entry.task_arn),
             ("taskName", entry.task_name),
             ("lastExecutionArn", entry.execution_arn),
+            ("schedule", entry.schedule),
         ):
             if value:
                 item[name] = value
+        if entry.scheduled_time is not None:
+            item["scheduledTime"] = _ms(entry.scheduled_time)
         self._client.put_item(TableName=self._table, Item=to_item(item))
 
-    def history(self, task_arn: str | None = None, limit: int = 10) -> list[RunHistoryEntry]:
-        """The last `limit` runs, newest first: of one task, or of every task."""
+    def history(
+        self, task_arn: str | None = None, limit: int = 10, *, schedule: str | None = None
+    ) -> list[RunHistoryEntry]:
+        """The last `limit` runs, newest first: of one task, or of every task; with `schedule`, of
+        that schedule's firings only."""
+        params: dict[str, Any] = {"TableName": self._table, "ScanIndexForward": False}
+        values: dict[str, Any] = {}
         if task_arn:
-            index, key_name, key_value = BY_TASK_INDEX, "taskArn", task_arn
+            index, key_name, values[":key"] = BY_TASK_INDEX, "taskArn", task_arn
+        elif schedule:
+            index, key_name, values[":key"] = BY_SCHEDULE_INDEX, "schedule", schedule
         else:
-            index, key_name, key_value = RUNS_BY_END_INDEX, "kind", RUN_KIND
-        params: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": index,
-            "KeyConditionExpression": "#key = :key",
-            "ExpressionAttributeNames": {"#key": key_name},  # `kind` is a reserved word
-            "ExpressionAttributeValues": to_item({":key": key_value}),
-            "ScanIndexForward": False,
-        }
+            index, key_name, values[":key"] = RUNS_BY_END_INDEX, "kind", RUN_KIND
+        names = {"#key": key_name}  # `kind` is a reserved word
+        if task_arn and schedule:
+            # One task's runs read newest first, those of other schedules (or by hand) left out: the
+            # paginator reads on until `limit` match, within the task's own runs (45 days at most).
+            params["FilterExpression"] = "#schedule = :schedule"
+            names["#schedule"] = "schedule"
+            values[":schedule"] = schedule
+        params.update(
+            IndexName=index,
+            KeyConditionExpression="#key = :key",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_item(values),
+        )
         # botocore's Query paginator follows LastEvaluatedKey and stops after `limit` items.
         pages = self._client.get_paginator("query").paginate(
             **params, PaginationConfig={"MaxItems": limit, "PageSize": limit}
@@ -258,6 +276,8 @@ def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
         files_transferred=number("filesTransferred"),
         failures={name: whole(count) for name, count in values.get("failures", {}).items()},
         attempts=number("attempts"),
+        schedule=text("schedule"),
+        scheduled_time=_from_ms(values["scheduledTime"]) if "scheduledTime" in values else None,
         estimated_cost_usd=float(values["estimatedCostUsd"]) if "estimatedCostUsd" in values else None,
         rates=PhaseRates.from_dict(
             {name: float(value) for name, value in values.items() if name.endswith("PerSecond")}

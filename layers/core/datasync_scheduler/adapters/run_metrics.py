@@ -16,6 +16,12 @@ Report Run publishes, once per run, under the dimension `Task` (the task's name,
 - `FileFailures`, also by `Category`: the failures found in each category, over all attempts, for
   the categories that occurred. Not "verification" failures: access, read and write errors count too.
 
+A run of a named schedule's firing publishes `RunsSucceeded`, `RunsFailed`, `BytesTransferred`,
+`FilesTransferred` and `RunDuration` once more under the dimension `Schedule` alone (the schedule's
+name, which EventBridge Scheduler's rule for names keeps short and plain): one series per schedule,
+which the dashboard finds with SEARCH, so a schedule added to the file needs no deploy of the
+dashboard (docs/aws-facts.md#cloudwatch-search-expressions).
+
 Summarize Batch publishes `BatchTasksSucceeded` and `BatchTasksFailed` for each batch, and Check
 Sync `ExecutionsStalled` (no dimension but `service`) for each stall it reports and leaves running.
 
@@ -84,6 +90,7 @@ METRIC_NAMES: frozenset[str] = frozenset(
 )
 
 TASK = "Task"
+SCHEDULE = "Schedule"
 PHASE = "Phase"
 CATEGORY = "Category"
 
@@ -101,14 +108,17 @@ class Datum:
     dimensions: tuple[tuple[str, str], ...] = ()
 
 
-def run_metrics(result: Mapping[str, Any], *, started_at: datetime | None, reported_at: datetime) -> list[Datum]:
-    """The metrics of one run, from the run result Report Run builds (`RunResult.to_dict()`)."""
+def run_metrics(
+    result: Mapping[str, Any], *, started_at: datetime | None, reported_at: datetime, schedule: str | None = None
+) -> list[Datum]:
+    """The metrics of one run, from the run result Report Run builds (`RunResult.to_dict()`);
+    `schedule` is the named schedule whose firing started the run (its request's `firing`), if any."""
     succeeded = (result.get("verdict") or {}).get("status") == "SUCCEEDED"
     outcome = [Datum(RUNS_SUCCEEDED, "Count", int(succeeded)), Datum(RUNS_FAILED, "Count", int(not succeeded))]
     task = task_label(result)
     if task is None:
         # A rejected input without a well-formed task ARN: there is no task to speak of.
-        return outcome
+        return outcome + _by_schedule(outcome, schedule)
     by_task = ((TASK, task),)
     data = [Datum(metric.name, metric.unit, metric.value, by_task) for metric in outcome]
     counters = result.get("counters") or {}
@@ -137,7 +147,23 @@ def run_metrics(result: Mapping[str, Any], *, started_at: datetime | None, repor
         slow = int(bool(speed.get("slow")))
         data.append(Datum(SLOW_RUNS, "Count", slow, by_task))
         outcome.append(Datum(SLOW_RUNS, "Count", slow))
-    return outcome + data
+    return outcome + data + _by_schedule(outcome + data, schedule)
+
+
+# The run metrics a schedule's own series repeat: how its runs went, what they moved, how long they took.
+_SCHEDULE_METRICS = frozenset({RUNS_SUCCEEDED, RUNS_FAILED, BYTES_TRANSFERRED, FILES_TRANSFERRED, RUN_DURATION})
+
+
+def _by_schedule(data: Sequence[Datum], schedule: str | None) -> list[Datum]:
+    if not schedule:
+        return []
+    seen: set[str] = set()
+    repeated = []
+    for datum in data:
+        if datum.name in _SCHEDULE_METRICS and datum.name not in seen:
+            seen.add(datum.name)
+            repeated.append(Datum(datum.name, datum.unit, datum.value, ((SCHEDULE, schedule),)))
+    return repeated
 
 
 def stall_metrics() -> list[Datum]:

@@ -120,6 +120,11 @@ class MessageSettings(LedgerSettings):
         return self.chatbot_notifications == "enabled"
 
 
+class EventSettings(EnvironmentSettings):
+    # The bus the run's and batch's events go to: its name or ARN ("default": the account's own).
+    event_bus: Named = variable("EVENT_BUS_NAME")
+
+
 # --- One class per function --------------------------------------------------------------------
 
 
@@ -167,20 +172,19 @@ class PlanNextAttemptSettings(LedgerSettings, RunDeadlineSettings, AttemptsSetti
         )
 
 
-class ReportRunSettings(MessageSettings):
+class ValidateSyncRequestSettings(EventSettings):
+    pass
+
+
+class ReportRunSettings(MessageSettings, EventSettings):
     # A run more than this many times slower than its task's usual speed in a phase is warned about.
     slow_run_factor: float = variable("SLOW_RUN_FACTOR")
 
 
-class SummarizeBatchSettings(MessageSettings):
+class SummarizeBatchSettings(MessageSettings, EventSettings):
     # The Map run's results are read from this bucket (its ResultWriter writes them there), and a
     # named schedule's firing writes every task's line here (`digests/`), for its digest to link.
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
-
-
-class NotifySlackSettings(IdempotencySettings):
-    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged).
-    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
 
 
 class ScheduleBookSettings(EnvironmentSettings):
@@ -188,10 +192,17 @@ class ScheduleBookSettings(EnvironmentSettings):
     schedules_file: Named = variable("SCHEDULES_FILE")
 
 
+class NotifySlackSettings(IdempotencySettings, ScheduleBookSettings):
+    # The Secrets Manager secret holding the incoming webhook's URL (read at run time, never logged);
+    # a named schedule's own (`messages.slackWebhookSecretArn`, in the schedules file) replaces it
+    # for that schedule's messages.
+    webhook_secret_arn: Named = variable("SLACK_WEBHOOK_SECRET_ARN")
+
+
 class ApplySchedulesSettings(ScheduleBookSettings):
     pass
 
 
-class ValidateBatchSettings(ScheduleBookSettings):
+class ValidateBatchSettings(ScheduleBookSettings, EventSettings):
     # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")

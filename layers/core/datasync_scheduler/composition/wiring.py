@@ -9,6 +9,7 @@ from datasync_scheduler.adapters.aws_clients import forget_clients
 from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
+    EventSettings,
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from datasync_scheduler.ports import (
         AnalysisPorts,
         BatchObjects,
+        EventBusPort,
         Ports,
         RetryPorts,
         RunHistory,
@@ -58,6 +60,17 @@ def _topic(topic_arn: str) -> TopicPort:
     from datasync_scheduler.adapters.notification_topic import SnsTopic
 
     return SnsTopic(topic_arn)
+
+
+def event_bus(settings: EventSettings) -> EventBusPort:
+    return _event_bus(settings.event_bus)
+
+
+@cache
+def _event_bus(bus_name: str) -> EventBusPort:
+    from datasync_scheduler.adapters.event_bus import EventBridgeBus
+
+    return EventBridgeBus(bus_name)
 
 
 def published_messages(settings: MessageSettings) -> PublishedMessages:
@@ -188,7 +201,7 @@ def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, tagged_tasks, _run_history):
+    for built in (*built_once, _batch_objects, tagged_tasks, _event_bus, _run_history):
         built.cache_clear()
 
 

@@ -48,10 +48,6 @@ _TITLE = "Invalid batch request"
 # A schedule's firing: `{"schedule": name, "scheduledTime": ISO 8601}` (EventBridge Scheduler fills
 # `scheduledTime` from `<aws.scheduler.scheduled-time>`; a firing by hand may leave it out).
 _FIRING_FIELDS = ("schedule", "scheduledTime")
-# Whether each run's request carries the schedule's run deadline (`"runDeadlineSeconds"`). The
-# SyncWorkflow's input admits it only once its request model has that field (domain/sync_request.py);
-# until then a run started with it would be refused, so the schedule's deadline is not passed on.
-RUN_REQUESTS_CARRY_DEADLINE = False
 
 
 class InvalidBatchRequest(ValueError):
@@ -117,6 +113,32 @@ def skipped_on(schedule: Schedule, scheduled_time: datetime | None) -> date | No
     return local if local in schedule.skip_dates else None
 
 
+@dataclass(frozen=True)
+class ScheduleTask:
+    """A task a schedule's firing would run now: listed in the file, tagged for it, or both."""
+
+    task_arn: str
+    listed: bool
+    tagged: bool
+
+    @property
+    def found_by(self) -> str:
+        return "both" if self.listed and self.tagged else ("listed" if self.listed else "tagged")
+
+
+def schedule_tasks(schedule: Schedule, tagged: Iterable[str]) -> list[ScheduleTask]:
+    """The schedule's tasks in the order its firing runs them (`firing_batch`): the listed ones as
+    the file lists them, then the tagged ones not listed, by ARN; each task once. A listed item
+    without a string `taskArn` is left out (the firing refuses it, naming it)."""
+    found = set(tagged)
+    listed = list(
+        dict.fromkeys(str(item["taskArn"]) for item in schedule.tasks if isinstance(item.get("taskArn"), str))
+    )
+    return [ScheduleTask(arn, listed=True, tagged=arn in found) for arn in listed] + [
+        ScheduleTask(arn, listed=False, tagged=True) for arn in sorted(found - set(listed))
+    ]
+
+
 def firing_batch(schedule: Schedule, firing: FiringInput, tagged: Iterable[str], *, home: StackHome) -> BatchRequest:
     """The batch a firing runs: the schedule's listed tasks, then every task tagged for it that is
     not listed already (a task both listed and tagged runs once, with its listed request).
@@ -169,14 +191,13 @@ def firing_batch(schedule: Schedule, firing: FiringInput, tagged: Iterable[str],
     )
 
 
-def batch_items(
-    batch: BatchRequest, batch_name: str, batch_execution: str, *, carry_deadline: bool = RUN_REQUESTS_CARRY_DEADLINE
-) -> list[dict[str, Any]]:
+def batch_items(batch: BatchRequest, batch_name: str, batch_execution: str) -> list[dict[str, Any]]:
     """The Map's items, one per task in the batch's order: `{"index", "name", "request"}`.
 
     `name` is the task's run name (`child_execution_name`); `request` is the run's whole input: the
     task's request as given and, for a schedule's firing, the firing as each run gets it
-    (`domain/per_task_messages.py`) and, when `carry_deadline`, the schedule's run deadline.
+    (`domain/per_task_messages.py`) and the schedule's run deadline when it has one
+    (`runDeadlineSeconds`: each run's watchdog applies it in place of the stack's RunDeadlineSeconds).
     """
     # Imported here: per_task_messages reads this module's BatchSummary.
     from datasync_scheduler.domain.per_task_messages import firing_for_each_run
@@ -186,7 +207,7 @@ def batch_items(
     if batch.firing is not None:
         each_run = firing_for_each_run(batch.firing, len(requests))
         extra["firing"] = each_run.model_dump(mode="json", by_alias=True, exclude_none=True)
-        if carry_deadline and batch.run_deadline_seconds is not None:
+        if batch.run_deadline_seconds is not None:
             extra["runDeadlineSeconds"] = batch.run_deadline_seconds
     return [
         {

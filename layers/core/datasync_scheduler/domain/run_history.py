@@ -13,6 +13,7 @@ from typing import Any
 
 from datasync_scheduler.domain.failures import RETRY_CLASS
 from datasync_scheduler.domain.run_result import RunResult, iso
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.domain.throughput import PhaseRates
 
 # The reason travels in the notification in full; the history keeps enough to recognise it.
@@ -37,6 +38,10 @@ class RunHistoryEntry:
     # Failed files found across all attempts, by whether a rerun can fix them (transient/permanent).
     failures: Mapping[str, int] = field(default_factory=dict)
     attempts: int = 0  # DataSync executions the run started (0: it never started one)
+    # The named schedule whose firing started the run, and the time it fired for (the run's
+    # `firing`); None for a run started by hand.
+    schedule: str | None = None
+    scheduled_time: datetime | None = None
     # The run's estimated cost in USD (domain/run_cost.py), None when it was not estimated.
     estimated_cost_usd: float | None = None
     # The last execution's speed per phase (domain/throughput.py): the next runs' baseline.
@@ -66,6 +71,8 @@ class RunHistoryEntry:
             "filesTransferred": self.files_transferred,
             "failures": dict(self.failures),
             "attempts": self.attempts,
+            "schedule": self.schedule,
+            "scheduledTime": iso(self.scheduled_time) if self.scheduled_time else None,
             "estimatedCostUsd": self.estimated_cost_usd,
             **self.rates.to_dict(),
         }
@@ -77,8 +84,10 @@ def history_entry(
     workflow_execution: str,
     started_at: datetime | None,
     ended_at: datetime,
+    firing: Firing | None = None,
 ) -> RunHistoryEntry:
-    """The history line of a reported run: its attempts' counters and failures added up."""
+    """The history line of a reported run: its attempts' counters and failures added up, and the
+    firing it belongs to (its request's `firing`), if a named schedule started it."""
     failures: dict[str, int] = {}
     for attempt in result.attempts:
         for category, count in (attempt.get("failures") or {}).items():
@@ -99,6 +108,8 @@ def history_entry(
         files_transferred=sum(int(attempt.get("filesTransferred") or 0) for attempt in result.attempts),
         failures=failures,
         attempts=len(result.attempts),
+        schedule=firing.schedule if firing else None,
+        scheduled_time=firing.scheduled_time if firing else None,
         estimated_cost_usd=round(result.cost.total, 6) if result.cost else None,
         rates=result.rates or PhaseRates(),
     )

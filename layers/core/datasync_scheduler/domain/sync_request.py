@@ -48,6 +48,10 @@ PROBLEMS_SHOWN = 10
 # A field name or a problem from the input is shortened to this many characters.
 FIELD_NAME_LIMIT = 80
 PROBLEM_LIMIT = 300
+# A run's own deadline (`runDeadlineSeconds`, a named schedule's, docs/schedules.md) is bounded like
+# the stack's RunDeadlineSeconds (0 = none) and by what a Standard workflow can last, a year
+# (docs/aws-facts.md#how-long-a-run-can-be-watched).
+RUN_DEADLINE_MAX = 365 * 24 * 3600
 
 
 class InvalidSyncRequest(ValueError):
@@ -168,7 +172,8 @@ class SyncRequest(BaseModel):
     """What to sync: `{"taskArn": …, "overrides": {…}, "includes": "…", "excludes": "…"}`, and, for a
     run of a named schedule's firing, `"firing": {…}` (domain/schedules.py `Firing`): which schedule
     and scheduled time the run belongs to and how its messages go. Without `firing`, a run is
-    reported exactly as a run started by hand."""
+    reported exactly as a run started by hand. `runDeadlineSeconds`, when given, is this run's
+    deadline in place of the stack's RunDeadlineSeconds (0: none)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
@@ -177,6 +182,7 @@ class SyncRequest(BaseModel):
     includes: str | None = None
     excludes: str | None = None
     firing: Firing | None = None
+    runDeadlineSeconds: Annotated[int, Field(ge=0, le=RUN_DEADLINE_MAX)] | None = None
 
     @field_validator("firing")
     @classmethod
@@ -184,9 +190,13 @@ class SyncRequest(BaseModel):
         return check_firing(value) if value is not None else None
 
     def to_sync(self) -> dict[str, Any]:
-        """What DataSync is asked to do, as the user wrote it: the request without its firing (two
-        firings of one schedule ask for the same sync)."""
-        return self.model_dump(mode="json", exclude_none=True, exclude={"firing"})
+        """What DataSync is asked to do, as the user wrote it: the request without its firing and
+        deadline (two firings of one schedule ask for the same sync)."""
+        return self.model_dump(mode="json", exclude_none=True, exclude={"firing", "runDeadlineSeconds"})
+
+    def deadline_seconds(self, stack_deadline_seconds: int) -> int:
+        """The run's deadline: its own when the request carries one, else the stack's (0: none)."""
+        return self.runDeadlineSeconds if self.runDeadlineSeconds is not None else stack_deadline_seconds
 
     @field_validator("taskArn")
     @classmethod

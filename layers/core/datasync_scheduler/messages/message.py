@@ -337,7 +337,10 @@ def _steps_for_error(result: RunResult) -> tuple[str, ...]:
             )
         return ("If runs this long are expected, raise PhaseTimeLimits for that phase; otherwise look at the agent.",)
     if error == "Watchdog.RunDeadline":
-        return ("Raise RunDeadlineSeconds, or split the task so each part fits in the night.",)
+        return (
+            "Raise RunDeadlineSeconds (a named schedule's run: the schedule's runDeadlineSeconds), "
+            "or split the task so each part fits in the night.",
+        )
     if error == "Watchdog.Stalled":
         return (
             "Nothing moved for StallMinutes: check the agent, the network and both locations' storage; "

@@ -36,6 +36,9 @@ SNS_PUBLISH_LIMIT = 262_144
 ATTRIBUTE_VALUE_LIMIT = 256
 # The attribute naming the message, not the publish (SNS's own MessageId names the publish).
 MESSAGE_ID_ATTRIBUTE = "message_id"
+# The named schedule whose firing a message belongs to: a filter policy can pick one schedule's
+# messages, and the Slack notifier sends them to the schedule's own webhook when it has one.
+SCHEDULE_ATTRIBUTE = "schedule"
 
 
 def message_id(kind: str, workflow_execution: str) -> str:
@@ -70,7 +73,7 @@ def sns_publication(
     if message.task:
         attributes["task"] = _string(message.task)
     if message.schedule:
-        attributes["schedule"] = _string(message.schedule)
+        attributes[SCHEDULE_ATTRIBUTE] = _string(message.schedule)
     if route:
         # Every message of a schedule's firing carries its route, so a subscription whose filter policy
         # names the route gets only that schedule's messages (docs/aws-facts.md#routes-and-json-messages).

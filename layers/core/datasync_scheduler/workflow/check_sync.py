@@ -105,6 +105,7 @@ def check_sync(
     settings: CheckSyncSettings,
     started_at: str | None = None,
     workflow_execution: str = "",
+    run_deadline_seconds: int | None = None,
 ) -> TaskExecutionState:
     """Describes the execution and decides: finished, wait again (the watchdog's limits and the stall
     watchdog applied, cancelling where they say so), or, after DataSync's end event, look again
@@ -112,7 +113,11 @@ def check_sync(
 
     When it cannot look (DataSync or the run ledger does not answer, after botocore's retries), it
     waits the outage out with back-off within the run's limits (`domain.outage`); when DataSync
-    no longer knows the execution, it says whether the task was deleted."""
+    no longer knows the execution, it says whether the task was deleted.
+
+    `run_deadline_seconds` is the run's own deadline (its request's), else the stack's applies."""
+    if run_deadline_seconds is not None:
+        settings = settings.model_copy(update={"run_deadline_seconds": run_deadline_seconds})
     execution_arn = execution.execution_arn
     now = utc_now()
     try:

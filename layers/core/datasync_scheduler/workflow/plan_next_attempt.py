@@ -53,7 +53,8 @@ def plan_next_attempt(
         and execution.cancelled_by.limit == "watchLimit",
         unconfirmed=unconfirmed(execution, snapshot) is not None,
     )
-    deadline = run_deadline(step.started_at, settings.run_deadline_seconds)
+    # The run's own deadline (a named schedule's) when its request carries one, else the stack's.
+    deadline = run_deadline(step.started_at, step.request.deadline_seconds(settings.run_deadline_seconds))
     left = (deadline[0] - utc_now()).total_seconds() if deadline else None
     decision = decide_retry(outcome, failures, attempt, settings.retry, left)
     scope: dict[str, Any] = {"kind": "all"}

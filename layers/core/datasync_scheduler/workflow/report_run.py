@@ -22,6 +22,7 @@ from datasync_scheduler.domain.run_result import (
     step_failed,
     timeline,
 )
+from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.domain.sync_request import TASK_ARN
 from datasync_scheduler.domain.throughput import (
     BASELINE_RUNS,
@@ -121,7 +122,9 @@ def report_run(
             result,
             verdict=replace(result.verdict, reason=f"{result.verdict.reason} {_not_released(step.release_error)}"),
         )
-    unwritten = _record_history(result, step.started_at, workflow_execution, ports)
+    unwritten = _record_history(
+        result, step.started_at, workflow_execution, ports, step.request.firing if step.request else None
+    )
     return replace(result, unwritten=unwritten) if unwritten else result
 
 
@@ -222,7 +225,7 @@ def _polled_because(error: CaughtError) -> str:
 
 
 def _record_history(
-    result: RunResult, started: str | None, workflow_execution: str | None, ports: Ports
+    result: RunResult, started: str | None, workflow_execution: str | None, ports: Ports, firing: Firing | None
 ) -> tuple[tuple[str, Cause], ...]:
     """Writes the run's line of history; returns what could not be written, and why, for the message.
 
@@ -237,6 +240,7 @@ def _record_history(
             workflow_execution=workflow_execution,
             started_at=datetime.fromisoformat(started.replace("Z", "+00:00")) if started else None,
             ended_at=utc_now(),
+            firing=firing,
         )
         ports.ledger.record_run(entry)
     except ApiCallFailed as failed:

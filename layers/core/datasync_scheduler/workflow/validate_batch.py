@@ -21,7 +21,7 @@ from datasync_scheduler.domain.batch import (
     parse_firing_input,
     skipped_on,
 )
-from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules
+from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules, Schedule
 from datasync_scheduler.domain.sync_request import StackHome, field_name
 from datasync_scheduler.ports import BatchObjects, ScheduleBook, TaggedTasks
 from datasync_scheduler.workflow.state.batch import S3Object, ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
@@ -87,15 +87,23 @@ def _firing(
         return ValidateBatchOutput(
             batch=ValidatedBatch(tasks=0, max_concurrency=schedule.max_concurrency, firing=state_firing, skipped=reason)
         )
+    batch = firing_batch(schedule, firing, tagged_for(schedule, home, tagged_tasks), home=home)
+    return _stored(event, batch, objects)
+
+
+def tagged_for(schedule: Schedule, home: StackHome, tagged_tasks: TaggedTasks) -> list[str]:
+    """Every task tagged for the schedule now, where its firing looks for them; none when it does not
+    select by tag. What a firing runs and what `datasync-scheduler schedules` shows both come from here.
+
+    Raises InvalidBatchRequest naming the schedule when it looks where the stack cannot, and
+    `ApiCallFailed` when DataSync refuses the listing."""
     foreign = [region for region in schedule.regions if region != home.region]
     if foreign:
         raise InvalidBatchRequest(
             f"Invalid batch request: schedule {field_name(schedule.name)}: regions: tasks are looked up in the "
             f"stack's own Region ({home.region}) only, not {', '.join(foreign)}"
         )
-    tagged = tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
-    batch = firing_batch(schedule, firing, tagged, home=home)
-    return _stored(event, batch, objects)
+    return tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
 
 
 def _stored(event: ValidateBatchInput, batch: BatchRequest, objects: BatchObjects) -> ValidateBatchOutput:

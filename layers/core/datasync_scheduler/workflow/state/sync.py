@@ -260,6 +260,10 @@ class AwaitSyncEndOutcome(Contract):
 
 
 class CheckSyncInput(StepInput):
+    # The run's request: its own deadline (`runDeadlineSeconds`), when it has one, is the watchdog's.
+    # None for a run started before the state machine passed it (a deploy keeps a running
+    # execution's definition, not its functions): the stack's deadline applies to it.
+    request: Request | None = None
     task_execution: TaskExecutionState
     started_at: str | None
 
