@@ -34,6 +34,7 @@ def handler(batch: ValidateBatchInput, context: LambdaContext) -> dict[str, Any]
         wiring.batch_objects(settings.failure_report_bucket),
         wiring.schedule_book(settings),
         wiring.tagged_tasks(),
+        wiring.firing_arrivals(settings),
     )
     # The batch's start (a named schedule's firing, when it has one) on the bus, best effort.
     events.emit(

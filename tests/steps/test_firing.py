@@ -134,3 +134,32 @@ def test_a_schedule_with_nothing_to_run_is_refused_saying_how_to_tag() -> None:
 )
 def test_a_bad_firing_input_is_refused_naming_the_field(firing: dict[str, Any], expected: str) -> None:
     assert expected in refusal({"schedules": [schedule(tasks=[{"taskArn": TASKS[0]}])]}, **firing)
+
+
+def test_each_firing_records_its_arrival_once_for_the_health_check() -> None:
+    from datetime import UTC, datetime
+
+    from tests.fakes import FakeFiringArrivals
+
+    raw = {"schedules": [schedule(tasks=[{"taskArn": TASKS[0]}], skipDates=["2026-11-22"])]}
+    arrivals = FakeFiringArrivals()
+    for delivery in range(2):  # Scheduler delivers at least once: the same firing twice
+        event = ValidateBatchInput(
+            input={"schedule": "nightly", "scheduledTime": "2026-11-22T00:00:00Z"},
+            batch_execution=f"{BATCH}-{delivery}",
+            batch_name=f"nightly-2026-11-22-{delivery}",
+        )
+        validate_batch(event, HOME, FakeBatchObjects("reports"), FakeScheduleFile(raw), FakeTaggedTasks(), arrivals)
+    # A firing on a skip date arrived too: skipped is not missed.
+    [arrival] = arrivals.arrived("nightly", [datetime(2026, 11, 22, tzinfo=UTC)])
+    assert arrival.batch_execution == f"{BATCH}-0"
+
+
+def test_a_firing_without_a_scheduled_time_records_no_arrival() -> None:
+    from tests.fakes import FakeFiringArrivals
+
+    raw = {"schedules": [schedule(tasks=[{"taskArn": TASKS[0]}])]}
+    arrivals = FakeFiringArrivals()
+    event = ValidateBatchInput(input={"schedule": "nightly"}, batch_execution=BATCH, batch_name="by-hand")
+    validate_batch(event, HOME, FakeBatchObjects("reports"), FakeScheduleFile(raw), FakeTaggedTasks(), arrivals)
+    assert arrivals.arrivals == {}

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.aws_clients import client, port_error
+from datasync_scheduler.ports import LogGroupMissing as LogGroupMissing  # part of the port; named here too
 
 # Basic mode: the lines that open or continue a verification group, and per-file errors and
 # warnings. Hash lines carry no path, so they are asked for by their own words.
@@ -24,10 +25,6 @@ BASIC_FILTER = (
 )
 # Enhanced mode: JSON events that carry an error code.
 ENHANCED_FILTER = "{ $.ErrorCode = * }"
-
-
-class LogGroupMissing(Exception):
-    """The log group does not exist (never created, deleted, or in another Region)."""
 
 
 class ExecutionLogs:

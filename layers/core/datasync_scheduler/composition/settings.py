@@ -203,6 +203,7 @@ class ApplySchedulesSettings(ScheduleBookSettings):
     pass
 
 
-class ValidateBatchSettings(ScheduleBookSettings, EventSettings):
+class ValidateBatchSettings(ScheduleBookSettings, EventSettings, LedgerSettings):
+    # Each firing's arrival is recorded in the run ledger (for the health check's missed firings).
     # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         AnalysisPorts,
         BatchObjects,
         EventBusPort,
+        FiringArrivals,
         Ports,
         RetryPorts,
         RunHistory,
@@ -170,6 +171,18 @@ def _batch_objects(bucket: str) -> BatchObjects:
     return S3BatchObjects(bucket)
 
 
+def firing_arrivals(settings: LedgerSettings) -> FiringArrivals:
+    """Each firing's arrival, kept in the run ledger's table."""
+    return _firing_arrivals(settings.ledger_table)
+
+
+@cache
+def _firing_arrivals(ledger_table: str) -> FiringArrivals:
+    from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
+
+    return DynamoDbFiringArrivals(ledger_table)
+
+
 @cache
 def tagged_tasks() -> TaggedTasks:
     from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
@@ -201,7 +214,7 @@ def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, tagged_tasks, _event_bus, _run_history):
+    for built in (*built_once, _batch_objects, _firing_arrivals, tagged_tasks, _event_bus, _run_history):
         built.cache_clear()
 
 
