@@ -60,6 +60,7 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/batch.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/notifications.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/state_size.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/run_cost.py
 
 bench-events: $(INSTALLED) ## Print what the runs' and batches' events add to a run: transitions, invocations, entry sizes
 	$(BIN)/python benchmarks/run_events.py

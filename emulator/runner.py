@@ -16,6 +16,9 @@ from typing import Any
 
 import boto3
 
+from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.throughput import PhaseRates
 from emulator import faults
 from emulator.clock import Deadlock
 from emulator.local_aws import BATCH_WORKFLOW, TEMPLATE, WORKFLOW, LocalAws, local_aws
@@ -70,6 +73,28 @@ def _batch_parameters(scenario: Scenario, batch: list[dict[str, Any]]) -> dict[s
     return parameters
 
 
+def _seed_history(scenario: Scenario, stack: DeployedStack, task_arn: str, now: datetime) -> None:
+    """The task's earlier runs (the scenario's `history`), written as Report Run writes them."""
+    if not scenario.history:
+        return
+    ledger = DynamoDbLedger(stack.tables["RunLedger"], boto3.client("dynamodb", region_name=REGION))
+    for number, seed in enumerate(scenario.history, start=1):
+        ended = now - timedelta(days=seed.days_ago)
+        ledger.record_run(
+            RunHistoryEntry(
+                workflow_execution=f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:SyncWorkflow:earlier-run-{number}",
+                started_at=ended - timedelta(hours=1),
+                ended_at=ended,
+                status=seed.status,
+                error="" if seed.status == "SUCCEEDED" else "DataSync.ExecutionError",
+                reason="An earlier run (scenario history).",
+                task_arn=task_arn,
+                attempts=1,
+                rates=PhaseRates.from_dict(seed.rates),
+            )
+        )
+
+
 def run_scenario(
     scenario: Scenario,
     *,
@@ -122,6 +147,7 @@ def run_scenario(
             for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
                 parameters.setdefault(name, value)
         stack = aws.deploy(parameters, template)
+        _seed_history(scenario, stack, task_arn, aws.clock.now())
 
         sfn = boto3.client("stepfunctions", region_name=REGION)
         if scenario.already_running:

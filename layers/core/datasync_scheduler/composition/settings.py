@@ -209,7 +209,8 @@ class ValidateSyncRequestSettings(EventSettings, ReachSettings):
 
 
 class ReportRunSettings(MessageSettings, EventSettings, PortsSettings):
-    pass
+    # A run more than this many times slower than its task's usual speed in a phase is warned about.
+    slow_run_factor: float = variable("SLOW_RUN_FACTOR")
 
 
 class SummarizeBatchSettings(MessageSettings, EventSettings):

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         FiringArrivals,
         Ports,
         RetryPorts,
+        RunHistory,
         ScheduleBook,
         ScheduleGroupPort,
         TaggedTasks,
@@ -110,6 +111,18 @@ def _ports(ledger_table: str, members: frozenset[str], role_name: str) -> Ports:
 def datasync(settings: ReachSettings) -> DataSync:
     """DataSync where each task lives: its Region, and its account through the member role."""
     return _datasync(settings.members, settings.member_role_name)
+
+
+def run_history(settings: LedgerSettings) -> RunHistory:
+    """The run history Report Run reads a task's recent runs from: the run ledger's."""
+    return _run_history(settings.ledger_table)
+
+
+@cache
+def _run_history(ledger_table: str) -> RunHistory:
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+
+    return DynamoDbLedger(ledger_table)
 
 
 @cache
@@ -226,7 +239,7 @@ def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, _datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, _firing_arrivals, _tagged_tasks, _event_bus):
+    for built in (*built_once, _batch_objects, _firing_arrivals, _tagged_tasks, _event_bus, _run_history):
         built.cache_clear()
 
 
