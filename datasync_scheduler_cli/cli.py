@@ -373,6 +373,8 @@ def _schedules(args: argparse.Namespace) -> int:
                 raise
             raise OperatorError(f"{explanation.message}; or read the file only with --no-resolve") from error
     views = [schedule_view(schedule, now, resolved.get(schedule.name)) for schedule in schedules.schedules]
+    if args.health and schedules.schedules:
+        _add_health(args, schedules.schedules, views, now)
     if args.format == "json":
         print(json.dumps({"file": str(args.file), "schedules": views}, indent=2))
         return 0
@@ -383,7 +385,32 @@ def _schedules(args: argparse.Namespace) -> int:
             print()
         for line in view_lines(view):
             print(line)
+        if view["health"] is not None:
+            from datasync_scheduler_cli.schedule_health import health_lines
+
+            for line in health_lines(view["health"], view["timezone"]):
+                print(line)
     return 0
+
+
+def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[dict[str, Any]], now: datetime) -> None:
+    """Each schedule's health (last firing, missed firings), from the deployed stack's run ledger."""
+    from datasync_scheduler.adapters.datasync import DataSync
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+    from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
+    from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+    from datasync_scheduler_cli.schedule_health import preflight_view, schedule_health
+    from datasync_scheduler_cli.schedules import stack_home
+
+    table = _resources(args, "ledger_table").ledger_table
+    arrivals = DynamoDbFiringArrivals(table, args.clients("dynamodb"))
+    datasync_client = args.clients("datasync")
+    datasync, tagged = DataSync(datasync_client), DataSyncTaggedTasks(datasync_client)
+    logs = ExecutionLogs(args.clients("logs"))
+    home = stack_home(args.clients, args.stack_name)
+    for schedule, view in zip(schedules, views, strict=True):
+        view["health"] = schedule_health(schedule, now, arrivals)
+        view["health"]["preflight"] = preflight_view(schedule, home, datasync, tagged, logs, now)
 
 
 def _schedules_plan(args: argparse.Namespace) -> int:
@@ -544,6 +571,16 @@ def main(argv: Sequence[str] | None = None, clients: ClientFactory | None = None
         "--no-resolve",
         action="store_true",
         help="read the file only: do not look up the tasks each schedule resolves to now (no AWS call)",
+    )
+    schedules.add_argument(
+        "--health",
+        action="store_true",
+        help="each schedule's last firing and missed firings, read from the deployed stack's run ledger",
+    )
+    schedules.add_argument(
+        "--ledger-table",
+        default=os.environ.get("DATASYNC_SCHEDULER_LEDGER_TABLE"),
+        help="the run ledger table for --health (default: the stack's RunLedgerTable output)",
     )
     _add_stack_options(schedules)
     schedules.set_defaults(run=_schedules)

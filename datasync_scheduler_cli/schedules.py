@@ -64,7 +64,7 @@ def schedule_view(schedule: Schedule, now: datetime, resolved: Resolution | None
         if resolved and resolved.tasks is not None
         else None,
         "resolveProblem": resolved.problem if resolved else None,
-        # The schedule's health: not computed here yet.
+        # The schedule's health (`schedule_health.py`): filled by `--health`, else null.
         "health": None,
     }
 

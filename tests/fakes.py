@@ -13,7 +13,7 @@ import json
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +35,7 @@ from datasync_scheduler.domain.schedule_group import DeployedSchedule
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
@@ -42,6 +43,7 @@ from datasync_scheduler.ports import (
     EventEntry,
     ExecutionNotFound,
     FailureSink,
+    FiringArrival,
     LedgerPort,
     LineUpload,
     LogSource,
@@ -83,6 +85,8 @@ class FakeTask:
     log_level: str | None = None
     task_report_config: dict[str, Any] | None = None
     preserve_deleted_files: str = "PRESERVE"
+    schedule: dict[str, Any] | None = None  # DescribeTask's Schedule
+    schedule_details: dict[str, Any] | None = None  # and ScheduleDetails
 
 
 @dataclass
@@ -278,6 +282,8 @@ class FakeDataSync:
             includes=task.includes,
             excludes=task.excludes,
             preserve_deleted_files=task.preserve_deleted_files,
+            schedule=task.schedule,
+            schedule_details=task.schedule_details,
         )
 
     @staticmethod
@@ -759,9 +765,27 @@ class FakeTaggedTasks:
     def tag(self, task_arn: str, key: str, value: str) -> None:
         self.tags.setdefault(task_arn, {})[key] = value
 
-    def tagged(self, key: str, value: str) -> list[str]:
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
         self.calls += 1
-        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value)
+        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value and Where.of_arn(arn) == where)
+
+
+class FakeFiringArrivals:
+    """Each firing's first arrival, keyed by schedule and scheduled instant."""
+
+    def __init__(self) -> None:
+        self.arrivals: dict[tuple[str, datetime], FiringArrival] = {}
+
+    def record(self, schedule: str, scheduled_time: datetime, batch_execution: str, *, arrived_at: datetime) -> bool:
+        key = (schedule, scheduled_time.astimezone(UTC))
+        if key in self.arrivals:
+            return False
+        self.arrivals[key] = FiringArrival(schedule, scheduled_time.astimezone(UTC), batch_execution, arrived_at)
+        return True
+
+    def arrived(self, schedule: str, scheduled_times: Sequence[datetime]) -> list[FiringArrival]:
+        keys = dict.fromkeys((schedule, time.astimezone(UTC)) for time in scheduled_times)
+        return [self.arrivals[key] for key in keys if key in self.arrivals]
 
 
 class FakeBatchObjects:

@@ -19,7 +19,7 @@ from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import RetryFailuresSettings, ValidateSyncRequestSettings
 from datasync_scheduler.domain.run_result import iso
-from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
+from datasync_scheduler.domain.sync_request import parse_sync_request
 from datasync_scheduler.workflow import events, retry_failures, validate_sync_request
 from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput
 
@@ -30,8 +30,10 @@ tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 @step_handler(ValidateSyncRequestInput, logger, tracer)
 def handler(step: ValidateSyncRequestInput, context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
-    # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
-    home = StackHome.of_function(context.invoked_function_arn)
+    # The stack's partition, Region and account are the function's own; a task in a Region or account
+    # the stack is not set up for (its TaskRegions, MemberAccounts) is refused.
+    settings = wiring.settings(ValidateSyncRequestSettings)
+    home = settings.home(context.invoked_function_arn)
     if retry_failures.is_retry_of_failures(step.input):
         # A retry of an earlier run's failed files: that run's request, and a first attempt of only those.
         retry = wiring.settings(RetryFailuresSettings)
@@ -49,7 +51,7 @@ def handler(step: ValidateSyncRequestInput, context: LambdaContext) -> dict[str,
     started_at = iso(utc_now())
     # The run's start on the bus, before the state is returned: best effort, never failing the run.
     events.emit(
-        wiring.event_bus(wiring.settings(ValidateSyncRequestSettings)),
+        wiring.event_bus(settings),
         events.RunStarted(
             workflow_execution=step.workflow_execution,
             task_arn=request.taskArn,

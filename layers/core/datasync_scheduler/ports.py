@@ -7,7 +7,7 @@ in-memory fake of the tests (`tests/fakes.py`) both keep them, and one contract 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from datasync_scheduler.domain.schedule_group import DeployedSchedule
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
+from datasync_scheduler.domain.where import Where
 
 
 class StartRefused(Exception):
@@ -272,6 +273,11 @@ class TopicPort(Protocol):
         ...
 
 
+class LogGroupMissing(Exception):
+    """The log group does not exist (never created, deleted, or in another Region): part of the
+    `LogSource` contract, so a step may tell a missing group from one it cannot read."""
+
+
 class NotEmitted(Exception):
     """EventBridge did not take an event (the call failed after the client's retries, or PutEvents
     answered the entry with an ErrorCode). Part of the port's contract: emitting is best effort."""
@@ -359,12 +365,37 @@ class ScheduleBook(Protocol):
 
 
 class TaggedTasks(Protocol):
-    """DataSync tasks found by their tags, in the stack's own Region and account."""
+    """DataSync tasks found by their tags, in one Region and account the stack reaches."""
 
-    def tagged(self, key: str, value: str) -> list[str]:
-        """The ARN of every task tagged `key`=`value` exactly, each once, in any order. Every page of
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
+        """The ARN of every task in `where` tagged `key`=`value` exactly, each once, in any order. Every page of
         tasks and of each task's tags is read. A task deleted while it is looked at is left out.
         Raises `ApiCallFailed` when DataSync refuses the listing after the client's retries."""
+        ...
+
+
+@dataclass(frozen=True)
+class FiringArrival:
+    """A named schedule's firing as Validate Batch received it: the first batch it started."""
+
+    schedule: str
+    scheduled_time: datetime
+    batch_execution: str
+    arrived_at: datetime
+
+
+class FiringArrivals(Protocol):
+    """Each firing's arrival, kept so that a health check can tell a firing that never came."""
+
+    def record(self, schedule: str, scheduled_time: datetime, batch_execution: str, *, arrived_at: datetime) -> bool:
+        """Records the firing's arrival once: True for its first arrival, False when it was recorded
+        already (Scheduler delivered it again); the first record is kept. Raises `ApiCallFailed`
+        when the store refuses it."""
+        ...
+
+    def arrived(self, schedule: str, scheduled_times: Sequence[datetime]) -> list[FiringArrival]:
+        """The arrivals recorded for these scheduled times of the schedule (compared as instants),
+        in the order of `scheduled_times`; a time without one is left out."""
         ...
 
 
@@ -429,6 +460,9 @@ class RetryPorts:
     manifest_upload: Callable[[str], LineUpload]  # S3 key -> where the manifest goes
     manifest_bucket: str
     manifest_role_arn: str
+    # Where the manifest's bucket and role are: the stack's own Region and account. None: unknown,
+    # taken to be the task's (a test's ports).
+    manifest_place: Where | None = None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from datasync_scheduler.adapters.aws_clients import client, port_error
+from datasync_scheduler.ports import LogGroupMissing as LogGroupMissing  # part of the port; named here too
 
 # Basic mode: the lines that open or continue a verification group, and per-file errors and
 # warnings. Hash lines carry no path, so they are asked for by their own words.
@@ -26,12 +27,9 @@ BASIC_FILTER = (
 ENHANCED_FILTER = "{ $.ErrorCode = * }"
 
 
-class LogGroupMissing(Exception):
-    """The log group does not exist (never created, deleted, or in another Region)."""
-
-
 class ExecutionLogs:
     def __init__(self, logs_client: Any | None = None) -> None:
+        """`logs_client` is in the task's Region and account (aws_clients.TaskClients.about)."""
         self._client = logs_client or client("logs")
 
     def events(

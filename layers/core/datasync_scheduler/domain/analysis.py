@@ -40,6 +40,10 @@ class TaskFacts:
     includes: str | None = None
     excludes: str | None = None
     preserve_deleted_files: str | None = None
+    # The task's own DataSync schedule (`Schedule`) and its state (`ScheduleDetails`), as DescribeTask
+    # gives them: docs/aws-facts.md#schedule-health.
+    schedule: Mapping[str, Any] | None = None
+    schedule_details: Mapping[str, Any] | None = None
 
     @classmethod
     def from_api(cls, response: Mapping[str, Any]) -> TaskFacts:
@@ -57,6 +61,8 @@ class TaskFacts:
             includes=_filter_value(response.get("Includes")),
             excludes=_filter_value(response.get("Excludes")),
             preserve_deleted_files=(response.get("Options") or {}).get("PreserveDeletedFiles"),
+            schedule=response.get("Schedule"),
+            schedule_details=response.get("ScheduleDetails"),
         )
 
 

@@ -20,6 +20,7 @@ from datasync_scheduler.domain.retry_failures import (
 from datasync_scheduler.domain.retry_policy import RetrySettings
 from datasync_scheduler.domain.retry_scope import choose_scope
 from datasync_scheduler.domain.sync_request import InvalidSyncRequest, SyncRequest
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import ApiCallFailed, RetryFailuresPorts, ServiceUnreachable
 from datasync_scheduler.workflow.attempts import scope_state
 from datasync_scheduler.workflow.state.sync import Attempts
@@ -87,7 +88,11 @@ def retry_failures_of(
             f"{FIELD}: the task's filters could not be read, so the failed files cannot be named safely "
             f"({unread.cause.where} failed with {unread.cause.error})"
         ) from unread
-    chosen = choose_scope(chosen_files.failed, request, task)
+    # A manifest is read from the stack's bucket with the stack's role: only for a task the same
+    # place, as Plan Next Attempt decides (docs/aws-facts.md#datasync-manifests-and-retries).
+    place = ports.retry.manifest_place
+    reachable = place is None or Where.of_arn(request.taskArn) == place
+    chosen = choose_scope(chosen_files.failed, request, task, manifest_reachable=reachable)
     task_id = request.taskArn.rsplit("/", 1)[-1]
     key = f"manifests/{task_id}/{workflow_execution.rsplit(':', 1)[-1]}-retry-failures.csv"
     scope = scope_state(chosen, chosen_files.failed, ports.retry, key)

@@ -3,7 +3,8 @@
 A batch starts either with its tasks (`{"tasks", "maxConcurrency"}`) or as a named schedule's
 firing (`{"schedule", "scheduledTime"}`): then the schedule is read from the deployed schedules
 file, a skip date starts nothing, and the schedule's listed tasks are joined by every DataSync task
-tagged for it, looked up now (a task tagged today runs tonight). Either way the tasks become the
+tagged for it, looked up now (a task tagged today runs tonight) in each of the schedule's Regions and
+every account the stack reaches. Either way the tasks become the
 Distributed Map's items, written to S3, so the state carries only where they are.
 
 What it receives and returns is `workflow/state/batch.py`.
@@ -11,6 +12,11 @@ What it receives and returns is `workflow/state/batch.py`.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.domain.batch import (
     BatchRequest,
     InvalidBatchRequest,
@@ -23,11 +29,13 @@ from datasync_scheduler.domain.batch import (
 )
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules, Schedule
 from datasync_scheduler.domain.sync_request import StackHome, field_name
-from datasync_scheduler.ports import BatchObjects, ScheduleBook, TaggedTasks
+from datasync_scheduler.ports import ApiCallFailed, BatchObjects, FiringArrivals, ScheduleBook, TaggedTasks
 from datasync_scheduler.workflow.state.batch import S3Object, ValidateBatchInput, ValidateBatchOutput, ValidatedBatch
 
 # Where a batch's items go in the failure-report bucket (a lifecycle rule expires them).
 ITEMS_PREFIX = "batches"
+
+logger = Logger(child=True)
 
 
 def items_key(batch_name: str) -> str:
@@ -41,6 +49,7 @@ def validate_batch(
     objects: BatchObjects,
     schedule_book: ScheduleBook | None = None,
     tagged_tasks: TaggedTasks | None = None,
+    arrivals: FiringArrivals | None = None,
 ) -> ValidateBatchOutput:
     """The batch's tasks as the Map's items in S3, their count and the concurrency limit.
 
@@ -49,7 +58,7 @@ def validate_batch(
     """
     if is_firing(event.input):
         assert isinstance(event.input, dict)
-        return _firing(event, home, objects, schedule_book, tagged_tasks)
+        return _firing(event, home, objects, schedule_book, tagged_tasks, arrivals)
     return _stored(event, parse_batch_request(event.input, home=home), objects)
 
 
@@ -59,6 +68,7 @@ def _firing(
     objects: BatchObjects,
     schedule_book: ScheduleBook | None,
     tagged_tasks: TaggedTasks | None,
+    arrivals: FiringArrivals | None,
 ) -> ValidateBatchOutput:
     assert isinstance(event.input, dict)
     firing = parse_firing_input(event.input)
@@ -78,6 +88,8 @@ def _firing(
             f"Invalid batch request: schedule: no schedule named {field_name(firing.schedule)} in the "
             f"deployed schedules file (it has: {known})"
         )
+    if arrivals is not None and firing.scheduled_time is not None:
+        _record_arrival(arrivals, schedule.name, firing.scheduled_time, event.batch_execution)
     state_firing = schedule.firing(firing.scheduled_time)
     if (day := skipped_on(schedule, firing.scheduled_time)) is not None:
         reason = (
@@ -92,18 +104,40 @@ def _firing(
 
 
 def tagged_for(schedule: Schedule, home: StackHome, tagged_tasks: TaggedTasks) -> list[str]:
-    """Every task tagged for the schedule now, where its firing looks for them; none when it does not
+    """Every task tagged for the schedule now, where its firing looks for them: each of its Regions
+    (the stack's own when it lists none), in every account the stack reaches; none when it does not
     select by tag. What a firing runs and what `datasync-scheduler schedules` shows both come from here.
 
     Raises InvalidBatchRequest naming the schedule when it looks where the stack cannot, and
     `ApiCallFailed` when DataSync refuses the listing."""
-    foreign = [region for region in schedule.regions if region != home.region]
-    if foreign:
+    reach = home.reach
+    regions = schedule.regions or [home.region]
+    unreached = [region for region in regions if region not in reach.all_regions]
+    if unreached:
         raise InvalidBatchRequest(
-            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: tasks are looked up in the "
-            f"stack's own Region ({home.region}) only, not {', '.join(foreign)}"
+            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: the stack is set up for "
+            f"{', '.join(reach.all_regions)}, not {', '.join(unreached)}: deploy member/template.yaml in each and "
+            "add it to the stack's TaskRegions parameter"
         )
-    return tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
+    if not schedule.select_by_tag:
+        return []
+    return [
+        arn for place in reach.places(regions) for arn in tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name, place)
+    ]
+
+
+def _record_arrival(arrivals: FiringArrivals, schedule: str, scheduled_time: datetime, batch: str) -> None:
+    """The firing's arrival, for the health check that reports missed firings. Best effort: a record
+    that cannot be written must not keep the firing's tasks from running; the worst it causes is a
+    firing reported missed that did run (its batch is in the log line below and in the history)."""
+    try:
+        first = arrivals.record(schedule, scheduled_time, batch, arrived_at=utc_now())
+    except ApiCallFailed:
+        logger.exception("The firing's arrival could not be recorded", extra={"schedule": schedule})
+        return
+    if not first:
+        # Scheduler delivers at least once (docs/aws-facts.md#schedule-health): this batch is a repeat.
+        logger.warning("This firing arrived before", extra={"schedule": schedule, "scheduledTime": str(scheduled_time)})
 
 
 def _stored(event: ValidateBatchInput, batch: BatchRequest, objects: BatchObjects) -> ValidateBatchOutput:
