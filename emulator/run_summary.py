@@ -22,6 +22,7 @@ from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.run_result import timeline
 from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
+from emulator.accounts import client_in
 from emulator import moto_internals
 from emulator.datasync import ExecutionRecord
 from emulator.function_output import emf_documents
@@ -307,9 +308,8 @@ def _execution_summary(record: ExecutionRecord, recorded: TaskExecutionRecord | 
     described = (
         {}  # DataSync no longer knows an execution whose task was deleted
         if record.deleted
-        else boto3.client("datasync", region_name=record.arn.split(":")[3]).describe_task_execution(
-            TaskExecutionArn=record.arn
-        )
+        # Described where it lives: its Region and account (through the member role in another).
+        else client_in("datasync", *record.arn.split(":")[3:5]).describe_task_execution(TaskExecutionArn=record.arn)
     )
     result = described.get("Result", {})
     counters = {
