@@ -22,8 +22,8 @@ from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.run_result import timeline
 from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
-from emulator.accounts import client_in
 from emulator import moto_internals
+from emulator.accounts import client_in
 from emulator.datasync import ExecutionRecord
 from emulator.function_output import emf_documents
 from emulator.local_aws import BATCH_WORKFLOW, WORKFLOW, LocalAws

@@ -144,7 +144,10 @@ def run_scenario(
             aws.schedules = {"schedules": [{**scenario.schedule, "tasks": batch}]}
         if scenario.schedules:
             # A schedules file of several schedules, each listing scenario tasks by name.
-            requests = {item.task.name: {"taskArn": arn, **item.extra_input} for item, arn in zip(scenario.batch, arns, strict=True)}
+            requests = {
+                item.task.name: {"taskArn": arn, **item.extra_input}
+                for item, arn in zip(scenario.batch, arns, strict=True)
+            }
             aws.schedules = {
                 "schedules": [
                     {**schedule, "tasks": [requests[task] for task in schedule.get("tasks", [])]}

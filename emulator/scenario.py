@@ -374,8 +374,13 @@ def _forwarders(name: str, raw: Any, batch: tuple[BatchTask, ...]) -> frozenset[
     for index, item in enumerate(raw):
         where = f"scenario {name}: forwarders[{index}]"
         if not isinstance(item, dict) or set(item) - {"region", "account"} or "region" not in item:
-            raise ScenarioError(f'{where}: expected {{"region": ..., "account": ...}} (account: the stack\'s if left out)')
-        place = (_region(item["region"], f"{where}.region") or REGION, _account(item.get("account"), f"{where}.account") or ACCOUNT_ID)
+            raise ScenarioError(
+                f'{where}: expected {{"region": ..., "account": ...}} (account: the stack\'s if left out)'
+            )
+        place = (
+            _region(item["region"], f"{where}.region") or REGION,
+            _account(item.get("account"), f"{where}.account") or ACCOUNT_ID,
+        )
         if place not in places:
             raise ScenarioError(f"{where}: no task of the scenario lives in {place[0]} of account {place[1]}")
         found.add(place)
@@ -438,7 +443,8 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     if "schedules" in raw or "firings" in raw:
         if trigger != "firing" or schedule is not None or "scheduledTime" in raw:
             raise ScenarioError(
-                f"scenario {name}: 'schedules' and 'firings' go with trigger 'firing', instead of 'schedule' and 'scheduledTime'"
+                f"scenario {name}: 'schedules' and 'firings' go with trigger 'firing', "
+                "instead of 'schedule' and 'scheduledTime'"
             )
     elif (trigger == "firing") != isinstance(schedule, dict):
         raise ScenarioError(f"scenario {name}: trigger 'firing' and 'schedule' (a named schedule) go together")

@@ -11,7 +11,6 @@ import json
 from contextlib import suppress
 from typing import Any
 
-
 from emulator.accounts import client_in
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.stack import ACCOUNT_ID, REGION
