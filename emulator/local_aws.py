@@ -124,6 +124,7 @@ class LocalAws:
                 # account's CloudWatch Logs and S3, which the stack reads through the member role.
                 logs_client_factory=lambda: client_in("logs", *place),
                 s3_client_factory=lambda: client_in("s3", *place),
+                id_namespace=f"{place[0]}:{place[1]}:",
             )
             self.clock.attach(emulator)
             self.datasync_elsewhere[place] = emulator

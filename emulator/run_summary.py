@@ -236,8 +236,9 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
             task_arn = child_input.get("taskArn") if isinstance(child_input, dict) else None
             task_name = None
             with suppress(Exception):  # a child may have been started with a task that does not exist
+                # Described where the task lives (through the member role in another account).
                 task_name = (
-                    boto3.client("datasync", region_name=task_arn.split(":")[3]).describe_task(TaskArn=task_arn)["Name"]
+                    client_in("datasync", *task_arn.split(":")[3:5]).describe_task(TaskArn=task_arn)["Name"]
                     if task_arn
                     else None
                 )
