@@ -44,6 +44,8 @@ class RecordedCall:
     service: str  # botocore's service name, e.g. "stepfunctions"
     operation: str  # e.g. "StartExecution"
     params: dict[str, Any]
+    # The Region of the client that made the call (a task's own, for calls about a task elsewhere).
+    region: str = ""
 
 
 class _Recording:
@@ -88,7 +90,7 @@ def recording() -> Iterator[list[RecordedCall]]:
             _active = None
 
 
-def _record(params: dict[str, Any], model: Any, **_: Any) -> None:
+def _record(params: dict[str, Any], model: Any, context: Any = None, **_: Any) -> None:
     active = _active
     if active is None:
         return
@@ -102,6 +104,7 @@ def _record(params: dict[str, Any], model: Any, **_: Any) -> None:
         # A streamed body (s3transfer's parts are file-like objects that reach back to the client)
         # is kept as it is: what a permission check reads is the call's names, never its bytes.
         params={name: value if hasattr(value, "read") else copy.deepcopy(value) for name, value in params.items()},
+        region=str((context or {}).get("client_region") or ""),
     )
     with active.lock:
         active.calls.append(call)

@@ -122,8 +122,12 @@ class DataSyncEmulator:
         s3_client_factory: Callable[[], Any] | None = None,
         report_max_object_bytes: int = MAX_REPORT_OBJECT_BYTES,
         log_stream_names: str = "execution",
+        id_namespace: str = "",
     ) -> None:
         self._clock = clock
+        # Ids are drawn from a counter; DataSync's are unique across Regions and accounts, so the
+        # services of other places draw theirs in a namespace of their own.
+        self._id_namespace = id_namespace
         self._region = region
         self._account_id = account_id
         if log_stream_names not in LOG_STREAM_NAMINGS:
@@ -490,7 +494,7 @@ class DataSyncEmulator:
 
     def _new_id(self, kind: str) -> str:
         """17 hex digits, like DataSync's ids, from a counter: the same calls give the same ARNs every run."""
-        return hashlib.sha256(f"{kind}:{next(self._ids)}".encode()).hexdigest()[:17]
+        return hashlib.sha256(f"{self._id_namespace}{kind}:{next(self._ids)}".encode()).hexdigest()[:17]
 
     def _task(self, arn: str) -> Task:
         task = self._tasks.get(arn)

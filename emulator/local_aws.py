@@ -25,6 +25,7 @@ from datasync_scheduler.composition.settings import ScheduleBookSettings
 from datasync_scheduler.domain.schedules import SchedulesFile, parse_schedules
 from datasync_scheduler.ports import ScheduleBook
 from emulator import aws_hooks, moto_internals
+from emulator.accounts import client_in
 from emulator.clock import VirtualClock
 from emulator.custom_resources import send_request
 from emulator.datasync import DataSyncEmulator
@@ -119,8 +120,11 @@ class LocalAws:
                 region=place[0],
                 account_id=place[1],
                 event_sink=lambda event: self._forward(place, event),
-                logs_client_factory=lambda: boto3.client("logs", region_name=place[0]),
-                s3_client_factory=lambda: boto3.client("s3", region_name=place[0]),
+                # Its log lines and task reports are written where the task lives: in its own
+                # account's CloudWatch Logs and S3, which the stack reads through the member role.
+                logs_client_factory=lambda: client_in("logs", *place),
+                s3_client_factory=lambda: client_in("s3", *place),
+                id_namespace=f"{place[0]}:{place[1]}:",
             )
             self.clock.attach(emulator)
             self.datasync_elsewhere[place] = emulator

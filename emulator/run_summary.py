@@ -23,6 +23,7 @@ from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.run_result import timeline
 from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
 from emulator import moto_internals
+from emulator.accounts import client_in
 from emulator.datasync import ExecutionRecord
 from emulator.function_output import emf_documents
 from emulator.local_aws import BATCH_WORKFLOW, WORKFLOW, LocalAws
@@ -235,8 +236,9 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
             task_arn = child_input.get("taskArn") if isinstance(child_input, dict) else None
             task_name = None
             with suppress(Exception):  # a child may have been started with a task that does not exist
+                # Described where the task lives (through the member role in another account).
                 task_name = (
-                    boto3.client("datasync", region_name=task_arn.split(":")[3]).describe_task(TaskArn=task_arn)["Name"]
+                    client_in("datasync", *task_arn.split(":")[3:5]).describe_task(TaskArn=task_arn)["Name"]
                     if task_arn
                     else None
                 )
@@ -307,9 +309,8 @@ def _execution_summary(record: ExecutionRecord, recorded: TaskExecutionRecord | 
     described = (
         {}  # DataSync no longer knows an execution whose task was deleted
         if record.deleted
-        else boto3.client("datasync", region_name=record.arn.split(":")[3]).describe_task_execution(
-            TaskExecutionArn=record.arn
-        )
+        # Described where it lives: its Region and account (through the member role in another).
+        else client_in("datasync", *record.arn.split(":")[3:5]).describe_task_execution(TaskExecutionArn=record.arn)
     )
     result = described.get("Result", {})
     counters = {

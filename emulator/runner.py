@@ -138,25 +138,47 @@ def run_scenario(
         batch: list[dict[str, Any]] = []  # the sync requests of a several-task scenario
         locations: dict[str, str] = {}
         first_arn: str | None = None
+        arns: list[str] = []
+        elsewhere: set[tuple[str, str]] = set()  # the (Region, account) places the stack reaches
         for item in scenario.batch:
             item_arn = create_task_for(item.task, locations)
             first_arn = first_arn or item_arn
-            aws.datasync_in(_region_of(item_arn)).script_task(item_arn, item.executions)
-            if _region_of(item_arn) != REGION:
-                # A member stack in the task's Region forwards its events to the stack's bus.
-                aws.forwarded.add((_region_of(item_arn), ACCOUNT_ID))
+            arns.append(item_arn)
+            place = (_region_of(item_arn), _account_of(item_arn))
+            aws.datasync_in(*place).script_task(item_arn, item.executions)
+            if place != (REGION, ACCOUNT_ID):
+                elsewhere.add(place)
+                # A member stack in the task's Region and account forwards its events to the
+                # stack's bus, unless the scenario leaves that place without one.
+                if scenario.forwarders is None or place in scenario.forwarders:
+                    aws.forwarded.add(place)
             if item.listed:
                 batch.append({"taskArn": item_arn, **item.extra_input})
         if scenario.schedule is not None:
             # The schedules file deployed with the stack: the scenario's schedule, its listed tasks.
             aws.schedules = {"schedules": [{**scenario.schedule, "tasks": batch}]}
+        if scenario.schedules:
+            # A schedules file of several schedules, each listing scenario tasks by name.
+            requests = {
+                item.task.name: {"taskArn": arn, **item.extra_input}
+                for item, arn in zip(scenario.batch, arns, strict=True)
+            }
+            aws.schedules = {
+                "schedules": [
+                    {**schedule, "tasks": [requests[task] for task in schedule.get("tasks", [])]}
+                    for schedule in scenario.schedules
+                ]
+            }
         task_arn = batch[0]["taskArn"] if batch else (first_arn or create_task(scenario))
         scripts = ([scenario.already_running] if scenario.already_running else []) + scenario.executions
         if scripts:
             aws.datasync.script_task(task_arn, scripts)
         parameters = dict(scenario.parameters)
-        if other_regions := sorted({region for region, _ in aws.forwarded}):
+        # The stack is set up for every Region and member account its tasks live in.
+        if other_regions := sorted({region for region, _ in elsewhere} - {REGION}):
             parameters.setdefault("TaskRegions", ",".join(other_regions))
+        if members := sorted({account for _, account in elsewhere} - {ACCOUNT_ID}):
+            parameters.setdefault("MemberAccounts", ",".join(members))
         parameters.setdefault("SlackWebhookSecretArn", _webhook_secret(webhook.url))
         if scenario.trigger == "schedule":
             for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
@@ -175,15 +197,31 @@ def run_scenario(
         injector.elapsed = lambda: (aws.clock.now() - started_at).total_seconds()
         if scenario.delete_task_at_seconds is not None:
             aws.datasync.delete_task_at(task_arn, started_at + timedelta(seconds=scenario.delete_task_at_seconds))
-        machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
-        execution_arn, *other_runs = [
-            sfn.start_execution(stateMachineArn=machine, name=f"{scenario.name}-run-{number}", input=workflow_input)[
-                "executionArn"
+        if scenario.firings:
+            # One firing of each: what EventBridge Scheduler sends each schedule's target, started
+            # one after the other (the summary is the first's; the others are its other runs).
+            execution_arn, *other_runs = [
+                sfn.start_execution(
+                    stateMachineArn=stack.state_machines[BATCH_WORKFLOW],
+                    name=f"{scenario.name}-{schedule_name}-{number}",
+                    input=json.dumps({"schedule": schedule_name, "scheduledTime": scheduled_time}),
+                )["executionArn"]
+                for number, (schedule_name, scheduled_time) in enumerate(scenario.firings, start=1)
             ]
-            for number in range(1, scenario.concurrent_starts + 1)
-        ]
+        else:
+            machine, workflow_input = _workflow_start(scenario, stack, task_arn, batch)
+            execution_arn, *other_runs = [
+                sfn.start_execution(
+                    stateMachineArn=machine, name=f"{scenario.name}-run-{number}", input=workflow_input
+                )["executionArn"]
+                for number in range(1, scenario.concurrent_starts + 1)
+            ]
 
         def finished() -> bool:
+            if scenario.firings and any(
+                sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" for arn in other_runs
+            ):
+                return False
             if str(sfn.describe_execution(executionArn=execution_arn)["status"]) != "RUNNING":
                 return True
             if virtual_timeout is not None and (aws.clock.now() - started_at).total_seconds() > virtual_timeout:
@@ -220,6 +258,10 @@ def run_scenario(
 
 def _region_of(arn: str) -> str:
     return arn.split(":")[3]
+
+
+def _account_of(arn: str) -> str:
+    return arn.split(":")[4]
 
 
 def _settle(aws: LocalAws, sfn: Any, stack: DeployedStack, *, until: datetime, real_timeout: float) -> None:

@@ -6,6 +6,7 @@ See events/scenarios/README.md for the format. Anyone can add a scenario without
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -15,6 +16,7 @@ from emulator.datasync_lifecycle import LOG_STREAM_NAMINGS
 from emulator.datasync_script import ExecutionScript
 from emulator.event_bus import EventFaults
 from emulator.faults import Fault, FaultError, parse_faults
+from emulator.stack import ACCOUNT_ID, REGION
 from emulator.task_template import task_from_template
 from emulator.template import load_template
 
@@ -47,12 +49,16 @@ _FIELDS = {
     "scheduledTime",
     "firing",
     "history",
+    "forwarders",
+    "schedules",
+    "firings",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
 _TASK_FIELDS = {
     "name",
     "region",
+    "account",
     "source",
     "destination",
     "options",
@@ -113,6 +119,9 @@ class TaskSpec:
     # The Region the task is created in (default: the stack's); the stack is set up for it and a
     # member stack forwards its events (docs/regions.md).
     region: str | None = None
+    # The member account the task lives in (default: the stack's): it is created there, its logs are
+    # written there, and the stack reaches it through the member role (docs/regions.md).
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +180,14 @@ class Scenario:
     # Earlier runs of the task in the run history before the workflow starts (a task with a past:
     # its speed baseline), newest first.
     history: tuple[HistorySeed, ...] = ()
+    # The (Region, account) places, other than the stack's own, where a member stack forwards
+    # DataSync's events to the stack's bus (None: every place a task lives in). A place without one
+    # leaves its runs to the fallback status check.
+    forwarders: frozenset[tuple[str, str]] | None = None
+    # trigger "firing" with several named schedules (a schedules file, each schedule's `tasks` naming
+    # scenario tasks by name) and the firings, in order: (schedule, scheduledTime) each.
+    schedules: tuple[dict[str, Any], ...] = ()
+    firings: tuple[tuple[str, str], ...] = ()
 
 
 _RATE_FIELDS = ("prepareFilesPerSecond", "transferBytesPerSecond", "verifyFilesPerSecond")
@@ -236,6 +253,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         return _parse_batch_scenario(name, raw)
     if "firing" in raw:
         raise ScenarioError(f"scenario {name}: 'firing' belongs to a batch: give 'tasks'")
+    if "forwarders" in raw:
+        raise ScenarioError(f"scenario {name}: 'forwarders' belongs to a scenario with 'tasks' in other places")
     task_raw = raw.get("task")
     if not isinstance(task_raw, dict):
         raise ScenarioError(f"scenario {name}: 'task' is required")
@@ -244,6 +263,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     unknown = set(task_raw) - _TASK_FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: task has unknown field(s) {', '.join(sorted(unknown))}")
+    if "account" in task_raw:
+        raise ScenarioError(f"scenario {name}: task.account: a task in a member account is given in 'tasks'")
     if raw.get("trigger", "manual") not in ("manual", "schedule", "batch"):
         raise ScenarioError(f"scenario {name}: trigger must be 'manual', 'schedule' or 'batch'")
     if raw.get("trigger") == "batch" and "rawInput" not in raw:
@@ -325,8 +346,55 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
         excludes=raw.get("excludes"),
         task_report=raw.get("taskReport"),
         tags=_tags(raw.get("tags", {}), where),
-        region=raw.get("region"),
+        region=_region(raw.get("region"), f"{where}.region"),
+        account=_account(raw.get("account"), f"{where}.account"),
     )
+
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_ACCOUNT = re.compile(r"^\d{12}$")
+
+
+def _region(raw: Any, where: str) -> str | None:
+    if raw is None or (isinstance(raw, str) and _REGION.match(raw)):
+        return raw
+    raise ScenarioError(f"{where}: expected a Region code such as us-west-2, not {raw!r}")
+
+
+def _account(raw: Any, where: str) -> str | None:
+    if raw is None or (isinstance(raw, str) and _ACCOUNT.match(raw)):
+        return raw
+    raise ScenarioError(f"{where}: expected a 12-digit AWS account ID as a string, not {raw!r}")
+
+
+def _forwarders(name: str, raw: Any, batch: tuple[BatchTask, ...]) -> frozenset[tuple[str, str]] | None:
+    """`forwarders`: the [{"region", "account"}] places whose member stack forwards events (each
+    must be a place one of the scenario's tasks lives in, other than the stack's own)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list):
+        raise ScenarioError(f'scenario {name}: forwarders: expected a list of {{"region", "account"}} objects')
+    places = {_place(task.task) for task in batch} - {(REGION, ACCOUNT_ID)}
+    found: set[tuple[str, str]] = set()
+    for index, item in enumerate(raw):
+        where = f"scenario {name}: forwarders[{index}]"
+        if not isinstance(item, dict) or set(item) - {"region", "account"} or "region" not in item:
+            raise ScenarioError(
+                f'{where}: expected {{"region": ..., "account": ...}} (account: the stack\'s if left out)'
+            )
+        place = (
+            _region(item["region"], f"{where}.region") or REGION,
+            _account(item.get("account"), f"{where}.account") or ACCOUNT_ID,
+        )
+        if place not in places:
+            raise ScenarioError(f"{where}: no task of the scenario lives in {place[0]} of account {place[1]}")
+        found.add(place)
+    return frozenset(found)
+
+
+def _place(task: TaskSpec) -> tuple[str, str]:
+    """The (Region, account) the task lives in."""
+    return (task.region or REGION, task.account or ACCOUNT_ID)
 
 
 def _tags(raw: Any, where: str) -> dict[str, str]:
@@ -377,7 +445,13 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     if trigger not in ("manual", "schedule", "firing"):
         raise ScenarioError(f"scenario {name}: with 'tasks', trigger must be 'manual', 'schedule' or 'firing'")
     schedule = raw.get("schedule")
-    if (trigger == "firing") != isinstance(schedule, dict):
+    if "schedules" in raw or "firings" in raw:
+        if trigger != "firing" or schedule is not None or "scheduledTime" in raw:
+            raise ScenarioError(
+                f"scenario {name}: 'schedules' and 'firings' go with trigger 'firing', "
+                "instead of 'schedule' and 'scheduledTime'"
+            )
+    elif (trigger == "firing") != isinstance(schedule, dict):
         raise ScenarioError(f"scenario {name}: trigger 'firing' and 'schedule' (a named schedule) go together")
     scheduled_time = raw.get("scheduledTime")
     if scheduled_time is not None and not isinstance(scheduled_time, str):
@@ -386,6 +460,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
     if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool)):
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
     batch = tuple(_batch_task(name, index, item) for index, item in enumerate(items))
+    schedules, firings = _schedules_and_firings(name, raw, batch)
     firing = raw.get("firing")
     if firing is not None and (not isinstance(firing, dict) or raw.get("trigger", "manual") != "manual"):
         raise ScenarioError(f"scenario {name}: 'firing' is an object, given to a batch started by hand")
@@ -410,7 +485,45 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         faults=_faults(name, raw),
         schedule=dict(schedule) if isinstance(schedule, dict) else None,
         scheduled_time=scheduled_time,
+        forwarders=_forwarders(name, raw.get("forwarders"), batch),
+        schedules=schedules,
+        firings=firings,
     )
+
+
+def _schedules_and_firings(
+    name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]
+) -> tuple[tuple[dict[str, Any], ...], tuple[tuple[str, str], ...]]:
+    """`schedules` (named schedules as in a schedules file, whose `tasks` name scenario tasks) and
+    `firings` ([{"schedule", "scheduledTime"}]: each one firing of a schedule, started in order)."""
+    if "schedules" not in raw and "firings" not in raw:
+        return (), ()
+    schedules, firings = raw.get("schedules"), raw.get("firings")
+    if not isinstance(schedules, list) or not schedules or not all(isinstance(s, dict) for s in schedules):
+        raise ScenarioError(f"scenario {name}: schedules: expected a list of at least one named schedule (objects)")
+    if not isinstance(firings, list) or not firings:
+        raise ScenarioError(f"scenario {name}: firings: expected a list of at least one firing")
+    task_names = {item.task.name for item in batch}
+    names: list[str] = []
+    for index, schedule in enumerate(schedules):
+        names.append(str(schedule.get("name")))
+        listed = schedule.get("tasks", [])
+        if not isinstance(listed, list) or not all(isinstance(task, str) for task in listed):
+            raise ScenarioError(f"scenario {name}: schedules[{index}].tasks: expected the names of scenario tasks")
+        for task in listed:
+            if task not in task_names:
+                raise ScenarioError(f"scenario {name}: schedules[{index}].tasks: no task named {task!r} in 'tasks'")
+    parsed: list[tuple[str, str]] = []
+    for index, firing in enumerate(firings):
+        where = f"scenario {name}: firings[{index}]"
+        if not isinstance(firing, dict) or set(firing) != {"schedule", "scheduledTime"}:
+            raise ScenarioError(f'{where}: expected {{"schedule": ..., "scheduledTime": ...}}')
+        if firing["schedule"] not in names:
+            raise ScenarioError(f"{where}.schedule: no schedule named {firing['schedule']!r} in 'schedules'")
+        if not isinstance(firing["scheduledTime"], str):
+            raise ScenarioError(f"{where}.scheduledTime: expected an ISO 8601 time")
+        parsed.append((str(firing["schedule"]), firing["scheduledTime"]))
+    return tuple(dict(schedule) for schedule in schedules), tuple(parsed)
 
 
 def load_scenario(name_or_path: str) -> Scenario:

@@ -11,13 +11,12 @@ import json
 from contextlib import suppress
 from typing import Any
 
-import boto3
-
+from emulator.accounts import client_in
 from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.stack import ACCOUNT_ID, REGION
 
 
-def _create_location(client: Any, location: Location) -> str:
+def _create_location(client: Any, location: Location, region: str = REGION, account: str = ACCOUNT_ID) -> str:
     props = location.properties
     subdirectory = str(props.get("subdirectory", "/"))
     if location.type == "S3":
@@ -26,18 +25,18 @@ def _create_location(client: Any, location: Location) -> str:
             client.create_location_s3(
                 S3BucketArn=f"arn:aws:s3:::{bucket}",
                 Subdirectory=subdirectory,
-                S3Config={"BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/datasync-s3-access"},
+                S3Config={"BucketAccessRoleArn": f"arn:aws:iam::{account}:role/datasync-s3-access"},
             )["LocationArn"]
         )
     if location.type == "EFS":
         file_system = props["fileSystemId"]
         return str(
             client.create_location_efs(
-                EfsFilesystemArn=f"arn:aws:elasticfilesystem:{REGION}:{ACCOUNT_ID}:file-system/{file_system}",
+                EfsFilesystemArn=f"arn:aws:elasticfilesystem:{region}:{account}:file-system/{file_system}",
                 Subdirectory=subdirectory,
                 Ec2Config={
-                    "SubnetArn": f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:subnet/subnet-0123456789abcdef0",
-                    "SecurityGroupArns": [f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:security-group/sg-0123456789abcdef0"],
+                    "SubnetArn": f"arn:aws:ec2:{region}:{account}:subnet/subnet-0123456789abcdef0",
+                    "SecurityGroupArns": [f"arn:aws:ec2:{region}:{account}:security-group/sg-0123456789abcdef0"],
                 },
             )["LocationArn"]
         )
@@ -45,7 +44,7 @@ def _create_location(client: Any, location: Location) -> str:
         client.create_location_nfs(
             ServerHostname=str(props.get("server", "nfs.example.internal")),
             Subdirectory=subdirectory,
-            OnPremConfig={"AgentArns": [f"arn:aws:datasync:{REGION}:{ACCOUNT_ID}:agent/agent-0123456789abcdef0"]},
+            OnPremConfig={"AgentArns": [f"arn:aws:datasync:{region}:{account}:agent/agent-0123456789abcdef0"]},
         )["LocationArn"]
     )
 
@@ -61,14 +60,16 @@ def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> 
     `locations` remembers the locations created so far: tasks that describe a location the same way
     use that one location, as two tasks of a user's that read the same share would."""
     region = spec.region or REGION
-    client = boto3.client("datasync", region_name=region)
-    # A location belongs to its Region: the same description in two Regions is two locations.
+    account = spec.account or ACCOUNT_ID
+    # A member account's task is created there, as its owner would (docs/regions.md).
+    client = client_in("datasync", region, account)
+    # A location belongs to its Region and account: the same description elsewhere is another location.
     known = {} if locations is None else locations
 
     def location_arn(location: Location) -> str:
-        key = json.dumps([region, location.type, location.properties], sort_keys=True)
+        key = json.dumps([region, account, location.type, location.properties], sort_keys=True)
         if key not in known:
-            known[key] = _create_location(client, location)
+            known[key] = _create_location(client, location, region, account)
         return known[key]
 
     params: dict[str, Any] = {
@@ -81,20 +82,21 @@ def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> 
     if spec.tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags.items()]
     if spec.log_group:
-        logs = boto3.client("logs", region_name=region)
+        # The log group is the task's own: in its Region and account, where DataSync writes.
+        logs = client_in("logs", region, account)
         # Several tasks may send their logs to one group: the second task finds it there.
         with suppress(logs.exceptions.ResourceAlreadyExistsException):
             logs.create_log_group(logGroupName=spec.log_group)
-        params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{spec.log_group}"
+        params["CloudWatchLogGroupArn"] = f"arn:aws:logs:{region}:{account}:log-group:{spec.log_group}"
     if spec.task_report:
         report = spec.task_report
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=report["bucket"])
+        client_in("s3", region, account).create_bucket(Bucket=report["bucket"])
         params["TaskReportConfig"] = {
             "Destination": {
                 "S3": {
                     "S3BucketArn": f"arn:aws:s3:::{report['bucket']}",
                     "Subdirectory": report.get("subdirectory", "datasync-reports"),
-                    "BucketAccessRoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/datasync-task-reports",
+                    "BucketAccessRoleArn": f"arn:aws:iam::{account}:role/datasync-task-reports",
                 }
             },
             "OutputType": report.get("outputType", "STANDARD"),

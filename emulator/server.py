@@ -155,7 +155,8 @@ def _seed(aws: LocalAws, scenario: Scenario) -> list[str]:
     seeded = []
     for item in scenario.batch:
         task_arn = create_task_for(item.task)
-        aws.datasync.script_task(task_arn, item.executions)
+        # Scripted in the DataSync of the task's own Region and account.
+        aws.datasync_in(*task_arn.split(":")[3:5]).script_task(task_arn, item.executions)
         seeded.append(task_arn)
     if not scenario.batch:
         task_arn = create_task_for(scenario.task)

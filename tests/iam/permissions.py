@@ -35,7 +35,7 @@ from samtranslator.translator.translator import Translator
 
 from emulator.call_recorder import RecordedCall
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack
-from emulator.template import Intrinsics
+from emulator.template import Intrinsics, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTITION = "aws"
@@ -57,6 +57,10 @@ _ACTION = {
 _CALLBACKS = {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
 # The rule Step Functions manages for `.sync` nested executions (Step Functions IAM policies).
 _SYNC_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule"
+
+
+# The principal name of the member role in an account: `MEMBER_ROLE@<account>`.
+MEMBER_ROLE = "MemberRole"
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,11 @@ def iam_stack(template: Mapping[str, Any], transformed: Mapping[str, Any], deplo
         if role is None:
             raise ValueError(f"{owner} has no role {owner}Role in the transformed template")
         policies = intrinsics.resolve(role["Properties"].get("Policies", []))
-        roles[owner] = [policy["PolicyDocument"] for policy in policies]
+        roles[owner] = [policy["PolicyDocument"] for policy in policies] + [
+            document
+            for managed in role["Properties"].get("ManagedPolicyArns", [])
+            for document in _managed_documents(managed, transformed, intrinsics)
+        ]
     resources = template["Resources"]
     definitions = {
         logical_id: (Path(ROOT, resources[logical_id]["Properties"]["DefinitionUri"])).read_text(encoding="utf-8")
@@ -132,6 +140,41 @@ def iam_stack(template: Mapping[str, Any], transformed: Mapping[str, Any], deplo
     )
 
 
+def _managed_documents(value: Any, transformed: Mapping[str, Any], intrinsics: Intrinsics) -> list[dict[str, Any]]:
+    """The policy document of a managed policy the template itself defines (a Ref, maybe behind an
+    Fn::If); AWS's managed policies grant nothing the calls here need."""
+    if isinstance(value, dict) and "Fn::If" in value:
+        name, chosen, other = value["Fn::If"]
+        return _managed_documents(chosen if intrinsics.condition(name) else other, transformed, intrinsics)
+    if isinstance(value, dict) and set(value) == {"Ref"}:
+        resource = transformed["Resources"].get(value["Ref"], {})
+        if resource.get("Type") == "AWS::IAM::ManagedPolicy":
+            return [intrinsics.resolve(resource["Properties"]["PolicyDocument"])]
+    return []
+
+
+def member_role(account: str, home_stack: str, role_name: str = "DataSyncSchedulerMember") -> list[dict[str, Any]]:
+    """The policy documents of the role member/template.yaml creates in `account`, which the home
+    stack's functions assume for every call about a task there."""
+    template = load_template(ROOT / "member" / "template.yaml")
+    intrinsics = Intrinsics(
+        parameters={
+            "HomeRegion": REGION,
+            "HomeAccount": ACCOUNT_ID,
+            "HomeStackName": home_stack,
+            "MemberRoleName": role_name,
+            "TaskReportBucketName": "",
+            "CreateMemberRole": "true",
+        },
+        refs={},
+        attributes={},
+        conditions=template.get("Conditions", {}),
+        pseudo={"AWS::Partition": PARTITION, "AWS::AccountId": account, "AWS::Region": REGION},
+    )
+    policies = intrinsics.resolve(template["Resources"]["MemberRole"]["Properties"]["Policies"])
+    return [policy["PolicyDocument"] for policy in policies]
+
+
 def _topic_keys(resources: Mapping[str, Any], intrinsics: Intrinsics, deployed: DeployedStack) -> dict[str, str]:
     keys = {}
     for logical_id, topic_arn in deployed.topics.items():
@@ -147,14 +190,20 @@ def needs(call: RecordedCall, stack: Stack) -> list[Need]:
     action = iam_action(call)
     because = f"{call.service}.{call.operation}"
     resource = _resource(call, action, stack)
+    account = resource.split(":")[4] if resource.startswith("arn:") and action != "sts:AssumeRole" else ""
+    if account and account != ACCOUNT_ID:
+        # A call about a member account's task is signed by the member role there (docs/regions.md).
+        principal = f"{MEMBER_ROLE}@{account}"
     return [Need(principal, action, resource, _context(call), because), *_also_needed(call, principal, action, stack)]
 
 
 def _context(call: RecordedCall) -> tuple[tuple[str, str], ...]:
-    """The request's condition keys that a policy here tests (SAR: the action's condition keys)."""
+    """The request's condition keys that a policy here tests (SAR: the action's condition keys), and
+    the Region it is sent to (aws:RequestedRegion, a global condition key)."""
+    requested = (("aws:RequestedRegion", call.region or REGION),)
     if (call.service, call.operation) == ("cloudwatch", "PutMetricData"):
-        return (("cloudwatch:namespace", str(call.params.get("Namespace"))),)
-    return ()
+        return (("cloudwatch:namespace", str(call.params.get("Namespace"))), *requested)
+    return requested
 
 
 def _principal(call: RecordedCall, stack: Stack) -> str:
@@ -201,7 +250,9 @@ def _resource(call: RecordedCall, action: str, stack: Stack) -> str:
 
 
 def _arn_pattern(arn_format: str) -> str:
-    fixed = {"Partition": PARTITION, "Region": REGION, "Account": ACCOUNT_ID, "AccountId": ACCOUNT_ID}
+    # A task lives in any Region of any account the stack reaches: the ARN says which, and the role
+    # that signs the call is judged on it (a member account's calls: `member_role`).
+    fixed = {"Partition": PARTITION}
     parts = re.split(r"(\$\{[^}]+\})", arn_format)
     return "".join(
         (re.escape(fixed[part[2:-1]]) if part[2:-1] in fixed else ".+") if part.startswith("${") else re.escape(part)
@@ -213,7 +264,7 @@ def _named_resources(call: RecordedCall) -> list[str]:
     """The ARNs a request names: ARN parameters, and the ARNs of resources it names otherwise."""
     params = call.params
     arns = [value for value in params.values() if isinstance(value, str) and value.startswith("arn:")]
-    region_account = f"{REGION}:{ACCOUNT_ID}"
+    region_account = f"{call.region or REGION}:{ACCOUNT_ID}"
     if call.service == "s3" and "Bucket" in params:
         key = f"/{params['Key']}" if "Key" in params else ""
         arns.append(f"arn:{PARTITION}:s3:::{params['Bucket']}{key}")
@@ -282,10 +333,18 @@ def _passed_roles(params: Mapping[str, Any]) -> list[str]:
 def allowed(need: Need, documents: Iterable[Mapping[str, Any]]) -> bool:
     """An explicit Allow in some policy and no explicit Deny in any (IAM's evaluation for one account)."""
     context = dict(need.context)
-    results = [
-        IAMPolicy(json.dumps(document)).is_action_permitted(need.action, need.resource, None, context)
-        for document in documents
-    ]
+    results = []
+    for document in documents:
+        statements = document["Statement"]
+        for statement in statements if isinstance(statements, list) else [statements]:
+            result = IAMPolicy(json.dumps({**document, "Statement": [statement]})).is_action_permitted(
+                need.action, need.resource, None, context
+            )
+            # moto answers DENIED when an Allow's condition does not hold; in IAM that Allow just
+            # does not apply: only a Deny statement denies.
+            if result == PermissionResult.DENIED and statement.get("Effect") != "Deny":
+                result = PermissionResult.NEUTRAL
+            results.append(result)
     return PermissionResult.DENIED not in results and PermissionResult.PERMITTED in results
 
 

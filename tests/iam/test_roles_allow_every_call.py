@@ -19,14 +19,26 @@ import pytest
 
 import emulator.local_aws
 from emulator import call_recorder
-from emulator.call_recorder import RecordedCall
+from emulator.call_recorder import RecordedCall, function
 from emulator.local_aws import local_aws
 from emulator.runner import run_scenario
 from emulator.scenario import load_scenario, scenario_names
 from emulator.stack import DeployedStack
 from emulator.template import load_template
 from tests.iam.conftest import IAM_REPORT
-from tests.iam.permissions import ROOT, Need, allowed, granted_actions, iam_stack, needs, sam_transformed, unused
+from tests.iam.permissions import (
+    MEMBER_ROLE,
+    ROOT,
+    Need,
+    Stack,
+    allowed,
+    granted_actions,
+    iam_stack,
+    member_role,
+    needs,
+    sam_transformed,
+    unused,
+)
 
 TEMPLATE = ROOT / "template.yaml"
 
@@ -68,6 +80,11 @@ def required(template: dict[str, Any], runs: list[RecordedRun]) -> tuple[list[Ne
             granted.setdefault(principal, set()).update(granted_actions(documents))
         for call in run.calls:
             for need in needs(call, stack):
+                if need.principal.startswith(f"{MEMBER_ROLE}@") and need.principal not in stack.roles:
+                    role_name = run.deployed.parameters.get("MemberRoleName", "DataSyncSchedulerMember")
+                    stack.roles[need.principal] = member_role(
+                        need.principal.split("@")[1], run.deployed.name, role_name
+                    )
                 if not allowed(need, stack.roles[need.principal]) and need not in refused:
                     refused.append(need)
     return refused, granted
@@ -174,3 +191,15 @@ def test_a_run_that_may_not_put_events_on_the_bus_is_caught_here() -> None:
     assert not required(template, runs)[0]
     refused, _ = required(changed, runs)
     assert [(need.principal, need.action) for need in refused] == [("ReportRunFunction", "events:PutEvents")]
+
+
+def test_a_call_about_a_member_accounts_task_is_judged_by_the_member_role_and_other_regions_by_the_reach() -> None:
+    member_task = "arn:aws:datasync:eu-central-1:222222222222:task/task-0123456789abcdef0"
+    stack = Stack(roles={}, state_machines={}, callback_machines=[])
+    describe = RecordedCall(function("AnalyzeRunFunction"), "datasync", "DescribeTask", {"TaskArn": member_task})
+    (need,) = needs(describe, stack)
+    assert need.principal == "MemberRole@222222222222"
+    assert allowed(need, member_role("222222222222", "datasync-scheduler"))
+    # The member role allows no call the functions do not make (CreateTask, say).
+    create = RecordedCall(function("AnalyzeRunFunction"), "datasync", "DeleteTask", {"TaskArn": member_task})
+    assert not allowed(needs(create, stack)[0], member_role("222222222222", "datasync-scheduler"))

@@ -9,7 +9,12 @@ import pytest
 
 from datasync_scheduler.adapters.aws_clients import TaskClients
 from datasync_scheduler.domain.where import Where
+from emulator import moto_internals
+from emulator.accounts import client_in
+from emulator.datasync_script import ExecutionScript
 from emulator.local_aws import LocalAws, local_aws
+from emulator.scenario import Location, TaskSpec
+from emulator.scenario_tasks import create_task_for
 from emulator.stack import ACCOUNT_ID, REGION
 
 OTHER = "us-west-2"
@@ -76,3 +81,42 @@ def test_without_a_forwarder_the_fallback_check_ends_the_run(aws: LocalAws, acco
     assert status == "SUCCEEDED"
     assert not [call for call in aws.router.invocations if call.function == "ExecutionEventsFunction"]
     assert checks >= 1
+
+
+def test_a_member_accounts_task_logs_in_its_own_account_and_the_analysis_reads_them_there(aws: LocalAws) -> None:
+    aws.forwarded.add((OTHER, MEMBER))
+    spec = TaskSpec(
+        name="invoices",
+        source=Location("NFS", {"server": "files.example.internal", "subdirectory": "/invoices"}),
+        destination=Location("S3", {"bucket": "archive"}),
+        options={"LogLevel": "BASIC"},
+        log_group="/aws/datasync/invoices",
+        region=OTHER,
+        account=MEMBER,
+    )
+    task = create_task_for(spec)
+    failing = {
+        "phases": [{"status": "LAUNCHING", "seconds": 20}, {"status": "VERIFYING", "seconds": 60}],
+        "outcome": "ERROR",
+        "errorDetail": "Verification detected mismatches. Files with mismatches are listed in Cloud Watch Logs",
+        "files": 10,
+        "failedFiles": [{"path": "/invoices/march.pdf", "kind": "metadata"}],
+    }
+    aws.datasync_in(OTHER, MEMBER).script_task(task, [ExecutionScript.from_dict(failing)])
+
+    status, _ = run(aws, task)
+
+    assert status == "FAILED"
+    member_logs = client_in("logs", OTHER, MEMBER)
+    lines = member_logs.filter_log_events(logGroupName="/aws/datasync/invoices")["events"]
+    assert any("/invoices/march.pdf" in line["message"] for line in lines)
+    # Nothing of the member's task is written to the stack's own account.
+    home_groups = boto3.client("logs", region_name=OTHER).describe_log_groups()["logGroups"]
+    assert [group["logGroupName"] for group in home_groups] == []
+    # Analyze Run found the file there, through the member role: the run's message itemises it.
+    messages = [
+        message
+        for topic in aws.stack.topics.values()
+        for message, _, _ in moto_internals.sns_sent_notifications(ACCOUNT_ID, REGION, topic)
+    ]
+    assert any("metadata_mismatch: 1" in message and "/invoices/march.pdf" in message for message in messages)
