@@ -10,6 +10,7 @@ from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
     EventSettings,
+    HealthCheckSettings,
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
         BatchObjects,
         EventBusPort,
         FiringArrivals,
+        HealthNotices,
+        LogSource,
         Ports,
         RetryPorts,
         ScheduleBook,
@@ -197,11 +200,45 @@ def schedule_group(group: str) -> ScheduleGroupPort:
     return SchedulerGroup(client("scheduler"), group)
 
 
+def log_source() -> LogSource:
+    return _log_source()
+
+
+@cache
+def _log_source() -> LogSource:
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+
+    return ExecutionLogs()
+
+
+def health_notices(settings: LedgerSettings) -> HealthNotices:
+    return _health_notices(settings.ledger_table)
+
+
+@cache
+def _health_notices(ledger_table: str) -> HealthNotices:
+    from datasync_scheduler.adapters.health_notices import DynamoDbHealthNotices
+
+    return DynamoDbHealthNotices(ledger_table)
+
+
+def health_topic(settings: HealthCheckSettings) -> TopicPort:
+    return _topic(settings.topic_arn)
+
+
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, _firing_arrivals, tagged_tasks, _event_bus):
+    for built in (
+        *built_once,
+        _batch_objects,
+        _firing_arrivals,
+        tagged_tasks,
+        _event_bus,
+        _log_source,
+        _health_notices,
+    ):
         built.cache_clear()
 
 
