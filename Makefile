@@ -16,7 +16,7 @@ PY312_BIN := $(lastword $(sort $(wildcard $(shell pyenv root 2>/dev/null)/versio
 SAM_PATH := $(if $(PY312_BIN),$(PY312_BIN):)$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck templates bench bench-events bench-fleet bench-docs bench-packages stress build clean schema
+.PHONY: help install demo test unit lint typecheck templates bench bench-events bench-fleet bench-fleet-regions bench-docs bench-packages stress build clean schema
 
 help: ## Show the available targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -60,12 +60,16 @@ bench: $(INSTALLED) ## Print workflow cost per transfer length, log parser speed
 	$(BIN)/python benchmarks/batch.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/notifications.py $(BENCH_FLAGS)
 	$(BIN)/python benchmarks/state_size.py $(BENCH_FLAGS)
+	$(BIN)/python benchmarks/run_cost.py
 
 bench-events: $(INSTALLED) ## Print what the runs' and batches' events add to a run: transitions, invocations, entry sizes
 	$(BIN)/python benchmarks/run_events.py
 
 bench-fleet: $(INSTALLED) ## Print what a 500-task batch at 100 at a time costs (about 8 min)
 	$(BIN)/python benchmarks/fleet_batch.py $(BENCH_FLAGS)
+
+bench-fleet-regions: $(INSTALLED) ## The same 500-task batch with its tasks spread over 5 Regions (about 8 min)
+	$(BIN)/python benchmarks/fleet_batch.py --regions 5
 
 bench-docs: $(INSTALLED) ## make bench, bench-fleet and bench-packages, writing their tables into docs/benchmarks.md (and the README's figure)
 	$(MAKE) bench bench-fleet bench-packages BENCH_FLAGS=--write-docs

@@ -52,9 +52,15 @@ PHASES = [
 ]
 
 
-def scenario(tasks: int, concurrency: int) -> Any:
+# The Regions a batch's tasks are spread over (round robin), the stack's own first.
+REGIONS = ("us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2", "eu-central-1")
+
+
+def scenario(tasks: int, concurrency: int, regions: int = 1) -> Any:
+    spread = REGIONS[:regions]
     raw = {
-        "description": f"{tasks} tasks, {concurrency} at a time, each a 12-minute successful transfer",
+        "description": f"{tasks} tasks in {regions} Region(s), {concurrency} at a time, each a 12-minute "
+        "successful transfer",
         "trigger": "manual",
         "maxConcurrency": concurrency,
         "tasks": [
@@ -64,11 +70,12 @@ def scenario(tasks: int, concurrency: int) -> Any:
                 "destination": {"type": "S3", "bucket": "nightly-archive", "subdirectory": f"/share-{index:03d}"},
                 "options": {"LogLevel": "BASIC"},
                 "executions": [{"phases": PHASES, "outcome": "SUCCESS", "files": 1000, "bytes": 1024**3}],
+                **({"region": spread[index % regions]} if regions > 1 else {}),
             }
             for index in range(tasks)
         ],
     }
-    return parse_scenario(f"bench-batch-{tasks}", raw)
+    return parse_scenario(f"bench-batch-{tasks}" + (f"-{regions}-regions" if regions > 1 else ""), raw)
 
 
 DOC_TASKS = DOC_BATCH_SIZES  # the batch sizes the docs quote

@@ -35,6 +35,7 @@ from benchmarks.batch import (
     HISTORY_LIMIT,
     ITEM_STATES,
     PRICE_PER_TRANSITION,
+    REGIONS,
     STATE_LIMIT,
     most_at_once,
     print_worst_case,
@@ -50,10 +51,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--tasks", type=int, nargs="+", default=[500], help="batch sizes to run (default 500)")
     parser.add_argument("--concurrency", type=int, default=DOC_CONCURRENCY, help="maxConcurrency (default 100)")
+    parser.add_argument(
+        "--regions", type=int, default=1, help="spread the tasks over this many Regions, at most 5 (default 1)"
+    )
     parser.add_argument("--write-docs", action="store_true", help="also write the table into the docs")
     args = parser.parse_args()
     if args.write_docs and (tuple(args.tasks) != DOC_TASKS or args.concurrency != DOC_CONCURRENCY):
         parser.error("--write-docs writes the docs' figures, which are for the default --tasks and --concurrency")
+    if args.write_docs and args.regions != 1:
+        parser.error("--write-docs writes the one-Region figures; --regions prints its own")
+    if not 1 <= args.regions <= len(REGIONS):
+        parser.error(f"--regions: 1 to {len(REGIONS)}")
     machine = machine_line()
     rows: list[tuple[str, ...]] = []
 
@@ -62,12 +70,15 @@ def main() -> None:
         f"{'batch history':>13} | {'largest task history':>20} | {'total transitions':>17} | "
         f"{'cost/night (USD)':>16} | {'at once':>7} | {'virtual':>8} | {'real (s)':>8}"
     )
-    print(f"BatchWorkflow, every task a successful 12-minute transfer, {args.concurrency} at a time (virtual time)")
+    print(
+        f"BatchWorkflow, every task a successful 12-minute transfer, {args.concurrency} at a time (virtual time), "
+        f"tasks spread over {', '.join(REGIONS[: args.regions])} (each with its member stack's forwarder)"
+    )
     print(header)
     print("-" * len(header))
     for tasks in args.tasks:
         started = time.monotonic()
-        summary = run_scenario(scenario(tasks, args.concurrency), real_timeout=3600).to_dict()
+        summary = run_scenario(scenario(tasks, args.concurrency, args.regions), real_timeout=3600).to_dict()
         real = time.monotonic() - started
         if summary["status"] != "SUCCEEDED":
             raise SystemExit(f"{tasks} tasks: the batch ended {summary['status']}: {summary['cause']}")

@@ -31,19 +31,34 @@ from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
 from botocore.model import OperationModel
 
-from emulator import call_recorder, faults
+from emulator import call_recorder, faults, moto_internals
 from emulator.service_errors import EmulatedServiceError
 
 # (operation name, request parameters as the caller passed them) -> parsed response
 ServiceHandler = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 _PARAMS_KEY = "emulator.params"
-_handlers: dict[str, ServiceHandler] = {}
+_handlers: dict[str, ServiceHandler | Regional] = {}
 _lock = threading.Lock()
 _registered_services: set[str] = set()
 # Calls left for `before-send` (see the module's docstring), by the id their request carries.
 _DEFERRED_HEADER = "x-emulator-deferred-call"
 _DEFERRED_KEY = "emulator.deferred"
+
+
+class Regional:
+    """A service served per account and Region, as AWS serves it: each call goes to the handler of
+    the Region its client's endpoint names (`<service>.<region>.amazonaws.com`) in the account its
+    credentials belong to (an assumed role's session: the role's account, as moto maps them)."""
+
+    def __init__(self, at: Callable[[str, str], ServiceHandler]) -> None:
+        self.at = at
+
+
+def _region_of(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    parts = host.split(".")
+    return parts[1] if len(parts) > 3 else ""
 
 
 @dataclass(frozen=True)
@@ -56,7 +71,7 @@ class _Deferred:
 _deferred: dict[str, _Deferred] = {}
 
 
-def serve(service_id: str, handler: ServiceHandler) -> None:
+def serve(service_id: str, handler: ServiceHandler | Regional) -> None:
     """Routes every call of `service_id` (e.g. "datasync", "lambda") to `handler` until `stop`."""
     with _lock:
         if service_id not in _registered_services:
@@ -83,8 +98,17 @@ def _keep_params(params: dict[str, Any], context: dict[str, Any], **_: Any) -> N
     context[_PARAMS_KEY] = copy.deepcopy(params)
 
 
+def _account_of(request_signer: Any) -> str:
+    # botocore hands the client's request signer to `before-call`; its credentials are not public
+    # otherwise. Calls are signed after this hook, so the signature cannot be read instead.
+    credentials = getattr(request_signer, "_credentials", None)
+    if credentials is None:
+        return ""
+    return moto_internals.account_of_access_key(credentials.get_frozen_credentials().access_key)
+
+
 def _dispatch(
-    model: Any, params: dict[str, Any], context: dict[str, Any], **_: Any
+    model: Any, params: dict[str, Any], context: dict[str, Any], request_signer: Any = None, **_: Any
 ) -> tuple[AWSResponse, dict[str, Any]] | None:
     service_id = model.service_model.service_id.hyphenize()
     handler = _handlers.get(service_id)
@@ -96,6 +120,8 @@ def _dispatch(
         context.pop(_PARAMS_KEY)
         return None
     params = context.pop(_PARAMS_KEY)
+    if isinstance(handler, Regional):
+        handler = handler.at(_region_of(str(request.get("url", ""))), _account_of(request_signer))
     injector = faults.active()
     if injector is not None and injector.armed(service_id, model.name):
         call_id = str(uuid.uuid4())

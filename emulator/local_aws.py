@@ -95,6 +95,10 @@ class LocalAws:
         )
         self.clock.attach(self.datasync)
         self.clock.attach(self.bus)
+        # DataSync in the stack's other Regions, each its own service (created on first call), and
+        # the Regions whose DataSync events a member stack forwards to this Region's bus.
+        self.datasync_elsewhere: dict[tuple[str, str], DataSyncEmulator] = {}
+        self.forwarded: set[tuple[str, str]] = set()
         # The scheduler's own events (PutEvents): the account has its default bus.
         self.put_events = PutEventsBus(self.clock, account_id=ACCOUNT_ID, region=REGION, buses=frozenset({"default"}))
         self._stack: DeployedStack | None = None
@@ -102,6 +106,36 @@ class LocalAws:
         self.sns_deliveries = SnsLambdaDeliveries()
         # The schedules file deployed with the stack (its parsed content), when a scenario has one.
         self.schedules: Any = None
+
+    def datasync_in(self, region: str, account: str = ACCOUNT_ID) -> DataSyncEmulator:
+        """DataSync in `region` of `account`: the home one, or another place's, whose tasks and
+        executions are its own."""
+        place = (region or REGION, account or ACCOUNT_ID)
+        if place == (REGION, ACCOUNT_ID):
+            return self.datasync
+        if place not in self.datasync_elsewhere:
+            emulator = DataSyncEmulator(
+                self.clock,
+                region=place[0],
+                account_id=place[1],
+                event_sink=lambda event: self._forward(place, event),
+                logs_client_factory=lambda: boto3.client("logs", region_name=place[0]),
+                s3_client_factory=lambda: boto3.client("s3", region_name=place[0]),
+            )
+            self.clock.attach(emulator)
+            self.datasync_elsewhere[place] = emulator
+        return self.datasync_elsewhere[place]
+
+    def every_datasync(self) -> list[DataSyncEmulator]:
+        """DataSync at home, then in every other place a call reached."""
+        return [self.datasync, *self.datasync_elsewhere.values()]
+
+    def _forward(self, place: tuple[str, str], event: dict[str, Any]) -> None:
+        # DataSync's events stay on their own Region's and account's bus unless a member stack's rule
+        # forwards them to the home bus, where they arrive with their own `region` and `account`
+        # (docs/regions.md).
+        if place in self.forwarded:
+            self.bus.publish(event)
 
     def _deliver(self, target: str, event: dict[str, Any]) -> bool:
         return self.router.invoke(target, event)[1] is None
@@ -192,7 +226,7 @@ def local_aws(faults: EventFaults | None = None, clock_start: datetime | None = 
     Virtual time starts at `clock_start` (default: the clock's fixed epoch, so runs repeat exactly)."""
     aws = LocalAws(faults or EventFaults(), clock_start)
     aws.router.on_environment_change = wiring.forget_settings
-    aws_hooks.serve("datasync", aws.datasync.handle)
+    aws_hooks.serve("datasync", aws_hooks.Regional(lambda region, account: aws.datasync_in(region, account).handle))
     aws_hooks.serve("lambda", aws.router.handle)
     aws_hooks.serve("eventbridge", aws.put_events.handle)
     use_time_source(aws.clock.now)

@@ -675,3 +675,11 @@ def moto_server_app() -> Any:
 
 
 MOTO_REQUEST_HANDLER = MotoRequestHandler
+
+
+def account_of_access_key(access_key: str) -> str:
+    """The account moto serves a caller with this access key as: the IAM user's, or for an assumed
+    role's session the role's account, as STS's credentials are on AWS (moto.iam.models.get_account_id_from)."""
+    from moto.iam.models import get_account_id_from
+
+    return str(get_account_id_from(access_key))

@@ -146,7 +146,7 @@ def summarise(
     ended_at: datetime,
     real_seconds: float,
 ) -> RunSummary:
-    stack, datasync, bus, router = aws.stack, aws.datasync, aws.bus, aws.router
+    stack, bus, router = aws.stack, aws.bus, aws.router
     description = sfn.describe_execution(executionArn=execution_arn)
     history = _history(sfn, execution_arn)
     entered = [event["stateEnteredEventDetails"]["name"] for event in history if event["type"].endswith("StateEntered")]
@@ -155,10 +155,11 @@ def summarise(
         for message, subject, attributes in moto_internals.sns_sent_notifications(ACCOUNT_ID, REGION, topic_arn):
             notifications.append(_notification(topic_arn, message, subject, attributes))
     ledger = DynamoDbLedger(stack.tables["RunLedger"], boto3.client("dynamodb", region_name=REGION))
-    executions = [_execution_summary(record, ledger.get(record.arn)) for record in datasync.executions()]
+    every_execution = [record for service in aws.every_datasync() for record in service.executions()]
+    executions = [_execution_summary(record, ledger.get(record.arn)) for record in every_execution]
     ends = [
         record.status_history[-1][1]
-        for record in datasync.executions()
+        for record in every_execution
         if record.status in ("SUCCESS", "ERROR") and _started_by_workflow(record.start_params)
     ]
     last_end = max(ends, default=None)
@@ -226,7 +227,6 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
     """Each task's SyncWorkflow run the batch started (status, input, output or error, cost), and the
     largest state the batch carried between its steps (Step Functions allows 256 KiB)."""
     children = []
-    datasync = boto3.client("datasync", region_name=REGION)
     for page in sfn.get_paginator("list_executions").paginate(stateMachineArn=stack.state_machines[WORKFLOW]):
         for item in page["executions"]:
             described = sfn.describe_execution(executionArn=item["executionArn"])
@@ -235,7 +235,11 @@ def _batch_summary(sfn: Any, stack: DeployedStack, history: list[dict[str, Any]]
             task_arn = child_input.get("taskArn") if isinstance(child_input, dict) else None
             task_name = None
             with suppress(Exception):  # a child may have been started with a task that does not exist
-                task_name = datasync.describe_task(TaskArn=task_arn)["Name"] if task_arn else None
+                task_name = (
+                    boto3.client("datasync", region_name=task_arn.split(":")[3]).describe_task(TaskArn=task_arn)["Name"]
+                    if task_arn
+                    else None
+                )
             children.append(
                 {
                     "executionArn": described["executionArn"],
@@ -303,7 +307,9 @@ def _execution_summary(record: ExecutionRecord, recorded: TaskExecutionRecord | 
     described = (
         {}  # DataSync no longer knows an execution whose task was deleted
         if record.deleted
-        else boto3.client("datasync", region_name=REGION).describe_task_execution(TaskExecutionArn=record.arn)
+        else boto3.client("datasync", region_name=record.arn.split(":")[3]).describe_task_execution(
+            TaskExecutionArn=record.arn
+        )
     )
     result = described.get("Result", {})
     counters = {

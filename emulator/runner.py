@@ -16,13 +16,16 @@ from typing import Any
 
 import boto3
 
+from datasync_scheduler.adapters.ledger import DynamoDbLedger
+from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.throughput import PhaseRates
 from emulator import faults
 from emulator.clock import Deadlock
 from emulator.local_aws import BATCH_WORKFLOW, TEMPLATE, WORKFLOW, LocalAws, local_aws
 from emulator.run_summary import RunSummary, other_run, queue_messages, summarise
 from emulator.scenario import Scenario
 from emulator.scenario_tasks import create_task, create_task_for
-from emulator.stack import REGION, DeployedStack
+from emulator.stack import ACCOUNT_ID, REGION, DeployedStack
 from emulator.webhook import SlackWebhookStandIn
 
 LATE_EVENT_HORIZON_SECONDS = 24 * 3600
@@ -70,6 +73,28 @@ def _batch_parameters(scenario: Scenario, batch: list[dict[str, Any]]) -> dict[s
     return parameters
 
 
+def _seed_history(scenario: Scenario, stack: DeployedStack, task_arn: str, now: datetime) -> None:
+    """The task's earlier runs (the scenario's `history`), written as Report Run writes them."""
+    if not scenario.history:
+        return
+    ledger = DynamoDbLedger(stack.tables["RunLedger"], boto3.client("dynamodb", region_name=REGION))
+    for number, seed in enumerate(scenario.history, start=1):
+        ended = now - timedelta(days=seed.days_ago)
+        ledger.record_run(
+            RunHistoryEntry(
+                workflow_execution=f"arn:aws:states:{REGION}:{ACCOUNT_ID}:execution:SyncWorkflow:earlier-run-{number}",
+                started_at=ended - timedelta(hours=1),
+                ended_at=ended,
+                status=seed.status,
+                error="" if seed.status == "SUCCEEDED" else "DataSync.ExecutionError",
+                reason="An earlier run (scenario history).",
+                task_arn=task_arn,
+                attempts=1,
+                rates=PhaseRates.from_dict(seed.rates),
+            )
+        )
+
+
 def run_scenario(
     scenario: Scenario,
     *,
@@ -101,7 +126,10 @@ def run_scenario(
         for item in scenario.batch:
             item_arn = create_task_for(item.task, locations)
             first_arn = first_arn or item_arn
-            aws.datasync.script_task(item_arn, item.executions)
+            aws.datasync_in(_region_of(item_arn)).script_task(item_arn, item.executions)
+            if _region_of(item_arn) != REGION:
+                # A member stack in the task's Region forwards its events to the stack's bus.
+                aws.forwarded.add((_region_of(item_arn), ACCOUNT_ID))
             if item.listed:
                 batch.append({"taskArn": item_arn, **item.extra_input})
         if scenario.schedule is not None:
@@ -112,11 +140,14 @@ def run_scenario(
         if scripts:
             aws.datasync.script_task(task_arn, scripts)
         parameters = dict(scenario.parameters)
+        if other_regions := sorted({region for region, _ in aws.forwarded}):
+            parameters.setdefault("TaskRegions", ",".join(other_regions))
         parameters.setdefault("SlackWebhookSecretArn", _webhook_secret(webhook.url))
         if scenario.trigger == "schedule":
             for name, value in (_batch_parameters(scenario, batch) if batch else {"DataSyncTaskArn": task_arn}).items():
                 parameters.setdefault(name, value)
         stack = aws.deploy(parameters, template)
+        _seed_history(scenario, stack, task_arn, aws.clock.now())
 
         sfn = boto3.client("stepfunctions", region_name=REGION)
         if scenario.already_running:
@@ -168,6 +199,10 @@ def run_scenario(
         summary.other_runs = [other_run(sfn, arn) for arn in other_runs]
         summary.bus_events = list(aws.put_events.events)
         return summary
+
+
+def _region_of(arn: str) -> str:
+    return arn.split(":")[3]
 
 
 def _settle(aws: LocalAws, sfn: Any, stack: DeployedStack, *, until: datetime, real_timeout: float) -> None:

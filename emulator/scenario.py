@@ -45,11 +45,13 @@ _FIELDS = {
     "schedule",
     "scheduledTime",
     "firing",
+    "history",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
 _TASK_FIELDS = {
     "name",
+    "region",
     "source",
     "destination",
     "options",
@@ -107,6 +109,9 @@ class TaskSpec:
     # The task's tags as CreateTask sets them ({key: value}); `datasync-scheduler:schedule` makes it
     # join that schedule.
     tags: dict[str, str] = field(default_factory=dict)
+    # The Region the task is created in (default: the stack's); the stack is set up for it and a
+    # member stack forwards its events (docs/regions.md).
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,40 @@ class Scenario:
     # those are the scenario's listed tasks) and the scheduled time it fires for.
     schedule: dict[str, Any] | None = None
     scheduled_time: str | None = None
+    # Earlier runs of the task in the run history before the workflow starts (a task with a past:
+    # its speed baseline), newest first.
+    history: tuple[HistorySeed, ...] = ()
+
+
+_RATE_FIELDS = ("prepareFilesPerSecond", "transferBytesPerSecond", "verifyFilesPerSecond")
+
+
+@dataclass(frozen=True)
+class HistorySeed:
+    """One earlier run of the task: how many days before the workflow's start it ended, its verdict
+    and its phases' rates, as Report Run would have written them."""
+
+    days_ago: float
+    status: Literal["SUCCEEDED", "FAILED"]
+    rates: dict[str, float]
+
+    @classmethod
+    def from_dict(cls, raw: Any) -> HistorySeed:
+        if not isinstance(raw, dict):
+            raise ValueError("each history entry must be an object")
+        unknown = set(raw) - {"daysAgo", "status", *_RATE_FIELDS}
+        if unknown:
+            raise ValueError(f"history entry has unknown field(s) {', '.join(sorted(unknown))}")
+        days = raw.get("daysAgo")
+        if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
+            raise ValueError("history entry: daysAgo must be a number of days, more than 0")
+        status = raw.get("status", "SUCCEEDED")
+        if status not in ("SUCCEEDED", "FAILED"):
+            raise ValueError("history entry: status must be SUCCEEDED or FAILED")
+        rates = {name: raw[name] for name in _RATE_FIELDS if name in raw}
+        if any(isinstance(v, bool) or not isinstance(v, int | float) or v <= 0 for v in rates.values()):
+            raise ValueError(f"history entry: {', '.join(_RATE_FIELDS)} must be numbers more than 0")
+        return cls(float(days), status, {name: float(value) for name, value in rates.items()})
 
 
 def _location(raw: Any, where: str) -> Location:
@@ -209,6 +248,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         executions = [ExecutionScript.from_dict(item) for item in raw.get("executions", [])]
         already_running = ExecutionScript.from_dict(raw["alreadyRunning"]) if raw.get("alreadyRunning") else None
         events = EventFaults.from_dict(raw.get("events", {}))
+        history = tuple(HistorySeed.from_dict(item) for item in raw.get("history", []))
     except (ValueError, TypeError, KeyError) as error:
         raise ScenarioError(f"scenario {name}: {error}") from None
     if not executions and "rawInput" not in raw:
@@ -233,6 +273,7 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         log_stream_names=_log_stream_names(name, raw),
         delete_task_at_seconds=_delete_task_at(name, raw),
         faults=_faults(name, raw),
+        history=history,
     )
 
 
@@ -279,6 +320,7 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
         excludes=raw.get("excludes"),
         task_report=raw.get("taskReport"),
         tags=_tags(raw.get("tags", {}), where),
+        region=raw.get("region"),
     )
 
 

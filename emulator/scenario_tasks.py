@@ -60,11 +60,13 @@ def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> 
 
     `locations` remembers the locations created so far: tasks that describe a location the same way
     use that one location, as two tasks of a user's that read the same share would."""
-    client = boto3.client("datasync", region_name=REGION)
+    region = spec.region or REGION
+    client = boto3.client("datasync", region_name=region)
+    # A location belongs to its Region: the same description in two Regions is two locations.
     known = {} if locations is None else locations
 
     def location_arn(location: Location) -> str:
-        key = json.dumps([location.type, location.properties], sort_keys=True)
+        key = json.dumps([region, location.type, location.properties], sort_keys=True)
         if key not in known:
             known[key] = _create_location(client, location)
         return known[key]
@@ -79,7 +81,7 @@ def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> 
     if spec.tags:
         params["Tags"] = [{"Key": key, "Value": value} for key, value in spec.tags.items()]
     if spec.log_group:
-        logs = boto3.client("logs", region_name=REGION)
+        logs = boto3.client("logs", region_name=region)
         # Several tasks may send their logs to one group: the second task finds it there.
         with suppress(logs.exceptions.ResourceAlreadyExistsException):
             logs.create_log_group(logGroupName=spec.log_group)

@@ -94,6 +94,7 @@ class Intrinsics:
             "Fn::And": lambda arg: all(self.resolve(x) for x in arg),
             "Fn::Or": lambda arg: any(self.resolve(x) for x in arg),
             "Condition": self.condition,
+            "Fn::Condition": self.condition,
         }
 
     def _ref(self, name: str) -> Any:
@@ -101,7 +102,8 @@ class Intrinsics:
             return NO_VALUE
         for table in (self.pseudo, self.parameters, self.refs):
             if name in table:
-                return table[name]
+                value = table[name]
+                return value.items() if isinstance(value, CommaDelimitedList) else value
         raise KeyError(f"Ref to unknown name {name!r}")
 
     def _get_att(self, argument: list[str]) -> str:
@@ -132,6 +134,14 @@ class Intrinsics:
         return bool(self.resolve(self.conditions[name]))
 
 
+class CommaDelimitedList(str):
+    """A `CommaDelimitedList` parameter's text: a Ref to it gives its items, as in CloudFormation
+    (an empty value gives one empty item)."""
+
+    def items(self) -> list[str]:
+        return self.split(",")
+
+
 def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) -> dict[str, str]:
     """Template defaults with overrides applied; unknown overrides are an error, as in CloudFormation."""
     declared = template.get("Parameters", {})
@@ -149,6 +159,8 @@ def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str]) 
             raise ValueError(f"parameter {name}={values[name]!r} is not one of {allowed}")
         if spec.get("Type") == "Number":
             _check_number(name, values[name], spec)
+        if spec.get("Type") == "CommaDelimitedList":
+            values[name] = CommaDelimitedList(values[name])
     return values
 
 

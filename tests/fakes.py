@@ -36,6 +36,7 @@ from datasync_scheduler.domain.schedule_group import DeployedSchedule
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import (
     ApiCallFailed,
     CallbackPort,
@@ -760,9 +761,9 @@ class FakeTaggedTasks:
     def tag(self, task_arn: str, key: str, value: str) -> None:
         self.tags.setdefault(task_arn, {})[key] = value
 
-    def tagged(self, key: str, value: str) -> list[str]:
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
         self.calls += 1
-        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value)
+        return sorted(arn for arn, tags in self.tags.items() if tags.get(key) == value and Where.of_arn(arn) == where)
 
 
 class FakeFiringArrivals:

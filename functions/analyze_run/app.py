@@ -19,7 +19,12 @@ tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 @step_handler(AnalyzeRunInput, logger, tracer, execution_arn=lambda step: step.task_execution.execution_arn)
 def handler(step: AnalyzeRunInput, context: LambdaContext) -> dict[str, Any]:
     settings = wiring.settings(AnalyzeRunSettings)
-    summary = analyze_run.analyze_run(step.task_execution, wiring.datasync(), wiring.analysis_ports(settings))
+    summary = analyze_run.analyze_run(
+        step.task_execution,
+        wiring.datasync(settings),
+        # The task's logs and task report are read where the task execution ran.
+        wiring.analysis_ports(settings, step.task_execution.execution_arn),
+    )
     logger.info(
         "Execution analysed",
         extra={key: summary[key] for key in ("available", "source", "totalFailures", "byCategory", "report")},

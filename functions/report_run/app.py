@@ -48,7 +48,9 @@ metrics = Metrics()
 )
 def handler(step: ReportRunInput, context: LambdaContext) -> dict[str, Any]:
     settings = wiring.settings(ReportRunSettings)
-    report = report_run.report_run(step, wiring.ports(settings))
+    report = report_run.report_run(
+        step, wiring.ports(settings), history=wiring.run_history(settings), slow_run_factor=settings.slow_run_factor
+    )
     result = RunResult.model_validate(report.to_dict())
     firing = step.request.firing if step.request is not None else None
     publication, withheld = run_publication(

@@ -17,7 +17,7 @@ from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.handler import step_handler
 from datasync_scheduler.composition.settings import ValidateSyncRequestSettings
 from datasync_scheduler.domain.run_result import iso
-from datasync_scheduler.domain.sync_request import StackHome, parse_sync_request
+from datasync_scheduler.domain.sync_request import parse_sync_request
 from datasync_scheduler.workflow import events, validate_sync_request
 from datasync_scheduler.workflow.state.sync import SyncState, ValidateSyncRequestInput
 
@@ -28,12 +28,14 @@ tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 @step_handler(ValidateSyncRequestInput, logger, tracer)
 def handler(step: ValidateSyncRequestInput, context: LambdaContext) -> dict[str, Any]:
     # InvalidSyncRequest propagates: its class name is the error the state machine catches.
-    # The stack's partition, Region and account are the function's own: a task elsewhere is refused.
-    request = parse_sync_request(step.input, home=StackHome.of_function(context.invoked_function_arn))
+    # The stack's partition, Region and account are the function's own; a task in a Region or account
+    # the stack is not set up for (its TaskRegions, MemberAccounts) is refused.
+    settings = wiring.settings(ValidateSyncRequestSettings)
+    request = parse_sync_request(step.input, home=settings.home(context.invoked_function_arn))
     started_at = iso(utc_now())
     # The run's start on the bus, before the state is returned: best effort, never failing the run.
     events.emit(
-        wiring.event_bus(wiring.settings(ValidateSyncRequestSettings)),
+        wiring.event_bus(settings),
         events.RunStarted(
             workflow_execution=step.workflow_execution,
             task_arn=request.taskArn,

@@ -8,6 +8,7 @@ import pytest
 from moto import mock_aws
 
 from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import TaggedTasks
 from emulator import aws_hooks
 from emulator.clock import VirtualClock
@@ -16,6 +17,8 @@ from tests.contract.conftest import FAKE, REAL, REGION
 from tests.fakes import FakeTaggedTasks
 
 KEY = "datasync-scheduler:schedule"
+# Where the tasks are looked up: the Region and account the tasks are created in.
+HERE = Where("aws", REGION, "123456789012")
 # (tags) -> the new task's ARN
 NewTask = Callable[[dict[str, str]], str]
 
@@ -71,12 +74,12 @@ def test_only_tasks_with_the_exact_key_and_value_are_found_each_once(world: tupl
     new_task({"nightly": "datasync-scheduler:schedule"})
     new_task({})
     also = new_task({KEY: "nightly"})
-    assert sorted(port.tagged(KEY, "nightly")) == sorted([nightly, also])
-    assert port.tagged(KEY, "weekly") == []
+    assert sorted(port.tagged(KEY, "nightly", HERE)) == sorted([nightly, also])
+    assert port.tagged(KEY, "weekly", HERE) == []
 
 
 def test_every_page_of_tasks_is_read(world: tuple[TaggedTasks, NewTask]) -> None:
     port, new_task = world
     tagged = [new_task({KEY: "fleet"} if index % 3 == 0 else {}) for index in range(250)]
     expected = sorted(arn for index, arn in enumerate(tagged) if index % 3 == 0)
-    assert sorted(port.tagged(KEY, "fleet")) == expected
+    assert sorted(port.tagged(KEY, "fleet", HERE)) == expected

@@ -196,11 +196,13 @@ def _problems(block: Block) -> Iterator[str]:
 def _parameter_overrides(words: list[str]) -> Iterator[str]:
     if "--parameter-overrides" not in words:
         return
-    parameters = TEMPLATES["datasync-scheduler"]["Parameters"]
+    # The template deployed: `--template-file` names another one (the member stack's), else the stack's own.
+    path = words[words.index("--template-file") + 1] if "--template-file" in words else "template.yaml"
+    parameters = load_template(ROOT / path)["Parameters"] if (ROOT / path).is_file() else {}
     for word in words[words.index("--parameter-overrides") + 1 :]:
         name, equals, _ = word.partition("=")
         if equals and re.match(r"^[A-Z]\w*$", name) and name not in parameters:
-            yield f"--parameter-overrides {name}: template.yaml has no such parameter"
+            yield f"--parameter-overrides {name}: {path} has no such parameter"
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ import re
 import threading
 from pathlib import Path
 
+import boto3
 import pytest
 
 from emulator import moto_internals
@@ -88,3 +89,12 @@ def test_every_hook_is_undone_when_the_emulated_account_closes() -> None:
     )
     assert after == before
     assert all(module is threading for module in after[0])
+
+
+def test_an_assumed_roles_credentials_are_the_roles_account_as_moto_serves_them() -> None:
+    with local_aws():
+        session = boto3.client("sts", region_name="us-east-1").assume_role(
+            RoleArn="arn:aws:iam::222222222222:role/DataSyncSchedulerMember", RoleSessionName="session"
+        )
+        assert moto_internals.account_of_access_key(session["Credentials"]["AccessKeyId"]) == "222222222222"
+        assert moto_internals.account_of_access_key("AKIAUNKNOWNKEY000000") == "123456789012"

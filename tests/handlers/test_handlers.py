@@ -10,7 +10,7 @@ from moto.sns.models import sns_backends
 
 from datasync_scheduler.adapters.ledger import DynamoDbLedger
 from datasync_scheduler.workflow.start_sync import WORKFLOW_TAG
-from emulator.local_aws import LocalAws
+from emulator.local_aws import LocalAws, local_aws
 from emulator.stack import ACCOUNT_ID, REGION
 from tests.handlers.sync_events import WORKFLOW, attempt, report_rejected_input, start_sync
 
@@ -181,6 +181,15 @@ def test_a_task_in_another_region_than_the_stacks_is_refused_before_any_datasync
     assert result is None and error is not None
     assert error["errorType"] == "InvalidSyncRequest"
     assert (
-        f"taskArn: the task is in Region eu-west-1, and this stack runs in partition aws, Region {REGION}"
-        in (error["errorMessage"])
-    )
+        f"taskArn: Region eu-west-1 is not among the stack's Regions ({REGION}): deploy member/template.yaml in "
+        "eu-west-1 and add it to the stack's TaskRegions parameter"
+    ) in error["errorMessage"]
+
+
+def test_a_task_in_a_region_the_stack_is_set_up_for_is_accepted() -> None:
+    raw = json.loads((EVENTS / "start-sync.json").read_text())  # a task in eu-west-1
+    with local_aws() as aws:
+        aws.deploy({"TaskRegions": "eu-west-1,ap-south-1", "MemberAccounts": "222222222222"})
+        result, error = aws.router.invoke("ValidateSyncRequestFunction", {"input": raw, "workflowExecution": WORKFLOW})
+    assert error is None and result is not None
+    assert result["request"]["taskArn"] == raw["taskArn"]

@@ -110,12 +110,54 @@ def test_a_broken_schedules_file_is_refused_naming_the_schedule_and_field() -> N
     assert "schedules[0] (nightly).maxConcurrency" in message
 
 
-def test_a_bad_listed_task_or_a_tagged_task_elsewhere_is_named_with_the_schedule() -> None:
-    elsewhere = "arn:aws:datasync:us-east-1:123456789012:task/task-0000000000000000a"
+def test_a_bad_listed_task_is_named_with_the_schedule() -> None:
     raw = {"schedules": [schedule(tasks=[{"taskArn": TASKS[0], "overrides": {"Verify": 1}}], selectByTag=True)]}
-    message = refusal(raw, {elsewhere: {SCHEDULE_TAG_KEY: "nightly"}})
+    message = refusal(raw)
     assert "schedule nightly: tasks[0] (task-00000000000000000): overrides.Verify" in message
-    assert "schedule nightly: the task tagged for it (task-0000000000000000a)" in message
+
+
+MEMBER = "222222222222"
+FLEET = StackHome.of_function(
+    "arn:aws:lambda:eu-west-1:123456789012:function:ValidateBatch",
+    regions="us-east-1",
+    accounts=MEMBER,
+    member_role_name="DataSyncSchedulerMember",
+)
+
+
+def test_tagged_tasks_are_found_in_each_of_the_schedules_regions_in_every_account_the_stack_reaches() -> None:
+    home_east = "arn:aws:datasync:us-east-1:123456789012:task/task-0000000000000000a"
+    member_east = f"arn:aws:datasync:us-east-1:{MEMBER}:task/task-0000000000000000b"
+    member_west = f"arn:aws:datasync:eu-west-1:{MEMBER}:task/task-0000000000000000c"
+    tags = {arn: {SCHEDULE_TAG_KEY: "nightly"} for arn in (TASKS[0], home_east, member_east, member_west)}
+    raw = {"schedules": [schedule(selectByTag=True, regions=["us-east-1"])]}
+    objects, tagged = FakeBatchObjects("reports"), FakeTaggedTasks(tags)
+    event = ValidateBatchInput(
+        input={"schedule": "nightly", "scheduledTime": "2026-11-22T00:00:00Z"}, batch_execution=BATCH, batch_name="n"
+    )
+    batch = validate_batch(event, FLEET, objects, FakeScheduleFile(raw), tagged).batch
+    items = objects.get_json("reports", batch.items.key if batch.items else "")
+    # Only us-east-1 is listed: the home Region's tagged task is not looked up; both accounts are.
+    assert sorted(item["request"]["taskArn"] for item in items) == sorted([home_east, member_east])
+    assert tagged.calls == 2
+
+
+def test_a_schedules_region_the_stack_is_not_set_up_for_is_refused_saying_what_to_deploy() -> None:
+    raw = {"schedules": [schedule(selectByTag=True, regions=["us-east-1", "ap-south-1"])]}
+    message = refusal(raw)
+    assert "schedule nightly: regions: the stack is set up for eu-west-1, not us-east-1, ap-south-1" in message
+    assert "deploy member/template.yaml in each and add it to the stack's TaskRegions parameter" in message
+
+
+def test_a_listed_task_in_an_account_the_stack_does_not_reach_is_named_with_the_field() -> None:
+    stranger = "arn:aws:datasync:eu-west-1:333333333333:task/task-0000000000000000d"
+    raw = {"schedules": [schedule(tasks=[{"taskArn": stranger}])]}
+    with pytest.raises(InvalidBatchRequest) as caught:
+        event = ValidateBatchInput(input={"schedule": "nightly"}, batch_execution=BATCH, batch_name="n")
+        validate_batch(event, FLEET, FakeBatchObjects("r"), FakeScheduleFile(raw), FakeTaggedTasks())
+    assert "schedule nightly: tasks[0] (task-0000000000000000d): taskArn: account 333333333333 is not among" in str(
+        caught.value
+    )
 
 
 def test_a_schedule_with_nothing_to_run_is_refused_saying_how_to_tag() -> None:

@@ -1,5 +1,6 @@
 """The optional S3 → EFS stack (examples/s3-to-efs): valid, least privilege, and the recipe's task exactly."""
 
+import gzip
 import json
 import os
 import shutil
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import botocore
 import pytest
 
 from emulator.stack import ACCOUNT_ID, REGION
@@ -236,7 +238,9 @@ def test_the_security_group_admits_only_nfs_from_inside_the_vpc() -> None:
 def test_the_file_system_is_encrypted_and_reached_over_tls_through_the_security_group() -> None:
     file_system = RESOURCES["FileSystem"]["Properties"]
     assert file_system["Encrypted"] is True
-    assert (file_system["PerformanceMode"], file_system["ThroughputMode"]) == ("generalPurpose", "bursting")
+    # General Purpose: the only performance mode EFS Archive works with (docs/aws-facts.md#efs-lifecycle-policies).
+    assert file_system["PerformanceMode"] == "generalPurpose"
+    assert file_system["ThroughputMode"] == {"Ref": "ThroughputMode"}
     location = RESOURCES["DestinationLocation"]
     assert location["Properties"]["InTransitEncryption"] == "TLS1_2"
     assert "MountTarget" in as_list(location["DependsOn"])
@@ -289,3 +293,142 @@ def test_an_existing_vpc_and_subnet_replace_the_created_network() -> None:
     mount_target = intrinsics.resolve(RESOURCES["MountTarget"]["Properties"])
     assert mount_target["SubnetId"] == "subnet-0123456789abcdef0"
     assert intrinsics.resolve(RESOURCES["NfsSecurityGroup"]["Properties"]["VpcId"]) == "vpc-0123456789abcdef0"
+
+
+# --- Storage tiering (docs/aws-facts.md#efs-lifecycle-policies) ------------------------------------
+
+# botocore's EFS model: what EFS accepts, so the parameters cannot drift from it.
+_EFS_MODEL = json.loads(
+    gzip.decompress((Path(botocore.__file__).parent / "data" / "efs" / "2015-02-01" / "service-2.json.gz").read_bytes())
+)["shapes"]
+TIERING_PARAMETERS = ("TransitionToIA", "TransitionToArchive", "TransitionToPrimaryStorageClass")
+
+
+def _days(value: str) -> int:
+    """AFTER_30_DAYS -> 30, the order EFS gives its transition values."""
+    return int(value.removeprefix("AFTER_").split("_", 1)[0])
+
+
+def _rule_value(expression: Any, parameters: dict[str, str]) -> Any:
+    """CloudFormation's rule functions, evaluated over the parameter values the stack is created with."""
+    if isinstance(expression, dict):
+        ((function, argument),) = expression.items()
+        if function == "Ref":
+            return parameters[argument]
+        values = [_rule_value(item, parameters) for item in argument]
+        if function == "Fn::Equals":
+            return values[0] == values[1]
+        if function == "Fn::Not":
+            return not values[0]
+        if function == "Fn::And":
+            return all(values)
+        if function == "Fn::Or":
+            return any(values)
+        if function == "Fn::Contains":
+            return values[1] in values[0]
+        raise AssertionError(f"rule function {function} is not evaluated here")
+    if isinstance(expression, list):
+        return [_rule_value(item, parameters) for item in expression]
+    return expression
+
+
+def refusals(**overrides: str) -> list[str]:
+    """What CloudFormation says when it refuses these parameters, before any resource is created:
+    values outside AllowedValues and the template's Rules whose assertions fail."""
+    declared = TEMPLATE["Parameters"]
+    parameters = {name: str(spec.get("Default", "")) for name, spec in declared.items()} | overrides
+    refused = [
+        f"{name}={parameters[name]} is not allowed"
+        for name, spec in declared.items()
+        if "AllowedValues" in spec and parameters[name] not in [str(value) for value in spec["AllowedValues"]]
+    ]
+    for rule in TEMPLATE["Rules"].values():
+        if "RuleCondition" in rule and not _rule_value(rule["RuleCondition"], parameters):
+            continue
+        refused += [
+            assertion["AssertDescription"]
+            for assertion in rule["Assertions"]
+            if not _rule_value(assertion["Assert"], parameters)
+        ]
+    return refused
+
+
+def lifecycle_policies(**parameters: str) -> list[dict[str, str]]:
+    policies: list[dict[str, str]] = (
+        resolver(**parameters).resolve(RESOURCES["FileSystem"]["Properties"]).get("LifecyclePolicies", [])
+    )
+    return policies
+
+
+def test_the_tiering_parameters_offer_exactly_what_efs_accepts_or_none() -> None:
+    parameters = TEMPLATE["Parameters"]
+    for name, shape in zip(
+        TIERING_PARAMETERS,
+        ("TransitionToIARules", "TransitionToArchiveRules", "TransitionToPrimaryStorageClassRules"),
+        strict=True,
+    ):
+        assert set(parameters[name]["AllowedValues"]) == {"NONE", *_EFS_MODEL[shape]["enum"]}, name
+    assert set(parameters["ThroughputMode"]["AllowedValues"]) <= set(_EFS_MODEL["ThroughputMode"]["enum"])
+
+
+def test_by_default_files_move_to_infrequent_access_after_30_days_and_stay_there() -> None:
+    assert refusals() == []
+    assert lifecycle_policies() == [{"TransitionToIA": "AFTER_30_DAYS"}]
+    # Bursting: no per-GB throughput charge for the nightly sync's writes.
+    assert resolver().resolve(RESOURCES["FileSystem"]["Properties"]["ThroughputMode"]) == "bursting"
+
+
+def test_every_tiering_parameter_reaches_the_file_system_one_transition_per_policy() -> None:
+    chosen = {
+        "ThroughputMode": "elastic",
+        "TransitionToIA": "AFTER_7_DAYS",
+        "TransitionToArchive": "AFTER_90_DAYS",
+        "TransitionToPrimaryStorageClass": "AFTER_1_ACCESS",
+    }
+    assert refusals(**chosen) == []
+    assert lifecycle_policies(**chosen) == [
+        {"TransitionToIA": "AFTER_7_DAYS"},
+        {"TransitionToArchive": "AFTER_90_DAYS"},
+        {"TransitionToPrimaryStorageClass": "AFTER_1_ACCESS"},
+    ]
+    file_system = resolver(**chosen).resolve(RESOURCES["FileSystem"]["Properties"])
+    assert (file_system["ThroughputMode"], file_system["PerformanceMode"]) == ("elastic", "generalPurpose")
+
+
+def test_no_tiering_at_all_leaves_every_file_in_standard() -> None:
+    assert refusals(TransitionToIA="NONE") == []
+    assert lifecycle_policies(TransitionToIA="NONE") == []
+
+
+def test_archive_is_refused_without_elastic_throughput() -> None:
+    (refusal,) = refusals(TransitionToArchive="AFTER_90_DAYS")
+    assert "ThroughputMode" in refusal and "elastic" in refusal
+    assert refusals(TransitionToArchive="AFTER_90_DAYS", ThroughputMode="elastic") == []
+
+
+def test_archive_is_refused_without_infrequent_access_first() -> None:
+    refused = refusals(TransitionToArchive="AFTER_90_DAYS", ThroughputMode="elastic", TransitionToIA="NONE")
+    assert refused and all("TransitionToIA" in refusal for refusal in refused)
+
+
+@pytest.mark.parametrize("to_ia", _EFS_MODEL["TransitionToIARules"]["enum"])
+def test_archive_must_come_strictly_later_than_infrequent_access(to_ia: str) -> None:
+    for to_archive in _EFS_MODEL["TransitionToArchiveRules"]["enum"]:
+        refused = refusals(TransitionToIA=to_ia, TransitionToArchive=to_archive, ThroughputMode="elastic")
+        if _days(to_archive) > _days(to_ia):
+            assert refused == [], (to_ia, to_archive)
+        else:
+            assert refused, f"{to_ia} then {to_archive} should be refused"
+            assert all("TransitionToArchive" in refusal for refusal in refused)
+
+
+def test_a_value_efs_does_not_know_is_refused() -> None:
+    assert refusals(TransitionToIA="AFTER_2_DAYS") == ["TransitionToIA=AFTER_2_DAYS is not allowed"]
+    assert refusals(ThroughputMode="provisioned")  # would need ProvisionedThroughputInMibps, which the stack lacks
+
+
+def test_the_deploy_guide_gives_each_tiering_parameter_with_its_default() -> None:
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    for name in (*TIERING_PARAMETERS, "ThroughputMode"):
+        default = TEMPLATE["Parameters"][name]["Default"]
+        assert f"| `{name}` | `{default}` |" in guide, name

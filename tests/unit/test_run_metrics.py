@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from datasync_scheduler.adapters.run_metrics import (
     METRIC_NAMES,
     Datum,
@@ -12,6 +14,7 @@ from datasync_scheduler.adapters.run_metrics import (
 )
 from datasync_scheduler.domain.batch import TaskOutcome, failed_outcome, rejected_batch, summarize_batch
 from datasync_scheduler.domain.execution import ExecutionSnapshot
+from datasync_scheduler.domain.run_cost import estimate_run_cost
 from datasync_scheduler.domain.run_result import (
     RunResult,
     Verdict,
@@ -19,6 +22,7 @@ from datasync_scheduler.domain.run_result import (
     rejected_input,
     timeline,
 )
+from datasync_scheduler.domain.throughput import PhaseRates, compare_with_baseline
 
 TASK = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef0"
 EXECUTION = f"{TASK}/execution/exec-0123456789abcdef0"
@@ -178,9 +182,36 @@ def test_a_rejected_batch_ran_no_task() -> None:
     assert batch_metrics(summary) == [Datum("BatchTasksSucceeded", "Count", 0), Datum("BatchTasksFailed", "Count", 0)]
 
 
+def a_slow_run(*attempts: dict[str, Any]) -> dict[str, Any]:
+    """A run whose TRANSFERRING went 3x slower than the task's usual, with its cost estimated."""
+    reported = result(SUCCEEDED, *attempts)
+    reported["cost"] = estimate_run_cost(
+        region="us-east-1", task_mode="BASIC", bytes_copied=5 * 2**30, executions=len(attempts)
+    ).to_dict()
+    rates = PhaseRates(transfer_bytes_per_second=1_000_000)
+    reported["speed"] = compare_with_baseline(
+        rates, [PhaseRates(transfer_bytes_per_second=3_000_000)] * 5, factor=2
+    ).to_dict()
+    return reported
+
+
+def test_a_slow_runs_cost_and_slowness_are_counted_by_task_and_the_slowness_for_the_alarm() -> None:
+    data = run_metrics(a_slow_run(attempt(1, "SUCCESS")), started_at=at(0), reported_at=at(120))
+    assert values(data, "SlowRuns") == {(): 1, (("Task", "nightly-archive"),): 1}
+    (cost,) = by_name(data, "EstimatedCost")
+    assert cost.unit == "None" and cost.dimensions == (("Task", "nightly-archive"),)
+    assert cost.value == pytest.approx(5 * 2**30 / 1e9 * 0.0125, rel=0.01)
+
+
+def test_a_run_without_a_baseline_sends_no_slow_run_point() -> None:
+    reported = result(SUCCEEDED, attempt(1, "SUCCESS"))
+    reported["speed"] = compare_with_baseline(PhaseRates(transfer_bytes_per_second=1.0), [], factor=2).to_dict()
+    assert by_name(run_metrics(reported, started_at=at(0), reported_at=at(120)), "SlowRuns") == []
+
+
 def test_every_published_name_is_one_the_dashboard_may_name() -> None:
     attempts = (attempt(1, "ERROR", {"checksum_mismatch": 3}), attempt(2, "SUCCESS"))
-    data = run_metrics(result(SUCCEEDED, *attempts), started_at=at(0), reported_at=at(120))
+    data = run_metrics(a_slow_run(*attempts), started_at=at(0), reported_at=at(120))
     data += batch_metrics(rejected_batch("x", batch_execution=None).to_dict())
     # The others are Powertools' own, the Slack notifier's and the workflows' Notify catch's.
     assert {datum.name for datum in data} == METRIC_NAMES - {

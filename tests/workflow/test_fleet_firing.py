@@ -64,13 +64,14 @@ def test_the_day_before_a_skip_date_in_utc_is_not_skipped_when_it_is_not_one_loc
     assert len(summary["batch"]["children"]) == 3
 
 
-def test_a_schedule_that_looks_for_tasks_in_another_region_is_refused_by_name_before_anything_starts() -> None:
+def test_a_schedule_that_looks_for_tasks_in_a_region_the_stack_is_not_set_up_for_is_refused_by_name() -> None:
     schedule = {"name": "nightly", "expression": "cron(0 1 * * ? *)", "selectByTag": True, "regions": ["eu-west-1"]}
     summary = run("fleet-firing", schedule=schedule)
 
     assert (summary["status"], summary["error"]) == ("FAILED", "InvalidBatchRequest")
     assert (
-        "schedule nightly: regions: tasks are looked up in the stack's own Region (us-east-1) only" in summary["cause"]
+        "schedule nightly: regions: the stack is set up for us-east-1, not eu-west-1: deploy member/template.yaml"
+        in summary["cause"]
     )
     assert summary["executions"] == []
 

@@ -22,6 +22,7 @@ from datasync_scheduler.domain.schedule_group import DeployedSchedule
 from datasync_scheduler.domain.schedules import SchedulesFile
 from datasync_scheduler.domain.sync_request import SyncRequest
 from datasync_scheduler.domain.task_lease import LeaseHolder
+from datasync_scheduler.domain.where import Where
 
 
 class StartRefused(Exception):
@@ -359,10 +360,10 @@ class ScheduleBook(Protocol):
 
 
 class TaggedTasks(Protocol):
-    """DataSync tasks found by their tags, in the stack's own Region and account."""
+    """DataSync tasks found by their tags, in one Region and account the stack reaches."""
 
-    def tagged(self, key: str, value: str) -> list[str]:
-        """The ARN of every task tagged `key`=`value` exactly, each once, in any order. Every page of
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
+        """The ARN of every task in `where` tagged `key`=`value` exactly, each once, in any order. Every page of
         tasks and of each task's tags is read. A task deleted while it is looked at is left out.
         Raises `ApiCallFailed` when DataSync refuses the listing after the client's retries."""
         ...
@@ -478,3 +479,6 @@ class RetryPorts:
     manifest_upload: Callable[[str], LineUpload]  # S3 key -> where the manifest goes
     manifest_bucket: str
     manifest_role_arn: str
+    # Where the manifest's bucket and role are: the stack's own Region and account. None: unknown,
+    # taken to be the task's (a test's ports).
+    manifest_place: Where | None = None

@@ -8,11 +8,14 @@ from functools import cache
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.credentials import AssumeRoleCredentialFetcher, DeferredRefreshableCredentials
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from botocore.retries.standard import RetryContext, ThrottledRetryableChecker, TransientRetryableChecker
 
 from datasync_scheduler.domain.causes import Cause
+from datasync_scheduler.domain.where import Where, member_role_arn
 from datasync_scheduler.ports import ApiCallFailed, ServiceThrottled, ServiceUnreachable
 
 # What Powertools' Tracer has X-Ray patch. Its default patches every library the X-Ray SDK knows,
@@ -53,9 +56,79 @@ def client(service: str) -> Any:
     return boto3.client(service, config=config(service))  # type: ignore[call-overload]
 
 
+# --- Clients where a task lives (docs/regions.md) ----------------------------------------------
+
+# A member account's role is assumed with the function's own role's credentials: role chaining,
+# which caps a session at one hour whatever the role allows (docs/aws-facts.md#assumerole-sessions).
+ASSUMED_ROLE_SECONDS = 3600
+# Names every session in the member account's CloudTrail; the member role's trust policy names the
+# home account's functions, so no external ID is asked for (docs/aws-facts.md#assumerole-sessions).
+ROLE_SESSION_NAME = "datasync-scheduler"
+
+
+@cache
+def client_in(service: str, where: Where, role_arn: str | None = None) -> Any:
+    """A client of `service` in `where`'s Region: with the function's own credentials (`role_arn`
+    None: the stack's account), else with `role_arn`'s, assumed and refreshed by botocore."""
+    if role_arn is None:
+        return boto3.client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
+    return _assumed(role_arn).client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
+
+
+@cache
+def _assumed(role_arn: str) -> boto3.Session:
+    """A session whose credentials are `role_arn`'s: botocore's own AssumeRole fetcher, called on first
+    use and again before they expire (its refreshable credentials), never a cache of our own."""
+    source = botocore.session.Session()
+    fetcher = AssumeRoleCredentialFetcher(
+        client_creator=source.create_client,
+        source_credentials=source.get_credentials(),
+        role_arn=role_arn,
+        extra_args={"RoleSessionName": ROLE_SESSION_NAME, "DurationSeconds": ASSUMED_ROLE_SECONDS},
+    )
+    assumed = botocore.session.Session()
+    # botocore has no public setter for refreshable credentials; its own assume-role provider hands
+    # the same object to the session this way.
+    assumed._credentials = DeferredRefreshableCredentials(  # type: ignore[attr-defined]
+        refresh_using=fetcher.fetch_credentials, method="assume-role"
+    )
+    return boto3.Session(botocore_session=assumed)
+
+
+class TaskClients:
+    """The clients of one service for calls about tasks: each call goes to the Region and account of
+    the ARN it is about, through the member role in another account (`member_accounts`).
+
+    `fixed`, when given, answers every call (a test's client, or the emulator's)."""
+
+    def __init__(
+        self,
+        service: str,
+        member_accounts: frozenset[str] = frozenset(),
+        member_role_name: str = "",
+        fixed: Any = None,
+    ) -> None:
+        self._service = service
+        self._members = member_accounts
+        self._role_name = member_role_name
+        self._fixed = fixed
+
+    def at(self, where: Where) -> Any:
+        if self._fixed is not None:
+            return self._fixed
+        role = member_role_arn(where, self._role_name) if where.account in self._members else None
+        return client_in(self._service, where, role)
+
+    def about(self, arn: str) -> Any:
+        """The client for a call about `arn` (a task, a task execution, a log group)."""
+        return self.at(Where.of_arn(arn))
+
+
 def forget_clients() -> None:
     """Drops cached clients (the local emulator starts a fresh AWS mock per run)."""
     client.cache_clear()
+    client_in.cache_clear()
+    _assumed.cache_clear()
 
 
 @contextmanager

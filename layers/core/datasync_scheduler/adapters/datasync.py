@@ -6,7 +6,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import api_call_failed, client, transient_errors_named
+from datasync_scheduler.adapters.aws_clients import TaskClients, api_call_failed, transient_errors_named
 from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.sync_request import SyncRequest
@@ -33,8 +33,10 @@ ADOPTION_LOOKUPS = 50
 
 
 class DataSync:
-    def __init__(self, datasync_client: Any | None = None) -> None:
-        self._client = datasync_client or client("datasync")
+    def __init__(self, datasync_client: Any | None = None, clients: TaskClients | None = None) -> None:
+        """Each call goes to the Region and account of the task it is about (`clients`), or to
+        `datasync_client` for every call when one is given."""
+        self._clients = clients or TaskClients("datasync", fixed=datasync_client)
 
     def start(self, request: SyncRequest, tags: dict[str, str], scope: dict[str, Any] | None = None) -> str:
         """Starts the task; `scope` narrows a retry to a manifest (`manifest`) or an Includes filter."""
@@ -69,7 +71,7 @@ class DataSync:
                 },
             }
         try:
-            return str(self._client.start_task_execution(**params)["TaskExecutionArn"])
+            return str(self._clients.about(request.taskArn).start_task_execution(**params)["TaskExecutionArn"])
         except ClientError as error:
             code = error.response.get("Error", {}).get("Code", "")
             message = error.response.get("Error", {}).get("Message", str(error))
@@ -87,7 +89,9 @@ class DataSync:
         looked = 0
         try:
             with transient_errors_named(SERVICE, "ListTaskExecutions"):
-                pages = list(self._client.get_paginator("list_task_executions").paginate(TaskArn=task_arn))
+                pages = list(
+                    self._clients.about(task_arn).get_paginator("list_task_executions").paginate(TaskArn=task_arn)
+                )
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") == "InvalidRequestException":
                 # The task does not exist (or is not ours to list): the start would be refused too.
@@ -102,7 +106,7 @@ class DataSync:
                     return None
                 arn = str(item["TaskExecutionArn"])
                 with transient_errors_named(SERVICE, "ListTagsForResource"):
-                    found = self._client.list_tags_for_resource(ResourceArn=arn).get("Tags", [])
+                    found = self._clients.about(arn).list_tags_for_resource(ResourceArn=arn).get("Tags", [])
                 if wanted <= {(tag["Key"], tag.get("Value", "")) for tag in found}:
                     return arn
         return None
@@ -110,7 +114,7 @@ class DataSync:
     def describe(self, execution_arn: str) -> ExecutionSnapshot:
         try:
             with transient_errors_named(SERVICE, "DescribeTaskExecution"):
-                response = self._client.describe_task_execution(TaskExecutionArn=execution_arn)
+                response = self._clients.about(execution_arn).describe_task_execution(TaskExecutionArn=execution_arn)
         except ClientError as error:
             if _code(error) == NOT_FOUND:
                 raise ExecutionNotFound(api_call_failed(error).cause) from error
@@ -119,12 +123,12 @@ class DataSync:
 
     def cancel(self, execution_arn: str) -> None:
         with transient_errors_named(SERVICE, "CancelTaskExecution"):
-            self._client.cancel_task_execution(TaskExecutionArn=execution_arn)
+            self._clients.about(execution_arn).cancel_task_execution(TaskExecutionArn=execution_arn)
 
     def task(self, task_arn: str) -> TaskFacts:
         try:
             with transient_errors_named(SERVICE, "DescribeTask"):
-                response = self._client.describe_task(TaskArn=task_arn)
+                response = self._clients.about(task_arn).describe_task(TaskArn=task_arn)
         except ClientError as error:
             if _code(error) == NOT_FOUND:
                 raise TaskNotFound(api_call_failed(error).cause) from error

@@ -29,6 +29,7 @@ ENHANCED_FILTER = "{ $.ErrorCode = * }"
 
 class ExecutionLogs:
     def __init__(self, logs_client: Any | None = None) -> None:
+        """`logs_client` is in the task's Region and account (aws_clients.TaskClients.about)."""
         self._client = logs_client or client("logs")
 
     def events(

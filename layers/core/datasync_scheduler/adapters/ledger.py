@@ -16,6 +16,7 @@ named schedule's (only a fired run has `schedule`). Each reads newest first with
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,6 +27,7 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.execution import task_arn_of
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.run_history import RunHistoryEntry
+from datasync_scheduler.domain.throughput import PhaseRates
 
 # DataSync keeps execution history for 30 days; keep the ledger a little longer.
 RETENTION = timedelta(days=45)
@@ -198,6 +200,12 @@ class DynamoDbLedger:
             "attempts": entry.attempts,
             "expiresAt": self._expires(entry.ended_at),
         }
+        # Numbers only where known: DynamoDB numbers are Decimals, written from their text.
+        if entry.estimated_cost_usd is not None:
+            item["estimatedCostUsd"] = Decimal(str(entry.estimated_cost_usd))
+        for name, rate in entry.rates.to_dict().items():
+            if rate is not None:
+                item[name] = Decimal(f"{rate:.6g}")
         for name, value in (
             ("taskArn", entry.task_arn),
             ("taskName", entry.task_name),
@@ -270,4 +278,8 @@ def _history_entry(item: dict[str, Any]) -> RunHistoryEntry:
         attempts=number("attempts"),
         schedule=text("schedule"),
         scheduled_time=_from_ms(values["scheduledTime"]) if "scheduledTime" in values else None,
+        estimated_cost_usd=float(values["estimatedCostUsd"]) if "estimatedCostUsd" in values else None,
+        rates=PhaseRates.from_dict(
+            {name: float(value) for name, value in values.items() if name.endswith("PerSecond")}
+        ),
     )

@@ -9,6 +9,10 @@ Report Run publishes, once per run, under the dimension `Task` (the task's name,
 - `Attempts`: the executions the run started.
 - `RunDuration`: from the run's first step to its report, retries and back-off included.
 - `PhaseDuration`, also by `Phase`: the seconds the last execution spent in each phase it left.
+- `EstimatedCost`: the run's estimated cost in USD (domain/run_cost.py), by `Task`.
+- `SlowRuns`: 1 when a phase of the run was more than SlowRunFactor times slower than the task's
+  baseline, 0 when it was compared and was not (domain/throughput.py); by `Task`, and again
+  without it for the alarm. No point when there was no baseline to compare with.
 - `FileFailures`, also by `Category`: the failures found in each category, over all attempts, for
   the categories that occurred. Not "verification" failures: access, read and write errors count too.
 
@@ -39,7 +43,8 @@ from typing import Any, Literal
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.failures import CATEGORIES
 
-Unit = Literal["Count", "Bytes", "Seconds"]
+# "None": CloudWatch's unit for a number with no unit (a cost in USD).
+Unit = Literal["Count", "Bytes", "Seconds", "None"]
 
 RUNS_SUCCEEDED = "RunsSucceeded"
 RUNS_FAILED = "RunsFailed"
@@ -49,6 +54,8 @@ ATTEMPTS = "Attempts"
 RUN_DURATION = "RunDuration"
 PHASE_DURATION = "PhaseDuration"
 FILE_FAILURES = "FileFailures"
+ESTIMATED_COST = "EstimatedCost"
+SLOW_RUNS = "SlowRuns"
 BATCH_TASKS_SUCCEEDED = "BatchTasksSucceeded"
 BATCH_TASKS_FAILED = "BatchTasksFailed"
 # Powertools' own, from `log_metrics(capture_cold_start_metric=True)`, by `function_name`.
@@ -71,6 +78,8 @@ METRIC_NAMES: frozenset[str] = frozenset(
         RUN_DURATION,
         PHASE_DURATION,
         FILE_FAILURES,
+        ESTIMATED_COST,
+        SLOW_RUNS,
         BATCH_TASKS_SUCCEEDED,
         BATCH_TASKS_FAILED,
         COLD_START,
@@ -130,6 +139,14 @@ def run_metrics(
         Datum(FILE_FAILURES, "Count", count, (*by_task, (CATEGORY, category)))
         for category, count in failures_by_category(attempts).items()
     )
+    cost = result.get("cost") or {}
+    if isinstance(cost.get("totalUsd"), int | float):
+        data.append(Datum(ESTIMATED_COST, "None", float(cost["totalUsd"]), by_task))
+    speed = result.get("speed") or {}
+    if speed and not speed.get("noVerdict"):
+        slow = int(bool(speed.get("slow")))
+        data.append(Datum(SLOW_RUNS, "Count", slow, by_task))
+        outcome.append(Datum(SLOW_RUNS, "Count", slow))
     return outcome + data + _by_schedule(outcome + data, schedule)
 
 

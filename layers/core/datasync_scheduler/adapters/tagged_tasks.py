@@ -1,4 +1,4 @@
-"""DataSync tasks found by tag: ListTasks, then ListTagsForResource for each task.
+"""DataSync tasks found by tag: ListTasks, then ListTagsForResource for each task, in one Region and account.
 
 DataSync's ListTasks filters only by location and creation time, not by tag, so every task of the
 Region is listed and its tags read (docs/aws-facts.md#tasks-found-by-tag). Both calls are
@@ -13,32 +13,31 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from datasync_scheduler.adapters.aws_clients import api_call_failed, client
+from datasync_scheduler.adapters.aws_clients import TaskClients, api_call_failed
+from datasync_scheduler.domain.where import Where
 
 
 class DataSyncTaggedTasks:
-    def __init__(self, datasync: Any = None) -> None:
-        self._client = datasync
+    def __init__(self, datasync: Any = None, clients: TaskClients | None = None) -> None:
+        """Looks in the Region and account asked for (`clients`), or through `datasync` for all."""
+        self._clients = clients or TaskClients("datasync", fixed=datasync)
 
-    @property
-    def _datasync(self) -> Any:
-        return self._client or client("datasync")
-
-    def tagged(self, key: str, value: str) -> list[str]:
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
         found: list[str] = []
+        datasync = self._clients.at(where)
         try:
-            for page in self._datasync.get_paginator("list_tasks").paginate():
+            for page in datasync.get_paginator("list_tasks").paginate():
                 for task in page.get("Tasks", []):
                     task_arn = task.get("TaskArn")
-                    if isinstance(task_arn, str) and self._has_tag(task_arn, key, value):
+                    if isinstance(task_arn, str) and self._has_tag(datasync, task_arn, key, value):
                         found.append(task_arn)
         except ClientError as error:
             raise api_call_failed(error) from error
         return sorted(set(found))
 
-    def _has_tag(self, task_arn: str, key: str, value: str) -> bool:
+    def _has_tag(self, datasync: Any, task_arn: str, key: str, value: str) -> bool:
         try:
-            pages = self._datasync.get_paginator("list_tags_for_resource").paginate(ResourceArn=task_arn)
+            pages = datasync.get_paginator("list_tags_for_resource").paginate(ResourceArn=task_arn)
             return any(
                 tag.get("Key") == key and tag.get("Value") == value for page in pages for tag in page.get("Tags", [])
             )

@@ -11,6 +11,7 @@ from datasync_scheduler.adapters.aws_clients import client, named_api_errors
 
 class TaskReports:
     def __init__(self, s3_client: Any | None = None) -> None:
+        """`s3_client` is in the task's Region and account (aws_clients.TaskClients.about)."""
         self._client = s3_client or client("s3")
 
     def detailed_documents(self, bucket: str, prefix: str) -> Iterator[Any]:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError
 
 from datasync_scheduler.domain.retry_policy import RetrySettings
+from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.domain.watchdog import PhaseLimits, StallLimit
 
 
@@ -86,6 +87,37 @@ class LedgerSettings(EnvironmentSettings):
     ledger_table: Named = variable("RUN_LEDGER_TABLE")
 
 
+class ReachSettings(EnvironmentSettings):
+    """The Regions and accounts the stack calls DataSync in besides its own (docs/regions.md): its
+    TaskRegions and MemberAccounts parameters, comma-separated (empty: home only), and the role
+    each member stack creates."""
+
+    task_regions: str = variable("TASK_REGIONS")
+    member_accounts: str = variable("MEMBER_ACCOUNTS")
+    member_role_name: str = variable("MEMBER_ROLE_NAME")
+
+    def home(self, function_arn: str) -> StackHome:
+        """Where the stack runs (the function's own ARN) and what else it reaches; a malformed
+        parameter raises ConfigurationError naming it."""
+        try:
+            return StackHome.of_function(
+                function_arn,
+                regions=self.task_regions,
+                accounts=self.member_accounts,
+                member_role_name=self.member_role_name,
+            )
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
+
+    @property
+    def members(self) -> frozenset[str]:
+        return frozenset(item.strip() for item in self.member_accounts.split(",") if item.strip())
+
+
+class PortsSettings(LedgerSettings, ReachSettings):
+    """The functions that build the workflow's ports: the run ledger, and DataSync where each task lives."""
+
+
 class WaitSettings(EnvironmentSettings):
     # How long the workflow waits for DataSync's end event before it looks itself.
     fallback_seconds: WholeNumber = variable("FALLBACK_INTERVAL_SECONDS")
@@ -128,20 +160,20 @@ class EventSettings(EnvironmentSettings):
 # --- One class per function --------------------------------------------------------------------
 
 
-class StartSyncSettings(LedgerSettings, WaitSettings, IdempotencySettings):
+class StartSyncSettings(PortsSettings, WaitSettings, IdempotencySettings):
     # What a start does when another execution holds the task: queue (DataSync's FIFO), wait, fail.
     when_task_busy: Literal["queue", "wait", "fail"] = variable("WHEN_TASK_BUSY")
 
 
-class AwaitSyncEndSettings(LedgerSettings):
+class AwaitSyncEndSettings(PortsSettings):
     pass
 
 
-class ExecutionEventsSettings(LedgerSettings):
+class ExecutionEventsSettings(PortsSettings):
     pass
 
 
-class CheckSyncSettings(LedgerSettings, WaitSettings, RunDeadlineSettings, AttemptsSettings):
+class CheckSyncSettings(PortsSettings, WaitSettings, RunDeadlineSettings, AttemptsSettings):
     # The stall watchdog, always on: minutes the counters may stand still, and what it does then.
     stall_minutes: WholeNumber = variable("STALL_MINUTES")
     stall_action: Literal["cancel", "report"] = variable("STALL_ACTION")
@@ -151,11 +183,11 @@ class CheckSyncSettings(LedgerSettings, WaitSettings, RunDeadlineSettings, Attem
         return StallLimit(seconds=self.stall_minutes * 60, action=self.stall_action)
 
 
-class AnalyzeRunSettings(EnvironmentSettings):
+class AnalyzeRunSettings(ReachSettings):
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 
-class PlanNextAttemptSettings(LedgerSettings, RunDeadlineSettings, AttemptsSettings):
+class PlanNextAttemptSettings(PortsSettings, RunDeadlineSettings, AttemptsSettings):
     # Failure reports are read from, and retry manifests written to, this bucket.
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
     # The role DataSync assumes to read a retry manifest.
@@ -172,12 +204,13 @@ class PlanNextAttemptSettings(LedgerSettings, RunDeadlineSettings, AttemptsSetti
         )
 
 
-class ValidateSyncRequestSettings(EventSettings):
+class ValidateSyncRequestSettings(EventSettings, ReachSettings):
     pass
 
 
-class ReportRunSettings(MessageSettings, EventSettings):
-    pass
+class ReportRunSettings(MessageSettings, EventSettings, PortsSettings):
+    # A run more than this many times slower than its task's usual speed in a phase is warned about.
+    slow_run_factor: float = variable("SLOW_RUN_FACTOR")
 
 
 class SummarizeBatchSettings(MessageSettings, EventSettings):
@@ -202,7 +235,7 @@ class ApplySchedulesSettings(ScheduleBookSettings):
     pass
 
 
-class ValidateBatchSettings(ScheduleBookSettings, EventSettings, LedgerSettings):
+class ValidateBatchSettings(ScheduleBookSettings, EventSettings, LedgerSettings, ReachSettings):
     # Each firing's arrival is recorded in the run ledger (for the health check's missed firings).
     # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")

@@ -14,8 +14,11 @@ from datasync_scheduler.composition.settings import (
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
+    PortsSettings,
+    ReachSettings,
     ScheduleBookSettings,
 )
+from datasync_scheduler.domain.where import Where
 
 if TYPE_CHECKING:
     from datasync_scheduler.adapters.datasync import DataSync
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
         LogSource,
         Ports,
         RetryPorts,
+        RunHistory,
         ScheduleBook,
         ScheduleGroupPort,
         TaggedTasks,
@@ -88,46 +92,68 @@ def _published_messages(ledger_table: str) -> PublishedMessages:
     return PublishedMessages(ledger_table)
 
 
-def ports(settings: LedgerSettings) -> Ports:
-    return _ports(settings.ledger_table)
+def ports(settings: PortsSettings) -> Ports:
+    return _ports(settings.ledger_table, settings.members, settings.member_role_name)
 
 
 @cache
-def _ports(ledger_table: str) -> Ports:
+def _ports(ledger_table: str, members: frozenset[str], role_name: str) -> Ports:
     from datasync_scheduler.adapters.callbacks import StepFunctionsCallbacks
     from datasync_scheduler.adapters.ledger import DynamoDbLedger
     from datasync_scheduler.adapters.task_lease import DynamoDbTaskLease
     from datasync_scheduler.ports import Ports
 
     return Ports(
-        datasync=datasync(),
+        datasync=_datasync(members, role_name),
         ledger=DynamoDbLedger(ledger_table),
         callbacks=StepFunctionsCallbacks(),
         lease=DynamoDbTaskLease(ledger_table),
     )
 
 
+def datasync(settings: ReachSettings) -> DataSync:
+    """DataSync where each task lives: its Region, and its account through the member role."""
+    return _datasync(settings.members, settings.member_role_name)
+
+
+def run_history(settings: LedgerSettings) -> RunHistory:
+    """The run history Report Run reads a task's recent runs from: the run ledger's."""
+    return _run_history(settings.ledger_table)
+
+
 @cache
-def datasync() -> DataSync:
+def _run_history(ledger_table: str) -> RunHistory:
+    from datasync_scheduler.adapters.ledger import DynamoDbLedger
+
+    return DynamoDbLedger(ledger_table)
+
+
+@cache
+def _datasync(members: frozenset[str], role_name: str) -> DataSync:
+    from datasync_scheduler.adapters.aws_clients import TaskClients
     from datasync_scheduler.adapters.datasync import DataSync
 
-    return DataSync()
+    return DataSync(clients=TaskClients("datasync", members, role_name))
 
 
-def analysis_ports(settings: AnalyzeRunSettings) -> AnalysisPorts:
-    return _analysis_ports(settings.failure_report_bucket)
+def analysis_ports(settings: AnalyzeRunSettings, execution_arn: str) -> AnalysisPorts:
+    """The logs and task reports read in the task's Region and account; the failure report written home."""
+    return _analysis_ports(
+        settings.failure_report_bucket, Where.of_arn(execution_arn), settings.members, settings.member_role_name
+    )
 
 
 @cache
-def _analysis_ports(bucket: str) -> AnalysisPorts:
+def _analysis_ports(bucket: str, where: Where, members: frozenset[str], role_name: str) -> AnalysisPorts:
+    from datasync_scheduler.adapters.aws_clients import TaskClients
     from datasync_scheduler.adapters.execution_logs import ExecutionLogs
     from datasync_scheduler.adapters.failure_report import S3FailureReport
     from datasync_scheduler.adapters.task_reports import TaskReports
     from datasync_scheduler.ports import AnalysisPorts
 
     return AnalysisPorts(
-        logs=ExecutionLogs(),
-        reports=TaskReports(),
+        logs=ExecutionLogs(TaskClients("logs", members, role_name).at(where)),
+        reports=TaskReports(TaskClients("s3", members, role_name).at(where)),
         sink_for=lambda key: S3FailureReport(bucket, key),
     )
 
@@ -138,15 +164,22 @@ def retry_ports(settings: PlanNextAttemptSettings) -> RetryPorts:
 
 @cache
 def _retry_ports(bucket: str, manifest_role_arn: str) -> RetryPorts:
+    from datasync_scheduler.adapters.aws_clients import client
     from datasync_scheduler.adapters.failure_report import read_failure_report
     from datasync_scheduler.adapters.s3_lines import S3LineUpload
     from datasync_scheduler.ports import RetryPorts
+
+    # The manifest's bucket is the stack's, in the function's Region; its role is in the stack's
+    # account (its ARN: `arn:<partition>:iam::<account>:role/<name>`).
+    _, partition, _, _, account, _ = manifest_role_arn.split(":", 5)
+    home = Where(partition, str(client("s3").meta.region_name), account)
 
     return RetryPorts(
         failures=read_failure_report,
         manifest_upload=lambda key: S3LineUpload(bucket, key, "text/csv"),
         manifest_bucket=bucket,
         manifest_role_arn=manifest_role_arn,
+        manifest_place=home,
     )
 
 
@@ -159,6 +192,10 @@ def _batch_objects(bucket: str) -> BatchObjects:
     from datasync_scheduler.adapters.batch_objects import S3BatchObjects
 
     return S3BatchObjects(bucket)
+
+
+def tagged_tasks(settings: ReachSettings) -> TaggedTasks:
+    return _tagged_tasks(settings.members, settings.member_role_name)
 
 
 def firing_arrivals(settings: LedgerSettings) -> FiringArrivals:
@@ -174,10 +211,11 @@ def _firing_arrivals(ledger_table: str) -> FiringArrivals:
 
 
 @cache
-def tagged_tasks() -> TaggedTasks:
+def _tagged_tasks(members: frozenset[str], role_name: str) -> TaggedTasks:
+    from datasync_scheduler.adapters.aws_clients import TaskClients
     from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
 
-    return DataSyncTaggedTasks()
+    return DataSyncTaggedTasks(clients=TaskClients("datasync", members, role_name))
 
 
 def schedule_book(settings: ScheduleBookSettings) -> ScheduleBook:
@@ -229,13 +267,14 @@ def health_topic(settings: HealthCheckSettings) -> TopicPort:
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
-    built_once = (_topic, _published_messages, _ports, datasync, _analysis_ports, _retry_ports, _schedule_book)
+    built_once = (_topic, _published_messages, _ports, _datasync, _analysis_ports, _retry_ports, _schedule_book)
     for built in (
         *built_once,
         _batch_objects,
         _firing_arrivals,
-        tagged_tasks,
+        _tagged_tasks,
         _event_bus,
+        _run_history,
         _log_source,
         _health_notices,
     ):

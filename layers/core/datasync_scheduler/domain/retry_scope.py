@@ -82,12 +82,21 @@ def manifest_lines(paths: Iterable[str]) -> Iterator[str]:
         buffer.truncate()
 
 
-def choose_scope(failed: list[FailedPath], request: SyncRequest, task: TaskFacts) -> RetryScope:
-    """How the next attempt names exactly the `failed` paths, in a way DataSync accepts for this task."""
+def choose_scope(
+    failed: list[FailedPath], request: SyncRequest, task: TaskFacts, *, manifest_reachable: bool = True
+) -> RetryScope:
+    """How the next attempt names exactly the `failed` paths, in a way DataSync accepts for this task.
+
+    `manifest_reachable` is False for a task in another Region or account than the stack's manifest
+    bucket and role: an Includes filter then names the paths (docs/aws-facts.md#manifests-elsewhere)."""
     if not failed:
         return RetryScope("all", 0, "no failed file can be named, so the whole task runs again")
     paths = [item.path for item in failed]
-    refusal = _manifest_refusal(failed, request, task)
+    refusal = (
+        _manifest_refusal(failed, request, task)
+        if manifest_reachable
+        else "the manifest's bucket and role are in the stack's own Region and account, not the task's"
+    )
     if refusal is None:
         return RetryScope("manifest", len(paths), "a manifest lists exactly the failed files")
     excludes = request.excludes or task.excludes

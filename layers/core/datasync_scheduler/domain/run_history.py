@@ -14,6 +14,7 @@ from typing import Any
 from datasync_scheduler.domain.failures import RETRY_CLASS
 from datasync_scheduler.domain.run_result import RunResult, iso
 from datasync_scheduler.domain.schedules import Firing
+from datasync_scheduler.domain.throughput import PhaseRates
 
 # The reason travels in the notification in full; the history keeps enough to recognise it.
 REASON_LIMIT = 500
@@ -41,6 +42,10 @@ class RunHistoryEntry:
     # `firing`); None for a run started by hand.
     schedule: str | None = None
     scheduled_time: datetime | None = None
+    # The run's estimated cost in USD (domain/run_cost.py), None when it was not estimated.
+    estimated_cost_usd: float | None = None
+    # The last execution's speed per phase (domain/throughput.py): the next runs' baseline.
+    rates: PhaseRates = field(default_factory=PhaseRates)
 
     @property
     def duration(self) -> timedelta:
@@ -68,6 +73,8 @@ class RunHistoryEntry:
             "attempts": self.attempts,
             "schedule": self.schedule,
             "scheduledTime": iso(self.scheduled_time) if self.scheduled_time else None,
+            "estimatedCostUsd": self.estimated_cost_usd,
+            **self.rates.to_dict(),
         }
 
 
@@ -103,6 +110,8 @@ def history_entry(
         attempts=len(result.attempts),
         schedule=firing.schedule if firing else None,
         scheduled_time=firing.scheduled_time if firing else None,
+        estimated_cost_usd=round(result.cost.total, 6) if result.cost else None,
+        rates=result.rates or PhaseRates(),
     )
 
 

@@ -15,6 +15,8 @@ from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot
 from datasync_scheduler.domain.failures import RETRY_CLASS
+from datasync_scheduler.domain.run_cost import RunCost
+from datasync_scheduler.domain.throughput import PhaseRates, SpeedVerdict
 from datasync_scheduler.domain.watchdog import UnconfirmedEnd
 
 VerdictStatus = Literal["SUCCEEDED", "FAILED"]
@@ -53,6 +55,11 @@ class RunResult:
     unread: tuple[tuple[str, Cause], ...] = ()
     # What Report Run could not write (the run's line of history), and which call failed.
     unwritten: tuple[tuple[str, Cause], ...] = ()
+    # What the run cost (an estimate: domain/run_cost.py), its last execution's speed per phase, and
+    # that speed against the task's recent runs; None when the run never started an execution.
+    cost: RunCost | None = None
+    rates: PhaseRates | None = None
+    speed: SpeedVerdict | None = None
 
     @property
     def task_label(self) -> str:
@@ -78,6 +85,9 @@ class RunResult:
             "errorDetail": snapshot.result.error_detail if snapshot else None,
             "failures": dict(self.failures) if self.failures is not None else None,
             "attempts": [dict(attempt) for attempt in self.attempts],
+            "cost": self.cost.to_dict() if self.cost else None,
+            "throughput": self.rates.to_dict() if self.rates else None,
+            "speed": self.speed.to_dict() if self.speed else None,
         }
 
 

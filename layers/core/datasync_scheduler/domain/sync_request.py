@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from datasync_scheduler.domain import datasync_model
 from datasync_scheduler.domain.schedules import Firing, ScheduleMessages
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.domain.where import Reach, Where
 
 # Java's long and int, which botocore's `long` and `integer` shapes are: the bounds DataSync applies
 # when the model gives no `max` (docs/aws-facts.md#what-a-run-accepts).
@@ -60,20 +61,34 @@ class InvalidSyncRequest(ValueError):
 
 @dataclass(frozen=True)
 class StackHome:
-    """Where the stack runs: its functions call DataSync there, with the stack's own role."""
+    """Where the stack runs, and the Regions and accounts it is set up for besides (docs/regions.md)."""
 
     partition: str
     region: str
     account: str
+    # The stack's TaskRegions and MemberAccounts parameters, and the member stacks' role name.
+    regions: frozenset[str] = frozenset()
+    accounts: frozenset[str] = frozenset()
+    member_role_name: str = ""
 
     @classmethod
-    def of_function(cls, function_arn: str) -> StackHome:
+    def of_function(
+        cls, function_arn: str, *, regions: str = "", accounts: str = "", member_role_name: str = ""
+    ) -> StackHome:
         """From a function's own ARN (`arn:<partition>:lambda:<region>:<account>:function:<name>[:qualifier]`),
-        which Lambda gives every invocation (docs/aws-facts.md#what-a-run-accepts)."""
+        which Lambda gives every invocation (docs/aws-facts.md#what-a-run-accepts), and the stack's
+        other Regions and accounts, as its parameters list them."""
         parts = function_arn.split(":")
         if len(parts) < 7 or parts[0] != "arn" or parts[2] != "lambda":
             raise ValueError(f"not a Lambda function ARN: {one_line(function_arn)[:200]}")
-        return cls(partition=parts[1], region=parts[3], account=parts[4])
+        reach = Reach.of(Where(parts[1], parts[3], parts[4]), regions, accounts, member_role_name)
+        return cls(parts[1], parts[3], parts[4], reach.regions, reach.accounts, member_role_name)
+
+    @property
+    def reach(self) -> Reach:
+        return Reach(
+            Where(self.partition, self.region, self.account), self.regions, self.accounts, self.member_role_name
+        )
 
     def __str__(self) -> str:
         return f"partition {self.partition}, Region {self.region}, account {self.account}"
@@ -291,18 +306,11 @@ def sync_request_problems(raw: dict[str, Any], home: StackHome) -> tuple[SyncReq
         request = SyncRequest.model_validate(raw)
     except ValidationError as error:
         return None, list(_problems(error))
-    task_arn = request.taskArn
-    _, partition, _, region, account, _ = task_arn.split(":", 5)
-    if (partition, region, account) != (home.partition, home.region, home.account):
-        where = (
-            f"partition {partition}"
-            if partition != home.partition
-            else (f"Region {region}" if region != home.region else f"account {account}")
-        )
-        return None, [
-            f"taskArn: the task is in {where}, and this stack runs in {home}: its functions call DataSync "
-            "in the stack's own Region with the stack's role, so they cannot reach it"
-        ]
+    # A task's ARN says where it lives; the stack calls DataSync there only when it is set up for
+    # that Region and account (docs/regions.md).
+    problem = home.reach.problem(Where.of_arn(request.taskArn))
+    if problem is not None:
+        return None, [f"taskArn: {problem}"]
     return request, []
 
 

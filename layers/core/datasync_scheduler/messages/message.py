@@ -195,6 +195,12 @@ def _run_facts(result: RunResult) -> tuple[Fact, ...]:
         facts.append(Fact(label="Duration", value=format_duration(took)))
     if len(result.attempts) > 1:
         facts.append(Fact(label="Attempts", value=str(len(result.attempts))))
+    if result.cost is not None:
+        facts.append(Fact(label="Estimated cost", value=result.cost.line()))
+    if result.speed is not None:
+        facts.extend(Fact(label="Slower than usual", value=slow.line()) for slow in result.speed.slow)
+        if result.speed.no_verdict:
+            facts.append(Fact(label="Speed", value=f"not compared: {result.speed.no_verdict}"))
     return tuple(facts)
 
 

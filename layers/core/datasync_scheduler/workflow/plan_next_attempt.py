@@ -11,6 +11,7 @@ from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
 from datasync_scheduler.domain.retry_policy import AttemptOutcome, RetryDecision, decide_retry
 from datasync_scheduler.domain.retry_scope import choose_scope, failed_paths, manifest_lines
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import (
     ApiCallFailed,
     Ports,
@@ -79,7 +80,10 @@ def plan_next_attempt(
         request = step.request
         failed = failed_paths(retry_ports.failures(str(failures["report"])), decision.categories)
         # The task's own filters and settings decide what DataSync accepts, not only the request's.
-        chosen = choose_scope(failed, request, task)
+        place = retry_ports.manifest_place
+        chosen = choose_scope(
+            failed, request, task, manifest_reachable=place is None or Where.of_arn(request.taskArn) == place
+        )
         scope = {"kind": chosen.kind, "paths": chosen.paths, "reason": chosen.reason}
         if chosen.kind == "includes":
             scope["includes"] = chosen.includes

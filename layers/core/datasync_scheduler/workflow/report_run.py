@@ -13,6 +13,7 @@ from datasync_scheduler.domain.analysis import unavailable
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.execution import ExecutionSnapshot, entry_time, task_arn_of
 from datasync_scheduler.domain.execution_record import TaskExecutionRecord
+from datasync_scheduler.domain.run_cost import estimate_run_cost
 from datasync_scheduler.domain.run_history import history_entry
 from datasync_scheduler.domain.run_result import (
     RunResult,
@@ -23,10 +24,18 @@ from datasync_scheduler.domain.run_result import (
 )
 from datasync_scheduler.domain.schedules import Firing
 from datasync_scheduler.domain.sync_request import TASK_ARN
+from datasync_scheduler.domain.throughput import (
+    BASELINE_RUNS,
+    DEFAULT_SLOW_RUN_FACTOR,
+    SpeedVerdict,
+    compare_with_baseline,
+    rates_of,
+)
 from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.ports import (
     ApiCallFailed,
     Ports,
+    RunHistory,
     ServiceThrottled,
     ServiceUnreachable,
 )
@@ -43,8 +52,18 @@ from datasync_scheduler.workflow.validate_sync_request import first_attempt
 _logger = logging.getLogger(__name__)
 
 
-def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
-    """The run's result, whichever way the run ended; its one message is rendered from it."""
+def report_run(
+    step: ReportRunInput,
+    ports: Ports,
+    *,
+    history: RunHistory,
+    slow_run_factor: float = DEFAULT_SLOW_RUN_FACTOR,
+) -> RunResult:
+    """The run's result, whichever way the run ended; its one message is rendered from it.
+
+    A run that started an execution also carries its estimated cost, its speed per phase and, from
+    the task's recent runs in `history`, whether it was more than `slow_run_factor` times slower
+    than usual."""
     workflow_execution = step.workflow_execution
     failure = step.failure
     task_arn = _task_arn_of(step)
@@ -97,6 +116,7 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
             failures=_failures_summary(step),
             attempts=attempts,
         )
+        result = _with_cost_and_speed(result, snapshot, history, slow_run_factor)
     if step.release_error is not None:
         result = replace(
             result,
@@ -106,6 +126,37 @@ def report_run(step: ReportRunInput, ports: Ports) -> RunResult:
         result, step.started_at, workflow_execution, ports, step.request.firing if step.request else None
     )
     return replace(result, unwritten=unwritten) if unwritten else result
+
+
+def _with_cost_and_speed(
+    result: RunResult, snapshot: ExecutionSnapshot, history: RunHistory, factor: float
+) -> RunResult:
+    """The run's cost over every attempt, and its last execution's speed against the task's baseline.
+
+    The baseline is read from the run history (one Query); a history that cannot be read leaves the
+    run without a speed verdict and says so, never without its message."""
+    task_arn = task_arn_of(snapshot.execution_arn)
+    cost = estimate_run_cost(
+        region=task_arn.split(":")[3],
+        task_mode=snapshot.task_mode,
+        bytes_copied=sum(int(attempt.get("bytesTransferred") or 0) for attempt in result.attempts),
+        executions=len(result.attempts),
+    )
+    rates = rates_of(snapshot)
+    if snapshot.task_mode == "ENHANCED":
+        # Enhanced mode reports every phase duration as 0 (docs/aws-facts.md#datasync-phase-durations).
+        no_durations = SpeedVerdict(no_verdict="DataSync reports no phase durations for Enhanced mode tasks")
+        return replace(result, cost=cost, rates=rates, speed=no_durations)
+    try:
+        earlier = [
+            run.rates
+            for run in history.history(task_arn, limit=BASELINE_RUNS * 2)
+            if run.status == "SUCCEEDED" and run.workflow_execution != result.workflow_execution
+        ]
+        speed = compare_with_baseline(rates, earlier, factor=factor)
+    except ApiCallFailed as failed:
+        speed = SpeedVerdict(no_verdict=f"the task's recent runs could not be read: {failed.cause.describe()}")
+    return replace(result, cost=cost, rates=rates, speed=speed)
 
 
 def _outage_unread(execution: TaskExecutionState) -> tuple[tuple[str, Cause], ...]:

@@ -3,7 +3,8 @@
 A batch starts either with its tasks (`{"tasks", "maxConcurrency"}`) or as a named schedule's
 firing (`{"schedule", "scheduledTime"}`): then the schedule is read from the deployed schedules
 file, a skip date starts nothing, and the schedule's listed tasks are joined by every DataSync task
-tagged for it, looked up now (a task tagged today runs tonight). Either way the tasks become the
+tagged for it, looked up now (a task tagged today runs tonight) in each of the schedule's Regions and
+every account the stack reaches. Either way the tasks become the
 Distributed Map's items, written to S3, so the state carries only where they are.
 
 What it receives and returns is `workflow/state/batch.py`.
@@ -103,18 +104,26 @@ def _firing(
 
 
 def tagged_for(schedule: Schedule, home: StackHome, tagged_tasks: TaggedTasks) -> list[str]:
-    """Every task tagged for the schedule now, where its firing looks for them; none when it does not
+    """Every task tagged for the schedule now, where its firing looks for them: each of its Regions
+    (the stack's own when it lists none), in every account the stack reaches; none when it does not
     select by tag. What a firing runs and what `datasync-scheduler schedules` shows both come from here.
 
     Raises InvalidBatchRequest naming the schedule when it looks where the stack cannot, and
     `ApiCallFailed` when DataSync refuses the listing."""
-    foreign = [region for region in schedule.regions if region != home.region]
-    if foreign:
+    reach = home.reach
+    regions = schedule.regions or [home.region]
+    unreached = [region for region in regions if region not in reach.all_regions]
+    if unreached:
         raise InvalidBatchRequest(
-            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: tasks are looked up in the "
-            f"stack's own Region ({home.region}) only, not {', '.join(foreign)}"
+            f"Invalid batch request: schedule {field_name(schedule.name)}: regions: the stack is set up for "
+            f"{', '.join(reach.all_regions)}, not {', '.join(unreached)}: deploy member/template.yaml in each and "
+            "add it to the stack's TaskRegions parameter"
         )
-    return tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name) if schedule.select_by_tag else []
+    if not schedule.select_by_tag:
+        return []
+    return [
+        arn for place in reach.places(regions) for arn in tagged_tasks.tagged(SCHEDULE_TAG_KEY, schedule.name, place)
+    ]
 
 
 def _record_arrival(arrivals: FiringArrivals, schedule: str, scheduled_time: datetime, batch: str) -> None:
