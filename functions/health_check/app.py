@@ -15,7 +15,6 @@ from datasync_scheduler.adapters.aws_clients import TRACED_LIBRARIES
 from datasync_scheduler.composition import wiring
 from datasync_scheduler.composition.clock import utc_now
 from datasync_scheduler.composition.settings import HealthCheckSettings
-from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.workflow.health_check import HealthPorts, health_check
 
 logger = Logger()
@@ -25,14 +24,14 @@ tracer = Tracer(patch_modules=TRACED_LIBRARIES)
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    # The stack's partition, Region and account are the function's own: tagged tasks are found there.
-    home = StackHome.of_function(context.invoked_function_arn)
     settings = wiring.settings(HealthCheckSettings)
+    # Where the stack runs and what else it reaches: tasks are described and found where they live.
+    home = settings.home(context.invoked_function_arn)
     ports = HealthPorts(
         book=wiring.schedule_book(settings),
-        datasync=wiring.datasync(),
-        logs=wiring.log_source(),
-        tagged=wiring.tagged_tasks(),
+        datasync=wiring.datasync(settings),
+        logs_for=wiring.log_sources(settings),
+        tagged=wiring.tagged_tasks(settings),
         arrivals=wiring.firing_arrivals(settings),
         notices=wiring.health_notices(settings),
         topic=wiring.health_topic(settings),

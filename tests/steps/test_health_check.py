@@ -50,7 +50,7 @@ class Stack:
         ports = HealthPorts(
             book=FakeScheduleBook(parse_schedules({"schedules": self.schedules})),
             datasync=self.datasync,
-            logs=self.logs,
+            logs_for=lambda _log_group_arn: self.logs,
             tagged=self.tagged,
             arrivals=self.arrivals,
             notices=self.notices,

@@ -241,7 +241,8 @@ class ValidateBatchSettings(ScheduleBookSettings, EventSettings, LedgerSettings,
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
 
 
-class HealthCheckSettings(LedgerSettings, ScheduleBookSettings):
+class HealthCheckSettings(LedgerSettings, ScheduleBookSettings, ReachSettings):
+    # Tasks are described, and tagged ones found, where each lives (the stack's reach).
     # The notification topic the preflight and missed-firing messages go to (a notice's mark is in
     # the ledger), with a Chatbot rendering when the stack's others have one.
     chatbot_notifications: Literal["enabled", "disabled"] = variable("CHATBOT_NOTIFICATIONS")

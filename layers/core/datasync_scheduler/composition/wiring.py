@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -238,15 +239,18 @@ def schedule_group(group: str) -> ScheduleGroupPort:
     return SchedulerGroup(client("scheduler"), group)
 
 
-def log_source() -> LogSource:
-    return _log_source()
+def log_sources(settings: ReachSettings) -> Callable[[str], LogSource]:
+    """The log source in the Region and account of a log group (its ARN): a task's log group is
+    looked at where the task writes it."""
+    return lambda log_group_arn: _log_source(Where.of_arn(log_group_arn), settings.members, settings.member_role_name)
 
 
 @cache
-def _log_source() -> LogSource:
+def _log_source(where: Where, members: frozenset[str], role_name: str) -> LogSource:
+    from datasync_scheduler.adapters.aws_clients import TaskClients
     from datasync_scheduler.adapters.execution_logs import ExecutionLogs
 
-    return ExecutionLogs()
+    return ExecutionLogs(TaskClients("logs", members, role_name).at(where))
 
 
 def health_notices(settings: LedgerSettings) -> HealthNotices:

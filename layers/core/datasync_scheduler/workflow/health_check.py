@@ -129,7 +129,8 @@ class HealthPorts:
 
     book: ScheduleBook
     datasync: DataSyncPort
-    logs: LogSource
+    # The log source where a log group lives (its ARN): the task's own Region and account.
+    logs_for: Callable[[str], LogSource]
     tagged: TaggedTasks
     arrivals: FiringArrivals
     notices: HealthNotices
@@ -188,7 +189,7 @@ def _preflight(
     if ports.notices.was_sent(key):
         return  # this firing's preflight message is out: nothing to look at again
     tasks, problem = resolved_tasks(schedule, home, ports.tagged)
-    findings = ([problem] if problem else []) + preflight(tasks, ports.datasync, ports.logs, now=now)
+    findings = ([problem] if problem else []) + preflight(tasks, ports.datasync, now=now, logs_for=ports.logs_for)
     result.preflights += 1
     if not findings:
         return
