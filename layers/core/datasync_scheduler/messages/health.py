@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from datasync_scheduler.domain.schedule_health import Finding
 from datasync_scheduler.messages.message import Fact, Message, Outcome, TaskLine
@@ -19,8 +20,6 @@ TO_DO_LINES = 10
 
 def local_time(moment: datetime, timezone: str) -> str:
     """`Thu 2026-11-26 01:00 CET`: a firing as the schedule's people read it."""
-    from zoneinfo import ZoneInfo
-
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}"
 
