@@ -103,8 +103,9 @@ def test_a_task_arn_is_matched_whole(arn: str) -> None:
 )
 def test_a_task_the_stack_cannot_reach_is_refused_naming_why(arn: str, what: str) -> None:
     message = rejection({"taskArn": arn})
-    assert f"taskArn: the task is in {what}" in message
-    assert "this stack runs in partition aws, Region eu-west-1, account 123456789012" in message
+    assert message.startswith("Invalid sync request: taskArn: ")
+    assert what in message
+    assert "deploy" in message
 
 
 def test_a_thousand_unknown_fields_give_a_bounded_message_that_counts_the_rest() -> None:

@@ -9,6 +9,7 @@ from datasync_scheduler.domain.analysis import TaskFacts
 from datasync_scheduler.domain.causes import Cause
 from datasync_scheduler.domain.schedules import parse_schedules
 from datasync_scheduler.domain.sync_request import StackHome
+from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import ApiCallFailed, TaskNotFound
 from datasync_scheduler_cli.schedules import resolve
 
@@ -22,10 +23,10 @@ GONE = "arn:aws:datasync:eu-west-1:123456789012:task/task-0123456789abcdef3"
 class Tagged:
     def __init__(self, found: list[str], refused: Cause | None = None) -> None:
         self.found, self.refused = found, refused
-        self.asked: list[tuple[str, str]] = []
+        self.asked: list[tuple[str, str, str]] = []
 
-    def tagged(self, key: str, value: str) -> list[str]:
-        self.asked.append((key, value))
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
+        self.asked.append((key, value, where.region))
         if self.refused:
             raise ApiCallFailed(self.refused)
         return self.found
@@ -50,7 +51,7 @@ def test_each_task_is_described_and_one_that_cannot_be_is_shown_with_why() -> No
     tagged = Tagged([TAGGED, LISTED])
     resolution = resolve(schedule, HOME, tagged, Described())  # type: ignore[arg-type]
 
-    assert tagged.asked == [("datasync-scheduler:schedule", "nightly")]
+    assert tagged.asked == [("datasync-scheduler:schedule", "nightly", "eu-west-1")]
     assert resolution.problem is None and resolution.tasks is not None
     shown = [task.to_json() for task in resolution.tasks]
     assert [(task["taskArn"], task["foundBy"], task["name"]) for task in shown] == [
