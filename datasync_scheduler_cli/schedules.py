@@ -18,13 +18,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from datasync_scheduler.domain.batch import ScheduleTask
+from datasync_scheduler.domain.schedule_firings import next_firings
 from datasync_scheduler.domain.schedule_group import SchedulePlan, ScheduleTarget, desired_schedules, plan
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules, Schedule, SchedulesFile
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.domain.untrusted import one_line
 from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, TaggedTasks, TaskNotFound
 from datasync_scheduler_cli.operate import ClientFactory, OperatorError, stack_outputs
-from datasync_scheduler_cli.schedule_firings import next_firings
 
 DEFAULT_FILE = Path("schedules") / "schedules.yaml"
 FIRINGS_SHOWN = 3

@@ -108,6 +108,17 @@ class ExecutionRecord:
 # -- the DataSync API ------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Agent:
+    """An activated DataSync agent (CreateAgent), as DescribeAgent shows it."""
+
+    arn: str
+    name: str
+    created: datetime
+    status: Literal["ONLINE", "OFFLINE"] = "ONLINE"
+    offline_since: datetime | None = None
+
+
 class DataSyncEmulator:
     """DataSync's task and execution API over virtual time (implements `emulator.clock.TimeDriven`)."""
 
@@ -152,10 +163,15 @@ class DataSyncEmulator:
         self.identical_start_while_busy: Literal["queue", "refuse"] = "queue"
         self._ids = itertools.count(1)
         self._locations: set[str] = set()
+        # Each location's agents (an agent is needed to reach storage outside AWS: NFS, SMB, ...).
+        self._location_agents: dict[str, tuple[str, ...]] = {}
+        self._agents: dict[str, Agent] = {}
         self._tasks: dict[str, Task] = {}
         self._executions: dict[str, TaskExecution] = {}
         self._tags: dict[str, list[dict[str, str]]] = {}
         self._operations: dict[str, Callable[[dict[str, Any], datetime], dict[str, Any]]] = {
+            "CreateAgent": self._create_agent,
+            "DescribeAgent": self._describe_agent,
             "CreateTask": self._create_task,
             "DeleteTask": self._delete_task,
             "DescribeTask": self._describe_task,
@@ -230,9 +246,59 @@ class DataSyncEmulator:
 
     # -- locations and tasks -------------------------------------------------------------------------------
 
+    def _create_agent(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """An activated agent: ONLINE until a scenario takes it offline (`set_agent_status`)."""
+        arn = f"arn:aws:datasync:{self._region}:{self._account_id}:agent/agent-{self._new_id('agent')}"
+        self._agents[arn] = Agent(arn, str(params.get("AgentName", "")), now)
+        self._tags[arn] = list(params.get("Tags", []))
+        return {"AgentArn": arn}
+
+    def _describe_agent(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
+        agent = self._agents.get(params["AgentArn"])
+        if agent is None:
+            raise _not_found()
+        response: dict[str, Any] = {
+            "AgentArn": agent.arn,
+            "Status": agent.status,
+            "CreationTime": agent.created,
+            "EndpointType": "PUBLIC",
+            # DataSync last heard from an ONLINE agent now; an OFFLINE one when it went offline.
+            "LastConnectionTime": now if agent.status == "ONLINE" else agent.offline_since or agent.created,
+        }
+        if agent.name:
+            response["Name"] = agent.name
+        return response
+
+    def set_agent_status(self, agent_arn: str, status: Literal["ONLINE", "OFFLINE"], at: datetime) -> None:
+        """The agent goes offline (its VM stopped, its network cut) or comes back, at virtual time `at`
+        (docs/aws-facts.md#schedule-health: a task using an offline agent is UNAVAILABLE)."""
+        now = self._clock.now()  # before the lock, as in handle()
+        with self._lock:
+            agent = self._agents[agent_arn]
+
+            def change(then: datetime) -> Effects:
+                agent.status = status
+                agent.offline_since = then if status == "OFFLINE" else None
+                return Effects()
+
+            if at <= now:
+                change(at)
+            else:
+                self.lifecycle.schedule(at, change)
+
+    def _task_status(self, task: Task) -> str:
+        """DataSync's task status: UNAVAILABLE while an agent the task uses is OFFLINE ("A DataSync
+        agent used by the task is offline"), else as its executions make it. An agent ARN the
+        emulator never activated (older scenario data) is not known to be offline."""
+        if any(self._agents[arn].status == "OFFLINE" for arn in task.agents if arn in self._agents):
+            return "UNAVAILABLE"
+        return task_status(task)
+
     def _create_location(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
         arn = f"arn:aws:datasync:{self._region}:{self._account_id}:location/loc-{self._new_id('location')}"
         self._locations.add(arn)
+        agents = params.get("AgentArns") or params.get("OnPremConfig", {}).get("AgentArns") or []
+        self._location_agents[arn] = tuple(str(agent) for agent in agents)
         self._tags[arn] = list(params.get("Tags", []))
         return {"LocationArn": arn}
 
@@ -245,7 +311,10 @@ class DataSyncEmulator:
         config = {key: params[key] for key in _ECHOED_TASK_MEMBERS if key in params}
         _check_option_combination(options, config, mode)
         arn = f"arn:aws:datasync:{self._region}:{self._account_id}:task/task-{self._new_id('task')}"
-        self._tasks[arn] = Task(arn, mode, options, config, now)
+        agents = (
+            self._location_agents[params["SourceLocationArn"]] + self._location_agents[params["DestinationLocationArn"]]
+        )
+        self._tasks[arn] = Task(arn, mode, options, config, now, agents=agents)
         self._tags[arn] = list(params.get("Tags", []))
         return {"TaskArn": arn}
 
@@ -279,7 +348,7 @@ class DataSyncEmulator:
         task = self._task(params["TaskArn"])
         response = {
             "TaskArn": task.arn,
-            "Status": task_status(task),
+            "Status": self._task_status(task),
             "Options": dict(task.options),
             "CreationTime": task.created,
             "TaskMode": task.mode,
@@ -294,7 +363,7 @@ class DataSyncEmulator:
             raise NotImplementedError("the DataSync emulator does not filter ListTasks")
         entries = []
         for task in self._tasks.values():
-            entry = {"TaskArn": task.arn, "Status": task_status(task), "TaskMode": task.mode}
+            entry = {"TaskArn": task.arn, "Status": self._task_status(task), "TaskMode": task.mode}
             if "Name" in task.config:
                 entry["Name"] = task.config["Name"]
             entries.append(entry)

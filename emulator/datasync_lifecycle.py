@@ -82,6 +82,8 @@ class Task:
     current_execution_arn: str | None = None
     # DeleteTask was called: DataSync knows neither the task nor its executions any more.
     deleted: bool = False
+    # The agents its locations name (OnPremConfig.AgentArns, AgentArns): one OFFLINE makes it UNAVAILABLE.
+    agents: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)

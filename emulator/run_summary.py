@@ -73,6 +73,8 @@ class RunSummary:
     other_runs: list[dict[str, Any]] = field(default_factory=list)
     # The scheduler's own events (runs' and batches' start and end), as EventBridge delivers them.
     bus_events: list[dict[str, Any]] = field(default_factory=list)
+    # The Health Check's runs before the workflow (`healthChecks`): `{"at", "published"}` or `{"at", "error"}`.
+    health_checks: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,6 +106,7 @@ class RunSummary:
             "faults_injected": self.faults_injected,
             "other_runs": self.other_runs,
             "bus_events": self.bus_events,
+            "health_checks": self.health_checks,
         }
 
 

@@ -24,7 +24,7 @@ from emulator.clock import Deadlock
 from emulator.local_aws import BATCH_WORKFLOW, TEMPLATE, WORKFLOW, LocalAws, local_aws
 from emulator.run_summary import RunSummary, other_run, queue_messages, summarise
 from emulator.scenario import Scenario
-from emulator.scenario_tasks import create_task, create_task_for
+from emulator.scenario_tasks import create_agents, create_task, create_task_for
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack
 from emulator.webhook import SlackWebhookStandIn
 
@@ -140,8 +140,9 @@ def run_scenario(
         first_arn: str | None = None
         arns: list[str] = []
         elsewhere: set[tuple[str, str]] = set()  # the (Region, account) places the stack reaches
+        agents = create_agents(scenario.agents)
         for item in scenario.batch:
-            item_arn = create_task_for(item.task, locations)
+            item_arn = create_task_for(item.task, locations, agents)
             first_arn = first_arn or item_arn
             arns.append(item_arn)
             place = (_region_of(item_arn), _account_of(item_arn))
@@ -189,7 +190,11 @@ def run_scenario(
         sfn = boto3.client("stepfunctions", region_name=REGION)
         if scenario.already_running:
             boto3.client("datasync", region_name=REGION).start_task_execution(TaskArn=task_arn)
-        aws.clock.advance(scenario.start_delay_seconds)
+        for agent, status in scenario.agents.items():
+            if status == "OFFLINE":
+                aws.datasync.set_agent_status(agents[agent], "OFFLINE", aws.clock.now())
+        health_checks = _run_health_checks(aws, scenario)
+        aws.clock.advance(scenario.start_delay_seconds - (scenario.health_checks[-1] if scenario.health_checks else 0))
         aws.datasync.lost_start_responses = scenario.lost_start_responses
         aws.datasync.identical_start_while_busy = scenario.identical_start_while_busy
         started_at = aws.clock.now()
@@ -253,7 +258,25 @@ def run_scenario(
         summary.faults_injected = [call.to_dict() for call in injector.injected]
         summary.other_runs = [other_run(sfn, arn) for arn in other_runs]
         summary.bus_events = list(aws.put_events.events)
+        summary.health_checks = health_checks
         return summary
+
+
+def _run_health_checks(aws: LocalAws, scenario: Scenario) -> list[dict[str, Any]]:
+    """The stack's Health Check at each of the scenario's moments, as its own schedule invokes it:
+    what each published (or its error)."""
+    results: list[dict[str, Any]] = []
+    start = aws.clock.now()
+    for at in scenario.health_checks:
+        aws.clock.advance((start + timedelta(seconds=at) - aws.clock.now()).total_seconds())
+        result, error = aws.router.invoke("HealthCheckFunction", {})
+        results.append(
+            {
+                "at": aws.clock.now().isoformat(),
+                **({"published": result["published"]} if error is None else {"error": error}),
+            }
+        )
+    return results
 
 
 def _region_of(arn: str) -> str:

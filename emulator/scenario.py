@@ -52,6 +52,8 @@ _FIELDS = {
     "forwarders",
     "schedules",
     "firings",
+    "agents",
+    "healthChecks",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
@@ -188,6 +190,12 @@ class Scenario:
     # scenario tasks by name) and the firings, in order: (schedule, scheduledTime) each.
     schedules: tuple[dict[str, Any], ...] = ()
     firings: tuple[tuple[str, str], ...] = ()
+    # DataSync agents by name, each ONLINE or OFFLINE (a task's NFS location names one as `agent`):
+    # activated before the tasks are created, an OFFLINE one offline from the scenario's start.
+    agents: dict[str, str] = field(default_factory=dict)
+    # Virtual seconds from the scenario's start (before the workflow starts, at `startDelaySeconds`)
+    # at which the stack's Health Check runs, as its own schedule would invoke it.
+    health_checks: tuple[float, ...] = ()
 
 
 _RATE_FIELDS = ("prepareFilesPerSecond", "transferBytesPerSecond", "verifyFilesPerSecond")
@@ -249,6 +257,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
+    if ("agents" in raw or "healthChecks" in raw) and "tasks" not in raw:
+        raise ScenarioError(f"scenario {name}: 'agents' and 'healthChecks' go with 'tasks' (a named schedule's)")
     if "tasks" in raw:
         return _parse_batch_scenario(name, raw)
     if "firing" in raw:
@@ -488,6 +498,8 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         forwarders=_forwarders(name, raw.get("forwarders"), batch),
         schedules=schedules,
         firings=firings,
+        agents=_agents(name, raw, batch),
+        health_checks=_health_checks(name, raw),
     )
 
 
@@ -524,6 +536,32 @@ def _schedules_and_firings(
             raise ScenarioError(f"{where}.scheduledTime: expected an ISO 8601 time")
         parsed.append((str(firing["schedule"]), firing["scheduledTime"]))
     return tuple(dict(schedule) for schedule in schedules), tuple(parsed)
+
+
+def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> dict[str, str]:
+    agents = raw.get("agents", {})
+    if not isinstance(agents, dict) or not all(status in ("ONLINE", "OFFLINE") for status in agents.values()):
+        raise ScenarioError(f'scenario {name}: agents: expected {{"<name>": "ONLINE" or "OFFLINE"}}')
+    for index, item in enumerate(batch):
+        for location in (item.task.source, item.task.destination):
+            agent = location.properties.get("agent")
+            if agent is not None and (location.type != "NFS" or agent not in agents):
+                raise ScenarioError(
+                    f"scenario {name}: tasks[{index}]: agent {agent!r} must be an NFS location's, named in 'agents'"
+                )
+    return {str(key): str(value) for key, value in agents.items()}
+
+
+def _health_checks(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
+    checks = raw.get("healthChecks", [])
+    start = float(raw.get("startDelaySeconds", 0))
+    if not isinstance(checks, list) or not all(
+        isinstance(at, int | float) and not isinstance(at, bool) and 0 <= at <= start for at in checks
+    ):
+        raise ScenarioError(
+            f"scenario {name}: healthChecks: expected a list of virtual seconds from 0 to startDelaySeconds ({start:g})"
+        )
+    return tuple(sorted(float(at) for at in checks))
 
 
 def load_scenario(name_or_path: str) -> Scenario:

@@ -8,6 +8,7 @@ bucket are created beside it (`events/scenarios/README.md`).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from typing import Any
 
@@ -16,7 +17,13 @@ from emulator.scenario import Location, Scenario, TaskSpec
 from emulator.stack import ACCOUNT_ID, REGION
 
 
-def _create_location(client: Any, location: Location, region: str = REGION, account: str = ACCOUNT_ID) -> str:
+def _create_location(
+    client: Any,
+    location: Location,
+    region: str = REGION,
+    account: str = ACCOUNT_ID,
+    agents: Mapping[str, str] | None = None,
+) -> str:
     props = location.properties
     subdirectory = str(props.get("subdirectory", "/"))
     if location.type == "S3":
@@ -44,7 +51,8 @@ def _create_location(client: Any, location: Location, region: str = REGION, acco
         client.create_location_nfs(
             ServerHostname=str(props.get("server", "nfs.example.internal")),
             Subdirectory=subdirectory,
-            OnPremConfig={"AgentArns": [f"arn:aws:datasync:{region}:{account}:agent/agent-0123456789abcdef0"]},
+            # The scenario's agent when it names one (activated by create_agents), else a stand-in ARN.
+            OnPremConfig={"AgentArns": [_agent_arn(props, agents, region, account)]},
         )["LocationArn"]
     )
 
@@ -54,7 +62,24 @@ def create_task(scenario: Scenario) -> str:
     return create_task_for(scenario.task)
 
 
-def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> str:
+def _agent_arn(props: Mapping[str, Any], agents: Mapping[str, str] | None, region: str, account: str) -> str:
+    if "agent" in props:
+        return (agents or {})[str(props["agent"])]
+    return f"arn:aws:datasync:{region}:{account}:agent/agent-0123456789abcdef0"
+
+
+def create_agents(names: Iterable[str]) -> dict[str, str]:
+    """Activates one DataSync agent per name (CreateAgent): name -> its ARN."""
+    client = client_in("datasync", REGION, ACCOUNT_ID)
+    return {
+        name: str(client.create_agent(ActivationKey="AAAAA-BBBBB-CCCCC-DDDDD-EEEEE", AgentName=name)["AgentArn"])
+        for name in names
+    }
+
+
+def create_task_for(
+    spec: TaskSpec, locations: dict[str, str] | None = None, agents: Mapping[str, str] | None = None
+) -> str:
     """Creates one task (and its locations) through the DataSync API.
 
     `locations` remembers the locations created so far: tasks that describe a location the same way
@@ -69,7 +94,7 @@ def create_task_for(spec: TaskSpec, locations: dict[str, str] | None = None) -> 
     def location_arn(location: Location) -> str:
         key = json.dumps([region, account, location.type, location.properties], sort_keys=True)
         if key not in known:
-            known[key] = _create_location(client, location, region, account)
+            known[key] = _create_location(client, location, region, account, agents)
         return known[key]
 
     params: dict[str, Any] = {

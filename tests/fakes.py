@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError
 from datasync_scheduler.adapters.datasync import DataSyncUnavailable
 from datasync_scheduler.adapters.execution_logs import LogGroupMissing
 from datasync_scheduler.adapters.failure_report import failure_line
+from datasync_scheduler.adapters.health_notices import CLAIM_LIFETIME
 from datasync_scheduler.adapters.notification_topic import NotPublished
 from datasync_scheduler.domain import phases
 from datasync_scheduler.domain.analysis import TaskFacts
@@ -87,6 +88,7 @@ class FakeTask:
     preserve_deleted_files: str = "PRESERVE"
     schedule: dict[str, Any] | None = None  # DescribeTask's Schedule
     schedule_details: dict[str, Any] | None = None  # and ScheduleDetails
+    agent_offline: bool = False  # an agent the task uses is OFFLINE: DataSync shows it UNAVAILABLE
 
 
 @dataclass
@@ -269,6 +271,8 @@ class FakeDataSync:
         unfinished = [item for item in self.started(task_arn) if not phases.is_terminal(item.status)]
         running = [item for item in unfinished if item.status != "QUEUED"]
         status = "RUNNING" if running else "QUEUED" if unfinished else "AVAILABLE"
+        if task.agent_offline:
+            status = "UNAVAILABLE"
         started = self.started(task_arn)
         return TaskFacts(
             task_arn=task.arn,
@@ -786,6 +790,31 @@ class FakeFiringArrivals:
     def arrived(self, schedule: str, scheduled_times: Sequence[datetime]) -> list[FiringArrival]:
         keys = dict.fromkeys((schedule, time.astimezone(UTC)) for time in scheduled_times)
         return [self.arrivals[key] for key in keys if key in self.arrivals]
+
+
+class FakeHealthNotices:
+    """The Health Check's notices: claimed, then sent, as the ledger keeps them (a claim older than
+    the adapter's CLAIM_LIFETIME is taken over)."""
+
+    def __init__(self) -> None:
+        self.claimed: dict[str, datetime] = {}
+        self.sent_ids: dict[str, str] = {}
+
+    def was_sent(self, key: str) -> bool:
+        return key in self.sent_ids
+
+    def claim(self, key: str, now: datetime) -> bool:
+        if key in self.sent_ids or (key in self.claimed and self.claimed[key] >= now - CLAIM_LIFETIME):
+            return False
+        self.claimed[key] = now
+        return True
+
+    def sent(self, key: str, message_id: str, at: datetime) -> None:
+        self.sent_ids[key] = message_id
+
+    def release(self, key: str) -> None:
+        if key not in self.sent_ids:
+            self.claimed.pop(key, None)
 
 
 class FakeBatchObjects:

@@ -1070,3 +1070,43 @@ def test_a_failure_datasync_counts_need_not_reach_the_logs(world: World) -> None
 
     assert world.describe(execution)["FilesFailed"]["Verify"] == 2
     assert ["outro.mov" in event["message"] for event in world.log_events("/aws/datasync")] == [False]
+
+
+# -- agents: ONLINE or OFFLINE, and a task that uses an offline agent is UNAVAILABLE ------------------
+
+
+def _agent_location(world: World, name: str = "render-agent") -> tuple[str, str]:
+    agent: str = world.datasync.create_agent(ActivationKey="AAAAA-BBBBB-CCCCC-DDDDD-EEEEE", AgentName=name)["AgentArn"]
+    nfs: str = world.datasync.create_location_nfs(
+        ServerHostname="render.example.internal", Subdirectory="/frames", OnPremConfig={"AgentArns": [agent]}
+    )["LocationArn"]
+    return agent, nfs
+
+
+def test_an_activated_agent_is_online_and_an_unknown_one_is_refused(world: World) -> None:
+    agent, _ = _agent_location(world)
+    described = world.datasync.describe_agent(AgentArn=agent)
+    assert (described["Name"], described["Status"]) == ("render-agent", "ONLINE")
+    with pytest.raises(ClientError, match="InvalidRequestException"):
+        world.datasync.describe_agent(AgentArn=f"arn:aws:datasync:{REGION}:{ACCOUNT}:agent/agent-0fffffffffffffff0")
+    with pytest.raises(ClientError, match="ActivationKey"):
+        world.datasync.create_agent(ActivationKey="not-a-key")
+
+
+def test_a_task_whose_agent_goes_offline_is_unavailable_until_it_is_back(world: World) -> None:
+    agent, nfs = _agent_location(world)
+    task = world.task(SourceLocationArn=nfs)
+    other = world.task()  # S3 to S3: no agent
+    assert world.task_status(task) == "AVAILABLE"
+    world.emulator.set_agent_status(agent, "OFFLINE", at(600))
+    world.advance(599)
+    assert world.task_status(task) == "AVAILABLE"
+    world.advance(1)
+    assert world.datasync.describe_agent(AgentArn=agent)["Status"] == "OFFLINE"
+    assert world.task_status(task) == "UNAVAILABLE"
+    assert {t["TaskArn"]: t["Status"] for t in world.datasync.list_tasks()["Tasks"]} == {
+        task: "UNAVAILABLE",
+        other: "AVAILABLE",
+    }
+    world.emulator.set_agent_status(agent, "ONLINE", world.clock.now())
+    assert world.task_status(task) == "AVAILABLE"

@@ -271,6 +271,9 @@ def _named_resources(call: RecordedCall) -> list[str]:
     elif call.service == "dynamodb" and "TableName" in params:
         index = f"/index/{params['IndexName']}" if "IndexName" in params else ""
         arns.append(f"arn:{PARTITION}:dynamodb:{region_account}:table/{params['TableName']}{index}")
+    elif call.service == "dynamodb" and "RequestItems" in params:
+        # BatchGetItem and BatchWriteItem name their tables as the keys of RequestItems.
+        arns += [f"arn:{PARTITION}:dynamodb:{region_account}:table/{table}" for table in params["RequestItems"]]
     elif call.service == "lambda" and not str(params.get("FunctionName", "arn:")).startswith("arn:"):
         arns.append(f"arn:{PARTITION}:lambda:{region_account}:function:{params['FunctionName']}")
     elif call.service == "logs" and ("logGroupName" in params or "logGroupIdentifier" in params):

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 import yaml
 
+from datasync_scheduler.domain.schedule_firings import next_firings
 from datasync_scheduler.domain.schedules import parse_schedules
 from datasync_scheduler_cli.cli import main
-from datasync_scheduler_cli.schedule_firings import next_firings
 from emulator.server import LocalStackServer
 from tests.operate.conftest import http_clients
 

@@ -142,3 +142,26 @@ def test_x_ray_patches_only_botocore_through_which_every_aws_call_goes(function:
     patched = {name.split(".")[2] for name in modules if name.startswith("aws_xray_sdk.ext.")}
     traced = "Tracer(" in functions()[function].read_text(encoding="utf-8")
     assert patched == (BOTOCORE_PATCH if traced else set()), function
+
+
+SCHEDULES_LAYER_LIBRARIES = {"yaml", "pyawscron"}
+
+
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_only_a_function_with_the_schedules_layer_imports_what_that_layer_ships(function: str) -> None:
+    """PyYAML and pyawscron are in the schedules layer only (schedules/requirements.txt): a function
+    without that layer that imported them would fail on Lambda with ModuleNotFoundError."""
+    layers = load_template(ROOT / "template.yaml")["Resources"][function]["Properties"].get("Layers", [])
+    has_layer = {"Ref": "SchedulesLayer"} in layers
+    imported = top_level(modules_imported_by(function)) & SCHEDULES_LAYER_LIBRARIES
+    assert has_layer or not imported, f"{function} imports {sorted(imported)} without the schedules layer"
+
+
+def test_the_schedules_layer_pins_what_the_tests_run_against() -> None:
+    constraints = dict(
+        line.split("==", 1) for line in (ROOT / "constraints.txt").read_text().splitlines() if "==" in line
+    )
+    for line in (ROOT / "schedules" / "requirements.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, version = line.split("==", 1)
+            assert constraints.get(name) == version, f"schedules/requirements.txt {line}: constraints.txt differs"

@@ -74,6 +74,8 @@ def test_sam_build_packages_every_function(tmp_path: Path) -> None:
     # the YAML parser that reads it (schedules/requirements.txt).
     assert (build / "SchedulesLayer" / "python" / "schedules.yaml").is_file()
     assert (build / "SchedulesLayer" / "python" / "yaml" / "__init__.py").is_file()
+    # and the cron evaluator the Health Check computes firings with.
+    assert (build / "SchedulesLayer" / "python" / "pyawscron" / "__init__.py").is_file()
 
 
 @pytest.mark.slow

@@ -399,6 +399,30 @@ class FiringArrivals(Protocol):
         ...
 
 
+class HealthNotices(Protocol):
+    """The Health Check's messages, one per notice (a firing's preflight, a missed firing): each is
+    claimed before it is published and marked sent once SNS took it, so that two checks at once,
+    or every check until the firing, publish it once."""
+
+    def was_sent(self, key: str) -> bool:
+        """Whether the notice `key` went out already (a cheap look before preflight runs again)."""
+        ...
+
+    def claim(self, key: str, now: datetime) -> bool:
+        """Claims the notice for this check: False when it was sent, or another check claimed it
+        less than a claim's lifetime ago (a claim whose check died is taken over after that).
+        Raises `ApiCallFailed` when the store refuses it."""
+        ...
+
+    def sent(self, key: str, message_id: str, at: datetime) -> None:
+        """Marks the claimed notice sent, with SNS's MessageId: no check publishes it again."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Gives the claim up (its publish failed): the next check tries again."""
+        ...
+
+
 class BatchObjects(Protocol):
     """A batch's objects in S3: the Map's items, and the results the Map run writes there."""
 

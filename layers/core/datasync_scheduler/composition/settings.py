@@ -254,3 +254,15 @@ class ValidateBatchSettings(ScheduleBookSettings, EventSettings, LedgerSettings,
     # Each firing's arrival is recorded in the run ledger (for the health check's missed firings).
     # The Map's items are written under `batches/` of this bucket (a lifecycle rule expires them).
     failure_report_bucket: Named = variable("FAILURE_REPORT_BUCKET")
+
+
+class HealthCheckSettings(LedgerSettings, ScheduleBookSettings, ReachSettings):
+    # Tasks are described, and tagged ones found, where each lives (the stack's reach).
+    # The notification topic the preflight and missed-firing messages go to (a notice's mark is in
+    # the ledger), with a Chatbot rendering when the stack's others have one.
+    chatbot_notifications: Literal["enabled", "disabled"] = variable("CHATBOT_NOTIFICATIONS")
+    topic_arn: Named = variable("NOTIFICATION_TOPIC_ARN")
+
+    @property
+    def chatbot(self) -> bool:
+        return self.chatbot_notifications == "enabled"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, TypeVar, cast
 
@@ -10,6 +11,7 @@ from datasync_scheduler.composition.settings import (
     AnalyzeRunSettings,
     EnvironmentSettings,
     EventSettings,
+    HealthCheckSettings,
     LedgerSettings,
     MessageSettings,
     PlanNextAttemptSettings,
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
         BatchObjects,
         EventBusPort,
         FiringArrivals,
+        HealthNotices,
+        LogSource,
         Ports,
         RetryFailuresPorts,
         RetryPorts,
@@ -265,11 +269,49 @@ def schedule_group(group: str) -> ScheduleGroupPort:
     return SchedulerGroup(client("scheduler"), group)
 
 
+def log_sources(settings: ReachSettings) -> Callable[[str], LogSource]:
+    """The log source in the Region and account of a log group (its ARN): a task's log group is
+    looked at where the task writes it."""
+    return lambda log_group_arn: _log_source(Where.of_arn(log_group_arn), settings.members, settings.member_role_name)
+
+
+@cache
+def _log_source(where: Where, members: frozenset[str], role_name: str) -> LogSource:
+    from datasync_scheduler.adapters.aws_clients import TaskClients
+    from datasync_scheduler.adapters.execution_logs import ExecutionLogs
+
+    return ExecutionLogs(TaskClients("logs", members, role_name).at(where))
+
+
+def health_notices(settings: LedgerSettings) -> HealthNotices:
+    return _health_notices(settings.ledger_table)
+
+
+@cache
+def _health_notices(ledger_table: str) -> HealthNotices:
+    from datasync_scheduler.adapters.health_notices import DynamoDbHealthNotices
+
+    return DynamoDbHealthNotices(ledger_table)
+
+
+def health_topic(settings: HealthCheckSettings) -> TopicPort:
+    return _topic(settings.topic_arn)
+
+
 def forget_settings() -> None:
     """Forgets settings and the adapters built from them (the environment is another function's)."""
     _settings.clear()
     built_once = (_topic, _published_messages, _ports, _datasync, _analysis_ports, _retry_ports, _schedule_book)
-    for built in (*built_once, _batch_objects, _firing_arrivals, _tagged_tasks, _event_bus, _run_history):
+    for built in (
+        *built_once,
+        _batch_objects,
+        _firing_arrivals,
+        _tagged_tasks,
+        _event_bus,
+        _run_history,
+        _log_source,
+        _health_notices,
+    ):
         built.cache_clear()
 
 

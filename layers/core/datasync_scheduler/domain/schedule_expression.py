@@ -8,8 +8,8 @@ Three kinds (docs/aws-facts.md#named-schedules):
   day-of-month and day-of-week, `L` and `W` in day-of-month, `L` and `#` in day-of-week.
 
 This module is pure: it says what is wrong with an expression before it is deployed, in words a
-person can act on. When a schedule fires is computed by the operator's command line, which needs a
-library that evaluates cron expressions (datasync_scheduler_cli/schedule_firings.py).
+person can act on. When a schedule fires is computed in domain/schedule_firings.py, with a library that
+evaluates cron expressions.
 """
 
 from __future__ import annotations

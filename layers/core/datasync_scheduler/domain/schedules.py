@@ -39,6 +39,8 @@ SCHEDULE_NAME = re.compile(r"[0-9a-zA-Z_.-]{1,64}")
 EXPRESSION_LIMIT = 256
 TIMEZONE_LIMIT = 50
 FLEXIBLE_WINDOW_MAX_MINUTES = 1440
+# Preflight looks at most a day ahead: what it finds is true now, not in a week.
+PREFLIGHT_LEAD_MAX_MINUTES = 1440
 
 # What each task's own message is sent for, besides the firing's one digest: `none`, `problems`
 # (a task that failed or needed retries to succeed), or `all`.
@@ -64,6 +66,13 @@ class ScheduleMessages(ScheduleModel):
     slack_webhook_secret_arn: Annotated[str, Field(pattern=r"^arn:[a-z-]+:secretsmanager:")] | None = None
 
 
+class SchedulePreflight(ScheduleModel):
+    """How long before each firing the stack's Health Check looks at the schedule's tasks: a
+    preflight message then still leaves time to act (bring an agent back, fix the logging)."""
+
+    lead_minutes: Annotated[int, Field(ge=1, le=PREFLIGHT_LEAD_MAX_MINUTES)] = 30
+
+
 class Schedule(ScheduleModel):
     """One named schedule: when it fires, in which time zone, and which tasks each firing runs."""
 
@@ -84,6 +93,7 @@ class Schedule(ScheduleModel):
     max_concurrency: Annotated[int, Field(ge=1, le=1000)] = 4
     run_deadline_seconds: Annotated[int, Field(ge=60)] | None = None
     messages: ScheduleMessages = Field(default_factory=ScheduleMessages)
+    preflight: SchedulePreflight = Field(default_factory=SchedulePreflight)
 
     @field_validator("name")
     @classmethod

@@ -19,7 +19,7 @@ from typing import Any
 from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.messages import chat_text
 from datasync_scheduler.messages.chat_text import code, cut, line, size
-from datasync_scheduler.messages.message import Failures, Message
+from datasync_scheduler.messages.message import Failures, Message, tasks_heading
 
 TITLE_LIMIT = 250
 DESCRIPTION_LIMIT = 8000
@@ -29,7 +29,7 @@ KEYWORD_LIMIT = 75
 IDENTIFIER_LIMIT = 256
 CONTEXT_VALUE_LIMIT = 256
 EXAMPLE_PATHS = 3
-EMOJI = {"succeeded": ":white_check_mark:", "recovered": ":warning:", "failed": ":x:"}
+EMOJI = {"succeeded": ":white_check_mark:", "recovered": ":warning:", "failed": ":x:", "warned": ":warning:"}
 # Room kept at the end of the description for the line that says what was left out.
 MORE_ROOM = 80
 
@@ -72,7 +72,7 @@ def _description(message: Message) -> str:
     if message.failures is not None:
         lines += _failure_lines(message.failures)
     if message.tasks:
-        lines.append("*Tasks that failed or recovered*" if message.schedule else "*Tasks*")
+        lines.append(f"*{tasks_heading(message)}*")
         lines += [
             f"{EMOJI.get(task.outcome, '')} {chat_text.link(task.url, task.task) if task.url else code(task.task)} "
             f"{line(task.status)}" + (f": {line(task.detail)}" if task.detail else "")

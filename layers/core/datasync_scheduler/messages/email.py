@@ -19,7 +19,7 @@ from datasync_scheduler.domain.batch import BatchSummary
 from datasync_scheduler.domain.run_result import RunResult
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.domain.untrusted import one_line
-from datasync_scheduler.messages.message import Message, batch_message, run_message
+from datasync_scheduler.messages.message import Message, batch_message, run_message, tasks_heading
 
 __all__ = [
     "SUBJECT_LIMIT",
@@ -71,7 +71,7 @@ def render_email(message: Message) -> Notification:
         lines += [f"  {one_line(line)}" for line in message.attempts]
     lines += _failure_lines(message)
     if message.tasks or (message.schedule and message.tasks_not_listed):
-        lines += ["", "Tasks that failed or recovered:" if message.schedule else "Tasks:"]
+        lines += ["", f"{tasks_heading(message)}:"]
         for task in message.tasks:
             lines.append(
                 f"  {one_line(task.status):<10}{one_line(task.task)}"
@@ -109,6 +109,12 @@ def _opening(message: Message) -> list[str]:
         return [
             f"The DataSync batch ran {counts['Tasks']} task(s){at_most}: "
             f"{counts['Succeeded']} succeeded, {counts['Failed']} failed."
+        ]
+    if message.kind in ("preflight", "missed-firing"):
+        # A schedule's health: its headline, then which schedule and firing it is about.
+        return [
+            f"{one_line(message.subject)}.",
+            f"Schedule: {one_line(message.schedule or '')}" + _firing_time(message),
         ]
     task = one_line(message.task or "unknown task")
     said = {

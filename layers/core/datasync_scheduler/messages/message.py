@@ -20,11 +20,19 @@ from datasync_scheduler.domain.run_result import RunResult, iso
 from datasync_scheduler.domain.units import format_bytes, format_duration
 from datasync_scheduler.messages import console_links
 
-Outcome = Literal["succeeded", "recovered", "failed"]
+# "warned": a preflight that found only what makes a run worse (the run will start).
+Outcome = Literal["succeeded", "recovered", "failed", "warned"]
 Severity = Literal["info", "warning", "error"]
-Kind = Literal["run", "batch"]
+# "preflight": what will fail at a named schedule's next firing, before its window;
+# "missed-firing": a firing that should have happened and never arrived (messages/health.py).
+Kind = Literal["run", "batch", "preflight", "missed-firing"]
 
-SEVERITY: Mapping[Outcome, Severity] = {"succeeded": "info", "recovered": "warning", "failed": "error"}
+SEVERITY: Mapping[Outcome, Severity] = {
+    "succeeded": "info",
+    "recovered": "warning",
+    "failed": "error",
+    "warned": "warning",
+}
 # A batch message lists at most this many tasks one by one; the rest are counted.
 BATCH_TASK_LINES = 100
 # A task line quotes at most this much of a failed run's reason; the run's own message has all of it.
@@ -123,6 +131,13 @@ class Message(_Frozen):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def tasks_heading(message: Message) -> str:
+    """What the list of task lines is, in every rendering."""
+    if message.kind == "preflight":
+        return "What preflight found"
+    return "Tasks that failed or recovered" if message.schedule else "Tasks"
 
 
 def run_outcome(result: RunResult) -> Outcome:

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from datasync_scheduler.domain.units import format_duration
 from datasync_scheduler.messages import chat_text, console_links
 from datasync_scheduler.messages.chat_text import ELLIPSIS, code, cut, line, paragraph, size
-from datasync_scheduler.messages.message import FailureGroup, Failures, Message, TaskLine
+from datasync_scheduler.messages.message import FailureGroup, Failures, Message, TaskLine, tasks_heading
 
 HEADER_LIMIT = 150
 TEXT_LIMIT = 3000
@@ -78,7 +78,7 @@ class ContextBlock(TypedDict):
 Block = HeaderBlock | SectionBlock | DividerBlock | ContextBlock
 DIVIDER: DividerBlock = {"type": "divider"}
 
-EMOJI = {"succeeded": "✅", "recovered": "⚠️", "failed": "❌"}
+EMOJI = {"succeeded": "✅", "recovered": "⚠️", "failed": "❌", "warned": "⚠️"}
 ALARM_EMOJI = {"ALARM": "🚨", "OK": "✅", "INSUFFICIENT_DATA": "❔"}
 
 
@@ -108,7 +108,7 @@ def render_slack(message: Message) -> dict[str, Any]:
     if message.failures is not None:
         blocks += _failure_sections(message.failures)
     if message.tasks or message.tasks_not_listed:
-        heading = "*Tasks that failed or recovered*" if message.schedule else "*Tasks*"
+        heading = f"*{tasks_heading(message)}*"
         blocks += _task_sections(message.tasks, message.tasks_not_listed, heading)
     if message.phases:
         blocks.append(_context(_phase_line(message)))

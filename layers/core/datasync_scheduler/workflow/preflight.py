@@ -8,7 +8,7 @@ than its absence is reported as not checked, never as healthy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -20,10 +20,17 @@ from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, LogGroupMissin
 
 
 def preflight(
-    task_arns: Iterable[str], datasync: DataSyncPort, logs: LogSource | None = None, *, now: datetime | None = None
+    task_arns: Iterable[str],
+    datasync: DataSyncPort,
+    logs: LogSource | None = None,
+    *,
+    now: datetime | None = None,
+    logs_for: Callable[[str], LogSource] | None = None,
 ) -> list[Finding]:
     """Every finding of every task, task by task in the order given; empty when all are healthy.
-    With `logs`, each task's log group is looked up too (one FilterLogEvents over the last second)."""
+    With `logs`, each task's log group is looked up too (one FilterLogEvents over the last second);
+    with `logs_for`, in the log source of the group's own Region and account (its ARN), so that a
+    task elsewhere is not said to log to a group that is gone."""
     findings: list[Finding] = []
     for task_arn in task_arns:
         try:
@@ -43,8 +50,9 @@ def preflight(
             )
             continue
         look = look_of(task_arn, facts)
-        if logs is not None and facts.log_group_arn:
-            look = replace(look, log_group_exists=_log_group_exists(logs, facts.log_group_arn, now or utc_now()))
+        source = logs_for(facts.log_group_arn) if logs_for and facts.log_group_arn else logs
+        if source is not None and facts.log_group_arn:
+            look = replace(look, log_group_exists=_log_group_exists(source, facts.log_group_arn, now or utc_now()))
         findings.extend(preflight_findings(look))
     return findings
 

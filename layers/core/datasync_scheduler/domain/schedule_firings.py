@@ -6,6 +6,11 @@ does at daylight-saving changes (docs/aws-facts.md#named-schedules): a local tim
 exist (clocks go forward) is skipped, and one that occurs twice (clocks go back) fires once, at
 its first occurrence. A rate schedule fires every fixed interval (a day is 24 hours) from its
 start date; an at() schedule once. Start and end dates bound all of them.
+
+Pure, and shared: the operator's command line lists the next firings and checks the past ones
+(`schedules --health`), and the stack's Health Check finds the firing its preflight is for and the
+ones that were missed. pyawscron ships in the schedules layer (schedules/requirements.txt): only
+the functions that read the schedules file import this module.
 """
 
 from __future__ import annotations
@@ -52,6 +57,28 @@ def next_firings(schedule: Schedule, now: datetime, count: int = 3) -> Firings:
     kept = tuple(time.astimezone(zone) for time in times if end is None or time.astimezone(UTC) <= end)
     note = "" if len(kept) == count else "no more firings before its end date" if end else "no more firings found"
     return Firings(kept, note if len(kept) < count else "")
+
+
+def firings_between(schedule: Schedule, since: datetime, until: datetime, most: int) -> list[datetime]:
+    """The newest `most` firings the expression gives after `since` and up to `until`, oldest first:
+    read forward page by page (the computation counts from a start), keeping the newest."""
+    kept: list[datetime] = []
+    cursor = since
+    while True:
+        page = [time for time in next_firings(schedule, cursor, most).times if time <= until]
+        kept = (kept + page)[-most:]
+        if len(page) < most:
+            return kept
+        cursor = page[-1]
+
+
+def next_firing_within(schedule: Schedule, now: datetime, lead: timedelta) -> datetime | None:
+    """The schedule's next firing when it is due within `lead` of `now` (the window preflight looks
+    ahead), else None. Only the next one: the firings after it are checked when they are next."""
+    upcoming = next_firings(schedule, now, 1).times
+    if upcoming and upcoming[0].astimezone(UTC) <= now.astimezone(UTC) + lead:
+        return upcoming[0]
+    return None
 
 
 def _rate(start: datetime, seconds: int, after: datetime, count: int) -> list[datetime]:
