@@ -55,6 +55,8 @@ def test_a_nightly_run_publishes_its_outcome_counters_and_phases_once_and_the_ba
                 {"Name": "FilesTransferred", "Unit": "Count"},
                 {"Name": "Attempts", "Unit": "Count"},
                 {"Name": "RunDuration", "Unit": "Seconds"},
+                # The run's estimated cost in US dollars (docs/cost.md): CloudWatch has no currency unit.
+                {"Name": "EstimatedCost", "Unit": "None"},
             ],
         }
     ]
