@@ -352,7 +352,15 @@ def _schedule_name(value: str) -> str:
 
 
 def _schedules(args: argparse.Namespace) -> int:
-    from datasync_scheduler_cli.schedules import Resolution, read_file, resolve, schedule_view, stack_home, view_lines
+    from datasync_scheduler_cli.schedules import (
+        OperatorTaskClients,
+        Resolution,
+        read_file,
+        resolve,
+        schedule_view,
+        stack_home,
+        view_lines,
+    )
 
     schedules = read_file(Path(args.file))
     now = datetime.now(UTC)
@@ -363,8 +371,10 @@ def _schedules(args: argparse.Namespace) -> int:
 
         try:
             home = stack_home(args.clients, args.stack_name)
-            datasync_client = args.clients("datasync")
-            tagged, datasync = DataSyncTaggedTasks(datasync_client), DataSync(datasync_client)
+            # Each call in the Region and account of the task it is about (docs/regions.md).
+            task_clients = OperatorTaskClients("datasync", home, args.clients)
+            tagged = DataSyncTaggedTasks(clients=task_clients)
+            datasync = DataSync(clients=task_clients)
             resolved = {schedule.name: resolve(schedule, home, tagged, datasync) for schedule in schedules.schedules}
         except Exception as error:
             # No Region, no credentials, no stack: say so, and that the file alone can be listed.
@@ -400,14 +410,14 @@ def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[
     from datasync_scheduler.adapters.firing_arrivals import DynamoDbFiringArrivals
     from datasync_scheduler.adapters.tagged_tasks import DataSyncTaggedTasks
     from datasync_scheduler_cli.schedule_health import preflight_view, schedule_health
-    from datasync_scheduler_cli.schedules import stack_home
+    from datasync_scheduler_cli.schedules import OperatorTaskClients, stack_home
 
     table = _resources(args, "ledger_table").ledger_table
     arrivals = DynamoDbFiringArrivals(table, args.clients("dynamodb"))
-    datasync_client = args.clients("datasync")
-    datasync, tagged = DataSync(datasync_client), DataSyncTaggedTasks(datasync_client)
-    logs = ExecutionLogs(args.clients("logs"))
     home = stack_home(args.clients, args.stack_name)
+    task_clients = OperatorTaskClients("datasync", home, args.clients)
+    datasync, tagged = DataSync(clients=task_clients), DataSyncTaggedTasks(clients=task_clients)
+    logs = ExecutionLogs(args.clients("logs"))
     for schedule, view in zip(schedules, views, strict=True):
         view["health"] = schedule_health(schedule, now, arrivals)
         view["health"]["preflight"] = preflight_view(schedule, home, datasync, tagged, logs, now)

@@ -69,6 +69,20 @@ def find_resources(
 
 def stack_outputs(clients: ClientFactory, stack_name: str, *, hint: str) -> dict[str, str]:
     """The stack's outputs by key; a stack that cannot be read is an OperatorError ending with `hint`."""
+    return described_stack(clients, stack_name, hint=hint).outputs
+
+
+@dataclass(frozen=True)
+class DescribedStack:
+    """A deployed stack as DescribeStacks gives it: its outputs and its parameters, each by key."""
+
+    outputs: dict[str, str]
+    parameters: dict[str, str]
+
+
+def described_stack(clients: ClientFactory, stack_name: str, *, hint: str) -> DescribedStack:
+    """One DescribeStacks (docs/aws-facts.md#stack-parameters); a stack that cannot be read is an
+    OperatorError ending with `hint`."""
     try:
         stacks = clients("cloudformation").describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
@@ -76,7 +90,14 @@ def stack_outputs(clients: ClientFactory, stack_name: str, *, hint: str) -> dict
             f"cannot read the outputs of stack {stack_name!r}: {error.response.get('Error', {}).get('Message', error)}"
             f" ({hint})"
         ) from error
-    return {output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])}
+    return DescribedStack(
+        outputs={output["OutputKey"]: output["OutputValue"] for output in stacks[0].get("Outputs", [])},
+        parameters={
+            item["ParameterKey"]: str(item.get("ParameterValue", ""))
+            for item in stacks[0].get("Parameters", [])
+            if "ParameterKey" in item
+        },
+    )
 
 
 def run_name(now: datetime) -> str:

@@ -3,8 +3,10 @@ to now, and what a deploy changes.
 
 The listing reads the schedules file (the one `sam build` ships) and resolves each schedule's tasks
 as its firing would now: the listed ones, and the ones tagged for it found through the same lookup
-Validate Batch makes (`workflow/validate_batch.py` `tagged_for`), each described (DescribeTask) for
-its name; `--no-resolve` reads the file only. `schedules plan` compares it with
+Validate Batch makes (`workflow/validate_batch.py` `tagged_for`), in every Region and account the
+deployed stack reaches (its TaskRegions, MemberAccounts and MemberRoleName parameters), each
+described (DescribeTask) in its own place for its name, through the member role in another account
+(docs/regions.md); `--no-resolve` reads the file only. `schedules plan` compares it with
 the schedule group of the deployed stack (ListSchedules and GetSchedule), with the rules the deploy
 itself applies (`domain/schedule_group.py`), so what it prints is what the next deploy does.
 """
@@ -17,14 +19,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from datasync_scheduler.adapters.aws_clients import TaskClients, client_in
 from datasync_scheduler.domain.batch import ScheduleTask
 from datasync_scheduler.domain.schedule_firings import next_firings
 from datasync_scheduler.domain.schedule_group import SchedulePlan, ScheduleTarget, desired_schedules, plan
 from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, InvalidSchedules, Schedule, SchedulesFile
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.domain.untrusted import one_line
+from datasync_scheduler.domain.where import Reach, Where
 from datasync_scheduler.ports import ApiCallFailed, DataSyncPort, TaggedTasks, TaskNotFound
-from datasync_scheduler_cli.operate import ClientFactory, OperatorError, stack_outputs
+from datasync_scheduler_cli.operate import ClientFactory, OperatorError, described_stack, stack_outputs
 
 DEFAULT_FILE = Path("schedules") / "schedules.yaml"
 FIRINGS_SHOWN = 3
@@ -64,6 +68,8 @@ def schedule_view(schedule: Schedule, now: datetime, resolved: Resolution | None
         if resolved and resolved.tasks is not None
         else None,
         "resolveProblem": resolved.problem if resolved else None,
+        # The accounts whose tagged tasks could not be looked up with the operator's credentials.
+        "unreachable": list(resolved.unreachable) if resolved else [],
         # The schedule's health (`schedule_health.py`): filled by `--health`, else null.
         "health": None,
     }
@@ -98,16 +104,20 @@ def _resolved_lines(view: dict[str, Any]) -> list[str]:
     tasks = view.get("resolvedTasks")
     if tasks is None:
         return []
+    unreachable = [one_line(f"  now: {note}") for note in view.get("unreachable") or []]
     if not tasks:
         tag = f"none tagged {SCHEDULE_TAG_KEY}={view['name']}" if view["selectByTag"] else "it selects none by tag"
-        return [one_line(f"  now: no task: none listed and {tag}")]
+        return [one_line(f"  now: no task: none listed and {tag}"), *unreachable]
     how = {"both": "listed and tagged", "listed": "listed", "tagged": "tagged"}
     return [
-        one_line(
-            f"  now: {task['name'] or '(' + str(task['problem']) + ')'}  {how[task['foundBy']]}  "
-            f"{task['region']}  {task['account']}  {task['taskArn']}"
-        )
-        for task in tasks
+        *(
+            one_line(
+                f"  now: {task['name'] or '(' + str(task['problem']) + ')'}  {how[task['foundBy']]}  "
+                f"{task['region']}  {task['account']}  {task['taskArn']}"
+            )
+            for task in tasks
+        ),
+        *unreachable,
     ]
 
 
@@ -137,50 +147,133 @@ class ResolvedTask:
 
 @dataclass(frozen=True)
 class Resolution:
-    """A schedule's tasks now, or why they could not be found (`tasks` None, `problem` set)."""
+    """A schedule's tasks now, or why they could not be found (`tasks` None, `problem` set).
+    `unreachable` names each member account whose tagged tasks the operator's credentials could not
+    look up (the tasks found elsewhere are still shown)."""
 
     tasks: tuple[ResolvedTask, ...] | None
     problem: str | None = None
+    unreachable: tuple[str, ...] = ()
+
+
+# The call botocore makes for a member account's credentials: when it fails, the account is not
+# reachable with the operator's credentials (docs/regions.md#the-operators-view), not missing a task.
+_ASSUME_ROLE = "AssumeRole"
+
+
+def _unreachable(home: StackHome, where: Where, failed: ApiCallFailed) -> str | None:
+    """`not reachable with your credentials (...)` when `failed` is the member role refusing the
+    operator, else None."""
+    if failed.cause.where != _ASSUME_ROLE or where.account == home.account or where.account not in home.accounts:
+        return None
+    role = home.reach.role_arn(where)
+    return f"not reachable with your credentials ({_ASSUME_ROLE} of {role} failed with {failed.cause.error})"
+
+
+class _ReachableTaggedTasks:
+    """The tagged tasks of every place the operator can enter; a member account whose role refuses
+    the operator's credentials is noted once and looked at no further."""
+
+    def __init__(self, tagged: TaggedTasks, home: StackHome) -> None:
+        self._tagged = tagged
+        self._home = home
+        self.unreachable: dict[str, str] = {}
+
+    def tagged(self, key: str, value: str, where: Where) -> list[str]:
+        if where.account in self.unreachable:
+            return []
+        try:
+            return self._tagged.tagged(key, value, where)
+        except ApiCallFailed as failed:
+            note = _unreachable(self._home, where, failed)
+            if note is None:
+                raise
+            self.unreachable[where.account] = note
+            return []
 
 
 def resolve(schedule: Schedule, home: StackHome, tagged_tasks: TaggedTasks, datasync: DataSyncPort) -> Resolution:
-    """The tasks the schedule's firing would run now, each described; a task DataSync does not know
-    or will not describe is shown with why, not dropped, and a lookup that fails is the schedule's
-    problem, not a crash."""
+    """The tasks the schedule's firing would run now, each described in its own Region and account;
+    a task DataSync does not know or will not describe is shown with why, not dropped, and a lookup
+    that fails is the schedule's problem, not a crash. A member account the operator's credentials
+    cannot enter is named as such: its tasks are not "not found"."""
     from datasync_scheduler.domain.batch import InvalidBatchRequest, schedule_tasks
     from datasync_scheduler.workflow.validate_batch import tagged_for
 
+    reachable = _ReachableTaggedTasks(tagged_tasks, home)
     try:
-        tagged = tagged_for(schedule, home, tagged_tasks)
+        tagged = tagged_for(schedule, home, reachable)
     except InvalidBatchRequest as refused:
         return Resolution(None, str(refused).removeprefix("Invalid batch request: "))
     except ApiCallFailed as failed:
         return Resolution(None, f"the tasks tagged for it cannot be listed: {failed.cause.describe()}")
-    return Resolution(tuple(_described(task, datasync) for task in schedule_tasks(schedule, tagged)))
+    unreachable = tuple(
+        f"in account {account}: tasks tagged for it not looked up: {why}"
+        for account, why in sorted(reachable.unreachable.items())
+    )
+    return Resolution(
+        tuple(_described(task, home, datasync) for task in schedule_tasks(schedule, tagged)), None, unreachable
+    )
 
 
-def _described(task: ScheduleTask, datasync: DataSyncPort) -> ResolvedTask:
+def _described(task: ScheduleTask, home: StackHome, datasync: DataSyncPort) -> ResolvedTask:
     try:
         facts = datasync.task(task.task_arn)
     except TaskNotFound:
         return ResolvedTask(task, None, None, "not found: DataSync does not know this task (deleted?)")
     except ApiCallFailed as failed:
+        where = Where.of_arn(task.task_arn)
+        if (why := _unreachable(home, where, failed)) is not None:
+            return ResolvedTask(task, None, None, f"in account {where.account}: {why}")
         what = "access denied" if "AccessDenied" in failed.cause.error else "cannot be described"
         return ResolvedTask(task, None, None, f"{what}: {failed.cause.describe()}")
     return ResolvedTask(task, facts.name, facts.status, None)
 
 
+# The stack's parameters that say where else it reaches (template.yaml; docs/regions.md).
+_REACH_PARAMETERS = ("TaskRegions", "MemberAccounts", "MemberRoleName")
+
+
 def stack_home(clients: ClientFactory, stack_name: str) -> StackHome:
-    """Where the deployed stack runs (its SyncWorkflow's ARN): the Region and account its firings
-    look in, as Validate Batch does."""
-    outputs = stack_outputs(
+    """Where the deployed stack runs (its SyncWorkflow's ARN) and where else it reaches (its
+    TaskRegions, MemberAccounts and MemberRoleName parameters, read with the same DescribeStacks:
+    docs/aws-facts.md#stack-parameters): the Regions and accounts its firings look in, as Validate
+    Batch does. A stack deployed before those parameters existed reaches its home only."""
+    stack = described_stack(
         clients, stack_name, hint="name another with --stack-name, or read the file only with --no-resolve"
     )
-    arn = outputs.get("SyncWorkflowArn", "")
+    arn = stack.outputs.get("SyncWorkflowArn", "")
     parts = arn.split(":")
     if len(parts) < 7 or parts[2] != "states":
         raise OperatorError(f"stack {stack_name!r} has no output SyncWorkflowArn: it is not a datasync-scheduler stack")
-    return StackHome(partition=parts[1], region=parts[3], account=parts[4])
+    regions, accounts, role_name = (stack.parameters.get(name, "") for name in _REACH_PARAMETERS)
+    try:
+        reach = Reach.of(Where(parts[1], parts[3], parts[4]), regions, accounts, role_name)
+    except ValueError as error:
+        raise OperatorError(f"stack {stack_name!r}: parameter {one_line(str(error))}") from None
+    return StackHome(parts[1], parts[3], parts[4], reach.regions, reach.accounts, reach.member_role_name)
+
+
+class OperatorTaskClients(TaskClients):
+    """The clients of one service for calls about tasks, from the operator's own credentials: the
+    command's client (`clients`) at the stack's home, a client in the task's own Region elsewhere,
+    through the member role in a member account, as the functions call (`adapters/aws_clients.py`)."""
+
+    def __init__(self, service: str, home: StackHome, clients: ClientFactory) -> None:
+        super().__init__(service, home.accounts, home.member_role_name)
+        self._home = Where(home.partition, home.region, home.account)
+        self._role = home.reach
+        self._clients = clients
+        self._service_name = service
+
+    def at(self, where: Where) -> Any:
+        if where == self._home:
+            return self._clients(self._service_name)
+        if where.account == self._home.account:
+            return client_in(self._service_name, where)
+        # AssumeRole is called in the stack's home Region when the operator's environment names
+        # none for botocore (the command line honours AWS_REGION, botocore's session does not).
+        return client_in(self._service_name, where, self._role.role_arn(where), self._home.region)
 
 
 def _local(iso_time: str, zone: ZoneInfo, skipped: set[str]) -> str:

@@ -7,7 +7,9 @@ name. moto's own server application answers HTTP from the same in-memory backend
 code uses (moto keeps them in module globals); a small middleware in front of it answers what moto
 cannot answer the way this project needs:
 
-- DataSync (JSON 1.1, `X-Amz-Target: FmrsService.<Operation>`) goes to the DataSync emulator;
+- DataSync (JSON 1.1, `X-Amz-Target: FmrsService.<Operation>`) goes to the DataSync emulator of the
+  Region the request is signed for and the account its credentials belong to (a member role's
+  session: the member account), as AWS keeps each place's tasks apart;
 - CloudFormation `DescribeStacks` describes the deployed stack with its Outputs, so the CLI finds
   the state machines and the ledger the way it does on AWS.
 
@@ -40,7 +42,7 @@ from emulator.runner import stop_running
 from emulator.scenario import Scenario
 from emulator.scenario_tasks import create_task_for
 from emulator.service_errors import EmulatedServiceError
-from emulator.stack import REGION, DeployedStack, stack_id
+from emulator.stack import ACCOUNT_ID, REGION, DeployedStack, stack_id
 
 DEFAULT_PORT = 4566
 # 10 virtual minutes per real second: an 8-hour transfer takes 48 s, a 15-minute fallback 1.5 s.
@@ -85,15 +87,17 @@ class _Middleware:
         with self._lock:
             self._requests.append(target or action or f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}")
         if target.startswith("FmrsService."):
-            return self._datasync(target.split(".", 1)[1], body, start_response)
+            return self._datasync(target.split(".", 1)[1], body, start_response, _signed_for(environ))
         if action == "DescribeStacks" and "/cloudformation/aws4_request" in str(environ.get("HTTP_AUTHORIZATION")):
             return self._describe_stacks(form.get("StackName", [None])[0], start_response)
         return self._app(environ, start_response)
 
-    def _datasync(self, operation: str, body: bytes, start_response: StartResponse) -> Iterable[bytes]:
+    def _datasync(
+        self, operation: str, body: bytes, start_response: StartResponse, place: tuple[str, str]
+    ) -> Iterable[bytes]:
         status, payload = 200, {}
         try:
-            payload = self._aws.datasync.handle(operation, json.loads(body or b"{}"))
+            payload = self._aws.datasync_in(*place).handle(operation, json.loads(body or b"{}"))
         except EmulatedServiceError as error:
             status, payload = error.status, {"__type": error.code, "message": error.message, **error.extra}
         except NotImplementedError as error:
@@ -133,6 +137,18 @@ class _Middleware:
         return _respond(start_response, 200, "text/xml", document)
 
 
+def _signed_for(environ: dict[str, Any]) -> tuple[str, str]:
+    """The (Region, account) a request is for: the Region of its SigV4 credential scope
+    (`Credential=<access key>/<date>/<region>/<service>/aws4_request`) and the account moto serves
+    its access key as; ("", "") when it is not signed that way (then: the stack's home)."""
+    authorization = str(environ.get("HTTP_AUTHORIZATION", ""))
+    _, found, rest = authorization.partition("Credential=")
+    scope = rest.split(",", 1)[0].split("/")
+    if not found or len(scope) < 5:
+        return ("", "")
+    return (scope[2], moto_internals.account_of_access_key(scope[0]))
+
+
 def _respond(start_response: StartResponse, status: int, content_type: str, body: str) -> Iterable[bytes]:
     data = body.encode()
     reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error"}.get(status, "Error")
@@ -148,6 +164,18 @@ def _epoch(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _parameters(scenario: Scenario) -> dict[str, str]:
+    """The scenario's stack parameters; the stack is set up for every Region and member account its
+    tasks live in, as `make demo` deploys it (`emulator/runner.py`)."""
+    parameters = dict(scenario.parameters)
+    places = {(item.task.region or REGION, item.task.account or ACCOUNT_ID) for item in scenario.batch}
+    if regions := sorted({region for region, _ in places} - {REGION}):
+        parameters.setdefault("TaskRegions", ",".join(regions))
+    if accounts := sorted({account for _, account in places} - {ACCOUNT_ID}):
+        parameters.setdefault("MemberAccounts", ",".join(accounts))
+    return parameters
 
 
 def _seed(aws: LocalAws, scenario: Scenario) -> list[str]:
@@ -180,7 +208,7 @@ def serve_local_stack(
     """
     # Virtual time starts at the real time, so what the ledger and the history say looks like today.
     with local_aws(scenario.events if scenario else None, datetime.now(UTC).replace(microsecond=0)) as aws:
-        stack = aws.deploy(dict(scenario.parameters) if scenario else {}, stack_name=stack_name)
+        stack = aws.deploy(_parameters(scenario) if scenario else {}, stack_name=stack_name)
         task_arns = _seed(aws, scenario) if scenario else []
         requests: list[str] = []
         app = _Middleware(moto_internals.moto_server_app(), aws, stack, requests)

@@ -67,19 +67,23 @@ ROLE_SESSION_NAME = "datasync-scheduler"
 
 
 @cache
-def client_in(service: str, where: Where, role_arn: str | None = None) -> Any:
+def client_in(service: str, where: Where, role_arn: str | None = None, sts_region: str | None = None) -> Any:
     """A client of `service` in `where`'s Region: with the function's own credentials (`role_arn`
-    None: the stack's account), else with `role_arn`'s, assumed and refreshed by botocore."""
+    None: the stack's account), else with `role_arn`'s, assumed and refreshed by botocore.
+    `sts_region` is where AssumeRole is called when the environment names no default Region (the
+    command line, which also honours AWS_REGION); a function's environment always names one."""
     if role_arn is None:
         return boto3.client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
-    return _assumed(role_arn).client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
+    return _assumed(role_arn, sts_region).client(service, region_name=where.region, config=config(service))  # type: ignore[call-overload]
 
 
 @cache
-def _assumed(role_arn: str) -> boto3.Session:
+def _assumed(role_arn: str, sts_region: str | None = None) -> boto3.Session:
     """A session whose credentials are `role_arn`'s: botocore's own AssumeRole fetcher, called on first
     use and again before they expire (its refreshable credentials), never a cache of our own."""
     source = botocore.session.Session()
+    if sts_region and not source.get_config_variable("region"):
+        source.set_config_variable("region", sts_region)
     fetcher = AssumeRoleCredentialFetcher(
         client_creator=source.create_client,
         source_credentials=source.get_credentials(),
