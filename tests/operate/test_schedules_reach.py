@@ -21,7 +21,8 @@ from datasync_scheduler.domain.schedules import SCHEDULE_TAG_KEY, parse_schedule
 from datasync_scheduler.domain.sync_request import StackHome
 from datasync_scheduler.domain.where import Where
 from datasync_scheduler.ports import ApiCallFailed
-from datasync_scheduler_cli.schedules import resolve, schedule_view, view_lines
+from datasync_scheduler_cli.operate import OperatorError
+from datasync_scheduler_cli.schedules import resolve, schedule_view, stack_home, view_lines
 from emulator.scenario import Scenario, parse_scenario
 from emulator.server import LocalStackServer, serve_local_stack
 from tests.fakes import FakeDataSync, FakeTaggedTasks
@@ -179,3 +180,51 @@ def test_a_member_account_the_operators_credentials_cannot_enter_is_named_not_ca
     )
     lines = view_lines(schedule_view(schedule, datetime(2026, 11, 26, tzinfo=UTC), resolution))
     assert any("not reachable with your credentials" in line and "not found" not in line for line in lines)
+
+
+# --- the stack's reach, from its parameters -------------------------------------------------------
+
+WORKFLOW = f"arn:aws:states:{HOME[0]}:{HOME[1]}:stateMachine:datasync-scheduler-SyncWorkflow"
+
+
+class _Stack:
+    """CloudFormation's DescribeStacks answer for one stack, with these parameters."""
+
+    def __init__(self, parameters: dict[str, str]) -> None:
+        self.parameters = parameters
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        return {
+            "Stacks": [
+                {
+                    "StackName": StackName,
+                    "Outputs": [{"OutputKey": "SyncWorkflowArn", "OutputValue": WORKFLOW}],
+                    "Parameters": [{"ParameterKey": k, "ParameterValue": v} for k, v in self.parameters.items()],
+                }
+            ]
+        }
+
+
+def test_the_stacks_regions_accounts_and_member_role_come_from_its_parameters() -> None:
+    stack = _Stack({"TaskRegions": "eu-west-1, ap-south-1", "MemberAccounts": MEMBER, "MemberRoleName": "Member"})
+
+    home = stack_home(lambda service: stack, "datasync-scheduler")
+
+    assert home.reach.all_regions == ["ap-south-1", "eu-west-1", "us-east-1"]
+    assert home.reach.all_accounts == [HOME[1], MEMBER]
+    assert home.reach.role_arn(Where("aws", "eu-west-1", MEMBER)) == f"arn:aws:iam::{MEMBER}:role/Member"
+
+
+def test_a_stack_deployed_before_it_had_these_parameters_reaches_its_home_only() -> None:
+    home = stack_home(lambda service: _Stack({}), "datasync-scheduler")
+
+    assert (home.reach.all_regions, home.reach.all_accounts) == ([HOME[0]], [HOME[1]])
+
+
+def test_a_parameter_that_is_not_what_it_says_is_named() -> None:
+    with pytest.raises(OperatorError) as refused:
+        stack_home(lambda service: _Stack({"MemberAccounts": "2222"}), "datasync-scheduler")
+
+    assert str(refused.value) == (
+        "stack 'datasync-scheduler': parameter MemberAccounts: '2222' is not a 12-digit account ID"
+    )
