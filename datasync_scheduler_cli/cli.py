@@ -418,9 +418,15 @@ def _add_health(args: argparse.Namespace, schedules: Sequence[Any], views: list[
     task_clients = OperatorTaskClients("datasync", home, args.clients)
     datasync, tagged = DataSync(clients=task_clients), DataSyncTaggedTasks(clients=task_clients)
     logs = ExecutionLogs(args.clients("logs"))
+    # A task's log group is read where the task writes it (docs/regions.md).
+    log_clients = OperatorTaskClients("logs", home, args.clients)
+
+    def logs_for(log_group_arn: str) -> ExecutionLogs:
+        return ExecutionLogs(log_clients.about(log_group_arn))
+
     for schedule, view in zip(schedules, views, strict=True):
         view["health"] = schedule_health(schedule, now, arrivals)
-        view["health"]["preflight"] = preflight_view(schedule, home, datasync, tagged, logs, now)
+        view["health"]["preflight"] = preflight_view(schedule, home, datasync, tagged, logs, now, logs_for)
 
 
 def _schedules_plan(args: argparse.Namespace) -> int:

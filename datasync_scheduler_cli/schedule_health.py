@@ -12,6 +12,7 @@ all says so instead of listing every firing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -43,12 +44,19 @@ def schedule_health(schedule: Schedule, now: datetime, arrivals: FiringArrivals)
 
 
 def preflight_view(
-    schedule: Schedule, home: StackHome, datasync: DataSyncPort, tagged: TaggedTasks, logs: LogSource, now: datetime
+    schedule: Schedule,
+    home: StackHome,
+    datasync: DataSyncPort,
+    tagged: TaggedTasks,
+    logs: LogSource,
+    now: datetime,
+    logs_for: Callable[[str], LogSource] | None = None,
 ) -> list[dict[str, Any]]:
     """Preflight now, on the tasks the schedule resolves to now (`health_check.resolved_tasks`: its
-    listed ones, then those tagged for it, found as its firing finds them)."""
+    listed ones, then those tagged for it, found as its firing finds them). `logs_for` gives the log
+    source of a log group's own Region and account (its ARN), as the Health Check looks."""
     tasks, problem = resolved_tasks(schedule, home, tagged)
-    findings = ([problem] if problem else []) + preflight(tasks, datasync, logs, now=now)
+    findings = ([problem] if problem else []) + preflight(tasks, datasync, logs, now=now, logs_for=logs_for)
     return [
         {
             "taskArn": None if f is problem else f.task_arn,

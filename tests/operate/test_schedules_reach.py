@@ -38,6 +38,9 @@ def _task(name: str, **where: str) -> dict[str, Any]:
         "source": {"type": "NFS", "server": "files.example.internal", "subdirectory": f"/{name}"},
         "destination": {"type": "S3", "bucket": f"{name}-archive"},
         "tags": {SCHEDULE_TAG_KEY: "nightly"},
+        # Created where the task lives, as DataSync writes it there.
+        "logGroup": f"/aws/datasync/{name}",
+        "options": {"LogLevel": "BASIC"},
         "executions": [{"phases": [{"status": "TRANSFERRING", "seconds": 60}], "files": 1, "bytes": 1}],
     }
 
@@ -119,6 +122,32 @@ def test_a_schedule_resolves_to_its_tagged_tasks_in_every_region_and_account_the
         ("member-share", HOME[0], MEMBER),
     ]
     assert all(task["problem"] is None for task in resolved.values())
+
+
+def test_health_looks_at_each_tasks_log_group_where_the_task_writes_it(
+    served: LocalStackServer, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        [
+            {
+                "name": "nightly",
+                "expression": "cron(0 1 * * ? *)",
+                "selectByTag": True,
+                "regions": ["us-east-1", "eu-west-1"],
+            }
+        ],
+    )
+
+    code, lines, err = run(
+        served, "schedules", "--file", path, "--stack-name", served.stack.name, "--health", "--format", "json"
+    )
+
+    assert code == 0, err
+    (nightly,) = json.loads("\n".join(lines))["schedules"]
+    # Each log group is there, in its own Region and account: none is reported gone or unchecked.
+    assert [finding for finding in nightly["health"]["preflight"] if "log" in finding["kind"]] == []
+    assert len(nightly["resolvedTasks"]) == 3
 
 
 def test_the_stacks_reach_is_read_from_its_parameters(served: LocalStackServer, tmp_path: Path) -> None:
