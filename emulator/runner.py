@@ -147,6 +147,12 @@ def run_scenario(
             arns.append(item_arn)
             place = (_region_of(item_arn), _account_of(item_arn))
             aws.datasync_in(*place).script_task(item_arn, item.executions)
+            own = item.task.datasync_schedule
+            if own is not None and own.disabled_by_service_reason is not None:
+                # DataSync disabled the task's own schedule before the scenario starts (data, not decided here).
+                aws.datasync_in(*place).disable_schedule_by_service(
+                    item_arn, own.disabled_by_service_reason, aws.clock.now()
+                )
             if place != (REGION, ACCOUNT_ID):
                 elsewhere.add(place)
                 # A member stack in the task's Region and account forwards its events to the

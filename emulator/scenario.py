@@ -70,6 +70,7 @@ _TASK_FIELDS = {
     "excludes",
     "taskReport",
     "tags",
+    "datasyncSchedule",
 }
 # A task taken from a CloudFormation template instead (see emulator/task_template.py).
 _TEMPLATE_TASK_FIELDS = {"fromTemplate", "logicalId", "parameters"}
@@ -124,6 +125,40 @@ class TaskSpec:
     # The member account the task lives in (default: the stack's): it is created there, its logs are
     # written there, and the stack reaches it through the member role (docs/regions.md).
     account: str | None = None
+    # The task's own DataSync schedule (CreateTask `Schedule`), and whether DataSync disabled it.
+    datasync_schedule: DataSyncScheduleSpec | None = None
+
+
+@dataclass(frozen=True)
+class DataSyncScheduleSpec:
+    """`datasyncSchedule`: {"expression", "status", "disabledBy", "disabledReason"}. A schedule
+    DataSync disabled itself (`disabledBy` SERVICE, with its reason) is data: the emulator does not
+    decide when DataSync would (docs/aws-facts.md#datasync-task-schedules)."""
+
+    expression: str
+    status: Literal["ENABLED", "DISABLED"] = "ENABLED"
+    disabled_by_service_reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str) -> DataSyncScheduleSpec:
+        if not isinstance(raw, dict) or not isinstance(raw.get("expression"), str):
+            raise ScenarioError(f'{where}: expected {{"expression": "cron(...)" or "rate(...)", "status": ...}}')
+        unknown = set(raw) - {"expression", "status", "disabledBy", "disabledReason"}
+        if unknown:
+            raise ScenarioError(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
+        status = raw.get("status", "ENABLED")
+        if status not in ("ENABLED", "DISABLED"):
+            raise ScenarioError(f"{where}.status: expected ENABLED or DISABLED, not {status!r}")
+        by = raw.get("disabledBy")
+        if by not in (None, "SERVICE") or (by == "SERVICE") != (status == "DISABLED" and "disabledReason" in raw):
+            raise ScenarioError(
+                f"{where}: a schedule DataSync disabled has status DISABLED, disabledBy SERVICE and its "
+                "disabledReason (a person's DISABLED needs neither)"
+            )
+        reason = raw.get("disabledReason")
+        if reason is not None and not isinstance(reason, str):
+            raise ScenarioError(f"{where}.disabledReason: expected DataSync's text")
+        return cls(raw["expression"], status, reason)
 
 
 @dataclass(frozen=True)
@@ -358,6 +393,11 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
         tags=_tags(raw.get("tags", {}), where),
         region=_region(raw.get("region"), f"{where}.region"),
         account=_account(raw.get("account"), f"{where}.account"),
+        datasync_schedule=(
+            DataSyncScheduleSpec.from_dict(raw["datasyncSchedule"], f"{where}.datasyncSchedule")
+            if "datasyncSchedule" in raw
+            else None
+        ),
     )
 
 
