@@ -18,6 +18,7 @@ import functools
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -309,6 +310,8 @@ class DataSyncEmulator:
         for key in ("SourceLocationArn", "DestinationLocationArn"):
             if params[key] not in self._locations:
                 raise _not_found()
+        if "Schedule" in params:
+            _check_schedule_interval(str(params["Schedule"]["ScheduleExpression"]))
         mode = params.get("TaskMode", "BASIC")
         options = {**_default_options(mode), **params.get("Options", {})}
         config = {key: params[key] for key in _ECHOED_TASK_MEMBERS if key in params}
@@ -326,6 +329,8 @@ class DataSyncEmulator:
     def _update_task(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
         """UpdateTask: the members given replace the task's own; `Options` are merged into its options."""
         task = self._task(params["TaskArn"])
+        if "Schedule" in params:
+            _check_schedule_interval(str(params["Schedule"]["ScheduleExpression"]))
         options = {**task.options, **params.get("Options", {})}
         config = {**task.config, **{key: params[key] for key in _ECHOED_TASK_MEMBERS if key in params}}
         _check_option_combination(options, config, task.mode)
@@ -648,6 +653,24 @@ def _check_option_combination(options: Mapping[str, Any], filters: Mapping[str, 
         raise _invalid("A manifest cannot be combined with filters or PreserveDeletedFiles REMOVE.", "InvalidOptions")
     if mode == "ENHANCED" and options["VerifyMode"] == "POINT_IN_TIME_CONSISTENT":
         raise _invalid("Enhanced mode tasks do not support VerifyMode POINT_IN_TIME_CONSISTENT.", "InvalidOptions")
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((\S+) .*\)$")
+
+
+def _check_schedule_interval(expression: str) -> None:
+    """A task schedule runs "with a minimum interval of 1 hour", even with a cron expression
+    (docs/aws-facts.md#datasync-task-schedules): a rate of fewer than 60 minutes, or a cron whose
+    minutes field is not one minute, is refused (the wording is invented)."""
+    rate = _RATE.match(expression)
+    cron = _CRON.match(expression)
+    if (rate and rate.group(2).startswith("minute") and int(rate.group(1)) < 60) or (
+        cron and not cron.group(1).isdigit()
+    ):
+        raise _invalid(
+            f"Schedule expression {expression} runs the task more often than once every 1 hour.", "InvalidSchedule"
+        )
 
 
 def _what_is_transferred(overrides: Mapping[str, Any]) -> tuple[Any, ...]:
