@@ -54,6 +54,7 @@ _FIELDS = {
     "firings",
     "agents",
     "healthChecks",
+    "healthChecksAfterRun",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
@@ -231,6 +232,9 @@ class Scenario:
     # Virtual seconds from the scenario's start (before the workflow starts, at `startDelaySeconds`)
     # at which the stack's Health Check runs, as its own schedule would invoke it.
     health_checks: tuple[float, ...] = ()
+    # Virtual seconds from the workflow's start (more than a day: after its runs ended and their late
+    # events came) at which the Health Check runs again: what it says about later firings.
+    health_checks_after_run: tuple[float, ...] = ()
 
 
 _RATE_FIELDS = ("prepareFilesPerSecond", "transferBytesPerSecond", "verifyFilesPerSecond")
@@ -292,8 +296,10 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
-    if ("agents" in raw or "healthChecks" in raw) and "tasks" not in raw:
-        raise ScenarioError(f"scenario {name}: 'agents' and 'healthChecks' go with 'tasks' (a named schedule's)")
+    if ("agents" in raw or "healthChecks" in raw or "healthChecksAfterRun" in raw) and "tasks" not in raw:
+        raise ScenarioError(
+            f"scenario {name}: 'agents', 'healthChecks' and 'healthChecksAfterRun' go with 'tasks' (a named schedule's)"
+        )
     if "tasks" in raw:
         return _parse_batch_scenario(name, raw)
     if "firing" in raw:
@@ -540,6 +546,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         firings=firings,
         agents=_agents(name, raw, batch),
         health_checks=_health_checks(name, raw),
+        health_checks_after_run=_health_checks_after_run(name, raw),
     )
 
 
@@ -600,6 +607,23 @@ def _health_checks(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
     ):
         raise ScenarioError(
             f"scenario {name}: healthChecks: expected a list of virtual seconds from 0 to startDelaySeconds ({start:g})"
+        )
+    return tuple(sorted(float(at) for at in checks))
+
+
+# The runner delivers a day of late events after the runs end (emulator/runner.py): checks after the
+# run come later than that.
+AFTER_RUN_FROM_SECONDS = 24 * 3600
+
+
+def _health_checks_after_run(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
+    checks = raw.get("healthChecksAfterRun", [])
+    if not isinstance(checks, list) or not all(
+        isinstance(at, int | float) and not isinstance(at, bool) and at > AFTER_RUN_FROM_SECONDS for at in checks
+    ):
+        raise ScenarioError(
+            f"scenario {name}: healthChecksAfterRun: expected a list of virtual seconds from the workflow's start, "
+            f"more than {AFTER_RUN_FROM_SECONDS} (after the runs and a day of late events)"
         )
     return tuple(sorted(float(at) for at in checks))
 
