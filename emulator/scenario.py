@@ -298,7 +298,8 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
         raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
     if ("agents" in raw or "healthChecks" in raw or "healthChecksAfterRun" in raw) and "tasks" not in raw:
         raise ScenarioError(
-            f"scenario {name}: 'agents', 'healthChecks' and 'healthChecksAfterRun' go with 'tasks' (a named schedule's)"
+            f"scenario {name}: 'agents' and 'healthChecks' go with 'tasks' (a named schedule's), "
+            "as does 'healthChecksAfterRun'"
         )
     if "tasks" in raw:
         return _parse_batch_scenario(name, raw)
