@@ -199,6 +199,9 @@ def run_scenario(
         for agent, status in scenario.agents.items():
             if status == "OFFLINE":
                 aws.datasync.set_agent_status(agents[agent], "OFFLINE", aws.clock.now())
+        for agent, at in scenario.agents_back_online.items():
+            # Someone restarted the agent's VM: DataSync hears from it again and it is ONLINE.
+            aws.datasync.set_agent_status(agents[agent], "ONLINE", aws.clock.now() + timedelta(seconds=at))
         health_checks = _run_health_checks(aws, scenario)
         aws.clock.advance(scenario.start_delay_seconds - (scenario.health_checks[-1] if scenario.health_checks else 0))
         aws.datasync.lost_start_responses = scenario.lost_start_responses

@@ -229,6 +229,9 @@ class Scenario:
     # DataSync agents by name, each ONLINE or OFFLINE (a task's NFS location names one as `agent`):
     # activated before the tasks are created, an OFFLINE one offline from the scenario's start.
     agents: dict[str, str] = field(default_factory=dict)
+    # An OFFLINE agent that comes back ONLINE (its VM restarted) this many virtual seconds from the
+    # scenario's start: `{"status": "OFFLINE", "onlineAtSeconds": 2700}`.
+    agents_back_online: dict[str, float] = field(default_factory=dict)
     # Virtual seconds from the scenario's start (before the workflow starts, at `startDelaySeconds`)
     # at which the stack's Health Check runs, as its own schedule would invoke it.
     health_checks: tuple[float, ...] = ()
@@ -518,6 +521,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
     batch = tuple(_batch_task(name, index, item) for index, item in enumerate(items))
     schedules, firings = _schedules_and_firings(name, raw, batch)
+    agents, agents_back_online = _agents(name, raw, batch)
     firing = raw.get("firing")
     if firing is not None and (not isinstance(firing, dict) or raw.get("trigger", "manual") != "manual"):
         raise ScenarioError(f"scenario {name}: 'firing' is an object, given to a batch started by hand")
@@ -545,7 +549,8 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         forwarders=_forwarders(name, raw.get("forwarders"), batch),
         schedules=schedules,
         firings=firings,
-        agents=_agents(name, raw, batch),
+        agents=agents,
+        agents_back_online=agents_back_online,
         health_checks=_health_checks(name, raw),
         health_checks_after_run=_health_checks_after_run(name, raw),
     )
@@ -586,10 +591,35 @@ def _schedules_and_firings(
     return tuple(dict(schedule) for schedule in schedules), tuple(parsed)
 
 
-def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> dict[str, str]:
+def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> tuple[dict[str, str], dict[str, float]]:
+    """`agents`: {"<name>": "ONLINE" or "OFFLINE"}, or {"status": "OFFLINE", "onlineAtSeconds": N} for
+    one that comes back N virtual seconds from the scenario's start."""
     agents = raw.get("agents", {})
-    if not isinstance(agents, dict) or not all(status in ("ONLINE", "OFFLINE") for status in agents.values()):
-        raise ScenarioError(f'scenario {name}: agents: expected {{"<name>": "ONLINE" or "OFFLINE"}}')
+    expected = (
+        f'scenario {name}: agents: expected {{"<name>": "ONLINE" or "OFFLINE"}} '
+        '(or {"status": "OFFLINE", "onlineAtSeconds": <virtual seconds>})'
+    )
+    if not isinstance(agents, dict):
+        raise ScenarioError(expected)
+    statuses: dict[str, str] = {}
+    back: dict[str, float] = {}
+    for agent, value in agents.items():
+        if isinstance(value, dict):
+            at = value.get("onlineAtSeconds")
+            if (
+                set(value) != {"status", "onlineAtSeconds"}
+                or value["status"] != "OFFLINE"
+                or isinstance(at, bool)
+                or not isinstance(at, int | float)
+                or at <= 0
+            ):
+                raise ScenarioError(expected)
+            statuses[str(agent)] = "OFFLINE"
+            back[str(agent)] = float(at)
+        elif value in ("ONLINE", "OFFLINE"):
+            statuses[str(agent)] = str(value)
+        else:
+            raise ScenarioError(expected)
     for index, item in enumerate(batch):
         for location in (item.task.source, item.task.destination):
             agent = location.properties.get("agent")
@@ -597,7 +627,7 @@ def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> dic
                 raise ScenarioError(
                     f"scenario {name}: tasks[{index}]: agent {agent!r} must be an NFS location's, named in 'agents'"
                 )
-    return {str(key): str(value) for key, value in agents.items()}
+    return statuses, back
 
 
 def _health_checks(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
