@@ -84,9 +84,12 @@ def test_update_task_refuses_an_unknown_task_and_a_schedule_datasync_would_refus
 
 def test_a_schedule_more_often_than_hourly_is_refused_as_datasync_documents(world: World) -> None:
     for expression in ("rate(30 minutes)", "cron(0/15 * * * ? *)", "cron(0,30 2 * * ? *)"):
-        error = error_of(world.datasync.create_task, SourceLocationArn=world.location("source"),
-                         DestinationLocationArn=world.location("destination"),
-                         Schedule={"ScheduleExpression": expression})
+        error = error_of(
+            world.datasync.create_task,
+            SourceLocationArn=world.location("source"),
+            DestinationLocationArn=world.location("destination"),
+            Schedule={"ScheduleExpression": expression},
+        )
         assert error.response["Error"]["Code"] == "InvalidRequestException", expression
         assert "1 hour" in error.response["Error"]["Message"]
     # Nothing was created by the refused calls.

@@ -36,8 +36,10 @@ def test_two_schedulers_and_a_schedule_datasync_disabled_are_warned_once_before_
     assert "DataSync disabled the task's own schedule on 2026-11-21 23:00 UTC after repeated failures" in text
     (line,) = [line for line in text.splitlines() if "Unable to connect to the NFS server" in line]
     # The line break in DataSync's reason is shown, not followed: the reason stays on its finding's line.
-    assert line.endswith("server\\nCheck the agent (ref: orders | 7); to do: fix the cause DataSync gives; "
-                         "delete the task's DataSync schedule if this scheduler runs it")
+    assert line.endswith(
+        "server\\nCheck the agent (ref: orders | 7); to do: fix the cause DataSync gives; "
+        "delete the task's DataSync schedule if this scheduler runs it"
+    )
     # Warnings do not stop the firing: both tasks ran and succeeded.
     assert attributes(digest)["kind"] == "batch"
     assert summary["status"] == "SUCCEEDED"

@@ -120,7 +120,9 @@ def test_preflight_names_the_task_whose_agent_is_offline_once_before_the_window(
     assert summary["notifications"][0] is preflight, "the preflight message comes before the window's messages"
     assert attributes(preflight)["schedule"] == "finance-nightly"
     assert attributes(preflight)["severity"] == "error"
-    assert preflight["subject"] == "DataSync finance-nightly: 1 task(s) will FAIL at the Sun 2026-11-22 01:00 CET firing"
+    assert (
+        preflight["subject"] == "DataSync finance-nightly: 1 task(s) will FAIL at the Sun 2026-11-22 01:00 CET firing"
+    )
     # It looked at both of the schedule's tasks, the member account's Berlin one too, and names one
     # task of the stack's own Region and account: ledger-share, whose agent is offline.
     assert "Preflight looked at the 2 task(s) the schedule resolves to now" in preflight["message"]
