@@ -41,7 +41,7 @@ from emulator.datasync_lifecycle import (
 )
 from emulator.datasync_reports import MAX_REPORT_OBJECT_BYTES, ReportDestination
 from emulator.datasync_script import DEFAULT_SCRIPT, TERMINAL_STATUSES, ExecutionScript, Phase
-from emulator.datasync_shapes import input_problems, validate_output
+from emulator.datasync_shapes import input_problems, validate_output, value_problems
 from emulator.service_errors import EmulatedServiceError
 
 MAX_QUEUED_EXECUTIONS_PER_TASK = 50  # DataSync quota [UG datasync-limits]
@@ -364,6 +364,9 @@ class DataSyncEmulator:
             schedule = task.config.get("Schedule")
             if schedule is None:
                 raise ValueError(f"task {task_arn} has no DataSync schedule to disable")
+            problems = value_problems("ScheduleDisabledReason", reason, "reason")
+            if problems:
+                raise ValueError("; ".join(problems))
             task.config["Schedule"] = {**schedule, "Status": "DISABLED"}
             self._schedule_details[task.arn] = {
                 "StatusUpdateTime": at,

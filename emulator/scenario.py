@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from emulator.datasync_lifecycle import LOG_STREAM_NAMINGS
 from emulator.datasync_script import ExecutionScript
+from emulator.datasync_shapes import value_problems
 from emulator.event_bus import EventFaults
 from emulator.faults import Fault, FaultError, parse_faults
 from emulator.stack import ACCOUNT_ID, REGION
@@ -157,8 +158,12 @@ class DataSyncScheduleSpec:
                 "disabledReason (a person's DISABLED needs neither)"
             )
         reason = raw.get("disabledReason")
-        if reason is not None and not isinstance(reason, str):
-            raise ScenarioError(f"{where}.disabledReason: expected DataSync's text")
+        # As DataSync would answer them in DescribeTask: botocore's shapes say what they may hold.
+        problems = value_problems("ScheduleExpressionCron", raw["expression"], f"{where}.expression")
+        if reason is not None:
+            problems += value_problems("ScheduleDisabledReason", reason, f"{where}.disabledReason")
+        if problems:
+            raise ScenarioError("; ".join(problems))
         return cls(raw["expression"], status, reason)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from tests.emulator.test_datasync_emulator import T0, World, error_of, world
 
 __all__ = ["world"]
@@ -98,3 +100,10 @@ def test_a_schedule_more_often_than_hourly_is_refused_as_datasync_documents(worl
     error = error_of(world.datasync.update_task, TaskArn=task, Schedule={"ScheduleExpression": "rate(1 minute)"})
     assert "1 hour" in error.response["Error"]["Message"]
     world.datasync.update_task(TaskArn=task, Schedule={"ScheduleExpression": "rate(60 minutes)"})
+
+
+def test_a_reason_datasync_could_not_give_is_refused_when_the_scenario_gives_it(world: World) -> None:
+    task = world.task(Schedule={"ScheduleExpression": "cron(0 2 * * ? *)"})
+    with pytest.raises(ValueError, match=r"reason .* does not match"):
+        world.emulator.disable_schedule_by_service(task, "mail ops@example.com", T0)
+    assert describe(world, task)["Schedule"] == {"ScheduleExpression": "cron(0 2 * * ? *)", "Status": "ENABLED"}

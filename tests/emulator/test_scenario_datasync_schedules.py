@@ -31,6 +31,12 @@ def test_a_schedule_datasync_disabled_is_read_with_its_reason() -> None:
         ({"expression": "rate(1 day)", "disabledBy": "SERVICE"}, "a schedule DataSync disabled has status DISABLED"),
         ({"expression": "rate(1 day)", "status": "DISABLED", "disabledBy": "USER"}, "disabledBy SERVICE"),
         ({"expression": "rate(1 day)", "when": "now"}, "unknown field"),
+        # DataSync's own reasons match botocore's ScheduleDisabledReason: no "@" in them.
+        (
+            {"expression": "rate(1 day)", "status": "DISABLED", "disabledBy": "SERVICE", "disabledReason": "ask @ops"},
+            r"datasyncSchedule\.disabledReason .* does not match",
+        ),
+        ({"expression": "cron(0 0 * * ? *);"}, r"datasyncSchedule\.expression .* does not match"),
     ],
 )
 def test_a_wrong_datasync_schedule_is_refused_naming_the_task_and_field(own: Any, complaint: str) -> None:
