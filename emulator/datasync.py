@@ -18,6 +18,7 @@ import functools
 import hashlib
 import io
 import itertools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,7 +41,7 @@ from emulator.datasync_lifecycle import (
 )
 from emulator.datasync_reports import MAX_REPORT_OBJECT_BYTES, ReportDestination
 from emulator.datasync_script import DEFAULT_SCRIPT, TERMINAL_STATUSES, ExecutionScript, Phase
-from emulator.datasync_shapes import input_problems, validate_output
+from emulator.datasync_shapes import input_problems, validate_output, value_problems
 from emulator.service_errors import EmulatedServiceError
 
 MAX_QUEUED_EXECUTIONS_PER_TASK = 50  # DataSync quota [UG datasync-limits]
@@ -169,12 +170,15 @@ class DataSyncEmulator:
         self._tasks: dict[str, Task] = {}
         self._executions: dict[str, TaskExecution] = {}
         self._tags: dict[str, list[dict[str, str]]] = {}
+        # Each scheduled task's `ScheduleDetails` (docs/aws-facts.md#datasync-task-schedules).
+        self._schedule_details: dict[str, dict[str, Any]] = {}
         self._operations: dict[str, Callable[[dict[str, Any], datetime], dict[str, Any]]] = {
             "CreateAgent": self._create_agent,
             "DescribeAgent": self._describe_agent,
             "CreateTask": self._create_task,
             "DeleteTask": self._delete_task,
             "DescribeTask": self._describe_task,
+            "UpdateTask": self._update_task,
             "ListTasks": self._list_tasks,
             "StartTaskExecution": self._start_task_execution,
             "DescribeTaskExecution": self._describe_task_execution,
@@ -306,6 +310,8 @@ class DataSyncEmulator:
         for key in ("SourceLocationArn", "DestinationLocationArn"):
             if params[key] not in self._locations:
                 raise _not_found()
+        if "Schedule" in params:
+            _check_schedule_interval(str(params["Schedule"]["ScheduleExpression"]))
         mode = params.get("TaskMode", "BASIC")
         options = {**_default_options(mode), **params.get("Options", {})}
         config = {key: params[key] for key in _ECHOED_TASK_MEMBERS if key in params}
@@ -316,7 +322,57 @@ class DataSyncEmulator:
         )
         self._tasks[arn] = Task(arn, mode, options, config, now, agents=agents)
         self._tags[arn] = list(params.get("Tags", []))
+        if "Schedule" in params:
+            self._set_schedule(self._tasks[arn], params["Schedule"], now)
         return {"TaskArn": arn}
+
+    def _update_task(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
+        """UpdateTask: the members given replace the task's own; `Options` are merged into its options."""
+        task = self._task(params["TaskArn"])
+        if "Schedule" in params:
+            _check_schedule_interval(str(params["Schedule"]["ScheduleExpression"]))
+        options = {**task.options, **params.get("Options", {})}
+        config = {**task.config, **{key: params[key] for key in _ECHOED_TASK_MEMBERS if key in params}}
+        _check_option_combination(options, config, task.mode)
+        task.options = options
+        schedule = config.pop("Schedule", None)
+        task.config.update(config)
+        if "Schedule" in params:
+            self._set_schedule(task, schedule, now)
+        return {}
+
+    def _set_schedule(self, task: Task, schedule: Mapping[str, Any], now: datetime) -> None:
+        """The task's DataSync schedule as CreateTask or UpdateTask gives it: "enabled by default";
+        a person who disables it reads "Manually disabled by user." (docs/aws-facts.md#datasync-task-schedules).
+        StatusUpdateTime is when the schedule was given or its status last changed."""
+        status = str(schedule.get("Status") or "ENABLED")
+        before = task.config.get("Schedule")
+        task.config["Schedule"] = {"ScheduleExpression": schedule["ScheduleExpression"], "Status": status}
+        if before is not None and before.get("Status") == status and task.arn in self._schedule_details:
+            return  # the same status: it did not change
+        details: dict[str, Any] = {"StatusUpdateTime": now}
+        if status == "DISABLED":
+            details |= {"DisabledBy": "USER", "DisabledReason": "Manually disabled by user."}
+        self._schedule_details[task.arn] = details
+
+    def disable_schedule_by_service(self, task_arn: str, reason: str, at: datetime) -> None:
+        """DataSync disabled the task's schedule itself at `at`, "because the task failed repeatedly
+        with the same error", giving `reason`. Scenario data: the emulator never decides this by itself,
+        as DataSync does not document how many failures it takes (docs/aws-facts.md#datasync-task-schedules)."""
+        with self._lock:
+            task = self._task(task_arn)
+            schedule = task.config.get("Schedule")
+            if schedule is None:
+                raise ValueError(f"task {task_arn} has no DataSync schedule to disable")
+            problems = value_problems("ScheduleDisabledReason", reason, "reason")
+            if problems:
+                raise ValueError("; ".join(problems))
+            task.config["Schedule"] = {**schedule, "Status": "DISABLED"}
+            self._schedule_details[task.arn] = {
+                "StatusUpdateTime": at,
+                "DisabledBy": "SERVICE",
+                "DisabledReason": reason,
+            }
 
     def _delete_task(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
         self._delete(self._task(params["TaskArn"]))
@@ -356,6 +412,8 @@ class DataSyncEmulator:
         }
         if task.current_execution_arn is not None:
             response["CurrentTaskExecutionArn"] = task.current_execution_arn
+        if task.arn in self._schedule_details:
+            response["ScheduleDetails"] = dict(self._schedule_details[task.arn])
         return response
 
     def _list_tasks(self, params: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -598,6 +656,24 @@ def _check_option_combination(options: Mapping[str, Any], filters: Mapping[str, 
         raise _invalid("A manifest cannot be combined with filters or PreserveDeletedFiles REMOVE.", "InvalidOptions")
     if mode == "ENHANCED" and options["VerifyMode"] == "POINT_IN_TIME_CONSISTENT":
         raise _invalid("Enhanced mode tasks do not support VerifyMode POINT_IN_TIME_CONSISTENT.", "InvalidOptions")
+
+
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\((\S+) .*\)$")
+
+
+def _check_schedule_interval(expression: str) -> None:
+    """A task schedule runs "with a minimum interval of 1 hour", even with a cron expression
+    (docs/aws-facts.md#datasync-task-schedules): a rate of fewer than 60 minutes, or a cron whose
+    minutes field is not one minute, is refused (the wording is invented)."""
+    rate = _RATE.match(expression)
+    cron = _CRON.match(expression)
+    if (rate and rate.group(2).startswith("minute") and int(rate.group(1)) < 60) or (
+        cron and not cron.group(1).isdigit()
+    ):
+        raise _invalid(
+            f"Schedule expression {expression} runs the task more often than once every 1 hour.", "InvalidSchedule"
+        )
 
 
 def _what_is_transferred(overrides: Mapping[str, Any]) -> tuple[Any, ...]:

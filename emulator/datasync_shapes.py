@@ -43,6 +43,12 @@ def input_problems(operation: str, params: Mapping[str, Any]) -> list[str]:
     return _shape_problems(shape, params, operation) if shape is not None else []
 
 
+def value_problems(shape_name: str, value: Any, path: str) -> list[str]:
+    """What botocore's model rules out in a value of one of DataSync's shapes (such as
+    `ScheduleDisabledReason`): for data the emulator is given rather than asked for."""
+    return _shape_problems(_service_model().shape_for(shape_name), value, path)
+
+
 def _shape_problems(shape: Shape, value: Any, path: str) -> list[str]:
     if isinstance(shape, StructureShape):
         if not isinstance(value, Mapping):

@@ -23,12 +23,12 @@ from emulator import faults
 from emulator.clock import Deadlock
 from emulator.local_aws import BATCH_WORKFLOW, TEMPLATE, WORKFLOW, LocalAws, local_aws
 from emulator.run_summary import RunSummary, other_run, queue_messages, summarise
-from emulator.scenario import Scenario
+from emulator.scenario import AFTER_RUN_FROM_SECONDS, Scenario, ScenarioError
 from emulator.scenario_tasks import create_agents, create_task, create_task_for
 from emulator.stack import ACCOUNT_ID, REGION, DeployedStack
 from emulator.webhook import SlackWebhookStandIn
 
-LATE_EVENT_HORIZON_SECONDS = 24 * 3600
+LATE_EVENT_HORIZON_SECONDS = AFTER_RUN_FROM_SECONDS
 
 
 def _workflow_start(
@@ -147,6 +147,12 @@ def run_scenario(
             arns.append(item_arn)
             place = (_region_of(item_arn), _account_of(item_arn))
             aws.datasync_in(*place).script_task(item_arn, item.executions)
+            own = item.task.datasync_schedule
+            if own is not None and own.disabled_by_service_reason is not None:
+                # DataSync disabled the task's own schedule before the scenario starts (data, not decided here).
+                aws.datasync_in(*place).disable_schedule_by_service(
+                    item_arn, own.disabled_by_service_reason, aws.clock.now()
+                )
             if place != (REGION, ACCOUNT_ID):
                 elsewhere.add(place)
                 # A member stack in the task's Region and account forwards its events to the
@@ -193,6 +199,9 @@ def run_scenario(
         for agent, status in scenario.agents.items():
             if status == "OFFLINE":
                 aws.datasync.set_agent_status(agents[agent], "OFFLINE", aws.clock.now())
+        for agent, at in scenario.agents_back_online.items():
+            # Someone restarted the agent's VM: DataSync hears from it again and it is ONLINE.
+            aws.datasync.set_agent_status(agents[agent], "ONLINE", aws.clock.now() + timedelta(seconds=at))
         health_checks = _run_health_checks(aws, scenario)
         aws.clock.advance(scenario.start_delay_seconds - (scenario.health_checks[-1] if scenario.health_checks else 0))
         aws.datasync.lost_start_responses = scenario.lost_start_responses
@@ -252,13 +261,15 @@ def run_scenario(
         aws.clock.advance(LATE_EVENT_HORIZON_SECONDS)
         if scenario.retry_failures_after:
             other_runs.append(_retry_failures(aws, sfn, stack, scenario, execution_arn, real_timeout))
+        # After the run (and its late events): what the Health Check says about the firings that followed.
+        later_checks = _run_health_checks_after(aws, scenario, started_at)
         summary = summarise(scenario, sfn, execution_arn, aws, started_at, ended_at, time.monotonic() - real_start)
         summary.slack_messages = [{"status": post.reply.status, "payload": post.payload} for post in webhook.posts]
         summary.queue_messages = queue_messages(stack)
         summary.faults_injected = [call.to_dict() for call in injector.injected]
         summary.other_runs = [other_run(sfn, arn) for arn in other_runs]
         summary.bus_events = list(aws.put_events.events)
-        summary.health_checks = health_checks
+        summary.health_checks = health_checks + later_checks
         return summary
 
 
@@ -269,13 +280,32 @@ def _run_health_checks(aws: LocalAws, scenario: Scenario) -> list[dict[str, Any]
     start = aws.clock.now()
     for at in scenario.health_checks:
         aws.clock.advance((start + timedelta(seconds=at) - aws.clock.now()).total_seconds())
-        result, error = aws.router.invoke("HealthCheckFunction", {})
-        results.append(
-            {
-                "at": aws.clock.now().isoformat(),
-                **({"published": result["published"]} if error is None else {"error": error}),
-            }
-        )
+        results.append(_health_check(aws))
+    return results
+
+
+def _health_check(aws: LocalAws) -> dict[str, Any]:
+    """One Health Check, as its own schedule invokes it now: what it published (or its error)."""
+    result, error = aws.router.invoke("HealthCheckFunction", {})
+    return {
+        "at": aws.clock.now().isoformat(),
+        **({"published": result["published"]} if error is None else {"error": error}),
+    }
+
+
+def _run_health_checks_after(aws: LocalAws, scenario: Scenario, started_at: datetime) -> list[dict[str, Any]]:
+    """The Health Check at each of the scenario's moments after the run (`healthChecksAfterRun`,
+    counted from the workflow's start), once its runs ended and their late events came."""
+    results: list[dict[str, Any]] = []
+    for at in scenario.health_checks_after_run:
+        wait = (started_at + timedelta(seconds=at) - aws.clock.now()).total_seconds()
+        if wait < 0:
+            raise ScenarioError(
+                f"scenario {scenario.name}: healthChecksAfterRun: {at:g} s is before the runs and their late "
+                f"events ended ({(aws.clock.now() - started_at).total_seconds():.0f} s after the workflow's start)"
+            )
+        aws.clock.advance(wait)
+        results.append(_health_check(aws))
     return results
 
 

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from emulator.datasync_lifecycle import LOG_STREAM_NAMINGS
 from emulator.datasync_script import ExecutionScript
+from emulator.datasync_shapes import value_problems
 from emulator.event_bus import EventFaults
 from emulator.faults import Fault, FaultError, parse_faults
 from emulator.stack import ACCOUNT_ID, REGION
@@ -54,6 +55,7 @@ _FIELDS = {
     "firings",
     "agents",
     "healthChecks",
+    "healthChecksAfterRun",
 }
 # With several tasks (`tasks`), these belong to each task instead of the scenario.
 _SINGLE_TASK_FIELDS = {"task", "executions", "input", "rawInput", "alreadyRunning", "deleteTaskAtSeconds"}
@@ -70,6 +72,7 @@ _TASK_FIELDS = {
     "excludes",
     "taskReport",
     "tags",
+    "datasyncSchedule",
 }
 # A task taken from a CloudFormation template instead (see emulator/task_template.py).
 _TEMPLATE_TASK_FIELDS = {"fromTemplate", "logicalId", "parameters"}
@@ -124,6 +127,44 @@ class TaskSpec:
     # The member account the task lives in (default: the stack's): it is created there, its logs are
     # written there, and the stack reaches it through the member role (docs/regions.md).
     account: str | None = None
+    # The task's own DataSync schedule (CreateTask `Schedule`), and whether DataSync disabled it.
+    datasync_schedule: DataSyncScheduleSpec | None = None
+
+
+@dataclass(frozen=True)
+class DataSyncScheduleSpec:
+    """`datasyncSchedule`: {"expression", "status", "disabledBy", "disabledReason"}. A schedule
+    DataSync disabled itself (`disabledBy` SERVICE, with its reason) is data: the emulator does not
+    decide when DataSync would (docs/aws-facts.md#datasync-task-schedules)."""
+
+    expression: str
+    status: Literal["ENABLED", "DISABLED"] = "ENABLED"
+    disabled_by_service_reason: str | None = None
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str) -> DataSyncScheduleSpec:
+        if not isinstance(raw, dict) or not isinstance(raw.get("expression"), str):
+            raise ScenarioError(f'{where}: expected {{"expression": "cron(...)" or "rate(...)", "status": ...}}')
+        unknown = set(raw) - {"expression", "status", "disabledBy", "disabledReason"}
+        if unknown:
+            raise ScenarioError(f"{where} has unknown field(s) {', '.join(sorted(unknown))}")
+        status = raw.get("status", "ENABLED")
+        if status not in ("ENABLED", "DISABLED"):
+            raise ScenarioError(f"{where}.status: expected ENABLED or DISABLED, not {status!r}")
+        by = raw.get("disabledBy")
+        if by not in (None, "SERVICE") or (by == "SERVICE") != (status == "DISABLED" and "disabledReason" in raw):
+            raise ScenarioError(
+                f"{where}: a schedule DataSync disabled has status DISABLED, disabledBy SERVICE and its "
+                "disabledReason (a person's DISABLED needs neither)"
+            )
+        reason = raw.get("disabledReason")
+        # As DataSync would answer them in DescribeTask: botocore's shapes say what they may hold.
+        problems = value_problems("ScheduleExpressionCron", raw["expression"], f"{where}.expression")
+        if reason is not None:
+            problems += value_problems("ScheduleDisabledReason", reason, f"{where}.disabledReason")
+        if problems:
+            raise ScenarioError("; ".join(problems))
+        return cls(raw["expression"], status, reason)
 
 
 @dataclass(frozen=True)
@@ -193,9 +234,15 @@ class Scenario:
     # DataSync agents by name, each ONLINE or OFFLINE (a task's NFS location names one as `agent`):
     # activated before the tasks are created, an OFFLINE one offline from the scenario's start.
     agents: dict[str, str] = field(default_factory=dict)
+    # An OFFLINE agent that comes back ONLINE (its VM restarted) this many virtual seconds from the
+    # scenario's start: `{"status": "OFFLINE", "onlineAtSeconds": 2700}`.
+    agents_back_online: dict[str, float] = field(default_factory=dict)
     # Virtual seconds from the scenario's start (before the workflow starts, at `startDelaySeconds`)
     # at which the stack's Health Check runs, as its own schedule would invoke it.
     health_checks: tuple[float, ...] = ()
+    # Virtual seconds from the workflow's start (more than a day: after its runs ended and their late
+    # events came) at which the Health Check runs again: what it says about later firings.
+    health_checks_after_run: tuple[float, ...] = ()
 
 
 _RATE_FIELDS = ("prepareFilesPerSecond", "transferBytesPerSecond", "verifyFilesPerSecond")
@@ -257,8 +304,11 @@ def parse_scenario(name: str, raw: Any) -> Scenario:
     unknown = set(raw) - _FIELDS
     if unknown:
         raise ScenarioError(f"scenario {name}: unknown field(s) {', '.join(sorted(unknown))}")
-    if ("agents" in raw or "healthChecks" in raw) and "tasks" not in raw:
-        raise ScenarioError(f"scenario {name}: 'agents' and 'healthChecks' go with 'tasks' (a named schedule's)")
+    if ("agents" in raw or "healthChecks" in raw or "healthChecksAfterRun" in raw) and "tasks" not in raw:
+        raise ScenarioError(
+            f"scenario {name}: 'agents' and 'healthChecks' go with 'tasks' (a named schedule's), "
+            "as does 'healthChecksAfterRun'"
+        )
     if "tasks" in raw:
         return _parse_batch_scenario(name, raw)
     if "firing" in raw:
@@ -358,6 +408,11 @@ def _task_spec(raw: dict[str, Any], default_name: str, where: str) -> TaskSpec:
         tags=_tags(raw.get("tags", {}), where),
         region=_region(raw.get("region"), f"{where}.region"),
         account=_account(raw.get("account"), f"{where}.account"),
+        datasync_schedule=(
+            DataSyncScheduleSpec.from_dict(raw["datasyncSchedule"], f"{where}.datasyncSchedule")
+            if "datasyncSchedule" in raw
+            else None
+        ),
     )
 
 
@@ -471,6 +526,7 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         raise ScenarioError(f"scenario {name}: maxConcurrency must be a whole number")
     batch = tuple(_batch_task(name, index, item) for index, item in enumerate(items))
     schedules, firings = _schedules_and_firings(name, raw, batch)
+    agents, agents_back_online = _agents(name, raw, batch)
     firing = raw.get("firing")
     if firing is not None and (not isinstance(firing, dict) or raw.get("trigger", "manual") != "manual"):
         raise ScenarioError(f"scenario {name}: 'firing' is an object, given to a batch started by hand")
@@ -498,8 +554,10 @@ def _parse_batch_scenario(name: str, raw: dict[str, Any]) -> Scenario:
         forwarders=_forwarders(name, raw.get("forwarders"), batch),
         schedules=schedules,
         firings=firings,
-        agents=_agents(name, raw, batch),
+        agents=agents,
+        agents_back_online=agents_back_online,
         health_checks=_health_checks(name, raw),
+        health_checks_after_run=_health_checks_after_run(name, raw),
     )
 
 
@@ -538,10 +596,35 @@ def _schedules_and_firings(
     return tuple(dict(schedule) for schedule in schedules), tuple(parsed)
 
 
-def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> dict[str, str]:
+def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> tuple[dict[str, str], dict[str, float]]:
+    """`agents`: {"<name>": "ONLINE" or "OFFLINE"}, or {"status": "OFFLINE", "onlineAtSeconds": N} for
+    one that comes back N virtual seconds from the scenario's start."""
     agents = raw.get("agents", {})
-    if not isinstance(agents, dict) or not all(status in ("ONLINE", "OFFLINE") for status in agents.values()):
-        raise ScenarioError(f'scenario {name}: agents: expected {{"<name>": "ONLINE" or "OFFLINE"}}')
+    expected = (
+        f'scenario {name}: agents: expected {{"<name>": "ONLINE" or "OFFLINE"}} '
+        '(or {"status": "OFFLINE", "onlineAtSeconds": <virtual seconds>})'
+    )
+    if not isinstance(agents, dict):
+        raise ScenarioError(expected)
+    statuses: dict[str, str] = {}
+    back: dict[str, float] = {}
+    for agent, value in agents.items():
+        if isinstance(value, dict):
+            at = value.get("onlineAtSeconds")
+            if (
+                set(value) != {"status", "onlineAtSeconds"}
+                or value["status"] != "OFFLINE"
+                or isinstance(at, bool)
+                or not isinstance(at, int | float)
+                or at <= 0
+            ):
+                raise ScenarioError(expected)
+            statuses[str(agent)] = "OFFLINE"
+            back[str(agent)] = float(at)
+        elif value in ("ONLINE", "OFFLINE"):
+            statuses[str(agent)] = str(value)
+        else:
+            raise ScenarioError(expected)
     for index, item in enumerate(batch):
         for location in (item.task.source, item.task.destination):
             agent = location.properties.get("agent")
@@ -549,7 +632,7 @@ def _agents(name: str, raw: dict[str, Any], batch: tuple[BatchTask, ...]) -> dic
                 raise ScenarioError(
                     f"scenario {name}: tasks[{index}]: agent {agent!r} must be an NFS location's, named in 'agents'"
                 )
-    return {str(key): str(value) for key, value in agents.items()}
+    return statuses, back
 
 
 def _health_checks(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
@@ -560,6 +643,23 @@ def _health_checks(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
     ):
         raise ScenarioError(
             f"scenario {name}: healthChecks: expected a list of virtual seconds from 0 to startDelaySeconds ({start:g})"
+        )
+    return tuple(sorted(float(at) for at in checks))
+
+
+# The runner delivers a day of late events after the runs end (emulator/runner.py): checks after the
+# run come later than that.
+AFTER_RUN_FROM_SECONDS = 24 * 3600
+
+
+def _health_checks_after_run(name: str, raw: dict[str, Any]) -> tuple[float, ...]:
+    checks = raw.get("healthChecksAfterRun", [])
+    if not isinstance(checks, list) or not all(
+        isinstance(at, int | float) and not isinstance(at, bool) and at > AFTER_RUN_FROM_SECONDS for at in checks
+    ):
+        raise ScenarioError(
+            f"scenario {name}: healthChecksAfterRun: expected a list of virtual seconds from the workflow's start, "
+            f"more than {AFTER_RUN_FROM_SECONDS} (after the runs and a day of late events)"
         )
     return tuple(sorted(float(at) for at in checks))
 

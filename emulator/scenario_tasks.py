@@ -127,6 +127,11 @@ def create_task_for(
             "OutputType": report.get("outputType", "STANDARD"),
             "ReportLevel": report.get("reportLevel", "ERRORS_ONLY"),
         }
+    if spec.datasync_schedule is not None:
+        own = spec.datasync_schedule
+        # A schedule DataSync disables later is created ENABLED; the runner disables it as DataSync did.
+        status = "ENABLED" if own.disabled_by_service_reason is not None else own.status
+        params["Schedule"] = {"ScheduleExpression": own.expression, "Status": status}
     if spec.includes:
         params["Includes"] = [{"FilterType": "SIMPLE_PATTERN", "Value": spec.includes}]
     if spec.excludes:

@@ -30,6 +30,8 @@ def test_the_scenario_names_its_agents_and_when_the_check_runs() -> None:
             "healthChecks: expected a list of virtual seconds from 0 to startDelaySeconds",
         ),
         ({"healthChecks": "soon"}, "healthChecks"),
+        ({"agents": {"ledger-agent": {"status": "ONLINE", "onlineAtSeconds": 60}}}, "agents: expected"),
+        ({"agents": {"ledger-agent": {"status": "OFFLINE", "onlineAtSeconds": 0}}}, "onlineAtSeconds"),
     ],
 )
 def test_wrong_agents_or_check_times_are_refused_naming_the_field(changes: dict[str, Any], complaint: str) -> None:
@@ -41,3 +43,12 @@ def test_agents_and_health_checks_need_a_named_schedules_tasks() -> None:
     raw = json.loads((SCENARIO_DIR / "agent-offline.json").read_text(encoding="utf-8"))
     with pytest.raises(ScenarioError, match="'agents' and 'healthChecks' go with 'tasks'"):
         parse_scenario("agent-offline", {**raw, "agents": {"a": "OFFLINE"}})
+
+
+def test_an_offline_agent_may_come_back_at_a_virtual_moment() -> None:
+    scenario = parse_scenario(
+        "agent-offline-preflight",
+        preflight_scenario(agents={"ledger-agent": {"status": "OFFLINE", "onlineAtSeconds": 2700}}),
+    )
+    assert scenario.agents == {"ledger-agent": "OFFLINE"}
+    assert scenario.agents_back_online == {"ledger-agent": 2700.0}

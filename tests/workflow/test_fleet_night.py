@@ -1,9 +1,11 @@
 """One night of a fleet (events/scenarios/fleet-night.json): three named schedules fire once each,
 their tasks found by tag in two Regions and two accounts, one of them without a forwarder. What a
 user checks the next morning: one digest per firing naming its failures, the failed task's files
-itemised from its own account's logs, and every run ended, the unforwarded ones by the fallback check."""
+itemised from its own account's logs, and every run ended, the unforwarded ones by the fallback check.
+Before the window, one preflight message named the task whose agent was offline."""
 
 import json
+import re
 from functools import cache
 from typing import Any
 
@@ -32,6 +34,15 @@ def digests(summary: dict[str, Any]) -> dict[str, dict[str, Any]]:
                 assert schedule not in found, f"a second digest for {schedule}"
                 found[schedule] = message
     return found
+
+
+def attributes(notification: dict[str, Any]) -> dict[str, str]:
+    return {name: value["Value"] for name, value in notification["attributes"].items()}
+
+
+def task_of(arn: str) -> str:
+    """The task of a task or execution ARN: `task-<17 hex>`."""
+    return arn.split(":task/")[1].split("/")[0]
 
 
 def place(execution: dict[str, Any]) -> tuple[str, str]:
@@ -94,6 +105,34 @@ def test_runs_happen_in_each_region_and_account_and_the_fallback_ends_the_unforw
             assert heard, f"the forwarded events of {execution['executionArn']} reached the stack"
     render = summary["other_runs"][0]["output"]
     assert render["counts"] == {"tasks": 2, "succeeded": 2, "failed": 0}
+
+
+def test_preflight_names_the_task_whose_agent_is_offline_once_before_the_window() -> None:
+    summary = fleet_night()
+
+    # The check at 23:35 is inside finance-nightly's 30-minute lead; the one at 23:40 sends nothing more.
+    assert summary["health_checks"] == [
+        {"at": "2026-11-21T23:35:00+00:00", "published": ["preflight#finance-nightly#2026-11-22T00:00:00Z"]},
+        {"at": "2026-11-21T23:40:00+00:00", "published": []},
+    ]
+    preflights = [m for m in summary["notifications"] if attributes(m)["kind"] == "preflight"]
+    (preflight,) = preflights
+    assert summary["notifications"][0] is preflight, "the preflight message comes before the window's messages"
+    assert attributes(preflight)["schedule"] == "finance-nightly"
+    assert attributes(preflight)["severity"] == "error"
+    assert (
+        preflight["subject"] == "DataSync finance-nightly: 1 task(s) will FAIL at the Sun 2026-11-22 01:00 CET firing"
+    )
+    # It looked at both of the schedule's tasks, the member account's Berlin one too, and names one
+    # task of the stack's own Region and account: ledger-share, whose agent is offline.
+    assert "Preflight looked at the 2 task(s) the schedule resolves to now" in preflight["message"]
+    (finding,) = [line for line in preflight["message"].splitlines() if line.startswith("  WILL FAIL")]
+    assert "is UNAVAILABLE: an agent it uses is offline" in finding
+    (offline_arn,) = re.findall(r"arn:aws:datasync:\S+:task/task-[0-9a-f]{17}", finding)
+    assert offline_arn.split(":")[3:5] == [REGION, ACCOUNT_ID]
+    # Someone restarted the agent's VM at 23:45: the firing ran the task as usual.
+    (run_of_it,) = [e for e in summary["executions"] if task_of(e["executionArn"]) == task_of(offline_arn)]
+    assert run_of_it["status"] == "SUCCESS"
 
 
 @pytest.mark.parametrize(
